@@ -1,0 +1,80 @@
+namespace Lowbit.Tensors.Ops;
+
+/// <summary>Geometry of a 2-D convolution or pooling window.</summary>
+internal readonly record struct ConvGeometry(int Batch, int Channels, int Height, int Width, int KernelH, int KernelW, int Stride, int Padding)
+{
+    public int OutH => (Height + 2 * Padding - KernelH) / Stride + 1;
+    public int OutW => (Width + 2 * Padding - KernelW) / Stride + 1;
+    public int ColumnRows => Channels * KernelH * KernelW;
+    public int ColumnCols => Batch * OutH * OutW;
+}
+
+/// <summary>im2col / col2im on the whole batch. Reference path: plain loops, no unsafe.</summary>
+internal static class ConvKernels
+{
+    /// <summary>x [N, C, H, W] → cols [C·kh·kw, N·OH·OW]; row (c, ky, kx), column (n, oy, ox); padding reads 0.</summary>
+    public static void Im2Col<T>(ReadOnlySpan<T> x, Span<T> cols, in ConvGeometry g) where T : unmanaged
+    {
+        int oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width, colCols = g.ColumnCols;
+        for (int c = 0; c < g.Channels; c++)
+            for (int ky = 0; ky < g.KernelH; ky++)
+                for (int kx = 0; kx < g.KernelW; kx++)
+                {
+                    int row = (c * g.KernelH + ky) * g.KernelW + kx;
+                    var dst = cols.Slice(row * colCols, colCols);
+                    for (int n = 0; n < g.Batch; n++)
+                    {
+                        var src = x.Slice((n * g.Channels + c) * plane, plane);
+                        for (int oy = 0; oy < oh; oy++)
+                        {
+                            int iy = oy * g.Stride - g.Padding + ky;
+                            var d = dst.Slice((n * oh + oy) * ow, ow);
+                            if ((uint)iy >= (uint)g.Height) { d.Clear(); continue; }
+                            var srcRow = src.Slice(iy * g.Width, g.Width);
+                            for (int ox = 0; ox < ow; ox++)
+                            {
+                                int ix = ox * g.Stride - g.Padding + kx;
+                                d[ox] = (uint)ix < (uint)g.Width ? srcRow[ix] : default;
+                            }
+                        }
+                    }
+                }
+    }
+
+    /// <summary>Adjoint of <see cref="Im2Col{T}"/>: accumulates cols back into dx [N, C, H, W] (dx must start at zero).</summary>
+    public static void Col2Im<T>(ReadOnlySpan<T> cols, Span<T> dx, in ConvGeometry g) where T : unmanaged, System.Numerics.IAdditionOperators<T, T, T>
+    {
+        int oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width, colCols = g.ColumnCols;
+        for (int c = 0; c < g.Channels; c++)
+            for (int ky = 0; ky < g.KernelH; ky++)
+                for (int kx = 0; kx < g.KernelW; kx++)
+                {
+                    int row = (c * g.KernelH + ky) * g.KernelW + kx;
+                    var src = cols.Slice(row * colCols, colCols);
+                    for (int n = 0; n < g.Batch; n++)
+                    {
+                        var dst = dx.Slice((n * g.Channels + c) * plane, plane);
+                        for (int oy = 0; oy < oh; oy++)
+                        {
+                            int iy = oy * g.Stride - g.Padding + ky;
+                            if ((uint)iy >= (uint)g.Height) continue;
+                            var s = src.Slice((n * oh + oy) * ow, ow);
+                            var dRow = dst.Slice(iy * g.Width, g.Width);
+                            for (int ox = 0; ox < ow; ox++)
+                            {
+                                int ix = ox * g.Stride - g.Padding + kx;
+                                if ((uint)ix < (uint)g.Width) dRow[ix] += s[ox];
+                            }
+                        }
+                    }
+                }
+    }
+
+    /// <summary>[A, B, inner] → [B, A, inner] (swaps the two leading axes).</summary>
+    public static void SwapLeading<T>(ReadOnlySpan<T> src, Span<T> dst, int a, int b, int inner)
+    {
+        for (int i = 0; i < a; i++)
+            for (int j = 0; j < b; j++)
+                src.Slice((i * b + j) * inner, inner).CopyTo(dst.Slice((j * a + i) * inner, inner));
+    }
+}

@@ -1,0 +1,55 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Lowbit.Tensors.Ops;
+
+/// <summary>Generic elementwise helpers that run on either element type.</summary>
+internal static class Elementwise
+{
+    public delegate void SpanFunc<T>(ReadOnlySpan<T> x, Span<T> d);
+
+    /// <summary>Applies a scalar function to every element (used where TensorPrimitives has no op).</summary>
+    public static Tensor Map(Tensor x, Func<double, double> f64, Func<float, float> f32)
+    {
+        var r = Tensor.Uninitialized(x.DType, x.Shape.ToArray());
+        if (x.DType == DType.Float64)
+        {
+            ReadOnlySpan<double> s = x.Span<double>(); Span<double> d = r.Span<double>();
+            for (int i = 0; i < s.Length; i++) d[i] = f64(s[i]);
+        }
+        else
+        {
+            ReadOnlySpan<float> s = x.AsSpan(); Span<float> d = r.AsSpan();
+            for (int i = 0; i < s.Length; i++) d[i] = f32(s[i]);
+        }
+        return r;
+    }
+
+    /// <summary>Applies a span function (TensorPrimitives) on either element type.</summary>
+    public static Tensor Span(Tensor x, SpanFunc<double> f64, SpanFunc<float> f32)
+    {
+        var r = Tensor.Uninitialized(x.DType, x.Shape.ToArray());
+        if (x.DType == DType.Float64) f64(x.Span<double>(), r.Span<double>());
+        else f32(x.AsSpan(), r.AsSpan());
+        return r;
+    }
+
+    /// <summary>Combines two same-shape tensors elementwise.</summary>
+    public static Tensor Zip(Tensor a, Tensor b, Func<double, double, double> f64, Func<float, float, float> f32)
+    {
+        var r = Tensor.Uninitialized(a.DType, a.Shape.ToArray());
+        if (a.DType == DType.Float64)
+        {
+            ReadOnlySpan<double> x = a.Span<double>(), y = b.Span<double>(); Span<double> d = r.Span<double>();
+            for (int i = 0; i < x.Length; i++) d[i] = f64(x[i], y[i]);
+        }
+        else
+        {
+            ReadOnlySpan<float> x = a.AsSpan(), y = b.AsSpan(); Span<float> d = r.AsSpan();
+            for (int i = 0; i < x.Length; i++) d[i] = f32(x[i], y[i]);
+        }
+        return r;
+    }
+
+    public static T SumGeneric<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sum(x);
+}

@@ -1,0 +1,166 @@
+using System.Numerics;
+using Lowbit.Tensors.Autograd;
+using Lowbit.Tensors.Ops;
+
+namespace Lowbit.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>2-D convolution (cross-correlation) by im2col + GEMM.</summary>
+    /// <param name="x">Input [N, C, H, W].</param>
+    /// <param name="weight">Filters [O, C, kh, kw].</param>
+    /// <param name="bias">Bias [O] or null.</param>
+    /// <param name="stride">Stride (≥ 1), both axes.</param>
+    /// <param name="padding">Zero padding (≥ 0), both axes.</param>
+    /// <returns>[N, O, OH, OW] with OH = (H + 2·padding − kh)/stride + 1.</returns>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride = 1, int padding = 0)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        RequireSameType(x, weight, "Conv2d");
+        if (x.Rank != 4) throw new ArgumentException($"Conv2d expects input [batch, channels, height, width], got {ShapeUtil.Format(x.ShapeSpan)}.", nameof(x));
+        if (weight.Rank != 4 || weight._shape[1] != x._shape[1])
+            throw new ArgumentException($"Conv2d: weight {ShapeUtil.Format(weight.ShapeSpan)} must be [outChannels, {x._shape[1]}, kh, kw] for input {ShapeUtil.Format(x.ShapeSpan)}.", nameof(weight));
+        ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        var geo = new ConvGeometry(x._shape[0], x._shape[1], x._shape[2], x._shape[3], weight._shape[2], weight._shape[3], stride, padding);
+        if (x._shape[2] + 2 * padding < geo.KernelH || x._shape[3] + 2 * padding < geo.KernelW)
+            throw new ArgumentException($"Conv2d: kernel {geo.KernelH}x{geo.KernelW} is larger than the padded input {x._shape[2] + 2 * padding}x{x._shape[3] + 2 * padding}.");
+        int outC = weight._shape[0], ohw = geo.OutH * geo.OutW;
+        var cols = Uninitialized(x.DType, [geo.ColumnRows, geo.ColumnCols]);
+        if (x.DType == DType.Float64) ConvKernels.Im2Col(x.Span<double>(), cols.Span<double>(), geo);
+        else ConvKernels.Im2Col(x.AsSpan(), cols.AsSpan(), geo);
+        var w2 = weight.ViewAs([outC, geo.ColumnRows]);
+        var yT = Uninitialized(x.DType, [outC, geo.ColumnCols]); // [O, N·OH·OW]
+        Gemm(false, false, outC, geo.ColumnCols, geo.ColumnRows, w2, cols, 0f, yT);
+        var y = Uninitialized(x.DType, [geo.Batch, outC, geo.OutH, geo.OutW]);
+        if (x.DType == DType.Float64) ConvKernels.SwapLeading<double>(yT.Span<double>(), y.Span<double>(), outC, geo.Batch, ohw);
+        else ConvKernels.SwapLeading<float>(yT.AsSpan(), y.AsSpan(), outC, geo.Batch, ohw);
+        var result = GradGraph.Record(y, "Conv2d", [x, weight], g => ConvBackward(g, x, weight, cols, geo));
+        if (bias is null) return result;
+        if (bias.Rank != 1 || bias._shape[0] != outC)
+            throw new ArgumentException($"Conv2d: bias shape {ShapeUtil.Format(bias.ShapeSpan)} must be [{outC}].", nameof(bias));
+        return Add(result, bias.Reshape(1, outC, 1, 1));
+    }
+
+    private static Tensor?[] ConvBackward(Tensor g, Tensor x, Tensor weight, Tensor cols, ConvGeometry geo)
+    {
+        int outC = weight._shape[0], ohw = geo.OutH * geo.OutW;
+        var gT = Uninitialized(g.DType, [outC, geo.ColumnCols]); // [O, N·OH·OW]
+        if (g.DType == DType.Float64) ConvKernels.SwapLeading<double>(g.Span<double>(), gT.Span<double>(), geo.Batch, outC, ohw);
+        else ConvKernels.SwapLeading<float>(g.AsSpan(), gT.AsSpan(), geo.Batch, outC, ohw);
+        Tensor? gw = null, gx = null;
+        if (weight.TracksGrad)
+        {
+            var gw2 = Uninitialized(g.DType, [outC, geo.ColumnRows]);
+            Gemm(false, true, outC, geo.ColumnRows, geo.ColumnCols, gT, cols, 0f, gw2);
+            gw = gw2.ViewAs(weight.Shape.ToArray());
+        }
+        if (x.TracksGrad)
+        {
+            var gCols = Uninitialized(g.DType, [geo.ColumnRows, geo.ColumnCols]);
+            Gemm(true, false, geo.ColumnRows, geo.ColumnCols, outC, weight.ViewAs([outC, geo.ColumnRows]), gT, 0f, gCols);
+            gx = Zeros(g.DType, x.Shape.ToArray());
+            if (g.DType == DType.Float64) ConvKernels.Col2Im<double>(gCols.Span<double>(), gx.Span<double>(), geo);
+            else ConvKernels.Col2Im<float>(gCols.AsSpan(), gx.AsSpan(), geo);
+        }
+        return [gx, gw];
+    }
+
+    /// <summary>Max pooling over kernel×kernel windows (no padding). Gradient goes to the first maximum of each window.</summary>
+    public static Tensor MaxPool2d(Tensor x, int kernel, int stride = 0)
+    {
+        var geo = PoolGeometry(x, kernel, stride, "MaxPool2d");
+        var y = Uninitialized(x.DType, [geo.Batch, geo.Channels, geo.OutH, geo.OutW]);
+        var argmax = new int[y.Length];
+        if (x.DType == DType.Float64) MaxPoolCore<double>(x.Span<double>(), y.Span<double>(), argmax, geo);
+        else MaxPoolCore<float>(x.AsSpan(), y.AsSpan(), argmax, geo);
+        return GradGraph.Record(y, "MaxPool2d", [x], g =>
+        {
+            var gx = Zeros(g.DType, x.Shape.ToArray());
+            if (g.DType == DType.Float64) Scatter<double>(g.Span<double>(), gx.Span<double>(), argmax);
+            else Scatter<float>(g.AsSpan(), gx.AsSpan(), argmax);
+            return [gx];
+        });
+    }
+
+    private static void Scatter<T>(ReadOnlySpan<T> g, Span<T> gx, int[] index) where T : unmanaged, INumber<T>
+    {
+        for (int i = 0; i < index.Length; i++) gx[index[i]] += g[i];
+    }
+
+    private static ConvGeometry PoolGeometry(Tensor x, int kernel, int stride, string op)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rank != 4) throw new ArgumentException($"{op} expects [batch, channels, height, width], got {ShapeUtil.Format(x.ShapeSpan)}.", nameof(x));
+        ArgumentOutOfRangeException.ThrowIfLessThan(kernel, 1);
+        if (stride == 0) stride = kernel;
+        ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
+        if (x._shape[2] < kernel || x._shape[3] < kernel)
+            throw new ArgumentException($"{op}: kernel {kernel} is larger than the input {x._shape[2]}x{x._shape[3]}.");
+        return new ConvGeometry(x._shape[0], x._shape[1], x._shape[2], x._shape[3], kernel, kernel, stride, 0);
+    }
+
+    private static void MaxPoolCore<T>(ReadOnlySpan<T> x, Span<T> y, int[] argmax, ConvGeometry g) where T : unmanaged, INumber<T>
+    {
+        int oh = g.OutH, ow = g.OutW, o = 0;
+        for (int nc = 0; nc < g.Batch * g.Channels; nc++)
+        {
+            int baseIndex = nc * g.Height * g.Width;
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++, o++)
+                {
+                    int best = baseIndex + oy * g.Stride * g.Width + ox * g.Stride;
+                    T bestValue = x[best];
+                    for (int ky = 0; ky < g.KernelH; ky++)
+                        for (int kx = 0; kx < g.KernelW; kx++)
+                        {
+                            int idx = baseIndex + (oy * g.Stride + ky) * g.Width + ox * g.Stride + kx;
+                            if (x[idx] > bestValue) { bestValue = x[idx]; best = idx; }
+                        }
+                    y[o] = bestValue;
+                    argmax[o] = best;
+                }
+        }
+    }
+
+    /// <summary>Average pooling over kernel×kernel windows (no padding).</summary>
+    public static Tensor AvgPool2d(Tensor x, int kernel, int stride = 0)
+    {
+        var geo = PoolGeometry(x, kernel, stride, "AvgPool2d");
+        var y = Zeros(x.DType, geo.Batch, geo.Channels, geo.OutH, geo.OutW);
+        if (x.DType == DType.Float64) AvgPoolCore<double>(x.Span<double>(), y.Span<double>(), geo, false);
+        else AvgPoolCore<float>(x.AsSpan(), y.AsSpan(), geo, false);
+        return GradGraph.Record(y, "AvgPool2d", [x], g =>
+        {
+            var gx = Zeros(g.DType, x.Shape.ToArray());
+            if (g.DType == DType.Float64) AvgPoolCore<double>(gx.Span<double>(), g.Span<double>(), geo, true);
+            else AvgPoolCore<float>(gx.AsSpan(), g.AsSpan(), geo, true);
+            return [gx];
+        });
+    }
+
+    /// <summary>Forward: y = window mean of x. Adjoint (<paramref name="adjoint"/>): x += y / k² spread over each window.</summary>
+    private static void AvgPoolCore<T>(Span<T> x, Span<T> y, ConvGeometry g, bool adjoint) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T scale = T.One / T.CreateChecked(g.KernelH * g.KernelW);
+        int oh = g.OutH, ow = g.OutW, o = 0;
+        for (int nc = 0; nc < g.Batch * g.Channels; nc++)
+        {
+            int baseIndex = nc * g.Height * g.Width;
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++, o++)
+                {
+                    T acc = T.Zero;
+                    for (int ky = 0; ky < g.KernelH; ky++)
+                        for (int kx = 0; kx < g.KernelW; kx++)
+                        {
+                            int idx = baseIndex + (oy * g.Stride + ky) * g.Width + ox * g.Stride + kx;
+                            if (adjoint) x[idx] += y[o] * scale;
+                            else acc += x[idx];
+                        }
+                    if (!adjoint) y[o] = acc * scale;
+                }
+        }
+    }
+}

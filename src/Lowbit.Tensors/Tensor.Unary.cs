@@ -1,0 +1,99 @@
+using System.Numerics.Tensors;
+using Lowbit.Tensors.Autograd;
+using Lowbit.Tensors.Ops;
+
+namespace Lowbit.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>Elementwise e^x.</summary>
+    public static Tensor Exp(Tensor x)
+    {
+        var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Exp(s, d), (s, d) => TensorPrimitives.Exp(s, d));
+        return GradGraph.Record(r, "Exp", [x], g => [Broadcasting.Apply<MulOp>(g, r, "Exp")]);
+    }
+
+    /// <summary>Elementwise natural logarithm.</summary>
+    public static Tensor Log(Tensor x)
+    {
+        var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Log(s, d), (s, d) => TensorPrimitives.Log(s, d));
+        return GradGraph.Record(r, "Log", [x], g => [Broadcasting.Apply<DivOp>(g, x, "Log")]);
+    }
+
+    /// <summary>Elementwise tanh.</summary>
+    public static Tensor Tanh(Tensor x)
+    {
+        var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Tanh(s, d), (s, d) => TensorPrimitives.Tanh(s, d));
+        return GradGraph.Record(r, "Tanh", [x], g => [Elementwise.Zip(g, r, (gv, y) => gv * (1 - y * y), (gv, y) => gv * (1 - y * y))]);
+    }
+
+    /// <summary>Elementwise logistic sigmoid 1/(1+e^−x).</summary>
+    public static Tensor Sigmoid(Tensor x)
+    {
+        var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Sigmoid(s, d), (s, d) => TensorPrimitives.Sigmoid(s, d));
+        return GradGraph.Record(r, "Sigmoid", [x], g => [Elementwise.Zip(g, r, (gv, y) => gv * y * (1 - y), (gv, y) => gv * y * (1 - y))]);
+    }
+
+    /// <summary>Elementwise |x| (subgradient 0 at 0).</summary>
+    public static Tensor Abs(Tensor x)
+    {
+        var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Abs(s, d), (s, d) => TensorPrimitives.Abs(s, d));
+        return GradGraph.Record(r, "Abs", [x], g => [Elementwise.Zip(g, x, (gv, v) => v > 0 ? gv : v < 0 ? -gv : 0, (gv, v) => v > 0 ? gv : v < 0 ? -gv : 0)]);
+    }
+
+    /// <summary>Elementwise x².</summary>
+    public static Tensor Square(Tensor x)
+    {
+        var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Multiply(s, s, d), (s, d) => TensorPrimitives.Multiply(s, s, d));
+        return GradGraph.Record(r, "Square", [x], g => [Elementwise.Zip(g, x, (gv, v) => 2 * v * gv, (gv, v) => 2 * v * gv)]);
+    }
+
+    /// <summary>Elementwise square root.</summary>
+    public static Tensor Sqrt(Tensor x)
+    {
+        var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Sqrt(s, d), (s, d) => TensorPrimitives.Sqrt(s, d));
+        return GradGraph.Record(r, "Sqrt", [x], g => [Elementwise.Zip(g, r, (gv, y) => gv / (2 * y), (gv, y) => gv / (2 * y))]);
+    }
+
+    /// <summary>Elementwise max(x, 0); gradient 1 where x &gt; 0.</summary>
+    public static Tensor Relu(Tensor x)
+    {
+        var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Max(s, 0.0, d), (s, d) => TensorPrimitives.Max(s, 0f, d));
+        return GradGraph.Record(r, "Relu", [x], g => [Elementwise.Zip(g, x, (gv, v) => v > 0 ? gv : 0, (gv, v) => v > 0 ? gv : 0)]);
+    }
+
+    /// <summary>Elementwise clip(x, min, max); gradient 1 where min ≤ x ≤ max (inclusive, as HardTanh's STE uses |x| ≤ 1).</summary>
+    public static Tensor Clamp(Tensor x, double min, double max)
+    {
+        if (!(min <= max)) throw new ArgumentException($"Clamp: min ({min}) must not exceed max ({max}).", nameof(min));
+        float fmin = (float)min, fmax = (float)max;
+        var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Min(TensorPrimitives_Max(s, min, d), max, d), (s, d) => TensorPrimitives.Min(TensorPrimitives_Max(s, fmin, d), fmax, d));
+        return GradGraph.Record(r, "Clamp", [x], g => [Elementwise.Zip(g, x, (gv, v) => v >= min && v <= max ? gv : 0, (gv, v) => v >= fmin && v <= fmax ? gv : 0)]);
+    }
+
+    private static ReadOnlySpan<T> TensorPrimitives_Max<T>(ReadOnlySpan<T> s, T m, Span<T> d) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Max(s, m, d);
+        return d;
+    }
+
+    /// <summary>HardTanh: clip(x, −1, 1).</summary>
+    public static Tensor HardTanh(Tensor x) => Clamp(x, -1, 1);
+
+    /// <summary>
+    /// Applies a forward value map with a straight-through surrogate gradient: y = values, dL/dx = dL/dy ⊙ factor.
+    /// </summary>
+    /// <param name="x">Input (the tensor the gradient flows to).</param>
+    /// <param name="values">Forward output, same shape as x.</param>
+    /// <param name="factor">Surrogate derivative dy/dx elementwise, same shape as x (e.g. 1[|x| ≤ 1] for the clipped STE).</param>
+    public static Tensor StraightThrough(Tensor x, Tensor values, Tensor factor)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(factor);
+        if (!values.ShapeSpan.SequenceEqual(x.ShapeSpan) || !factor.ShapeSpan.SequenceEqual(x.ShapeSpan))
+            throw new ArgumentException($"StraightThrough: values {values} and factor {factor} must have the shape of x {x}.");
+        var r = values.Detach();
+        return GradGraph.Record(r, "StraightThrough", [x], g => [Broadcasting.Apply<MulOp>(g, factor, "StraightThrough")]);
+    }
+}

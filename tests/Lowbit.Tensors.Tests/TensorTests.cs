@@ -1,0 +1,147 @@
+using Lowbit.Tensors;
+using Lowbit.Tensors.Autograd;
+
+namespace Lowbit.Tensors.Tests;
+
+public class TensorTests
+{
+    [Fact]
+    public void Add_BroadcastRowVector_HandValues()
+    {
+        var a = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3);
+        var b = Tensor.FromArray(new float[] { 10, 20, 30 }, 3);
+        Assert.Equal(new float[] { 11, 22, 33, 14, 25, 36 }, (a + b).ToArray());
+        var col = Tensor.FromArray(new float[] { 100, 200 }, 2, 1);
+        Assert.Equal(new float[] { 101, 102, 103, 204, 205, 206 }, (a + col).ToArray());
+        Assert.Equal(new float[] { -99, -98, -97, -196, -195, -194 }, (a - col).ToArray());
+        Assert.Equal(new float[] { 99, 98, 97, 196, 195, 194 }, (col - a).ToArray());
+    }
+
+    [Fact]
+    public void Broadcast_IncompatibleShapes_ThrowsNamingBoth()
+    {
+        var a = Tensor.Zeros(2, 3);
+        var b = Tensor.Zeros(4);
+        var ex = Assert.Throws<ArgumentException>(() => a + b);
+        Assert.Contains("[2, 3]", ex.Message);
+        Assert.Contains("[4]", ex.Message);
+    }
+
+    [Fact]
+    public void MatMul_HandValues_AndShapeError()
+    {
+        var a = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3);
+        var b = Tensor.FromArray(new float[] { 1, 0, 0, 1, 1, 1 }, 3, 2);
+        Assert.Equal(new float[] { 4, 5, 10, 11 }, Tensor.MatMul(a, b).ToArray());
+        Assert.Equal(new float[] { 4, 10, 5, 11 }, Tensor.MatMul(b, a, true, true).ToArray());
+        var ex = Assert.Throws<ArgumentException>(() => Tensor.MatMul(a, a));
+        Assert.Contains("inner dimensions", ex.Message);
+    }
+
+    [Fact]
+    public void Linear_WrongInputShape_MessageSuggestsFlatten()
+    {
+        var x = Tensor.Zeros(32, 28, 28);
+        var w = Tensor.Zeros(10, 784);
+        var ex = Assert.Throws<ArgumentException>(() => Tensor.Linear(x, w, null));
+        Assert.Contains("784", ex.Message);
+        Assert.Contains("[32, 28, 28]", ex.Message);
+        Assert.Contains("flatten", ex.Message);
+    }
+
+    [Fact]
+    public void Conv2d_HandValues()
+    {
+        // 1 channel 3x3 input, 2x2 kernel of ones, stride 1, no padding: window sums.
+        var x = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, 1, 1, 3, 3);
+        var w = Tensor.Ones(1, 1, 2, 2);
+        Assert.Equal(new float[] { 12, 16, 24, 28 }, Tensor.Conv2d(x, w, null).ToArray());
+        // padding 1, stride 2: corners see one 2x2 patch each
+        var y = Tensor.Conv2d(x, w, Tensor.FromArray(new float[] { 0.5f }, 1), 2, 1);
+        Assert.Equal(new[] { 1, 1, 2, 2 }, y.Shape);
+        Assert.Equal(new float[] { 1.5f, 5.5f, 11.5f, 28.5f }, y.ToArray());
+    }
+
+    [Fact]
+    public void Pooling_HandValues()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 5, 2, 0, 3, 4, 8, 1, 0, 0, 1, 1, 9, 0, 1, 2 }, 1, 1, 4, 4);
+        Assert.Equal(new float[] { 5, 8, 9, 2 }, Tensor.MaxPool2d(x, 2).ToArray());
+        Assert.Equal(new float[] { 13 / 4f, 11 / 4f, 9 / 4f, 5 / 4f }, Tensor.AvgPool2d(x, 2).ToArray());
+    }
+
+    [Fact]
+    public void CrossEntropy_HandValue()
+    {
+        var logits = Tensor.FromArray(new double[] { 0, 0, Math.Log(2), 0 }, 2, 2);
+        double expected = (Math.Log(2) + Math.Log(3) - Math.Log(2)) / 2; // -log(1/2) and -log(2/3)
+        Assert.Equal(expected, Tensor.CrossEntropy(logits, [1, 0]).Item(), 12);
+        Assert.Throws<ArgumentException>(() => Tensor.CrossEntropy(logits, [2, 0]));
+    }
+
+    [Fact]
+    public void BatchNorm_Training_NormalisesAndUpdatesRunningStats()
+    {
+        var x = Tensor.FromArray(new double[] { 1, 10, 3, 30 }, 2, 2);
+        var rm = Tensor.Zeros(DType.Float64, 2);
+        var rv = Tensor.Full(DType.Float64, 1.0, 2);
+        var y = Tensor.BatchNorm(x, null, null, rm, rv, new BatchNormOptions(true, 0.1, 0.0));
+        Assert.Equal(new[] { -1.0, -1.0, 1.0, 1.0 }, y.ToDoubleArray().Select(v => Math.Round(v, 12)).ToArray());
+        Assert.Equal(0.1 * 2, rm.GetFlat(0), 12);
+        Assert.Equal(0.9 + 0.1 * 2.0, rv.GetFlat(0), 12); // unbiased variance of {1,3} is 2
+    }
+
+    [Fact]
+    public void Backward_SharedSubexpression_AccumulatesGradients()
+    {
+        var x = Tensor.FromArray(new double[] { 3 }, 1);
+        x.RequiresGrad = true;
+        var y = Tensor.Mul(x, x) + x; // dy/dx = 2x + 1 = 7
+        y.Backward(Tensor.FromArray(new double[] { 1 }, 1));
+        Assert.Equal(7.0, x.Grad!.GetFlat(0));
+    }
+
+    [Fact]
+    public void GradMode_Disabled_RecordsNothing()
+    {
+        var x = Tensor.Ones(2);
+        x.RequiresGrad = true;
+        Tensor y;
+        using (GradMode.Disable()) y = Tensor.Mul(x, x);
+        Assert.False(y.TracksGrad);
+        Assert.Throws<InvalidOperationException>(() => Tensor.Sum(y).Backward());
+    }
+
+    [Fact]
+    public void StraightThrough_ForwardValuesBackwardFactor()
+    {
+        var x = Tensor.FromArray(new float[] { -2, 0.5f }, 2);
+        x.RequiresGrad = true;
+        var values = Tensor.FromArray(new float[] { -1, 1 }, 2);
+        var factor = Tensor.FromArray(new float[] { 0, 1 }, 2);
+        var y = Tensor.StraightThrough(x, values, factor);
+        Assert.Equal(new float[] { -1, 1 }, y.ToArray());
+        Tensor.Sum(Tensor.MulScalar(y, 3)).Backward();
+        Assert.Equal(new float[] { 0, 3 }, x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void Reshape_InferredDimension_AndErrors()
+    {
+        var x = Tensor.Zeros(2, 3, 4);
+        Assert.Equal(new[] { 6, 4 }, x.Reshape(-1, 4).Shape);
+        Assert.Throws<ArgumentException>(() => x.Reshape(5, -1));
+        Assert.Throws<ArgumentException>(() => x.Reshape(2, 2));
+    }
+
+    [Fact]
+    public void Float32MatMul_UsesKernel_MatchesDoubleReference()
+    {
+        var rng = new Random(3);
+        var a = Tensor.RandomUniform(rng, -1, 1, [37, 65]);
+        var b = Tensor.RandomUniform(rng, -1, 1, [65, 19]);
+        var r32 = Tensor.MatMul(a, b).ToArray();
+        var r64 = Tensor.MatMul(a.To(DType.Float64), b.To(DType.Float64)).ToDoubleArray();
+        for (int i = 0; i < r32.Length; i++) Assert.True(Math.Abs(r32[i] - r64[i]) <= 1e-4 * Math.Max(1, Math.Abs(r64[i])), $"index {i}: {r32[i]} vs {r64[i]}");
+    }
+}
