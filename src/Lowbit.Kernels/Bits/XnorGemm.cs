@@ -1,0 +1,106 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+
+namespace Lowbit.Kernels.Bits;
+
+/// <summary>
+/// XNOR-popcount GEMM on packed ±1 rows: <c>c[i, j] = Σ_k a[i, k]·b[j, k]</c> for a, b ∈ {±1}.
+/// </summary>
+/// <remarks>
+/// <c>c[i, j] = bits − 2·popcount(a_i XOR b_j)</c> (METHODS 15.1; BNN, Courbariaux et al. 2016). Both operands are
+/// packed with <see cref="BitPacking.PackSigns"/> along the reduction axis (layout in <see cref="BitLayout"/>), so the
+/// zero padding bits never count. B is given row-major <c>[n, words]</c> (one packed row per output column, e.g. a
+/// weight matrix <c>[outFeatures, inFeatures]</c>). Results are exact and identical for every thread count.
+/// </remarks>
+public static class XnorGemm
+{
+    /// <summary>Computes <c>c[i, j] = bits − 2·popcount(a_i XOR b_j)</c>, the ±1 dot product of row i of A and row j of B.</summary>
+    /// <param name="a">Packed A <c>[m, WordsPerRow(bits)]</c>.</param>
+    /// <param name="b">Packed B <c>[n, WordsPerRow(bits)]</c>.</param>
+    /// <param name="m">Rows of A (≥ 0).</param>
+    /// <param name="n">Rows of B = columns of C (≥ 0).</param>
+    /// <param name="bits">True reduction length in values (≥ 0).</param>
+    /// <param name="c">Output <c>[m, n]</c>, row-major.</param>
+    /// <param name="threads">Worker threads (≥ 1); output rows are split between them.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative or <paramref name="threads"/> &lt; 1.</exception>
+    /// <exception cref="ArgumentException">A span is too short or a packed row has non-zero padding bits.</exception>
+    public static void Multiply(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads = 1)
+    {
+        Validate(a, b, m, n, bits, c.Length, threads);
+        if (m == 0 || n == 0) return;
+        if (Vector512.IsHardwareAccelerated) MultiplyVector512(a, b, m, n, bits, c, threads);
+        else MultiplyBlocked(a, b, m, n, bits, c, threads);
+    }
+
+    internal static int Validate(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, int cLength, int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(bits);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        int words = BitLayout.WordsPerRow(bits);
+        BitChecks.Length(nameof(a), a.Length, BitChecks.Count(nameof(a), m, words), $"[m={m}, words={words}] for bits={bits}");
+        BitChecks.Length(nameof(b), b.Length, BitChecks.Count(nameof(b), n, words), $"[n={n}, words={words}] for bits={bits}");
+        BitChecks.Length("c", cLength, BitChecks.Count("c", m, n), $"[m={m}, n={n}]");
+        BitChecks.Padding(nameof(a), a, m, words, bits);
+        BitChecks.Padding(nameof(b), b, n, words, bits);
+        return words;
+    }
+
+    /// <summary>Reference path: plain loops, one <see cref="System.Numerics.BitOperations.PopCount(ulong)"/> per word.</summary>
+    internal static void MultiplyScalar(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c)
+    {
+        int words = BitLayout.WordsPerRow(bits);
+        PopCountGemm.MultiplyScalar<XorCombine, XnorEpilogue>(a, m, b, n, words, c, n, new XnorEpilogue(bits));
+    }
+
+    /// <summary>Scalar POPCNT with a 2×4 register tile.</summary>
+    internal static unsafe void MultiplyBlocked(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads = 1)
+    {
+        int words = BitLayout.WordsPerRow(bits);
+        fixed (ulong* pa = a, pb = b)
+        fixed (int* pc = c)
+        {
+            nint aAddr = (nint)pa, bAddr = (nint)pb, cAddr = (nint)pc;
+            int aLength = m * words, bLength = n * words, cLength = m * n;
+            RowPartition.Run(m, threads, 2, (start, end) =>
+            {
+                var aSpan = new ReadOnlySpan<ulong>((void*)aAddr, aLength);
+                var bSpan = new ReadOnlySpan<ulong>((void*)bAddr, bLength);
+                var cSpan = new Span<int>((void*)cAddr, cLength);
+                PopCountGemm.MultiplyBlocked<XorCombine, XnorEpilogue>(aSpan.Slice(start * words, (end - start) * words), end - start,
+                    bSpan, n, words, cSpan.Slice(start * n, (end - start) * n), n, new XnorEpilogue(bits));
+            });
+        }
+    }
+
+    /// <summary>512-bit path: B repacked into 8-row panels (pooled scratch), nibble-lookup popcount, 4×16 tile.</summary>
+    internal static unsafe void MultiplyVector512(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads = 1)
+    {
+        int words = BitLayout.WordsPerRow(bits);
+        int panelLength = PopCountGemm.PanelLength(n, words);
+        ulong[] panels = ArrayPool<ulong>.Shared.Rent(Math.Max(1, panelLength));
+        try
+        {
+            PopCountGemm.PackPanels(b, n, words, panels);
+            fixed (ulong* pa = a, pp = panels)
+            fixed (int* pc = c)
+            {
+                nint aAddr = (nint)pa, pAddr = (nint)pp, cAddr = (nint)pc;
+                int aLength = m * words, cLength = m * n;
+                RowPartition.Run(m, threads, 4, (start, end) =>
+                {
+                    var aSpan = new ReadOnlySpan<ulong>((void*)aAddr, aLength);
+                    var pSpan = new ReadOnlySpan<ulong>((void*)pAddr, panelLength);
+                    var cSpan = new Span<int>((void*)cAddr, cLength);
+                    PopCountGemm.MultiplyVector512<XorCombine, XnorEpilogue>(aSpan.Slice(start * words, (end - start) * words), end - start,
+                        pSpan, n, words, cSpan.Slice(start * n, (end - start) * n), n, new XnorEpilogue(bits));
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(panels);
+        }
+    }
+}
