@@ -5,5 +5,22 @@ namespace Lowbit.Benchmarks;
 /// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/Lowbit.Benchmarks -- --filter '*'</c>.</summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        // `sgemm-ratio [threads...]`: stopwatch timings for benchmarks/sgemm-ratio.sh (not BenchmarkDotNet).
+        if (args.Length > 0 && args[0] == "sgemm-ratio")
+        {
+            SgemmTiming.Run(args[1..]);
+            return;
+        }
+
+        // `bits-timing [size]`: bit-MACs/cycle of the XNOR-popcount GEMM (BitsTiming, not BenchmarkDotNet).
+        if (args.Length > 0 && args[0] == "bits-timing")
+        {
+            BitsTiming.Run(args);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

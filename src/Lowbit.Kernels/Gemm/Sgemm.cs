@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Lowbit.Kernels.Gemm;
 
 /// <summary>
@@ -19,7 +21,12 @@ public static partial class Sgemm
         Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         if (m == 0 || n == 0) return;
-        MultiplyScalar(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        if (Vector512.IsHardwareAccelerated)
+            MultiplyVector512(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+        else if (Vector256.IsHardwareAccelerated)
+            MultiplyVector256(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+        else
+            MultiplyScalar(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
     internal static void Validate(bool transA, bool transB, int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)

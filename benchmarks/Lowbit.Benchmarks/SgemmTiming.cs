@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Globalization;
+using Lowbit.Kernels.Gemm;
+
+namespace Lowbit.Benchmarks;
+
+/// <summary>
+/// Plain stopwatch timing of <see cref="Sgemm.Multiply"/> for the peer-ratio script
+/// (<c>benchmarks/sgemm-ratio.sh</c>); BenchmarkDotNet's <see cref="SgemmBenchmarks"/> is the precise measurement.
+/// </summary>
+/// <remarks>
+/// Prints one line per case: <c>lowbit transA transB m n k threads gflops</c>, the best of several timed
+/// repetitions after warm-up, the same protocol as <c>benchmarks/peers/sgemm_numpy.py</c>.
+/// Usage: <c>sgemm-ratio [threads ...]</c> (default 1 2).
+/// </remarks>
+public static class SgemmTiming
+{
+    /// <summary>(m, n, k) shapes: square, training forward, backward weight-gradient, im2col conv.</summary>
+    public static readonly (int M, int N, int K)[] Shapes =
+        [(1024, 1024, 1024), (100, 1024, 1024), (100, 1024, 784), (1024, 1024, 100), (100, 784, 1024), (64, 784, 288)];
+
+    public static void Run(string[] args)
+    {
+        int[] threadCounts = args.Length > 0 ? args.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() : [1, 2];
+        var rng = new Random(42);
+        foreach ((int m, int n, int k) in Shapes)
+        {
+            float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c = new float[m * n];
+            foreach (int threads in threadCounts)
+            {
+                foreach ((bool ta, bool tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
+                {
+                    double gflops = Measure(ta, tb, m, n, k, a, b, c, threads);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"lowbit {(ta ? 'T' : 'N')} {(tb ? 'T' : 'N')} {m} {n} {k} {threads} {gflops:F1}"));
+                }
+            }
+        }
+    }
+
+    private static double Measure(bool ta, bool tb, int m, int n, int k, float[] a, float[] b, float[] c, int threads)
+    {
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        double flops = 2.0 * m * n * k;
+        // Repetitions per sample so that one sample lasts about 50 ms.
+        int reps = Math.Max(1, (int)(50e-3 * 50e9 / flops));
+        double best = double.MaxValue;
+        for (int sample = 0; sample < 12; sample++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int r = 0; r < reps; r++)
+                Sgemm.Multiply(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0f, c, n, threads);
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds / reps;
+            if (sample >= 2) best = Math.Min(best, seconds); // first two samples are warm-up (tiering, caches)
+        }
+
+        return flops / best / 1e9;
+    }
+
+    private static float[] RandomArray(Random rng, int length)
+    {
+        var x = new float[length];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+}
