@@ -12,7 +12,7 @@ public static class CostColumns
     public static IReadOnlyList<CostColumn> Summary { get; } =
     [
         new("layer", r => r.Name, _ => "total", false),
-        new("W/A", r => $"{r.WeightEncoding}/{r.ActivationEncoding}", _ => "", false),
+        new("W/A", r => r.Macs == 0 && r.Weights == 0 ? "-" : $"{r.WeightEncoding}/{r.ActivationEncoding}", _ => "", false),
         new("weights", r => Integer(r.Weights), t => Integer(t.Weights), true),
         new("avg bits", r => Fixed(r.AverageWeightBits, 3), t => Fixed(t.AverageWeightBits, 3), true),
         new("payload bits", r => Integer(r.PayloadBits), t => Integer(t.PayloadBits), true),
