@@ -1,0 +1,102 @@
+using Lowbit.Quantization;
+using Lowbit.Tensors;
+
+namespace Lowbit.Nn.Layers;
+
+/// <summary>
+/// 2-D convolution with optional input and weight quantizers (Larq's QuantConv2D convention).
+/// Zero padding is applied to the (quantized) input, so padded positions contribute 0.
+/// </summary>
+public class Conv2d : Module
+{
+    /// <summary>Creates the layer.</summary>
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, bool bias, Random random,
+        Quantizer? inputQuantizer = null, Quantizer? weightQuantizer = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(kernelSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        ArgumentNullException.ThrowIfNull(random);
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        KernelSize = kernelSize;
+        Stride = stride;
+        Padding = padding;
+        int fanIn = inChannels * kernelSize * kernelSize, fanOut = outChannels * kernelSize * kernelSize;
+        Weight = AddParameter("weight", Init.GlorotUniform(random, [outChannels, inChannels, kernelSize, kernelSize], fanIn, fanOut));
+        Bias = bias ? AddParameter("bias", Tensor.Zeros(outChannels)) : null;
+        if (Bias is not null) Bias.Decay = false;
+        InputQuantizer = inputQuantizer is null ? null : AddModule("input_quantizer", new QuantizerModule(inputQuantizer));
+        WeightQuantizer = weightQuantizer is null ? null : AddModule("weight_quantizer", new QuantizerModule(weightQuantizer));
+    }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Square kernel size.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Stride.</summary>
+    public int Stride { get; }
+
+    /// <summary>Zero padding.</summary>
+    public int Padding { get; }
+
+    /// <summary>Latent filters [out, in, k, k].</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>Bias [out] or null.</summary>
+    public Parameter? Bias { get; }
+
+    /// <summary>Input quantizer or null.</summary>
+    public QuantizerModule? InputQuantizer { get; }
+
+    /// <summary>Weight quantizer or null.</summary>
+    public QuantizerModule? WeightQuantizer { get; }
+
+    /// <summary>The filters as used in the forward pass.</summary>
+    public Tensor EffectiveWeight() => WeightQuantizer is null ? Weight.Value : WeightQuantizer.Forward(Weight.Value);
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rank != 4 || x.Dim(1) != InChannels)
+            throw new ArgumentException($"Conv2d expects input [batch, {InChannels}, height, width] but got {ShapeUtil.Format(x.ShapeSpan)}.", nameof(x));
+        var input = InputQuantizer is null ? x : InputQuantizer.Forward(x);
+        return Tensor.Conv2d(input, EffectiveWeight(), Bias?.Value, Stride, Padding);
+    }
+
+    /// <inheritdoc/>
+    public override int[] OutputShape(int[] inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        if (inputShape.Length != 3 || inputShape[0] != InChannels)
+            throw new ArgumentException($"Conv2d({InChannels} → {OutChannels}) expects input [{InChannels}, height, width] per example but receives {ShapeUtil.Format(inputShape)}.");
+        int oh = (inputShape[1] + 2 * Padding - KernelSize) / Stride + 1, ow = (inputShape[2] + 2 * Padding - KernelSize) / Stride + 1;
+        if (oh < 1 || ow < 1)
+            throw new ArgumentException($"Conv2d kernel {KernelSize} with padding {Padding} does not fit input {ShapeUtil.Format(inputShape)}.");
+        return [OutChannels, oh, ow];
+    }
+
+    /// <inheritdoc/>
+    public override string Describe() => $"{GetType().Name}({InChannels} → {OutChannels}, k{KernelSize} s{Stride} p{Padding}{(InputQuantizer is null ? "" : ", in: " + InputQuantizer.Describe())}{(WeightQuantizer is null ? "" : ", w: " + WeightQuantizer.Describe())})";
+
+    /// <inheritdoc/>
+    protected override Tensor? OwnRegularization() => WeightQuantizer?.Quantizer.Regularization(Weight.Value);
+}
+
+/// <summary>A <see cref="Conv2d"/> that must have a weight quantizer.</summary>
+public sealed class QuantConv2d : Conv2d
+{
+    /// <summary>Creates the layer; see <see cref="Conv2d"/>.</summary>
+    public QuantConv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, bool bias, Random random, Quantizer? inputQuantizer, Quantizer weightQuantizer)
+        : base(inChannels, outChannels, kernelSize, stride, padding, bias, random, inputQuantizer, weightQuantizer ?? throw new ArgumentNullException(nameof(weightQuantizer)))
+    {
+    }
+}

@@ -1,0 +1,54 @@
+using Lowbit.Tensors;
+
+namespace Lowbit.Nn.Layers;
+
+/// <summary>Applies child modules in order; children are named "0", "1", ….</summary>
+public sealed class Sequential : Module
+{
+    private readonly List<Module> _layers = [];
+
+    /// <summary>Creates the container.</summary>
+    public Sequential(params Module[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        foreach (var l in layers) Add(l);
+    }
+
+    /// <summary>Appends a layer.</summary>
+    public void Add(Module layer)
+    {
+        AddModule(_layers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), layer);
+        _layers.Add(layer);
+    }
+
+    /// <summary>The layers in order.</summary>
+    public IReadOnlyList<Module> Layers => _layers;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x)
+    {
+        foreach (var l in _layers) x = l.Forward(x);
+        return x;
+    }
+
+    /// <inheritdoc/>
+    public override int[] OutputShape(int[] inputShape)
+    {
+        var s = inputShape;
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            try
+            {
+                s = _layers[i].OutputShape(s);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"layer {i} ({_layers[i].Describe()}): {e.Message}", e);
+            }
+        }
+        return s;
+    }
+
+    /// <inheritdoc/>
+    public override string Describe() => $"Sequential({_layers.Count} layers)";
+}

@@ -1,0 +1,55 @@
+using Lowbit.Tensors;
+
+namespace Lowbit.Quantization;
+
+/// <summary>Per-call context of a quantizer: mode and randomness.</summary>
+/// <param name="Training">True during training (stochastic quantizers sample; statistics update).</param>
+/// <param name="Random">Seeded generator for stochastic quantizers (null when none is needed or available).</param>
+public sealed record QuantizerContext(bool Training, Random? Random)
+{
+    /// <summary>Evaluation context without randomness.</summary>
+    public static QuantizerContext Eval { get; } = new(false, null);
+}
+
+/// <summary>
+/// A quantizer: a forward map onto a discrete level set plus a surrogate gradient for training, optional learnable
+/// state (e.g. PACT's α, LSQ's step), an optional regulariser, and its bit width.
+/// </summary>
+/// <remarks>
+/// Conventions used by every quantizer unless its own remarks say otherwise:
+/// sign(0) = +1 (bit 1 in packed form); rounding is half away from zero (<see cref="MidpointRounding.AwayFromZero"/>);
+/// quantizers never modify their input tensor.
+/// Implementations record their backward rule with <see cref="Tensor.StraightThrough"/> or
+/// <see cref="Lowbit.Tensors.Autograd.GradGraph.Record"/>.
+/// </remarks>
+public abstract class Quantizer
+{
+    /// <summary>Registry name (as written in configs), e.g. <c>ste_sign</c>.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Bits per quantized value (fractional for mixed/heterogeneous schemes: the average).</summary>
+    public abstract double BitWidth { get; }
+
+    /// <summary>Whether the output values are signed (symmetric around 0) rather than non-negative.</summary>
+    public virtual bool Signed => true;
+
+    /// <summary>Quantizes <paramref name="x"/>; the result carries the surrogate gradient.</summary>
+    public abstract Tensor Quantize(Tensor x, QuantizerContext context);
+
+    /// <summary>Learnable tensors of this quantizer (registered as parameters by the owning layer).</summary>
+    public virtual IReadOnlyList<(string Name, Tensor Value)> LearnableTensors => [];
+
+    /// <summary>Non-learnable state saved in checkpoints (e.g. bit maps, running ranges).</summary>
+    public virtual IReadOnlyList<(string Name, Tensor Value)> StateTensors => [];
+
+    /// <summary>Regularisation term to add to the loss for the given latent tensor (e.g. BNN+), or null.</summary>
+    public virtual Tensor? Regularization(Tensor latent) => null;
+
+    /// <summary>Converts learnable and state tensors to <paramref name="type"/> (gradient checks in Float64).</summary>
+    public virtual void ConvertTo(DType type)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}

@@ -1,0 +1,54 @@
+using Lowbit.Tensors;
+
+namespace Lowbit.Quantization;
+
+/// <summary>
+/// Binarization by sign with the clipped straight-through estimator (BinaryNet; Larq's <c>ste_sign</c>).
+/// </summary>
+/// <remarks>
+/// Forward: q(x) = +1 if x ≥ 0 else −1 (sign(0) = +1).
+/// Backward: dq/dx := 1 if |x| ≤ clip, else 0 (clip = 1 by default; inclusive at the edge).
+/// Paper: Courbariaux, Hubara et al., "Binarized Neural Networks", arXiv 1602.02830 (METHODS.md §1.2, §4).
+/// </remarks>
+public sealed class SteSign : Quantizer
+{
+    /// <summary>Creates the quantizer.</summary>
+    /// <param name="clip">Gradient passes where |x| ≤ clip (must be positive).</param>
+    public SteSign(double clip = 1.0)
+    {
+        if (!(clip > 0) || double.IsInfinity(clip)) throw new ArgumentOutOfRangeException(nameof(clip), clip, "ste_sign: clip must be a positive finite number.");
+        Clip = clip;
+    }
+
+    /// <summary>Half-width of the window where the gradient passes.</summary>
+    public double Clip { get; }
+
+    /// <inheritdoc/>
+    public override string Name => "ste_sign";
+
+    /// <inheritdoc/>
+    public override double BitWidth => 1;
+
+    private static void Run<T>(ReadOnlySpan<T> x, Span<T> q, Span<T> factor, double clip) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        T c = T.CreateChecked(clip);
+        for (int i = 0; i < x.Length; i++)
+        {
+            T v = x[i];
+            q[i] = v >= T.Zero ? T.One : T.NegativeOne;
+            if (!factor.IsEmpty) factor[i] = T.Abs(v) <= c ? T.One : T.Zero;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Quantize(Tensor x, QuantizerContext context)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var values = Tensor.ZerosLike(x);
+        var factor = x.TracksGrad ? Tensor.ZerosLike(x) : null;
+        if (x.DType == DType.Float64) Run<double>(x.Span<double>(), values.Span<double>(), factor is null ? default : factor.Span<double>(), Clip);
+        else Run<float>(x.AsSpan(), values.AsSpan(), factor is null ? default : factor.AsSpan(), Clip);
+        if (factor is null) return values;
+        return Tensor.StraightThrough(x, values, factor);
+    }
+}
