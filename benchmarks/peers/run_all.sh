@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Runs the PyTorch peers one after another with 1 and 2 threads and prints a table.
+# When the Lowbit CLI supports `bench`, also runs the Lowbit side and prints Lowbit/PyTorch ratios.
+#
+# Usage (from anywhere):  benchmarks/peers/run_all.sh [--steps S] [--windows W] [--threads "1 2"]
+#                                                      [--models "mlp-float mlp-binary cnn-float cnn-binary"]
+#                                                      [--no-infer] [--no-lowbit]
+# Output: table on stdout; raw JSON lines in benchmarks/peers/results/run-<UTC timestamp>.jsonl
+#
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set by the environment on some processors) are unset together
+# for the benchmark commands only, so OpenBLAS picks its kernel by its own CPU detection; the kernel it
+# then runs is recorded as the first line of the results file (blas_info.py).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+PY=/usr/bin/python3
+STEPS=50
+WINDOWS=5
+THREADS="1 2"
+MODELS="mlp-float mlp-binary cnn-float cnn-binary"
+RUN_INFER=1
+RUN_LOWBIT=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --steps) STEPS="$2"; shift 2 ;;
+        --windows) WINDOWS="$2"; shift 2 ;;
+        --threads) THREADS="$2"; shift 2 ;;
+        --models) MODELS="$2"; shift 2 ;;
+        --no-infer) RUN_INFER=0; shift ;;
+        --no-lowbit) RUN_LOWBIT=0; shift ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+
+# Benchmark environment: OpenBLAS core overrides removed (both together), nothing else changed.
+BENCH_ENV=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+
+mkdir -p "$HERE/results"
+OUT="$HERE/results/run-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+: > "$OUT"
+
+"${BENCH_ENV[@]}" "$PY" "$HERE/blas_info.py" | sed -n 's/^BLAS_SUMMARY //p' \
+    | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["mode"]="blas-info"; print(json.dumps(d))' >> "$OUT"
+
+echo "# PyTorch peers: steps/window=$STEPS windows=$WINDOWS threads=[$THREADS] $(date -u +%Y-%m-%dT%H:%M:%SZ)" >&2
+for m in $MODELS; do
+    for t in $THREADS; do
+        echo "# train $m threads=$t" >&2
+        "${BENCH_ENV[@]}" "$PY" "$HERE/torch_train.py" --model "$m" --threads "$t" \
+            --steps "$STEPS" --windows "$WINDOWS" | tee -a "$OUT" >/dev/null
+    done
+done
+if [ "$RUN_INFER" = 1 ]; then
+    for t in $THREADS; do
+        echo "# infer mlp-float threads=$t" >&2
+        "${BENCH_ENV[@]}" "$PY" "$HERE/torch_infer.py" --threads "$t" --batches 1 100 >> "$OUT"
+    done
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# LOWBIT HOOK: the Lowbit side of the comparison.
+# The Lowbit CLI will provide
+#   dotnet run -c Release --project src/Lowbit.Cli -- bench train --config configs/<name>.json --threads N --steps S
+# printing one JSON line {"images_per_second": X}. It is used when `... -- bench --help` exits 0 AND prints
+# something mentioning "bench" (the skeleton CLI exits 0 for any arguments, so the exit code alone would
+# wrongly detect it). Config name = model name: configs/mlp-float.json, configs/mlp-binary.json, ...
+# ---------------------------------------------------------------------------------------------------
+LOWBIT_CLI=(dotnet run -c Release --project "$REPO/src/Lowbit.Cli" --)
+LOWBIT_OK=0
+if [ "$RUN_LOWBIT" = 1 ] && command -v dotnet >/dev/null 2>&1; then
+    HELP_OUT="$(cd "$REPO" && "${LOWBIT_CLI[@]}" bench --help 2>&1)" && HELP_RC=0 || HELP_RC=$?
+    if [ "$HELP_RC" = 0 ] && printf '%s' "$HELP_OUT" | grep -qi 'bench'; then
+        LOWBIT_OK=1
+    fi
+fi
+if [ "$LOWBIT_OK" = 1 ]; then
+    for m in $MODELS; do
+        cfg="configs/$m.json"
+        if [ ! -f "$REPO/$cfg" ]; then
+            echo "# lowbit: $cfg missing, skipping $m" >&2
+            continue
+        fi
+        for t in $THREADS; do
+            echo "# lowbit train $m threads=$t" >&2
+            line="$(cd "$REPO" && "${BENCH_ENV[@]}" "${LOWBIT_CLI[@]}" bench train --config "$cfg" \
+                    --threads "$t" --steps "$STEPS" 2>/dev/null | grep '^{' | tail -n 1)" || line=""
+            if [ -n "$line" ]; then
+                printf '%s' "$line" | "$PY" -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+d.update({"peer": "lowbit", "model": sys.argv[1], "mode": "train-throughput", "threads": int(sys.argv[2])})
+print(json.dumps(d))' "$m" "$t" >> "$OUT"
+            else
+                echo "# lowbit: no JSON line for $m threads=$t" >&2
+            fi
+        done
+    done
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# Table
+# ---------------------------------------------------------------------------------------------------
+"$PY" - "$OUT" "$LOWBIT_OK" <<'PYEOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+lowbit_ok = sys.argv[2] == "1"
+info = next((r for r in rows if r.get("mode") == "blas-info"), {})
+print(f"BLAS: {info.get('openblas_config')} (core {info.get('openblas_corename')}), torch {info.get('torch')}")
+print()
+print("Training throughput (batch 100, images/s, median window)")
+train = [r for r in rows if r.get("mode") == "train-throughput"]
+py = {(r["model"], r["threads"]): r for r in train if r["peer"] == "pytorch"}
+lb = {(r["model"], r["threads"]): r for r in train if r["peer"] == "lowbit"}
+hdr = f"{'model':<12} {'thr':>3} {'pytorch img/s':>14} {'min':>9} {'max':>9}"
+if lowbit_ok:
+    hdr += f" {'lowbit img/s':>13} {'lowbit/pytorch':>15}"
+print(hdr)
+for (m, t), r in py.items():
+    line = (f"{m:<12} {t:>3} {r['images_per_second']:>14.1f} {r['images_per_second_min']:>9.1f}"
+            f" {r['images_per_second_max']:>9.1f}")
+    if lowbit_ok:
+        l = lb.get((m, t))
+        if l:
+            line += f" {l['images_per_second']:>13.1f} {l['images_per_second'] / r['images_per_second']:>15.2f}"
+        else:
+            line += f" {'-':>13} {'-':>15}"
+    print(line)
+if not lowbit_ok:
+    print("lowbit bench not available yet")
+inf = [r for r in rows if r.get("mode") == "inference-latency"]
+if inf:
+    print()
+    print("Inference latency, float MLP (median)")
+    print(f"{'thr':>3} {'batch':>5} {'ms/batch':>10} {'ms/image':>10} {'img/s':>10}")
+    for r in inf:
+        print(f"{r['threads']:>3} {r['batch']:>5} {r['ms_per_batch']:>10.4f} {r['ms_per_image']:>10.5f}"
+              f" {r['images_per_second']:>10.1f}")
+print()
+print(f"raw: {sys.argv[1]}")
+PYEOF

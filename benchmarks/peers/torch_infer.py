@@ -1,0 +1,73 @@
+"""PyTorch inference peer: float MLP (784-1024-1024-1024-10, eval-mode BatchNorm) latency.
+
+  /usr/bin/python3 benchmarks/peers/torch_infer.py --threads 1 2 --batches 1 100
+
+For every (threads, batch) pair prints one JSON line with the median milliseconds per batch and per image
+over --reps timed forward passes (each pass timed separately) after --warmup untimed passes, under
+torch.inference_mode(). Input: random uniform [0,1) of shape (batch, 784).
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import models  # noqa: E402
+
+
+def measure(model, batch, threads, reps, warmup):
+    torch.set_num_threads(threads)
+    x = torch.rand(batch, 784)
+    times = []
+    with torch.inference_mode():
+        for _ in range(warmup):
+            model(x)
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            model(x)
+            times.append(time.perf_counter() - t0)
+    med = statistics.median(times) * 1000.0
+    return {
+        "peer": "pytorch",
+        "torch": torch.__version__,
+        "model": "mlp-float",
+        "mode": "inference-latency",
+        "threads": torch.get_num_threads(),
+        "batch": batch,
+        "reps": reps,
+        "ms_per_batch": round(med, 4),
+        "ms_per_image": round(med / batch, 5),
+        "ms_per_batch_p10": round(sorted(times)[len(times) // 10] * 1000.0, 4),
+        "ms_per_batch_p90": round(sorted(times)[(len(times) * 9) // 10] * 1000.0, 4),
+        "images_per_second": round(batch * 1000.0 / med, 1),
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--batches", type=int, nargs="+", default=[1, 100])
+    p.add_argument("--reps", type=int, default=200)
+    p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args()
+    torch.manual_seed(args.seed)
+    model = models.mlp_float()
+    # Give BatchNorm non-trivial running statistics, then switch to inference mode.
+    model.train()
+    with torch.no_grad():
+        for _ in range(5):
+            model(torch.rand(100, 784))
+    model.eval()
+    for t in args.threads:
+        for b in args.batches:
+            print(json.dumps(measure(model, b, t, args.reps, args.warmup)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
