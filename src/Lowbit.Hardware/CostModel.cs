@@ -17,6 +17,7 @@ public static partial class CostModel
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(network.Layers, nameof(network));
+        ArgumentException.ThrowIfNullOrWhiteSpace(network.Name, nameof(network));
         ArgumentOutOfRangeException.ThrowIfNegative(network.InputElements, nameof(network.InputElements));
         if (!double.IsFinite(network.InputBits) || network.InputBits < 0 || network.InputBits > 64)
         {
