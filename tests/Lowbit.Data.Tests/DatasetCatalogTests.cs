@@ -72,6 +72,16 @@ public sealed class DatasetCatalogTests : IClassFixture<MnistFixture>
         Assert.NotEqual(Enumerable.Range(400, 100), validationTags);
     }
 
+    [Fact]
+    public void Split_SeededRandom_PinnedMembership()
+    {
+        // epoch_order_oracle.py: perm(10, epoch_seed(7, -1)) = [7, 4, 1, 6, 0, 5, 3, 9, 2, 8]; the last 3 are held out.
+        ImageDataset tagged = IndexTagged(_mnist.Test.Slice(0, 10));
+        TrainValidationSets split = DatasetCatalog.Split(tagged, 3, SplitMode.SeededRandom, seed: 7);
+        Assert.Equal(new[] { 2, 8, 9 }, Tags(split.Validation));
+        Assert.Equal(new[] { 0, 1, 3, 4, 5, 6, 7 }, Tags(split.Train));
+    }
+
     [Theory]
     [InlineData(-1)]
     [InlineData(10001)]

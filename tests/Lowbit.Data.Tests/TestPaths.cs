@@ -42,11 +42,19 @@ internal sealed class RequiresFolderFactAttribute : FactAttribute
             "fashion-mnist" => TestPaths.FashionMnist,
             _ => throw new ArgumentOutOfRangeException(nameof(dataset), dataset, "Expected cifar10 or fashion-mnist."),
         };
-        if (!Directory.Exists(folder))
+        Skip = SkipReason(dataset, folder);
+    }
+
+    /// <summary>Null when <paramref name="folder"/> exists, else the message shown for the skipped test.</summary>
+    public static string? SkipReason(string dataset, string folder)
+    {
+        if (Directory.Exists(folder))
         {
-            Skip = dataset == "cifar10"
-                ? $"CIFAR-10 batches not found at '{Path.GetFullPath(folder)}' (shared/data/cifar10 beside the repository)."
-                : $"Fashion-MNIST not found at '{folder}'; install it with 'apt-get install dataset-fashion-mnist'.";
+            return null;
         }
+
+        return dataset == "cifar10"
+            ? $"CIFAR-10 batches not found at '{Path.GetFullPath(folder)}' (shared/data/cifar10 beside the repository)."
+            : $"Fashion-MNIST not found at '{folder}'; install it with 'apt-get install dataset-fashion-mnist'.";
     }
 }
