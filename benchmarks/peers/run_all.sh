@@ -5,6 +5,9 @@
 # Usage (from anywhere):  benchmarks/peers/run_all.sh [--steps S] [--windows W] [--threads "1 2"]
 #                                                      [--models "mlp-float mlp-binary cnn-float cnn-binary"]
 #                                                      [--no-infer] [--no-lowbit]
+# Env: LOWBIT_ARTIFACTS=DIR  build the Lowbit CLI with --artifacts-path DIR (keeps src/*/bin,obj untouched)
+#      LOWBIT_CLI_CMD="..."  replace the Lowbit CLI prefix (e.g. a stub, to test the hook)
+#      LOWBIT_CONFIG_DIR=DIR  where <model>.json configs are looked up (default: configs, relative to the repo)
 # Output: table on stdout; raw JSON lines in benchmarks/peers/results/run-<UTC timestamp>.jsonl
 #
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set by the environment on some processors) are unset together
@@ -29,7 +32,7 @@ while [ $# -gt 0 ]; do
         --models) MODELS="$2"; shift 2 ;;
         --no-infer) RUN_INFER=0; shift ;;
         --no-lowbit) RUN_LOWBIT=0; shift ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -67,9 +70,14 @@ fi
 # something mentioning "bench" (the skeleton CLI exits 0 for any arguments, so the exit code alone would
 # wrongly detect it). Config name = model name: configs/mlp-float.json, configs/mlp-binary.json, ...
 # ---------------------------------------------------------------------------------------------------
-LOWBIT_CLI=(dotnet run -c Release --project "$REPO/src/Lowbit.Cli" --)
+# Optional: LOWBIT_ARTIFACTS=/some/dir adds --artifacts-path so the build does not touch src/*/bin|obj.
+LOWBIT_CLI=(dotnet run -c Release --project "$REPO/src/Lowbit.Cli")
+if [ -n "${LOWBIT_ARTIFACTS:-}" ]; then LOWBIT_CLI+=(--artifacts-path "$LOWBIT_ARTIFACTS"); fi
+LOWBIT_CLI+=(--)
+# Optional: LOWBIT_CLI_CMD="cmd args" replaces the whole CLI prefix (used to test this hook with a stub).
+if [ -n "${LOWBIT_CLI_CMD:-}" ]; then read -r -a LOWBIT_CLI <<< "$LOWBIT_CLI_CMD"; fi
 LOWBIT_OK=0
-if [ "$RUN_LOWBIT" = 1 ] && command -v dotnet >/dev/null 2>&1; then
+if [ "$RUN_LOWBIT" = 1 ] && command -v "${LOWBIT_CLI[0]}" >/dev/null 2>&1; then
     HELP_OUT="$(cd "$REPO" && "${LOWBIT_CLI[@]}" bench --help 2>&1)" && HELP_RC=0 || HELP_RC=$?
     if [ "$HELP_RC" = 0 ] && printf '%s' "$HELP_OUT" | grep -qi 'bench'; then
         LOWBIT_OK=1
@@ -77,8 +85,8 @@ if [ "$RUN_LOWBIT" = 1 ] && command -v dotnet >/dev/null 2>&1; then
 fi
 if [ "$LOWBIT_OK" = 1 ]; then
     for m in $MODELS; do
-        cfg="configs/$m.json"
-        if [ ! -f "$REPO/$cfg" ]; then
+        cfg="${LOWBIT_CONFIG_DIR:-configs}/$m.json"
+        if [ ! -f "$cfg" ] && [ ! -f "$REPO/$cfg" ]; then
             echo "# lowbit: $cfg missing, skipping $m" >&2
             continue
         fi
