@@ -1,0 +1,66 @@
+namespace Lowbit.Kernels.Bits;
+
+/// <summary>Pooling on channel-packed binary feature maps (layout in <see cref="BitLayout"/>).</summary>
+public static class BitPooling
+{
+    /// <summary>Output height or width of a pooling window: <c>(input + 2·pad − kernel) / stride + 1</c>.</summary>
+    /// <param name="input">Input extent (≥ 1).</param>
+    /// <param name="kernel">Window extent (≥ 1).</param>
+    /// <param name="stride">Step (≥ 1).</param>
+    /// <param name="pad">Padding on each side (0 ≤ pad &lt; kernel).</param>
+    /// <returns>The output extent.</returns>
+    public static int OutputSize(int input, int kernel, int stride, int pad) => BitConvGeometry.OutputSize(input, kernel, stride, pad, "size");
+
+    /// <summary>
+    /// Max-pool of ±1 values as OR over the window: <c>max(x) = +1</c> iff any bit is 1 (METHODS 15.5).
+    /// Padded pixels are −1 (bit 0), the identity of max, so they never change a result.
+    /// </summary>
+    /// <param name="input">Feature map <c>[batch, height, width, WordsPerRow(channels)]</c>.</param>
+    /// <param name="batch">Images (≥ 0).</param>
+    /// <param name="height">Input height (≥ 1).</param>
+    /// <param name="width">Input width (≥ 1).</param>
+    /// <param name="channels">Channels (≥ 1).</param>
+    /// <param name="kernelH">Window height.</param>
+    /// <param name="kernelW">Window width.</param>
+    /// <param name="strideH">Vertical step.</param>
+    /// <param name="strideW">Horizontal step.</param>
+    /// <param name="padH">Rows of −1 padding above and below (&lt; kernelH).</param>
+    /// <param name="padW">Columns of −1 padding left and right (&lt; kernelW).</param>
+    /// <param name="output">Output <c>[batch, outH, outW, WordsPerRow(channels)]</c>, see <see cref="OutputSize"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is out of range.</exception>
+    /// <exception cref="ArgumentException">A span is too short or a pixel has non-zero padding bits.</exception>
+    public static void MaxPool(ReadOnlySpan<ulong> input, int batch, int height, int width, int channels,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, Span<ulong> output)
+    {
+        BitConvGeometry.CheckCommon(batch, channels);
+        int outH = BitConvGeometry.OutputSize(height, kernelH, strideH, padH, "height");
+        int outW = BitConvGeometry.OutputSize(width, kernelW, strideW, padW, "width");
+        int words = BitLayout.WordsPerRow(channels);
+        BitChecks.Length(nameof(input), input.Length, BitChecks.Count(nameof(input), batch, height, width, words),
+            $"[batch={batch}, height={height}, width={width}, words={words}]");
+        BitChecks.Length(nameof(output), output.Length, BitChecks.Count(nameof(output), batch, outH, outW, words),
+            $"[batch={batch}, outH={outH}, outW={outW}, words={words}]");
+        BitChecks.Padding(nameof(input), input, batch * height * width, words, channels);
+        for (int b = 0; b < batch; b++)
+        {
+            for (int oy = 0; oy < outH; oy++)
+            {
+                int y0 = Math.Max(0, oy * strideH - padH), y1 = Math.Min(height, oy * strideH - padH + kernelH);
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    int x0 = Math.Max(0, ox * strideW - padW), x1 = Math.Min(width, ox * strideW - padW + kernelW);
+                    Span<ulong> dst = output.Slice(((b * outH + oy) * outW + ox) * words, words);
+                    dst.Clear();
+                    for (int y = y0; y < y1; y++)
+                    {
+                        for (int x = x0; x < x1; x++)
+                        {
+                            ReadOnlySpan<ulong> src = input.Slice(((b * height + y) * width + x) * words, words);
+                            for (int w = 0; w < words; w++) dst[w] |= src[w];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
