@@ -105,6 +105,7 @@ public static class DatasetCatalog
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "Expected TakeLast or SeededRandom.");
         }
 
+        // Epoch -1 keeps the split's stream apart from the loader's epochs (0, 1, ...) under the same seed.
         int[] permutation = SplitMix64.Permutation(training.Count, SplitMix64.EpochSeed(seed, -1));
         int[] trainIndices = permutation[..trainCount];
         int[] validationIndices = permutation[trainCount..];

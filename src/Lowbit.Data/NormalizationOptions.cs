@@ -103,6 +103,28 @@ public sealed record NormalizationOptions
         return new NormalizationOptions(NormalizationKind.Standardize, mean, std);
     }
 
+    /// <summary>Value equality: same kind and the same per-channel statistics.</summary>
+    public bool Equals(NormalizationOptions? other) =>
+        other is not null && Kind == other.Kind && Mean.SequenceEqual(other.Mean) && Std.SequenceEqual(other.Std);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Kind);
+        foreach (double m in Mean)
+        {
+            hash.Add(m);
+        }
+
+        foreach (double s in Std)
+        {
+            hash.Add(s);
+        }
+
+        return hash.ToHashCode();
+    }
+
     /// <summary>Maps one image, [channels, planeSize] bytes, to floats.</summary>
     /// <param name="pixels">Source bytes, channel planes one after another.</param>
     /// <param name="channels">Number of channel planes in <paramref name="pixels"/>.</param>

@@ -85,6 +85,17 @@ public sealed class NormalizationOptionsTests
     }
 
     [Fact]
+    public void Equals_SameStatistics_Equal()
+    {
+        Assert.Equal(NormalizationOptions.Standardize([0.1, 0.2], [0.3, 0.4]), NormalizationOptions.Standardize([0.1, 0.2], [0.3, 0.4]));
+        Assert.Equal(
+            NormalizationOptions.Standardize([0.1, 0.2], [0.3, 0.4]).GetHashCode(),
+            NormalizationOptions.Standardize([0.1, 0.2], [0.3, 0.4]).GetHashCode());
+        Assert.NotEqual(NormalizationOptions.Standardize([0.1, 0.2], [0.3, 0.4]), NormalizationOptions.Standardize([0.1, 0.2], [0.3, 0.5]));
+        Assert.NotEqual(NormalizationOptions.ZeroOne, NormalizationOptions.PlusMinusOne);
+    }
+
+    [Fact]
     public void ToFloatArray_KeepsLayout()
     {
         ImageDataset dataset = SyntheticData.Make(3, channels: 2);

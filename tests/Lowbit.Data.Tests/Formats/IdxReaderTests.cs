@@ -191,5 +191,7 @@ public sealed class IdxReaderTests : IDisposable
         string path = _files.Write("corrupt.gz", valid, gzip: false);
         var ex = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(path));
         Assert.Contains("corrupt.gz", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("gzip stream", ex.Data[DataFormatError.FieldKey]);
+        Assert.IsType<InvalidDataException>(ex.InnerException);
     }
 }
