@@ -9,7 +9,7 @@ namespace Lowbit.Benchmarks;
 /// (<c>benchmarks/sgemm-ratio.sh</c>); BenchmarkDotNet's <see cref="SgemmBenchmarks"/> is the precise measurement.
 /// </summary>
 /// <remarks>
-/// Prints one line per case: <c>lowbit transA transB m n k threads gflops</c>, the best of several timed
+/// Prints one line per case: <c>lowbit transA transB m n k threads gflops</c>, the best of 25 timed
 /// repetitions after warm-up, the same protocol as <c>benchmarks/peers/sgemm_numpy.py</c>.
 /// Usage: <c>sgemm-ratio [threads ...]</c> (default 1 2).
 /// </remarks>
@@ -42,16 +42,16 @@ public static class SgemmTiming
     {
         int lda = ta ? m : k, ldb = tb ? k : n;
         double flops = 2.0 * m * n * k;
-        // Repetitions per sample so that one sample lasts about 50 ms.
-        int reps = Math.Max(1, (int)(50e-3 * 50e9 / flops));
+        // Repetitions per sample so that one sample lasts about 20 ms at 50 GFLOP/s.
+        int reps = Math.Max(1, (int)(20e-3 * 50e9 / flops));
         double best = double.MaxValue;
-        for (int sample = 0; sample < 12; sample++)
+        for (int sample = 0; sample < 28; sample++)
         {
             long start = Stopwatch.GetTimestamp();
             for (int r = 0; r < reps; r++)
                 Sgemm.Multiply(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0f, c, n, threads);
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds / reps;
-            if (sample >= 2) best = Math.Min(best, seconds); // first two samples are warm-up (tiering, caches)
+            if (sample >= 3) best = Math.Min(best, seconds); // first three samples are warm-up (tiering, caches)
         }
 
         return flops / best / 1e9;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Lowbit.Kernels.Gemm;
 
@@ -23,6 +24,16 @@ internal readonly struct SgemmKernel8x32 : IGemmMicroKernel
         Vector512<float> c50 = default; Vector512<float> c51 = default;
         Vector512<float> c60 = default; Vector512<float> c61 = default;
         Vector512<float> c70 = default; Vector512<float> c71 = default;
+        if (Sse.IsSupported)
+        {
+            // The C tile is needed only after the k loop: start fetching its 16 lines now (C often lives in L3).
+            for (int i = 0; i < 8; i++)
+            {
+                Sse.Prefetch0(c + i * ldc);
+                Sse.Prefetch0(c + i * ldc + 16);
+            }
+        }
+
         for (int p = 0; p < kc; p++)
         {
             Vector512<float> b0 = Vector512.Load(b + 0);
