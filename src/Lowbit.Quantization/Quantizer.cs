@@ -45,6 +45,16 @@ public abstract class Quantizer
     /// <summary>Regularisation term to add to the loss for the given latent tensor (e.g. BNN+), or null.</summary>
     public virtual Tensor? Regularization(Tensor latent) => null;
 
+    /// <summary>
+    /// The tensor a layer should use in place of its (quantized) input when it computes the weight gradient, or
+    /// null for the usual g_W = g_yᵀ·input. Only input quantizers that change back-propagation alone override this
+    /// (Few Multiplications' power-of-two quantized back-propagation, <see cref="PowerOfTwoBackprop"/>); layers pass
+    /// the result to <see cref="QuantizedBackprop.Linear"/>.
+    /// </summary>
+    /// <param name="input">The layer input after <see cref="Quantize"/>.</param>
+    /// <param name="context">Mode and generator of the step.</param>
+    public virtual Tensor? WeightGradientInput(Tensor input, QuantizerContext context) => null;
+
     /// <summary>Converts learnable and state tensors to <paramref name="type"/> (gradient checks in Float64).</summary>
     public virtual void ConvertTo(DType type)
     {

@@ -9,7 +9,37 @@ public static class QuantizerRegistry
     private static readonly Dictionary<string, Func<QuantizerSpec, Quantizer>> s_factories = new(StringComparer.Ordinal)
     {
         ["ste_sign"] = s => new SteSign(s.GetDouble("clip", 1.0)),
+        ["approx_sign"] = _ => new ApproxSign(),
+        ["swish_sign"] = s => new SwishSign(s.GetDouble("beta", 5.0)),
+        ["bc_det"] = s => new BinaryConnectDeterministic(s.GetDouble("h", 1.0)),
+        ["bc_stoch"] = s => new BinaryConnectStochastic(s.GetDouble("h", 1.0), s.GetString("eval", "real")),
+        ["bnn_plus_weight"] = s => new BnnPlusWeight(
+            s.GetDouble("beta", 5.0), s.GetBool("per_channel", false), s.GetInt("channels", 0), OptionalDouble(s, "alpha"),
+            s.GetString("regularizer", "l2"), s.GetDouble("lambda", 1e-5)),
+        ["xnor_weight"] = s => new XnorWeight(s.GetBool("per_channel", true)),
+        ["xnor_act"] = s => new XnorActivation(s.GetBool("scale", true), s.GetDouble("clip", 1.0)),
+        ["dorefa_weight"] = s => new DoReFaWeight(s.GetInt("bits", 1), s.GetBool("per_channel", false)),
+        ["dorefa_act"] = s => new DoReFaActivation(s.GetInt("bits", 2)),
+        ["dorefa_grad"] = s => new DoReFaGradient(s.GetInt("bits", 6)),
+        ["linear_quant"] = s => new LinearQuant(
+            s.GetInt("bits", 4), s.GetBool("signed", true), s.GetDouble("range", 1.0), s.GetString("range_mode", "fixed"), s.GetBool("per_channel", false)),
+        ["log_quant"] = s => new LogQuant(s.GetInt("bits", 4), s.GetInt("max_exponent", 0), s.GetBool("signed", true)),
+        ["fm_binary"] = s => new FewMultiplicationsBinary(OptionalDouble(s, "w0"), s.GetString("eval", "real")),
+        ["fm_ternary"] = s => new FewMultiplicationsTernary(OptionalDouble(s, "w0"), s.GetString("eval", "real")),
+        ["fm_pow2_input"] = s => new PowerOfTwoBackprop(s.GetInt("min_exponent", -8), s.GetInt("max_exponent", 0)),
+        ["ternary"] = s => new TernaryThreshold(s.GetDouble("threshold", 0.7), s.GetBool("per_channel", false)),
+        ["pact"] = s => new Pact(s.GetInt("bits", 4), s.GetDouble("alpha", 10.0)),
+        ["lsq"] = s => new LsqQuantizer(
+            s.GetInt("bits", 4), s.GetBool("signed", true), s.GetString("role", "weight"), s.GetBool("per_channel", false), s.GetInt("channels", 0),
+            OptionalDouble(s, "step")),
     };
+
+    /// <summary>An option without a default: null when absent (reading marks it as known either way).</summary>
+    private static double? OptionalDouble(QuantizerSpec spec, string key)
+    {
+        double value = spec.GetDouble(key, double.NaN);
+        return spec.Options.ContainsKey(key) ? value : null;
+    }
 
     /// <summary>Names of all registered quantizers.</summary>
     public static IReadOnlyCollection<string> Names => s_factories.Keys;

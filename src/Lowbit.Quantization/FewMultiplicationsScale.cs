@@ -1,0 +1,22 @@
+using Lowbit.Tensors;
+
+namespace Lowbit.Quantization;
+
+/// <summary>The W0 of the few-multiplications quantizers: given, or half the Glorot-uniform bound of the weight.</summary>
+internal static class FewMultiplicationsScale
+{
+    /// <summary>
+    /// W0 = <paramref name="given"/> when positive, else sqrt(6/(fan_in + fan_out))/2 with fan_in = in, fan_out = out
+    /// for [out, in] and fan_in = in·kh·kw, fan_out = out·kh·kw for [out, in, kh, kw] (Glorot's convolution fans).
+    /// </summary>
+    public static double Resolve(double? given, Tensor w, string quantizer)
+    {
+        if (given is { } g) return g;
+        int fanIn, fanOut;
+        if (w.Rank == 2) (fanIn, fanOut) = (w.Dim(1), w.Dim(0));
+        else if (w.Rank == 4) (fanIn, fanOut) = (w.Dim(1) * w.Dim(2) * w.Dim(3), w.Dim(0) * w.Dim(2) * w.Dim(3));
+        else
+            throw new ArgumentException($"{quantizer}: cannot compute W0 from a weight of shape {ShapeUtil.Format(w.ShapeSpan)}; give the w0 option or use a [out, in] or [out, in, kh, kw] weight.", nameof(w));
+        return Math.Sqrt(6.0 / (fanIn + fanOut)) / 2;
+    }
+}
