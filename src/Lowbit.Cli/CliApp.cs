@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Lowbit.Cli.Commands;
+using Lowbit.Quantization;
+using Lowbit.Training;
+using Lowbit.Training.Config;
+
+namespace Lowbit.Cli;
+
+/// <summary>Builds the command tree and maps failures to exit codes.</summary>
+public static class CliApp
+{
+    /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var root = Build(output, error);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            error.WriteLine($"lowbit: {parse.Errors[0].Message}");
+            return ExitCodes.UserError;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            error.WriteLine($"lowbit: {e.Message}");
+            return ExitCodes.UserError;
+        }
+        catch (TrainingDivergedException e)
+        {
+            error.WriteLine($"lowbit: training stopped: {e.Message}");
+            return ExitCodes.Diverged;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"lowbit: internal error (please report): {e}");
+            return ExitCodes.InternalError;
+        }
+    }
+
+    /// <summary>Exceptions caused by the user's input rather than by a bug.</summary>
+    public static bool IsUserError(Exception e) => e is ConfigException or QuantizerConfigException or UserException
+        or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or UnauthorizedAccessException;
+
+    /// <summary>The command tree.</summary>
+    public static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("Lowbit: train, inspect and deploy low-bitwidth neural networks.");
+        root.Subcommands.Add(TrainCommand.Create(output, error));
+        root.Subcommands.Add(EvalCommand.Create(output));
+        return root;
+    }
+}
+
+/// <summary>An expected user error with a one-line message.</summary>
+public sealed class UserException(string message) : Exception(message);

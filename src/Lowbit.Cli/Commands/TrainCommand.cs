@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Globalization;
+using Lowbit.Training;
+using Lowbit.Training.Checkpoints;
+using Lowbit.Training.Config;
+using System.Text.Json.Nodes;
+
+namespace Lowbit.Cli.Commands;
+
+/// <summary><c>lowbit train</c>: trains a model from a config and writes result.json, metrics.csv and a checkpoint.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var config = new Option<string?>("--config", "-c") { Description = "Experiment config (JSON). Default: configs/mnist-binarynet.json." };
+        var set = new Option<string[]>("--set") { Description = "Override a config field, e.g. --set train.epochs=2 --set layers.1.units=512 (repeatable).", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
+        var outDir = new Option<string?>("--out", "-o") { Description = "Output folder (default: runs/<config name>)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run saved in --out from its last checkpoint." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar; one line per epoch." };
+        var cmd = new Command("train", "Train a model from a config; prints the test error at the best-validation epoch.") { config, set, outDir, resume, quiet };
+        cmd.SetAction(parse => Run(parse.GetValue(config), parse.GetValue(set) ?? [], parse.GetValue(outDir), parse.GetValue(resume), parse.GetValue(quiet), output, error));
+        return cmd;
+    }
+
+    private static int Run(string? configPath, string[] overrides, string? outDir, bool resume, bool quiet, TextWriter output, TextWriter error)
+    {
+        ExperimentConfig config;
+        if (resume)
+        {
+            if (configPath is not null) throw new UserException("--resume takes the config saved in the checkpoint; drop --config (overrides with --set still apply).");
+            if (outDir is null) throw new UserException("--resume needs --out DIR, the folder of the run to continue.");
+            var ckPath = Path.Combine(outDir, Trainer.CheckpointFile);
+            var header = JsonNode.Parse(Checkpoint.Load(ckPath).Header)!.AsObject();
+            config = ConfigLoader.Parse(header["config"]!.ToJsonString(), header["config_source"]?.GetValue<string>() ?? ckPath, overrides);
+        }
+        else
+        {
+            config = ConfigLoader.Load(configPath ?? Paths.ShippedConfig(Paths.DefaultConfig), overrides);
+            outDir ??= Path.Combine("runs", config.Name);
+            if (File.Exists(Path.Combine(outDir, Trainer.CheckpointFile)))
+                throw new UserException($"'{outDir}' already holds a run ({Trainer.CheckpointFile}); pass --resume to continue it or choose another --out.");
+        }
+        // Validate the model against the dataset's shape before touching the data or the output folder.
+        ModelBuilder.Build(config, DataResolver.InputShape(config.Data.Dataset));
+        var data = DataResolver.Load(config.Data);
+
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            output.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} ({data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test), seed {config.Seed}, {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}");
+            bool interactive = !quiet && !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
+            TrainingOutcome outcome = interactive
+                ? ProgressObserver.RunWithProgress(observer => RunTrainer(config, data, outDir, observer, resume, cts.Token))
+                : RunTrainer(config, data, outDir, new LineObserver(output), resume, cts.Token);
+            if (!outcome.Completed)
+            {
+                error.WriteLine($"lowbit: interrupted; checkpoint saved in {outDir}. Continue with: lowbit train --out {outDir} --resume");
+                return ExitCodes.Interrupted;
+            }
+            var r = outcome.Result!;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"test error {100 * r["test_error"]!.GetValue<double>():F2} % (accuracy {100 * r["test_accuracy"]!.GetValue<double>():F2} %) at best validation epoch {r["best_epoch"]}; {r["train_examples_per_second"]} train images/s; results in {Path.Combine(outDir, "result.json")}"));
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static TrainingOutcome RunTrainer(ExperimentConfig config, RunData data, string outDir, ITrainingObserver observer, bool resume, CancellationToken token)
+    {
+        var trainer = new Trainer(config, data, outDir, observer);
+        if (resume) trainer.Resume();
+        return trainer.Run(token);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Lowbit.Training.Config;
+
+/// <summary>Reads experiment configs (JSON) with strict validation and <c>key=value</c> overrides.</summary>
+public static class ConfigLoader
+{
+    /// <summary>Allowed dataset names.</summary>
+    public static readonly string[] Datasets = ["mnist", "fashion-mnist", "cifar10"];
+
+    private static readonly string[] s_normalizations = ["zero_one", "plus_minus_one", "standardize"];
+    private static readonly string[] s_losses = ["softmax_cross_entropy", "squared_hinge", "mse"];
+    private static readonly string[] s_optimizers = ["sgd", "adam", "adamax", "shift_adamax"];
+    private static readonly string[] s_schedules = ["constant", "exponential", "step", "cosine"];
+
+    /// <summary>Loads a config file and applies overrides such as <c>train.epochs=2</c> or <c>layers.1.units=512</c>.</summary>
+    public static ExperimentConfig Load(string path, IEnumerable<string>? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new ConfigException($"Config file '{path}' does not exist.");
+        return Parse(File.ReadAllText(path), Path.GetFileName(path), overrides);
+    }
+
+    /// <summary>Parses config text (see <see cref="Load"/>).</summary>
+    public static ExperimentConfig Parse(string json, string source, IEnumerable<string>? overrides = null)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException($"{source}: invalid JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}: {FirstSentence(e.Message)}");
+        }
+        if (root is not JsonObject) throw new ConfigException($"{source}: the config must be a JSON object.");
+        foreach (var o in overrides ?? []) ApplyOverride(root, o, source);
+        return FromNode(root.AsObject(), source);
+    }
+
+    private static string FirstSentence(string s)
+    {
+        int i = s.IndexOf(". ", StringComparison.Ordinal);
+        return i < 0 ? s : s[..(i + 1)];
+    }
+
+    /// <summary>Sets a dotted path (object keys and array indices) to a value parsed as JSON, or as a string if that fails.</summary>
+    public static void ApplyOverride(JsonNode root, string assignment, string source)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(assignment);
+        int eq = assignment.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0) throw new ConfigException($"--set '{assignment}': expected key=value, e.g. train.epochs=2.");
+        string key = assignment[..eq].Trim(), text = assignment[(eq + 1)..];
+        JsonNode? value;
+        try
+        {
+            value = JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            value = JsonValue.Create(text);
+        }
+        var parts = key.Split('.');
+        JsonNode node = root;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            bool last = i == parts.Length - 1;
+            string part = parts[i];
+            string so = string.Join('.', parts[..(i + 1)]);
+            if (node is JsonObject obj)
+            {
+                if (last) { obj[part] = value; return; }
+                var next = obj[part];
+                if (next is null) { next = new JsonObject(); obj[part] = next; }
+                node = next;
+            }
+            else if (node is JsonArray arr)
+            {
+                if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int idx) || idx >= arr.Count)
+                    throw new ConfigException($"--set '{assignment}': '{so}' must be an index 0..{arr.Count - 1} into an array.");
+                if (last) { arr[idx] = value; return; }
+                node = arr[idx] ?? throw new ConfigException($"--set '{assignment}': '{so}' is null.");
+            }
+            else
+            {
+                throw new ConfigException($"--set '{assignment}': '{so}' goes into a value that is neither an object nor an array ({source}).");
+            }
+        }
+    }
+
+    private static ExperimentConfig FromNode(JsonObject root, string source)
+    {
+        var f = new JsonFields(root, "", source);
+        string name = f.String("name", Path.GetFileNameWithoutExtension(source));
+        int seed = f.Int("seed", 1, 0);
+        int threads = f.Int("threads", 1, 1, 256);
+
+        var d = f.Object("data");
+        var data = new DataConfig(
+            d.String("dataset", "mnist", Datasets),
+            d.OptionalString("path"),
+            d.Int("validation", 10000, 0),
+            d.String("normalize", "plus_minus_one", s_normalizations),
+            d.Has("train_limit") ? d.Int("train_limit", 0, 1) : NullInt(d, "train_limit"),
+            d.Has("test_limit") ? d.Int("test_limit", 0, 1) : NullInt(d, "test_limit"));
+        d.EnsureAllRead();
+
+        var layers = f.Array("layers");
+        string loss = f.String("loss", "softmax_cross_entropy", s_losses);
+
+        var o = f.Object("optimizer");
+        var opt = new OptimizerConfig(
+            o.String("type", "adam", s_optimizers),
+            o.Double("lr", 1e-3, 0, 10),
+            o.Double("beta1", 0.9, 0, 0.999999),
+            o.Double("beta2", 0.999, 0, 0.999999999),
+            o.Double("epsilon", 1e-8, 0, 1),
+            o.Double("weight_decay", 0, 0, 1),
+            o.Double("momentum", 0, 0, 0.999999),
+            o.Bool("nesterov", false),
+            o.Bool("glorot_lr_scale", false));
+        o.EnsureAllRead();
+        if (!(opt.LearningRate > 0)) throw new ConfigException($"{source}: field 'optimizer.lr' must be positive.");
+
+        var s = f.Object("schedule");
+        var schedule = new ScheduleConfig(
+            s.String("type", "constant", s_schedules),
+            s.OptionalDouble("end_lr", 1e-12, 10),
+            s.Double("factor", 0.1, 1e-9, 1),
+            s.Int("every", 1, 1));
+        s.EnsureAllRead();
+        if ((schedule.Type == "exponential" || schedule.Type == "cosine") && schedule.EndLearningRate is null)
+            throw new ConfigException($"{source}: schedule '{schedule.Type}' needs field 'schedule.end_lr'.");
+
+        var t = f.Object("train");
+        var train = new TrainConfig(t.Int("epochs", 10, 1, 100000), t.Int("batch_size", 100, 1, 1 << 20), t.Int("eval_batch_size", 1000, 1, 1 << 20));
+        t.EnsureAllRead();
+        f.EnsureAllRead();
+        if (data.Dataset == "cifar10" && data.Validation >= 40000)
+            throw new ConfigException($"{source}: field 'data.validation' is {data.Validation}, more than the CIFAR-10 training images available.");
+        return new ExperimentConfig(name, seed, threads, data, layers, loss, opt, schedule, train, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), source);
+    }
+
+    private static int? NullInt(JsonFields f, string key)
+    {
+        f.Raw(key);
+        return null;
+    }
+}

@@ -1,0 +1,37 @@
+using System.Text.Json.Nodes;
+
+namespace Lowbit.Training.Config;
+
+/// <summary>Which data to train on and how to prepare it.</summary>
+/// <param name="Dataset">mnist, fashion-mnist or cifar10.</param>
+/// <param name="Path">Folder with the dataset files, or null for the default (bundled MNIST; the Debian folder for Fashion-MNIST).</param>
+/// <param name="Validation">Images held out from the end of the training set for validation.</param>
+/// <param name="Normalize">zero_one, plus_minus_one or standardize.</param>
+/// <param name="TrainLimit">Use only the first N training images (quick experiments, tests), or null for all.</param>
+/// <param name="TestLimit">Use only the first N test images, or null for all.</param>
+public sealed record DataConfig(string Dataset, string? Path, int Validation, string Normalize, int? TrainLimit, int? TestLimit);
+
+/// <summary>Optimizer settings.</summary>
+public sealed record OptimizerConfig(string Type, double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay, double Momentum, bool Nesterov, bool GlorotLearningRateScale);
+
+/// <summary>Learning-rate schedule settings.</summary>
+public sealed record ScheduleConfig(string Type, double? EndLearningRate, double Factor, int Every);
+
+/// <summary>Loop settings.</summary>
+public sealed record TrainConfig(int Epochs, int BatchSize, int EvalBatchSize);
+
+/// <summary>A complete, validated experiment config.</summary>
+/// <param name="Name">Model name (reported in result.json).</param>
+/// <param name="Seed">Seed of every random choice (initialisation, shuffling, dropout, stochastic quantizers).</param>
+/// <param name="Threads">Compute threads (results are reproducible for a given seed and thread count).</param>
+/// <param name="Data">Data settings.</param>
+/// <param name="Layers">The model's layer list (validated when the model is built).</param>
+/// <param name="Loss">Loss name.</param>
+/// <param name="Optimizer">Optimizer settings.</param>
+/// <param name="Schedule">Schedule settings.</param>
+/// <param name="Train">Loop settings.</param>
+/// <param name="Json">The resolved config (after --set overrides) as JSON text; stored in checkpoints.</param>
+/// <param name="Source">Where it came from (file name), for messages.</param>
+public sealed record ExperimentConfig(
+    string Name, int Seed, int Threads, DataConfig Data, JsonArray Layers, string Loss,
+    OptimizerConfig Optimizer, ScheduleConfig Schedule, TrainConfig Train, string Json, string Source);

@@ -1,0 +1,108 @@
+using Lowbit.Nn;
+
+namespace Lowbit.Training.Optimizers;
+
+/// <summary>
+/// Adam (Kingma &amp; Ba 2015) with L2 weight decay added to the gradient:
+/// m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − η·(m/(1−β1ᵗ)) / (sqrt(v/(1−β2ᵗ)) + ε).
+/// </summary>
+public sealed class Adam : Optimizer
+{
+    /// <summary>Creates the optimizer.</summary>
+    public Adam(IEnumerable<(string Name, Parameter Parameter)> parameters, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
+        : base(parameters, learningRate)
+    {
+        AdamChecks.Betas(beta1, beta2, epsilon, weightDecay);
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+    }
+
+    /// <summary>First-moment decay.</summary>
+    public double Beta1 { get; }
+
+    /// <summary>Second-moment decay.</summary>
+    public double Beta2 { get; }
+
+    /// <summary>Denominator epsilon.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>L2 coefficient.</summary>
+    public double WeightDecay { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(string name, Parameter parameter, Span<float> value, Span<float> grad, double learningRate)
+    {
+        var m = StateBuffer("m", name, value.Length);
+        var v = StateBuffer("v", name, value.Length);
+        double t = StepCount;
+        float b1 = (float)Beta1, b2 = (float)Beta2, wd = parameter.Decay ? (float)WeightDecay : 0f, eps = (float)Epsilon;
+        float c1 = (float)(1 - Math.Pow(Beta1, t)), c2 = (float)Math.Sqrt(1 - Math.Pow(Beta2, t));
+        float stepSize = (float)learningRate / c1;
+        for (int i = 0; i < value.Length; i++)
+        {
+            float g = grad[i] + wd * value[i];
+            m[i] = b1 * m[i] + (1 - b1) * g;
+            v[i] = b2 * v[i] + (1 - b2) * g * g;
+            value[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) / c2 + eps);
+        }
+    }
+}
+
+/// <summary>
+/// AdaMax (the infinity-norm variant of Adam): m ← β1·m + (1−β1)·g; u ← max(β2·u, |g|);
+/// w ← w − (η/(1−β1ᵗ))·m/(u + ε).
+/// </summary>
+public sealed class AdaMax : Optimizer
+{
+    /// <summary>Creates the optimizer.</summary>
+    public AdaMax(IEnumerable<(string Name, Parameter Parameter)> parameters, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
+        : base(parameters, learningRate)
+    {
+        AdamChecks.Betas(beta1, beta2, epsilon, weightDecay);
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+    }
+
+    /// <summary>First-moment decay.</summary>
+    public double Beta1 { get; }
+
+    /// <summary>Infinity-norm decay.</summary>
+    public double Beta2 { get; }
+
+    /// <summary>Denominator epsilon.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>L2 coefficient.</summary>
+    public double WeightDecay { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(string name, Parameter parameter, Span<float> value, Span<float> grad, double learningRate)
+    {
+        var m = StateBuffer("m", name, value.Length);
+        var u = StateBuffer("u", name, value.Length);
+        float b1 = (float)Beta1, b2 = (float)Beta2, wd = parameter.Decay ? (float)WeightDecay : 0f, eps = (float)Epsilon;
+        float stepSize = (float)(learningRate / (1 - Math.Pow(Beta1, StepCount)));
+        for (int i = 0; i < value.Length; i++)
+        {
+            float g = grad[i] + wd * value[i];
+            m[i] = b1 * m[i] + (1 - b1) * g;
+            u[i] = MathF.Max(b2 * u[i], MathF.Abs(g));
+            value[i] -= stepSize * m[i] / (u[i] + eps);
+        }
+    }
+}
+
+internal static class AdamChecks
+{
+    public static void Betas(double beta1, double beta2, double epsilon, double weightDecay)
+    {
+        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
+        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
+        if (!(epsilon >= 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be ≥ 0.");
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "weight decay must be ≥ 0.");
+    }
+}

@@ -1,0 +1,241 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Lowbit.Data;
+using Lowbit.Nn.Layers;
+using Lowbit.Nn.Losses;
+using Lowbit.Tensors;
+using Lowbit.Tensors.Autograd;
+using Lowbit.Training.Checkpoints;
+using Lowbit.Training.Config;
+using Lowbit.Training.Optimizers;
+using Lowbit.Training.Schedules;
+
+namespace Lowbit.Training;
+
+/// <summary>What a finished (or interrupted) run reports.</summary>
+public sealed record TrainingOutcome(bool Completed, TrainerState State, string OutputDirectory, JsonObject? Result);
+
+/// <summary>
+/// Runs an experiment: epochs of seeded mini-batch training, validation and test evaluation after each epoch,
+/// an atomic checkpoint every epoch (and on cancellation, mid-epoch), metrics.csv and result.json.
+/// </summary>
+/// <remarks>
+/// Reproducibility: batch order is a function of (seed, epoch); the generator given to the model for dropout and
+/// stochastic quantizers is a function of (seed, epoch, batch); kernels are deterministic for a thread count.
+/// Hence a run resumed from any checkpoint ends with the same metrics as an uninterrupted run.
+/// </remarks>
+public sealed class Trainer
+{
+    /// <summary>Checkpoint file name inside the output folder.</summary>
+    public const string CheckpointFile = "checkpoint.lbck";
+
+    private readonly ExperimentConfig _config;
+    private readonly RunData _data;
+    private readonly string _outDir;
+    private readonly ITrainingObserver _observer;
+    private readonly Sequential _model;
+    private readonly Optimizer _optimizer;
+    private readonly LearningRateSchedule _schedule;
+    private readonly Loss _loss;
+    private TrainerState _state = new();
+
+    /// <summary>Prepares a run (builds the model; nothing is written yet).</summary>
+    public Trainer(ExperimentConfig config, RunData data, string outputDirectory, ITrainingObserver? observer = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(outputDirectory);
+        _config = config;
+        _data = data;
+        _outDir = outputDirectory;
+        _observer = observer ?? NullTrainingObserver.Instance;
+        _model = ModelBuilder.Build(config, data.InputShape);
+        var outShape = _model.OutputShape(data.InputShape);
+        if (outShape.Length != 1 || outShape[0] != data.Train.Classes)
+            throw new ConfigException($"{config.Source}: the model's output is {ShapeUtil.Format(outShape)} per example but the dataset has {data.Train.Classes} classes; the last layer needs {data.Train.Classes} units.");
+        _optimizer = Components.CreateOptimizer(config.Optimizer, _model);
+        _schedule = Components.CreateSchedule(config.Schedule, config.Optimizer.LearningRate, config.Train.Epochs);
+        _loss = Components.CreateLoss(config.Loss);
+        foreach (var (name, p) in _model.NamedParameters())
+            if (name.EndsWith(".weight", StringComparison.Ordinal) && p.Clip is null && _model.NamedModules().Any(m => m.Name + ".weight" == name && m.Module is Linear { WeightQuantizer: not null } or Conv2d { WeightQuantizer: not null }))
+                _observer.Message($"warning: '{name}' is quantized but its latent weights are not clipped (set weight_clip, e.g. 1.0 for binary weights).");
+    }
+
+    /// <summary>The model being trained.</summary>
+    public Sequential Model => _model;
+
+    /// <summary>Restores model, optimizer and progress from the output folder's checkpoint.</summary>
+    public void Resume()
+    {
+        var path = Path.Combine(_outDir, CheckpointFile);
+        var ck = Checkpoint.Load(path);
+        var header = JsonNode.Parse(ck.Header)!.AsObject();
+        _model.LoadStateDict(ck.Model);
+        _optimizer.LoadState(ck.Optimizer);
+        _state = header["state"].Deserialize<TrainerState>() ?? throw new InvalidDataException($"{path}: checkpoint has no trainer state.");
+        _observer.Message($"resuming from {path}: epoch {_state.Epoch + 1}, batch {_state.Batch}");
+    }
+
+    /// <summary>Trains until the configured epochs are done or <paramref name="cancellation"/> fires.</summary>
+    public TrainingOutcome Run(CancellationToken cancellation = default)
+    {
+        Directory.CreateDirectory(_outDir);
+        using var threads = Compute.UseThreads(_config.Threads);
+        var loader = new BatchLoader(_data.Train, new BatchLoaderOptions
+        {
+            BatchSize = _config.Train.BatchSize,
+            Shuffle = true,
+            Seed = _config.Seed,
+            Normalization = _data.Normalization,
+            Prefetch = true,
+        });
+        var (c, h, w) = (_data.Train.Channels, _data.Train.Height, _data.Train.Width);
+        for (int epoch = _state.Epoch; epoch < _config.Train.Epochs; epoch++)
+        {
+            double lr = _schedule.At(epoch);
+            _optimizer.LearningRate = lr;
+            _observer.EpochStarted(epoch, _config.Train.Epochs, loader.BatchCount, _state.Batch, lr);
+            _model.Train();
+            var clock = Stopwatch.StartNew();
+            foreach (var batch in loader.GetBatches(epoch))
+            {
+                if (batch.BatchIndex < _state.Batch) continue;
+                if (cancellation.IsCancellationRequested)
+                {
+                    _state.EpochTrainSeconds += clock.Elapsed.TotalSeconds;
+                    SaveCheckpoint();
+                    return new TrainingOutcome(false, _state, _outDir, null);
+                }
+                TrainStep(batch, epoch, c, h, w);
+                _state.Batch = batch.BatchIndex + 1;
+            }
+            _state.EpochTrainSeconds += clock.Elapsed.TotalSeconds;
+            FinishEpoch(epoch, lr);
+        }
+        var result = WriteResult();
+        return new TrainingOutcome(true, _state, _outDir, result);
+    }
+
+    private void TrainStep(ImageBatch batch, int epoch, int c, int h, int w)
+    {
+        var x = Tensor.FromArray(batch.ValidInputs.ToArray(), batch.Count, c, h, w);
+        var labels = batch.ValidLabels;
+        _model.SetRandom(new Random(StepSeed(_config.Seed, epoch, batch.BatchIndex)));
+        var output = _model.Forward(x);
+        var loss = _loss.Compute(output, labels);
+        var reg = _model.Regularization();
+        var total = reg is null ? loss : Tensor.Add(loss, reg);
+        double value = total.Item();
+        _state.Step++;
+        if (!double.IsFinite(value))
+            throw new TrainingDivergedException($"loss became {value} at step {_state.Step} (epoch {epoch + 1}, batch {batch.BatchIndex + 1}); last finite loss {_state.LastFiniteLoss.ToString("G6", CultureInfo.InvariantCulture)}. Lower the learning rate or check the data.");
+        _state.LastFiniteLoss = value;
+        _optimizer.ZeroGrad();
+        total.Backward();
+        _optimizer.Step();
+        _model.AfterStep();
+        var predicted = Tensor.ArgMaxLastDim(output);
+        for (int i = 0; i < predicted.Length; i++) if (predicted[i] == labels[i]) _state.EpochCorrect++;
+        _state.EpochLossSum += loss.Item() * batch.Count;
+        _state.EpochSeen += batch.Count;
+        _observer.BatchFinished(epoch, batch.BatchIndex, value);
+    }
+
+    /// <summary>A 31-bit seed mixed from (seed, epoch, batch) with SplitMix64 finalisation.</summary>
+    public static int StepSeed(int seed, int epoch, int batch)
+    {
+        ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ ((ulong)(uint)epoch << 32 | (uint)batch);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
+    }
+
+    private void FinishEpoch(int epoch, double lr)
+    {
+        var evalClock = Stopwatch.StartNew();
+        (double Loss, double Accuracy)? val = _data.Validation is null ? null : Evaluate(_data.Validation);
+        var test = Evaluate(_data.Test);
+        double selector = val?.Accuracy ?? test.Accuracy;
+        bool best = selector > _state.BestValidationAccuracy;
+        if (best)
+        {
+            _state.BestValidationAccuracy = selector;
+            _state.BestEpoch = epoch + 1;
+            _state.TestAccuracyAtBest = test.Accuracy;
+        }
+        var metrics = new EpochMetrics(epoch + 1, lr, _state.EpochLossSum / Math.Max(1, _state.EpochSeen), (double)_state.EpochCorrect / Math.Max(1, _state.EpochSeen),
+            val?.Loss, val?.Accuracy, test.Accuracy, _state.EpochTrainSeconds, _state.EpochTrainSeconds + evalClock.Elapsed.TotalSeconds);
+        _state.History.Add(metrics);
+        _state.Epoch = epoch + 1;
+        _state.Batch = 0;
+        _state.EpochLossSum = 0;
+        _state.EpochCorrect = 0;
+        _state.EpochSeen = 0;
+        _state.EpochTrainSeconds = 0;
+        WriteMetrics();
+        SaveCheckpoint();
+        _observer.EpochFinished(metrics, best);
+    }
+
+    /// <summary>Mean loss and accuracy of the model (evaluation mode) on a dataset.</summary>
+    public (double Loss, double Accuracy) Evaluate(ImageDataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return Evaluator.Evaluate(_model, _loss, dataset, _data.Normalization, _config.Train.EvalBatchSize);
+    }
+
+    private void SaveCheckpoint()
+    {
+        var header = new JsonObject
+        {
+            ["format"] = "lowbit-checkpoint",
+            ["config"] = JsonNode.Parse(_config.Json),
+            ["config_source"] = _config.Source,
+            ["state"] = JsonSerializer.SerializeToNode(_state),
+        };
+        Checkpoint.Save(Path.Combine(_outDir, CheckpointFile), new CheckpointData(header.ToJsonString(), _model.StateDict(), _optimizer.State()));
+    }
+
+    private void WriteMetrics()
+    {
+        var sb = new StringBuilder("epoch,learning_rate,train_loss,train_accuracy,val_loss,val_accuracy,test_accuracy,train_seconds,epoch_seconds\n");
+        foreach (var m in _state.History)
+            sb.Append(CultureInfo.InvariantCulture, $"{m.Epoch},{m.LearningRate:G6},{m.TrainLoss:G6},{m.TrainAccuracy:F6},{m.ValidationLoss?.ToString("G6", CultureInfo.InvariantCulture)},{m.ValidationAccuracy?.ToString("F6", CultureInfo.InvariantCulture)},{m.TestAccuracy:F6},{m.TrainSeconds:F3},{m.EpochSeconds:F3}\n");
+        AtomicFile.WriteAllText(Path.Combine(_outDir, "metrics.csv"), sb.ToString());
+    }
+
+    private JsonObject WriteResult()
+    {
+        var stats = ModelStats.Of(_model, _data.InputShape);
+        double trainSeconds = _state.History.Sum(m => m.TrainSeconds);
+        long examples = (long)_data.Train.Count * _state.History.Count;
+        var result = new JsonObject
+        {
+            ["model"] = _config.Name,
+            ["dataset"] = _config.Data.Dataset,
+            ["seed"] = _config.Seed,
+            ["threads"] = _config.Threads,
+            ["epochs"] = _state.History.Count,
+            ["test_error"] = Math.Round(1 - _state.TestAccuracyAtBest, 6),
+            ["test_accuracy"] = Math.Round(_state.TestAccuracyAtBest, 6),
+            ["best_val_accuracy"] = Math.Round(_state.BestValidationAccuracy, 6),
+            ["best_epoch"] = _state.BestEpoch,
+            ["final_test_accuracy"] = Math.Round(_state.History[^1].TestAccuracy, 6),
+            ["train_seconds"] = Math.Round(trainSeconds, 3),
+            ["train_examples_per_second"] = Math.Round(examples / Math.Max(trainSeconds, 1e-9), 1),
+            ["parameters"] = stats.Parameters,
+            ["weight_bits_avg"] = Math.Round(stats.WeightBitsAverage, 4),
+            ["activation_bits_avg"] = Math.Round(stats.ActivationBitsAverage, 4),
+            ["train_examples"] = _data.Train.Count,
+            ["validation_examples"] = _data.Validation?.Count ?? 0,
+            ["test_examples"] = _data.Test.Count,
+            ["config"] = _config.Source,
+        };
+        AtomicFile.WriteAllText(Path.Combine(_outDir, "result.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return result;
+    }
+}
