@@ -14,9 +14,10 @@ namespace Lowbit.Kernels.Bits;
 /// Paths: <see cref="MultiplyScalar"/> (reference), <see cref="MultiplyBlocked"/> (2×4 register tile, hardware
 /// POPCNT through <see cref="BitOperations.PopCount(ulong)"/>), <see cref="MultiplyVector512"/> (B repacked into
 /// 8-row panels so one 512-bit vector holds the same word of 8 B rows; per-64-bit-lane popcount by nibble lookup,
-/// byte counters widened with SAD every ≤ 31 words, 4 A rows × 16 B rows register tile).
+/// byte counters widened with SAD every ≤ 31 words, 4 A rows × 16 B rows register tile, A rows in ~16 KiB cache
+/// blocks so each B panel pair is reused from L1).
 /// </remarks>
-internal static class PopCountGemm
+internal static partial class PopCountGemm
 {
     /// <summary>B rows per panel (one 512-bit vector of words).</summary>
     public const int PanelRows = 8;
@@ -113,33 +114,37 @@ internal static class PopCountGemm
     {
         int panelCount = (n + PanelRows - 1) / PanelRows;
         int panelWords = words * PanelRows;
-        int i = 0;
-        for (; i + 4 <= rows; i += 4)
+        int rowBlock = RowBlock(words);
+        for (int i0 = 0; i0 < rows; i0 += rowBlock)
         {
+            int iEnd = Math.Min(rows, i0 + rowBlock);
             int p = 0;
             for (; p + 2 <= panelCount; p += 2)
             {
-                Tile4x16<TOp, TEpi>(a.Slice(i * words, 4 * words), panels.Slice(p * panelWords, 2 * panelWords), words,
-                    c.Slice(i * ldc), ldc, p * PanelRows, n, epi);
+                ReadOnlySpan<ulong> pair = panels.Slice(p * panelWords, 2 * panelWords);
+                int i = i0;
+                for (; i + 4 <= iEnd; i += 4)
+                {
+                    Tile4x16<TOp, TEpi>(a.Slice(i * words, 4 * words), pair, words, c.Slice(i * ldc), ldc, p * PanelRows, n, epi);
+                }
+                for (; i < iEnd; i++)
+                {
+                    Tile1x8<TOp, TEpi>(a.Slice(i * words, words), pair, words, c.Slice(i * ldc), p * PanelRows, n, epi);
+                    Tile1x8<TOp, TEpi>(a.Slice(i * words, words), pair.Slice(panelWords), words, c.Slice(i * ldc), (p + 1) * PanelRows, n, epi);
+                }
             }
             for (; p < panelCount; p++)
             {
-                for (int r = 0; r < 4; r++)
+                for (int i = i0; i < iEnd; i++)
                 {
-                    Tile1x8<TOp, TEpi>(a.Slice((i + r) * words, words), panels.Slice(p * panelWords, panelWords), words,
-                        c.Slice((i + r) * ldc), p * PanelRows, n, epi);
+                    Tile1x8<TOp, TEpi>(a.Slice(i * words, words), panels.Slice(p * panelWords, panelWords), words, c.Slice(i * ldc), p * PanelRows, n, epi);
                 }
             }
         }
-        for (; i < rows; i++)
-        {
-            for (int p = 0; p < panelCount; p++)
-            {
-                Tile1x8<TOp, TEpi>(a.Slice(i * words, words), panels.Slice(p * panelWords, panelWords), words,
-                    c.Slice(i * ldc), p * PanelRows, n, epi);
-            }
-        }
     }
+
+    /// <summary>A rows per cache block: about 16 KiB of A, at least 4 rows, so a B panel pair is reused from L1.</summary>
+    private static int RowBlock(int words) => Math.Max(4, 2048 / Math.Max(1, words)) & ~3;
 
     private static void Tile4x16<TOp, TEpi>(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> panels, int words, Span<int> c, int ldc, int j0, int n, TEpi epi)
         where TOp : IBitCombine where TEpi : IPopCountEpilogue

@@ -14,6 +14,8 @@ public class XnorGemmTests
         ("blocked-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyBlocked(a, b, m, n, k, c, 2)),
         ("vector512", (a, b, m, n, k, c) => XnorGemm.MultiplyVector512(a, b, m, n, k, c)),
         ("vector512-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyVector512(a, b, m, n, k, c, 2)),
+        ("harley-seal512", (a, b, m, n, k, c) => XnorGemm.MultiplyHarleySeal512(a, b, m, n, k, c)),
+        ("harley-seal512-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyHarleySeal512(a, b, m, n, k, c, 2)),
         ("dispatch", (a, b, m, n, k, c) => XnorGemm.Multiply(a, b, m, n, k, c)),
         ("dispatch-3t", (a, b, m, n, k, c) => XnorGemm.Multiply(a, b, m, n, k, c, 3)),
     ];
@@ -46,6 +48,7 @@ public class XnorGemmTests
     [InlineData(8, 16, 2048)]
     [InlineData(9, 40, 2000)]
     [InlineData(12, 32, 4096)]
+    [InlineData(3, 9, 64 * 8 * 33 + 7 * 64 + 5)]
     public void Multiply_LongRows_VectorMatchesScalarPastByteCounterChunk(int m, int n, int k)
     {
         // k ≥ 31 words exercises more than one byte-counter chunk; all-disagreeing rows hit the maximum count per byte.
@@ -61,6 +64,8 @@ public class XnorGemmTests
         BitTestData.Equal<int>(expected, actual, "vector512");
         XnorGemm.MultiplyBlocked(pa, pb, m, n, k, actual);
         BitTestData.Equal<int>(expected, actual, "blocked");
+        XnorGemm.MultiplyHarleySeal512(pa, pb, m, n, k, actual, 2);
+        BitTestData.Equal<int>(expected, actual, "harley-seal512");
     }
 
     [Fact]
