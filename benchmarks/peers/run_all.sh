@@ -4,7 +4,8 @@
 #
 # Usage (from anywhere):  benchmarks/peers/run_all.sh [--steps S] [--windows W] [--threads "1 2"]
 #                                                      [--models "mlp-float mlp-binary cnn-float cnn-binary"]
-#                                                      [--no-infer] [--no-lowbit]
+#                                                      [--no-infer] [--no-lowbit] [--wait-idle SECONDS]
+# --wait-idle S: before each timed run wait up to S seconds for other processes to go idle (<0.15 cores).
 # Env: LOWBIT_ARTIFACTS=DIR  build the Lowbit CLI with --artifacts-path DIR (keeps src/*/bin,obj untouched)
 #      LOWBIT_CLI_CMD="..."  replace the Lowbit CLI prefix (e.g. a stub, to test the hook)
 #      LOWBIT_CONFIG_DIR=DIR  where <model>.json configs are looked up (default: configs, relative to the repo)
@@ -24,6 +25,7 @@ THREADS="1 2"
 MODELS="mlp-float mlp-binary cnn-float cnn-binary"
 RUN_INFER=1
 RUN_LOWBIT=1
+WAIT_IDLE=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --steps) STEPS="$2"; shift 2 ;;
@@ -32,7 +34,8 @@ while [ $# -gt 0 ]; do
         --models) MODELS="$2"; shift 2 ;;
         --no-infer) RUN_INFER=0; shift ;;
         --no-lowbit) RUN_LOWBIT=0; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        --wait-idle) WAIT_IDLE="$2"; shift 2 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -52,13 +55,13 @@ for m in $MODELS; do
     for t in $THREADS; do
         echo "# train $m threads=$t" >&2
         "${BENCH_ENV[@]}" "$PY" "$HERE/torch_train.py" --model "$m" --threads "$t" \
-            --steps "$STEPS" --windows "$WINDOWS" | tee -a "$OUT" >/dev/null
+            --steps "$STEPS" --windows "$WINDOWS" --wait-idle "$WAIT_IDLE" | tee -a "$OUT" >/dev/null
     done
 done
 if [ "$RUN_INFER" = 1 ]; then
     for t in $THREADS; do
         echo "# infer mlp-float threads=$t" >&2
-        "${BENCH_ENV[@]}" "$PY" "$HERE/torch_infer.py" --threads "$t" --batches 1 100 >> "$OUT"
+        "${BENCH_ENV[@]}" "$PY" "$HERE/torch_infer.py" --threads "$t" --batches 1 100 --wait-idle "$WAIT_IDLE" >> "$OUT"
     done
 fi
 
@@ -121,13 +124,13 @@ print("Training throughput (batch 100, images/s, median window)")
 train = [r for r in rows if r.get("mode") == "train-throughput"]
 py = {(r["model"], r["threads"]): r for r in train if r["peer"] == "pytorch"}
 lb = {(r["model"], r["threads"]): r for r in train if r["peer"] == "lowbit"}
-hdr = f"{'model':<12} {'thr':>3} {'pytorch img/s':>14} {'min':>9} {'max':>9}"
+hdr = f"{'model':<12} {'thr':>3} {'pytorch img/s':>14} {'min':>9} {'max':>9} {'other load':>10}"
 if lowbit_ok:
     hdr += f" {'lowbit img/s':>13} {'lowbit/pytorch':>15}"
 print(hdr)
 for (m, t), r in py.items():
     line = (f"{m:<12} {t:>3} {r['images_per_second']:>14.1f} {r['images_per_second_min']:>9.1f}"
-            f" {r['images_per_second_max']:>9.1f}")
+            f" {r['images_per_second_max']:>9.1f} {r.get('other_cpu_load', float('nan')):>10.2f}")
     if lowbit_ok:
         l = lb.get((m, t))
         if l:
@@ -141,10 +144,11 @@ inf = [r for r in rows if r.get("mode") == "inference-latency"]
 if inf:
     print()
     print("Inference latency, float MLP (median)")
-    print(f"{'thr':>3} {'batch':>5} {'ms/batch':>10} {'ms/image':>10} {'img/s':>10}")
+    print(f"{'thr':>3} {'batch':>5} {'ms/batch':>10} {'ms/image':>10} {'img/s':>10} {'other load':>10}")
     for r in inf:
         print(f"{r['threads']:>3} {r['batch']:>5} {r['ms_per_batch']:>10.4f} {r['ms_per_image']:>10.5f}"
-              f" {r['images_per_second']:>10.1f}")
+              f" {r['images_per_second']:>10.1f} {r.get('other_cpu_load', float('nan')):>10.2f}")
 print()
+print("other load = CPU cores used by other processes while timing (0 = clean; >0.2 = numbers contaminated)")
 print(f"raw: {sys.argv[1]}")
 PYEOF

@@ -5,6 +5,7 @@
 For every (threads, batch) pair prints one JSON line with the median milliseconds per batch and per image
 over --reps timed forward passes (each pass timed separately) after --warmup untimed passes, under
 torch.inference_mode(). Input: random uniform [0,1) of shape (batch, 784).
+"other_cpu_load" = CPU cores used by other processes on average while timing (0 = clean run).
 """
 import argparse
 import json
@@ -16,20 +17,23 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cpuload  # noqa: E402
 import models  # noqa: E402
 
 
-def measure(model, batch, threads, reps, warmup):
+def measure(model, batch, threads, reps, warmup, wait_idle):
     torch.set_num_threads(threads)
     x = torch.rand(batch, 784)
     times = []
     with torch.inference_mode():
         for _ in range(warmup):
             model(x)
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            model(x)
-            times.append(time.perf_counter() - t0)
+        waited = cpuload.wait_idle(timeout_seconds=wait_idle)
+        with cpuload.OtherLoad() as other:
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                model(x)
+                times.append(time.perf_counter() - t0)
     med = statistics.median(times) * 1000.0
     return {
         "peer": "pytorch",
@@ -45,6 +49,9 @@ def measure(model, batch, threads, reps, warmup):
         "ms_per_batch_p90": round(sorted(times)[(len(times) * 9) // 10] * 1000.0, 4),
         "images_per_second": round(batch * 1000.0 / med, 1),
         "loadavg_1min": round(os.getloadavg()[0], 2),
+        "other_cpu_load": other.value,
+        "waited_for_idle_s": waited,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
     }
 
 
@@ -55,6 +62,8 @@ def main():
     p.add_argument("--reps", type=int, default=200)
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--wait-idle", type=float, default=0.0,
+                   help="wait up to this many seconds for the rest of the machine to go idle before timing")
     args = p.parse_args()
     torch.manual_seed(args.seed)
     model = models.mlp_float()
@@ -66,7 +75,7 @@ def main():
     model.eval()
     for t in args.threads:
         for b in args.batches:
-            print(json.dumps(measure(model, b, t, args.reps, args.warmup)), flush=True)
+            print(json.dumps(measure(model, b, t, args.reps, args.warmup, args.wait_idle)), flush=True)
 
 
 if __name__ == "__main__":

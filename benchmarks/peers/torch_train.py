@@ -5,6 +5,7 @@ Throughput (prints one JSON line):
   -> warm-up steps, then --windows windows of --steps training steps each (batch 100, random inputs and
      labels); images/s per window = steps*batch/seconds; reports the median (and min/max) window.
      A training step = zero_grad + forward + loss + backward + Adam step (+ latent weight clip for binary).
+     "other_cpu_load" = CPU cores used by other processes on average during the timed windows (0 = clean run).
 
 Accuracy (prints one JSON line per epoch to stderr and a final JSON line to stdout):
   /usr/bin/python3 benchmarks/peers/torch_train.py --model mlp-binary --accuracy --epochs 10 --seed 1 --threads 2
@@ -25,6 +26,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cpuload  # noqa: E402
 import models  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -101,13 +103,15 @@ def run_throughput(args):
     ys = [torch.randint(0, 10, (BATCH,)) for _ in range(4)]
     for i in range(args.warmup):
         train_step(model, opt, loss_fn, binary, xs[i % 4], ys[i % 4])
+    waited = cpuload.wait_idle(timeout_seconds=args.wait_idle)
     rates = []
-    for _ in range(args.windows):
-        t0 = time.perf_counter()
-        for i in range(args.steps):
-            train_step(model, opt, loss_fn, binary, xs[i % 4], ys[i % 4])
-        dt = time.perf_counter() - t0
-        rates.append(args.steps * BATCH / dt)
+    with cpuload.OtherLoad() as other:
+        for _ in range(args.windows):
+            t0 = time.perf_counter()
+            for i in range(args.steps):
+                train_step(model, opt, loss_fn, binary, xs[i % 4], ys[i % 4])
+            dt = time.perf_counter() - t0
+            rates.append(args.steps * BATCH / dt)
     result = {
         "peer": "pytorch",
         "torch": torch.__version__,
@@ -123,6 +127,9 @@ def run_throughput(args):
         "images_per_second_max": round(max(rates), 1),
         "ms_per_step": round(1000.0 * BATCH / statistics.median(rates), 3),
         "loadavg_1min": round(os.getloadavg()[0], 2),
+        "other_cpu_load": other.value,
+        "waited_for_idle_s": waited,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
     }
     print(json.dumps(result), flush=True)
 
@@ -188,6 +195,8 @@ def main():
     p.add_argument("--steps", type=int, default=50, help="training steps per timed window")
     p.add_argument("--windows", type=int, default=5, help="timed windows (median reported)")
     p.add_argument("--warmup", type=int, default=10, help="untimed warm-up steps")
+    p.add_argument("--wait-idle", type=float, default=0.0,
+                   help="wait up to this many seconds for the rest of the machine to go idle before timing")
     p.add_argument("--accuracy", action="store_true", help="train on real MNIST and report test error")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--seed", type=int, default=1)
