@@ -27,25 +27,8 @@ internal static class QuantMath
         return Round(levels * r) / levels;
     }
 
-    /// <summary>
-    /// Power-of-two approximation AP2(x) = sign(x)·2^round(log2|x|); AP2(0) = 0. The exponent is rounded on the
-    /// mantissa: |x| = m·2^e with m in [1, 2) goes up when m ≥ √2 (√2 is irrational, so no finite double is a tie).
-    /// </summary>
-    public static double Ap2(double x)
-    {
-        if (x == 0 || double.IsNaN(x)) return x == 0 ? 0 : double.NaN;
-        if (double.IsInfinity(x)) return x;
-        int e = Ap2Exponent(Math.Abs(x));
-        return Math.CopySign(Math.ScaleB(1.0, e), x);
-    }
-
-    /// <summary>round(log2 a) for a finite a &gt; 0, computed exactly from the binary exponent.</summary>
-    public static int Ap2Exponent(double a)
-    {
-        int e = Math.ILogB(a);
-        double m = Math.ScaleB(a, -e);
-        return m >= Math.Sqrt(2.0) ? e + 1 : e;
-    }
+    /// <summary>round(log2 a) for a finite a &gt; 0 (see <see cref="PowerOfTwo.RoundedExponent"/>).</summary>
+    public static int Ap2Exponent(double a) => PowerOfTwo.RoundedExponent(a);
 
     /// <summary>Applies <paramref name="rule"/> to every element; the result back-propagates g ⊙ slope to x.</summary>
     public static Tensor Apply(Tensor x, ElementRule rule)
