@@ -8,13 +8,28 @@ namespace Lowbit.Kernels.Gemm;
 /// </summary>
 /// <remarks>
 /// Shapes: op(A) is [m, k], op(B) is [k, n], C is [m, n]. A is stored [m, k] (lda ≥ k) when not transposed,
-/// [k, m] (lda ≥ m) when transposed; likewise B. The result for a given thread count is deterministic:
-/// the reduction over k is never split across threads.
+/// [k, m] (lda ≥ m) when transposed; likewise B. beta = 0 overwrites C without reading it (NaN in C is
+/// discarded); alpha = 0 or k = 0 gives C = beta·C without reading A or B.
+/// <para>
+/// Dispatch: the Vector512 path (8 × 32 register tile) when <see cref="System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated"/>,
+/// else the Vector256 path (6 × 16), else the scalar reference. The vector paths pack op(A) and op(B) into
+/// micro-panels (transposes are handled while packing) in Kc × Nc cache blocks; see <c>Sgemm.Blocked.cs</c>.
+/// </para>
+/// <para>
+/// Determinism: threads own disjoint whole tiles of C and the reduction over k is never split, and every
+/// element is computed with the same operation sequence wherever its tile lies, so on a given path the result is
+/// bit-identical for every thread count (and run to run).
+/// </para>
 /// </remarks>
 public static partial class Sgemm
 {
     /// <summary>Computes C = alpha·op(A)·op(B) + beta·C. See the type remarks for layouts.</summary>
-    /// <param name="threads">Worker threads to use (≥ 1).</param>
+    /// <param name="transA">Whether op(A) = Aᵀ (A stored [k, m]).</param>
+    /// <param name="transB">Whether op(B) = Bᵀ (B stored [n, k]).</param>
+    /// <param name="threads">Maximum worker threads (≥ 1); small products (m·n·k &lt; 2²¹) run on the calling thread.</param>
+    /// <exception cref="ArgumentOutOfRangeException">m, n or k is negative, or threads &lt; 1.</exception>
+    /// <exception cref="ArgumentException">A leading dimension is smaller than its row length, or a span is too
+    /// short for its matrix; the message names the matrix, its shape and the element count needed.</exception>
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads = 1)
     {
