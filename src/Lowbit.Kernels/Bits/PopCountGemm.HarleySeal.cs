@@ -7,6 +7,9 @@ namespace Lowbit.Kernels.Bits;
 
 internal static partial class PopCountGemm
 {
+    /// <summary>Row length (words) from which <see cref="MultiplyHarleySeal512{TOp, TEpi}"/> beats <see cref="MultiplyVector512{TOp, TEpi}"/> (measured).</summary>
+    public const int HarleySealMinWords = 16;
+
     /// <summary>
     /// Vector path with a Harley-Seal carry-save adder per 64-bit lane (Muła, Kurz, Lemire 2018, "Faster population
     /// counts using AVX2 instructions"): the combined words of one (A row, B row) pair are added bit-sliced into

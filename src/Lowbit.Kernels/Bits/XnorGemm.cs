@@ -28,9 +28,11 @@ public static class XnorGemm
     {
         Validate(a, b, m, n, bits, c.Length, threads);
         if (m == 0 || n == 0) return;
-        // Harley-Seal beats the plain nibble-lookup vector path and the POPCNT tile (BENCHMARKS.md, "Bitwise kernels").
-        if (Vector512.IsHardwareAccelerated) MultiplyHarleySeal512(a, b, m, n, bits, c, threads);
-        else MultiplyBlocked(a, b, m, n, bits, c, threads);
+        // BENCHMARKS.md, "Bitwise kernels": Harley-Seal wins from two full 8-word adder blocks on; below that its
+        // fixed per-output cost loses to the plain nibble-lookup path. Both beat the POPCNT tile.
+        if (!Vector512.IsHardwareAccelerated) MultiplyBlocked(a, b, m, n, bits, c, threads);
+        else if (BitLayout.WordsPerRow(bits) >= PopCountGemm.HarleySealMinWords) MultiplyHarleySeal512(a, b, m, n, bits, c, threads);
+        else MultiplyVector512(a, b, m, n, bits, c, threads);
     }
 
     internal static int Validate(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, int cLength, int threads)

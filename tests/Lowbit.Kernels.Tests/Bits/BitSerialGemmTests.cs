@@ -6,7 +6,7 @@ public class BitSerialGemmTests
 {
     public static TheoryData<int, int, int> PlaneData() => new()
     {
-        { 1, 1, 1 }, { 31, 2, 1 }, { 32, 1, 3 }, { 33, 2, 2 }, { 63, 3, 1 }, { 64, 4, 2 }, { 65, 2, 3 }, { 127, 8, 1 }, { 129, 3, 4 },
+        { 1, 1, 1 }, { 31, 2, 1 }, { 32, 1, 3 }, { 33, 2, 2 }, { 63, 3, 1 }, { 64, 4, 2 }, { 65, 2, 3 }, { 127, 8, 1 }, { 129, 3, 4 }, { 1100, 2, 3 },
     };
 
     private static long[] IntegerReference(int[] x, int[] y, int m, int n, int k, Func<int, long> mapY)
