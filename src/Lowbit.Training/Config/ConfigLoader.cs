@@ -114,7 +114,7 @@ public static class ConfigLoader
         var o = f.Object("optimizer");
         var opt = new OptimizerConfig(
             o.String("type", "adam", s_optimizers),
-            o.Double("lr", 1e-3, 0, 10),
+            o.Double("lr", 1e-3, 0, 1e9),
             o.Double("beta1", 0.9, 0, 0.999999),
             o.Double("beta2", 0.999, 0, 0.999999999),
             o.Double("epsilon", 1e-8, 0, 1),

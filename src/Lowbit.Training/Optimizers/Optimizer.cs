@@ -84,10 +84,11 @@ public abstract class Optimizer
         return t.AsSpan();
     }
 
-    /// <summary>Optimizer state for checkpoints: moments by key, plus the step count.</summary>
+    /// <summary>A snapshot (copies) of the optimizer state for checkpoints: moments by key, plus the step count.</summary>
     public IReadOnlyDictionary<string, Tensor> State()
     {
-        var d = new Dictionary<string, Tensor>(_state, StringComparer.Ordinal) { ["step"] = Tensor.Scalar(StepCount, DType.Float64) };
+        var d = _state.ToDictionary(kv => kv.Key, kv => kv.Value.Clone(), StringComparer.Ordinal);
+        d["step"] = Tensor.Scalar(StepCount, DType.Float64);
         return d;
     }
 
