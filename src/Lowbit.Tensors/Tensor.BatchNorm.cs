@@ -74,43 +74,56 @@ public sealed partial class Tensor
 
     private static void ChannelStats(Tensor x, int n, int c, int inner, double[] mean, double[] invStd, double eps, out double[] variance)
     {
-        var sum = new double[c];
-        var sq = new double[c];
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                int off = (b * c + ch) * inner;
-                double s = 0;
-                if (x.DType == DType.Float64)
-                {
-                    var v = x.Span<double>().Slice(off, inner);
-                    foreach (double e in v) s += e;
-                    sum[ch] += s;
-                }
-                else
-                {
-                    var v = x.AsSpan().Slice(off, inner);
-                    foreach (float e in v) s += e;
-                    sum[ch] += s;
-                }
-            }
-        int count = n * inner;
-        for (int ch = 0; ch < c; ch++) mean[ch] = sum[ch] / count;
-        // second pass: centred sum of squares (stable)
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                int off = (b * c + ch) * inner;
-                double m = mean[ch], s2 = 0;
-                if (x.DType == DType.Float64) foreach (double e in x.Span<double>().Slice(off, inner)) s2 += (e - m) * (e - m);
-                else foreach (float e in x.AsSpan().Slice(off, inner)) s2 += (e - m) * (e - m);
-                sq[ch] += s2;
-            }
         variance = new double[c];
+        if (x.DType == DType.Float64) ChannelStatsCore<double>(x.Span<double>(), n, c, inner, mean, variance);
+        else ChannelStatsCore<float>(x.AsSpan(), n, c, inner, mean, variance);
+        for (int ch = 0; ch < c; ch++) invStd[ch] = 1.0 / Math.Sqrt(variance[ch] + eps);
+    }
+
+    /// <summary>Two-pass (centred) per-channel mean and biased variance, accumulated in double.</summary>
+    private static void ChannelStatsCore<T>(ReadOnlySpan<T> x, int n, int c, int inner, double[] mean, double[] variance) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int count = n * inner;
+        if (inner == 1)
+        {
+            // [N, C]: accumulate rows (contiguous over channels)
+            var sum = new double[c];
+            for (int b = 0; b < n; b++)
+            {
+                var row = x.Slice(b * c, c);
+                for (int ch = 0; ch < c; ch++) sum[ch] += double.CreateTruncating(row[ch]);
+            }
+            for (int ch = 0; ch < c; ch++) mean[ch] = sum[ch] / count;
+            var sq = new double[c];
+            for (int b = 0; b < n; b++)
+            {
+                var row = x.Slice(b * c, c);
+                for (int ch = 0; ch < c; ch++)
+                {
+                    double d = double.CreateTruncating(row[ch]) - mean[ch];
+                    sq[ch] += d * d;
+                }
+            }
+            for (int ch = 0; ch < c; ch++) variance[ch] = sq[ch] / count;
+            return;
+        }
         for (int ch = 0; ch < c; ch++)
         {
-            variance[ch] = sq[ch] / count;
-            invStd[ch] = 1.0 / Math.Sqrt(variance[ch] + eps);
+            double s = 0;
+            for (int b = 0; b < n; b++)
+            {
+                var v = x.Slice((b * c + ch) * inner, inner);
+                s += double.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.Sum(v));
+            }
+            double m = s / count, s2 = 0;
+            for (int b = 0; b < n; b++)
+                foreach (T e in x.Slice((b * c + ch) * inner, inner))
+                {
+                    double d = double.CreateTruncating(e) - m;
+                    s2 += d * d;
+                }
+            mean[ch] = m;
+            variance[ch] = s2 / count;
         }
     }
 
@@ -130,37 +143,13 @@ public sealed partial class Tensor
     {
         var sumG = new double[c];
         var sumGXhat = new double[c];
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                int off = (b * c + ch) * inner;
-                for (int i = 0; i < inner; i++)
-                {
-                    double gv = g.GetFlatFast(off + i), xhat = (x.GetFlatFast(off + i) - mean[ch]) * invStd[ch];
-                    sumG[ch] += gv;
-                    sumGXhat[ch] += gv * xhat;
-                }
-            }
-        Tensor? gx = null;
-        if (x.TracksGrad)
-        {
-            gx = Uninitialized(x.DType, x.Shape.ToArray());
-            int count = n * inner;
-            for (int b = 0; b < n; b++)
-                for (int ch = 0; ch < c; ch++)
-                {
-                    int off = (b * c + ch) * inner;
-                    double gm = gamma?.GetFlatFast(ch) ?? 1.0, k = gm * invStd[ch];
-                    for (int i = 0; i < inner; i++)
-                    {
-                        double gv = g.GetFlatFast(off + i);
-                        double value = training
-                            ? k * (gv - sumG[ch] / count - (x.GetFlatFast(off + i) - mean[ch]) * invStd[ch] * sumGXhat[ch] / count)
-                            : k * gv;
-                        gx.SetFlatFast(off + i, value);
-                    }
-                }
-        }
+        var gammaValues = new double[c];
+        for (int ch = 0; ch < c; ch++) gammaValues[ch] = gamma?.GetFlatFast(ch) ?? 1.0;
+        Tensor? gx = x.TracksGrad ? Uninitialized(x.DType, x.Shape.ToArray()) : null;
+        if (x.DType == DType.Float64)
+            BackwardCore<double>(g.Span<double>(), x.Span<double>(), gx is null ? default : gx.Span<double>(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat);
+        else
+            BackwardCore<float>(g.AsSpan(), x.AsSpan(), gx is null ? default : gx.AsSpan(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat);
         var grads = new List<Tensor?> { gx };
         if (gamma is not null)
         {
@@ -175,5 +164,43 @@ public sealed partial class Tensor
             grads.Add(gb);
         }
         return grads.ToArray();
+    }
+
+    /// <remarks>
+    /// x̂ = (x − μ)·invStd. Training: dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂)); evaluation: dx = γ·invStd·g.
+    /// dγ = Σ g·x̂, dβ = Σ g.
+    /// </remarks>
+    private static void BackwardCore<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, Span<T> gx, double[] mean, double[] invStd, double[] gamma,
+        bool training, int n, int c, int inner, double[] sumG, double[] sumGXhat) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int b = 0; b < n; b++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                int off = (b * c + ch) * inner;
+                double m = mean[ch], k = invStd[ch], sg = 0, sgx = 0;
+                for (int i = 0; i < inner; i++)
+                {
+                    double gv = double.CreateTruncating(g[off + i]);
+                    sg += gv;
+                    sgx += gv * (double.CreateTruncating(x[off + i]) - m) * k;
+                }
+                sumG[ch] += sg;
+                sumGXhat[ch] += sgx;
+            }
+        if (gx.IsEmpty) return;
+        int count = n * inner;
+        for (int b = 0; b < n; b++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                int off = (b * c + ch) * inner;
+                double m = mean[ch], k = invStd[ch], scale = gamma[ch] * k;
+                double meanG = sumG[ch] / count, meanGX = sumGXhat[ch] / count;
+                for (int i = 0; i < inner; i++)
+                {
+                    double gv = double.CreateTruncating(g[off + i]);
+                    double value = training ? scale * (gv - meanG - (double.CreateTruncating(x[off + i]) - m) * k * meanGX) : scale * gv;
+                    gx[off + i] = T.CreateTruncating(value);
+                }
+            }
     }
 }

@@ -69,6 +69,8 @@ public class Conv2d : Module
         if (x.Rank != 4 || x.Dim(1) != InChannels)
             throw new ArgumentException($"Conv2d expects input [batch, {InChannels}, height, width] but got {ShapeUtil.Format(x.ShapeSpan)}.", nameof(x));
         var input = InputQuantizer is null ? x : InputQuantizer.Forward(x);
+        if (InputQuantizer?.Quantizer.WeightGradientInput(input, InputQuantizer.Context) is not null)
+            throw new NotSupportedException($"Conv2d does not support input quantizer '{InputQuantizer.Quantizer.Name}' (a separate weight-gradient input); use it on dense layers.");
         return Tensor.Conv2d(input, EffectiveWeight(), Bias?.Value, Stride, Padding);
     }
 

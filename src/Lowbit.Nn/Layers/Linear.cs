@@ -61,7 +61,12 @@ public class Linear : Module
         if (x.Rank != 2 || x.Dim(1) != InFeatures)
             throw new ArgumentException($"Linear expects input [batch, {InFeatures}] (inFeatures) but got {ShapeUtil.Format(x.ShapeSpan)}{(x.Rank > 2 ? "; flatten it first" : "")}.", nameof(x));
         var input = InputQuantizer is null ? x : InputQuantizer.Forward(x);
-        return Tensor.Linear(input, EffectiveWeight(), Bias?.Value);
+        // Few-multiplications back-prop: some input quantizers supply a separate tensor (power-of-two x_q) for the
+        // weight-gradient product g_W = δᵀ·x_q while the forward value and g_x stay exact.
+        var weightGradientInput = InputQuantizer?.Quantizer.WeightGradientInput(input, InputQuantizer.Context);
+        return weightGradientInput is null
+            ? Tensor.Linear(input, EffectiveWeight(), Bias?.Value)
+            : QuantizedBackprop.Linear(input, weightGradientInput, EffectiveWeight(), Bias?.Value);
     }
 
     /// <inheritdoc/>
