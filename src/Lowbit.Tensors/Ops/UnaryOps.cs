@@ -3,8 +3,8 @@ using System.Numerics.Tensors;
 
 namespace Lowbit.Tensors.Ops;
 
-/// <summary>Generic elementwise helpers that run on either element type.</summary>
-internal static class Elementwise
+/// <summary>Generic elementwise helpers that run on either element type (public so quantizers can build their forward maps).</summary>
+public static class Elementwise
 {
     public delegate void SpanFunc<T>(ReadOnlySpan<T> x, Span<T> d);
 
@@ -51,5 +51,5 @@ internal static class Elementwise
         return r;
     }
 
-    public static T SumGeneric<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sum(x);
+    internal static T SumGeneric<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sum(x);
 }
