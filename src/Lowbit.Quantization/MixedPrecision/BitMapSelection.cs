@@ -1,0 +1,103 @@
+namespace Lowbit.Quantization.MixedPrecision;
+
+/// <summary>
+/// Bit-map selection rules for heterogeneous binarization: Middle-Out (METHODS.md §8.3) and the random and
+/// magnitude ablations. Every rule gives exactly <see cref="BitMix.Counts"/> elements to each bitwidth.
+/// </summary>
+internal static class BitMapSelection
+{
+    /// <summary>
+    /// Middle-Out over levels b = 1..B_max: μ = mean_{n∈R}|r_n| over the unassigned set R; for b &lt; B_max the
+    /// c_b elements of R with the smallest ||r_n| − μ| get b bits (ties: lower flat index first); the last level
+    /// takes the rest; then r_n −= μ·sign(r_n) for the still-unassigned n (sign(0) = +1).
+    /// </summary>
+    /// <param name="x">Values.</param>
+    /// <param name="mix">Bit mix.</param>
+    /// <param name="map">Output bits per element.</param>
+    /// <param name="means">Optional output: μ at each level b (index b − 1).</param>
+    /// <param name="residualTrace">Optional [B_max][n]: r at the start of level b for n ∈ R, NaN otherwise.</param>
+    public static void MiddleOut(ReadOnlySpan<double> x, BitMix mix, Span<byte> map, double[]? means = null, double[][]? residualTrace = null)
+    {
+        int n = x.Length;
+        var counts = mix.Counts(n);
+        var r = x.ToArray();
+        var remaining = Enumerable.Range(0, n).ToList(); // ascending flat indices
+        var keys = new double[n];
+        for (int b = 1; b <= mix.MaxBits; b++)
+        {
+            double sum = 0;
+            foreach (int i in remaining) sum += Math.Abs(r[i]);
+            double mu = remaining.Count > 0 ? sum / remaining.Count : 0.0;
+            if (means is not null) means[b - 1] = mu;
+            if (residualTrace is not null)
+            {
+                Array.Fill(residualTrace[b - 1], double.NaN);
+                foreach (int i in remaining) residualTrace[b - 1][i] = r[i];
+            }
+            if (b == mix.MaxBits)
+            {
+                foreach (int i in remaining) map[i] = (byte)b;
+                break;
+            }
+            foreach (int i in remaining) keys[i] = Math.Abs(Math.Abs(r[i]) - mu);
+            remaining = AssignSmallest(remaining, keys, counts[b - 1], map, (byte)b);
+            foreach (int i in remaining) r[i] -= r[i] >= 0 ? mu : -mu;
+        }
+    }
+
+    /// <summary>Magnitude ablation: ordered by (|x_n|, n) ascending, the first c_1 get 1 bit, the next c_2 get 2, ….</summary>
+    public static void Magnitude(ReadOnlySpan<double> x, BitMix mix, Span<byte> map)
+    {
+        int n = x.Length;
+        var counts = mix.Counts(n);
+        var keys = new double[n];
+        for (int i = 0; i < n; i++) keys[i] = Math.Abs(x[i]);
+        var remaining = Enumerable.Range(0, n).ToList();
+        for (int b = 1; b < mix.MaxBits; b++) remaining = AssignSmallest(remaining, keys, counts[b - 1], map, (byte)b);
+        foreach (int i in remaining) map[i] = (byte)mix.MaxBits;
+    }
+
+    /// <summary>Random ablation: a uniform random permutation (Fisher–Yates); its first c_1 get 1 bit, the next c_2 get 2, ….</summary>
+    public static void Random(int n, BitMix mix, Span<byte> map, Random random)
+    {
+        var counts = mix.Counts(n);
+        var order = Enumerable.Range(0, n).ToArray();
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        int pos = 0;
+        for (int b = 1; b <= mix.MaxBits; b++)
+            for (int k = 0; k < counts[b - 1]; k++) map[order[pos++]] = (byte)b;
+    }
+
+    /// <summary>
+    /// Gives <paramref name="bits"/> to the <paramref name="count"/> members of <paramref name="candidates"/>
+    /// (ascending indices) with the smallest (key, index) and returns the others, still ascending. O(m log m) for the
+    /// threshold key, then one linear pass.
+    /// </summary>
+    private static List<int> AssignSmallest(List<int> candidates, double[] keys, int count, Span<byte> map, byte bits)
+    {
+        if (count == 0) return candidates;
+        var sorted = new double[candidates.Count];
+        for (int k = 0; k < sorted.Length; k++) sorted[k] = keys[candidates[k]];
+        Array.Sort(sorted);
+        double threshold = sorted[count - 1];
+        int below = 0;
+        foreach (double v in sorted)
+        {
+            if (v < threshold) below++;
+            else break;
+        }
+        int tiesToTake = count - below;
+        var rest = new List<int>(candidates.Count - count);
+        foreach (int i in candidates)
+        {
+            double key = keys[i];
+            if (key < threshold || (key == threshold && tiesToTake-- > 0)) map[i] = bits;
+            else rest.Add(i);
+        }
+        return rest;
+    }
+}

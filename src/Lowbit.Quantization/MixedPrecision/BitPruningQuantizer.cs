@@ -1,0 +1,123 @@
+using Lowbit.Tensors;
+using Lowbit.Tensors.Autograd;
+
+namespace Lowbit.Quantization.MixedPrecision;
+
+/// <summary>Uniform quantization with a learnable fractional bitlength n per tensor or per output channel (<c>bitpruning</c>).</summary>
+/// <remarks>
+/// Forward (METHODS.md §11): Q(x; n) = (1 − α)·Q_⌊n⌋(x) + α·Q_⌊n⌋+1(x), α = n − ⌊n⌋, with Q_b the symmetric max-abs
+/// grid of the group (<c>MaxAbsGrid</c>: 2^b levels over [−m, m], m = max|x| of the group; our choice).
+/// Backward: g_x = g (identity STE; every x is within [−m, m]); g_n = Σ_group g·(Q_⌊n⌋+1(x) − Q_⌊n⌋(x)), the exact
+/// derivative of Q in n (at an integer n it is the right derivative); no gradient through m.
+/// Range of n: [1, max_bits]. Rule (our choice): projected gradient descent: the trainer projects n onto
+/// [1, max_bits] after every optimizer step by calling <see cref="ClampBitLengths"/> (equivalently by setting the
+/// parameter's clip to <see cref="BitLengthRange"/>). As a guard, the forward pass evaluates Q at
+/// clamp(n, 1, max_bits) and gives n no gradient while it is outside the range, so an unprojected n &lt; 1 acts as
+/// n = 1 instead of producing an undefined 0-bit grid.
+/// Regulariser: see <see cref="BitPruningRegularizer"/> (network-wide, so not returned by <see cref="Quantizer.Regularization"/>).
+/// Rounding and freezing: <see cref="ToFixedBits"/> rounds each n up to an integer and returns the fixed quantizer for fine-tuning.
+/// Options: <c>bits</c> (initial n, default 8), <c>per_channel</c> (one n per dimension-0 slice), <c>channels</c>
+/// (required with per_channel), <c>max_bits</c> (default 16).
+/// Paper: Nikolić, Mahmoud, Moshovos et al., "BitPruning: Learning Bitlengths for Aggressive and Accurate
+/// Quantization", arXiv 2002.03090.
+/// </remarks>
+public sealed class BitPruningQuantizer : Quantizer
+{
+    private Tensor _bitLength;
+
+    /// <summary>Creates the quantizer.</summary>
+    /// <param name="bits">Initial bitlength n (in [1, maxBits]).</param>
+    /// <param name="perChannel">One bitlength per output channel (dimension 0).</param>
+    /// <param name="channels">Output channels when per-channel.</param>
+    /// <param name="maxBits">Upper end of the bitlength range (1..24).</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
+    public BitPruningQuantizer(double bits = 8, bool perChannel = false, int channels = 0, int maxBits = 16)
+    {
+        MaxBits = QuantMath.CheckBits(maxBits, 1, 24, "bitpruning");
+        if (!(bits >= 1 && bits <= maxBits)) throw new ArgumentOutOfRangeException(nameof(bits), bits, $"bitpruning: bits (the initial bitlength) must be in [1, max_bits = {maxBits}].");
+        if (perChannel && channels < 1) throw new ArgumentOutOfRangeException(nameof(channels), channels, "bitpruning: per_channel needs channels ≥ 1 (the weight's dimension 0).");
+        if (!perChannel && channels > 1) throw new ArgumentOutOfRangeException(nameof(channels), channels, "bitpruning: channels > 1 needs per_channel: true.");
+        PerChannel = perChannel;
+        _bitLength = QuantMath.Learnable(bits, perChannel ? channels : 1);
+    }
+
+    /// <summary>Upper end of the bitlength range.</summary>
+    public int MaxBits { get; }
+
+    /// <summary>One bitlength per output channel.</summary>
+    public bool PerChannel { get; }
+
+    /// <summary>The learnable bitlengths n, shape [channels] or [1].</summary>
+    public Tensor BitLength => _bitLength;
+
+    /// <summary>The allowed range [1, MaxBits] of n (for a parameter clip).</summary>
+    public (double Min, double Max) BitLengthRange => (1, MaxBits);
+
+    /// <inheritdoc/>
+    public override string Name => "bitpruning";
+
+    /// <summary>Mean of the current bitlengths (fractional).</summary>
+    public override double BitWidth => _bitLength.ToDoubleArray().Average();
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<(string Name, Tensor Value)> LearnableTensors => [("bitlength", _bitLength)];
+
+    /// <inheritdoc/>
+    public override void ConvertTo(DType type) => _bitLength = QuantMath.ConvertLearnable(_bitLength, type);
+
+    /// <summary>Projects every n onto [1, MaxBits] in place (call after each optimizer step).</summary>
+    public void ClampBitLengths()
+    {
+        for (int g = 0; g < _bitLength.Length; g++) _bitLength.SetFlat(g, Math.Clamp(_bitLength.GetFlat(g), 1, MaxBits));
+    }
+
+    /// <summary>
+    /// Rounds each bitlength up, b = ⌈n − 1e-6⌉ clamped to [1, MaxBits] (the tolerance keeps n = 3.0000001 from
+    /// float noise at 3 bits), and returns the frozen integer quantizer with the same grid.
+    /// </summary>
+    public FixedBitQuantizer ToFixedBits()
+    {
+        var bits = _bitLength.ToDoubleArray().Select(n => (int)Math.Clamp(Math.Ceiling(n - 1e-6), 1, MaxBits)).ToArray();
+        return new FixedBitQuantizer(bits, PerChannel);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Quantize(Tensor x, QuantizerContext context)
+    {
+        var v = MixedMath.FiniteValues(x, Name);
+        int groups = QuantMath.Groups(x, PerChannel, Name);
+        if (groups != _bitLength.Length)
+            throw new ArgumentException($"bitpruning: input {ShapeUtil.Format(x.ShapeSpan)} has {groups} output channels but there are {_bitLength.Length} bitlengths (channels option).", nameof(x));
+        if (x.DType != _bitLength.DType)
+            throw new ArgumentException($"bitpruning: input is {x.DType} but the bitlength is {_bitLength.DType}; call ConvertTo({x.DType}) on the quantizer (or the model).", nameof(x));
+        var n = _bitLength.ToDoubleArray();
+        foreach (double value in n)
+            if (!double.IsFinite(value)) throw new InvalidOperationException($"bitpruning: bitlength became {value}; lower the learning rate of '…bitlength'.");
+        var m = MaxAbsGrid.MaxAbs(v, groups);
+        int size = v.Length / groups;
+        var q = new double[v.Length];
+        var dq = new double[v.Length]; // Q_⌊n⌋+1 − Q_⌊n⌋
+        for (int i = 0; i < v.Length; i++)
+        {
+            int g = i / size;
+            double nc = Math.Clamp(n[g], 1, MaxBits);
+            int f = (int)Math.Floor(nc);
+            double alpha = nc - f;
+            double low = MaxAbsGrid.Quantize(v[i], m[g], f), high = MaxAbsGrid.Quantize(v[i], m[g], f + 1);
+            q[i] = (1 - alpha) * low + alpha * high;
+            dq[i] = high - low;
+        }
+        var result = MixedMath.Write(x, q);
+        var bitLength = _bitLength;
+        return GradGraph.Record(result, Name, [x, bitLength], g =>
+        {
+            var gs = g.ToDoubleArray();
+            var gn = new double[groups];
+            for (int i = 0; i < gs.Length; i++) gn[i / size] += gs[i] * dq[i];
+            for (int k = 0; k < groups; k++)
+                if (n[k] < 1 || n[k] > MaxBits) gn[k] = 0;
+            var gnTensor = MixedMath.Write(bitLength, gn);
+            return [g, gnTensor];
+        });
+    }
+}

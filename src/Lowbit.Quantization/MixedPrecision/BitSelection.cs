@@ -1,0 +1,14 @@
+namespace Lowbit.Quantization.MixedPrecision;
+
+/// <summary>How a heterogeneous binarizer chooses which elements get how many bits (METHODS.md §8.3).</summary>
+public enum BitSelection
+{
+    /// <summary>Middle-Out: elements whose residual magnitude is closest to the level mean stop first.</summary>
+    MiddleOut,
+
+    /// <summary>Uniformly random assignment with the exact counts (ablation).</summary>
+    Random,
+
+    /// <summary>Smallest |x| get the fewest bits (ablation).</summary>
+    Magnitude,
+}

@@ -1,0 +1,75 @@
+using Lowbit.Tensors;
+
+namespace Lowbit.Quantization.MixedPrecision;
+
+/// <summary>Homogeneous residual binarization with B planes, one mean per plane (<c>residual</c>).</summary>
+/// <remarks>
+/// Forward (METHODS.md §8.1): r_1 = x, x̂ = 0; for i = 1..B: μ_i = mean(|r_i|), x̂ += μ_i·sign(r_i),
+/// r_{i+1} = r_i − μ_i·sign(r_i). So x̂ = Σ_i μ_i·b_i with sign planes b_i ∈ {±1}^N.
+/// Scope of the means: the whole tensor for role "weight"; per sample (per slice of dimension 0) for role
+/// "activation" on tensors of rank ≥ 2, as Fromm's BinOps op does for a batch axis.
+/// Backward: g_x = g_x̂·1[|x| ≤ clip] (clip = 1 by default, inclusive); no gradient flows into the μ_i.
+/// Conventions: sign(0) = +1, so a residual that becomes exactly 0 is pushed to +μ at the next level; a tensor
+/// of zeros gives μ = 0 and x̂ = 0. Means are accumulated in double precision for Float32 inputs too.
+/// Options: <c>bits</c> B (1..8, default 2), <c>role</c> ("weight" | "activation"), <c>clip</c> (default 1).
+/// Export: <see cref="Decompose"/> returns the sign planes and means.
+/// Paper: Fromm, Patel, Philipose, "Heterogeneous Bitwidth Binarization in Convolutional Neural Networks",
+/// arXiv 1805.10368 (NeurIPS 2018); the residual scheme follows the authors' BinOps <c>Multibit</c> op.
+/// </remarks>
+public sealed class ResidualBinarizer : Quantizer
+{
+    /// <summary>Creates the quantizer.</summary>
+    /// <param name="bits">Number of planes B (1..8).</param>
+    /// <param name="role">"weight" (per-tensor means) or "activation" (per-sample means).</param>
+    /// <param name="clip">Gradient passes where |x| ≤ clip (positive).</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
+    public ResidualBinarizer(int bits = 2, string role = "weight", double clip = 1.0)
+    {
+        Bits = QuantMath.CheckBits(bits, 1, 8, "residual");
+        Role = MixedMath.CheckRole(role, "residual");
+        Clip = QuantMath.CheckPositive(clip, nameof(clip), "residual");
+    }
+
+    /// <summary>Number of planes B.</summary>
+    public int Bits { get; }
+
+    /// <summary>"weight" or "activation".</summary>
+    public string Role { get; }
+
+    /// <summary>Half-width of the gradient window.</summary>
+    public double Clip { get; }
+
+    /// <inheritdoc/>
+    public override string Name => "residual";
+
+    /// <inheritdoc/>
+    public override double BitWidth => Bits;
+
+    /// <inheritdoc/>
+    public override Tensor Quantize(Tensor x, QuantizerContext context)
+    {
+        var v = MixedMath.FiniteValues(x, Name);
+        var planes = Run(v, MixedMath.Slices(x, Role == "activation"));
+        return MixedMath.ClippedStraightThrough(x, v, planes.Reconstruct(), Clip);
+    }
+
+    /// <summary>The sign planes b_j and means μ_j of <paramref name="x"/> (for export and inspection).</summary>
+    /// <param name="x">The tensor to binarize (weights, or activations with a batch axis for role "activation").</param>
+    public ResidualPlanes Decompose(Tensor x)
+    {
+        var v = MixedMath.FiniteValues(x, Name);
+        return Run(v, MixedMath.Slices(x, Role == "activation"));
+    }
+
+    private ResidualPlanes Run(double[] v, int slices)
+    {
+        int size = v.Length / slices;
+        var signs = new sbyte[Bits][];
+        for (int j = 0; j < Bits; j++) signs[j] = new sbyte[v.Length];
+        var means = new double[slices * Bits];
+        var xhat = new double[size];
+        for (int s = 0; s < slices; s++)
+            ResidualMath.Binarize(v.AsSpan(s * size, size), default, Bits, xhat, means.AsSpan(s * Bits, Bits), signs, s * size);
+        return new ResidualPlanes(Bits, slices, signs, means, null);
+    }
+}

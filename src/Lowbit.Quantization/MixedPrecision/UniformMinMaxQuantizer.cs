@@ -1,0 +1,48 @@
+using Lowbit.Tensors;
+
+namespace Lowbit.Quantization.MixedPrecision;
+
+/// <summary>k-bit uniform quantization over the tensor's [min, max] (<c>uniform_minmax</c>), the baseline of balanced quantization.</summary>
+/// <remarks>
+/// Forward: Δ = (max − min)/(2^k − 1), q = min + round((x − min)/Δ)·Δ (round half away from zero), per tensor and
+/// recomputed every forward; a constant tensor (max = min) is returned unchanged.
+/// Backward: identity STE (g_x = g); no gradient through min and max.
+/// Options: <c>bits</c> k (1..16, default 2).
+/// Paper: the min/max uniform baseline that Zhou et al., arXiv 1706.07145, compare balanced quantization with (METHODS.md §9).
+/// </remarks>
+public sealed class UniformMinMaxQuantizer : Quantizer
+{
+    /// <summary>Creates the quantizer.</summary>
+    /// <param name="bits">Bits k (1..16).</param>
+    /// <exception cref="ArgumentOutOfRangeException">bits is outside 1..16.</exception>
+    public UniformMinMaxQuantizer(int bits = 2) => Bits = QuantMath.CheckBits(bits, 1, 16, "uniform_minmax");
+
+    /// <summary>Bits k.</summary>
+    public int Bits { get; }
+
+    /// <inheritdoc/>
+    public override string Name => "uniform_minmax";
+
+    /// <inheritdoc/>
+    public override double BitWidth => Bits;
+
+    /// <summary>Codes round((x − min)/Δ) ∈ [0, 2^k) in flat order (all 0 for a constant tensor).</summary>
+    public int[] Codes(Tensor x)
+    {
+        var v = MixedMath.FiniteValues(x, Name);
+        var (min, step) = Grid(v);
+        return v.Select(a => step > 0 ? (int)QuantMath.Round((a - min) / step) : 0).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Quantize(Tensor x, QuantizerContext context)
+    {
+        var v = MixedMath.FiniteValues(x, Name);
+        var (min, step) = Grid(v);
+        var q = new double[v.Length];
+        for (int i = 0; i < v.Length; i++) q[i] = step > 0 ? min + QuantMath.Round((v[i] - min) / step) * step : v[i];
+        return MixedMath.IdentityStraightThrough(x, q, Name);
+    }
+
+    private (double Min, double Step) Grid(double[] v) => (v.Min(), (v.Max() - v.Min()) / ((1 << Bits) - 1));
+}
