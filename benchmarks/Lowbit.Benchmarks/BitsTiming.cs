@@ -24,6 +24,7 @@ public static class BitsTiming
     public static void Run(string[] args)
     {
         int size = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1024;
+        int rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
         double hz = MeasureClockHz();
         Console.WriteLine($"clock: measured {hz / 1e9:F3} GHz (dependent add/xor chain); /proc/cpuinfo cpu MHz = {ProcCpuMhz()}");
         Console.WriteLine($"Vector512 accelerated: {Vector512.IsHardwareAccelerated}, Avx512BW: {Avx512BW.IsSupported}, Popcnt.X64: {Popcnt.X64.IsSupported}");
@@ -41,6 +42,7 @@ public static class BitsTiming
         ClearPadding(b, size, words, size);
         var c = new int[size * size];
         double macs = (double)size * size * size;
+        for (int round = 0; round < rounds; round++)
         foreach (int threads in new[] { 1, 2 })
         {
             Report($"XnorGemm.Multiply (dispatch)  m=n=k={size} threads={threads}", macs, hz, threads, () => XnorGemm.Multiply(a, b, size, size, size, c, threads));

@@ -36,14 +36,15 @@ public static partial class BitSerialGemm
         int words = BitLayout.WordsPerRow(k);
         int wRows = n * weightBits;
         int panelLength = vector ? PopCountGemm.PanelLength(wRows, words) : 0;
-        ulong[]? panels = vector ? ArrayPool<ulong>.Shared.Rent(Math.Max(1, panelLength)) : null;
+        ulong[]? rented = vector ? ArrayPool<ulong>.Shared.Rent(panelLength + PopCountGemm.AlignmentSlack) : null;
         try
         {
-            if (panels is not null) PopCountGemm.PackPanels(w, wRows, words, panels);
             int blockRows = Math.Max(1, RawBudget / Math.Max(1, activationBits * wRows));
-            fixed (ulong* pa = a, pw = w, pp = panels)
+            fixed (ulong* pa = a, pw = w, pr = rented)
             fixed (TOut* pc = c)
             {
+                ulong* pp = pr is null ? null : PopCountGemm.AlignPanels(pr);
+                if (pp is not null) PopCountGemm.PackPanels(w, wRows, words, new Span<ulong>(pp, panelLength));
                 nint aAddr = (nint)pa, wAddr = (nint)pw, pAddr = (nint)pp, cAddr = (nint)pc;
                 int aLength = m * activationBits * words, wLength = wRows * words, cLength = m * n;
                 RowPartition.Run(m, threads, 1, (start, end) =>
@@ -74,7 +75,7 @@ public static partial class BitSerialGemm
         }
         finally
         {
-            if (panels is not null) ArrayPool<ulong>.Shared.Return(panels);
+            if (rented is not null) ArrayPool<ulong>.Shared.Return(rented);
         }
     }
 

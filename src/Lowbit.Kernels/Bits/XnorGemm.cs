@@ -77,63 +77,42 @@ public static class XnorGemm
         }
     }
 
-    /// <summary>512-bit path: B repacked into 8-row panels (pooled scratch), nibble-lookup popcount, 4×16 tile.</summary>
-    internal static unsafe void MultiplyVector512(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads = 1)
+    /// <summary>512-bit path: B repacked into 8-row panels (pooled, 64-byte aligned scratch), nibble-lookup popcount, 4×16 tile.</summary>
+    internal static void MultiplyVector512(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads = 1) =>
+        MultiplyPanels(a, b, m, n, bits, c, threads, harleySeal: false);
+
+    /// <summary>512-bit path: panels as <see cref="MultiplyVector512"/>, Harley-Seal carry-save adder per lane, 1×16 tile.</summary>
+    internal static void MultiplyHarleySeal512(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads = 1) =>
+        MultiplyPanels(a, b, m, n, bits, c, threads, harleySeal: true);
+
+    private static unsafe void MultiplyPanels(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads, bool harleySeal)
     {
         int words = BitLayout.WordsPerRow(bits);
         int panelLength = PopCountGemm.PanelLength(n, words);
-        ulong[] panels = ArrayPool<ulong>.Shared.Rent(Math.Max(1, panelLength));
+        ulong[] rented = ArrayPool<ulong>.Shared.Rent(panelLength + PopCountGemm.AlignmentSlack);
         try
         {
-            PopCountGemm.PackPanels(b, n, words, panels);
-            fixed (ulong* pa = a, pp = panels)
+            fixed (ulong* pa = a, pr = rented)
             fixed (int* pc = c)
             {
+                ulong* pp = PopCountGemm.AlignPanels(pr);
+                PopCountGemm.PackPanels(b, n, words, new Span<ulong>(pp, panelLength));
                 nint aAddr = (nint)pa, pAddr = (nint)pp, cAddr = (nint)pc;
                 int aLength = m * words, cLength = m * n;
                 RowPartition.Run(m, threads, 4, (start, end) =>
                 {
-                    var aSpan = new ReadOnlySpan<ulong>((void*)aAddr, aLength);
+                    var aSpan = new ReadOnlySpan<ulong>((void*)aAddr, aLength).Slice(start * words, (end - start) * words);
                     var pSpan = new ReadOnlySpan<ulong>((void*)pAddr, panelLength);
-                    var cSpan = new Span<int>((void*)cAddr, cLength);
-                    PopCountGemm.MultiplyVector512<XorCombine, XnorEpilogue>(aSpan.Slice(start * words, (end - start) * words), end - start,
-                        pSpan, n, words, cSpan.Slice(start * n, (end - start) * n), n, new XnorEpilogue(bits));
+                    var cSpan = new Span<int>((void*)cAddr, cLength).Slice(start * n, (end - start) * n);
+                    var epilogue = new XnorEpilogue(bits);
+                    if (harleySeal) PopCountGemm.MultiplyHarleySeal512<XorCombine, XnorEpilogue>(aSpan, end - start, pSpan, n, words, cSpan, n, epilogue);
+                    else PopCountGemm.MultiplyVector512<XorCombine, XnorEpilogue>(aSpan, end - start, pSpan, n, words, cSpan, n, epilogue);
                 });
             }
         }
         finally
         {
-            ArrayPool<ulong>.Shared.Return(panels);
-        }
-    }
-
-    /// <summary>512-bit path: panels as <see cref="MultiplyVector512"/>, Harley-Seal carry-save adder per lane, 1×16 tile.</summary>
-    internal static unsafe void MultiplyHarleySeal512(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads = 1)
-    {
-        int words = BitLayout.WordsPerRow(bits);
-        int panelLength = PopCountGemm.PanelLength(n, words);
-        ulong[] panels = ArrayPool<ulong>.Shared.Rent(Math.Max(1, panelLength));
-        try
-        {
-            PopCountGemm.PackPanels(b, n, words, panels);
-            fixed (ulong* pa = a, pp = panels)
-            fixed (int* pc = c)
-            {
-                nint aAddr = (nint)pa, pAddr = (nint)pp, cAddr = (nint)pc;
-                int aLength = m * words, cLength = m * n;
-                RowPartition.Run(m, threads, 1, (start, end) =>
-                {
-                    var aSpan = new ReadOnlySpan<ulong>((void*)aAddr, aLength);
-                    var pSpan = new ReadOnlySpan<ulong>((void*)pAddr, panelLength);
-                    var cSpan = new Span<int>((void*)cAddr, cLength);
-                    PopCountGemm.MultiplyHarleySeal512<XorCombine, XnorEpilogue>(aSpan.Slice(start * words, (end - start) * words), end - start,
-                        pSpan, n, words, cSpan.Slice(start * n, (end - start) * n), n, new XnorEpilogue(bits));
-                });
-            }
-        }
-        finally
-        {
-            ArrayPool<ulong>.Shared.Return(panels);
+            ArrayPool<ulong>.Shared.Return(rented);
         }
     }
 }
