@@ -1,0 +1,179 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Lowbit.Hardware;
+using Lowbit.Hardware.ModelCost;
+using Lowbit.Nn.Layers;
+using Lowbit.Training;
+using Lowbit.Training.Checkpoints;
+using Lowbit.Training.Config;
+using Spectre.Console;
+
+namespace Lowbit.Cli.Commands;
+
+/// <summary>
+/// <c>lowbit summary</c>: per-layer parameters by bit width, weight memory, MACs, BOPs and a 45 nm energy estimate of
+/// a config's model or a checkpoint's model (per example), as a table or as the cost-report JSON.
+/// </summary>
+internal static class SummaryCommand
+{
+    /// <summary>Table width used when the output is not an interactive terminal (tests, pipes, files).</summary>
+    private const int RedirectedWidth = 220;
+
+    public static Command Create(TextWriter output)
+    {
+        var config = new Option<string?>("--config", "-c") { Description = "Experiment config (JSON) whose model to summarise." };
+        var set = new Option<string[]>("--set") { Description = "Override a config field, e.g. --set layers.1.units=512 (repeatable; with --config only).", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint written by lowbit train (DIR/checkpoint.lbck): summarise its model with its saved config and weights." };
+        var json = new Option<bool>("--json") { Description = "Print the cost report as JSON (every column, see docs/COST-MODEL.md) instead of the table." };
+        var cmd = new Command("summary", "Show a model's cost per layer: parameters by bit width, weight memory, MACs, BOPs, energy estimate.") { config, set, checkpoint, json };
+        cmd.SetAction(parse => Run(parse.GetValue(config), parse.GetValue(set) ?? [], parse.GetValue(checkpoint), parse.GetValue(json), output));
+        return cmd;
+    }
+
+    private static int Run(string? configPath, string[] overrides, string? checkpointPath, bool json, TextWriter output)
+    {
+        var (config, model, inputShape) = LoadModel(configPath, overrides, checkpointPath);
+        ModelCostDescription description;
+        try
+        {
+            description = ModelCostMapper.Describe(model, inputShape, config.Name);
+        }
+        catch (ArgumentException e)
+        {
+            // The model came from the user's config: a layer the cost model cannot describe is an input problem.
+            throw new UserException($"{config.Source}: {e.Message}");
+        }
+
+        var report = CostModel.Estimate(description.Network);
+        if (json)
+        {
+            output.WriteLine(CostReportJsonWriter.ToJson(report));
+        }
+        else
+        {
+            WriteTable(description, report, inputShape, output);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static (ExperimentConfig Config, Sequential Model, int[] InputShape) LoadModel(string? configPath, string[] overrides, string? checkpointPath)
+    {
+        if ((configPath is null) == (checkpointPath is null))
+        {
+            throw new UserException("summary needs exactly one of --config FILE or --checkpoint FILE.");
+        }
+
+        if (configPath is not null)
+        {
+            var config = ConfigLoader.Load(configPath, overrides);
+            var shape = DataResolver.InputShape(config.Data.Dataset);
+            var model = ModelBuilder.Build(config, shape);
+            model.Eval();
+            return (config, model, shape);
+        }
+
+        if (overrides.Length > 0)
+        {
+            throw new UserException("--set applies to --config only; a checkpoint is summarised with the config saved in it.");
+        }
+
+        var ck = Checkpoint.Load(checkpointPath!);
+        var header = JsonNode.Parse(ck.Header)?.AsObject();
+        var saved = header?["config"] ?? throw new UserException($"checkpoint '{checkpointPath}' has no saved config in its header.");
+        var ckConfig = ConfigLoader.Parse(saved.ToJsonString(), header!["config_source"]?.GetValue<string>() ?? checkpointPath!);
+        var ckShape = DataResolver.InputShape(ckConfig.Data.Dataset);
+        var ckModel = ModelBuilder.Build(ckConfig, ckShape);
+        ckModel.LoadStateDict(ck.Model);
+        ckModel.Eval();
+        return (ckConfig, ckModel, ckShape);
+    }
+
+    private static void WriteTable(ModelCostDescription description, CostReport report, int[] inputShape, TextWriter output)
+    {
+        bool terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        if (!terminal)
+        {
+            console.Profile.Width = RedirectedWidth;
+        }
+
+        console.WriteLine(Invariant($"{report.Name}: input {Shape(inputShape)}, counts per example; energy is a 45 nm estimate (docs/COST-MODEL.md)"));
+        console.Write(BuildTable(description, report));
+        foreach (string line in FooterLines(description, report))
+        {
+            console.WriteLine(line);
+        }
+    }
+
+    private static Table BuildTable(ModelCostDescription description, CostReport report)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        string[] headers = ["layer", "module", "output", "W/A", "parameters × bits", "avg bits", "payload bits", "metadata bits", "memory bits", "memory bytes", "MACs", "BOPs", "energy nJ"];
+        for (int i = 0; i < headers.Length; i++)
+        {
+            var column = new TableColumn(Markup.Escape(headers[i]));
+            table.AddColumn(i >= 5 ? column.RightAligned() : column);
+        }
+
+        for (int i = 0; i < report.Layers.Count; i++)
+        {
+            var row = report.Layers[i];
+            var layer = description.Layers[i];
+            table.AddRow(Cells(
+                row.Name, layer.Description, Shape(layer.OutputShape),
+                row.Macs == 0 && row.Weights == 0 ? "-" : $"{row.WeightEncoding}/{row.ActivationEncoding}",
+                ParametersByBits(layer.ParametersByBits),
+                row.Weights == 0 ? "-" : Fixed(row.AverageWeightBits, 3),
+                Integer(row.PayloadBits), Integer(row.MetadataBits), Integer(row.TotalBits), Integer(row.TotalBytes),
+                Integer(row.Macs), Fixed(row.Bops, 0), Fixed(row.TotalEnergyPicojoules / 1000, 3)));
+        }
+
+        var t = report.Totals;
+        table.AddEmptyRow();
+        table.AddRow(Cells(
+            "total", "", "", "", ParametersByBits(TotalParametersByBits(description)), Fixed(t.AverageWeightBits, 3),
+            Integer(t.PayloadBits), Integer(t.MetadataBits), Integer(t.TotalBits), Integer(t.TotalBytes),
+            Integer(t.Macs), Fixed(t.Bops, 0), Fixed(t.TotalEnergyPicojoules / 1000, 3)));
+        return table;
+    }
+
+    private static IEnumerable<string> FooterLines(ModelCostDescription description, CostReport report)
+    {
+        var t = report.Totals;
+        long parameters = description.Layers.Sum(l => l.ParametersByBits.Sum(p => p.Value));
+        yield return Invariant($"Parameters: {Integer(parameters)} ({ParametersByBits(TotalParametersByBits(description))})");
+        yield return Invariant($"Weight memory: {Integer(t.TotalBits)} bits = {Integer(t.TotalBytes)} bytes (payload {Integer(t.PayloadBits)} + metadata {Integer(t.MetadataBits)} + scales {Integer(t.ScaleBits)} + other float {Integer(t.OtherFloatBits)} bits); float32: {Integer(t.Float32BaselineBytes)} bytes; compression {(t.CompressionRatio is double r ? Fixed(r, 2) + "x" : "-")}");
+        yield return Invariant($"Average weight bits: {Fixed(t.AverageWeightBits, 3)} over {Integer(t.Weights)} weights");
+        yield return Invariant($"MACs: {Integer(t.Macs)}; BOPs: {Fixed(t.Bops, 0)}; HBB binary work: {Integer(t.BinaryWork)}; FP32-equivalent BOPs: {Integer(t.Fp32EquivalentBops)}; scale multiplications: {Integer(t.ScaleMultiplications)}");
+        yield return Invariant($"Peak activation memory: {Integer((long)Math.Ceiling(t.PeakActivationBits))} bits at '{t.PeakActivationLayer ?? "input"}'");
+        yield return Invariant($"Estimated energy: {Fixed(t.TotalEnergyPicojoules / 1000, 3)} nJ = compute {Fixed(t.ComputeEnergyPicojoules, 1)} pJ + weight reads ({report.Options.WeightMemory}) {Fixed(t.MemoryEnergyPicojoules, 1)} pJ");
+    }
+
+    private static IReadOnlyList<KeyValuePair<int, long>> TotalParametersByBits(ModelCostDescription description) =>
+        description.Layers.SelectMany(l => l.ParametersByBits)
+            .GroupBy(p => p.Key)
+            .OrderBy(g => g.Key)
+            .Select(g => KeyValuePair.Create(g.Key, g.Sum(p => p.Value)))
+            .ToList();
+
+    private static string ParametersByBits(IReadOnlyList<KeyValuePair<int, long>> counts) =>
+        counts.Count == 0 ? "-" : string.Join(" + ", counts.Select(p => Invariant($"{Integer(p.Value)}×{p.Key}b")));
+
+    private static string[] Cells(params string[] texts) => texts.Select(Markup.Escape).ToArray();
+
+    private static string Integer(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Fixed(double value, int decimals) => value.ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    internal static string Shape(IEnumerable<int> shape) => "[" + string.Join(", ", shape) + "]";
+
+    internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
