@@ -73,9 +73,9 @@ public sealed class BitMix
         if (!(averageBits >= 1 && averageBits <= 8))
             throw new ArgumentOutOfRangeException(nameof(averageBits), averageBits, "hbb: average_bits must be in [1, 8].");
         int low = (int)Math.Floor(averageBits);
-        double high = averageBits - low;
+        double high = Math.Round(averageBits - low, 12); // 1.4 − 1 = 0.3999…96 in binary; keep the decimal fraction
         var fractions = new double[8];
-        fractions[low - 1] = 1 - high;
+        fractions[low - 1] = Math.Round(1 - high, 12);
         if (high > 0) fractions[low] = high;
         return FromFractions(fractions, averageBits.ToString("R", CultureInfo.InvariantCulture));
     }
