@@ -1,0 +1,49 @@
+using Lowbit.Quantization.MixedPrecision;
+using Lowbit.Tensors;
+
+namespace Lowbit.Quantization.Tests.MixedPrecision;
+
+public class UniformMinMaxQuantizerTests
+{
+    [Fact]
+    public void Quantize_HandExampleTwoBits_RoundHalfAwayAndIdentityGradient()
+    {
+        // min −1, max 2, Δ = 1: 0.5 → (1.5 → 2) → 1.
+        var (values, grad) = QuantizerHarness.Run(new UniformMinMaxQuantizer(2), [-1, 0, 0.5, 2, 0.4]);
+        QuantizerHarness.Equal([-1, 0, 1, 2, 0], values, 1e-15);
+        QuantizerHarness.Equal(QuantizerHarness.Upstream(5), grad, 0, "gradient");
+    }
+
+    [Fact]
+    public void Quantize_Constant_ReturnsInput()
+    {
+        QuantizerHarness.Equal([0.3, 0.3], QuantizerHarness.Forward(new UniformMinMaxQuantizer(3), [0.3, 0.3]), 0);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Quantize_Random_WithinHalfStepAtMostTwoToTheKLevelsIdempotent(int bits)
+    {
+        var x = MixedPrecisionReference.Normal(new Random(bits), 500);
+        var q = new UniformMinMaxQuantizer(bits);
+        var values = QuantizerHarness.Forward(q, x);
+        double step = (x.Max() - x.Min()) / ((1 << bits) - 1);
+        for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(values[i] - x[i]) <= step / 2 + 1e-12, $"index {i}");
+        Assert.True(values.Distinct().Count() <= 1 << bits);
+        QuantizerHarness.Equal(values, QuantizerHarness.Forward(q, values), 1e-12, "q(q(x))");
+    }
+
+    [Fact]
+    public void Codes_Gaussian_UnbalancedUnlikeBalancedQuantization()
+    {
+        // The comparison BQ motivates: on bell-shaped data the outer uniform codes are rare.
+        var x = MixedPrecisionReference.Normal(new Random(12), 10_000);
+        var t = Tensor.FromArray(x, x.Length);
+        var uniform = new UniformMinMaxQuantizer(2).Codes(t);
+        var balanced = new BalancedQuantizer(2).Codes(t);
+        Assert.True(uniform.Count(c => c == 0) < 0.05 * x.Length);
+        Assert.Equal(2500, balanced.Count(c => c == 0));
+    }
+}
