@@ -51,6 +51,7 @@ public static class CliApp
         var root = new RootCommand("Lowbit: train, inspect and deploy low-bitwidth neural networks.");
         root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output));
+        root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(SummaryCommand.Create(output));
         return root;
     }

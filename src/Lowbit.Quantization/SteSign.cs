@@ -29,26 +29,10 @@ public sealed class SteSign : Quantizer
     /// <inheritdoc/>
     public override double BitWidth => 1;
 
-    private static void Run<T>(ReadOnlySpan<T> x, Span<T> q, Span<T> factor, double clip) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-    {
-        T c = T.CreateChecked(clip);
-        for (int i = 0; i < x.Length; i++)
-        {
-            T v = x[i];
-            q[i] = v >= T.Zero ? T.One : T.NegativeOne;
-            if (!factor.IsEmpty) factor[i] = T.Abs(v) <= c ? T.One : T.Zero;
-        }
-    }
-
     /// <inheritdoc/>
     public override Tensor Quantize(Tensor x, QuantizerContext context)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var values = Tensor.ZerosLike(x);
-        var factor = x.TracksGrad ? Tensor.ZerosLike(x) : null;
-        if (x.DType == DType.Float64) Run<double>(x.Span<double>(), values.Span<double>(), factor is null ? default : factor.Span<double>(), Clip);
-        else Run<float>(x.AsSpan(), values.AsSpan(), factor is null ? default : factor.AsSpan(), Clip);
-        if (factor is null) return values;
-        return Tensor.StraightThrough(x, values, factor);
+        return Tensor.SignSte(x, Clip);
     }
 }

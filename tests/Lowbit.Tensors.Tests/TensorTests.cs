@@ -145,3 +145,30 @@ public class TensorTests
         for (int i = 0; i < r32.Length; i++) Assert.True(Math.Abs(r32[i] - r64[i]) <= 1e-4 * Math.Max(1, Math.Abs(r64[i])), $"index {i}: {r32[i]} vs {r64[i]}");
     }
 }
+
+public class SignSteTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(17)]
+    [InlineData(67)]
+    public void SignSte_VectorAndTail_MatchScalarRule(int n)
+    {
+        var rng = new Random(n);
+        var x = Tensor.RandomUniform(rng, -2, 2, [n]);
+        if (n > 3) { x.SetFlat(0, 0.0); x.SetFlat(1, 1.0); x.SetFlat(2, -1.0); x.SetFlat(3, -0.0); }
+        x.RequiresGrad = true;
+        var g = Tensor.RandomUniform(rng, -1, 1, [n]);
+        var y = Tensor.SignSte(x, 1.0);
+        if (n > 0) Tensor.Sum(Tensor.Mul(y, g)).Backward();
+        var xs = x.ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(xs[i] >= 0 ? 1f : -1f, y.ToArray()[i]);
+            Assert.Equal(MathF.Abs(xs[i]) <= 1f ? g.ToArray()[i] : 0f, x.Grad!.ToArray()[i]);
+        }
+    }
+}

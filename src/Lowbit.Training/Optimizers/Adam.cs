@@ -40,7 +40,24 @@ public sealed class Adam : Optimizer
         float b1 = (float)Beta1, b2 = (float)Beta2, wd = parameter.Decay ? (float)WeightDecay : 0f, eps = (float)Epsilon;
         float c1 = (float)(1 - Math.Pow(Beta1, t)), c2 = (float)Math.Sqrt(1 - Math.Pow(Beta2, t));
         float stepSize = (float)learningRate / c1;
-        for (int i = 0; i < value.Length; i++)
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            // Same arithmetic as the scalar loop below, element for element (IEEE float ops are exact per lane).
+            var wv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(value);
+            var gv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(grad);
+            var mv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(m);
+            var vv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(v);
+            for (int k = 0; k < wv.Length; k++)
+            {
+                var g = gv[k] + wd * wv[k];
+                mv[k] = b1 * mv[k] + (1 - b1) * g;
+                vv[k] = b2 * vv[k] + (1 - b2) * g * g;
+                wv[k] -= stepSize * mv[k] / (System.Numerics.Vector.SquareRoot(vv[k]) / c2 + new System.Numerics.Vector<float>(eps));
+            }
+            i = wv.Length * System.Numerics.Vector<float>.Count;
+        }
+        for (; i < value.Length; i++)
         {
             float g = grad[i] + wd * value[i];
             m[i] = b1 * m[i] + (1 - b1) * g;

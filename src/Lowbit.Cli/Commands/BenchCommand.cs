@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Lowbit.Tensors;
+using Lowbit.Training;
+using Lowbit.Training.Config;
+
+namespace Lowbit.Cli.Commands;
+
+/// <summary><c>lowbit bench</c>: throughput measurements printed as JSON lines.</summary>
+internal static class BenchCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var bench = new Command("bench", "Measure throughput (JSON lines on stdout).");
+        bench.Subcommands.Add(CreateTrain(output));
+        return bench;
+    }
+
+    private static Command CreateTrain(TextWriter output)
+    {
+        var config = new Option<string?>("--config", "-c") { Description = "Experiment config (default: configs/mnist-binarynet.json)." };
+        var set = new Option<string[]>("--set") { Description = "Config overrides key=value (repeatable).", DefaultValueFactory = _ => [] };
+        var threads = new Option<int?>("--threads") { Description = "Compute threads (default: the config's)." };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps per window.", DefaultValueFactory = _ => 50 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps.", DefaultValueFactory = _ => 10 };
+        var windows = new Option<int>("--windows") { Description = "Timed windows; the median is reported.", DefaultValueFactory = _ => 3 };
+        var cmd = new Command("train", "Training steps per second of a config's model on synthetic batches of its dataset's shape (no data loading).") { config, set, threads, steps, warmup, windows };
+        cmd.SetAction(parse =>
+        {
+            int s = parse.GetValue(steps), w = parse.GetValue(warmup), win = parse.GetValue(windows);
+            if (s < 1 || w < 0 || win < 1) throw new UserException("--steps and --windows must be ≥ 1 and --warmup ≥ 0.");
+            var overrides = (parse.GetValue(set) ?? []).ToList();
+            if (parse.GetValue(threads) is int t) overrides.Add($"threads={t}");
+            var c = ConfigLoader.Load(parse.GetValue(config) ?? Paths.ShippedConfig(Paths.DefaultConfig), overrides);
+            return Run(c, s, w, win, output);
+        });
+        return cmd;
+    }
+
+    private static int Run(ExperimentConfig config, int steps, int warmup, int windows, TextWriter output)
+    {
+        var shape = DataResolver.InputShape(config.Data.Dataset);
+        var model = ModelBuilder.Build(config, shape);
+        var optimizer = Components.CreateOptimizer(config.Optimizer, model);
+        var loss = Components.CreateLoss(config.Loss);
+        int batch = config.Train.BatchSize;
+        var random = new Random(config.Seed);
+        var x = Tensor.RandomUniform(random, -1, 1, [batch, .. shape]);
+        var labels = Enumerable.Range(0, batch).Select(_ => random.Next(10)).ToArray();
+        using var scope = Compute.UseThreads(config.Threads);
+        model.Train();
+        int step = 0;
+        void Step()
+        {
+            model.SetRandom(new Random(step++));
+            var l = loss.Compute(model.Forward(x), labels);
+            var reg = model.Regularization();
+            optimizer.ZeroGrad();
+            (reg is null ? l : Tensor.Add(l, reg)).Backward();
+            optimizer.Step();
+            model.AfterStep();
+        }
+        for (int i = 0; i < warmup; i++) Step();
+        var rates = new List<double>();
+        for (int win = 0; win < windows; win++)
+        {
+            long gcBefore = GC.GetTotalAllocatedBytes();
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < steps; i++) Step();
+            double seconds = clock.Elapsed.TotalSeconds;
+            rates.Add(steps * batch / seconds);
+            if (win == windows - 1)
+            {
+                rates.Sort();
+                var json = new JsonObject
+                {
+                    ["bench"] = "train",
+                    ["config"] = config.Name,
+                    ["threads"] = config.Threads,
+                    ["batch_size"] = batch,
+                    ["steps"] = steps,
+                    ["windows"] = windows,
+                    ["images_per_second"] = Math.Round(rates[rates.Count / 2], 1),
+                    ["images_per_second_max"] = Math.Round(rates[^1], 1),
+                    ["allocated_bytes_per_step"] = (GC.GetTotalAllocatedBytes() - gcBefore) / steps,
+                };
+                output.WriteLine(json.ToJsonString());
+            }
+        }
+        return ExitCodes.Ok;
+    }
+}
