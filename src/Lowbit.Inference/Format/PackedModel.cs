@@ -1,0 +1,71 @@
+namespace Lowbit.Inference.Format;
+
+/// <summary>
+/// A packed network: 8-bit input images, a <see cref="ByteSignDenseLayer"/>, any number of
+/// <see cref="BinarySignDenseLayer"/>s and a <see cref="BinaryOutputDenseLayer"/>. Stored by <see cref="PackedModelFile"/>.
+/// </summary>
+public sealed class PackedModel
+{
+    /// <summary>Number of entries in <see cref="PixelTable"/>: one per byte value.</summary>
+    public const int PixelTableSize = 256;
+
+    /// <summary>Creates and validates the model.</summary>
+    /// <param name="inputShape">Per-example input shape [channels, height, width] of the 8-bit images.</param>
+    /// <param name="pixelTable">The float32 value the model sees for each byte value (its input normalisation, shared by all channels).</param>
+    /// <param name="metadata">Free-form UTF-8 JSON describing the source (name, dataset); may be empty.</param>
+    /// <param name="layers">The layers in order.</param>
+    /// <exception cref="ArgumentException">The layers do not form a supported chain or the table is invalid.</exception>
+    public PackedModel(int[] inputShape, float[] pixelTable, string metadata, IReadOnlyList<PackedDenseLayer> layers)
+    {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(pixelTable);
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(layers);
+        if (inputShape.Length != 3 || inputShape.Any(d => d < 1))
+            throw new ArgumentException($"Input shape must be [channels, height, width] with positive sizes, got [{string.Join(", ", inputShape)}].", nameof(inputShape));
+        if (pixelTable.Length != PixelTableSize)
+            throw new ArgumentException($"The pixel table needs {PixelTableSize} entries but has {pixelTable.Length}.", nameof(pixelTable));
+        for (int p = 0; p < pixelTable.Length; p++)
+            if (!float.IsFinite(pixelTable[p])) throw new ArgumentException($"Pixel table entry {p} is {pixelTable[p]}; it must be finite.", nameof(pixelTable));
+        ValidateChain(inputShape, layers);
+        InputShape = (int[])inputShape.Clone();
+        PixelTable = pixelTable;
+        Metadata = metadata;
+        Layers = layers.ToArray();
+    }
+
+    /// <summary>Per-example input shape [channels, height, width].</summary>
+    public int[] InputShape { get; }
+
+    /// <summary>Bytes per input image: channels·height·width.</summary>
+    public int InputSize => InputShape[0] * InputShape[1] * InputShape[2];
+
+    /// <summary>The float32 input value for each byte value.</summary>
+    public float[] PixelTable { get; }
+
+    /// <summary>Free-form JSON metadata (e.g. {"name": ..., "dataset": ...}).</summary>
+    public string Metadata { get; }
+
+    /// <summary>The layers in order.</summary>
+    public IReadOnlyList<PackedDenseLayer> Layers { get; }
+
+    /// <summary>Number of classes (outputs of the last layer).</summary>
+    public int Classes => Layers[^1].OutFeatures;
+
+    private static void ValidateChain(int[] inputShape, IReadOnlyList<PackedDenseLayer> layers)
+    {
+        if (layers.Count < 2)
+            throw new ArgumentException($"A packed model needs a first (byte-input) layer and an output layer; got {layers.Count} layer(s).", nameof(layers));
+        long inputSize = (long)inputShape[0] * inputShape[1] * inputShape[2];
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i] ?? throw new ArgumentException($"Layer {i} is null.", nameof(layers));
+            bool kindOk = i == 0 ? layer is ByteSignDenseLayer : i == layers.Count - 1 ? layer is BinaryOutputDenseLayer : layer is BinarySignDenseLayer;
+            if (!kindOk)
+                throw new ArgumentException($"Layer {i} is a {layer.GetType().Name}; expected {(i == 0 ? nameof(ByteSignDenseLayer) : i == layers.Count - 1 ? nameof(BinaryOutputDenseLayer) : nameof(BinarySignDenseLayer))} there.", nameof(layers));
+            long expectedIn = i == 0 ? inputSize : layers[i - 1].OutFeatures;
+            if (layer.InFeatures != expectedIn)
+                throw new ArgumentException($"Layer {i} has {layer.InFeatures} inputs but receives {expectedIn}.", nameof(layers));
+        }
+    }
+}

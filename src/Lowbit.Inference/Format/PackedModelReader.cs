@@ -1,0 +1,192 @@
+using System.Buffers.Binary;
+using System.Text;
+using Lowbit.Kernels.Bits;
+
+namespace Lowbit.Inference.Format;
+
+/// <summary>
+/// Parser of <see cref="PackedModelFile"/> data. Every check reports the source name, the byte offset and the field,
+/// and every failure is an <see cref="InvalidDataException"/>: sizes are checked against the bytes present before
+/// anything is allocated, so no input makes it allocate more than the file size or read out of range.
+/// </summary>
+internal ref struct PackedModelReader
+{
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private readonly ReadOnlySpan<byte> _data;
+    private readonly string _name;
+    private int _offset;
+
+    private PackedModelReader(ReadOnlySpan<byte> data, string name)
+    {
+        _data = data;
+        _name = name;
+        _offset = 0;
+    }
+
+    public static PackedModel Parse(ReadOnlySpan<byte> data, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var r = new PackedModelReader(data, name);
+        r.CheckEnvelope();
+        return r.ParseBody();
+    }
+
+    private readonly InvalidDataException Error(int offset, string message) =>
+        new($"{_name}: byte offset {offset}: {message}");
+
+    private void CheckEnvelope()
+    {
+        var magic = PackedModelFile.Magic;
+        if (_data.Length < magic.Length || !_data[..magic.Length].SequenceEqual(magic))
+            throw Error(0, $"not a Lowbit packed model (magic \"LOWBITPM\" expected{(_data.Length < magic.Length ? $"; the file has only {_data.Length} bytes" : "")}).");
+        if (_data.Length < PackedModelFile.HeaderSize)
+            throw Error(_data.Length, $"truncated header: the file has {_data.Length} bytes, the header alone needs {PackedModelFile.HeaderSize}.");
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(_data[8..]);
+        if (version != PackedModelFile.Version)
+            throw Error(8, $"format version {version} is not supported (this build reads version {PackedModelFile.Version}); re-export the model with this version of lowbit.");
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(_data[12..]);
+        if (flags != 0) throw Error(12, $"header flags are 0x{flags:X8}; version {PackedModelFile.Version} defines none (must be 0).");
+        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(_data[16..]);
+        if (length != (ulong)_data.Length)
+            throw Error(16, length > (ulong)_data.Length
+                ? $"truncated: the header declares {length} bytes but the file has {_data.Length}."
+                : $"the header declares {length} bytes but the file has {_data.Length} (trailing data or corrupted length).");
+        int crcOffset = _data.Length - PackedModelFile.ChecksumSize;
+        if (crcOffset < PackedModelFile.HeaderSize) throw Error(16, $"declared length {length} is too small for header and checksum.");
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(_data[crcOffset..]);
+        uint actual = Crc32.Compute(_data[..crcOffset]);
+        if (stored != actual)
+            throw Error(crcOffset, $"checksum mismatch: stored CRC-32 0x{stored:X8}, computed 0x{actual:X8} over bytes [0, {crcOffset}); the file is corrupted.");
+        _offset = PackedModelFile.HeaderSize;
+    }
+
+    private PackedModel ParseBody()
+    {
+        int shapeOffset = _offset;
+        var shape = new int[3];
+        string[] dims = ["channels", "height", "width"];
+        for (int i = 0; i < 3; i++) shape[i] = ReadCount(dims[i], 1, 1 << 20);
+        if ((long)shape[0] * shape[1] * shape[2] > int.MaxValue / 255)
+            throw Error(shapeOffset, $"input shape [{shape[0]}, {shape[1]}, {shape[2]}] is too large.");
+        var table = new float[PackedModel.PixelTableSize];
+        for (int p = 0; p < table.Length; p++)
+        {
+            int at = _offset;
+            table[p] = ReadF32("pixel table entry");
+            if (!float.IsFinite(table[p])) throw Error(at, $"pixel table entry {p} is {table[p]}; it must be finite.");
+        }
+        int metaLength = ReadCount("metadata length", 0, Remaining);
+        int metaOffset = _offset;
+        string metadata;
+        try
+        {
+            metadata = s_strictUtf8.GetString(Take(metaLength, "metadata"));
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw Error(metaOffset, $"metadata is not valid UTF-8 ({e.Message}).");
+        }
+        int layerCount = ReadCount("layer count", 2, Remaining / PackedModelFile.LayerHeaderSize);
+        var layers = new List<PackedDenseLayer>(layerCount);
+        long expectedIn = (long)shape[0] * shape[1] * shape[2];
+        for (int i = 0; i < layerCount; i++)
+        {
+            var layer = ReadLayer(i, layerCount, expectedIn);
+            layers.Add(layer);
+            expectedIn = layer.OutFeatures;
+        }
+        if (_offset != _data.Length - PackedModelFile.ChecksumSize)
+            throw Error(_offset, $"{_data.Length - PackedModelFile.ChecksumSize - _offset} unexpected bytes after the last layer.");
+        return new PackedModel(shape, table, metadata, layers);
+    }
+
+    private PackedDenseLayer ReadLayer(int index, int count, long expectedIn)
+    {
+        int start = _offset;
+        var head = Take(4, $"layer {index} header");
+        byte kind = head[0], flags = head[1];
+        byte expectedKind = index == 0 ? PackedModelFile.KindByteSign : index == count - 1 ? PackedModelFile.KindBinaryOutput : PackedModelFile.KindBinarySign;
+        if (kind != expectedKind)
+            throw Error(start, $"layer {index} has kind {kind}; layer {index} of {count} must have kind {expectedKind} (1 = byte-input sign, 2 = binary sign, 3 = binary output).");
+        byte allowedFlags = kind == PackedModelFile.KindBinaryOutput ? (byte)(PackedModelFile.FlagBias | PackedModelFile.FlagBatchNorm) : (byte)0;
+        if ((flags & ~allowedFlags) != 0) throw Error(start + 1, $"layer {index} flags 0x{flags:X2} are not defined for kind {kind}.");
+        if (head[2] != 0 || head[3] != 0) throw Error(start + 2, $"layer {index} reserved bytes must be 0.");
+        int inOffset = _offset;
+        int inFeatures = ReadCount($"layer {index} inFeatures", 1, int.MaxValue);
+        if (inFeatures != expectedIn) throw Error(inOffset, $"layer {index} has {inFeatures} inputs but receives {expectedIn}.");
+        int outFeatures = ReadCount($"layer {index} outFeatures", 1, int.MaxValue);
+        int words = BitLayout.WordsPerRow(inFeatures);
+        long weightBytes = (long)outFeatures * words * 8;
+        if (weightBytes > Remaining)
+            throw Error(_offset, $"layer {index} ({inFeatures} → {outFeatures}) needs {weightBytes} bytes of weights but only {Remaining} remain (truncated or corrupted sizes).");
+        int weightOffset = _offset;
+        var weights = new ulong[outFeatures * words];
+        ulong mask = BitLayout.LastWordMask(inFeatures);
+        for (int i = 0; i < weights.Length; i++) weights[i] = ReadU64("weights");
+        for (int j = 0; j < outFeatures; j++)
+            if ((weights[(j + 1) * words - 1] & ~mask) != 0)
+                throw Error(weightOffset + ((j + 1) * words - 1) * 8, $"layer {index} weight row {j} has non-zero padding bits past input {inFeatures}.");
+        return kind switch
+        {
+            PackedModelFile.KindByteSign => new ByteSignDenseLayer(inFeatures, outFeatures, weights, ReadFloats(outFeatures, $"layer {index} thresholds", allowInfinity: true)),
+            PackedModelFile.KindBinarySign => new BinarySignDenseLayer(inFeatures, outFeatures, weights, ReadMaxMismatches(outFeatures, inFeatures, index)),
+            _ => new BinaryOutputDenseLayer(inFeatures, outFeatures, weights,
+                (flags & PackedModelFile.FlagBias) != 0 ? ReadFloats(outFeatures, $"layer {index} bias", false) : null,
+                (flags & PackedModelFile.FlagBatchNorm) != 0 ? ReadFloats(outFeatures, $"layer {index} batch-norm scale", false) : null,
+                (flags & PackedModelFile.FlagBatchNorm) != 0 ? ReadFloats(outFeatures, $"layer {index} batch-norm shift", false) : null),
+        };
+    }
+
+    private float[] ReadFloats(int count, string field, bool allowInfinity)
+    {
+        if ((long)count * 4 > Remaining) throw Error(_offset, $"{field}: {count} values need {(long)count * 4} bytes but only {Remaining} remain.");
+        var values = new float[count];
+        for (int j = 0; j < count; j++)
+        {
+            int at = _offset;
+            values[j] = ReadF32(field);
+            if (float.IsNaN(values[j]) || (!allowInfinity && float.IsInfinity(values[j])))
+                throw Error(at, $"{field}[{j}] is {values[j]}; it must be {(allowInfinity ? "a number" : "finite")}.");
+        }
+        return values;
+    }
+
+    private int[] ReadMaxMismatches(int count, int inFeatures, int index)
+    {
+        string field = $"layer {index} thresholds";
+        if ((long)count * 4 > Remaining) throw Error(_offset, $"{field}: {count} values need {(long)count * 4} bytes but only {Remaining} remain.");
+        var values = new int[count];
+        for (int j = 0; j < count; j++)
+        {
+            int at = _offset;
+            values[j] = (int)BinaryPrimitives.ReadUInt32LittleEndian(Take(4, field));
+            if (values[j] < -1 || values[j] > inFeatures)
+                throw Error(at, $"{field}[{j}] is {values[j]}; allowed is [-1, {inFeatures}].");
+        }
+        return values;
+    }
+
+    private readonly int Remaining => _data.Length - PackedModelFile.ChecksumSize - _offset;
+
+    private ReadOnlySpan<byte> Take(int count, string field)
+    {
+        if (count < 0 || count > Remaining)
+            throw Error(_offset, $"{field}: needs {count} bytes but only {Remaining} remain before the checksum.");
+        var span = _data.Slice(_offset, count);
+        _offset += count;
+        return span;
+    }
+
+    private int ReadCount(string field, int min, int max)
+    {
+        int at = _offset;
+        uint v = BinaryPrimitives.ReadUInt32LittleEndian(Take(4, field));
+        if (v < (uint)min || v > (uint)Math.Max(max, 0))
+            throw Error(at, $"{field} is {v}; allowed is [{min}, {Math.Max(max, 0)}] here.");
+        return (int)v;
+    }
+
+    private float ReadF32(string field) => BinaryPrimitives.ReadSingleLittleEndian(Take(4, field));
+
+    private ulong ReadU64(string field) => BinaryPrimitives.ReadUInt64LittleEndian(Take(8, field));
+}

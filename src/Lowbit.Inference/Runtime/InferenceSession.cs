@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Numerics.Tensors;
+using Lowbit.Inference.Export;
+using Lowbit.Inference.Format;
+using Lowbit.Kernels.Bits;
+using Lowbit.Kernels.Gemm;
+
+namespace Lowbit.Inference.Runtime;
+
+/// <summary>
+/// Runs a <see cref="PackedModel"/> on 8-bit images with bitwise kernels. Predictions and last-layer integer outputs
+/// equal those of the float32 training-time model the file was exported from (see docs/FORMAT.md).
+/// </summary>
+/// <remarks>
+/// Pipeline per chunk of images: first layer = exact integer Σ w·p (<see cref="BitSerialGemm.MultiplyBytesBySigns"/>)
+/// decided against the folded float threshold with a rigorous rounding bound (<see cref="FirstLayerBound"/>); the
+/// few undecidable units are recomputed with the same float32 SGEMM the model uses. Hidden layers =
+/// <see cref="XnorGemm"/> + integer thresholds, packed straight into the next layer's input bits. Output layer =
+/// XNOR GEMM, then the model's float32 bias/batch norm, then the first arg-max.
+/// Not thread-safe: use one session per thread (they can share a <see cref="PackedModel"/>). After the first call
+/// with a given chunk size, Predict allocates nothing on one thread (the bit kernels' multi-threaded paths use the
+/// thread pool).
+/// </remarks>
+public sealed class InferenceSession
+{
+    private readonly InferenceOptions _options;
+    private readonly ByteSignDenseLayer _first;
+    private readonly BinarySignDenseLayer[] _hidden;
+    private readonly BinaryOutputDenseLayer _output;
+    private readonly float[] _table;
+    private readonly int[] _sureOne;        // first layer: S ≥ _sureOne[j] ⇒ +1
+    private readonly int[] _sureMinusBelow; // first layer: S < _sureMinusBelow[j] ⇒ −1; in between: replay
+    private readonly int[][] _minDot;       // hidden layer h: dot ≥ _minDot[h][j] ⇒ +1
+    private readonly float[] _replayInput, _replayWeights;
+    private readonly float[] _replayOutput = new float[1];
+    private readonly long[] _layerTicks;
+    private int[] _dots = [];
+    private ulong[] _bitsA = [], _bitsB = [];
+    private float[] _logits = [];
+    private long _images, _calls, _totalTicks, _replays;
+
+    /// <summary>Creates a session for <paramref name="model"/>.</summary>
+    /// <exception cref="NotSupportedException">The model's pixel table is not increasing (a ≤ 0 in x ≈ a·p + b).</exception>
+    public InferenceSession(PackedModel model, InferenceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _options = options ?? new InferenceOptions();
+        _options.Validate();
+        Model = model;
+        _first = (ByteSignDenseLayer)model.Layers[0];
+        _hidden = model.Layers.Skip(1).Take(model.Layers.Count - 2).Cast<BinarySignDenseLayer>().ToArray();
+        _output = (BinaryOutputDenseLayer)model.Layers[^1];
+        _table = model.PixelTable;
+        (_sureOne, _sureMinusBelow) = FirstLayerDecisionRanges(_first, _table);
+        _minDot = _hidden.Select(h => h.MaxMismatches.Select(d => h.InFeatures - 2 * d).ToArray()).ToArray();
+        _replayInput = new float[_first.InFeatures];
+        _replayWeights = new float[_first.InFeatures];
+        _layerTicks = new long[model.Layers.Count];
+    }
+
+    /// <summary>Loads the model file at <paramref name="path"/> and creates a session.</summary>
+    /// <exception cref="InvalidDataException">The file is truncated, corrupted or of an unknown version.</exception>
+    public static InferenceSession Load(string path, InferenceOptions? options = null) => new(PackedModelFile.Read(path), options);
+
+    /// <summary>The model being run.</summary>
+    public PackedModel Model { get; }
+
+    /// <summary>Bytes per input image.</summary>
+    public int InputSize => Model.InputSize;
+
+    /// <summary>Number of classes.</summary>
+    public int Classes => Model.Classes;
+
+    /// <summary>Cumulative timings since creation or <see cref="ResetStatistics"/>.</summary>
+    public InferenceStatistics Statistics => new(_images, _calls, _totalTicks, (long[])_layerTicks.Clone(), _replays);
+
+    /// <summary>Clears <see cref="Statistics"/>.</summary>
+    public void ResetStatistics()
+    {
+        _images = _calls = _totalTicks = _replays = 0;
+        Array.Clear(_layerTicks);
+    }
+
+    /// <summary>Predicts the classes of <paramref name="count"/> images.</summary>
+    /// <param name="pixels">Images <c>[count, channels, height, width]</c> as raw bytes.</param>
+    /// <param name="count">Number of images (≥ 0).</param>
+    /// <returns>The predicted class of each image.</returns>
+    public int[] Predict(ReadOnlySpan<byte> pixels, int count)
+    {
+        var classes = new int[Math.Max(count, 0)];
+        Predict(pixels, count, classes);
+        return classes;
+    }
+
+    /// <summary>Predicts classes and optionally returns the last layer's integer dot products and float logits.</summary>
+    /// <param name="pixels">Images <c>[count, channels, height, width]</c> as raw bytes.</param>
+    /// <param name="count">Number of images (≥ 0).</param>
+    /// <param name="classes">Output: predicted class per image (length ≥ count).</param>
+    /// <param name="outputDotProducts">Optional output <c>[count, Classes]</c>: the ±1 dot products of the last layer
+    /// (the model's pre-bias, pre-batch-norm outputs, which are integers); empty to skip.</param>
+    /// <param name="logits">Optional output <c>[count, Classes]</c>: the model's float32 outputs; empty to skip.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    public void Predict(ReadOnlySpan<byte> pixels, int count, Span<int> classes, Span<int> outputDotProducts = default, Span<float> logits = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (pixels.Length != (long)count * InputSize)
+            throw new ArgumentException($"{count} images of {InputSize} bytes ([{string.Join(", ", Model.InputShape)}]) need {(long)count * InputSize} bytes but {pixels.Length} were given.", nameof(pixels));
+        if (classes.Length < count) throw new ArgumentException($"classes holds {classes.Length} entries but {count} images are predicted.", nameof(classes));
+        long outputs = (long)count * Classes;
+        if (!outputDotProducts.IsEmpty && outputDotProducts.Length < outputs)
+            throw new ArgumentException($"outputDotProducts needs {outputs} entries ([{count}, {Classes}]) but has {outputDotProducts.Length}.", nameof(outputDotProducts));
+        if (!logits.IsEmpty && logits.Length < outputs)
+            throw new ArgumentException($"logits needs {outputs} entries ([{count}, {Classes}]) but has {logits.Length}.", nameof(logits));
+        long start = Stopwatch.GetTimestamp();
+        for (int first = 0; first < count; first += _options.MaxBatch)
+        {
+            int m = Math.Min(_options.MaxBatch, count - first);
+            EnsureScratch(m);
+            RunChunk(pixels.Slice(first * InputSize, m * InputSize), m, classes.Slice(first, m),
+                outputDotProducts.IsEmpty ? default : outputDotProducts.Slice(first * Classes, m * Classes),
+                logits.IsEmpty ? default : logits.Slice(first * Classes, m * Classes));
+        }
+        _totalTicks += Stopwatch.GetTimestamp() - start;
+        _images += count;
+        _calls++;
+    }
+
+    private void EnsureScratch(int m)
+    {
+        int widest = Model.Layers.Max(l => l.OutFeatures);
+        int widestWords = Model.Layers.Max(l => BitLayout.WordsPerRow(l.OutFeatures));
+        if (_dots.Length < m * widest) _dots = new int[m * widest];
+        if (_bitsA.Length < m * widestWords)
+        {
+            _bitsA = new ulong[m * widestWords];
+            _bitsB = new ulong[m * widestWords];
+        }
+        if (_logits.Length < m * Classes) _logits = new float[m * Classes];
+    }
+
+    private void RunChunk(ReadOnlySpan<byte> pixels, int m, Span<int> classes, Span<int> dotsOut, Span<float> logitsOut)
+    {
+        int threads = _options.Threads;
+        long t0 = Stopwatch.GetTimestamp();
+        int n = _first.OutFeatures, k = _first.InFeatures;
+        var dots = _dots.AsSpan(0, m * n);
+        BitSerialGemm.MultiplyBytesBySigns(pixels, _first.Weights, m, n, k, dots, threads);
+        var bits = _bitsA.AsSpan(0, m * BitLayout.WordsPerRow(n));
+        for (int i = 0; i < m; i++) DecideFirstLayerRow(pixels.Slice(i * k, k), dots.Slice(i * n, n), bits.Slice(i * BitLayout.WordsPerRow(n)));
+        t0 = Lap(0, t0);
+
+        ulong[] input = _bitsA, spare = _bitsB;
+        for (int h = 0; h < _hidden.Length; h++)
+        {
+            var layer = _hidden[h];
+            int words = BitLayout.WordsPerRow(layer.OutFeatures);
+            dots = _dots.AsSpan(0, m * layer.OutFeatures);
+            XnorGemm.Multiply(input.AsSpan(0, m * layer.WordsPerRow), layer.Weights, m, layer.OutFeatures, layer.InFeatures, dots, threads);
+            PackSigns(dots, m, layer.OutFeatures, _minDot[h], spare.AsSpan(0, m * words));
+            (input, spare) = (spare, input);
+            t0 = Lap(h + 1, t0);
+        }
+
+        int c = _output.OutFeatures;
+        dots = _dots.AsSpan(0, m * c);
+        XnorGemm.Multiply(input.AsSpan(0, m * _output.WordsPerRow), _output.Weights, m, c, _output.InFeatures, dots, threads);
+        var logits = _logits.AsSpan(0, m * c);
+        for (int i = 0; i < m * c; i++)
+        {
+            // Same float32 steps as Tensor.Add (bias) and Tensor.BatchNorm (v·scale + shift) in the training model.
+            float v = dots[i];
+            int j = i % c;
+            if (_output.Bias is not null) v += _output.Bias[j];
+            if (_output.Scale is not null) v = v * _output.Scale[j] + _output.Shift![j];
+            logits[i] = v;
+        }
+        for (int i = 0; i < m; i++) classes[i] = TensorPrimitives.IndexOfMax<float>(logits.Slice(i * c, c));
+        if (!dotsOut.IsEmpty) dots.CopyTo(dotsOut);
+        if (!logitsOut.IsEmpty) logits.CopyTo(logitsOut);
+        Lap(Model.Layers.Count - 1, t0);
+    }
+
+    private long Lap(int layer, long since)
+    {
+        long now = Stopwatch.GetTimestamp();
+        _layerTicks[layer] += now - since;
+        return now;
+    }
+
+    /// <summary>Writes sign bits: unit j of image i is +1 iff dots[i, j] ≥ minDot[j].</summary>
+    private static void PackSigns(ReadOnlySpan<int> dots, int m, int n, ReadOnlySpan<int> minDot, Span<ulong> bits)
+    {
+        int words = BitLayout.WordsPerRow(n);
+        for (int i = 0; i < m; i++)
+        {
+            var row = dots.Slice(i * n, n);
+            var outRow = bits.Slice(i * words, words);
+            for (int w = 0; w < words; w++)
+            {
+                int end = Math.Min(n, (w + 1) * 64);
+                ulong word = 0;
+                for (int j = w * 64; j < end; j++) word |= (row[j] >= minDot[j] ? 1UL : 0UL) << (j & 63);
+                outRow[w] = word;
+            }
+        }
+    }
+
+    private void DecideFirstLayerRow(ReadOnlySpan<byte> image, ReadOnlySpan<int> sums, Span<ulong> bits)
+    {
+        int n = sums.Length, words = BitLayout.WordsPerRow(n);
+        bool inputReady = false;
+        for (int w = 0; w < words; w++)
+        {
+            int end = Math.Min(n, (w + 1) * 64);
+            ulong word = 0;
+            for (int j = w * 64; j < end; j++)
+            {
+                int s = sums[j];
+                bool plus = s >= _sureOne[j] || (s >= _sureMinusBelow[j] && Replay(image, j, ref inputReady));
+                word |= (plus ? 1UL : 0UL) << (j & 63);
+            }
+            bits[w] = word;
+        }
+    }
+
+    /// <summary>Recomputes unit j's float32 dot product with the SGEMM the training model uses (same per-element
+    /// operation sequence for any matrix size, per Sgemm's determinism contract) and compares it with the threshold.</summary>
+    private bool Replay(ReadOnlySpan<byte> image, int j, ref bool inputReady)
+    {
+        int k = _first.InFeatures;
+        if (!inputReady)
+        {
+            for (int t = 0; t < k; t++) _replayInput[t] = _table[image[t]];
+            inputReady = true;
+        }
+        int words = _first.WordsPerRow;
+        BitPacking.UnpackSigns(_first.Weights.AsSpan(j * words, words), 1, k, _replayWeights);
+        Sgemm.Multiply(false, true, 1, 1, k, 1f, _replayInput, k, _replayWeights, k, 0f, _replayOutput, 1, 1);
+        _replays++;
+        return _replayOutput[0] >= _first.Thresholds[j];
+    }
+
+    /// <summary>
+    /// Per unit, the integer pixel sums S = Σ w'·p for which the bound decides the sign: S ≥ sureOne ⇒ +1 and
+    /// S &lt; sureMinusBelow ⇒ −1 (both found by bisection on the monotone double predicates over S ∈ [−255k, 255k]).
+    /// </summary>
+    private static (int[] SureOne, int[] SureMinusBelow) FirstLayerDecisionRanges(ByteSignDenseLayer layer, float[] table)
+    {
+        int k = layer.InFeatures, n = layer.OutFeatures, words = layer.WordsPerRow;
+        var (a, b, bound) = FirstLayerBound.Compute(table, k);
+        if (!(a > 0))
+            throw new NotSupportedException($"The pixel table must increase with the byte value (x ≈ a·p + b with a > 0); here a = {a}.");
+        var sureOne = new int[n];
+        var sureMinusBelow = new int[n];
+        int lo = -255 * k, hi = 255 * k + 1;
+        for (int j = 0; j < n; j++)
+        {
+            int ones = 0;
+            foreach (ulong word in layer.Weights.AsSpan(j * words, words)) ones += BitOperations.PopCount(word);
+            double weightSum = 2 * ones - k, threshold = layer.Thresholds[j];
+            sureOne[j] = FirstTrue(lo, hi, s => a * s + b * weightSum - bound >= threshold);
+            sureMinusBelow[j] = FirstTrue(lo, hi, s => !(a * s + b * weightSum + bound < threshold));
+        }
+        return (sureOne, sureMinusBelow);
+    }
+
+    /// <summary>Smallest s in [lo, hi) with predicate(s) true for a monotone predicate, or hi if none.</summary>
+    private static int FirstTrue(int lo, int hi, Func<int, bool> predicate)
+    {
+        int l = lo, h = hi;
+        while (l < h)
+        {
+            int mid = l + (h - l) / 2;
+            if (predicate(mid)) h = mid;
+            else l = mid + 1;
+        }
+        return l;
+    }
+}
