@@ -34,6 +34,21 @@ public class BitPackingTests
     }
 
     [Fact]
+    public void PackSigns_EveryLengthUpTo4Words_VectorMatchesScalar()
+    {
+        for (int n = 0; n <= 4 * 64 + 3; n++)
+        {
+            float[] x = BitTestData.Signs(new Random(n), 2 * n);
+            int words = BitLayout.WordsPerRow(n);
+            var scalar = new ulong[2 * words];
+            var vector = new ulong[2 * words];
+            BitPacking.PackSignsScalar(x, 2, n, scalar);
+            BitPacking.PackSignsVector256(x, 2, n, vector);
+            BitTestData.Equal<ulong>(scalar, vector, $"seed={n} n={n}");
+        }
+    }
+
+    [Fact]
     public void PackSigns_ZeroAndNegativeZero_PackAsPlusOne()
     {
         var packed = new ulong[1];

@@ -44,6 +44,25 @@ public class XnorGemmTests
         }
     }
 
+    [Fact]
+    public void Multiply_EveryLengthUpTo20Words_EveryPathMatchesScalar()
+    {
+        const int m = 5, n = 17;
+        for (int k = 0; k <= 20 * 64 + 3; k += k < 260 ? 1 : 61)
+        {
+            var rng = new Random(k);
+            ulong[] pa = BitTestData.Pack(BitTestData.Signs(rng, m * k), m, k), pb = BitTestData.Pack(BitTestData.Signs(rng, n * k), n, k);
+            var expected = new int[m * n];
+            XnorGemm.MultiplyScalar(pa, pb, m, n, k, expected);
+            foreach (var (name, run) in s_paths)
+            {
+                var c = new int[m * n];
+                run(pa, pb, m, n, k, c);
+                BitTestData.Equal<int>(expected, c, $"{name} seed={k} k={k}");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(8, 16, 2048)]
     [InlineData(9, 40, 2000)]
