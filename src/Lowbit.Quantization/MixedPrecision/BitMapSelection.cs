@@ -21,13 +21,13 @@ internal static class BitMapSelection
         int n = x.Length;
         var counts = mix.Counts(n);
         var r = x.ToArray();
-        var remaining = Enumerable.Range(0, n).ToList(); // ascending flat indices
+        var remaining = Enumerable.Range(0, n).ToArray(); // ascending flat indices
         var keys = new double[n];
         for (int b = 1; b <= mix.MaxBits; b++)
         {
             double sum = 0;
             foreach (int i in remaining) sum += Math.Abs(r[i]);
-            double mu = remaining.Count > 0 ? sum / remaining.Count : 0.0;
+            double mu = remaining.Length > 0 ? sum / remaining.Length : 0.0;
             if (means is not null) means[b - 1] = mu;
             if (residualTrace is not null)
             {
@@ -52,7 +52,7 @@ internal static class BitMapSelection
         var counts = mix.Counts(n);
         var keys = new double[n];
         for (int i = 0; i < n; i++) keys[i] = Math.Abs(x[i]);
-        var remaining = Enumerable.Range(0, n).ToList();
+        var remaining = Enumerable.Range(0, n).ToArray();
         for (int b = 1; b < mix.MaxBits; b++) remaining = AssignSmallest(remaining, keys, counts[b - 1], map, (byte)b);
         foreach (int i in remaining) map[i] = (byte)mix.MaxBits;
     }
@@ -74,30 +74,59 @@ internal static class BitMapSelection
 
     /// <summary>
     /// Gives <paramref name="bits"/> to the <paramref name="count"/> members of <paramref name="candidates"/>
-    /// (ascending indices) with the smallest (key, index) and returns the others, still ascending. O(m log m) for the
-    /// threshold key, then one linear pass.
+    /// (ascending indices) with the smallest (key, index) and returns the others, still ascending. The threshold key
+    /// comes from a quickselect (expected O(m)); one linear pass then takes every key below it and the lowest-index ties.
     /// </summary>
-    private static List<int> AssignSmallest(List<int> candidates, double[] keys, int count, Span<byte> map, byte bits)
+    private static int[] AssignSmallest(int[] candidates, double[] keys, int count, Span<byte> map, byte bits)
     {
         if (count == 0) return candidates;
-        var sorted = new double[candidates.Count];
-        for (int k = 0; k < sorted.Length; k++) sorted[k] = keys[candidates[k]];
-        Array.Sort(sorted);
-        double threshold = sorted[count - 1];
+        var scratch = new double[candidates.Length];
+        for (int k = 0; k < scratch.Length; k++) scratch[k] = keys[candidates[k]];
+        double threshold = KthSmallest(scratch, count - 1);
         int below = 0;
-        foreach (double v in sorted)
-        {
-            if (v < threshold) below++;
-            else break;
-        }
+        foreach (int i in candidates) if (keys[i] < threshold) below++;
         int tiesToTake = count - below;
-        var rest = new List<int>(candidates.Count - count);
+        var rest = new int[candidates.Length - count];
+        int r = 0;
         foreach (int i in candidates)
         {
             double key = keys[i];
-            if (key < threshold || (key == threshold && tiesToTake-- > 0)) map[i] = bits;
-            else rest.Add(i);
+            if (key < threshold) map[i] = bits;
+            else if (key == threshold && tiesToTake > 0)
+            {
+                map[i] = bits;
+                tiesToTake--;
+            }
+            else rest[r++] = i;
         }
         return rest;
+    }
+
+    /// <summary>The k-th smallest (0-based) value of <paramref name="a"/>, which is reordered (Hoare quickselect, median-of-three pivot; finite values).</summary>
+    internal static double KthSmallest(double[] a, int k)
+    {
+        int lo = 0, hi = a.Length - 1;
+        while (lo < hi)
+        {
+            double x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi];
+            double pivot = Math.Max(Math.Min(x, y), Math.Min(Math.Max(x, y), z));
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (a[i] < pivot) i++;
+                while (a[j] > pivot) j--;
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            }
+            // a[lo..j] ≤ pivot, a[i..hi] ≥ pivot, a[j+1..i−1] = pivot.
+            if (k <= j) hi = j;
+            else if (k >= i) lo = i;
+            else return a[k];
+        }
+        return a[k];
     }
 }

@@ -138,8 +138,8 @@ public sealed class HeterogeneousBinarizer : Quantizer
     {
         ArgumentNullException.ThrowIfNull(context);
         var v = MixedMath.FiniteValues(x, Name);
-        var planes = Run(v, x, context);
-        return MixedMath.ClippedStraightThrough(x, v, planes.Reconstruct(), Clip);
+        var (xhat, _) = Run(v, x, context, withPlanes: false);
+        return MixedMath.ClippedStraightThrough(x, v, xhat, Clip);
     }
 
     /// <summary>Sign planes, means and bit map of <paramref name="x"/> with the map the next evaluation forward would use.</summary>
@@ -147,22 +147,26 @@ public sealed class HeterogeneousBinarizer : Quantizer
     public ResidualPlanes Decompose(Tensor x)
     {
         var v = MixedMath.FiniteValues(x, Name);
-        return Run(v, x, QuantizerContext.Eval);
+        return Run(v, x, QuantizerContext.Eval, withPlanes: true).Planes!;
     }
 
-    private ResidualPlanes Run(double[] v, Tensor x, QuantizerContext context)
+    private (double[] Xhat, ResidualPlanes? Planes) Run(double[] v, Tensor x, QuantizerContext context, bool withPlanes)
     {
         int slices = MixedMath.Slices(x, Role == "activation");
         int size = v.Length / slices;
         byte[] map = Role == "activation" ? SelectPerSlice(v, slices) : WeightMap(v, x, context);
         int maxBits = Mix.MaxBits;
-        var signs = new sbyte[maxBits][];
-        for (int j = 0; j < maxBits; j++) signs[j] = new sbyte[v.Length];
+        sbyte[][]? signs = null;
+        if (withPlanes)
+        {
+            signs = new sbyte[maxBits][];
+            for (int j = 0; j < maxBits; j++) signs[j] = new sbyte[v.Length];
+        }
         var means = new double[slices * maxBits];
-        var xhat = new double[size];
+        var xhat = new double[v.Length];
         for (int s = 0; s < slices; s++)
-            ResidualMath.Binarize(v.AsSpan(s * size, size), map.AsSpan(s * size, size), maxBits, xhat, means.AsSpan(s * maxBits, maxBits), signs, s * size);
-        return new ResidualPlanes(maxBits, slices, signs, means, map);
+            ResidualMath.Binarize(v.AsSpan(s * size, size), map.AsSpan(s * size, size), maxBits, xhat.AsSpan(s * size, size), means.AsSpan(s * maxBits, maxBits), signs, s * size);
+        return (xhat, signs is null ? null : new ResidualPlanes(maxBits, slices, signs, means, map));
     }
 
     private byte[] WeightMap(double[] v, Tensor x, QuantizerContext context)

@@ -49,8 +49,8 @@ public sealed class ResidualBinarizer : Quantizer
     public override Tensor Quantize(Tensor x, QuantizerContext context)
     {
         var v = MixedMath.FiniteValues(x, Name);
-        var planes = Run(v, MixedMath.Slices(x, Role == "activation"));
-        return MixedMath.ClippedStraightThrough(x, v, planes.Reconstruct(), Clip);
+        var (xhat, _) = Run(v, MixedMath.Slices(x, Role == "activation"), withPlanes: false);
+        return MixedMath.ClippedStraightThrough(x, v, xhat, Clip);
     }
 
     /// <summary>The sign planes b_j and means μ_j of <paramref name="x"/> (for export and inspection).</summary>
@@ -58,18 +58,22 @@ public sealed class ResidualBinarizer : Quantizer
     public ResidualPlanes Decompose(Tensor x)
     {
         var v = MixedMath.FiniteValues(x, Name);
-        return Run(v, MixedMath.Slices(x, Role == "activation"));
+        return Run(v, MixedMath.Slices(x, Role == "activation"), withPlanes: true).Planes!;
     }
 
-    private ResidualPlanes Run(double[] v, int slices)
+    private (double[] Xhat, ResidualPlanes? Planes) Run(double[] v, int slices, bool withPlanes)
     {
         int size = v.Length / slices;
-        var signs = new sbyte[Bits][];
-        for (int j = 0; j < Bits; j++) signs[j] = new sbyte[v.Length];
+        sbyte[][]? signs = null;
+        if (withPlanes)
+        {
+            signs = new sbyte[Bits][];
+            for (int j = 0; j < Bits; j++) signs[j] = new sbyte[v.Length];
+        }
         var means = new double[slices * Bits];
-        var xhat = new double[size];
+        var xhat = new double[v.Length];
         for (int s = 0; s < slices; s++)
-            ResidualMath.Binarize(v.AsSpan(s * size, size), default, Bits, xhat, means.AsSpan(s * Bits, Bits), signs, s * size);
-        return new ResidualPlanes(Bits, slices, signs, means, null);
+            ResidualMath.Binarize(v.AsSpan(s * size, size), default, Bits, xhat.AsSpan(s * size, size), means.AsSpan(s * Bits, Bits), signs, s * size);
+        return (xhat, signs is null ? null : new ResidualPlanes(Bits, slices, signs, means, null));
     }
 }

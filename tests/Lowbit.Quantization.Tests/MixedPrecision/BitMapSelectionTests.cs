@@ -113,4 +113,17 @@ public class BitMapSelectionTests
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
     }
+
+    [Fact]
+    public void KthSmallest_MatchesSortIncludingTies()
+    {
+        var rng = new Random(7);
+        foreach (int n in new[] { 1, 2, 3, 7, 64, 1001 })
+        {
+            var a = Enumerable.Range(0, n).Select(_ => (double)rng.Next(0, Math.Max(2, n / 3))).ToArray();
+            var sorted = a.Order().ToArray();
+            for (int k = 0; k < n; k += Math.Max(1, n / 17))
+                Assert.True(sorted[k] == BitMapSelection.KthSmallest((double[])a.Clone(), k), $"n {n}, k {k}");
+        }
+    }
 }
