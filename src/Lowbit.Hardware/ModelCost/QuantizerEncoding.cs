@@ -1,5 +1,6 @@
 using Lowbit.Nn;
 using Lowbit.Quantization;
+using Lowbit.Quantization.MixedPrecision;
 using Lowbit.Tensors;
 
 namespace Lowbit.Hardware.ModelCost;
@@ -43,6 +44,12 @@ internal static class QuantizerEncoding
             return new OperandDescription(OperandEncoding.Heterogeneous(planes), active, scales);
         }
 
+        if (quantizer is ResidualBinarizer residual)
+        {
+            // METHODS 8.1 on weights: per-tensor means, one μ_j per plane. TODO(issue 5): drop once it implements ICostInfo.
+            return new OperandDescription(OperandEncoding.Residual(residual.Bits), null, residual.Bits);
+        }
+
         // Quantizer parameters learned for the weights (BNN+ α, LSQ step, …) are the stored scales.
         int learned = checked((int)quantizer.LearnableTensors.Sum(t => (long)t.Value.Length));
         return new OperandDescription(FromBitWidth(quantizer, layer, "weight"), null, learned);
@@ -66,7 +73,9 @@ internal static class QuantizerEncoding
                 : OperandEncoding.Residual(planes);
         }
 
-        return FromBitWidth(quantizer, layer, "activation");
+        return quantizer is ResidualBinarizer residual
+            ? OperandEncoding.Residual(residual.Bits)
+            : FromBitWidth(quantizer, layer, "activation");
     }
 
     /// <summary>

@@ -190,6 +190,18 @@ public sealed class ModelCostMapperTests
     }
 
     [Fact]
+    public void Describe_ResidualBinarizer_MapsToResidualPlanesWithOneMeanPerPlane()
+    {
+        var model = new Sequential(new Linear(8, 2, bias: false, new Random(10),
+            new Quantization.MixedPrecision.ResidualBinarizer(2, "activation"), new Quantization.MixedPrecision.ResidualBinarizer(3)));
+
+        var layer = ModelCostMapper.FromModel(model, [8], "res").Layers[0];
+
+        Assert.Equal((OperandEncoding.Residual(3), OperandEncoding.Residual(2)), (layer.WeightEncoding, layer.ActivationEncoding));
+        Assert.Equal(3, layer.ScaleCount);
+    }
+
+    [Fact]
     public void Describe_LearnedQuantizerParameters_AreCounted()
     {
         // PACT's α on the input is a float parameter of the layer; LSQ's step on the weights is its scale.
