@@ -35,6 +35,7 @@ public sealed class InferenceSession
     private readonly float[] _replayInput, _replayWeights;
     private readonly float[] _replayOutput = new float[1];
     private readonly long[] _layerTicks;
+    private readonly int _widest, _widestWords;
     private int[] _dots = [];
     private ulong[] _bitsA = [], _bitsB = [];
     private float[] _logits = [];
@@ -57,6 +58,8 @@ public sealed class InferenceSession
         _replayInput = new float[_first.InFeatures];
         _replayWeights = new float[_first.InFeatures];
         _layerTicks = new long[model.Layers.Count];
+        _widest = model.Layers.Max(l => l.OutFeatures);
+        _widestWords = model.Layers.Max(l => BitLayout.WordsPerRow(l.OutFeatures));
     }
 
     /// <summary>Loads the model file at <paramref name="path"/> and creates a session.</summary>
@@ -128,13 +131,11 @@ public sealed class InferenceSession
 
     private void EnsureScratch(int m)
     {
-        int widest = Model.Layers.Max(l => l.OutFeatures);
-        int widestWords = Model.Layers.Max(l => BitLayout.WordsPerRow(l.OutFeatures));
-        if (_dots.Length < m * widest) _dots = new int[m * widest];
-        if (_bitsA.Length < m * widestWords)
+        if (_dots.Length < m * _widest) _dots = new int[m * _widest];
+        if (_bitsA.Length < m * _widestWords)
         {
-            _bitsA = new ulong[m * widestWords];
-            _bitsB = new ulong[m * widestWords];
+            _bitsA = new ulong[m * _widestWords];
+            _bitsB = new ulong[m * _widestWords];
         }
         if (_logits.Length < m * Classes) _logits = new float[m * Classes];
     }
