@@ -31,7 +31,7 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// Paper: Fromm, Patel, Philipose, "Heterogeneous Bitwidth Binarization in Convolutional Neural Networks",
 /// arXiv 1805.10368 (NeurIPS 2018).
 /// </remarks>
-public sealed class HeterogeneousBinarizer : Quantizer
+public sealed class HeterogeneousBinarizer : Quantizer, ICostInfo
 {
     private readonly Tensor? _bitMapState;
     private readonly Tensor _frozenState = Tensor.Zeros(1);
@@ -108,6 +108,29 @@ public sealed class HeterogeneousBinarizer : Quantizer
 
     /// <summary>|A_j| for j = 1..B_max of the current map (for the cost model), or null before the first selection.</summary>
     public int[]? ActivePerLevel => CurrentMap() is { } m ? Enumerable.Range(1, Mix.MaxBits).Select(j => m.Count(b => b >= j)).ToArray() : null;
+
+    /// <inheritdoc/>
+    public int MaxPlanes => Mix.MaxBits;
+
+    /// <inheritdoc/>
+    public bool Heterogeneous => true;
+
+    /// <summary>
+    /// |A_j| for <paramref name="latent"/>: from the current map when it has the latent's length (weights), else the
+    /// counts every selection rule gives for that many elements (<see cref="BitMix.ActivePerLevel"/>; per sample summed
+    /// over dimension 0 for role "activation").
+    /// </summary>
+    IReadOnlyList<long>? ICostInfo.ActivePerLevel(Tensor latent)
+    {
+        ArgumentNullException.ThrowIfNull(latent);
+        if (Role == "weight" && CurrentMap() is { } map && map.Length == latent.Length)
+            return Enumerable.Range(1, Mix.MaxBits).Select(j => (long)map.Count(b => b >= j)).ToArray();
+        int slices = MixedMath.Slices(latent, Role == "activation");
+        return Mix.ActivePerLevel(latent.Length / slices).Select(a => (long)a * slices).ToArray();
+    }
+
+    /// <summary>B_max means (one per level; per sample at run time for role "activation", none stored).</summary>
+    public int ScaleCount(Tensor latent) => Mix.MaxBits;
 
     /// <summary>|A_j| that any map of <paramref name="n"/> elements (per slice) has: the counts are fixed by the mix.</summary>
     public int[] ActivePerLevelFor(int n) => Mix.ActivePerLevel(n);

@@ -16,7 +16,7 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// Paper: Fromm, Patel, Philipose, "Heterogeneous Bitwidth Binarization in Convolutional Neural Networks",
 /// arXiv 1805.10368 (NeurIPS 2018); the residual scheme follows the authors' BinOps <c>Multibit</c> op.
 /// </remarks>
-public sealed class ResidualBinarizer : Quantizer
+public sealed class ResidualBinarizer : Quantizer, ICostInfo
 {
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">Number of planes B (1..8).</param>
@@ -44,6 +44,18 @@ public sealed class ResidualBinarizer : Quantizer
 
     /// <inheritdoc/>
     public override double BitWidth => Bits;
+
+    /// <inheritdoc/>
+    public int MaxPlanes => Bits;
+
+    /// <inheritdoc/>
+    public bool Heterogeneous => false;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<long>? ActivePerLevel(Tensor latent) => null;
+
+    /// <summary>B means (one per plane; per sample at run time for role "activation", none stored).</summary>
+    public int ScaleCount(Tensor latent) => Bits;
 
     /// <inheritdoc/>
     public override Tensor Quantize(Tensor x, QuantizerContext context)

@@ -38,4 +38,22 @@ public class MixedPrecisionCostTests
         Assert.Throws<ArgumentException>(() => MixedPrecisionCost.PayloadBits([10, 20]));
         Assert.Throws<ArgumentException>(() => MixedPrecisionCost.PayloadBits([0]));
     }
+
+    [Fact]
+    public void CostInfo_ResidualAndHeterogeneous()
+    {
+        var w = Lowbit.Tensors.Tensor.FromArray(MixedPrecisionReference.Normal(new Random(2), 1000), 10, 100);
+        ICostInfo residual = new ResidualBinarizer(3);
+        Assert.Equal((3, false, 3), (residual.MaxPlanes, residual.Heterogeneous, residual.ScaleCount(w)));
+        Assert.Null(residual.ActivePerLevel(w));
+
+        var q = new HeterogeneousBinarizer(BitMix.Parse("1:0.7,2:0.2,3:0.1"));
+        ICostInfo info = q;
+        Assert.Equal((3, true, 3), (info.MaxPlanes, info.Heterogeneous, info.ScaleCount(w)));
+        Assert.Equal(new long[] { 1000, 300, 100 }, info.ActivePerLevel(w));   // before any selection: from the mix
+        q.Quantize(w, QuantizerContext.Eval);
+        Assert.Equal(new long[] { 1000, 300, 100 }, info.ActivePerLevel(w));   // from the map
+        ICostInfo activation = new HeterogeneousBinarizer(BitMix.Parse("1:0.7,2:0.2,3:0.1"), role: "activation");
+        Assert.Equal(new long[] { 1000, 300, 100 }, activation.ActivePerLevel(w)); // 10 samples × (100, 30, 10)
+    }
 }
