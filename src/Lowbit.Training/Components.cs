@@ -20,16 +20,9 @@ public static class Components
             "sgd" => new Sgd(ps, config.LearningRate, config.Momentum, config.Nesterov, config.WeightDecay),
             "adam" => new Adam(ps, config.LearningRate, config.Beta1, config.Beta2, config.Epsilon, config.WeightDecay),
             "adamax" => new AdaMax(ps, config.LearningRate, config.Beta1, config.Beta2, config.Epsilon, config.WeightDecay),
-            _ => CreateExtra(config, ps),
+            "shift_adamax" => new ShiftAdaMax(ps, config.LearningRate),
+            _ => throw new ConfigException($"optimizer.type '{config.Type}' is not implemented in this build."),
         };
-    }
-
-    private static Optimizer CreateExtra(OptimizerConfig config, List<(string Name, Parameter Parameter)> ps)
-    {
-        var type = typeof(Optimizer).Assembly.GetType("Lowbit.Training.Optimizers.ShiftAdaMax");
-        if (config.Type == "shift_adamax" && type is not null)
-            return (Optimizer)Activator.CreateInstance(type, ps, config.LearningRate)!;
-        throw new ConfigException($"optimizer.type '{config.Type}' is not implemented in this build.");
     }
 
     /// <summary>The learning-rate schedule.</summary>

@@ -14,7 +14,7 @@ namespace Lowbit.Training.Config;
 public static class ModelBuilder
 {
     /// <summary>Layer types a config may use.</summary>
-    public static readonly string[] LayerTypes = ["flatten", "dense", "conv2d", "batch_norm", "relu", "hardtanh", "dropout", "max_pool", "avg_pool", "quant_activation"];
+    public static readonly string[] LayerTypes = ["flatten", "dense", "conv2d", "batch_norm", "shift_batch_norm", "relu", "hardtanh", "dropout", "max_pool", "avg_pool", "quant_activation"];
 
     /// <summary>Builds the model for per-example input shape <paramref name="inputShape"/> (e.g. [1, 28, 28]).</summary>
     public static Sequential Build(ExperimentConfig config, int[] inputShape)
@@ -88,6 +88,10 @@ public static class ModelBuilder
                 if (shape.Length != 1 && shape.Length != 3)
                     throw new ArgumentException($"batch_norm expects [features] or [channels, height, width] per example but receives {ShapeUtil.Format(shape)}.");
                 return new BatchNorm(shape[0], shape.Length == 3, f.Double("momentum", 0.1, 0, 1), f.Double("epsilon", 1e-5, 1e-12, 1), f.Bool("affine", true));
+            case "shift_batch_norm":
+                if (shape.Length != 1 && shape.Length != 3)
+                    throw new ArgumentException($"shift_batch_norm expects [features] or [channels, height, width] per example but receives {ShapeUtil.Format(shape)}.");
+                return new ShiftBatchNorm(shape[0], shape.Length == 3, f.Double("momentum", 0.1, 0, 1), f.Double("epsilon", 1e-4, 1e-12, 1), f.Bool("affine", true));
             case "relu":
                 return new Relu();
             case "hardtanh":
