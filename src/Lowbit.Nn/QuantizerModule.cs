@@ -20,6 +20,8 @@ public sealed class QuantizerModule : Module
         {
             var p = AddParameter(name, value);
             p.Decay = false;
+            // BitPruning keeps its learned bitlengths in [1, max_bits] by clipping after every optimizer step.
+            if (quantizer is Quantization.MixedPrecision.BitPruningQuantizer bp) p.Clip = bp.BitLengthRange;
             _learnable.Add(p);
         }
         foreach (var (name, value) in quantizer.StateTensors) AddBuffer(name, value);

@@ -6,7 +6,7 @@ namespace Lowbit.Quantization;
 /// </summary>
 public static class QuantizerRegistry
 {
-    private static readonly Dictionary<string, Func<QuantizerSpec, Quantizer>> s_factories = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Func<QuantizerSpec, Quantizer>> s_factories = WithMixedPrecision(new(StringComparer.Ordinal)
     {
         ["ste_sign"] = s => new SteSign(s.GetDouble("clip", 1.0)),
         ["approx_sign"] = _ => new ApproxSign(),
@@ -32,7 +32,14 @@ public static class QuantizerRegistry
         ["lsq"] = s => new LsqQuantizer(
             s.GetInt("bits", 4), s.GetBool("signed", true), s.GetString("role", "weight"), s.GetBool("per_channel", false), s.GetInt("channels", 0),
             OptionalDouble(s, "step")),
-    };
+    });
+
+    /// <summary>Adds the mixed-precision family (residual, hbb, balanced, bitpruning, ...) from its own folder.</summary>
+    private static Dictionary<string, Func<QuantizerSpec, Quantizer>> WithMixedPrecision(Dictionary<string, Func<QuantizerSpec, Quantizer>> factories)
+    {
+        foreach (var (name, factory) in MixedPrecision.MixedPrecisionQuantizers.Factories()) factories.Add(name, factory);
+        return factories;
+    }
 
     /// <summary>An option without a default: null when absent (reading marks it as known either way).</summary>
     private static double? OptionalDouble(QuantizerSpec spec, string key)

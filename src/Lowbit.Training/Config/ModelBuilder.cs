@@ -66,7 +66,7 @@ public static class ModelBuilder
                     throw new ArgumentException($"in_features is {f.Int("in_features", 0)} but the previous layer produces {shape[0]} features.");
                 f.Raw("in_features");
                 var inQ = Quantizer(f, "input_quantizer");
-                var wQ = Quantizer(f, "weight_quantizer");
+                var wQ = Quantizer(f, "weight_quantizer", (long)units * shape[0]);
                 var layer = new Linear(shape[0], units, f.Bool("bias", true), random, inQ, wQ, InitWeights(f, random, [units, shape[0]], shape[0], units));
                 ConfigureWeight(f, layer.Weight, shape[0], units, wQ is not null, config);
                 return layer;
@@ -78,7 +78,7 @@ public static class ModelBuilder
                 if (filters == 0) throw f.Error("filters", "is required (output channels ≥ 1).");
                 int k = f.Int("kernel_size", 3, 1, 64);
                 var inQ = Quantizer(f, "input_quantizer");
-                var wQ = Quantizer(f, "weight_quantizer");
+                var wQ = Quantizer(f, "weight_quantizer", (long)filters * shape[0] * k * k);
                 var layer = new Conv2d(shape[0], filters, k, f.Int("stride", 1, 1, 64), f.Int("padding", 0, 0, 64), f.Bool("bias", true), random, inQ, wQ);
                 f.String("init", "glorot", ["glorot"]);
                 ConfigureWeight(f, layer.Weight, shape[0] * k * k, filters * k * k, wQ is not null, config);
@@ -132,7 +132,11 @@ public static class ModelBuilder
     }
 
     /// <summary>Reads a quantizer field: null/absent (none), a name, or an object with "type" and options.</summary>
-    private static Quantizer? Quantizer(JsonFields f, string key)
+    /// <param name="f">The layer's fields.</param>
+    /// <param name="key">Field name.</param>
+    /// <param name="weightElements">For weight quantizers: the weight count, passed to quantizers that keep a per-element
+    /// bit map (hbb's "elements") so that the map is checkpointed.</param>
+    private static Quantizer? Quantizer(JsonFields f, string key, long weightElements = 0)
     {
         var node = f.Raw(key);
         if (node is null) return null;
@@ -158,6 +162,7 @@ public static class ModelBuilder
             };
         }
         if (type is null) throw f.Error(key, "needs a \"type\" naming the quantizer.");
+        if (type == "hbb" && weightElements > 0 && !options.ContainsKey("elements")) options["elements"] = (double)weightElements;
         return QuantizerRegistry.Create(new QuantizerSpec(type, options, where));
     }
 }
