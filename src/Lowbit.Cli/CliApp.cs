@@ -53,6 +53,8 @@ public static class CliApp
         root.Subcommands.Add(EvalCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(SummaryCommand.Create(output));
+        root.Subcommands.Add(ExportCommand.Create(output));
+        root.Subcommands.Add(InferCommand.Create(output));
         return root;
     }
 }

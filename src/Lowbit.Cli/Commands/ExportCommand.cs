@@ -1,0 +1,44 @@
+using System.CommandLine;
+using System.Globalization;
+using Lowbit.Inference.Export;
+using Lowbit.Inference.Format;
+
+namespace Lowbit.Cli.Commands;
+
+/// <summary><c>lowbit export</c>: packs a checkpoint into a deployable bit-packed model file (docs/FORMAT.md).</summary>
+internal static class ExportCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint written by lowbit train (DIR/checkpoint.lbck).", Required = true };
+        var outPath = new Option<string>("--out") { Description = "Packed model file to write (e.g. model.lbpm).", Required = true };
+        var data = new Option<string?>("--data") { Description = "Dataset folder; only needed for \"standardize\" normalisation (training-set statistics)." };
+        var cmd = new Command("export", "Pack a trained binary network: fold batch norm + sign into integer thresholds, 64 weights per word.") { checkpoint, outPath, data };
+        cmd.SetAction(parse => Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), output));
+        return cmd;
+    }
+
+    private static int Run(string checkpointPath, string outPath, string? dataPath, TextWriter output)
+    {
+        ExportedCheckpoint exported;
+        try
+        {
+            exported = CheckpointExporter.Export(checkpointPath, dataPath);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new UserException($"cannot pack '{checkpointPath}': {e.Message}");
+        }
+        long packed = PackedModelFile.Write(exported.Model, outPath);
+        long original = new FileInfo(checkpointPath).Length;
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(inv, $"{exported.Config.Name}: {exported.Model.Layers.Count} packed layers, input [{string.Join(", ", exported.Model.InputShape)}], {exported.Model.Classes} classes"));
+        for (int i = 0; i < exported.Model.Layers.Count; i++)
+        {
+            var layer = exported.Model.Layers[i];
+            output.WriteLine(string.Create(inv, $"  layer {i}: {layer.GetType().Name,-22} {layer.InFeatures,6} → {layer.OutFeatures,-6} {PackedModelFile.LayerSize(layer),10:N0} bytes"));
+        }
+        output.WriteLine(string.Create(inv, $"checkpoint {original:N0} bytes → packed model {packed:N0} bytes ({(double)original / packed:F1}x smaller): {outPath}"));
+        return ExitCodes.Ok;
+    }
+}

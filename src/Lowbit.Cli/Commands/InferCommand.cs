@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Lowbit.Inference.Format;
+using Lowbit.Inference.Runtime;
+using Lowbit.Training;
+using Lowbit.Training.Config;
+
+namespace Lowbit.Cli.Commands;
+
+/// <summary><c>lowbit infer</c>: runs a packed model on its dataset's test set; prints accuracy and latency.</summary>
+internal static class InferCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "Packed model file written by lowbit export.", Required = true };
+        var data = new Option<string?>("--data") { Description = "Dataset folder (default: the bundled or installed one for the model's dataset)." };
+        var threads = new Option<int>("--threads") { Description = "Worker threads for the bit kernels.", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Images per Predict call.", DefaultValueFactory = _ => 100 };
+        threads.Validators.Add(r => { if (r.GetValue(threads) < 1) r.AddError("--threads must be at least 1."); });
+        batch.Validators.Add(r => { if (r.GetValue(batch) < 1) r.AddError("--batch must be at least 1."); });
+        var cmd = new Command("infer", "Run a packed model on its dataset's test set: accuracy and latency per image.") { model, data, threads, batch };
+        cmd.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(threads), parse.GetValue(batch), output));
+        return cmd;
+    }
+
+    private static int Run(string modelPath, string? dataPath, int threads, int batch, TextWriter output)
+    {
+        var packed = PackedModelFile.Read(modelPath);
+        string dataset = DatasetName(packed, modelPath);
+        // Only the raw test bytes are used; the model carries its own normalisation (pixel table).
+        var test = DataResolver.Load(new DataConfig(dataset, dataPath, 0, "zero_one", null, null)).Test;
+        if (test.SampleSize != packed.InputSize)
+            throw new UserException($"{modelPath} expects {packed.InputSize}-byte images but {dataset} test images have {test.SampleSize} bytes.");
+        var session = new InferenceSession(packed, new InferenceOptions(threads, Math.Max(batch, 1)));
+        int count = test.Count, size = test.SampleSize;
+        var classes = new int[count];
+        session.Predict(test.Pixels.AsSpan(0, Math.Min(batch, count) * size), Math.Min(batch, count), classes); // warm-up (JIT)
+        session.ResetStatistics();
+        long start = Stopwatch.GetTimestamp();
+        for (int first = 0; first < count; first += batch)
+        {
+            int m = Math.Min(batch, count - first);
+            session.Predict(test.Pixels.AsSpan(first * size, m * size), m, classes.AsSpan(first, m));
+        }
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        int correct = 0;
+        for (int i = 0; i < count; i++) if (classes[i] == test.Labels[i]) correct++;
+        var stats = session.Statistics;
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(inv, $"{Path.GetFileName(modelPath)} on {dataset} test ({count} images): accuracy {100.0 * correct / count:F2} %, error {100.0 * (count - correct) / count:F2} %"));
+        output.WriteLine(string.Create(inv, $"latency: {seconds * 1e6 / count:F2} µs per image, {stats.MicrosecondsPerCall:F1} µs per batch of {batch} ({threads} thread{(threads == 1 ? "" : "s")}); {count / seconds:F0} images/s"));
+        var layerMs = string.Join(", ", stats.LayerTicks.Select((t, i) => string.Create(inv, $"layer {i} {t * 1e3 / Stopwatch.Frequency:F1} ms")));
+        output.WriteLine(string.Create(inv, $"per layer: {layerMs}; first-layer float replays: {stats.FirstLayerReplays} ({(double)stats.FirstLayerReplays / count:F3} per image)"));
+        return ExitCodes.Ok;
+    }
+
+    private static string DatasetName(PackedModel packed, string modelPath)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(packed.Metadata.Length == 0 ? "{}" : packed.Metadata);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("dataset", out var d) && d.ValueKind == JsonValueKind.String)
+            {
+                string name = d.GetString()!;
+                if (ConfigLoader.Datasets.Contains(name)) return name;
+                throw new UserException($"{modelPath}: unknown dataset '{name}' in the model's metadata (known: {string.Join(", ", ConfigLoader.Datasets)}).");
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new UserException($"{modelPath}: metadata is not valid JSON ({e.Message}).");
+        }
+        throw new UserException($"{modelPath}: the model's metadata names no dataset; it was not written by lowbit export.");
+    }
+}
