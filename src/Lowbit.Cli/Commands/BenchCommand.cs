@@ -52,17 +52,27 @@ internal static class BenchCommand
         using var scope = Compute.UseThreads(config.Threads);
         model.Train();
         int step = 0;
+        var phase = new Stopwatch();
+        double forward = 0, backward = 0, update = 0;
         void Step()
         {
             model.SetRandom(new Random(step++));
+            phase.Restart();
             var l = loss.Compute(model.Forward(x), labels);
             var reg = model.Regularization();
+            var total = reg is null ? l : Tensor.Add(l, reg);
+            forward += phase.Elapsed.TotalMilliseconds;
+            phase.Restart();
             optimizer.ZeroGrad();
-            (reg is null ? l : Tensor.Add(l, reg)).Backward();
+            total.Backward();
+            backward += phase.Elapsed.TotalMilliseconds;
+            phase.Restart();
             optimizer.Step();
             model.AfterStep();
+            update += phase.Elapsed.TotalMilliseconds;
         }
         for (int i = 0; i < warmup; i++) Step();
+        forward = backward = update = 0;
         var rates = new List<double>();
         for (int win = 0; win < windows; win++)
         {
@@ -85,6 +95,9 @@ internal static class BenchCommand
                     ["images_per_second"] = Math.Round(rates[rates.Count / 2], 1),
                     ["images_per_second_max"] = Math.Round(rates[^1], 1),
                     ["allocated_bytes_per_step"] = (GC.GetTotalAllocatedBytes() - gcBefore) / steps,
+                    ["forward_ms_per_step"] = Math.Round(forward / (steps * windows), 3),
+                    ["backward_ms_per_step"] = Math.Round(backward / (steps * windows), 3),
+                    ["update_ms_per_step"] = Math.Round(update / (steps * windows), 3),
                 };
                 output.WriteLine(json.ToJsonString());
             }
