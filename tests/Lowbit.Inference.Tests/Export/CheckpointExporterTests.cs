@@ -1,0 +1,39 @@
+using Lowbit.Inference.Export;
+using Lowbit.Inference.Format;
+using Lowbit.Inference.Runtime;
+using Xunit.Abstractions;
+
+namespace Lowbit.Inference.Tests.Export;
+
+public sealed class CheckpointExporterTests(BinaryNetFixture fixture, ITestOutputHelper output) : IClassFixture<BinaryNetFixture>
+{
+    [Fact]
+    public void Export_BinaryNetCheckpoint_IsAtMostOne25thAndPredictsLikeTheTrainer()
+    {
+        var exported = CheckpointExporter.Export(fixture.CheckpointPath);
+        var bytes = PackedModelFile.ToBytes(exported.Model);
+        long checkpoint = new FileInfo(fixture.CheckpointPath).Length;
+        output.WriteLine($"checkpoint {checkpoint} bytes, packed {bytes.Length} bytes, ratio {(double)checkpoint / bytes.Length:F1}");
+        Assert.True(bytes.Length * 25L <= checkpoint, $"packed {bytes.Length} bytes is more than 1/25 of the checkpoint's {checkpoint}");
+        Assert.Equal(383_408 + System.Text.Encoding.UTF8.GetByteCount(exported.Model.Metadata), bytes.Length); // docs/FORMAT.md
+        Assert.Contains("\"dataset\":\"mnist\"", exported.Model.Metadata, StringComparison.Ordinal);
+
+        var test = fixture.Data.Test;
+        const int Count = 1000;
+        var (_, _, expected) = TestData.FloatModel(fixture.Model, test, fixture.Data.Normalization, Count);
+        var session = new InferenceSession(PackedModelFile.Read(bytes, "exported"));
+        Assert.Equal(expected, session.Predict(test.Pixels.AsSpan(0, Count * test.SampleSize), Count));
+    }
+
+    [Fact]
+    public void Export_ConvolutionalModel_IsRejectedNamingTheLayer()
+    {
+        var config = Lowbit.Training.Config.ConfigLoader.Parse("""
+            { "name": "conv", "data": { "dataset": "mnist" },
+              "layers": [ { "type": "conv2d", "filters": 4, "kernel_size": 3 }, { "type": "flatten" }, { "type": "dense", "units": 10 } ] }
+            """, "conv.json");
+        var model = Lowbit.Training.Config.ModelBuilder.Build(config, [1, 28, 28]);
+        var ex = Assert.Throws<NotSupportedException>(() => ModelExporter.Export(model, [1, 28, 28], new float[256]));
+        Assert.Contains("Layer 0", ex.Message, StringComparison.Ordinal);
+    }
+}
