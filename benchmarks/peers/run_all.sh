@@ -88,7 +88,11 @@ if [ "$RUN_LOWBIT" = 1 ] && command -v "${LOWBIT_CLI[0]}" >/dev/null 2>&1; then
 fi
 if [ "$LOWBIT_OK" = 1 ]; then
     for m in $MODELS; do
-        cfg="${LOWBIT_CONFIG_DIR:-configs}/$m.json"
+        case "$m" in  # the peer models and the Lowbit configs that define the same networks
+            mlp-float) name=mnist-mlp-float ;; mlp-binary) name=mnist-binarynet ;;
+            cnn-float) name=mnist-cnn-float ;; cnn-binary) name=mnist-cnn-binary ;; *) name=$m ;;
+        esac
+        cfg="${LOWBIT_CONFIG_DIR:-configs}/$name.json"
         if [ ! -f "$cfg" ] && [ ! -f "$REPO/$cfg" ]; then
             echo "# lowbit: $cfg missing, skipping $m" >&2
             continue

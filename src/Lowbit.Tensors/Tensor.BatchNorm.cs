@@ -111,20 +111,39 @@ public sealed partial class Tensor
         {
             double s = 0;
             for (int b = 0; b < n; b++)
-            {
-                var v = x.Slice((b * c + ch) * inner, inner);
-                s += double.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.Sum(v));
-            }
+                s += double.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.Sum(x.Slice((b * c + ch) * inner, inner)));
             double m = s / count, s2 = 0;
-            for (int b = 0; b < n; b++)
-                foreach (T e in x.Slice((b * c + ch) * inner, inner))
-                {
-                    double d = double.CreateTruncating(e) - m;
-                    s2 += d * d;
-                }
+            T mt = T.CreateTruncating(m);
+            for (int b = 0; b < n; b++) s2 += double.CreateTruncating(SumSquaredDeviation(x.Slice((b * c + ch) * inner, inner), mt));
             mean[ch] = m;
             variance[ch] = s2 / count;
         }
+    }
+
+    /// <summary>Σ (x − m)² over a span (vectorised, accumulated in T per span; callers sum spans in double).</summary>
+    private static T SumSquaredDeviation<T>(ReadOnlySpan<T> x, T m) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        T total = T.Zero;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<T>.Count)
+        {
+            var xv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(x);
+            var mv = new Vector<T>(m);
+            var acc = Vector<T>.Zero;
+            for (int v = 0; v < xv.Length; v++)
+            {
+                var d = xv[v] - mv;
+                acc += d * d;
+            }
+            total = Vector.Sum(acc);
+            i = xv.Length * Vector<T>.Count;
+        }
+        for (; i < x.Length; i++)
+        {
+            T d = x[i] - m;
+            total += d * d;
+        }
+        return total;
     }
 
     private static void Affine<T>(ReadOnlySpan<T> x, Span<T> y, double[] scale, double[] shift, int c, int inner) where T : unmanaged, IFloatingPointIeee754<T>
@@ -134,8 +153,9 @@ public sealed partial class Tensor
             for (int ch = 0; ch < c; ch++)
             {
                 int off = (b * c + ch) * inner;
-                T s = T.CreateChecked(scale[ch]), t = T.CreateChecked(shift[ch]);
-                for (int i = 0; i < inner; i++) y[off + i] = x[off + i] * s + t;
+                var dst = y.Slice(off, inner);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(x.Slice(off, inner), T.CreateChecked(scale[ch]), dst);
+                System.Numerics.Tensors.TensorPrimitives.Add(dst, T.CreateChecked(shift[ch]), dst);
             }
     }
 
@@ -177,18 +197,46 @@ public sealed partial class Tensor
             for (int ch = 0; ch < c; ch++)
             {
                 int off = (b * c + ch) * inner;
-                double m = mean[ch], k = invStd[ch], sg = 0, sgx = 0;
+                double m = mean[ch], k = invStd[ch];
+                if (inner >= 16)
+                {
+                    // Σg and Σg·x per span (vectorised), then Σg·x̂ = (Σg·x − m·Σg)·k in double.
+                    var gs = g.Slice(off, inner);
+                    double sg = double.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.Sum(gs));
+                    double sgxRaw = double.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.Dot(gs, x.Slice(off, inner)));
+                    sumG[ch] += sg;
+                    sumGXhat[ch] += (sgxRaw - m * sg) * k;
+                    continue;
+                }
+                double sgs = 0, sgx = 0;
                 for (int i = 0; i < inner; i++)
                 {
                     double gv = double.CreateTruncating(g[off + i]);
-                    sg += gv;
+                    sgs += gv;
                     sgx += gv * (double.CreateTruncating(x[off + i]) - m) * k;
                 }
-                sumG[ch] += sg;
+                sumG[ch] += sgs;
                 sumGXhat[ch] += sgx;
             }
         if (gx.IsEmpty) return;
         int count = n * inner;
+        if (inner >= 16)
+        {
+            // gx = a·g + b·x + c0 with a = γ·k, b = −γ·k²·mean(g·x̂) (training), c0 = −a·mean(g) − b·m.
+            for (int b = 0; b < n; b++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    int off = (b * c + ch) * inner;
+                    double k = invStd[ch], a = gamma[ch] * k;
+                    double bx = training ? -a * k * sumGXhat[ch] / count : 0.0;
+                    double c0 = training ? -a * sumG[ch] / count - bx * mean[ch] : 0.0;
+                    var dst = gx.Slice(off, inner);
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(g.Slice(off, inner), T.CreateTruncating(a), dst);
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(x.Slice(off, inner), T.CreateTruncating(bx), dst, dst);
+                    System.Numerics.Tensors.TensorPrimitives.Add(dst, T.CreateTruncating(c0), dst);
+                }
+            return;
+        }
         for (int b = 0; b < n; b++)
             for (int ch = 0; ch < c; ch++)
             {

@@ -59,7 +59,7 @@ public sealed partial class Tensor
     public static Tensor Relu(Tensor x)
     {
         var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Max(s, 0.0, d), (s, d) => TensorPrimitives.Max(s, 0f, d));
-        return GradGraph.Record(r, "Relu", [x], g => [Elementwise.Zip(g, x, (gv, v) => v > 0 ? gv : 0, (gv, v) => v > 0 ? gv : 0)]);
+        return GradGraph.Record(r, "Relu", [x], g => [PassWhereInside(x, g, 0, double.PositiveInfinity, lowerInclusive: false)]);
     }
 
     /// <summary>Elementwise clip(x, min, max); gradient 1 where min ≤ x ≤ max (inclusive, as HardTanh's STE uses |x| ≤ 1).</summary>
@@ -68,7 +68,41 @@ public sealed partial class Tensor
         if (!(min <= max)) throw new ArgumentException($"Clamp: min ({min}) must not exceed max ({max}).", nameof(min));
         float fmin = (float)min, fmax = (float)max;
         var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Min(TensorPrimitives_Max(s, min, d), max, d), (s, d) => TensorPrimitives.Min(TensorPrimitives_Max(s, fmin, d), fmax, d));
-        return GradGraph.Record(r, "Clamp", [x], g => [Elementwise.Zip(g, x, (gv, v) => v >= min && v <= max ? gv : 0, (gv, v) => v >= fmin && v <= fmax ? gv : 0)]);
+        return GradGraph.Record(r, "Clamp", [x], g => [PassWhereInside(x, g, min, max, lowerInclusive: true)]);
+    }
+
+    /// <summary>gx = g where low ≤ x ≤ high (low &lt; x when not inclusive), else 0; vectorised.</summary>
+    private static Tensor PassWhereInside(Tensor x, Tensor g, double low, double high, bool lowerInclusive)
+    {
+        var gx = Uninitialized(g.DType, g.Shape.ToArray());
+        if (g.DType == DType.Float64) PassWhereInside<double>(x.Span<double>(), g.Span<double>(), gx.Span<double>(), low, high, lowerInclusive);
+        else PassWhereInside<float>(x.AsSpan(), g.AsSpan(), gx.AsSpan(), (float)low, (float)high, lowerInclusive);
+        return gx;
+    }
+
+    private static void PassWhereInside<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> gx, T low, T high, bool lowerInclusive) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && x.Length >= System.Numerics.Vector<T>.Count)
+        {
+            var xv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, System.Numerics.Vector<T>>(x);
+            var gv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, System.Numerics.Vector<T>>(g);
+            var dv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, System.Numerics.Vector<T>>(gx);
+            var lo = new System.Numerics.Vector<T>(low);
+            var hi = new System.Numerics.Vector<T>(high);
+            for (int v = 0; v < xv.Length; v++)
+            {
+                var above = lowerInclusive ? System.Numerics.Vector.GreaterThanOrEqual(xv[v], lo) : System.Numerics.Vector.GreaterThan(xv[v], lo);
+                var mask = above & System.Numerics.Vector.LessThanOrEqual(xv[v], hi);
+                dv[v] = System.Numerics.Vector.ConditionalSelect(mask, gv[v], System.Numerics.Vector<T>.Zero);
+            }
+            i = xv.Length * System.Numerics.Vector<T>.Count;
+        }
+        for (; i < x.Length; i++)
+        {
+            bool above = lowerInclusive ? x[i] >= low : x[i] > low;
+            gx[i] = above && x[i] <= high ? g[i] : T.Zero;
+        }
     }
 
     private static ReadOnlySpan<T> TensorPrimitives_Max<T>(ReadOnlySpan<T> s, T m, Span<T> d) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

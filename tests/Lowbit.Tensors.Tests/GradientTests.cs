@@ -154,3 +154,46 @@ public class GradientTests
         Assert.Equal(DType.Float64, x.Grad!.DType);
     }
 }
+
+public class BatchNormWideTests
+{
+    /// <summary>The vectorised spatial path (inner ≥ 16) against finite differences in double precision.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void BatchNorm_LargeSpatial_MatchesFiniteDifferences(bool training)
+    {
+        var rng = new Random(21);
+        var x = Lowbit.Testing.GradCheck.Input(rng, [2, 3, 5, 6], -2, 2);
+        var gamma = Lowbit.Testing.GradCheck.Input(rng, [3], 0.5, 1.5);
+        var beta = Lowbit.Testing.GradCheck.Input(rng, [3]);
+        var rm = Tensor.RandomUniform(rng, -0.1, 0.1, [3], DType.Float64);
+        var rv = Tensor.RandomUniform(rng, 0.5, 1.5, [3], DType.Float64);
+        var options = new BatchNormOptions(training, Momentum: 0.0, Epsilon: 1e-4);
+        Lowbit.Testing.GradCheck.Check(t => Tensor.BatchNorm(t[0], t[1], t[2], rm, rv, options), [x, gamma, beta], tolerance: 1e-5);
+    }
+
+    [Fact]
+    public void BatchNorm_Float32LargeSpatial_MatchesFloat64()
+    {
+        var rng = new Random(22);
+        var x = Tensor.RandomUniform(rng, -3, 5, [4, 2, 7, 9]);
+        var g = Tensor.RandomUniform(rng, -1, 1, [4, 2, 7, 9]);
+        Tensor Run(DType t, out double[] gradX)
+        {
+            var xi = x.To(t).Detach();
+            xi.RequiresGrad = true;
+            var y = Tensor.BatchNorm(xi, null, null, Tensor.Zeros(t, 2), Tensor.Full(t, 1, 2), new BatchNormOptions(true));
+            Tensor.Sum(Tensor.Mul(y, g.To(t))).Backward();
+            gradX = xi.Grad!.ToDoubleArray();
+            return y;
+        }
+        var y32 = Run(DType.Float32, out var g32).ToDoubleArray();
+        var y64 = Run(DType.Float64, out var g64).ToDoubleArray();
+        for (int i = 0; i < y32.Length; i++)
+        {
+            Assert.True(Math.Abs(y32[i] - y64[i]) < 1e-4, $"y[{i}] {y32[i]} vs {y64[i]}");
+            Assert.True(Math.Abs(g32[i] - g64[i]) < 1e-4, $"gx[{i}] {g32[i]} vs {g64[i]}");
+        }
+    }
+}

@@ -172,3 +172,41 @@ public class SignSteTests
         }
     }
 }
+
+public class ConvKernelTests
+{
+    /// <summary>The fast im2col/col2im (valid-range copies) against a plain per-element reference, many geometries.</summary>
+    [Theory]
+    [InlineData(5, 6, 3, 1, 0)]
+    [InlineData(5, 6, 3, 1, 1)]
+    [InlineData(5, 6, 3, 2, 1)]
+    [InlineData(7, 4, 2, 3, 2)]
+    [InlineData(3, 3, 3, 1, 2)]
+    [InlineData(8, 9, 5, 2, 0)]
+    public void Im2ColCol2Im_MatchElementwiseReference(int h, int w, int k, int stride, int pad)
+    {
+        var g = new Lowbit.Tensors.Ops.ConvGeometry(2, 3, h, w, k, k, stride, pad);
+        var rng = new Random(h * 100 + w);
+        var x = Enumerable.Range(0, 2 * 3 * h * w).Select(_ => rng.NextDouble()).ToArray();
+        var cols = new double[g.ColumnRows * g.ColumnCols];
+        Lowbit.Tensors.Ops.ConvKernels.Im2Col<double>(x, cols, g);
+        var back = new double[x.Length];
+        Lowbit.Tensors.Ops.ConvKernels.Col2Im<double>(cols, back, g);
+        var refBack = new double[x.Length];
+        for (int c = 0; c < 3; c++)
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++)
+                    for (int n = 0; n < 2; n++)
+                        for (int oy = 0; oy < g.OutH; oy++)
+                            for (int ox = 0; ox < g.OutW; ox++)
+                            {
+                                int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+                                int row = (c * k + ky) * k + kx, col = (n * g.OutH + oy) * g.OutW + ox;
+                                bool inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                                double expected = inside ? x[((n * 3 + c) * h + iy) * w + ix] : 0;
+                                Assert.Equal(expected, cols[row * g.ColumnCols + col]);
+                                if (inside) refBack[((n * 3 + c) * h + iy) * w + ix] += cols[row * g.ColumnCols + col];
+                            }
+        for (int i = 0; i < back.Length; i++) Assert.Equal(refBack[i], back[i], 12);
+    }
+}

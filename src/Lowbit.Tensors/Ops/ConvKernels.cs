@@ -25,24 +25,35 @@ internal static class ConvKernels
                     for (int n = 0; n < g.Batch; n++)
                     {
                         var src = x.Slice((n * g.Channels + c) * plane, plane);
+                        var (ox0, ox1) = ValidRange(ow, g.Width, g.Stride, g.Padding, kx);
                         for (int oy = 0; oy < oh; oy++)
                         {
                             int iy = oy * g.Stride - g.Padding + ky;
                             var d = dst.Slice((n * oh + oy) * ow, ow);
-                            if ((uint)iy >= (uint)g.Height) { d.Clear(); continue; }
+                            if ((uint)iy >= (uint)g.Height || ox0 >= ox1) { d.Clear(); continue; }
                             var srcRow = src.Slice(iy * g.Width, g.Width);
-                            for (int ox = 0; ox < ow; ox++)
-                            {
-                                int ix = ox * g.Stride - g.Padding + kx;
-                                d[ox] = (uint)ix < (uint)g.Width ? srcRow[ix] : default;
-                            }
+                            d[..ox0].Clear();
+                            d[ox1..].Clear();
+                            int ix0 = ox0 * g.Stride - g.Padding + kx;
+                            if (g.Stride == 1) srcRow.Slice(ix0, ox1 - ox0).CopyTo(d[ox0..ox1]);
+                            else for (int ox = ox0, ix = ix0; ox < ox1; ox++, ix += g.Stride) d[ox] = srcRow[ix];
                         }
                     }
                 }
     }
 
+    /// <summary>Output columns [ox0, ox1) whose input column ox·stride − padding + kx lies inside [0, width).</summary>
+    internal static (int Start, int End) ValidRange(int outWidth, int width, int stride, int padding, int kx)
+    {
+        int first = padding - kx; // smallest ox·stride allowed
+        int start = first <= 0 ? 0 : (first + stride - 1) / stride;
+        int lastIx = width - 1 + padding - kx; // largest ox·stride allowed
+        int end = lastIx < 0 ? 0 : Math.Min(outWidth, lastIx / stride + 1);
+        return (Math.Min(start, end), end);
+    }
+
     /// <summary>Adjoint of <see cref="Im2Col{T}"/>: accumulates cols back into dx [N, C, H, W] (dx must start at zero).</summary>
-    public static void Col2Im<T>(ReadOnlySpan<T> cols, Span<T> dx, in ConvGeometry g) where T : unmanaged, System.Numerics.IAdditionOperators<T, T, T>
+    public static void Col2Im<T>(ReadOnlySpan<T> cols, Span<T> dx, in ConvGeometry g) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width, colCols = g.ColumnCols;
         for (int c = 0; c < g.Channels; c++)
@@ -54,16 +65,23 @@ internal static class ConvKernels
                     for (int n = 0; n < g.Batch; n++)
                     {
                         var dst = dx.Slice((n * g.Channels + c) * plane, plane);
+                        var (ox0, ox1) = ValidRange(ow, g.Width, g.Stride, g.Padding, kx);
+                        if (ox0 >= ox1) continue;
+                        int ix0 = ox0 * g.Stride - g.Padding + kx;
                         for (int oy = 0; oy < oh; oy++)
                         {
                             int iy = oy * g.Stride - g.Padding + ky;
                             if ((uint)iy >= (uint)g.Height) continue;
                             var s = src.Slice((n * oh + oy) * ow, ow);
                             var dRow = dst.Slice(iy * g.Width, g.Width);
-                            for (int ox = 0; ox < ow; ox++)
+                            if (g.Stride == 1)
                             {
-                                int ix = ox * g.Stride - g.Padding + kx;
-                                if ((uint)ix < (uint)g.Width) dRow[ix] += s[ox];
+                                var target = dRow.Slice(ix0, ox1 - ox0);
+                                System.Numerics.Tensors.TensorPrimitives.Add(target, s[ox0..ox1], target);
+                            }
+                            else
+                            {
+                                for (int ox = ox0, ix = ix0; ox < ox1; ox++, ix += g.Stride) dRow[ix] += s[ox];
                             }
                         }
                     }
