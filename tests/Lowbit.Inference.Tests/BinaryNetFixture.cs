@@ -44,3 +44,10 @@ public sealed class BinaryNetFixture : IDisposable
         }
     }
 }
+
+/// <summary>Shares one trained <see cref="BinaryNetFixture"/> between the test classes that need it.</summary>
+[CollectionDefinition(Name)]
+public sealed class BinaryNetCollection : ICollectionFixture<BinaryNetFixture>
+{
+    public const string Name = "BinaryNet";
+}

@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 
 namespace Lowbit.Inference.Tests.Export;
 
-public sealed class CheckpointExporterTests(BinaryNetFixture fixture, ITestOutputHelper output) : IClassFixture<BinaryNetFixture>
+[Collection(BinaryNetCollection.Name)]
+public sealed class CheckpointExporterTests(BinaryNetFixture fixture, ITestOutputHelper output)
 {
     [Fact]
     public void Export_BinaryNetCheckpoint_IsAtMostOne25thAndPredictsLikeTheTrainer()

@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 
 namespace Lowbit.Inference.Tests.Runtime;
 
-public sealed class InferenceSessionTests(BinaryNetFixture fixture, ITestOutputHelper output) : IClassFixture<BinaryNetFixture>
+[Collection(BinaryNetCollection.Name)]
+public sealed class InferenceSessionTests(BinaryNetFixture fixture, ITestOutputHelper output)
 {
     private PackedModel Export() => ModelExporter.Export(fixture.Model, fixture.Data.InputShape,
         CheckpointExporter.PixelTable(fixture.Data.Normalization, 1), "{}");
