@@ -36,6 +36,8 @@ public sealed class InferenceSession
     private readonly float[] _replayOutput = new float[1];
     private readonly long[] _layerTicks;
     private readonly int _widest, _widestWords;
+    private readonly float[]? _firstWeightsFloat; // ±1 weights [out, in] when the exact float path applies
+    private float[] _pixelsFloat = [], _dotsFloat = [];
     private int[] _dots = [];
     private ulong[] _bitsA = [], _bitsB = [];
     private float[] _logits = [];
@@ -60,6 +62,43 @@ public sealed class InferenceSession
         _layerTicks = new long[model.Layers.Count];
         _widest = model.Layers.Max(l => l.OutFeatures);
         _widestWords = model.Layers.Max(l => BitLayout.WordsPerRow(l.OutFeatures));
+        // Σ w·p with w = ±1 and p ∈ 0..255 is an integer below 255·k in magnitude; when that is < 2^24 every partial
+        // sum is exactly representable in float32, so SGEMM computes the exact integer in any summation order.
+        if ((long)_first.InFeatures * 255 < 1 << 24)
+        {
+            _firstWeightsFloat = new float[_first.OutFeatures * _first.InFeatures];
+            BitPacking.UnpackSigns(_first.Weights, _first.OutFeatures, _first.InFeatures, _firstWeightsFloat);
+        }
+    }
+
+    /// <summary>First layer Σ w·p: exact float SGEMM when the bound allows (much faster), else the bit-serial kernel.</summary>
+    private void FirstLayerDots(ReadOnlySpan<byte> pixels, int m, int n, int k, Span<int> dots, int threads)
+    {
+        if (_firstWeightsFloat is null)
+        {
+            BitSerialGemm.MultiplyBytesBySigns(pixels, _first.Weights, m, n, k, dots, threads);
+            return;
+        }
+        if (_pixelsFloat.Length < m * k) _pixelsFloat = new float[m * k];
+        if (_dotsFloat.Length < m * n) _dotsFloat = new float[m * n];
+        var px = _pixelsFloat.AsSpan(0, m * k);
+        for (int i = 0; i < px.Length; i++) px[i] = pixels[i];
+        var d = _dotsFloat.AsSpan(0, m * n);
+        if (m < 8)
+        {
+            // Few images: one dot product per output (no SGEMM panel packing of the whole weight matrix per call).
+            var w = _firstWeightsFloat.AsSpan();
+            for (int i = 0; i < m; i++)
+            {
+                var row = px.Slice(i * k, k);
+                for (int j = 0; j < n; j++) d[i * n + j] = System.Numerics.Tensors.TensorPrimitives.Dot(row, w.Slice(j * k, k));
+            }
+        }
+        else
+        {
+            Lowbit.Kernels.Gemm.Sgemm.Multiply(false, true, m, n, k, 1f, px, k, _firstWeightsFloat, k, 0f, d, n, threads);
+        }
+        for (int i = 0; i < d.Length; i++) dots[i] = (int)d[i];
     }
 
     /// <summary>Loads the model file at <paramref name="path"/> and creates a session.</summary>
@@ -146,7 +185,7 @@ public sealed class InferenceSession
         long t0 = Stopwatch.GetTimestamp();
         int n = _first.OutFeatures, k = _first.InFeatures;
         var dots = _dots.AsSpan(0, m * n);
-        BitSerialGemm.MultiplyBytesBySigns(pixels, _first.Weights, m, n, k, dots, threads);
+        FirstLayerDots(pixels, m, n, k, dots, threads);
         var bits = _bitsA.AsSpan(0, m * BitLayout.WordsPerRow(n));
         for (int i = 0; i < m; i++) DecideFirstLayerRow(pixels.Slice(i * k, k), dots.Slice(i * n, n), bits.Slice(i * BitLayout.WordsPerRow(n)));
         t0 = Lap(0, t0);
