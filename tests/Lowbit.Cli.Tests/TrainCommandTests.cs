@@ -154,5 +154,16 @@ public class TrainCommandTests
         Assert.True(evalCode == 0, evalErr);
         double reported = 100 * result["test_accuracy"]!.GetValue<double>();
         Assert.Contains(reported.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " %", evalOut);
+
+        var (benchCode, benchOut, benchErr) = Run("bench", "infer", "--checkpoint", Path.Combine(outDir, "checkpoint.lbck"), "--images", "200");
+        Assert.True(benchCode == 0, benchErr);
+        var lines = benchOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        foreach (var line in lines)
+        {
+            var j = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
+            Assert.True(j["packed_us_per_image"]!.GetValue<double>() > 0);
+            Assert.True(j["float_us_per_image"]!.GetValue<double>() > 0);
+        }
     }
 }

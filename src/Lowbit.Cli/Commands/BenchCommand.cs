@@ -15,6 +15,7 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Measure throughput (JSON lines on stdout).");
         bench.Subcommands.Add(CreateTrain(output));
+        bench.Subcommands.Add(BenchInferCommand.Create(output));
         return bench;
     }
 
