@@ -40,6 +40,7 @@ public sealed class Trainer
     private readonly Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
     private readonly Loss _loss;
+    private readonly ModelRegularizer? _regularizer;
     private TrainerState _state = new();
 
     /// <summary>Prepares a run (builds the model; nothing is written yet).</summary>
@@ -59,6 +60,7 @@ public sealed class Trainer
         _optimizer = Components.CreateOptimizer(config.Optimizer, _model);
         _schedule = Components.CreateSchedule(config.Schedule, config.Optimizer.LearningRate, config.Train.Epochs);
         _loss = Components.CreateLoss(config.Loss);
+        _regularizer = ModelRegularizer.Create(config.Regularizer, _model, data.InputShape);
         foreach (var (name, p) in _model.NamedParameters())
             if (name.EndsWith(".weight", StringComparison.Ordinal) && p.Clip is null && _model.NamedModules().Any(m => m.Name + ".weight" == name && m.Module is Linear { WeightQuantizer: not null } or Conv2d { WeightQuantizer: not null }))
                 _observer.Message($"warning: '{name}' is quantized but its latent weights are not clipped (set weight_clip, e.g. 1.0 for binary weights).");
@@ -128,6 +130,7 @@ public sealed class Trainer
         var loss = _loss.Compute(output, labels);
         var reg = _model.Regularization();
         var total = reg is null ? loss : Tensor.Add(loss, reg);
+        if (_regularizer is not null) total = Tensor.Add(total, _regularizer.Compute());
         double value = total.Item();
         _state.Step++;
         if (!double.IsFinite(value))

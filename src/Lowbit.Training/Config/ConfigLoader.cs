@@ -138,10 +138,21 @@ public static class ConfigLoader
         var t = f.Object("train");
         var train = new TrainConfig(t.Int("epochs", 10, 1, 100000), t.Int("batch_size", 100, 1, 1 << 20), t.Int("eval_batch_size", 1000, 1, 1 << 20));
         t.EnsureAllRead();
+        RegularizerConfig? regularizer = null;
+        if (f.Has("regularizer"))
+        {
+            var r = f.Object("regularizer");
+            regularizer = new RegularizerConfig(r.String("type", "bitpruning", ["bitpruning"]), r.String("target", "bits", ["bits", "memory", "bops"]), r.Double("lambda", 0.01, 0, 1e6));
+            r.EnsureAllRead();
+        }
+        else
+        {
+            f.Raw("regularizer");
+        }
         f.EnsureAllRead();
         if (data.Dataset == "cifar10" && data.Validation >= 40000)
             throw new ConfigException($"{source}: field 'data.validation' is {data.Validation}, more than the CIFAR-10 training images available.");
-        return new ExperimentConfig(name, seed, threads, data, layers, loss, opt, schedule, train, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), source);
+        return new ExperimentConfig(name, seed, threads, data, layers, loss, opt, schedule, train, regularizer, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), source);
     }
 
     private static int? NullInt(JsonFields f, string key)

@@ -20,6 +20,12 @@ public sealed record ScheduleConfig(string Type, double? EndLearningRate, double
 /// <summary>Loop settings.</summary>
 public sealed record TrainConfig(int Epochs, int BatchSize, int EvalBatchSize);
 
+/// <summary>An extra loss term over the whole model (e.g. BitPruning's bit regulariser).</summary>
+/// <param name="Type">bitpruning.</param>
+/// <param name="Target">bits (average bitlength), memory or bops.</param>
+/// <param name="Lambda">Strength λ ≥ 0.</param>
+public sealed record RegularizerConfig(string Type, string Target, double Lambda);
+
 /// <summary>A complete, validated experiment config.</summary>
 /// <param name="Name">Model name (reported in result.json).</param>
 /// <param name="Seed">Seed of every random choice (initialisation, shuffling, dropout, stochastic quantizers).</param>
@@ -30,8 +36,9 @@ public sealed record TrainConfig(int Epochs, int BatchSize, int EvalBatchSize);
 /// <param name="Optimizer">Optimizer settings.</param>
 /// <param name="Schedule">Schedule settings.</param>
 /// <param name="Train">Loop settings.</param>
+/// <param name="Regularizer">Model-level regulariser, or null.</param>
 /// <param name="Json">The resolved config (after --set overrides) as JSON text; stored in checkpoints.</param>
 /// <param name="Source">Where it came from (file name), for messages.</param>
 public sealed record ExperimentConfig(
     string Name, int Seed, int Threads, DataConfig Data, JsonArray Layers, string Loss,
-    OptimizerConfig Optimizer, ScheduleConfig Schedule, TrainConfig Train, string Json, string Source);
+    OptimizerConfig Optimizer, ScheduleConfig Schedule, TrainConfig Train, RegularizerConfig? Regularizer, string Json, string Source);
