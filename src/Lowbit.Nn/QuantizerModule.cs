@@ -19,7 +19,9 @@ public sealed class QuantizerModule : Module
         foreach (var (name, value) in quantizer.LearnableTensors)
         {
             var p = AddParameter(name, value);
-            p.Decay = false;
+            // PACT regularises its clipping level α with the same L2 decay as the weights (METHODS.md §7.3);
+            // other quantizer state (scales, step sizes, bitlengths) is not decayed.
+            p.Decay = quantizer is Pact;
             // BitPruning keeps its learned bitlengths in [1, max_bits] by clipping after every optimizer step.
             if (quantizer is Quantization.MixedPrecision.BitPruningQuantizer bp) p.Clip = bp.BitLengthRange;
             _learnable.Add(p);

@@ -133,3 +133,17 @@ public class LayerGradientTests
         Assert.Equal(new float[] { 2, 0 }, x.Grad!.ToArray());
     }
 }
+
+public class QuantizerModuleTests
+{
+    [Fact]
+    public void LearnableQuantizerState_DecayOnlyForPactAlpha()
+    {
+        var pact = new QuantizerModule(Lowbit.Quantization.QuantizerRegistry.Create(new Lowbit.Quantization.QuantizerSpec("pact", new Dictionary<string, object> { ["bits"] = 2.0 })));
+        Assert.True(pact.Parameters().Single().Decay);
+        var lsq = new QuantizerModule(Lowbit.Quantization.QuantizerRegistry.Create("lsq"));
+        Assert.All(lsq.Parameters(), p => Assert.False(p.Decay));
+        var bp = new QuantizerModule(Lowbit.Quantization.QuantizerRegistry.Create("bitpruning"));
+        Assert.Equal((1.0, 16.0), bp.Parameters().Single().Clip);
+    }
+}
