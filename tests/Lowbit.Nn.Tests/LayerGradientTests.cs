@@ -147,3 +147,37 @@ public class QuantizerModuleTests
         Assert.Equal((1.0, 16.0), bp.Parameters().Single().Clip);
     }
 }
+
+public class PowerOfTwoBackpropLayerTests
+{
+    /// <summary>
+    /// With fm_pow2_input the layer's forward and g_x are exact while g_W = δᵀ·x_q, x_q being the power-of-two input
+    /// the quantizer draws with the layer's generator (re-drawn here with the same seed).
+    /// </summary>
+    [Fact]
+    public void Linear_FmPow2Input_WeightGradientUsesPowerOfTwoInputs()
+    {
+        var rng = new Random(3);
+        var quantizer = Lowbit.Quantization.QuantizerRegistry.Create("fm_pow2_input");
+        var layer = new Linear(5, 3, bias: false, rng, inputQuantizer: quantizer);
+        var reference = new Linear(5, 3, bias: false, new Random(3));
+        var x = Tensor.RandomUniform(rng, -1, 1, [4, 5]);
+        var upstream = Tensor.RandomUniform(rng, -1, 1, [4, 3]);
+        x.RequiresGrad = true;
+        layer.SetRandom(new Random(9));
+        var y = layer.Forward(x);
+        Assert.Equal(reference.Forward(x.Detach()).ToArray(), y.ToArray());
+        Tensor.Sum(Tensor.Mul(y, upstream)).Backward();
+
+        var xq = quantizer.WeightGradientInput(x.Detach(), new Lowbit.Quantization.QuantizerContext(true, new Random(9)))!;
+        Assert.NotEqual(x.ToArray(), xq.ToArray());
+        foreach (float v in xq.ToArray())
+            Assert.True(v == 0 || MathF.Abs(MathF.Log2(MathF.Abs(v)) - MathF.Round(MathF.Log2(MathF.Abs(v)))) < 1e-6, $"{v} is not a power of two");
+        var expectedGw = Tensor.MatMul(upstream, xq, transposeA: true).ToArray();   // δᵀ·x_q  [3, 5]
+        var expectedGx = Tensor.MatMul(upstream, layer.Weight.Value.Detach()).ToArray(); // δ·W  [4, 5]
+        var gw = layer.Weight.Grad!.ToArray();
+        var gx = x.Grad!.ToArray();
+        for (int i = 0; i < gw.Length; i++) Assert.Equal(expectedGw[i], gw[i], 5);
+        for (int i = 0; i < gx.Length; i++) Assert.Equal(expectedGx[i], gx[i], 5);
+    }
+}
