@@ -20,61 +20,19 @@ namespace Lowbit.Nn.Layers;
 /// The default ε = 1e-4 follows the BinaryNet scripts.
 /// Paper: Courbariaux, Hubara et al., "Binarized Neural Networks", arXiv 1602.02830 (METHODS.md §4; SBN recalled).
 /// </remarks>
-public sealed class ShiftBatchNorm : Module
+public sealed class ShiftBatchNorm : ChannelNormalization
 {
-    private Tensor _runningMean;
-    private Tensor _runningVar;
-
     /// <summary>Creates the layer.</summary>
     /// <param name="features">Channels C (≥ 1).</param>
     /// <param name="spatial">True for [N, C, H, W] inputs, false for [N, C].</param>
     /// <param name="momentum">Running statistics update factor in [0, 1] (PyTorch convention).</param>
     /// <param name="epsilon">Variance epsilon (positive).</param>
-    /// <param name="affine">Learn γ and β.</param>
+    /// <param name="affine">Learn γ (used as AP2(γ)) and β.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
     public ShiftBatchNorm(int features, bool spatial, double momentum = 0.1, double epsilon = 1e-4, bool affine = true)
+        : base(features, spatial, momentum, epsilon, affine)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
-        if (!(momentum >= 0 && momentum <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "ShiftBatchNorm momentum must be in [0, 1].");
-        if (!(epsilon > 0) || double.IsInfinity(epsilon)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ShiftBatchNorm epsilon must be positive and finite.");
-        Features = features;
-        Spatial = spatial;
-        Momentum = momentum;
-        Epsilon = epsilon;
-        if (affine)
-        {
-            Gamma = AddParameter("weight", Tensor.Ones(features));
-            Beta = AddParameter("bias", Tensor.Zeros(features));
-            Gamma.Decay = false;
-            Beta.Decay = false;
-        }
-        _runningMean = AddBuffer("running_mean", Tensor.Zeros(features));
-        _runningVar = AddBuffer("running_var", Tensor.Ones(features));
     }
-
-    /// <summary>Channels.</summary>
-    public int Features { get; }
-
-    /// <summary>Whether inputs are [N, C, H, W].</summary>
-    public bool Spatial { get; }
-
-    /// <summary>Running statistics update factor.</summary>
-    public double Momentum { get; }
-
-    /// <summary>Variance epsilon.</summary>
-    public double Epsilon { get; }
-
-    /// <summary>Scale γ (used as AP2(γ)), or null when not affine.</summary>
-    public Parameter? Gamma { get; }
-
-    /// <summary>Shift β, or null when not affine.</summary>
-    public Parameter? Beta { get; }
-
-    /// <summary>Running mean [C].</summary>
-    public Tensor RunningMean => _runningMean;
-
-    /// <summary>Running (unbiased, shift-based) variance [C].</summary>
-    public Tensor RunningVar => _runningVar;
 
     /// <summary>False replaces every AP2 by the identity (the smooth surrogate; for gradient checks only).</summary>
     internal bool UseShifts { get; set; } = true;
@@ -82,10 +40,7 @@ public sealed class ShiftBatchNorm : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        int rank = Spatial ? 4 : 2;
-        if (x.Rank != rank || x.Dim(1) != Features)
-            throw new ArgumentException($"{Describe()} expects input {(Spatial ? $"[batch, {Features}, height, width]" : $"[batch, {Features}]")} but got {ShapeUtil.Format(x.ShapeSpan)}.", nameof(x));
+        CheckInput(x);
         int count = x.Length / Features;
         var channelShape = Spatial ? new[] { 1, Features, 1, 1 } : new[] { 1, Features };
         Tensor c, variance;
@@ -100,8 +55,8 @@ public sealed class ShiftBatchNorm : Module
         }
         else
         {
-            c = Tensor.Sub(x, _runningMean.Detach().To(x.DType).Reshape(channelShape));
-            variance = _runningVar.Detach().To(x.DType).Reshape(channelShape);
+            c = Tensor.Sub(x, RunningMean.Detach().To(x.DType).Reshape(channelShape));
+            variance = RunningVar.Detach().To(x.DType).Reshape(channelShape);
         }
         var inverseStd = Ap2(Tensor.Div(Tensor.Full(x.DType, 1.0, channelShape), Tensor.Sqrt(Tensor.AddScalar(variance, Epsilon))));
         var y = Tensor.Mul(c, inverseStd);
@@ -123,8 +78,8 @@ public sealed class ShiftBatchNorm : Module
         for (int ch = 0; ch < Features; ch++)
         {
             double unbiased = variance.GetFlat(ch) * count / (count - 1);
-            _runningMean.SetFlat(ch, (1 - Momentum) * _runningMean.GetFlat(ch) + Momentum * mean.GetFlat(ch));
-            _runningVar.SetFlat(ch, (1 - Momentum) * _runningVar.GetFlat(ch) + Momentum * unbiased);
+            RunningMean.SetFlat(ch, (1 - Momentum) * RunningMean.GetFlat(ch) + Momentum * mean.GetFlat(ch));
+            RunningVar.SetFlat(ch, (1 - Momentum) * RunningVar.GetFlat(ch) + Momentum * unbiased);
         }
     }
 
@@ -138,21 +93,5 @@ public sealed class ShiftBatchNorm : Module
     }
 
     /// <inheritdoc/>
-    public override int[] OutputShape(int[] inputShape)
-    {
-        ArgumentNullException.ThrowIfNull(inputShape);
-        if (inputShape.Length != (Spatial ? 3 : 1) || inputShape[0] != Features)
-            throw new ArgumentException($"{Describe()} expects {(Spatial ? $"[{Features}, height, width]" : $"[{Features}]")} per example but receives {ShapeUtil.Format(inputShape)}.");
-        return inputShape;
-    }
-
-    /// <inheritdoc/>
     public override string Describe() => $"ShiftBatchNorm{(Spatial ? "2d" : "1d")}({Features})";
-
-    /// <inheritdoc/>
-    protected override void OnBufferReplaced(string name, Tensor value)
-    {
-        if (name == "running_mean") _runningMean = value;
-        else if (name == "running_var") _runningVar = value;
-    }
 }
