@@ -7,29 +7,30 @@ namespace Lowbit.Nn.Layers;
 /// 2-D convolution with optional input and weight quantizers (Larq's QuantConv2D convention).
 /// Zero padding is applied to the (quantized) input, so padded positions contribute 0.
 /// </summary>
-public class Conv2d : Module
+public class Conv2d : QuantizedLayer
 {
     /// <summary>Creates the layer.</summary>
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, bool bias, Random random,
         Quantizer? inputQuantizer = null, Quantizer? weightQuantizer = null)
+        : base(InitialWeight(inChannels, outChannels, kernelSize, random), bias ? outChannels : 0, inputQuantizer, weightQuantizer)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(kernelSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(padding);
-        ArgumentNullException.ThrowIfNull(random);
         InChannels = inChannels;
         OutChannels = outChannels;
         KernelSize = kernelSize;
         Stride = stride;
         Padding = padding;
+    }
+
+    private static Tensor InitialWeight(int inChannels, int outChannels, int kernelSize, Random random)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(kernelSize, 1);
+        ArgumentNullException.ThrowIfNull(random);
         int fanIn = inChannels * kernelSize * kernelSize, fanOut = outChannels * kernelSize * kernelSize;
-        Weight = AddParameter("weight", Init.GlorotUniform(random, [outChannels, inChannels, kernelSize, kernelSize], fanIn, fanOut));
-        Bias = bias ? AddParameter("bias", Tensor.Zeros(outChannels)) : null;
-        if (Bias is not null) Bias.Decay = false;
-        InputQuantizer = inputQuantizer is null ? null : AddModule("input_quantizer", new QuantizerModule(inputQuantizer));
-        WeightQuantizer = weightQuantizer is null ? null : AddModule("weight_quantizer", new QuantizerModule(weightQuantizer));
+        return Init.GlorotUniform(random, [outChannels, inChannels, kernelSize, kernelSize], fanIn, fanOut);
     }
 
     /// <summary>Input channels.</summary>
@@ -47,28 +48,13 @@ public class Conv2d : Module
     /// <summary>Zero padding.</summary>
     public int Padding { get; }
 
-    /// <summary>Latent filters [out, in, k, k].</summary>
-    public Parameter Weight { get; }
-
-    /// <summary>Bias [out] or null.</summary>
-    public Parameter? Bias { get; }
-
-    /// <summary>Input quantizer or null.</summary>
-    public QuantizerModule? InputQuantizer { get; }
-
-    /// <summary>Weight quantizer or null.</summary>
-    public QuantizerModule? WeightQuantizer { get; }
-
-    /// <summary>The filters as used in the forward pass.</summary>
-    public Tensor EffectiveWeight() => WeightQuantizer is null ? Weight.Value : WeightQuantizer.Forward(Weight.Value);
-
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 4 || x.Dim(1) != InChannels)
             throw new ArgumentException($"Conv2d expects input [batch, {InChannels}, height, width] but got {ShapeUtil.Format(x.ShapeSpan)}.", nameof(x));
-        var input = InputQuantizer is null ? x : InputQuantizer.Forward(x);
+        var input = QuantizeInput(x);
         if (InputQuantizer?.Quantizer.WeightGradientInput(input, InputQuantizer.Context) is not null)
             throw new NotSupportedException($"Conv2d does not support input quantizer '{InputQuantizer.Quantizer.Name}' (a separate weight-gradient input); use it on dense layers.");
         return Tensor.Conv2d(input, EffectiveWeight(), Bias?.Value, Stride, Padding);
@@ -87,10 +73,7 @@ public class Conv2d : Module
     }
 
     /// <inheritdoc/>
-    public override string Describe() => $"{GetType().Name}({InChannels} → {OutChannels}, k{KernelSize} s{Stride} p{Padding}{(InputQuantizer is null ? "" : ", in: " + InputQuantizer.Describe())}{(WeightQuantizer is null ? "" : ", w: " + WeightQuantizer.Describe())})";
-
-    /// <inheritdoc/>
-    protected override Tensor? OwnRegularization() => WeightQuantizer?.Quantizer.Regularization(Weight.Value);
+    public override string Describe() => $"{GetType().Name}({InChannels} → {OutChannels}, k{KernelSize} s{Stride} p{Padding}{QuantizerSuffix()})";
 }
 
 /// <summary>A <see cref="Conv2d"/> that must have a weight quantizer.</summary>

@@ -7,7 +7,7 @@ namespace Lowbit.Nn.Layers;
 /// Fully connected layer y = q_in(x)·q_w(W)ᵀ + b, with optional input and weight quantizers (Larq's QuantDense
 /// convention: the input quantizer binarizes the incoming activations, the weight quantizer the latent weights).
 /// </summary>
-public class Linear : Module
+public class Linear : QuantizedLayer
 {
     /// <summary>Creates the layer with weights drawn by <paramref name="init"/>.</summary>
     /// <param name="inFeatures">Input features (≥ 1).</param>
@@ -18,19 +18,21 @@ public class Linear : Module
     /// <param name="weightQuantizer">Quantizer applied to the weights, or null.</param>
     /// <param name="init">Initial weights [outFeatures, inFeatures], or null for Glorot uniform.</param>
     public Linear(int inFeatures, int outFeatures, bool bias, Random random, Quantizer? inputQuantizer = null, Quantizer? weightQuantizer = null, Tensor? init = null)
+        : base(InitialWeight(inFeatures, outFeatures, random, init), bias ? outFeatures : 0, inputQuantizer, weightQuantizer)
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+    }
+
+    private static Tensor InitialWeight(int inFeatures, int outFeatures, Random random, Tensor? init)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inFeatures, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
         ArgumentNullException.ThrowIfNull(random);
-        InFeatures = inFeatures;
-        OutFeatures = outFeatures;
-        Weight = AddParameter("weight", init ?? Init.GlorotUniform(random, [outFeatures, inFeatures], inFeatures, outFeatures));
-        if (!Weight.Value.ShapeSpan.SequenceEqual([outFeatures, inFeatures]))
-            throw new ArgumentException($"Linear: initial weight shape {ShapeUtil.Format(Weight.Value.ShapeSpan)} must be [{outFeatures}, {inFeatures}].", nameof(init));
-        Bias = bias ? AddParameter("bias", Tensor.Zeros(outFeatures)) : null;
-        if (Bias is not null) Bias.Decay = false;
-        InputQuantizer = inputQuantizer is null ? null : AddModule("input_quantizer", new QuantizerModule(inputQuantizer));
-        WeightQuantizer = weightQuantizer is null ? null : AddModule("weight_quantizer", new QuantizerModule(weightQuantizer));
+        var w = init ?? Init.GlorotUniform(random, [outFeatures, inFeatures], inFeatures, outFeatures);
+        if (!w.ShapeSpan.SequenceEqual([outFeatures, inFeatures]))
+            throw new ArgumentException($"Linear: initial weight shape {ShapeUtil.Format(w.ShapeSpan)} must be [{outFeatures}, {inFeatures}].", nameof(init));
+        return w;
     }
 
     /// <summary>Input features.</summary>
@@ -39,28 +41,13 @@ public class Linear : Module
     /// <summary>Output features.</summary>
     public int OutFeatures { get; }
 
-    /// <summary>Latent (real) weights [out, in].</summary>
-    public Parameter Weight { get; }
-
-    /// <summary>Bias [out], or null.</summary>
-    public Parameter? Bias { get; }
-
-    /// <summary>Input quantizer, or null for real inputs.</summary>
-    public QuantizerModule? InputQuantizer { get; }
-
-    /// <summary>Weight quantizer, or null for real weights.</summary>
-    public QuantizerModule? WeightQuantizer { get; }
-
-    /// <summary>The weights as used in the forward pass (quantized when a weight quantizer is set).</summary>
-    public Tensor EffectiveWeight() => WeightQuantizer is null ? Weight.Value : WeightQuantizer.Forward(Weight.Value);
-
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 2 || x.Dim(1) != InFeatures)
             throw new ArgumentException($"Linear expects input [batch, {InFeatures}] (inFeatures) but got {ShapeUtil.Format(x.ShapeSpan)}{(x.Rank > 2 ? "; flatten it first" : "")}.", nameof(x));
-        var input = InputQuantizer is null ? x : InputQuantizer.Forward(x);
+        var input = QuantizeInput(x);
         // Few-multiplications back-prop: some input quantizers supply a separate tensor (power-of-two x_q) for the
         // weight-gradient product g_W = δᵀ·x_q while the forward value and g_x stay exact.
         var weightGradientInput = InputQuantizer?.Quantizer.WeightGradientInput(input, InputQuantizer.Context);
@@ -79,10 +66,7 @@ public class Linear : Module
     }
 
     /// <inheritdoc/>
-    public override string Describe() => $"{GetType().Name}({InFeatures} → {OutFeatures}{(InputQuantizer is null ? "" : ", in: " + InputQuantizer.Describe())}{(WeightQuantizer is null ? "" : ", w: " + WeightQuantizer.Describe())})";
-
-    /// <inheritdoc/>
-    protected override Tensor? OwnRegularization() => WeightQuantizer?.Quantizer.Regularization(Weight.Value);
+    public override string Describe() => $"{GetType().Name}({InFeatures} → {OutFeatures}{QuantizerSuffix()})";
 }
 
 /// <summary>A <see cref="Linear"/> layer that must have a weight quantizer (and may have an input quantizer).</summary>
