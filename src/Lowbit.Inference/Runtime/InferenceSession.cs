@@ -32,12 +32,14 @@ public sealed class InferenceSession
     private readonly int[] _sureOne;        // first layer: S ≥ _sureOne[j] ⇒ +1
     private readonly int[] _sureMinusBelow; // first layer: S < _sureMinusBelow[j] ⇒ −1; in between: replay
     private readonly int[][] _minDot;       // hidden layer h: dot ≥ _minDot[h][j] ⇒ +1
-    private readonly float[] _replayInput, _replayWeights;
-    private readonly float[] _replayOutput = new float[1];
     private readonly long[] _layerTicks;
     private readonly int _widest, _widestWords;
     private readonly float[]? _firstWeightsFloat; // ±1 weights [out, in] when the exact float path applies
     private float[] _pixelsFloat = [], _dotsFloat = [];
+    private readonly List<(int Image, int Unit)> _pending = [];
+    private readonly List<int> _rows = [], _units = [];
+    private int[] _rowOf = [], _unitOf = [];
+    private float[] _replayInput = [], _replayWeights = [], _replayOutput = [];
     private int[] _dots = [];
     private ulong[] _bitsA = [], _bitsB = [];
     private float[] _logits = [];
@@ -57,8 +59,6 @@ public sealed class InferenceSession
         _table = model.PixelTable;
         (_sureOne, _sureMinusBelow) = FirstLayerDecisionRanges(_first, _table);
         _minDot = _hidden.Select(h => h.MaxMismatches.Select(d => h.InFeatures - 2 * d).ToArray()).ToArray();
-        _replayInput = new float[_first.InFeatures];
-        _replayWeights = new float[_first.InFeatures];
         _layerTicks = new long[model.Layers.Count];
         _widest = model.Layers.Max(l => l.OutFeatures);
         _widestWords = model.Layers.Max(l => BitLayout.WordsPerRow(l.OutFeatures));
@@ -187,7 +187,9 @@ public sealed class InferenceSession
         var dots = _dots.AsSpan(0, m * n);
         FirstLayerDots(pixels, m, n, k, dots, threads);
         var bits = _bitsA.AsSpan(0, m * BitLayout.WordsPerRow(n));
-        for (int i = 0; i < m; i++) DecideFirstLayerRow(pixels.Slice(i * k, k), dots.Slice(i * n, n), bits.Slice(i * BitLayout.WordsPerRow(n)));
+        _pending.Clear();
+        for (int i = 0; i < m; i++) DecideFirstLayerRow(i, dots.Slice(i * n, n), bits.Slice(i * BitLayout.WordsPerRow(n)));
+        ResolvePending(pixels, bits, n, k);
         t0 = Lap(0, t0);
 
         ulong[] input = _bitsA, spare = _bitsB;
@@ -246,10 +248,9 @@ public sealed class InferenceSession
         }
     }
 
-    private void DecideFirstLayerRow(ReadOnlySpan<byte> image, ReadOnlySpan<int> sums, Span<ulong> bits)
+    private void DecideFirstLayerRow(int image, ReadOnlySpan<int> sums, Span<ulong> bits)
     {
         int n = sums.Length, words = BitLayout.WordsPerRow(n);
-        bool inputReady = false;
         for (int w = 0; w < words; w++)
         {
             int end = Math.Min(n, (w + 1) * 64);
@@ -257,28 +258,54 @@ public sealed class InferenceSession
             for (int j = w * 64; j < end; j++)
             {
                 int s = sums[j];
-                bool plus = s >= _sureOne[j] || (s >= _sureMinusBelow[j] && Replay(image, j, ref inputReady));
-                word |= (plus ? 1UL : 0UL) << (j & 63);
+                if (s >= _sureOne[j]) word |= 1UL << (j & 63);
+                else if (s >= _sureMinusBelow[j]) _pending.Add((image, j)); // undecided: bit set later by ResolvePending
             }
             bits[w] = word;
         }
     }
 
-    /// <summary>Recomputes unit j's float32 dot product with the SGEMM the training model uses (same per-element
-    /// operation sequence for any matrix size, per Sgemm's determinism contract) and compares it with the threshold.</summary>
-    private bool Replay(ReadOnlySpan<byte> image, int j, ref bool inputReady)
+    /// <summary>
+    /// Recomputes the undecided units' float32 dot products with the SGEMM the training model uses, all of a chunk in
+    /// one call over (images with undecided units) × (undecided units). Sgemm computes every output element with the
+    /// same operation sequence whatever the matrix size (its determinism contract), so each value equals the training
+    /// model's; the extra elements of the rectangle are computed and ignored.
+    /// </summary>
+    private void ResolvePending(ReadOnlySpan<byte> pixels, Span<ulong> bits, int n, int k)
     {
-        int k = _first.InFeatures;
-        if (!inputReady)
+        if (_pending.Count == 0) return;
+        // Reused scratch: position of each image / unit in the rectangle (−1 = absent), and the rectangle's operands.
+        if (_rowOf.Length < _options.MaxBatch) _rowOf = new int[_options.MaxBatch];
+        if (_unitOf.Length < n) _unitOf = new int[n];
+        Array.Fill(_rowOf, -1);
+        Array.Fill(_unitOf, -1);
+        _rows.Clear();
+        _units.Clear();
+        foreach (var (image, unit) in _pending)
         {
-            for (int t = 0; t < k; t++) _replayInput[t] = _table[image[t]];
-            inputReady = true;
+            if (_rowOf[image] < 0) { _rowOf[image] = _rows.Count; _rows.Add(image); }
+            if (_unitOf[unit] < 0) { _unitOf[unit] = _units.Count; _units.Add(unit); }
+        }
+        int r = _rows.Count, u = _units.Count;
+        if (_replayInput.Length < r * k) _replayInput = new float[r * k];
+        if (_replayWeights.Length < u * k) _replayWeights = new float[u * k];
+        if (_replayOutput.Length < r * u) _replayOutput = new float[r * u];
+        for (int i = 0; i < r; i++)
+        {
+            var image = pixels.Slice(_rows[i] * k, k);
+            for (int t = 0; t < k; t++) _replayInput[i * k + t] = _table[image[t]];
         }
         int words = _first.WordsPerRow;
-        BitPacking.UnpackSigns(_first.Weights.AsSpan(j * words, words), 1, k, _replayWeights);
-        Sgemm.Multiply(false, true, 1, 1, k, 1f, _replayInput, k, _replayWeights, k, 0f, _replayOutput, 1, 1);
-        _replays++;
-        return _replayOutput[0] >= _first.Thresholds[j];
+        for (int j = 0; j < u; j++)
+            BitPacking.UnpackSigns(_first.Weights.AsSpan(_units[j] * words, words), 1, k, _replayWeights.AsSpan(j * k, k));
+        Sgemm.Multiply(false, true, r, u, k, 1f, _replayInput.AsSpan(0, r * k), k, _replayWeights.AsSpan(0, u * k), k, 0f, _replayOutput.AsSpan(0, r * u), u, 1);
+        int wordsOut = BitLayout.WordsPerRow(n);
+        foreach (var (image, unit) in _pending)
+        {
+            _replays++;
+            if (_replayOutput[_rowOf[image] * u + _unitOf[unit]] >= _first.Thresholds[unit])
+                bits[image * wordsOut + (unit >> 6)] |= 1UL << (unit & 63);
+        }
     }
 
     /// <summary>
