@@ -6,30 +6,13 @@ namespace Lowbit.Training.Optimizers;
 /// Adam (Kingma &amp; Ba 2015) with L2 weight decay added to the gradient:
 /// m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − η·(m/(1−β1ᵗ)) / (sqrt(v/(1−β2ᵗ)) + ε).
 /// </summary>
-public sealed class Adam : Optimizer
+public sealed class Adam : MomentOptimizer
 {
     /// <summary>Creates the optimizer.</summary>
     public Adam(IEnumerable<(string Name, Parameter Parameter)> parameters, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
-        : base(parameters, learningRate)
+        : base(parameters, learningRate, beta1, beta2, epsilon, weightDecay)
     {
-        AdamChecks.Betas(beta1, beta2, epsilon, weightDecay);
-        Beta1 = beta1;
-        Beta2 = beta2;
-        Epsilon = epsilon;
-        WeightDecay = weightDecay;
     }
-
-    /// <summary>First-moment decay.</summary>
-    public double Beta1 { get; }
-
-    /// <summary>Second-moment decay.</summary>
-    public double Beta2 { get; }
-
-    /// <summary>Denominator epsilon.</summary>
-    public double Epsilon { get; }
-
-    /// <summary>L2 coefficient.</summary>
-    public double WeightDecay { get; }
 
     /// <inheritdoc/>
     protected override void Update(string name, Parameter parameter, Span<float> value, Span<float> grad, double learningRate)
@@ -71,30 +54,13 @@ public sealed class Adam : Optimizer
 /// AdaMax (the infinity-norm variant of Adam): m ← β1·m + (1−β1)·g; u ← max(β2·u, |g|);
 /// w ← w − (η/(1−β1ᵗ))·m/(u + ε).
 /// </summary>
-public sealed class AdaMax : Optimizer
+public sealed class AdaMax : MomentOptimizer
 {
     /// <summary>Creates the optimizer.</summary>
     public AdaMax(IEnumerable<(string Name, Parameter Parameter)> parameters, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
-        : base(parameters, learningRate)
+        : base(parameters, learningRate, beta1, beta2, epsilon, weightDecay)
     {
-        AdamChecks.Betas(beta1, beta2, epsilon, weightDecay);
-        Beta1 = beta1;
-        Beta2 = beta2;
-        Epsilon = epsilon;
-        WeightDecay = weightDecay;
     }
-
-    /// <summary>First-moment decay.</summary>
-    public double Beta1 { get; }
-
-    /// <summary>Infinity-norm decay.</summary>
-    public double Beta2 { get; }
-
-    /// <summary>Denominator epsilon.</summary>
-    public double Epsilon { get; }
-
-    /// <summary>L2 coefficient.</summary>
-    public double WeightDecay { get; }
 
     /// <inheritdoc/>
     protected override void Update(string name, Parameter parameter, Span<float> value, Span<float> grad, double learningRate)
@@ -110,16 +76,5 @@ public sealed class AdaMax : Optimizer
             u[i] = MathF.Max(b2 * u[i], MathF.Abs(g));
             value[i] -= stepSize * m[i] / (u[i] + eps);
         }
-    }
-}
-
-internal static class AdamChecks
-{
-    public static void Betas(double beta1, double beta2, double epsilon, double weightDecay)
-    {
-        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
-        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
-        if (!(epsilon >= 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be ≥ 0.");
-        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "weight decay must be ≥ 0.");
     }
 }

@@ -18,7 +18,7 @@ namespace Lowbit.Training.Optimizers;
 /// AP2(x) = sign(x)·2^round(log2|x|), see <see cref="PowerOfTwo"/>.
 /// Paper: Courbariaux, Hubara et al., "Binarized Neural Networks", arXiv 1602.02830 (Algorithm 4; METHODS.md §4).
 /// </remarks>
-public sealed class ShiftAdaMax : Optimizer
+public sealed class ShiftAdaMax : MomentOptimizer
 {
     /// <summary>Default learning rate 2^−10.</summary>
     public const double DefaultLearningRate = 1.0 / 1024;
@@ -32,29 +32,9 @@ public sealed class ShiftAdaMax : Optimizer
     /// <param name="weightDecay">L2 coefficient (≥ 0).</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
     public ShiftAdaMax(IEnumerable<(string Name, Parameter Parameter)> parameters, double learningRate = DefaultLearningRate, double beta1 = 0.875, double beta2 = 1 - 1.0 / 1024, double epsilon = 1e-8, double weightDecay = 0)
-        : base(parameters, learningRate)
+        : base(parameters, learningRate, beta1, beta2, epsilon, weightDecay)
     {
-        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "ShiftAdaMax: beta1 must be in [0, 1).");
-        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "ShiftAdaMax: beta2 must be in [0, 1).");
-        if (!(epsilon >= 0) || double.IsInfinity(epsilon)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ShiftAdaMax: epsilon must be finite and ≥ 0.");
-        if (!(weightDecay >= 0) || double.IsInfinity(weightDecay)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "ShiftAdaMax: weight decay must be finite and ≥ 0.");
-        Beta1 = beta1;
-        Beta2 = beta2;
-        Epsilon = epsilon;
-        WeightDecay = weightDecay;
     }
-
-    /// <summary>First-moment decay β1.</summary>
-    public double Beta1 { get; }
-
-    /// <summary>Infinity-norm decay β2.</summary>
-    public double Beta2 { get; }
-
-    /// <summary>Epsilon added to v.</summary>
-    public double Epsilon { get; }
-
-    /// <summary>L2 coefficient.</summary>
-    public double WeightDecay { get; }
 
     /// <inheritdoc/>
     protected override void Update(string name, Parameter parameter, Span<float> value, Span<float> grad, double learningRate)
