@@ -109,6 +109,16 @@ public static class ConfigLoader
         d.EnsureAllRead();
 
         var layers = f.Array("layers");
+        if (f.Has("quantization"))
+        {
+            if (f.Raw("quantization") is not JsonObject block)
+                throw new ConfigException($"{source}: field 'quantization' must be an object with some of: {string.Join(", ", PrecisionOverrides.Sections)}.");
+            PrecisionOverrides.Apply(block, layers, source);
+        }
+        else
+        {
+            f.Raw("quantization");
+        }
         string loss = f.String("loss", "softmax_cross_entropy", s_losses);
 
         var o = f.Object("optimizer");
