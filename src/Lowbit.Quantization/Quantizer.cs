@@ -55,6 +55,16 @@ public abstract class Quantizer
     /// <param name="context">Mode and generator of the step.</param>
     public virtual Tensor? WeightGradientInput(Tensor input, QuantizerContext context) => null;
 
+    /// <summary>
+    /// For activation quantizers whose scale belongs on a convolution's output rather than its input (XNOR-Net's K,
+    /// box-filtered over the kernel window): the unscaled quantized input and the per-position magnitude map
+    /// [N, 1, H, W] that the convolution box-filters with its own kernel, stride and padding and multiplies into its
+    /// output. Null (the default) means: use <see cref="Quantize"/> as for any other layer.
+    /// </summary>
+    /// <param name="x">The convolution's input [N, C, H, W].</param>
+    /// <param name="context">Mode and generator of the step.</param>
+    public virtual (Tensor Quantized, Tensor Magnitude)? ConvOutputScale(Tensor x, QuantizerContext context) => null;
+
     /// <summary>Converts learnable and state tensors to <paramref name="type"/> (gradient checks in Float64).</summary>
     public virtual void ConvertTo(DType type)
     {

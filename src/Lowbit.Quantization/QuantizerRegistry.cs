@@ -17,7 +17,7 @@ public static class QuantizerRegistry
             s.GetDouble("beta", 5.0), s.GetBool("per_channel", false), s.GetInt("channels", 0), OptionalDouble(s, "alpha"),
             s.GetString("regularizer", "l2"), s.GetDouble("lambda", 1e-5)),
         ["xnor_weight"] = s => new XnorWeight(s.GetBool("per_channel", true)),
-        ["xnor_act"] = s => new XnorActivation(s.GetBool("scale", true), s.GetDouble("clip", 1.0)),
+        ["xnor_act"] = s => new XnorActivation(s.GetBool("scale", true), s.GetDouble("clip", 1.0), XnorWindow(s)),
         ["dorefa_weight"] = s => new DoReFaWeight(s.GetInt("bits", 1), s.GetBool("per_channel", false)),
         ["dorefa_act"] = s => new DoReFaActivation(s.GetInt("bits", 2)),
         ["dorefa_grad"] = s => new DoReFaGradient(s.GetInt("bits", 6)),
@@ -69,6 +69,13 @@ public static class QuantizerRegistry
         spec.EnsureAllRead();
         return q;
     }
+
+    private static bool XnorWindow(QuantizerSpec s) => s.GetString("window", "box") switch
+    {
+        "box" => true,
+        "position" => false,
+        var w => throw new QuantizerConfigException($"{s.Where}: option 'window' of quantizer 'xnor_act' must be \"box\" or \"position\", got \"{w}\"."),
+    };
 
     /// <summary>Creates a quantizer with default options.</summary>
     public static Quantizer Create(string name) => Create(new QuantizerSpec(name));

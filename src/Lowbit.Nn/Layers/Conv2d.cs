@@ -54,10 +54,24 @@ public class Conv2d : QuantizedLayer
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 4 || x.Dim(1) != InChannels)
             throw new ArgumentException($"Conv2d expects input [batch, {InChannels}, height, width] but got {ShapeUtil.Format(x.ShapeSpan)}.", nameof(x));
+        if (InputQuantizer?.Quantizer.ConvOutputScale(x, InputQuantizer.Context) is { } split)
+            return ForwardWithOutputScale(split.Quantized, split.Magnitude);
         var input = QuantizeInput(x);
         if (InputQuantizer?.Quantizer.WeightGradientInput(input, InputQuantizer.Context) is not null)
             throw new NotSupportedException($"Conv2d does not support input quantizer '{InputQuantizer.Quantizer.Name}' (a separate weight-gradient input); use it on dense layers.");
         return Tensor.Conv2d(input, EffectiveWeight(), Bias?.Value, Stride, Padding);
+    }
+
+    /// <summary>
+    /// XNOR-Net's K: y = (q ⊛ W) ⊙ (A ⊛ box) + b, where the box filter is the k×k mean with this layer's stride and zero
+    /// padding (<see cref="Quantizer.ConvOutputScale"/>).
+    /// </summary>
+    private Tensor ForwardWithOutputScale(Tensor quantized, Tensor magnitude)
+    {
+        var y = Tensor.Conv2d(quantized, EffectiveWeight(), null, Stride, Padding);
+        var box = Tensor.Full(magnitude.DType, 1.0 / (KernelSize * KernelSize), 1, 1, KernelSize, KernelSize);
+        y = Tensor.Mul(y, Tensor.Conv2d(magnitude, box, null, Stride, Padding));
+        return Bias is null ? y : Tensor.Add(y, Bias.Value.Reshape(1, OutChannels, 1, 1));
     }
 
     /// <inheritdoc/>
