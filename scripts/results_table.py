@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Print the markdown results table from results/<config>/seed<k>/{result.json,metrics.csv}.
 
-Standard library only. Usage: python3 scripts/results_table.py [results_dir]
+Standard library only. Usage: python3 scripts/results_table.py [results_dir] [--write]   (--write: replace the table and orderings in docs/RESULTS.md)
 Test error = test error at the best-validation epoch (result.json "test_error").
 Spread = min-max over seeds (not std). Time = mean train_seconds per run (2 shared cores, noisy).
 Runs that stopped before writing result.json are listed separately from their metrics.csv.
 """
-import csv, json, os, sys
+import csv, json, math, os, sys
 
 # Paper anchors, quoted from /work/shared/METHODS.md sections 2-12 and 16 (tags [C]/[R] as there).
 PAPER = {
@@ -30,7 +30,32 @@ PAPER = {
     "fashion-mnist-residual-w2a2": "HBB baseline (2-bit)",
     "fashion-mnist-bnnplus": "claim: small gain (<= 1 %) or parity vs STE (METHODS 16 #11)",
     "fashion-mnist-ste": "BNN on Fashion: ~85-88 % acc expected (METHODS 16 #2)",
+    "mnist-ste": "plain STE baseline for BNN+ (METHODS 16 #11)",
+    "mnist-bnnplus": "claim: small gain (<= 1 %) or parity vs STE (METHODS 16 #11)",
+    "mnist-dorefa-w32a2": "reference for W1A2/W2A2 (METHODS 16 #6)",
+    "mnist-ternary": "no MNIST number (TWN)",
+    "mnist-pact-w2a2": "no MNIST number (PACT)",
+    "mnist-lsq-w2a2": "no MNIST number (LSQ)",
+    "mnist-hbb-1.4": "claim: 1.4-bit HBB ~= 2-bit > 1-bit (ImageNet) [C abstract]",
 }
+
+# Orderings METHODS.md section 16 expects (a, relation, b, what): "<=" means a's error should not exceed b's;
+# "~" means within the stated margin (pp); "le+" means a <= b + margin.
+ORDERINGS = [
+    ("mnist-bc-stoch", "<=", "mnist-bc-det", 0.0, "16 #1: BC stoch <= det"),
+    ("mnist-binarynet-shift", "~", "mnist-binarynet", 0.3, "16 #3: SBN + shift AdaMax within ~0.3 pp of BinaryNet"),
+    ("mnist-fm-ternary", "<=", "mnist-fm-binary", 0.0, "16 #4: FM ternary <= binary"),
+    ("mnist-fm-binary", "le+", "mnist-mlp-float", 0.3, "16 #4: FM binary <= float + 0.3 pp"),
+    ("mnist-dorefa-w2a2", "le+", "mnist-dorefa-w32a2", 0.5, "16 #6: W2A2 <= W32A2 + 0.5 pp"),
+    ("mnist-dorefa-w1a2", "le+", "mnist-dorefa-w32a2", 0.5, "16 #6: W1A2 <= W32A2 + 0.5 pp"),
+    ("mnist-dorefa-w2a2g6", "le+", "mnist-dorefa-w2a2", 0.5, "16 #6: 6-bit gradients cost <= 0.5 pp"),
+    ("mnist-bnnplus", "le+", "mnist-ste", 0.0, "16 #11: BNN+ <= STE (small gain or parity), MNIST"),
+    ("fashion-mnist-bnnplus", "le+", "fashion-mnist-ste", 0.0, "16 #11: BNN+ <= STE (small gain or parity), Fashion"),
+    ("fashion-mnist-hbb-1.4", "~", "fashion-mnist-residual-w2a2", 0.3, "8.4: HBB 1.4-bit ~= 2-bit"),
+    ("fashion-mnist-hbb-1.4", "<=", "fashion-mnist-residual-w1a2", 0.0, "8.4: HBB 1.4-bit < 1-bit"),
+    ("fashion-mnist-hbb-1.4", "<=", "fashion-mnist-hbb-1.4-random", 0.0, "8.3: Middle-Out <= random selection"),
+    ("fashion-mnist-hbb-1.4", "<=", "fashion-mnist-hbb-1.4-magnitude", 0.0, "8.3: Middle-Out <= magnitude selection"),
+]
 TARGET = {
     "mnist-dorefa-w2a2": 0.018, "mnist-bc-det": 0.020, "mnist-bc-stoch": 0.020,
     "mnist-binarynet": 0.020, "mnist-binarynet-shift": 0.020,
@@ -41,8 +66,7 @@ def pct(x):
     return f"{100 * x:.2f}"
 
 
-def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "results")
+def load(root):
     done, partial = {}, []
     for cfg in sorted(os.listdir(root)):
         d = os.path.join(root, cfg)
@@ -59,26 +83,99 @@ def main():
                 if rows:
                     best = max(rows, key=lambda row: float(row["val_accuracy"]))  # first max = earliest epoch
                     partial.append((cfg, sd, rows, best))
-    print("| config | dataset | epochs | seeds | test error % mean | spread (min-max) % | train s/run (mean) | w bits / a bits | target | paper / claim |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    return done, partial
+
+
+def stats(errs):
+    n = len(errs)
+    mean = sum(errs) / n
+    std = math.sqrt(sum((e - mean) ** 2 for e in errs) / (n - 1)) if n > 1 else float("nan")
+    return mean, std
+
+
+def table(done, partial):
+    out = []
+    out.append("| config | dataset | epochs | seeds | test error % mean | std % | spread (min-max) % | train s/run (mean) | w bits / a bits | target | paper / claim |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
     for (cfg, ds, ep), rs in sorted(done.items()):
         errs = [r["test_error"] for r in rs]
-        mean = sum(errs) / len(errs)
+        mean, std = stats(errs)
         spread = f"{pct(min(errs))}-{pct(max(errs))}" if len(errs) > 1 else "-"
+        sd = "-" if len(errs) < 2 else pct(std)
         secs = sum(r["train_seconds"] for r in rs) / len(rs)
         seeds = ",".join(str(r["seed"]) for r in sorted(rs, key=lambda r: r["seed"]))
         bits = f"{r_get(rs[0], 'weight_bits_avg')} / {r_get(rs[0], 'activation_bits_avg')}"
         t = TARGET.get(cfg)
         tgt = "-" if t is None else (f"<= {pct(t)}: " + ("met" if mean <= t else "NOT met"))
-        print(f"| {cfg} | {ds} | {ep} | {len(rs)} ({seeds}) | {pct(mean)} | {spread} | {secs:.0f} | {bits} | {tgt} | {PAPER.get(cfg, '-')} |")
+        out.append(f"| {cfg} | {ds} | {ep} | {len(rs)} ({seeds}) | {pct(mean)} | {sd} | {spread} | {secs:.0f} | {bits} | {tgt} | {PAPER.get(cfg, '-')} |")
     if partial:
-        print()
-        print("Unfinished runs (no result.json; test error at the best-validation epoch among the epochs completed):")
-        print()
-        print("| config | seed | epochs completed | best val epoch | test error % there | last epoch val acc % |")
-        print("|---|---|---|---|---|---|")
+        out.append("")
+        out.append("Unfinished runs (no result.json; test error at the best-validation epoch among the epochs completed):")
+        out.append("")
+        out.append("| config | seed | epochs completed | best val epoch | test error % there | last epoch val acc % |")
+        out.append("|---|---|---|---|---|---|")
         for cfg, sd, rows, best in partial:
-            print(f"| {cfg} | {sd} | {len(rows)} | {best['epoch']} | {pct(1 - float(best['test_accuracy']))} | {pct(float(rows[-1]['val_accuracy']))} |")
+            out.append(f"| {cfg} | {sd} | {len(rows)} | {best['epoch']} | {pct(1 - float(best['test_accuracy']))} | {pct(float(rows[-1]['val_accuracy']))} |")
+    return out
+
+
+def orderings(done):
+    """Each expected ordering with the difference of the means and its standard error over seeds.
+
+    Verdict rules (stated in docs/RESULTS.md): with d = mean(a) - mean(b) in pp and se = sqrt(s_a^2/n_a + s_b^2/n_b)
+    (sample std over seeds; needs >= 2 seeds each), "<=" holds if d <= 0, is reversed if d > 2 se, and otherwise the
+    two are not distinguishable; "le+" (a <= b + m) holds if d <= m and is violated if d - m > 2 se; "~" (within m)
+    holds if |d| <= m and is violated if |d| - m > 2 se.
+    """
+    by_cfg = {}
+    for (cfg, _, _), rs in done.items():
+        by_cfg.setdefault(cfg, []).extend(r["test_error"] for r in rs)
+    out = ["| expectation | a | b | a mean % (n) | b mean % (n) | d = a - b (pp) | 2 se (pp) | verdict |", "|---|---|---|---|---|---|---|---|"]
+    for a, rel, b, m, what in ORDERINGS:
+        if a not in by_cfg or b not in by_cfg:
+            out.append(f"| {what} | {a} | {b} | {'-' if a not in by_cfg else pct(stats(by_cfg[a])[0])} | {'-' if b not in by_cfg else pct(stats(by_cfg[b])[0])} | - | - | not run |")
+            continue
+        ea, eb = by_cfg[a], by_cfg[b]
+        (ma, sa), (mb, sb) = stats(ea), stats(eb)
+        d = 100 * (ma - mb)
+        if len(ea) < 2 or len(eb) < 2:
+            se2, verdict = float("nan"), "one seed: not established"
+        else:
+            se2 = 2 * 100 * math.sqrt(sa ** 2 / len(ea) + sb ** 2 / len(eb))
+            if rel == "<=":
+                verdict = ("holds, beyond 2 se" if -d > se2 else "holds on the means, within 2 se") if d <= 0 else \
+                    ("REVERSED, beyond 2 se" if d > se2 else "reversed on the means, within 2 se")
+            elif rel == "le+":
+                verdict = "holds" if d <= m else ("VIOLATED, beyond 2 se" if d - m > se2 else "misses the margin on the means, within 2 se")
+            else:
+                verdict = "holds" if abs(d) <= m else ("VIOLATED, beyond 2 se" if abs(d) - m > se2 else "outside the margin on the means, within 2 se")
+        se_txt = "-" if math.isnan(se2) else f"{se2:.2f}"
+        out.append(f"| {what} | {a} | {b} | {pct(ma)} ({len(ea)}) | {pct(mb)} ({len(eb)}) | {d:+.2f} | {se_txt} | {verdict} |")
+    return out
+
+
+def replace_between(text, begin, end, lines):
+    i, j = text.index(begin), text.index(end)
+    return text[: i + len(begin)] + "\n" + "\n".join(lines) + "\n" + text[j:]
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    root = args[0] if args else os.path.join(os.path.dirname(__file__), "..", "results")
+    done, partial = load(root)
+    t, o = table(done, partial), orderings(done)
+    if "--write" in sys.argv:
+        path = os.path.join(os.path.dirname(__file__), "..", "docs", "RESULTS.md")
+        text = open(path).read()
+        text = replace_between(text, "<!-- table:begin -->", "<!-- table:end -->", t)
+        text = replace_between(text, "<!-- orderings:begin -->", "<!-- orderings:end -->", o)
+        tmp = path + ".tmp"
+        open(tmp, "w").write(text)
+        os.replace(tmp, path)
+    else:
+        print("\n".join(t))
+        print()
+        print("\n".join(o))
 
 
 def r_get(r, k):
