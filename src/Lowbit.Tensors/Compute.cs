@@ -23,6 +23,47 @@ public static class Compute
         return new Restore(previous);
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, end) over contiguous chunks covering [0, <paramref name="count"/>), on up to
+    /// <see cref="Threads"/> threads; chunks hold at least <paramref name="grain"/> items and start at multiples of
+    /// <paramref name="align"/>. Work below two grains runs inline on the calling thread.
+    /// </summary>
+    /// <remarks>
+    /// Only for bodies whose result for each item does not depend on how items are chunked (elementwise maps,
+    /// per-channel reductions done wholly inside one chunk): then the result is the same for every thread count.
+    /// Worker threads see <see cref="Threads"/> = 1, so ops nested in the body do not fan out again.
+    /// </remarks>
+    /// <param name="count">Items (≥ 0).</param>
+    /// <param name="grain">Minimum items per chunk (≥ 1).</param>
+    /// <param name="align">Chunk starts are multiples of this (≥ 1), e.g. a vector width.</param>
+    /// <param name="body">Called with [start, end) for each chunk; chunks are disjoint.</param>
+    public static void For(int count, int grain, int align, Action<int, int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentOutOfRangeException.ThrowIfLessThan(grain, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(align, 1);
+        int threads = Threads;
+        int parts = threads <= 1 || count < 2 * grain ? 1 : Math.Min(threads, count / grain);
+        if (parts <= 1)
+        {
+            if (count > 0) body(0, count);
+            return;
+        }
+
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            int start = ChunkStart(part, parts, count, align), end = ChunkStart(part + 1, parts, count, align);
+            if (start < end) body(start, end);
+        });
+    }
+
+    private static int ChunkStart(int part, int parts, int count, int align)
+    {
+        if (part >= parts) return count;
+        long raw = (long)part * count / parts;
+        return (int)Math.Min(count, (raw + align - 1) / align * align);
+    }
+
     private sealed class Restore(int previous) : IDisposable
     {
         public void Dispose() => t_threads = previous;

@@ -1,5 +1,6 @@
 using System.Numerics;
 using Lowbit.Tensors.Autograd;
+using Lowbit.Tensors.Ops;
 
 namespace Lowbit.Tensors;
 
@@ -63,8 +64,8 @@ public sealed partial class Tensor
             shift[ch] = bt - mean[ch] * scale[ch];
         }
         var y = Uninitialized(x.DType, x.Shape.ToArray());
-        if (x.DType == DType.Float64) Affine<double>(x.Span<double>(), y.Span<double>(), scale, shift, c, inner);
-        else Affine<float>(x.AsSpan(), y.AsSpan(), scale, shift, c, inner);
+        if (x.DType == DType.Float64) Affine<double>(x, y, scale, shift, n, c, inner);
+        else Affine<float>(x, y, scale, shift, n, c, inner);
         var inputs = new List<Tensor> { x };
         if (gamma is not null) inputs.Add(gamma);
         if (beta is not null) inputs.Add(beta);
@@ -72,91 +73,34 @@ public sealed partial class Tensor
         return GradGraph.Record(y, "BatchNorm", inputs.ToArray(), g => BatchNormBackward(g, x, gamma, beta, mean, invStd, training, n, c, inner));
     }
 
+    /// <summary>Minimum elements per parallel chunk of batch-norm work (below it, thread start-up costs more than it saves).</summary>
+    private const int BatchNormGrain = 16384;
+
     private static void ChannelStats(Tensor x, int n, int c, int inner, double[] mean, double[] invStd, double eps, out double[] variance)
     {
-        variance = new double[c];
-        if (x.DType == DType.Float64) ChannelStatsCore<double>(x.Span<double>(), n, c, inner, mean, variance);
-        else ChannelStatsCore<float>(x.AsSpan(), n, c, inner, mean, variance);
-        for (int ch = 0; ch < c; ch++) invStd[ch] = 1.0 / Math.Sqrt(variance[ch] + eps);
+        var v = new double[c];
+        int perChannel = n * inner;
+        Compute.For(c, Math.Max(8, BatchNormGrain / perChannel), 8, (c0, c1) =>
+        {
+            if (x.DType == DType.Float64) BatchNormKernels.Stats<double>(x.Span<double>(), n, c, inner, c0, c1, mean, v);
+            else if (inner == 1) BatchNormKernels.StatsRows(x.AsSpan(), n, c, c0, c1, mean, v);
+            else BatchNormKernels.Stats<float>(x.AsSpan(), n, c, inner, c0, c1, mean, v);
+        });
+        for (int ch = 0; ch < c; ch++) invStd[ch] = 1.0 / Math.Sqrt(v[ch] + eps);
+        variance = v;
     }
 
-    /// <summary>Two-pass (centred) per-channel mean and biased variance, accumulated in double.</summary>
-    private static void ChannelStatsCore<T>(ReadOnlySpan<T> x, int n, int c, int inner, double[] mean, double[] variance) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Affine<T>(Tensor x, Tensor y, double[] scale, double[] shift, int n, int c, int inner) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int count = n * inner;
-        if (inner == 1)
-        {
-            // [N, C]: accumulate rows (contiguous over channels)
-            var sum = new double[c];
-            for (int b = 0; b < n; b++)
-            {
-                var row = x.Slice(b * c, c);
-                for (int ch = 0; ch < c; ch++) sum[ch] += double.CreateTruncating(row[ch]);
-            }
-            for (int ch = 0; ch < c; ch++) mean[ch] = sum[ch] / count;
-            var sq = new double[c];
-            for (int b = 0; b < n; b++)
-            {
-                var row = x.Slice(b * c, c);
-                for (int ch = 0; ch < c; ch++)
-                {
-                    double d = double.CreateTruncating(row[ch]) - mean[ch];
-                    sq[ch] += d * d;
-                }
-            }
-            for (int ch = 0; ch < c; ch++) variance[ch] = sq[ch] / count;
-            return;
-        }
+        var s = new T[c];
+        var h = new T[c];
         for (int ch = 0; ch < c; ch++)
         {
-            double s = 0;
-            for (int b = 0; b < n; b++)
-                s += double.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.Sum(x.Slice((b * c + ch) * inner, inner)));
-            double m = s / count, s2 = 0;
-            T mt = T.CreateTruncating(m);
-            for (int b = 0; b < n; b++) s2 += double.CreateTruncating(SumSquaredDeviation(x.Slice((b * c + ch) * inner, inner), mt));
-            mean[ch] = m;
-            variance[ch] = s2 / count;
+            s[ch] = T.CreateChecked(scale[ch]);
+            h[ch] = T.CreateChecked(shift[ch]);
         }
-    }
-
-    /// <summary>Σ (x − m)² over a span (vectorised, accumulated in T per span; callers sum spans in double).</summary>
-    private static T SumSquaredDeviation<T>(ReadOnlySpan<T> x, T m) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int i = 0;
-        T total = T.Zero;
-        if (Vector.IsHardwareAccelerated && x.Length >= Vector<T>.Count)
-        {
-            var xv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(x);
-            var mv = new Vector<T>(m);
-            var acc = Vector<T>.Zero;
-            for (int v = 0; v < xv.Length; v++)
-            {
-                var d = xv[v] - mv;
-                acc += d * d;
-            }
-            total = Vector.Sum(acc);
-            i = xv.Length * Vector<T>.Count;
-        }
-        for (; i < x.Length; i++)
-        {
-            T d = x[i] - m;
-            total += d * d;
-        }
-        return total;
-    }
-
-    private static void Affine<T>(ReadOnlySpan<T> x, Span<T> y, double[] scale, double[] shift, int c, int inner) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int rows = x.Length / Math.Max(c * inner, 1);
-        for (int b = 0; b < rows; b++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                int off = (b * c + ch) * inner;
-                var dst = y.Slice(off, inner);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(x.Slice(off, inner), T.CreateChecked(scale[ch]), dst);
-                System.Numerics.Tensors.TensorPrimitives.Add(dst, T.CreateChecked(shift[ch]), dst);
-            }
+        Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1,
+            (b0, b1) => BatchNormKernels.Affine<T>(x.Span<T>(), y.Span<T>(), s, h, c, inner, b0, b1));
     }
 
     private static Tensor?[] BatchNormBackward(Tensor g, Tensor x, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, bool training, int n, int c, int inner)
@@ -165,11 +109,28 @@ public sealed partial class Tensor
         var sumGXhat = new double[c];
         var gammaValues = new double[c];
         for (int ch = 0; ch < c; ch++) gammaValues[ch] = gamma?.GetFlatFast(ch) ?? 1.0;
+        Compute.For(c, Math.Max(8, BatchNormGrain / (n * inner)), 8, (c0, c1) =>
+        {
+            if (x.DType == DType.Float64)
+                BatchNormKernels.GradientSums<double>(g.Span<double>(), x.Span<double>(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat);
+            else if (inner == 1)
+                BatchNormKernels.GradientSumsRows(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, c0, c1, sumG, sumGXhat);
+            else
+                BatchNormKernels.GradientSums<float>(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat);
+        });
         Tensor? gx = x.TracksGrad ? Uninitialized(x.DType, x.Shape.ToArray()) : null;
-        if (x.DType == DType.Float64)
-            BackwardCore<double>(g.Span<double>(), x.Span<double>(), gx is null ? default : gx.Span<double>(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat);
-        else
-            BackwardCore<float>(g.AsSpan(), x.AsSpan(), gx is null ? default : gx.AsSpan(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat);
+        if (gx is not null)
+        {
+            Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1, (b0, b1) =>
+            {
+                if (x.DType == DType.Float64)
+                    BatchNormKernels.InputGradient<double>(g.Span<double>(), x.Span<double>(), gx.Span<double>(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat, b0, b1);
+                else if (inner == 1)
+                    BatchNormKernels.InputGradientRows(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, sumG, sumGXhat, b0, b1);
+                else
+                    BatchNormKernels.InputGradient<float>(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat, b0, b1);
+            });
+        }
         var grads = new List<Tensor?> { gx };
         if (gamma is not null)
         {
@@ -184,71 +145,5 @@ public sealed partial class Tensor
             grads.Add(gb);
         }
         return grads.ToArray();
-    }
-
-    /// <remarks>
-    /// x̂ = (x − μ)·invStd. Training: dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂)); evaluation: dx = γ·invStd·g.
-    /// dγ = Σ g·x̂, dβ = Σ g.
-    /// </remarks>
-    private static void BackwardCore<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, Span<T> gx, double[] mean, double[] invStd, double[] gamma,
-        bool training, int n, int c, int inner, double[] sumG, double[] sumGXhat) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                int off = (b * c + ch) * inner;
-                double m = mean[ch], k = invStd[ch];
-                if (inner >= 16)
-                {
-                    // Σg and Σg·x per span (vectorised), then Σg·x̂ = (Σg·x − m·Σg)·k in double.
-                    var gs = g.Slice(off, inner);
-                    double sg = double.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.Sum(gs));
-                    double sgxRaw = double.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.Dot(gs, x.Slice(off, inner)));
-                    sumG[ch] += sg;
-                    sumGXhat[ch] += (sgxRaw - m * sg) * k;
-                    continue;
-                }
-                double sgs = 0, sgx = 0;
-                for (int i = 0; i < inner; i++)
-                {
-                    double gv = double.CreateTruncating(g[off + i]);
-                    sgs += gv;
-                    sgx += gv * (double.CreateTruncating(x[off + i]) - m) * k;
-                }
-                sumG[ch] += sgs;
-                sumGXhat[ch] += sgx;
-            }
-        if (gx.IsEmpty) return;
-        int count = n * inner;
-        if (inner >= 16)
-        {
-            // gx = a·g + b·x + c0 with a = γ·k, b = −γ·k²·mean(g·x̂) (training), c0 = −a·mean(g) − b·m.
-            for (int b = 0; b < n; b++)
-                for (int ch = 0; ch < c; ch++)
-                {
-                    int off = (b * c + ch) * inner;
-                    double k = invStd[ch], a = gamma[ch] * k;
-                    double bx = training ? -a * k * sumGXhat[ch] / count : 0.0;
-                    double c0 = training ? -a * sumG[ch] / count - bx * mean[ch] : 0.0;
-                    var dst = gx.Slice(off, inner);
-                    System.Numerics.Tensors.TensorPrimitives.Multiply(g.Slice(off, inner), T.CreateTruncating(a), dst);
-                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(x.Slice(off, inner), T.CreateTruncating(bx), dst, dst);
-                    System.Numerics.Tensors.TensorPrimitives.Add(dst, T.CreateTruncating(c0), dst);
-                }
-            return;
-        }
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                int off = (b * c + ch) * inner;
-                double m = mean[ch], k = invStd[ch], scale = gamma[ch] * k;
-                double meanG = sumG[ch] / count, meanGX = sumGXhat[ch] / count;
-                for (int i = 0; i < inner; i++)
-                {
-                    double gv = double.CreateTruncating(g[off + i]);
-                    double value = training ? scale * (gv - meanG - (double.CreateTruncating(x[off + i]) - m) * k * meanGX) : scale * gv;
-                    gx[off + i] = T.CreateTruncating(value);
-                }
-            }
     }
 }

@@ -14,13 +14,21 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(x);
         var y = Uninitialized(x.DType, x.Shape.ToArray());
-        if (x.DType == DType.Float64) SignForward<double>(x.Span<double>(), y.Span<double>());
-        else SignForward<float>(x.AsSpan(), y.AsSpan());
+        Compute.For(y.Length, Ops.Elementwise.Grain, 16, (start, end) =>
+        {
+            int n = end - start;
+            if (x.DType == DType.Float64) SignForward<double>(x.Span<double>().Slice(start, n), y.Span<double>().Slice(start, n));
+            else SignForward<float>(x.AsSpan().Slice(start, n), y.AsSpan().Slice(start, n));
+        });
         return GradGraph.Record(y, "SignSte", [x], g =>
         {
             var gx = Uninitialized(g.DType, g.Shape.ToArray());
-            if (g.DType == DType.Float64) ClipMask<double>(x.Span<double>(), g.Span<double>(), gx.Span<double>(), clip);
-            else ClipMask<float>(x.AsSpan(), g.AsSpan(), gx.AsSpan(), (float)clip);
+            Compute.For(gx.Length, Ops.Elementwise.Grain, 16, (start, end) =>
+            {
+                int n = end - start;
+                if (g.DType == DType.Float64) ClipMask<double>(x.Span<double>().Slice(start, n), g.Span<double>().Slice(start, n), gx.Span<double>().Slice(start, n), clip);
+                else ClipMask<float>(x.AsSpan().Slice(start, n), g.AsSpan().Slice(start, n), gx.AsSpan().Slice(start, n), (float)clip);
+            });
             return [gx];
         });
     }

@@ -75,8 +75,12 @@ public sealed partial class Tensor
     private static Tensor PassWhereInside(Tensor x, Tensor g, double low, double high, bool lowerInclusive)
     {
         var gx = Uninitialized(g.DType, g.Shape.ToArray());
-        if (g.DType == DType.Float64) PassWhereInside<double>(x.Span<double>(), g.Span<double>(), gx.Span<double>(), low, high, lowerInclusive);
-        else PassWhereInside<float>(x.AsSpan(), g.AsSpan(), gx.AsSpan(), (float)low, (float)high, lowerInclusive);
+        Compute.For(gx.Length, Elementwise.Grain, 16, (start, end) =>
+        {
+            int n = end - start;
+            if (g.DType == DType.Float64) PassWhereInside<double>(x.Span<double>().Slice(start, n), g.Span<double>().Slice(start, n), gx.Span<double>().Slice(start, n), low, high, lowerInclusive);
+            else PassWhereInside<float>(x.AsSpan().Slice(start, n), g.AsSpan().Slice(start, n), gx.AsSpan().Slice(start, n), (float)low, (float)high, lowerInclusive);
+        });
         return gx;
     }
 

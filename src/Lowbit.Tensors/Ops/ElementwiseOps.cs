@@ -48,8 +48,12 @@ internal static class Broadcasting
         if (a.ShapeSpan.SequenceEqual(b.ShapeSpan))
         {
             var r = Tensor.Uninitialized(a.DType, a.Shape.ToArray());
-            if (a.DType == DType.Float64) TOp.Run<double>(a.Span<double>(), b.Span<double>(), r.Span<double>());
-            else TOp.Run<float>(a.AsSpan(), b.AsSpan(), r.AsSpan());
+            Compute.For(r.Length, Elementwise.Grain, 16, (start, end) =>
+            {
+                int n = end - start;
+                if (a.DType == DType.Float64) TOp.Run<double>(a.Span<double>().Slice(start, n), b.Span<double>().Slice(start, n), r.Span<double>().Slice(start, n));
+                else TOp.Run<float>(a.AsSpan().Slice(start, n), b.AsSpan().Slice(start, n), r.AsSpan().Slice(start, n));
+            });
             return r;
         }
         var outShape = ShapeUtil.Broadcast(a.ShapeSpan, b.ShapeSpan, name);
@@ -65,10 +69,18 @@ internal static class Broadcasting
         var aOff = new int[plan.OuterCount];
         var bOff = new int[plan.OuterCount];
         plan.Offsets(aOff, bOff);
+        int n = plan.InnerLength;
+        // Blocks write disjoint output runs, so splitting them across threads cannot change any result.
+        Compute.For(plan.OuterCount, Math.Max(1, Elementwise.Grain / Math.Max(n, 1)), 1, (first, last) => RunBlocks<TOp, T>(plan, a, b, result, aOff, bOff, first, last));
+    }
+
+    private static void RunBlocks<TOp, T>(BroadcastPlan plan, Tensor a, Tensor b, Tensor result, int[] aOff, int[] bOff, int first, int last)
+        where TOp : IBinaryOp where T : unmanaged, IFloatingPointIeee754<T>
+    {
         ReadOnlySpan<T> x = a.Span<T>(), y = b.Span<T>();
         Span<T> d = result.Span<T>();
         int n = plan.InnerLength;
-        for (int blk = 0; blk < plan.OuterCount; blk++)
+        for (int blk = first; blk < last; blk++)
         {
             var dst = d.Slice(blk * n, n);
             if (plan.AScalarInner && plan.BScalarInner) { TOp.RunScalarY(x.Slice(aOff[blk], 1), y[bOff[blk]], dst[..1]); dst.Fill(dst[0]); }

@@ -8,6 +8,9 @@ public static class Elementwise
 {
     public delegate void SpanFunc<T>(ReadOnlySpan<T> x, Span<T> d);
 
+    /// <summary>Minimum elements per parallel chunk of an elementwise op.</summary>
+    internal const int Grain = 32768;
+
     /// <summary>Applies a scalar function to every element (used where TensorPrimitives has no op).</summary>
     public static Tensor Map(Tensor x, Func<double, double> f64, Func<float, float> f32)
     {
@@ -29,8 +32,12 @@ public static class Elementwise
     public static Tensor Span(Tensor x, SpanFunc<double> f64, SpanFunc<float> f32)
     {
         var r = Tensor.Uninitialized(x.DType, x.Shape.ToArray());
-        if (x.DType == DType.Float64) f64(x.Span<double>(), r.Span<double>());
-        else f32(x.AsSpan(), r.AsSpan());
+        Compute.For(r.Length, Grain, 16, (start, end) =>
+        {
+            int n = end - start;
+            if (x.DType == DType.Float64) f64(x.Span<double>().Slice(start, n), r.Span<double>().Slice(start, n));
+            else f32(x.AsSpan().Slice(start, n), r.AsSpan().Slice(start, n));
+        });
         return r;
     }
 

@@ -47,14 +47,21 @@ public abstract class Optimizer
             var value = p.Value.AsSpan();
             var grad = p.Grad.AsSpan();
             Update(name, p, value, grad, LearningRate * p.LearningRateScale);
-            if (p.Clip is { } c) Clip(value, (float)c.Min, (float)c.Max);
+            if (p.Clip is { } c) Clip(p.Value, (float)c.Min, (float)c.Max);
         }
     }
 
-    private static void Clip(Span<float> v, float min, float max)
+    /// <summary>Minimum elements per parallel chunk of an elementwise update.</summary>
+    protected const int ParallelGrain = 32768;
+
+    private static void Clip(Tensor value, float min, float max)
     {
-        System.Numerics.Tensors.TensorPrimitives.Max(v, min, v);
-        System.Numerics.Tensors.TensorPrimitives.Min(v, max, v);
+        Compute.For(value.Length, ParallelGrain, 16, (start, end) =>
+        {
+            var v = value.AsSpan().Slice(start, end - start);
+            System.Numerics.Tensors.TensorPrimitives.Max(v, min, v);
+            System.Numerics.Tensors.TensorPrimitives.Min(v, max, v);
+        });
     }
 
     /// <summary>Updates one parameter in place.</summary>
@@ -73,6 +80,10 @@ public abstract class Optimizer
 
     /// <summary>A named state buffer for a parameter, created zero-filled (or filled) on first use.</summary>
     protected Span<float> StateBuffer(string kind, string parameterName, int length, float initial = 0f)
+        => StateTensor(kind, parameterName, length, initial).AsSpan();
+
+    /// <summary>The tensor behind <see cref="StateBuffer"/> (for updates that split the work across threads).</summary>
+    protected Tensor StateTensor(string kind, string parameterName, int length, float initial = 0f)
     {
         string key = kind + ":" + parameterName;
         if (!_state.TryGetValue(key, out var t))
@@ -81,7 +92,7 @@ public abstract class Optimizer
             if (initial != 0f) t.Fill(initial);
             _state[key] = t;
         }
-        return t.AsSpan();
+        return t;
     }
 
     /// <summary>A snapshot (copies) of the optimizer state for checkpoints: moments by key, plus the step count.</summary>
