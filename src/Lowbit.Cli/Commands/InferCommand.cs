@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Lowbit.Inference.Export;
 using Lowbit.Inference.Format;
 using Lowbit.Inference.Runtime;
 using Lowbit.Training;
@@ -18,14 +19,15 @@ internal static class InferCommand
         var data = new Option<string?>("--data") { Description = "Dataset folder (default: the bundled or installed one for the model's dataset)." };
         var threads = new Option<int>("--threads") { Description = "Worker threads for the bit kernels.", DefaultValueFactory = _ => 1 };
         var batch = new Option<int>("--batch") { Description = "Images per Predict call.", DefaultValueFactory = _ => 100 };
+        var verify = new Option<string?>("--verify") { Description = "Checkpoint the model was exported from: also run its float model on every test image and report any class, logit or last-layer integer that differs (exit 1 if any)." };
         threads.Validators.Add(r => { if (r.GetValue(threads) < 1) r.AddError("--threads must be at least 1."); });
         batch.Validators.Add(r => { if (r.GetValue(batch) < 1) r.AddError("--batch must be at least 1."); });
-        var cmd = new Command("infer", "Run a packed model on its dataset's test set: accuracy and latency per image.") { model, data, threads, batch };
-        cmd.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(threads), parse.GetValue(batch), output));
+        var cmd = new Command("infer", "Run a packed model on its dataset's test set: accuracy and latency per image.") { model, data, threads, batch, verify };
+        cmd.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(threads), parse.GetValue(batch), parse.GetValue(verify), output));
         return cmd;
     }
 
-    private static int Run(string modelPath, string? dataPath, int threads, int batch, TextWriter output)
+    private static int Run(string modelPath, string? dataPath, int threads, int batch, string? verifyCheckpoint, TextWriter output)
     {
         var packed = PackedModelFile.Read(modelPath);
         string dataset = DatasetName(packed, modelPath);
@@ -52,8 +54,12 @@ internal static class InferCommand
         output.WriteLine(string.Create(inv, $"{Path.GetFileName(modelPath)} on {dataset} test ({count} images): accuracy {100.0 * correct / count:F2} %, error {100.0 * (count - correct) / count:F2} %"));
         output.WriteLine(string.Create(inv, $"latency: {seconds * 1e6 / count:F2} µs per image, {stats.MicrosecondsPerCall:F1} µs per batch of {batch} ({threads} thread{(threads == 1 ? "" : "s")}); {count / seconds:F0} images/s"));
         var layerMs = string.Join(", ", stats.LayerTicks.Select((t, i) => string.Create(inv, $"layer {i} {t * 1e3 / Stopwatch.Frequency:F1} ms")));
-        output.WriteLine(string.Create(inv, $"per layer: {layerMs}; first-layer float replays: {stats.FirstLayerReplays} ({(double)stats.FirstLayerReplays / count:F3} per image)"));
-        return ExitCodes.Ok;
+        output.WriteLine(string.Create(inv, $"per layer: {layerMs}; float replays: {stats.FirstLayerReplays} ({(double)stats.FirstLayerReplays / count:F3} per image)"));
+        if (verifyCheckpoint is null) return ExitCodes.Ok;
+        var (floatModel, _, _) = CheckpointExporter.LoadModel(verifyCheckpoint, dataPath);
+        var result = ExportVerifier.Verify(floatModel, packed, test.Pixels, test.Labels, count, new InferenceOptions(threads, Math.Max(batch, 1)));
+        output.WriteLine(string.Create(inv, $"verify against {Path.GetFileName(verifyCheckpoint)} (float32 model, {count} images): classes differ {result.ClassMismatches}, logits differ {result.LogitMismatches}, last-layer integers differ {result.IntegerMismatches}{(result.Exact ? " — bit-exact" : $"; first: {result.FirstMismatch}")}"));
+        return result.Exact ? ExitCodes.Ok : ExitCodes.UserError;
     }
 
     private static string DatasetName(PackedModel packed, string modelPath)

@@ -23,14 +23,7 @@ public static class CheckpointExporter
     /// <exception cref="NotSupportedException">The model cannot be packed (see <see cref="ModelExporter"/>).</exception>
     public static ExportedCheckpoint Export(string checkpointPath, string? dataPath = null)
     {
-        ArgumentNullException.ThrowIfNull(checkpointPath);
-        var checkpoint = Checkpoint.Load(checkpointPath);
-        var header = JsonNode.Parse(checkpoint.Header)!.AsObject();
-        var overrides = dataPath is null ? Array.Empty<string>() : [$"data.path={JsonSerializer.Serialize(dataPath)}"];
-        var config = ConfigLoader.Parse(header["config"]!.ToJsonString(), header["config_source"]?.GetValue<string>() ?? checkpointPath, overrides);
-        int[] inputShape = DataResolver.InputShape(config.Data.Dataset);
-        var model = ModelBuilder.Build(config, inputShape);
-        model.LoadStateDict(checkpoint.Model);
+        var (model, config, inputShape) = LoadModel(checkpointPath, dataPath);
         var table = PixelTable(config.Data, inputShape[0]);
         var metadata = new JsonObject
         {
@@ -40,6 +33,24 @@ public static class CheckpointExporter
             ["checkpoint"] = Path.GetFileName(checkpointPath),
         };
         return new ExportedCheckpoint(ModelExporter.Export(model, inputShape, table, metadata.ToJsonString()), config);
+    }
+
+    /// <summary>Loads <paramref name="checkpointPath"/> and rebuilds its float model (as <c>lowbit eval</c> does).</summary>
+    /// <param name="checkpointPath">A checkpoint written by <c>lowbit train</c>.</param>
+    /// <param name="dataPath">Dataset folder override, or null.</param>
+    /// <returns>The model with the checkpoint's weights, its config and the per-example input shape.</returns>
+    /// <exception cref="InvalidDataException">The checkpoint is corrupted.</exception>
+    public static (Lowbit.Nn.Layers.Sequential Model, ExperimentConfig Config, int[] InputShape) LoadModel(string checkpointPath, string? dataPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(checkpointPath);
+        var checkpoint = Checkpoint.Load(checkpointPath);
+        var header = JsonNode.Parse(checkpoint.Header)!.AsObject();
+        var overrides = dataPath is null ? Array.Empty<string>() : [$"data.path={JsonSerializer.Serialize(dataPath)}"];
+        var config = ConfigLoader.Parse(header["config"]!.ToJsonString(), header["config_source"]?.GetValue<string>() ?? checkpointPath, overrides);
+        int[] inputShape = DataResolver.InputShape(config.Data.Dataset);
+        var model = ModelBuilder.Build(config, inputShape);
+        model.LoadStateDict(checkpoint.Model);
+        return (model, config, inputShape);
     }
 
     /// <summary>The float32 value the model sees for each byte value under the config's normalisation.</summary>

@@ -18,7 +18,8 @@ namespace Lowbit.Inference.Export;
 /// in evaluation mode). A dense layer whose output feeds a ste_sign input quantizer gets its bias, batch norm and
 /// sign folded into one threshold per unit (<see cref="ThresholdFolding"/>); the last layer keeps its float bias and
 /// batch norm. Anything else (convolutions, other quantizers, float64 models) is rejected with a message naming the
-/// layer. METHODS 15.
+/// layer. A chain whose first layer has k-bit dorefa_weight weights goes to <see cref="PlaneModelExporter"/>.
+/// METHODS 15.
 /// </remarks>
 public static class ModelExporter
 {
@@ -43,6 +44,7 @@ public static class ModelExporter
         try
         {
             using var _ = GradMode.Disable();
+            if (PlaneModelExporter.Handles(blocks[0].Linear)) return PlaneModelExporter.Export(blocks, inputShape, pixelTable, metadata ?? "");
             int inputSize = inputShape[0] * inputShape[1] * inputShape[2];
             float limit = DotProductLimit(pixelTable, inputSize);
             var layers = new List<PackedDenseLayer>(blocks.Count);
@@ -98,7 +100,7 @@ public static class ModelExporter
                     blocks.Add((linear, bn, i - (bn is null ? 0 : 1)));
                     continue;
                 default:
-                    throw new NotSupportedException($"Layer {i} ({layers[i].Describe()}) is not supported by the packed exporter; it handles BinaryNet MLPs (flatten, dense with ste_sign, batch_norm, dropout). Convolutions and k-bit quantizers: issue 6.");
+                    throw new NotSupportedException($"Layer {i} ({layers[i].Describe()}) is not supported by the packed exporter; it handles MLPs (flatten, dense, batch_norm, dropout) with ste_sign (BinaryNet) or dorefa_weight/dorefa_act (k-bit) quantizers. Convolutions and residual/HBB quantizers: issue 6.");
             }
         }
         if (blocks.Count < 2) throw new NotSupportedException($"The packed exporter needs at least two dense layers; the model has {blocks.Count}.");
@@ -117,7 +119,7 @@ public static class ModelExporter
             throw new NotSupportedException($"Layer {index} ({linear.Describe()}): inputs after the first layer must be binarized with ste_sign, got {linear.InputQuantizer?.Quantizer.Name ?? "no input quantizer"}.");
     }
 
-    private static UnitAffine[] Units(Linear linear, BatchNorm? bn, int index)
+    internal static UnitAffine[] Units(Linear linear, BatchNorm? bn, int index)
     {
         int n = linear.OutFeatures;
         float[]? bias = linear.Bias?.Value.ToArray();

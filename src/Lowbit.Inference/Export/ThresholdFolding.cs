@@ -52,19 +52,50 @@ internal static class ThresholdFolding
     /// </summary>
     public static (bool Negate, float Threshold) FoldReal(UnitAffine unit, float limit)
     {
-        if (!(limit > 0) || !float.IsFinite(limit)) throw new ArgumentOutOfRangeException(nameof(limit), limit, "The dot-product bound must be positive and finite.");
+        CheckLimit(limit);
         bool negate = unit.Direction < 0;
-        bool Decide(float y) => unit.Sign(negate ? -y : y);
-        if (Decide(-limit)) return (negate, float.NegativeInfinity);
-        if (!Decide(limit)) return (negate, float.PositiveInfinity);
-        long lo = OrderedKey(-limit), hi = OrderedKey(limit); // Decide(lo) false, Decide(hi) true
+        return (negate, FirstReached(z => unit.Sign(negate ? -z : z), limit));
+    }
+
+    /// <summary>
+    /// Float fold of a unit whose output is the code <paramref name="code"/>(Apply(y)) ∈ [0, levels], monotone
+    /// non-decreasing in its argument (an activation quantizer after batch norm), for float32 dot products with
+    /// |y| ≤ <paramref name="limit"/>: returns whether to compare z = −y instead of y and, for l = 1..levels, the
+    /// smallest float32 τ_l with "code ≥ l ⇔ z ≥ τ_l" (−∞: always, +∞: never). The τ_l are non-decreasing.
+    /// </summary>
+    public static (bool Negate, float[] Thresholds) FoldLevels(UnitAffine unit, float limit, int levels, Func<float, int> code)
+    {
+        CheckLimit(limit);
+        ArgumentOutOfRangeException.ThrowIfLessThan(levels, 1);
+        ArgumentNullException.ThrowIfNull(code);
+        bool negate = unit.Direction < 0;
+        var thresholds = new float[levels];
+        for (int l = 1; l <= levels; l++)
+        {
+            int level = l;
+            thresholds[l - 1] = FirstReached(z => code(unit.Apply(negate ? -z : z)) >= level, limit);
+        }
+        return (negate, thresholds);
+    }
+
+    private static void CheckLimit(float limit)
+    {
+        if (!(limit > 0) || !float.IsFinite(limit)) throw new ArgumentOutOfRangeException(nameof(limit), limit, "The dot-product bound must be positive and finite.");
+    }
+
+    /// <summary>Smallest float32 z in [−limit, limit] with <paramref name="decide"/>(z), for a monotone predicate; −∞ if it holds at −limit, +∞ if not at limit.</summary>
+    private static float FirstReached(Func<float, bool> decide, float limit)
+    {
+        if (decide(-limit)) return float.NegativeInfinity;
+        if (!decide(limit)) return float.PositiveInfinity;
+        long lo = OrderedKey(-limit), hi = OrderedKey(limit); // decide(lo) false, decide(hi) true
         while (hi - lo > 1)
         {
             long mid = lo + (hi - lo) / 2;
-            if (Decide(FromOrderedKey(mid))) hi = mid;
+            if (decide(FromOrderedKey(mid))) hi = mid;
             else lo = mid;
         }
-        return (negate, FromOrderedKey(hi));
+        return FromOrderedKey(hi);
     }
 
     /// <summary>Maps float32 values to integers in the same order (−0 and +0 both map to 0).</summary>

@@ -18,9 +18,9 @@ public sealed class BinaryOutputDenseLayer : PackedDenseLayer
     {
         if ((scale is null) != (shift is null))
             throw new ArgumentException("Batch-norm scale and shift must both be present or both absent.", nameof(scale));
-        Check(bias, nameof(bias), outFeatures);
-        Check(scale, nameof(scale), outFeatures);
-        Check(shift, nameof(shift), outFeatures);
+        CheckValues(bias, nameof(bias), outFeatures);
+        CheckValues(scale, nameof(scale), outFeatures);
+        CheckValues(shift, nameof(shift), outFeatures);
         Bias = bias;
         Scale = scale;
         Shift = shift;
@@ -35,7 +35,7 @@ public sealed class BinaryOutputDenseLayer : PackedDenseLayer
     /// <summary>Batch-norm shift per unit, or null without batch norm.</summary>
     public float[]? Shift { get; }
 
-    private static void Check(float[]? values, string name, int count)
+    internal static void CheckValues(float[]? values, string name, int count)
     {
         if (values is null) return;
         if (values.Length != count) throw new ArgumentException($"Expected {count} values in {name} but got {values.Length}.", name);

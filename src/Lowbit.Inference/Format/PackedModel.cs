@@ -1,8 +1,10 @@
 namespace Lowbit.Inference.Format;
 
 /// <summary>
-/// A packed network: 8-bit input images, a <see cref="ByteSignDenseLayer"/>, any number of
-/// <see cref="BinarySignDenseLayer"/>s and a <see cref="BinaryOutputDenseLayer"/>. Stored by <see cref="PackedModelFile"/>.
+/// A packed network on 8-bit input images, one of two chains: binary (a <see cref="ByteSignDenseLayer"/>, any number
+/// of <see cref="BinarySignDenseLayer"/>s and a <see cref="BinaryOutputDenseLayer"/>) or k-bit codes (any number of
+/// <see cref="PlaneThresholdDenseLayer"/>s, the first on the 8-bit pixels, and a <see cref="PlaneOutputDenseLayer"/>).
+/// Stored by <see cref="PackedModelFile"/>.
 /// </summary>
 public sealed class PackedModel
 {
@@ -27,7 +29,7 @@ public sealed class PackedModel
             throw new ArgumentException($"The pixel table needs {PixelTableSize} entries but has {pixelTable.Length}.", nameof(pixelTable));
         for (int p = 0; p < pixelTable.Length; p++)
             if (!float.IsFinite(pixelTable[p])) throw new ArgumentException($"Pixel table entry {p} is {pixelTable[p]}; it must be finite.", nameof(pixelTable));
-        ValidateChain(inputShape, layers);
+        ValidateChain(inputShape, pixelTable, layers);
         InputShape = (int[])inputShape.Clone();
         PixelTable = pixelTable;
         Metadata = metadata;
@@ -49,23 +51,43 @@ public sealed class PackedModel
     /// <summary>The layers in order.</summary>
     public IReadOnlyList<PackedDenseLayer> Layers { get; }
 
+    /// <summary>Whether this is a k-bit code network (<see cref="PlaneDenseLayer"/>s) rather than a binary one.</summary>
+    public bool IsPlaneModel => Layers[0] is PlaneDenseLayer;
+
     /// <summary>Number of classes (outputs of the last layer).</summary>
     public int Classes => Layers[^1].OutFeatures;
 
-    private static void ValidateChain(int[] inputShape, IReadOnlyList<PackedDenseLayer> layers)
+    private static void ValidateChain(int[] inputShape, float[] pixelTable, IReadOnlyList<PackedDenseLayer> layers)
     {
         if (layers.Count < 2)
             throw new ArgumentException($"A packed model needs a first (byte-input) layer and an output layer; got {layers.Count} layer(s).", nameof(layers));
         long inputSize = (long)inputShape[0] * inputShape[1] * inputShape[2];
+        bool planes = layers[0] is PlaneDenseLayer;
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i] ?? throw new ArgumentException($"Layer {i} is null.", nameof(layers));
-            bool kindOk = i == 0 ? layer is ByteSignDenseLayer : i == layers.Count - 1 ? layer is BinaryOutputDenseLayer : layer is BinarySignDenseLayer;
-            if (!kindOk)
-                throw new ArgumentException($"Layer {i} is a {layer.GetType().Name}; expected {(i == 0 ? nameof(ByteSignDenseLayer) : i == layers.Count - 1 ? nameof(BinaryOutputDenseLayer) : nameof(BinarySignDenseLayer))} there.", nameof(layers));
+            string expected = planes
+                ? (i == layers.Count - 1 ? nameof(PlaneOutputDenseLayer) : nameof(PlaneThresholdDenseLayer))
+                : (i == 0 ? nameof(ByteSignDenseLayer) : i == layers.Count - 1 ? nameof(BinaryOutputDenseLayer) : nameof(BinarySignDenseLayer));
+            if (layer.GetType().Name != expected)
+                throw new ArgumentException($"Layer {i} is a {layer.GetType().Name}; expected {expected} there.", nameof(layers));
             long expectedIn = i == 0 ? inputSize : layers[i - 1].OutFeatures;
             if (layer.InFeatures != expectedIn)
                 throw new ArgumentException($"Layer {i} has {layer.InFeatures} inputs but receives {expectedIn}.", nameof(layers));
+            if (layer is PlaneDenseLayer plane) ValidatePlaneInput(i, plane, i == 0 ? null : (PlaneThresholdDenseLayer)layers[i - 1], pixelTable);
+        }
+    }
+
+    private static void ValidatePlaneInput(int index, PlaneDenseLayer layer, PlaneThresholdDenseLayer? previous, float[] pixelTable)
+    {
+        if (previous is null)
+        {
+            if (layer.InputBits != 8 || !layer.InputLevels.AsSpan().SequenceEqual(pixelTable))
+                throw new ArgumentException($"Layer 0 must take the 8-bit pixels: input bits 8 (has {layer.InputBits}) and input levels equal to the pixel table.", "layers");
+        }
+        else if (layer.InputBits != previous.OutputBits)
+        {
+            throw new ArgumentException($"Layer {index} takes {layer.InputBits}-bit input codes but layer {index - 1} produces {previous.OutputBits}-bit codes.", "layers");
         }
     }
 }

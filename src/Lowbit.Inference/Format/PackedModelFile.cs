@@ -11,8 +11,11 @@ public static class PackedModelFile
     /// <summary>File magic: the ASCII bytes "LOWBITPM".</summary>
     public static ReadOnlySpan<byte> Magic => "LOWBITPM"u8;
 
-    /// <summary>The format version this code writes and reads.</summary>
-    public const uint Version = 1;
+    /// <summary>The format version this code writes. It reads this one and version 1 (binary layers only).</summary>
+    public const uint Version = 2;
+
+    /// <summary>The oldest format version this code reads.</summary>
+    public const uint OldestReadableVersion = 1;
 
     /// <summary>Header bytes: magic (8), version (4), flags (4), file length (8).</summary>
     public const int HeaderSize = 24;
@@ -20,7 +23,7 @@ public static class PackedModelFile
     /// <summary>Trailing CRC-32 bytes.</summary>
     public const int ChecksumSize = 4;
 
-    internal const byte KindByteSign = 1, KindBinarySign = 2, KindBinaryOutput = 3;
+    internal const byte KindByteSign = 1, KindBinarySign = 2, KindBinaryOutput = 3, KindPlaneThreshold = 4, KindPlaneOutput = 5;
     internal const byte FlagBias = 1, FlagBatchNorm = 2;
     internal const int LayerHeaderSize = 12;
 
@@ -42,9 +45,17 @@ public static class PackedModelFile
             ByteSignDenseLayer => 4,
             BinarySignDenseLayer => 4,
             BinaryOutputDenseLayer o => (o.Bias is null ? 0 : 4) + (o.Scale is null ? 0 : 8),
+            PlaneThresholdDenseLayer t => 1 + 4L * t.ThresholdsPerUnit,
+            PlaneOutputDenseLayer o => (o.Bias is null ? 0 : 4) + (o.Scale is null ? 0 : 8),
             _ => throw new ArgumentException($"Unknown layer type {layer.GetType().Name}.", nameof(layer)),
         };
-        return LayerHeaderSize + (long)layer.Weights.Length * 8 + perUnit * layer.OutFeatures;
+        long extra = layer switch
+        {
+            PlaneThresholdDenseLayer t => 4L * (t.WeightLevels.Length + t.InputLevels.Length) + 4,
+            PlaneDenseLayer p => 4L * (p.WeightLevels.Length + p.InputLevels.Length),
+            _ => 0,
+        };
+        return LayerHeaderSize + extra + (long)layer.Weights.Length * 8 + perUnit * layer.OutFeatures;
     }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> (replacing it) and returns the byte count.</summary>
@@ -89,12 +100,31 @@ public static class PackedModelFile
 
     private static void WriteLayer(ref Writer w, PackedDenseLayer layer)
     {
-        byte kind = layer switch { ByteSignDenseLayer => KindByteSign, BinarySignDenseLayer => KindBinarySign, _ => KindBinaryOutput };
-        var output = layer as BinaryOutputDenseLayer;
-        byte flags = output is null ? (byte)0 : (byte)((output.Bias is null ? 0 : FlagBias) | (output.Scale is null ? 0 : FlagBatchNorm));
-        w.U32(kind | (uint)flags << 8); // kind, flags, two reserved zero bytes
+        byte kind = layer switch
+        {
+            ByteSignDenseLayer => KindByteSign,
+            BinarySignDenseLayer => KindBinarySign,
+            BinaryOutputDenseLayer => KindBinaryOutput,
+            PlaneThresholdDenseLayer => KindPlaneThreshold,
+            _ => KindPlaneOutput,
+        };
+        var (bias, scale, shift) = layer switch
+        {
+            BinaryOutputDenseLayer o => (o.Bias, o.Scale, o.Shift),
+            PlaneOutputDenseLayer o => (o.Bias, o.Scale, o.Shift),
+            _ => (null, null, null),
+        };
+        byte flags = (byte)((bias is null ? 0 : FlagBias) | (scale is null ? 0 : FlagBatchNorm));
+        var plane = layer as PlaneDenseLayer;
+        // kind, flags, then weight bits and input bits for kinds 4/5 (reserved zero bytes for kinds 1-3)
+        w.U32(kind | (uint)flags << 8 | (uint)(plane?.WeightBits ?? 0) << 16 | (uint)(plane?.InputBits ?? 0) << 24);
         w.U32((uint)layer.InFeatures);
         w.U32((uint)layer.OutFeatures);
+        if (plane is not null)
+        {
+            foreach (float v in plane.WeightLevels) w.F32(v);
+            foreach (float v in plane.InputLevels) w.F32(v);
+        }
         foreach (ulong word in layer.Weights) w.U64(word);
         switch (layer)
         {
@@ -104,12 +134,17 @@ public static class PackedModelFile
             case BinarySignDenseLayer hidden:
                 foreach (int t in hidden.MaxMismatches) w.U32((uint)t);
                 break;
+            case PlaneThresholdDenseLayer thresholds:
+                w.U32((uint)thresholds.OutputBits);
+                foreach (bool negated in thresholds.Negated) w.U8(negated ? (byte)1 : (byte)0);
+                foreach (float t in thresholds.Thresholds) w.F32(t);
+                break;
             default:
-                if (output!.Bias is not null) foreach (float v in output.Bias) w.F32(v);
-                if (output.Scale is not null)
+                if (bias is not null) foreach (float v in bias) w.F32(v);
+                if (scale is not null)
                 {
-                    foreach (float v in output.Scale) w.F32(v);
-                    foreach (float v in output.Shift!) w.F32(v);
+                    foreach (float v in scale) w.F32(v);
+                    foreach (float v in shift!) w.F32(v);
                 }
                 break;
         }
@@ -138,6 +173,12 @@ public static class PackedModelFile
         {
             bytes.CopyTo(_buffer[Offset..]);
             Offset += bytes.Length;
+        }
+
+        public void U8(byte v)
+        {
+            _buffer[Offset] = v;
+            Offset += 1;
         }
 
         public void U32(uint v)

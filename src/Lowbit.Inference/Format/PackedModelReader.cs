@@ -15,6 +15,7 @@ internal ref struct PackedModelReader
     private readonly ReadOnlySpan<byte> _data;
     private readonly string _name;
     private int _offset;
+    private uint _version;
 
     private PackedModelReader(ReadOnlySpan<byte> data, string name)
     {
@@ -42,10 +43,11 @@ internal ref struct PackedModelReader
         if (_data.Length < PackedModelFile.HeaderSize)
             throw Error(_data.Length, $"truncated header: the file has {_data.Length} bytes, the header alone needs {PackedModelFile.HeaderSize}.");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(_data[8..]);
-        if (version != PackedModelFile.Version)
-            throw Error(8, $"format version {version} is not supported (this build reads version {PackedModelFile.Version}); re-export the model with this version of lowbit.");
+        if (version < PackedModelFile.OldestReadableVersion || version > PackedModelFile.Version)
+            throw Error(8, $"format version {version} is not supported (this build reads versions {PackedModelFile.OldestReadableVersion} to {PackedModelFile.Version}); re-export the model with this version of lowbit.");
+        _version = version;
         uint flags = BinaryPrimitives.ReadUInt32LittleEndian(_data[12..]);
-        if (flags != 0) throw Error(12, $"header flags are 0x{flags:X8}; version {PackedModelFile.Version} defines none (must be 0).");
+        if (flags != 0) throw Error(12, $"header flags are 0x{flags:X8}; version {version} defines none (must be 0).");
         ulong length = BinaryPrimitives.ReadUInt64LittleEndian(_data[16..]);
         if (length != (ulong)_data.Length)
             throw Error(16, length > (ulong)_data.Length
@@ -89,52 +91,140 @@ internal ref struct PackedModelReader
         int layerCount = ReadCount("layer count", 2, Remaining / PackedModelFile.LayerHeaderSize);
         var layers = new List<PackedDenseLayer>(layerCount);
         long expectedIn = (long)shape[0] * shape[1] * shape[2];
+        int expectedInputBits = 8;
         for (int i = 0; i < layerCount; i++)
         {
-            var layer = ReadLayer(i, layerCount, expectedIn);
+            var layer = ReadLayer(i, layerCount, expectedIn, layers.Count > 0 && layers[0] is PlaneDenseLayer, ref expectedInputBits, table);
             layers.Add(layer);
             expectedIn = layer.OutFeatures;
         }
         if (_offset != _data.Length - PackedModelFile.ChecksumSize)
             throw Error(_offset, $"{_data.Length - PackedModelFile.ChecksumSize - _offset} unexpected bytes after the last layer.");
-        return new PackedModel(shape, table, metadata, layers);
+        try
+        {
+            return new PackedModel(shape, table, metadata, layers);
+        }
+        catch (ArgumentException e)
+        {
+            throw Error(shapeOffset, $"the layers do not form a valid model: {e.Message}");
+        }
     }
 
-    private PackedDenseLayer ReadLayer(int index, int count, long expectedIn)
+    private PackedDenseLayer ReadLayer(int index, int count, long expectedIn, bool planeChain, ref int expectedInputBits, float[] pixelTable)
     {
         int start = _offset;
         var head = Take(4, $"layer {index} header");
         byte kind = head[0], flags = head[1];
-        byte expectedKind = index == 0 ? PackedModelFile.KindByteSign : index == count - 1 ? PackedModelFile.KindBinaryOutput : PackedModelFile.KindBinarySign;
+        bool last = index == count - 1;
+        bool plane = index == 0 ? kind == PackedModelFile.KindPlaneThreshold && _version >= 2 : planeChain;
+        byte expectedKind = plane
+            ? (last ? PackedModelFile.KindPlaneOutput : PackedModelFile.KindPlaneThreshold)
+            : (index == 0 ? PackedModelFile.KindByteSign : last ? PackedModelFile.KindBinaryOutput : PackedModelFile.KindBinarySign);
         if (kind != expectedKind)
-            throw Error(start, $"layer {index} has kind {kind}; layer {index} of {count} must have kind {expectedKind} (1 = byte-input sign, 2 = binary sign, 3 = binary output).");
-        byte allowedFlags = kind == PackedModelFile.KindBinaryOutput ? (byte)(PackedModelFile.FlagBias | PackedModelFile.FlagBatchNorm) : (byte)0;
+        {
+            string allowed = index == 0 ? (_version >= 2 ? "1 or 4" : "1") : expectedKind.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            throw Error(start, $"layer {index} has kind {kind}; layer {index} of {count} must have kind {allowed} here (1 = byte-input sign, 2 = binary sign, 3 = binary output, 4 = k-bit threshold (version 2), 5 = k-bit output (version 2)).");
+        }
+        bool output = kind is PackedModelFile.KindBinaryOutput or PackedModelFile.KindPlaneOutput;
+        byte allowedFlags = output ? (byte)(PackedModelFile.FlagBias | PackedModelFile.FlagBatchNorm) : (byte)0;
         if ((flags & ~allowedFlags) != 0) throw Error(start + 1, $"layer {index} flags 0x{flags:X2} are not defined for kind {kind}.");
-        if (head[2] != 0 || head[3] != 0) throw Error(start + 2, $"layer {index} reserved bytes must be 0.");
+        int weightBits = 1, inputBits = 0;
+        if (plane)
+        {
+            weightBits = head[2];
+            inputBits = head[3];
+            if (weightBits < 1 || weightBits > PlaneDenseLayer.MaxBits) throw Error(start + 2, $"layer {index} weight bits {weightBits}; allowed is [1, {PlaneDenseLayer.MaxBits}].");
+            if (inputBits != expectedInputBits) throw Error(start + 3, $"layer {index} input bits {inputBits}; this layer receives {expectedInputBits}-bit codes.");
+        }
+        else if (head[2] != 0 || head[3] != 0)
+        {
+            throw Error(start + 2, $"layer {index} reserved bytes must be 0.");
+        }
         int inOffset = _offset;
         int inFeatures = ReadCount($"layer {index} inFeatures", 1, int.MaxValue);
         if (inFeatures != expectedIn) throw Error(inOffset, $"layer {index} has {inFeatures} inputs but receives {expectedIn}.");
         int outFeatures = ReadCount($"layer {index} outFeatures", 1, int.MaxValue);
+        float[] weightLevels = [], inputLevels = [];
+        if (plane)
+        {
+            weightLevels = ReadFloats(1 << weightBits, $"layer {index} weight levels", false);
+            int levelsOffset = _offset;
+            inputLevels = ReadFloats(1 << inputBits, $"layer {index} input levels", false);
+            if (index == 0 && !inputLevels.AsSpan().SequenceEqual(pixelTable))
+                throw Error(levelsOffset, "layer 0 input levels differ from the pixel table.");
+        }
+        var weights = ReadWeights(index, inFeatures, outFeatures, weightBits);
+        try
+        {
+            switch (kind)
+            {
+                case PackedModelFile.KindByteSign:
+                    return new ByteSignDenseLayer(inFeatures, outFeatures, weights, ReadFloats(outFeatures, $"layer {index} thresholds", allowInfinity: true));
+                case PackedModelFile.KindBinarySign:
+                    return new BinarySignDenseLayer(inFeatures, outFeatures, weights, ReadMaxMismatches(outFeatures, inFeatures, index));
+                case PackedModelFile.KindPlaneThreshold:
+                    int bitsOffset = _offset;
+                    int outputBits = ReadCount($"layer {index} output bits", 1, PlaneDenseLayer.MaxBits);
+                    expectedInputBits = outputBits;
+                    var negated = ReadDirections(outFeatures, index);
+                    int thresholdsOffset = _offset;
+                    var thresholds = ReadFloats(checked(outFeatures * ((1 << outputBits) - 1)), $"layer {index} thresholds", allowInfinity: true);
+                    CheckOrder(thresholds, (1 << outputBits) - 1, thresholdsOffset, index);
+                    return new PlaneThresholdDenseLayer(inFeatures, outFeatures, weightBits, inputBits, weightLevels, inputLevels, weights, outputBits, negated, thresholds);
+                default:
+                    var bias = (flags & PackedModelFile.FlagBias) != 0 ? ReadFloats(outFeatures, $"layer {index} bias", false) : null;
+                    var scale = (flags & PackedModelFile.FlagBatchNorm) != 0 ? ReadFloats(outFeatures, $"layer {index} batch-norm scale", false) : null;
+                    var shift = (flags & PackedModelFile.FlagBatchNorm) != 0 ? ReadFloats(outFeatures, $"layer {index} batch-norm shift", false) : null;
+                    return kind == PackedModelFile.KindBinaryOutput
+                        ? new BinaryOutputDenseLayer(inFeatures, outFeatures, weights, bias, scale, shift)
+                        : new PlaneOutputDenseLayer(inFeatures, outFeatures, weightBits, inputBits, weightLevels, inputLevels, weights, bias, scale, shift);
+            }
+        }
+        catch (OverflowException)
+        {
+            throw Error(start, $"layer {index} ({inFeatures} → {outFeatures}) is too large.");
+        }
+        catch (ArgumentException e)
+        {
+            throw Error(start, $"layer {index} is invalid: {e.Message}");
+        }
+    }
+
+    private ulong[] ReadWeights(int index, int inFeatures, int outFeatures, int planes)
+    {
         int words = BitLayout.WordsPerRow(inFeatures);
-        long weightBytes = (long)outFeatures * words * 8;
+        long rows = (long)outFeatures * planes;
+        long weightBytes = rows * words * 8;
         if (weightBytes > Remaining)
-            throw Error(_offset, $"layer {index} ({inFeatures} → {outFeatures}) needs {weightBytes} bytes of weights but only {Remaining} remain (truncated or corrupted sizes).");
+            throw Error(_offset, $"layer {index} ({inFeatures} → {outFeatures}, {planes} plane(s)) needs {weightBytes} bytes of weights but only {Remaining} remain (truncated or corrupted sizes).");
         int weightOffset = _offset;
-        var weights = new ulong[outFeatures * words];
+        var weights = new ulong[rows * words];
         ulong mask = BitLayout.LastWordMask(inFeatures);
         for (int i = 0; i < weights.Length; i++) weights[i] = ReadU64("weights");
-        for (int j = 0; j < outFeatures; j++)
-            if ((weights[(j + 1) * words - 1] & ~mask) != 0)
-                throw Error(weightOffset + ((j + 1) * words - 1) * 8, $"layer {index} weight row {j} has non-zero padding bits past input {inFeatures}.");
-        return kind switch
+        for (long r = 0; r < rows; r++)
+            if ((weights[(r + 1) * words - 1] & ~mask) != 0)
+                throw Error(weightOffset + (int)(((r + 1) * words - 1) * 8), $"layer {index} weight row {r / planes} (plane {r % planes}) has non-zero padding bits past input {inFeatures}.");
+        return weights;
+    }
+
+    private bool[] ReadDirections(int count, int index)
+    {
+        var bytes = Take(count, $"layer {index} directions");
+        var negated = new bool[count];
+        for (int j = 0; j < count; j++)
         {
-            PackedModelFile.KindByteSign => new ByteSignDenseLayer(inFeatures, outFeatures, weights, ReadFloats(outFeatures, $"layer {index} thresholds", allowInfinity: true)),
-            PackedModelFile.KindBinarySign => new BinarySignDenseLayer(inFeatures, outFeatures, weights, ReadMaxMismatches(outFeatures, inFeatures, index)),
-            _ => new BinaryOutputDenseLayer(inFeatures, outFeatures, weights,
-                (flags & PackedModelFile.FlagBias) != 0 ? ReadFloats(outFeatures, $"layer {index} bias", false) : null,
-                (flags & PackedModelFile.FlagBatchNorm) != 0 ? ReadFloats(outFeatures, $"layer {index} batch-norm scale", false) : null,
-                (flags & PackedModelFile.FlagBatchNorm) != 0 ? ReadFloats(outFeatures, $"layer {index} batch-norm shift", false) : null),
-        };
+            if (bytes[j] > 1) throw Error(_offset - count + j, $"layer {index} direction of unit {j} is {bytes[j]}; allowed is 0 (+y) or 1 (−y).");
+            negated[j] = bytes[j] == 1;
+        }
+        return negated;
+    }
+
+    private readonly void CheckOrder(float[] thresholds, int perUnit, int offset, int index)
+    {
+        for (int j = 0; j < thresholds.Length / perUnit; j++)
+            for (int l = 1; l < perUnit; l++)
+                if (thresholds[j * perUnit + l] < thresholds[j * perUnit + l - 1])
+                    throw Error(offset + 4 * (j * perUnit + l), $"layer {index} thresholds of unit {j} decrease at level {l}; they must be non-decreasing.");
     }
 
     private float[] ReadFloats(int count, string field, bool allowInfinity)

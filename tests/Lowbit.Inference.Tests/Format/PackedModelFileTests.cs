@@ -96,8 +96,10 @@ public sealed class PackedModelFileTests
         bad[0] = (byte)'X';
         Rejects(bad, "byte offset 0", "not a Lowbit packed model");
         bad = (byte[])good.Clone();
-        BinaryPrimitives.WriteUInt32LittleEndian(bad.AsSpan(8), 2);
-        Rejects(bad, "byte offset 8", "version 2 is not supported");
+        BinaryPrimitives.WriteUInt32LittleEndian(bad.AsSpan(8), 3);
+        Rejects(WithCrc(bad), "byte offset 8", "version 3 is not supported");
+        BinaryPrimitives.WriteUInt32LittleEndian(bad.AsSpan(8), 0);
+        Rejects(WithCrc(bad), "byte offset 8", "version 0 is not supported");
         bad = (byte[])good.Clone();
         bad[12] = 1;
         Rejects(bad, "byte offset 12", "flags");
@@ -107,11 +109,149 @@ public sealed class PackedModelFileTests
     }
 
     [Fact]
+    public void Read_Version1File_LoadsBinaryModelButNotCodeLayers()
+    {
+        var binary = PackedModelFile.ToBytes(SmallModel());
+        BinaryPrimitives.WriteUInt32LittleEndian(binary.AsSpan(8), 1);
+        Assert.Equal(10, PackedModelFile.Read(WithCrc(binary), "v1").Classes);
+        var plane = PackedModelFile.ToBytes(SmallPlaneModel());
+        BinaryPrimitives.WriteUInt32LittleEndian(plane.AsSpan(8), 1);
+        Rejects(WithCrc(plane), "kind 4", "must have kind 1 here");
+    }
+
+    /// <summary>A small random k-bit model: 784 → 70 (W2, 8-bit pixels) → 13 (W3A2) → 10 (W2A1) with bias and batch norm.</summary>
+    internal static PackedModel SmallPlaneModel(int seed = 2)
+    {
+        var random = new Random(seed);
+        ulong[] Planes(int inFeatures, int outFeatures, int bits)
+        {
+            int words = BitLayout.WordsPerRow(inFeatures);
+            var w = new ulong[outFeatures * bits * words];
+            for (int i = 0; i < w.Length; i++) w[i] = (ulong)random.NextInt64() ^ ((ulong)random.NextInt64() << 1);
+            for (int r = 0; r < outFeatures * bits; r++) w[(r + 1) * words - 1] &= BitLayout.LastWordMask(inFeatures);
+            return w;
+        }
+        float[] Levels(int bits, double low, double high) => Enumerable.Range(0, 1 << bits).Select(c => (float)(low + (high - low) * c / ((1 << bits) - 1))).ToArray();
+        float[] Thresholds(int units, int levels, double scale)
+        {
+            var t = new float[units * levels];
+            for (int j = 0; j < units; j++)
+            {
+                var row = Enumerable.Range(0, levels).Select(_ => (float)((random.NextDouble() - 0.5) * scale)).Order().ToArray();
+                row.CopyTo(t, j * levels);
+            }
+            t[0] = float.NegativeInfinity;
+            t[^1] = float.PositiveInfinity;
+            return t;
+        }
+        bool[] Directions(int units) => Enumerable.Range(0, units).Select(_ => random.Next(2) == 1).ToArray();
+        var table = Enumerable.Range(0, 256).Select(p => (float)(p / 255.0)).ToArray();
+        var layers = new PackedDenseLayer[]
+        {
+            new PlaneThresholdDenseLayer(784, 70, 2, 8, Levels(2, -1, 1), table, Planes(784, 70, 2), 2, Directions(70), Thresholds(70, 3, 40)),
+            new PlaneThresholdDenseLayer(70, 13, 3, 2, Levels(3, -1, 1), Levels(2, 0, 1), Planes(70, 13, 3), 1, Directions(13), Thresholds(13, 1, 10)),
+            new PlaneOutputDenseLayer(13, 10, 2, 1, Levels(2, -1, 1), Levels(1, 0, 1), Planes(13, 10, 2), Floats(10), Floats(10), Floats(10)),
+        };
+        return new PackedModel([1, 28, 28], table, """{"name":"small-planes","dataset":"mnist"}""", layers);
+
+        float[] Floats(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+    }
+
+    [Fact]
+    public void RoundTrip_PlaneModel_PreservesEverythingAndPredictedSize()
+    {
+        var model = SmallPlaneModel();
+        var bytes = PackedModelFile.ToBytes(model);
+        Assert.Equal(PackedModelFile.PredictSize(model), bytes.Length);
+        var loaded = PackedModelFile.Read(bytes, "mem");
+        Assert.Equal(bytes, PackedModelFile.ToBytes(loaded));
+        var pixels = new byte[20 * 784];
+        new Random(3).NextBytes(pixels);
+        Assert.Equal(new InferenceSession(model).Predict(pixels, 20), new InferenceSession(loaded).Predict(pixels, 20));
+    }
+
+    [Fact]
+    public void Read_PlaneStructuralErrorsBehindValidChecksum_NameOffsetAndField()
+    {
+        var model = SmallPlaneModel();
+        var good = PackedModelFile.ToBytes(model);
+        int layer0 = PackedModelFile.HeaderSize + 12 + 1024 + 4 + model.Metadata.Length + 4;
+        byte[] Edit(Action<byte[]> edit)
+        {
+            var copy = (byte[])good.Clone();
+            edit(copy);
+            return WithCrc(copy);
+        }
+        Rejects(Edit(d => d[layer0] = 2), $"byte offset {layer0}", "has kind 2", "1 or 4");
+        Rejects(Edit(d => d[layer0 + 1] = 1), $"byte offset {layer0 + 1}", "flags");
+        Rejects(Edit(d => d[layer0 + 2] = 9), $"byte offset {layer0 + 2}", "weight bits 9");
+        Rejects(Edit(d => d[layer0 + 3] = 2), $"byte offset {layer0 + 3}", "input bits 2");
+        int weightLevels = layer0 + 12;
+        Rejects(Edit(d => BinaryPrimitives.WriteSingleLittleEndian(d.AsSpan(weightLevels + 4), float.PositiveInfinity)), $"byte offset {weightLevels + 4}", "weight levels[1]");
+        int inputLevels = weightLevels + 16;
+        Rejects(Edit(d => BinaryPrimitives.WriteSingleLittleEndian(d.AsSpan(inputLevels + 8), 0.5f)), $"byte offset {inputLevels}", "differ from the pixel table");
+        int planes = inputLevels + 1024;
+        int words = BitLayout.WordsPerRow(784);
+        Rejects(Edit(d => d[planes + (2 * words - 1) * 8 + 7] |= 0x80), $"byte offset {planes + (2 * words - 1) * 8}", "plane 1", "padding bits");
+        int outputBits = planes + 70 * 2 * words * 8;
+        Rejects(Edit(d => BinaryPrimitives.WriteUInt32LittleEndian(d.AsSpan(outputBits), 9)), $"byte offset {outputBits}", "output bits is 9");
+        Rejects(Edit(d => BinaryPrimitives.WriteUInt32LittleEndian(d.AsSpan(outputBits), 3)));
+        int directions = outputBits + 4;
+        Rejects(Edit(d => d[directions + 5] = 2), $"byte offset {directions + 5}", "direction of unit 5 is 2");
+        int thresholds = directions + 70;
+        Rejects(Edit(d => BinaryPrimitives.WriteSingleLittleEndian(d.AsSpan(thresholds + 4 * 5), -1e9f)), $"byte offset {thresholds + 4 * 5}", "unit 1 decrease at level 2");
+        Rejects(Edit(d => BinaryPrimitives.WriteSingleLittleEndian(d.AsSpan(thresholds + 4 * 4), float.NaN)), $"byte offset {thresholds + 4 * 4}", "thresholds[4]");
+    }
+
+    [Fact]
+    public void Fuzz_PlaneModel_RandomFlipsAndTruncations_OnlyInvalidDataException()
+    {
+        var good = PackedModelFile.ToBytes(SmallPlaneModel());
+        var random = new Random(20261123);
+        var pixels = new byte[3 * 784];
+        random.NextBytes(pixels);
+        int loaded = 0;
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            var data = (byte[])good.Clone();
+            int flips = 1 + random.Next(8);
+            int layer0 = PackedModelFile.HeaderSize + 12 + 1024 + 4 + 41 + 4;
+            for (int f = 0; f < flips; f++)
+            {
+                // Mostly the small fields: header, layer headers, levels, bit counts, directions, thresholds.
+                int at = random.Next(3) switch
+                {
+                    0 => random.Next(data.Length),
+                    1 => layer0 + random.Next(32),
+                    _ => Math.Max(0, data.Length - 1 - random.Next(600)),
+                };
+                data[at] ^= (byte)(1 << random.Next(8));
+            }
+            if (trial % 2 == 0) WithCrc(data);
+            if (trial % 5 == 0) data = data[..random.Next(data.Length)];
+            try
+            {
+                var model = PackedModelFile.Read(data, $"fuzz-{trial}");
+                loaded++;
+                new InferenceSession(model).Predict(pixels, 3);
+            }
+            catch (InvalidDataException)
+            {
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"trial {trial} (seed 20261123): {e.GetType().Name}: {e.Message}");
+            }
+        }
+        Assert.True(loaded > 0, "no mutated file loaded: the fuzz never reached the runtime");
+    }
+
+    [Fact]
     public void Read_EveryTruncation_IsRejected()
     {
-        var good = PackedModelFile.ToBytes(SmallModel());
-        for (int length = 0; length < good.Length; length++)
-            Assert.Throws<InvalidDataException>(() => PackedModelFile.Read(good.AsSpan(0, length), "t"));
+        foreach (var good in new[] { PackedModelFile.ToBytes(SmallModel()), PackedModelFile.ToBytes(SmallPlaneModel()) })
+            for (int length = 0; length < good.Length; length++)
+                Assert.Throws<InvalidDataException>(() => PackedModelFile.Read(good.AsSpan(0, length), "t"));
     }
 
     [Fact]

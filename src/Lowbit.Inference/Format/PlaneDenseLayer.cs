@@ -1,0 +1,63 @@
+namespace Lowbit.Inference.Format;
+
+/// <summary>
+/// A fully connected layer on k-bit codes (METHODS 15.2): unsigned weight codes c ∈ [0, 2^m) stored as m bit planes,
+/// unsigned input codes a ∈ [0, 2^k) arriving as k bit planes, and the float32 value of every code.
+/// </summary>
+/// <remarks>
+/// The training-time model computes the float32 dot product <c>y_j = Σ_t WeightLevels[c_{j,t}]·InputLevels[a_t]</c>
+/// (its SGEMM); the packed runtime computes the exact integer <c>P_j = Σ_t c_{j,t}·a_t</c> with AND-popcounts,
+/// reconstructs y from P with a rigorous error bound and recomputes y in float32 only where the bound cannot decide
+/// (docs/FORMAT.md, "Exactness"). Weights: plane q of unit j holds bit q of every code, <c>[OutFeatures, WeightBits,
+/// WordsPerRow]</c>. For the first layer the input codes are the pixel bytes (InputBits = 8) and InputLevels is the
+/// model's pixel table.
+/// </remarks>
+public abstract class PlaneDenseLayer : PackedDenseLayer
+{
+    /// <summary>Largest supported bits per weight or input code.</summary>
+    public const int MaxBits = 8;
+
+    /// <summary>Validates and stores the shared fields.</summary>
+    /// <exception cref="ArgumentException">A level table has the wrong length or a non-finite value, or the planes do not fit.</exception>
+    protected PlaneDenseLayer(int inFeatures, int outFeatures, int weightBits, int inputBits, float[] weightLevels, float[] inputLevels, ulong[] weightPlanes)
+        : base(inFeatures, outFeatures, weightPlanes, CheckBits(weightBits, nameof(weightBits)))
+    {
+        CheckBits(inputBits, nameof(inputBits));
+        CheckLevels(weightLevels, weightBits, nameof(weightLevels));
+        CheckLevels(inputLevels, inputBits, nameof(inputLevels));
+        long maxProduct = ((1L << weightBits) - 1) * ((1L << inputBits) - 1) * inFeatures;
+        if (maxProduct > int.MaxValue)
+            throw new ArgumentException($"A {inFeatures}-input layer with {weightBits}-bit weights and {inputBits}-bit inputs can reach code products of {maxProduct}, beyond the 32-bit integer outputs; use fewer inputs or bits.", nameof(inFeatures));
+        WeightBits = weightBits;
+        InputBits = inputBits;
+        WeightLevels = weightLevels;
+        InputLevels = inputLevels;
+    }
+
+    /// <summary>Bits per weight code m (= <see cref="PackedDenseLayer.Planes"/>).</summary>
+    public int WeightBits { get; }
+
+    /// <summary>Bits per input code k.</summary>
+    public int InputBits { get; }
+
+    /// <summary>The float32 weight for each code, 2^WeightBits entries.</summary>
+    public float[] WeightLevels { get; }
+
+    /// <summary>The float32 input value for each input code, 2^InputBits entries.</summary>
+    public float[] InputLevels { get; }
+
+    private static int CheckBits(int bits, string name)
+    {
+        if (bits < 1 || bits > MaxBits) throw new ArgumentOutOfRangeException(name, bits, $"Code bits must be in [1, {MaxBits}].");
+        return bits;
+    }
+
+    private static void CheckLevels(float[] levels, int bits, string name)
+    {
+        ArgumentNullException.ThrowIfNull(levels, name);
+        if (levels.Length != 1 << bits)
+            throw new ArgumentException($"{name} needs 2^{bits} = {1 << bits} entries but has {levels.Length}.", name);
+        for (int c = 0; c < levels.Length; c++)
+            if (!float.IsFinite(levels[c])) throw new ArgumentException($"{name}[{c}] is {levels[c]}; it must be finite.", name);
+    }
+}

@@ -1,0 +1,34 @@
+namespace Lowbit.Inference.Format;
+
+/// <summary>
+/// Last layer of a k-bit code network: the float32 dot product y (as the training model computes it, see
+/// <see cref="PlaneDenseLayer"/>), then the model's float32 bias and batch norm, then the first arg-max.
+/// </summary>
+/// <remarks>logit = v·Scale + Shift with v = y + Bias, each operation rounded to float32 (as <see cref="BinaryOutputDenseLayer"/>).</remarks>
+public sealed class PlaneOutputDenseLayer : PlaneDenseLayer
+{
+    /// <summary>Creates the layer.</summary>
+    /// <exception cref="ArgumentException">Sizes disagree, only one of scale/shift is given, or a value is not finite.</exception>
+    public PlaneOutputDenseLayer(int inFeatures, int outFeatures, int weightBits, int inputBits, float[] weightLevels, float[] inputLevels,
+        ulong[] weightPlanes, float[]? bias, float[]? scale, float[]? shift)
+        : base(inFeatures, outFeatures, weightBits, inputBits, weightLevels, inputLevels, weightPlanes)
+    {
+        if ((scale is null) != (shift is null))
+            throw new ArgumentException("Batch-norm scale and shift must both be present or both absent.", nameof(scale));
+        BinaryOutputDenseLayer.CheckValues(bias, nameof(bias), outFeatures);
+        BinaryOutputDenseLayer.CheckValues(scale, nameof(scale), outFeatures);
+        BinaryOutputDenseLayer.CheckValues(shift, nameof(shift), outFeatures);
+        Bias = bias;
+        Scale = scale;
+        Shift = shift;
+    }
+
+    /// <summary>Float bias added to the dot product, or null.</summary>
+    public float[]? Bias { get; }
+
+    /// <summary>Batch-norm scale per unit, or null without batch norm.</summary>
+    public float[]? Scale { get; }
+
+    /// <summary>Batch-norm shift per unit, or null without batch norm.</summary>
+    public float[]? Shift { get; }
+}
