@@ -103,7 +103,7 @@ internal static class BitMapSelection
     }
 
     /// <summary>The k-th smallest (0-based) value of <paramref name="a"/>, which is reordered (Hoare quickselect, median-of-three pivot; finite values).</summary>
-    internal static double KthSmallest(double[] a, int k)
+    internal static double KthSmallest(Span<double> a, int k)
     {
         int lo = 0, hi = a.Length - 1;
         while (lo < hi)

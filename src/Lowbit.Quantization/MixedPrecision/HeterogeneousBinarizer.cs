@@ -24,6 +24,9 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// activations): each sample (slice of dimension 0) gets its own map by the same selection rule and its own means,
 /// recomputed on every forward pass (M depends on the input, so it is neither stored nor frozen); random
 /// selection is not offered there because evaluation has no generator.
+/// Speed: when Middle-Out selects a map (every forward by default), selection and binarization run fused in
+/// <see cref="MiddleOutBinarizer"/> (histogram select, reused buffers), bit-identical to the reference
+/// <see cref="BitMapSelection.MiddleOut"/> followed by §8.2; the map is still recomputed on every step.
 /// Backward: g_x = g_x̂·1[|x| ≤ clip] (clip = 1); no gradient into the μ_i or the bit map (BinOps).
 /// Options: <c>mix</c> ("1:0.7,2:0.2,3:0.1") or <c>average_bits</c> (see <see cref="BitMix.FromAverageBits"/>),
 /// <c>selection</c> (middle_out | random | magnitude), <c>recompute</c> (every_step | frozen), <c>role</c>,
@@ -36,6 +39,7 @@ public sealed class HeterogeneousBinarizer : Quantizer, ICostInfo
     private readonly Tensor? _bitMapState;
     private readonly Tensor _frozenState = Tensor.Zeros(1);
     private byte[]? _map;
+    private MiddleOutBinarizer? _middleOut;
 
     /// <summary>Creates the quantizer.</summary>
     /// <param name="mix">Bitwidth mixture.</param>
@@ -177,33 +181,47 @@ public sealed class HeterogeneousBinarizer : Quantizer, ICostInfo
     {
         int slices = MixedMath.Slices(x, Role == "activation");
         int size = v.Length / slices;
-        byte[] map = Role == "activation" ? SelectPerSlice(v, slices) : WeightMap(v, x, context);
         int maxBits = Mix.MaxBits;
+        var means = new double[slices * maxBits];
+        var xhat = new double[v.Length];
+        byte[]? map = Role == "activation" ? null : KeptMap(x, context);
+        if (map is null && Selection == BitSelection.MiddleOut && !withPlanes)
+        {
+            // Fast path: selection fused with binarization, bit-identical to MiddleOut + ResidualMath.Binarize.
+            map = new byte[v.Length];
+            var kernel = _middleOut ??= new MiddleOutBinarizer();
+            for (int s = 0; s < slices; s++)
+                kernel.Run(v.AsSpan(s * size, size), Mix, map.AsSpan(s * size, size), xhat.AsSpan(s * size, size), means.AsSpan(s * maxBits, maxBits));
+            if (Role == "activation") _map = map;
+            else StoreMap(map);
+            return (xhat, null);
+        }
+        map ??= Role == "activation" ? SelectPerSlice(v, slices) : SelectAndStore(v, context);
         sbyte[][]? signs = null;
         if (withPlanes)
         {
             signs = new sbyte[maxBits][];
             for (int j = 0; j < maxBits; j++) signs[j] = new sbyte[v.Length];
         }
-        var means = new double[slices * maxBits];
-        var xhat = new double[v.Length];
         for (int s = 0; s < slices; s++)
             ResidualMath.Binarize(v.AsSpan(s * size, size), map.AsSpan(s * size, size), maxBits, xhat.AsSpan(s * size, size), means.AsSpan(s * maxBits, maxBits), signs, s * size);
         return (xhat, signs is null ? null : new ResidualPlanes(maxBits, slices, signs, means, map));
     }
 
-    private byte[] WeightMap(double[] v, Tensor x, QuantizerContext context)
+    /// <summary>The weight map to reuse (frozen, recompute "frozen", random in evaluation), or null when it is selected now.</summary>
+    private byte[]? KeptMap(Tensor x, QuantizerContext context)
     {
         CheckLength(x);
-        var current = CurrentMap();
         if (IsFrozen)
-        {
-            if (current is null) throw new InvalidOperationException("hbb: the bit map is frozen but was not restored (no 'elements' option, so checkpoints do not hold it); set elements to the weight's element count.");
-            return current;
-        }
-        if (RecomputeFrozen && current is not null) return current;
+            return CurrentMap() ?? throw new InvalidOperationException("hbb: the bit map is frozen but was not restored (no 'elements' option, so checkpoints do not hold it); set elements to the weight's element count.");
+        if (RecomputeFrozen && CurrentMap() is { } kept) return kept;
         if (Selection == BitSelection.Random && !context.Training)
-            return current ?? throw new InvalidOperationException("hbb: selection random draws its map in training; run a training step (or Freeze) before evaluation.");
+            return CurrentMap() ?? throw new InvalidOperationException("hbb: selection random draws its map in training; run a training step (or Freeze) before evaluation.");
+        return null;
+    }
+
+    private byte[] SelectAndStore(double[] v, QuantizerContext context)
+    {
         var map = Select(v, Selection == BitSelection.Random ? QuantMath.RequireRandom(context, Name) : null);
         StoreMap(map);
         return map;
@@ -238,11 +256,12 @@ public sealed class HeterogeneousBinarizer : Quantizer, ICostInfo
     private byte[]? CurrentMap()
     {
         if (_bitMapState is null) return _map;
-        if (_bitMapState.GetFlat(0) == 0) return null;
-        var m = new byte[_bitMapState.Length];
+        var state = _bitMapState.AsSpan();
+        if (state[0] == 0) return null;
+        var m = new byte[state.Length];
         for (int i = 0; i < m.Length; i++)
         {
-            double b = _bitMapState.GetFlat(i);
+            float b = state[i];
             if (b != Math.Floor(b) || b < 1 || b > Mix.MaxBits)
                 throw new InvalidOperationException($"hbb: state 'bit_map' holds {b} at index {i}; allowed bitwidths are 1..{Mix.MaxBits} (checkpoint from another mix?).");
             m[i] = (byte)b;
