@@ -43,22 +43,26 @@ public sealed class Trainer
     private readonly ModelRegularizer? _regularizer;
     private TrainerState _state = new();
 
-    /// <summary>Prepares a run (builds the model; nothing is written yet).</summary>
+    /// <summary>
+    /// Prepares a run (builds the model). Nothing is written yet, except that an unresolved "bit_assignment" of method
+    /// pdb pre-trains into OUT/pdb-pretrain first (<see cref="BitAssigner"/>).
+    /// </summary>
     public Trainer(ExperimentConfig config, RunData data, string outputDirectory, ITrainingObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(outputDirectory);
+        _observer = observer ?? NullTrainingObserver.Instance;
+        config = BitAssigner.Resolve(config, data, outputDirectory, _observer);
         _config = config;
         _data = data;
         _outDir = outputDirectory;
-        _observer = observer ?? NullTrainingObserver.Instance;
         _model = ModelBuilder.Build(config, data.InputShape);
         var outShape = _model.OutputShape(data.InputShape);
         if (outShape.Length != 1 || outShape[0] != data.Train.Classes)
             throw new ConfigException($"{config.Source}: the model's output is {ShapeUtil.Format(outShape)} per example but the dataset has {data.Train.Classes} classes; the last layer needs {data.Train.Classes} units.");
         _optimizer = Components.CreateOptimizer(config.Optimizer, _model);
-        _schedule = Components.CreateSchedule(config.Schedule, config.Optimizer.LearningRate, config.Train.Epochs);
+        _schedule = Components.CreateSchedule(config.Schedule, config.Optimizer.LearningRate, TotalEpochs);
         _loss = Components.CreateLoss(config.Loss);
         _regularizer = ModelRegularizer.Create(config.Regularizer, _model, data.InputShape);
         foreach (var (name, p) in _model.NamedParameters())
@@ -68,6 +72,15 @@ public sealed class Trainer
 
     /// <summary>The model being trained.</summary>
     public Sequential Model => _model;
+
+    /// <summary>The resolved config (bit assignment applied).</summary>
+    public ExperimentConfig Config => _config;
+
+    /// <summary>train.epochs plus BitPruning's fine-tuning epochs.</summary>
+    private int TotalEpochs => _config.Train.Epochs + (_config.BitPruning?.FinetuneEpochs ?? 0);
+
+    /// <summary>True in BitPruning's fine-tuning epochs (bitlengths frozen, no bit regulariser).</summary>
+    private bool FineTuning(int epoch) => _config.BitPruning is not null && epoch >= _config.Train.Epochs;
 
     /// <summary>Restores model, optimizer and progress from the output folder's checkpoint.</summary>
     public void Resume()
@@ -95,11 +108,12 @@ public sealed class Trainer
             Prefetch = true,
         });
         var (c, h, w) = (_data.Train.Channels, _data.Train.Height, _data.Train.Width);
-        for (int epoch = _state.Epoch; epoch < _config.Train.Epochs; epoch++)
+        for (int epoch = _state.Epoch; epoch < TotalEpochs; epoch++)
         {
             double lr = _schedule.At(epoch);
             _optimizer.LearningRate = lr;
-            _observer.EpochStarted(epoch, _config.Train.Epochs, loader.BatchCount, _state.Batch, lr);
+            if (FineTuning(epoch)) BitPruningFinetune.FreezeOnce(_model, _config.BitPruning!, _state, _observer);
+            _observer.EpochStarted(epoch, TotalEpochs, loader.BatchCount, _state.Batch, lr);
             _model.Train();
             var clock = Stopwatch.StartNew();
             foreach (var batch in loader.GetBatches(epoch))
@@ -130,7 +144,7 @@ public sealed class Trainer
         var loss = _loss.Compute(output, labels);
         var reg = _model.Regularization();
         var total = reg is null ? loss : Tensor.Add(loss, reg);
-        if (_regularizer is not null) total = Tensor.Add(total, _regularizer.Compute());
+        if (_regularizer is not null && !FineTuning(epoch)) total = Tensor.Add(total, _regularizer.Compute());
         double value = total.Item();
         _state.Step++;
         if (!double.IsFinite(value))
@@ -237,7 +251,9 @@ public sealed class Trainer
             ["validation_examples"] = _data.Validation?.Count ?? 0,
             ["test_examples"] = _data.Test.Count,
             ["config"] = _config.Source,
+            ["layer_weight_bits"] = new JsonArray(BitPruningFinetune.LayerWeightBits(_model).Select(b => (JsonNode)Math.Round(b, 4)).ToArray()),
         };
+        if (_config.BitAssignment is not null) result["bit_assignment"] = JsonNode.Parse(_config.Json)!["bit_assignment"]!["result"]!.DeepClone();
         AtomicFile.WriteAllText(Path.Combine(_outDir, "result.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return result;
     }

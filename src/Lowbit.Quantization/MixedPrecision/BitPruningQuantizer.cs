@@ -15,7 +15,10 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// clamp(n, 1, max_bits) and gives n no gradient while it is outside the range, so an unprojected n &lt; 1 acts as
 /// n = 1 instead of producing an undefined 0-bit grid.
 /// Regulariser: see <see cref="BitPruningRegularizer"/> (network-wide, so not returned by <see cref="Quantizer.Regularization"/>).
-/// Rounding and freezing: <see cref="ToFixedBits"/> rounds each n up to an integer and returns the fixed quantizer for fine-tuning.
+/// Rounding and freezing: <see cref="Freeze"/> rounds each n (up by default, [R]) and from then on the quantizer is
+/// Q_b(x) with those integer bits (the same map as <see cref="FixedBitQuantizer"/>), identity STE for x and no gradient
+/// into n; the frozen bits are the state tensor "frozen_bits" ([groups], 0 = still learning), so checkpoints keep them.
+/// <see cref="ToFixedBits"/> returns the equivalent fixed quantizer instead.
 /// Options: <c>bits</c> (initial n, default 8), <c>per_channel</c> (one n per dimension-0 slice), <c>channels</c>
 /// (required with per_channel), <c>max_bits</c> (default 16).
 /// Paper: Nikolić, Mahmoud, Moshovos et al., "BitPruning: Learning Bitlengths for Aggressive and Accurate
@@ -24,6 +27,7 @@ namespace Lowbit.Quantization.MixedPrecision;
 public sealed class BitPruningQuantizer : Quantizer
 {
     private Tensor _bitLength;
+    private readonly Tensor _frozenBits;
 
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">Initial bitlength n (in [1, maxBits]).</param>
@@ -39,7 +43,40 @@ public sealed class BitPruningQuantizer : Quantizer
         if (!perChannel && channels > 1) throw new ArgumentOutOfRangeException(nameof(channels), channels, "bitpruning: channels > 1 needs per_channel: true.");
         PerChannel = perChannel;
         _bitLength = QuantMath.Learnable(bits, perChannel ? channels : 1);
+        _frozenBits = Tensor.Zeros(_bitLength.Length);
     }
+
+    /// <summary>True once <see cref="Freeze"/> ran (restored from checkpoints).</summary>
+    public bool IsFrozen => _frozenBits.GetFlat(0) != 0;
+
+    /// <summary>The frozen integer bits per group, or null while the bitlengths are still learned.</summary>
+    public int[]? FrozenBits => IsFrozen ? _frozenBits.ToDoubleArray().Select(b => (int)b).ToArray() : null;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<(string Name, Tensor Value)> StateTensors => [("frozen_bits", _frozenBits)];
+
+    /// <summary>
+    /// Rounds each bitlength to an integer (<paramref name="roundUp"/>: b = ⌈n − 1e-6⌉, the paper's rule [R]; else
+    /// nearest, halves up), clamped to [1, MaxBits]; writes it back into n and keeps it fixed from now on.
+    /// </summary>
+    /// <param name="roundUp">Round up (default) or to the nearest integer.</param>
+    /// <returns>The frozen bits per group.</returns>
+    /// <exception cref="InvalidOperationException">Already frozen.</exception>
+    public int[] Freeze(bool roundUp = true)
+    {
+        if (IsFrozen) throw new InvalidOperationException($"bitpruning: the bitlengths are already frozen at [{string.Join(", ", FrozenBits!)}].");
+        var bits = _bitLength.ToDoubleArray().Select(n => RoundBitLength(n, roundUp, MaxBits)).ToArray();
+        for (int g = 0; g < bits.Length; g++)
+        {
+            _frozenBits.SetFlat(g, bits[g]);
+            _bitLength.SetFlat(g, bits[g]);
+        }
+        return bits;
+    }
+
+    /// <summary>Integer bits for a learned bitlength: ⌈n − 1e-6⌉ (up; the tolerance keeps float noise such as n = 3.0000001 at 3) or ⌊n + 0.5⌋ (nearest), clamped to [1, maxBits].</summary>
+    internal static int RoundBitLength(double n, bool roundUp, int maxBits) =>
+        (int)Math.Clamp(roundUp ? Math.Ceiling(n - 1e-6) : Math.Floor(n + 0.5), 1, maxBits);
 
     /// <summary>Upper end of the bitlength range.</summary>
     public int MaxBits { get; }
@@ -56,8 +93,8 @@ public sealed class BitPruningQuantizer : Quantizer
     /// <inheritdoc/>
     public override string Name => "bitpruning";
 
-    /// <summary>Mean of the current bitlengths (fractional).</summary>
-    public override double BitWidth => _bitLength.ToDoubleArray().Average();
+    /// <summary>Mean of the current bitlengths (fractional), or of the frozen bits.</summary>
+    public override double BitWidth => IsFrozen ? FrozenBits!.Average() : _bitLength.ToDoubleArray().Average();
 
     /// <inheritdoc/>
     public override IReadOnlyList<(string Name, Tensor Value)> LearnableTensors => [("bitlength", _bitLength)];
@@ -72,12 +109,12 @@ public sealed class BitPruningQuantizer : Quantizer
     }
 
     /// <summary>
-    /// Rounds each bitlength up, b = ⌈n − 1e-6⌉ clamped to [1, MaxBits] (the tolerance keeps n = 3.0000001 from
-    /// float noise at 3 bits), and returns the frozen integer quantizer with the same grid.
+    /// The frozen bits, or each bitlength rounded up (b = ⌈n − 1e-6⌉ clamped to [1, MaxBits]; the tolerance keeps
+    /// n = 3.0000001 from float noise at 3 bits), as the fixed integer quantizer with the same grid.
     /// </summary>
     public FixedBitQuantizer ToFixedBits()
     {
-        var bits = _bitLength.ToDoubleArray().Select(n => (int)Math.Clamp(Math.Ceiling(n - 1e-6), 1, MaxBits)).ToArray();
+        var bits = FrozenBits ?? _bitLength.ToDoubleArray().Select(n => RoundBitLength(n, true, MaxBits)).ToArray();
         return new FixedBitQuantizer(bits, PerChannel);
     }
 
@@ -90,6 +127,7 @@ public sealed class BitPruningQuantizer : Quantizer
             throw new ArgumentException($"bitpruning: input {ShapeUtil.Format(x.ShapeSpan)} has {groups} output channels but there are {_bitLength.Length} bitlengths (channels option).", nameof(x));
         if (x.DType != _bitLength.DType)
             throw new ArgumentException($"bitpruning: input is {x.DType} but the bitlength is {_bitLength.DType}; call ConvertTo({x.DType}) on the quantizer (or the model).", nameof(x));
+        if (FrozenBits is { } frozen) return QuantizeFrozen(x, v, groups, frozen);
         var n = _bitLength.ToDoubleArray();
         foreach (double value in n)
             if (!double.IsFinite(value)) throw new InvalidOperationException($"bitpruning: bitlength became {value}; lower the learning rate of '…bitlength'.");
@@ -119,5 +157,15 @@ public sealed class BitPruningQuantizer : Quantizer
             var gnTensor = MixedMath.Write(bitLength, gn);
             return [g, gnTensor];
         });
+    }
+
+    /// <summary>Q_b(x) with the frozen bits b of each group; identity STE, no gradient into the bitlength.</summary>
+    private Tensor QuantizeFrozen(Tensor x, double[] v, int groups, int[] bits)
+    {
+        var m = MaxAbsGrid.MaxAbs(v, groups);
+        int size = v.Length / groups;
+        var q = new double[v.Length];
+        for (int i = 0; i < v.Length; i++) q[i] = MaxAbsGrid.Quantize(v[i], m[i / size], bits[i / size]);
+        return MixedMath.IdentityStraightThrough(x, q, Name);
     }
 }

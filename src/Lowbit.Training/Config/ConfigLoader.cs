@@ -159,10 +159,34 @@ public static class ConfigLoader
         {
             f.Raw("regularizer");
         }
+        var bitAssignment = f.Has("bit_assignment") ? BitAssignmentConfig.Parse(f.Object("bit_assignment"), layers) : NullBlock<BitAssignmentConfig>(f, "bit_assignment");
+        BitPruningFinetuneConfig? bitPruning = null;
+        if (f.Has("bitpruning"))
+        {
+            var b = f.Object("bitpruning");
+            bitPruning = new BitPruningFinetuneConfig(b.String("round", "up", ["up", "nearest"]), b.Int("finetune_epochs", 0, 0, 100000));
+            b.EnsureAllRead();
+            if (regularizer is null) throw new ConfigException($"{source}: field 'bitpruning' (round and fine-tune) needs a 'regularizer' of type bitpruning to learn the bitlengths first.");
+        }
+        else
+        {
+            f.Raw("bitpruning");
+        }
         f.EnsureAllRead();
         if (data.Dataset == "cifar10" && data.Validation >= 40000)
             throw new ConfigException($"{source}: field 'data.validation' is {data.Validation}, more than the CIFAR-10 training images available.");
-        return new ExperimentConfig(name, seed, threads, data, layers, loss, opt, schedule, train, regularizer, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), source);
+        return new ExperimentConfig(name, seed, threads, data, layers, loss, opt, schedule, train, regularizer, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), source)
+        {
+            BitAssignment = bitAssignment,
+            BitPruning = bitPruning,
+        };
+    }
+
+    private static T? NullBlock<T>(JsonFields f, string key)
+        where T : class
+    {
+        f.Raw(key);
+        return null;
     }
 
     private static int? NullInt(JsonFields f, string key)

@@ -41,4 +41,16 @@ public sealed record RegularizerConfig(string Type, string Target, double Lambda
 /// <param name="Source">Where it came from (file name), for messages.</param>
 public sealed record ExperimentConfig(
     string Name, int Seed, int Threads, DataConfig Data, JsonArray Layers, string Loss,
-    OptimizerConfig Optimizer, ScheduleConfig Schedule, TrainConfig Train, RegularizerConfig? Regularizer, string Json, string Source);
+    OptimizerConfig Optimizer, ScheduleConfig Schedule, TrainConfig Train, RegularizerConfig? Regularizer, string Json, string Source)
+{
+    /// <summary>Per-layer weight bitwidths from the "bit_assignment" block (PDB), or null.</summary>
+    public BitAssignmentConfig? BitAssignment { get; init; }
+
+    /// <summary>BitPruning's round-and-fine-tune phase from the "bitpruning" block, or null.</summary>
+    public BitPruningFinetuneConfig? BitPruning { get; init; }
+}
+
+/// <summary>BitPruning after the regularised epochs: round the learned bitlengths, freeze them, fine-tune (METHODS.md §11).</summary>
+/// <param name="Round">"up" (the paper's rule, [R]) or "nearest".</param>
+/// <param name="FinetuneEpochs">Epochs trained after train.epochs with the bitlengths frozen and no bit regulariser.</param>
+public sealed record BitPruningFinetuneConfig(string Round, int FinetuneEpochs);

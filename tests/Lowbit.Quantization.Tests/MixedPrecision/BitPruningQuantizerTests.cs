@@ -121,6 +121,50 @@ public class BitPruningQuantizerTests
         QuantizerHarness.Equal(QuantizerHarness.Forward(new FixedBitQuantizer([3]), x), QuantizerHarness.Forward(integer, x), 1e-15);
     }
 
+    [Theory]
+    [InlineData(true, new[] { 3, 3, 1, 3 })]
+    [InlineData(false, new[] { 2, 3, 1, 3 })] // nearest: 2.3 → 2, 3.0000001 → 3, 1 → 1, 2.5 → 3 (halves up)
+    public void Freeze_RoundsBitlengths_ThenActsAsFixedBits_WithoutBitlengthGradient(bool roundUp, int[] expected)
+    {
+        var q = Float64(2, perChannel: true, channels: 4);
+        double[] learned = [2.3, 3.0000001, 1.0, 2.5];
+        for (int g = 0; g < 4; g++) q.BitLength.SetFlat(g, learned[g]);
+        Assert.False(q.IsFrozen);
+        Assert.Null(q.FrozenBits);
+
+        Assert.Equal(expected, q.Freeze(roundUp));
+        Assert.True(q.IsFrozen);
+        Assert.Equal(expected, q.FrozenBits);
+        Assert.Equal(expected.Average(), q.BitWidth, 12);
+        for (int g = 0; g < 4; g++) Assert.Equal(expected[g], q.BitLength.GetFlat(g));
+        var state = Assert.Single(q.StateTensors);
+        Assert.Equal("frozen_bits", state.Name);
+        Assert.Equal(expected.Select(b => (double)b), state.Value.ToDoubleArray());
+
+        // An optimizer that still nudges n (momentum) changes nothing: the forward uses the frozen bits.
+        q.BitLength.SetFlat(0, 5.7);
+        var x = MixedPrecisionReference.Normal(new Random(5), 16);
+        var (values, grad) = QuantizerHarness.Run(q, x, shape: [4, 4]);
+        QuantizerHarness.Equal(QuantizerHarness.Forward(new FixedBitQuantizer(expected, perChannel: true), x, shape: [4, 4]), values);
+        QuantizerHarness.Equal(QuantizerHarness.Upstream(16), grad, 0, "g_x");
+        Assert.True(q.BitLength.Grad is null || q.BitLength.Grad.ToDoubleArray().All(v => v == 0), "a frozen bitlength must get no gradient");
+        Assert.Equal(expected, q.ToFixedBits().Bits);
+        Assert.Throws<InvalidOperationException>(() => q.Freeze());
+    }
+
+    [Fact]
+    public void Freeze_RestoredFrozenBitsState_FreezesAFreshQuantizer()
+    {
+        var trained = Float64(2.2);
+        trained.Freeze();
+        var fresh = Float64(6);
+        fresh.StateTensors[0].Value.Fill(trained.StateTensors[0].Value.GetFlat(0)); // what a checkpoint load does
+        Assert.True(fresh.IsFrozen);
+        Assert.Equal(new[] { 3 }, fresh.FrozenBits);
+        var x = MixedPrecisionReference.Normal(new Random(6), 8);
+        QuantizerHarness.Equal(QuantizerHarness.Forward(trained, x), QuantizerHarness.Forward(fresh, x));
+    }
+
     [Fact]
     public void FixedBits_OneBitZero_MapsToPlusMax()
     {
