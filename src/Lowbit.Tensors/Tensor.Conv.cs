@@ -60,7 +60,7 @@ public sealed partial class Tensor
         {
             var gCols = Uninitialized(g.DType, [geo.ColumnRows, geo.ColumnCols]);
             Gemm(true, false, geo.ColumnRows, geo.ColumnCols, outC, weight.ViewAs([outC, geo.ColumnRows]), gT, 0f, gCols);
-            gx = Zeros(g.DType, x.Shape.ToArray());
+            gx = ZerosResult(g.DType, x.Shape.ToArray());
             if (g.DType == DType.Float64) ConvKernels.Col2Im<double>(gCols.Span<double>(), gx.Span<double>(), geo);
             else ConvKernels.Col2Im<float>(gCols.AsSpan(), gx.AsSpan(), geo);
         }
@@ -68,25 +68,32 @@ public sealed partial class Tensor
     }
 
     /// <summary>Max pooling over kernel×kernel windows (no padding). Gradient goes to the first maximum of each window.</summary>
+    /// <remarks>
+    /// "First" is in row-major window order, comparing with &gt; (a later equal value does not win). The backward
+    /// pass finds the same element again from x instead of storing indices. Planes (n, c) are independent, so
+    /// splitting them across threads does not change results.
+    /// </remarks>
     public static Tensor MaxPool2d(Tensor x, int kernel, int stride = 0)
     {
         var geo = PoolGeometry(x, kernel, stride, "MaxPool2d");
         var y = Uninitialized(x.DType, [geo.Batch, geo.Channels, geo.OutH, geo.OutW]);
-        var argmax = new int[y.Length];
-        if (x.DType == DType.Float64) MaxPoolCore<double>(x.Span<double>(), y.Span<double>(), argmax, geo);
-        else MaxPoolCore<float>(x.AsSpan(), y.AsSpan(), argmax, geo);
+        int planes = geo.Batch * geo.Channels, grain = Math.Max(1, Ops.Elementwise.Grain / (geo.Height * geo.Width));
+        Compute.For(planes, grain, 1, (p0, p1) =>
+        {
+            if (x.DType == DType.Float64) PoolKernels.MaxForward<double>(x.Span<double>(), y.Span<double>(), geo, p0, p1);
+            else PoolKernels.MaxForward<float>(x.AsSpan(), y.AsSpan(), geo, p0, p1);
+        });
         return GradGraph.Record(y, "MaxPool2d", [x], g =>
         {
-            var gx = Zeros(g.DType, x.Shape.ToArray());
-            if (g.DType == DType.Float64) Scatter<double>(g.Span<double>(), gx.Span<double>(), argmax);
-            else Scatter<float>(g.AsSpan(), gx.AsSpan(), argmax);
+            // Disjoint windows that cover x exactly write every element of gx; otherwise start from zeros.
+            var gx = PoolKernels.TilesExactly(geo) ? Uninitialized(g.DType, x.Shape.ToArray()) : ZerosResult(g.DType, x.Shape.ToArray());
+            Compute.For(planes, grain, 1, (p0, p1) =>
+            {
+                if (g.DType == DType.Float64) PoolKernels.MaxBackward<double>(x.Span<double>(), g.Span<double>(), gx.Span<double>(), geo, p0, p1);
+                else PoolKernels.MaxBackward<float>(x.AsSpan(), g.AsSpan(), gx.AsSpan(), geo, p0, p1);
+            });
             return [gx];
         });
-    }
-
-    private static void Scatter<T>(ReadOnlySpan<T> g, Span<T> gx, int[] index) where T : unmanaged, INumber<T>
-    {
-        for (int i = 0; i < index.Length; i++) gx[index[i]] += g[i];
     }
 
     private static ConvGeometry PoolGeometry(Tensor x, int kernel, int stride, string op)
@@ -101,7 +108,7 @@ public sealed partial class Tensor
         return new ConvGeometry(x._shape[0], x._shape[1], x._shape[2], x._shape[3], kernel, kernel, stride, 0);
     }
 
-    private static void MaxPoolCore<T>(ReadOnlySpan<T> x, Span<T> y, int[] argmax, ConvGeometry g) where T : unmanaged, INumber<T>
+    internal static void MaxPoolCoreReference<T>(ReadOnlySpan<T> x, Span<T> y, int[] argmax, ConvGeometry g) where T : unmanaged, INumber<T>
     {
         int oh = g.OutH, ow = g.OutW, o = 0;
         for (int nc = 0; nc < g.Batch * g.Channels; nc++)
@@ -128,12 +135,12 @@ public sealed partial class Tensor
     public static Tensor AvgPool2d(Tensor x, int kernel, int stride = 0)
     {
         var geo = PoolGeometry(x, kernel, stride, "AvgPool2d");
-        var y = Zeros(x.DType, geo.Batch, geo.Channels, geo.OutH, geo.OutW);
+        var y = ZerosResult(x.DType, [geo.Batch, geo.Channels, geo.OutH, geo.OutW]);
         if (x.DType == DType.Float64) AvgPoolCore<double>(x.Span<double>(), y.Span<double>(), geo, false);
         else AvgPoolCore<float>(x.AsSpan(), y.AsSpan(), geo, false);
         return GradGraph.Record(y, "AvgPool2d", [x], g =>
         {
-            var gx = Zeros(g.DType, x.Shape.ToArray());
+            var gx = ZerosResult(g.DType, x.Shape.ToArray());
             if (g.DType == DType.Float64) AvgPoolCore<double>(gx.Span<double>(), g.Span<double>(), geo, true);
             else AvgPoolCore<float>(gx.AsSpan(), g.AsSpan(), geo, true);
             return [gx];

@@ -39,9 +39,18 @@ public sealed partial class Tensor
     internal static Tensor Uninitialized(DType type, int[] shape)
     {
         int n = ShapeUtil.Product(shape);
-        return type == DType.Float64
-            ? new Tensor(GC.AllocateUninitializedArray<double>(n), 0, shape)
-            : new Tensor(GC.AllocateUninitializedArray<float>(n), 0, shape);
+        if (type == DType.Float64) return new Tensor(GC.AllocateUninitializedArray<double>(n), 0, shape);
+        var lease = TensorArena.Rent(n);
+        return lease is null ? new Tensor(GC.AllocateUninitializedArray<float>(n), 0, shape) : new Tensor(lease.Buffer, 0, shape, lease);
+    }
+
+    /// <summary>A zero-filled op result (from the open <see cref="TensorArena"/> when there is one).</summary>
+    internal static Tensor ZerosResult(DType type, int[] shape)
+    {
+        var t = Uninitialized(type, shape);
+        if (type == DType.Float64) t.Span<double>().Clear();
+        else t.AsSpan().Clear();
+        return t;
     }
 
     /// <summary>A tensor filled with <paramref name="value"/>.</summary>

@@ -46,12 +46,12 @@ public sealed partial class Tensor
         for (int i = d + 1; i < x.Rank; i++) inner *= x._shape[i];
         var keptShape = (int[])x._shape.Clone();
         keptShape[d] = 1;
-        var r = Zeros(x.DType, keptShape);
+        var r = ZerosResult(x.DType, keptShape);
         if (x.DType == DType.Float64) SumDim<double>(x.Span<double>(), r.Span<double>(), outer, size, inner);
         else SumDim<float>(x.AsSpan(), r.AsSpan(), outer, size, inner);
         var outShape = keepDim ? keptShape : x._shape.Where((_, i) => i != d).ToArray();
         var result = r.ViewAs(outShape);
-        return GradGraph.Record(result, "SumDim", [x], g => [Ops.Broadcasting.Apply<Ops.AddOp>(Zeros(x.DType, x.Shape.ToArray()), g.ViewAs(keptShape), "SumDim")]);
+        return GradGraph.Record(result, "SumDim", [x], g => [Ops.Broadcasting.Apply<Ops.AddOp>(ZerosResult(x.DType, x.Shape.ToArray()), g.ViewAs(keptShape), "SumDim")]);
     }
 
     private static void SumDim<T>(ReadOnlySpan<T> x, Span<T> r, int outer, int size, int inner) where T : unmanaged, IFloatingPointIeee754<T>

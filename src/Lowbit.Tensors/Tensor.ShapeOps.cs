@@ -63,11 +63,11 @@ public sealed partial class Tensor
         int rowLength = _shape[0] == 0 ? 0 : Length / _shape[0];
         var shape = (int[])_shape.Clone();
         shape[0] = count;
-        var r = new Tensor(_storage, _offset + start * rowLength, shape);
+        var r = new Tensor(Storage, _offset + start * rowLength, shape, _lease);
         var full = (int[])_shape.Clone();
         return GradGraph.Record(r, "Narrow", [this], g =>
         {
-            var gx = Zeros(g.DType, full);
+            var gx = ZerosResult(g.DType, full);
             if (g.DType == DType.Float64) g.Span<double>().CopyTo(gx.Span<double>().Slice(start * rowLength));
             else g.AsSpan().CopyTo(gx.AsSpan().Slice(start * rowLength));
             return [gx];

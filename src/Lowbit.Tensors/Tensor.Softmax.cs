@@ -117,11 +117,11 @@ public sealed partial class Tensor
         });
     }
 
-    internal double GetFlatFast(int index) => _storage is float[] f ? f[_offset + index] : ((double[])_storage)[_offset + index];
+    internal double GetFlatFast(int index) => Storage is float[] f ? f[_offset + index] : ((double[])Storage)[_offset + index];
 
     internal void SetFlatFast(int index, double value)
     {
-        if (_storage is float[] f) f[_offset + index] = (float)value;
-        else ((double[])_storage)[_offset + index] = value;
+        if (Storage is float[] f) f[_offset + index] = (float)value;
+        else ((double[])Storage)[_offset + index] = value;
     }
 }

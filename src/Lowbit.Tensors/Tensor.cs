@@ -16,10 +16,14 @@ public sealed partial class Tensor
     private readonly Array _storage;
     private readonly int _offset;
     private readonly int[] _shape;
+    private readonly ArenaLease? _lease;
+    private readonly int _leaseGeneration;
 
-    internal Tensor(Array storage, int offset, int[] shape)
+    internal Tensor(Array storage, int offset, int[] shape, ArenaLease? lease = null)
     {
         _storage = storage;
+        _lease = lease;
+        _leaseGeneration = lease?.Generation ?? 0;
         _offset = offset;
         _shape = shape;
         Length = ShapeUtil.Product(shape);
@@ -29,6 +33,20 @@ public sealed partial class Tensor
         if (offset < 0 || offset + Length > storage.Length)
             throw new ArgumentException($"Shape {ShapeUtil.Format(shape)} at offset {offset} does not fit in storage of {storage.Length} elements.", nameof(shape));
     }
+
+    /// <summary>The backing array, after checking that an arena has not recycled it (see <see cref="TensorArena"/>).</summary>
+    private Array Storage
+    {
+        get
+        {
+            if (_lease is not null && _lease.Generation != _leaseGeneration) ThrowRecycled();
+            return _storage;
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowRecycled() => throw new InvalidOperationException(
+        $"{this} was produced in an earlier training step and its buffer has been recycled by a TensorArena; Clone() results that must outlive their step.");
 
     /// <summary>Element type.</summary>
     public DType DType { get; }
@@ -67,20 +85,20 @@ public sealed partial class Tensor
     }
 
     /// <summary>The float32 elements (throws for float64 tensors).</summary>
-    public Span<float> AsSpan() => _storage is float[] f
+    public Span<float> AsSpan() => Storage is float[] f
         ? f.AsSpan(_offset, Length)
         : throw new InvalidOperationException($"This tensor holds {DType}; AsSpan() is for Float32. Use Span<double>().");
 
     /// <summary>The elements as <typeparamref name="T"/>, which must match <see cref="DType"/>.</summary>
-    public Span<T> Span<T>() where T : unmanaged => _storage is T[] arr
+    public Span<T> Span<T>() where T : unmanaged => Storage is T[] arr
         ? arr.AsSpan(_offset, Length)
         : throw new InvalidOperationException($"This tensor holds {DType}, not {typeof(T).Name}.");
 
     /// <summary>Copies the elements to a new float array (converting from double if needed).</summary>
     public float[] ToArray()
     {
-        if (_storage is float[] f) return f.AsSpan(_offset, Length).ToArray();
-        var src = ((double[])_storage).AsSpan(_offset, Length);
+        if (Storage is float[] f) return f.AsSpan(_offset, Length).ToArray();
+        var src = ((double[])Storage).AsSpan(_offset, Length);
         var r = new float[Length];
         for (int i = 0; i < r.Length; i++) r[i] = (float)src[i];
         return r;
@@ -89,8 +107,8 @@ public sealed partial class Tensor
     /// <summary>Copies the elements to a new double array.</summary>
     public double[] ToDoubleArray()
     {
-        if (_storage is double[] d) return d.AsSpan(_offset, Length).ToArray();
-        var src = ((float[])_storage).AsSpan(_offset, Length);
+        if (Storage is double[] d) return d.AsSpan(_offset, Length).ToArray();
+        var src = ((float[])Storage).AsSpan(_offset, Length);
         var r = new double[Length];
         for (int i = 0; i < r.Length; i++) r[i] = src[i];
         return r;
@@ -100,15 +118,15 @@ public sealed partial class Tensor
     public double GetFlat(int index)
     {
         if ((uint)index >= (uint)Length) throw new ArgumentOutOfRangeException(nameof(index), $"Index {index} is outside 0..{Length - 1}.");
-        return _storage is float[] f ? f[_offset + index] : ((double[])_storage)[_offset + index];
+        return Storage is float[] f ? f[_offset + index] : ((double[])Storage)[_offset + index];
     }
 
     /// <summary>Sets the element at a flat index (no autograd; for initialisation and tests).</summary>
     public void SetFlat(int index, double value)
     {
         if ((uint)index >= (uint)Length) throw new ArgumentOutOfRangeException(nameof(index), $"Index {index} is outside 0..{Length - 1}.");
-        if (_storage is float[] f) f[_offset + index] = (float)value;
-        else ((double[])_storage)[_offset + index] = value;
+        if (Storage is float[] f) f[_offset + index] = (float)value;
+        else ((double[])Storage)[_offset + index] = value;
     }
 
     /// <summary>The single value of a one-element tensor.</summary>
@@ -119,15 +137,15 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor sharing this storage with a new shape of the same element count (no autograd history).</summary>
-    internal Tensor ViewAs(int[] shape) => new(_storage, _offset, shape);
+    internal Tensor ViewAs(int[] shape) => new(Storage, _offset, shape, _lease);
 
     /// <summary>A new tensor with the same values and no autograd history.</summary>
-    public Tensor Detach() => new(_storage, _offset, _shape);
+    public Tensor Detach() => new(Storage, _offset, _shape, _lease);
 
     /// <summary>A deep copy with no autograd history.</summary>
     public Tensor Clone()
     {
-        Array copy = _storage is float[] f ? f.AsSpan(_offset, Length).ToArray() : ((double[])_storage).AsSpan(_offset, Length).ToArray();
+        Array copy = Storage is float[] f ? f.AsSpan(_offset, Length).ToArray() : ((double[])Storage).AsSpan(_offset, Length).ToArray();
         return new Tensor(copy, 0, (int[])_shape.Clone());
     }
 

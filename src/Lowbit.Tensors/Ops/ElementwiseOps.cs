@@ -95,7 +95,7 @@ internal static class Broadcasting
     {
         var target = shape.ToArray();
         if (g.ShapeSpan.SequenceEqual(target)) return g;
-        var result = Tensor.Zeros(g.DType, target);
+        var result = Tensor.ZerosResult(g.DType, target);
         if (g.DType == DType.Float64) SumToCore<double>(g, result);
         else SumToCore<float>(g, result);
         return result;

@@ -1,0 +1,42 @@
+using Lowbit.Tensors.Ops;
+
+namespace Lowbit.Tensors.Tests;
+
+/// <summary>Max pooling (forward and backward) against the reference loop with stored argmax indices.</summary>
+public class PoolKernelsTests
+{
+    [Theory]
+    [InlineData(2, 3, 28, 28, 2, 2)]
+    [InlineData(1, 2, 7, 9, 2, 2)]   // odd sizes: the last row/column is not covered
+    [InlineData(2, 2, 9, 9, 3, 2)]   // overlapping windows
+    [InlineData(1, 3, 9, 6, 3, 3)]
+    [InlineData(1, 1, 5, 5, 1, 1)]
+    public void MaxPool_MatchesReference(int n, int c, int h, int w, int kernel, int stride)
+    {
+        var rng = new Random(h * 31 + w + kernel);
+        // Coarse values make ties common, which exercises the "first maximum" rule.
+        var data = Enumerable.Range(0, n * c * h * w).Select(_ => (float)rng.Next(-3, 4)).ToArray();
+        var geo = new ConvGeometry(n, c, h, w, kernel, kernel, stride, 0);
+        int outLength = n * c * geo.OutH * geo.OutW;
+        var expectedY = new float[outLength];
+        var argmax = new int[outLength];
+        Tensor.MaxPoolCoreReference<float>(data, expectedY, argmax, geo);
+        var g = Enumerable.Range(0, outLength).Select(i => (float)rng.NextDouble() - 0.5f).ToArray();
+        var expectedGx = new float[data.Length];
+        for (int i = 0; i < outLength; i++) expectedGx[argmax[i]] += g[i];
+
+        foreach (int threads in new[] { 1, 2 })
+        {
+            using var scope = Compute.UseThreads(threads);
+            var x = Tensor.FromArray((float[])data.Clone(), n, c, h, w);
+            x.RequiresGrad = true;
+            var y = Tensor.MaxPool2d(x, kernel, stride);
+            Assert.Equal(expectedY, y.ToArray());
+            Tensor.Sum(Tensor.Mul(y, Tensor.FromArray(g, y.Shape.ToArray()))).Backward();
+            var gx = x.Grad!.ToArray();
+            for (int i = 0; i < gx.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(expectedGx[i]) == BitConverter.SingleToInt32Bits(gx[i]),
+                    $"gx[{i}] threads={threads}: expected {expectedGx[i]:R}, actual {gx[i]:R}");
+        }
+    }
+}
