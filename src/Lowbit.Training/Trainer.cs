@@ -35,6 +35,7 @@ public sealed class Trainer
     private readonly ExperimentConfig _config;
     private readonly RunData _data;
     private readonly string _outDir;
+    private readonly TensorArena _stepBuffers = new();
     private readonly ITrainingObserver _observer;
     private readonly Sequential _model;
     private readonly Optimizer _optimizer;
@@ -137,6 +138,8 @@ public sealed class Trainer
 
     private void TrainStep(ImageBatch batch, int epoch, int c, int h, int w)
     {
+        // Op results of the previous step are recycled here; everything this step reads stays valid until the next.
+        using var buffers = _stepBuffers.BeginStep();
         var x = Tensor.FromArray(batch.ValidInputs.ToArray(), batch.Count, c, h, w);
         var labels = batch.ValidLabels;
         _model.SetRandom(new Random(StepSeed(_config.Seed, epoch, batch.BatchIndex)));

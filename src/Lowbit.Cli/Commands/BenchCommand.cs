@@ -55,8 +55,10 @@ internal static class BenchCommand
         int step = 0;
         var phase = new Stopwatch();
         double forward = 0, backward = 0, update = 0;
+        var stepBuffers = new TensorArena(); // reuses op result buffers step to step, as the trainer does
         void Step()
         {
+            using var buffers = stepBuffers.BeginStep();
             model.SetRandom(new Random(step++));
             phase.Restart();
             var l = loss.Compute(model.Forward(x), labels);
