@@ -28,14 +28,17 @@ public sealed partial class Tensor
             throw new ArgumentException($"Conv2d: kernel {geo.KernelH}x{geo.KernelW} is larger than the padded input {x._shape[2] + 2 * padding}x{x._shape[3] + 2 * padding}.");
         int outC = weight._shape[0], ohw = geo.OutH * geo.OutW;
         var cols = Uninitialized(x.DType, [geo.ColumnRows, geo.ColumnCols]);
-        if (x.DType == DType.Float64) ConvKernels.Im2Col(x.Span<double>(), cols.Span<double>(), geo);
-        else ConvKernels.Im2Col(x.AsSpan(), cols.AsSpan(), geo);
+        int rowGrain = Math.Max(1, Elementwise.Grain / geo.ColumnCols);
+        Compute.For(geo.ColumnRows, rowGrain, 1, (r0, r1) =>
+        {
+            if (x.DType == DType.Float64) ConvKernels.Im2Col(x.Span<double>(), cols.Span<double>(), geo, r0, r1);
+            else ConvKernels.Im2Col(x.AsSpan(), cols.AsSpan(), geo, r0, r1);
+        });
         var w2 = weight.ViewAs([outC, geo.ColumnRows]);
         var yT = Uninitialized(x.DType, [outC, geo.ColumnCols]); // [O, N·OH·OW]
         Gemm(false, false, outC, geo.ColumnCols, geo.ColumnRows, w2, cols, 0f, yT);
         var y = Uninitialized(x.DType, [geo.Batch, outC, geo.OutH, geo.OutW]);
-        if (x.DType == DType.Float64) ConvKernels.SwapLeading<double>(yT.Span<double>(), y.Span<double>(), outC, geo.Batch, ohw);
-        else ConvKernels.SwapLeading<float>(yT.AsSpan(), y.AsSpan(), outC, geo.Batch, ohw);
+        SwapLeading(yT, y, outC, geo.Batch, ohw);
         var result = GradGraph.Record(y, "Conv2d", [x, weight], g => ConvBackward(g, x, weight, cols, geo));
         if (bias is null) return result;
         if (bias.Rank != 1 || bias._shape[0] != outC)
@@ -43,12 +46,21 @@ public sealed partial class Tensor
         return Add(result, bias.Reshape(1, outC, 1, 1));
     }
 
+    /// <summary>[A, B, inner] → [B, A, inner], source rows split across threads (a copy: any split gives the same result).</summary>
+    private static void SwapLeading(Tensor src, Tensor dst, int a, int b, int inner)
+    {
+        Compute.For(a, Math.Max(1, Elementwise.Grain / Math.Max(1, b * inner)), 1, (i0, i1) =>
+        {
+            if (src.DType == DType.Float64) ConvKernels.SwapLeading<double>(src.Span<double>(), dst.Span<double>(), a, b, inner, i0, i1);
+            else ConvKernels.SwapLeading<float>(src.AsSpan(), dst.AsSpan(), a, b, inner, i0, i1);
+        });
+    }
+
     private static Tensor?[] ConvBackward(Tensor g, Tensor x, Tensor weight, Tensor cols, ConvGeometry geo)
     {
         int outC = weight._shape[0], ohw = geo.OutH * geo.OutW;
         var gT = Uninitialized(g.DType, [outC, geo.ColumnCols]); // [O, N·OH·OW]
-        if (g.DType == DType.Float64) ConvKernels.SwapLeading<double>(g.Span<double>(), gT.Span<double>(), geo.Batch, outC, ohw);
-        else ConvKernels.SwapLeading<float>(g.AsSpan(), gT.AsSpan(), geo.Batch, outC, ohw);
+        SwapLeading(g, gT, geo.Batch, outC, ohw);
         Tensor? gw = null, gx = null;
         if (weight.TracksGrad)
         {
@@ -61,8 +73,12 @@ public sealed partial class Tensor
             var gCols = Uninitialized(g.DType, [geo.ColumnRows, geo.ColumnCols]);
             Gemm(true, false, geo.ColumnRows, geo.ColumnCols, outC, weight.ViewAs([outC, geo.ColumnRows]), gT, 0f, gCols);
             gx = ZerosResult(g.DType, x.Shape.ToArray());
-            if (g.DType == DType.Float64) ConvKernels.Col2Im<double>(gCols.Span<double>(), gx.Span<double>(), geo);
-            else ConvKernels.Col2Im<float>(gCols.AsSpan(), gx.AsSpan(), geo);
+            var dx = gx;
+            Compute.For(geo.Channels, Math.Max(1, Elementwise.Grain / (geo.Batch * geo.Height * geo.Width)), 1, (c0, c1) =>
+            {
+                if (g.DType == DType.Float64) ConvKernels.Col2Im<double>(gCols.Span<double>(), dx.Span<double>(), geo, c0, c1);
+                else ConvKernels.Col2Im<float>(gCols.AsSpan(), dx.AsSpan(), geo, c0, c1);
+            });
         }
         return [gx, gw];
     }

@@ -58,6 +58,13 @@ public class ThreadCountTests
     }
 
     [Fact]
+    public void ConvPool_SameForAnyThreadCount()
+    {
+        AssertSameForThreadCounts(t => Tensor.MaxPool2d(Tensor.Conv2d(t[0], t[1], t[2], padding: 1), 2),
+            Input(16, [12, 8, 14, 14]), Input(17, [16, 8, 3, 3], -0.3, 0.3), Input(18, [16]));
+    }
+
+    [Fact]
     public void Elementwise_SameForAnyThreadCount()
     {
         int[] shape = [77, 1031];

@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Lowbit.Tensors.Ops;
 
@@ -18,13 +21,16 @@ internal static class PoolKernels
     {
         int oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width;
         bool twoByTwo = g.KernelH == 2 && g.KernelW == 2 && g.Stride == 2;
+        bool vector = twoByTwo && typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated;
         for (int p = p0; p < p1; p++)
         {
             int o = p * oh * ow;
             for (int oy = 0; oy < oh; oy++)
             {
                 int rowStart = p * plane + oy * g.Stride * g.Width;
-                for (int ox = 0; ox < ow; ox++, o++)
+                int ox = vector ? MaxForward2x2Vector512(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), rowStart, g.Width, o, ow) : 0;
+                o += ox;
+                for (; ox < ow; ox++, o++)
                 {
                     int start = rowStart + ox * g.Stride;
                     y[o] = x[twoByTwo ? ArgMax2x2(x, start, g.Width) : ArgMax(x, start, g)];
@@ -39,13 +45,16 @@ internal static class PoolKernels
         int oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width, w = g.Width;
         if (g.KernelH == 2 && TilesExactly(g))
         {
+            bool vector = typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated;
             for (int p = p0; p < p1; p++)
             {
                 int o = p * oh * ow;
                 for (int oy = 0; oy < oh; oy++)
                 {
                     int rowStart = p * plane + 2 * oy * w;
-                    for (int ox = 0; ox < ow; ox++, o++)
+                    int ox = vector ? MaxBackward2x2Vector512(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(gy), MemoryMarshal.Cast<T, float>(gx), rowStart, w, o, ow) : 0;
+                    o += ox;
+                    for (; ox < ow; ox++, o++)
                     {
                         int start = rowStart + 2 * ox, best = ArgMax2x2(x, start, w);
                         gx[start] = gx[start + 1] = gx[start + w] = gx[start + w + 1] = T.Zero;
@@ -88,5 +97,73 @@ internal static class PoolKernels
                 if (x[idx] > value) { value = x[idx]; best = idx; }
             }
         return best;
+    }
+
+    // 2 × 2 / stride 2, 8 outputs per step. Lane 2k of v holds x[2k] of the window row and lane 2k of v shifted by
+    // one holds x[2k + 1], so the even lanes carry window k; odd lanes are ignored. The select chain is the scalar
+    // rule: take a candidate only when it is greater than the current maximum, in row-major order.
+    private static ReadOnlySpan<int> EvenLanes => [0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14];
+    private static ReadOnlySpan<int> PairLanes => [0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14];
+    private static ReadOnlySpan<int> DuplicateLanes => [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7];
+
+    /// <summary>Window maxima and their positions (0..3 row-major) for 8 windows starting at x[start].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> Max, Vector512<int> Index) Windows8(ref float x0, nuint start, nuint width)
+    {
+        var best = Vector512.LoadUnsafe(ref x0, start);
+        var index = Vector512<int>.Zero;
+        var c1 = Vector512.LoadUnsafe(ref x0, start + 1);
+        var m = Vector512.GreaterThan(c1, best);
+        best = Vector512.ConditionalSelect(m, c1, best);
+        index = Vector512.ConditionalSelect(m.AsInt32(), Vector512.Create(1), index);
+        var c2 = Vector512.LoadUnsafe(ref x0, start + width);
+        m = Vector512.GreaterThan(c2, best);
+        best = Vector512.ConditionalSelect(m, c2, best);
+        index = Vector512.ConditionalSelect(m.AsInt32(), Vector512.Create(2), index);
+        var c3 = Vector512.LoadUnsafe(ref x0, start + width + 1);
+        m = Vector512.GreaterThan(c3, best);
+        best = Vector512.ConditionalSelect(m, c3, best);
+        index = Vector512.ConditionalSelect(m.AsInt32(), Vector512.Create(3), index);
+        return (best, index);
+    }
+
+    /// <summary>Vector part of one output row; returns how many outputs it wrote (the caller finishes the row).</summary>
+    private static int MaxForward2x2Vector512(ReadOnlySpan<float> x, Span<float> y, int rowStart, int width, int o, int ow)
+    {
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        var even = Vector512.Create(EvenLanes);
+        int ox = 0;
+        // The shifted loads read up to x[rowStart + width + 2·ox + 16]: stay inside the span.
+        for (; ox + 8 <= ow && rowStart + width + 2 * ox + 17 <= x.Length; ox += 8)
+        {
+            var (best, _) = Windows8(ref x0, (nuint)(rowStart + 2 * ox), (nuint)width);
+            Vector512.Shuffle(best, even).GetLower().StoreUnsafe(ref y0, (nuint)(o + ox));
+        }
+        return ox;
+    }
+
+    /// <summary>Vector part of one output row of the exact-tiling backward pass; returns the outputs it handled.</summary>
+    private static int MaxBackward2x2Vector512(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gx, int rowStart, int width, int o, int ow)
+    {
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float g0 = ref MemoryMarshal.GetReference(gy);
+        ref float d0 = ref MemoryMarshal.GetReference(gx);
+        var pairs = Vector512.Create(PairLanes);
+        var duplicate = Vector512.Create(DuplicateLanes);
+        var top = Vector512.Create(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
+        var bottom = top + Vector512.Create(2);
+        int ox = 0;
+        for (; ox + 8 <= ow && rowStart + width + 2 * ox + 17 <= x.Length; ox += 8)
+        {
+            nuint start = (nuint)(rowStart + 2 * ox);
+            var (_, index) = Windows8(ref x0, start, (nuint)width);
+            var indexPairs = Vector512.Shuffle(index, pairs);
+            var g = Vector512.Shuffle(Vector256.LoadUnsafe(ref g0, (nuint)(o + ox)).ToVector512(), duplicate);
+            // + 0 as the reference's 0 + g (−0 becomes +0).
+            (Vector512.ConditionalSelect(Vector512.Equals(indexPairs, top).AsSingle(), g, Vector512<float>.Zero) + Vector512<float>.Zero).StoreUnsafe(ref d0, start);
+            (Vector512.ConditionalSelect(Vector512.Equals(indexPairs, bottom).AsSingle(), g, Vector512<float>.Zero) + Vector512<float>.Zero).StoreUnsafe(ref d0, start + (nuint)width);
+        }
+        return ox;
     }
 }
