@@ -11,9 +11,11 @@ public class PoolKernelsTests
     [InlineData(2, 2, 9, 9, 3, 2)]   // overlapping windows
     [InlineData(1, 3, 9, 6, 3, 3)]
     [InlineData(1, 1, 5, 5, 1, 1)]
-    [InlineData(2, 2, 32, 32, 2, 2)] // vector path with whole rows of 8-window groups
-    [InlineData(1, 1, 2, 34, 2, 2)]  // vector groups that end at the last element of the tensor
+    [InlineData(2, 2, 32, 32, 2, 2)] // vector path with whole rows of 4-window groups
+    [InlineData(1, 1, 2, 34, 2, 2)]  // groups ending near the last element of the tensor (scalar fallback)
     [InlineData(3, 1, 6, 35, 2, 2)]  // odd width: vector forward, reference-order backward
+    [InlineData(2, 3, 14, 14, 2, 2)] // 7 windows per row: one group plus an overlapping group
+    [InlineData(1, 2, 6, 6, 2, 2)]   // 3 windows per row: scalar only
     public void MaxPool_MatchesReference(int n, int c, int h, int w, int kernel, int stride)
     {
         var rng = new Random(h * 31 + w + kernel);

@@ -21,14 +21,14 @@ internal static class PoolKernels
     {
         int oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width;
         bool twoByTwo = g.KernelH == 2 && g.KernelW == 2 && g.Stride == 2;
-        bool vector = twoByTwo && typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated;
+        bool vector = twoByTwo && typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated;
         for (int p = p0; p < p1; p++)
         {
             int o = p * oh * ow;
             for (int oy = 0; oy < oh; oy++)
             {
                 int rowStart = p * plane + oy * g.Stride * g.Width;
-                int ox = vector ? MaxForward2x2Vector512(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), rowStart, g.Width, o, ow) : 0;
+                int ox = vector ? MaxForward2x2Vector(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), rowStart, g.Width, o, ow) : 0;
                 o += ox;
                 for (; ox < ow; ox++, o++)
                 {
@@ -45,14 +45,14 @@ internal static class PoolKernels
         int oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width, w = g.Width;
         if (g.KernelH == 2 && TilesExactly(g))
         {
-            bool vector = typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated;
+            bool vector = typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated;
             for (int p = p0; p < p1; p++)
             {
                 int o = p * oh * ow;
                 for (int oy = 0; oy < oh; oy++)
                 {
                     int rowStart = p * plane + 2 * oy * w;
-                    int ox = vector ? MaxBackward2x2Vector512(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(gy), MemoryMarshal.Cast<T, float>(gx), rowStart, w, o, ow) : 0;
+                    int ox = vector ? MaxBackward2x2Vector(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(gy), MemoryMarshal.Cast<T, float>(gx), rowStart, w, o, ow) : 0;
                     o += ox;
                     for (; ox < ow; ox++, o++)
                     {
@@ -99,71 +99,88 @@ internal static class PoolKernels
         return best;
     }
 
-    // 2 × 2 / stride 2, 8 outputs per step. Lane 2k of v holds x[2k] of the window row and lane 2k of v shifted by
+    // 2 × 2 / stride 2, 4 outputs per step. Lane 2k of v holds x[2k] of the window row and lane 2k of v shifted by
     // one holds x[2k + 1], so the even lanes carry window k; odd lanes are ignored. The select chain is the scalar
-    // rule: take a candidate only when it is greater than the current maximum, in row-major order.
-    private static ReadOnlySpan<int> EvenLanes => [0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14];
-    private static ReadOnlySpan<int> PairLanes => [0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14];
-    private static ReadOnlySpan<int> DuplicateLanes => [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7];
+    // rule: take a candidate only when it is greater than the current maximum, in row-major order. A row's last
+    // group may overlap the previous one (recomputing the same windows and writing the same values), so rows of
+    // 4 or more windows need no scalar tail.
+    private static ReadOnlySpan<int> EvenLanes => [0, 2, 4, 6, 0, 2, 4, 6];
+    private static ReadOnlySpan<int> PairLanes => [0, 0, 2, 2, 4, 4, 6, 6];
+    private static ReadOnlySpan<int> DuplicateLanes => [0, 0, 1, 1, 2, 2, 3, 3];
 
-    /// <summary>Window maxima and their positions (0..3 row-major) for 8 windows starting at x[start].</summary>
+    /// <summary>Window maxima and their positions (0..3 row-major) for 4 windows starting at x[start].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<float> Max, Vector512<int> Index) Windows8(ref float x0, nuint start, nuint width)
+    private static (Vector256<float> Max, Vector256<int> Index) Windows4(ref float x0, nuint start, nuint width)
     {
-        var best = Vector512.LoadUnsafe(ref x0, start);
-        var index = Vector512<int>.Zero;
-        var c1 = Vector512.LoadUnsafe(ref x0, start + 1);
-        var m = Vector512.GreaterThan(c1, best);
-        best = Vector512.ConditionalSelect(m, c1, best);
-        index = Vector512.ConditionalSelect(m.AsInt32(), Vector512.Create(1), index);
-        var c2 = Vector512.LoadUnsafe(ref x0, start + width);
-        m = Vector512.GreaterThan(c2, best);
-        best = Vector512.ConditionalSelect(m, c2, best);
-        index = Vector512.ConditionalSelect(m.AsInt32(), Vector512.Create(2), index);
-        var c3 = Vector512.LoadUnsafe(ref x0, start + width + 1);
-        m = Vector512.GreaterThan(c3, best);
-        best = Vector512.ConditionalSelect(m, c3, best);
-        index = Vector512.ConditionalSelect(m.AsInt32(), Vector512.Create(3), index);
+        var best = Vector256.LoadUnsafe(ref x0, start);
+        var index = Vector256<int>.Zero;
+        var c1 = Vector256.LoadUnsafe(ref x0, start + 1);
+        var m = Vector256.GreaterThan(c1, best);
+        best = Vector256.ConditionalSelect(m, c1, best);
+        index = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(1), index);
+        var c2 = Vector256.LoadUnsafe(ref x0, start + width);
+        m = Vector256.GreaterThan(c2, best);
+        best = Vector256.ConditionalSelect(m, c2, best);
+        index = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(2), index);
+        var c3 = Vector256.LoadUnsafe(ref x0, start + width + 1);
+        m = Vector256.GreaterThan(c3, best);
+        best = Vector256.ConditionalSelect(m, c3, best);
+        index = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(3), index);
         return (best, index);
     }
 
-    /// <summary>Vector part of one output row; returns how many outputs it wrote (the caller finishes the row).</summary>
-    private static int MaxForward2x2Vector512(ReadOnlySpan<float> x, Span<float> y, int rowStart, int width, int o, int ow)
+    /// <summary>
+    /// First window of each 4-window group of a row, or −1 when the vector path cannot run (fewer than 4 windows,
+    /// or the shifted loads, which read up to x[rowStart + width + 2·ox + 8], would leave the span).
+    /// </summary>
+    private static int GroupStart(int group, int ow, int rowStart, int width, int length)
+    {
+        int ox = Math.Min(4 * group, ow - 4);
+        return ox >= 0 && rowStart + width + 2 * ox + 9 <= length ? ox : -1;
+    }
+
+    /// <summary>Vector part of one output row; returns how many leading outputs it wrote (the caller finishes the row).</summary>
+    private static int MaxForward2x2Vector(ReadOnlySpan<float> x, Span<float> y, int rowStart, int width, int o, int ow)
     {
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
-        var even = Vector512.Create(EvenLanes);
-        int ox = 0;
-        // The shifted loads read up to x[rowStart + width + 2·ox + 16]: stay inside the span.
-        for (; ox + 8 <= ow && rowStart + width + 2 * ox + 17 <= x.Length; ox += 8)
+        var even = Vector256.Create(EvenLanes);
+        int done = 0;
+        for (int group = 0; done < ow; group++)
         {
-            var (best, _) = Windows8(ref x0, (nuint)(rowStart + 2 * ox), (nuint)width);
-            Vector512.Shuffle(best, even).GetLower().StoreUnsafe(ref y0, (nuint)(o + ox));
+            int ox = GroupStart(group, ow, rowStart, width, x.Length);
+            if (ox < 0) break;
+            var (best, _) = Windows4(ref x0, (nuint)(rowStart + 2 * ox), (nuint)width);
+            Vector256.Shuffle(best, even).GetLower().StoreUnsafe(ref y0, (nuint)(o + ox));
+            done = ox + 4;
         }
-        return ox;
+        return done;
     }
 
-    /// <summary>Vector part of one output row of the exact-tiling backward pass; returns the outputs it handled.</summary>
-    private static int MaxBackward2x2Vector512(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gx, int rowStart, int width, int o, int ow)
+    /// <summary>Vector part of one output row of the exact-tiling backward pass; returns how many leading outputs it handled.</summary>
+    private static int MaxBackward2x2Vector(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gx, int rowStart, int width, int o, int ow)
     {
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float g0 = ref MemoryMarshal.GetReference(gy);
         ref float d0 = ref MemoryMarshal.GetReference(gx);
-        var pairs = Vector512.Create(PairLanes);
-        var duplicate = Vector512.Create(DuplicateLanes);
-        var top = Vector512.Create(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
-        var bottom = top + Vector512.Create(2);
-        int ox = 0;
-        for (; ox + 8 <= ow && rowStart + width + 2 * ox + 17 <= x.Length; ox += 8)
+        var pairs = Vector256.Create(PairLanes);
+        var duplicate = Vector256.Create(DuplicateLanes);
+        var top = Vector256.Create(0, 1, 0, 1, 0, 1, 0, 1);
+        var bottom = top + Vector256.Create(2);
+        int done = 0;
+        for (int group = 0; done < ow; group++)
         {
+            int ox = GroupStart(group, ow, rowStart, width, x.Length);
+            if (ox < 0) break;
             nuint start = (nuint)(rowStart + 2 * ox);
-            var (_, index) = Windows8(ref x0, start, (nuint)width);
-            var indexPairs = Vector512.Shuffle(index, pairs);
-            var g = Vector512.Shuffle(Vector256.LoadUnsafe(ref g0, (nuint)(o + ox)).ToVector512(), duplicate);
+            var (_, index) = Windows4(ref x0, start, (nuint)width);
+            var indexPairs = Vector256.Shuffle(index, pairs);
+            var g = Vector256.Shuffle(Vector128.LoadUnsafe(ref g0, (nuint)(o + ox)).ToVector256(), duplicate);
             // + 0 as the reference's 0 + g (−0 becomes +0).
-            (Vector512.ConditionalSelect(Vector512.Equals(indexPairs, top).AsSingle(), g, Vector512<float>.Zero) + Vector512<float>.Zero).StoreUnsafe(ref d0, start);
-            (Vector512.ConditionalSelect(Vector512.Equals(indexPairs, bottom).AsSingle(), g, Vector512<float>.Zero) + Vector512<float>.Zero).StoreUnsafe(ref d0, start + (nuint)width);
+            (Vector256.ConditionalSelect(Vector256.Equals(indexPairs, top).AsSingle(), g, Vector256<float>.Zero) + Vector256<float>.Zero).StoreUnsafe(ref d0, start);
+            (Vector256.ConditionalSelect(Vector256.Equals(indexPairs, bottom).AsSingle(), g, Vector256<float>.Zero) + Vector256<float>.Zero).StoreUnsafe(ref d0, start + (nuint)width);
+            done = ox + 4;
         }
-        return ox;
+        return done;
     }
 }
