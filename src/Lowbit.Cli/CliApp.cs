@@ -55,6 +55,7 @@ public static class CliApp
         root.Subcommands.Add(SummaryCommand.Create(output));
         root.Subcommands.Add(ExportCommand.Create(output));
         root.Subcommands.Add(InferCommand.Create(output));
+        root.Subcommands.Add(PlotCommand.Create(output));
         return root;
     }
 }
