@@ -74,6 +74,16 @@ public class BitPruningFinetuneTests
         Assert.All(Quantizers(model), q => Assert.Equal(new[] { 6 }, q.FrozenBits));
     }
 
+    [Fact]
+    public void Build_LrScaleOption_ScalesOnlyThatLayersBitlengthLearningRate()
+    {
+        var config = ConfigLoader.Parse(Config, "bpft.json", ["layers.1.weight_quantizer.lr_scale=10"]);
+        var model = ModelBuilder.Build(config, [1, 28, 28]);
+        var scales = model.NamedParameters().Where(p => p.Name.EndsWith("bitlength", StringComparison.Ordinal)).Select(p => p.Parameter.LearningRateScale).ToArray();
+        Assert.Equal(new[] { 10.0, 1.0 }, scales);
+        Assert.All(model.NamedParameters().Where(p => p.Name.EndsWith(".weight", StringComparison.Ordinal)), p => Assert.Equal(1.0, p.Parameter.LearningRateScale));
+    }
+
     [Theory]
     [InlineData("bitpruning.round=\"down\"", "must be one of: up, nearest")]
     [InlineData("bitpruning.finetune_epochs=-1", "finetune_epochs")]

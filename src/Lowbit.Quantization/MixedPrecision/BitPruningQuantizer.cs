@@ -20,7 +20,7 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// into n; the frozen bits are the state tensor "frozen_bits" ([groups], 0 = still learning), so checkpoints keep them.
 /// <see cref="ToFixedBits"/> returns the equivalent fixed quantizer instead.
 /// Options: <c>bits</c> (initial n, default 8), <c>per_channel</c> (one n per dimension-0 slice), <c>channels</c>
-/// (required with per_channel), <c>max_bits</c> (default 16).
+/// (required with per_channel), <c>max_bits</c> (default 16), <c>lr_scale</c> (bitlength learning-rate multiplier, default 1).
 /// Paper: Nikolić, Mahmoud, Moshovos et al., "BitPruning: Learning Bitlengths for Aggressive and Accurate
 /// Quantization", arXiv 2002.03090.
 /// </remarks>
@@ -35,8 +35,13 @@ public sealed class BitPruningQuantizer : Quantizer
     /// <param name="channels">Output channels when per-channel.</param>
     /// <param name="maxBits">Upper end of the bitlength range (1..24).</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
-    public BitPruningQuantizer(double bits = 8, bool perChannel = false, int channels = 0, int maxBits = 16)
+    /// <param name="learningRateScale">Multiplier of the optimizer's learning rate for the bitlengths (option <c>lr_scale</c>; the
+    /// model builder applies it to the bitlength parameters). With Adam, n moves by about lr·scale per step at most.</param>
+    public BitPruningQuantizer(double bits = 8, bool perChannel = false, int channels = 0, int maxBits = 16, double learningRateScale = 1)
     {
+        if (!(learningRateScale > 0) || !double.IsFinite(learningRateScale))
+            throw new ArgumentOutOfRangeException(nameof(learningRateScale), learningRateScale, "bitpruning: lr_scale must be a positive number.");
+        LearningRateScale = learningRateScale;
         MaxBits = QuantMath.CheckBits(maxBits, 1, 24, "bitpruning");
         if (!(bits >= 1 && bits <= maxBits)) throw new ArgumentOutOfRangeException(nameof(bits), bits, $"bitpruning: bits (the initial bitlength) must be in [1, max_bits = {maxBits}].");
         if (perChannel && channels < 1) throw new ArgumentOutOfRangeException(nameof(channels), channels, "bitpruning: per_channel needs channels ≥ 1 (the weight's dimension 0).");
@@ -77,6 +82,9 @@ public sealed class BitPruningQuantizer : Quantizer
     /// <summary>Integer bits for a learned bitlength: ⌈n − 1e-6⌉ (up; the tolerance keeps float noise such as n = 3.0000001 at 3) or ⌊n + 0.5⌋ (nearest), clamped to [1, maxBits].</summary>
     internal static int RoundBitLength(double n, bool roundUp, int maxBits) =>
         (int)Math.Clamp(roundUp ? Math.Ceiling(n - 1e-6) : Math.Floor(n + 0.5), 1, maxBits);
+
+    /// <summary>Learning-rate multiplier for the bitlength parameters (option lr_scale).</summary>
+    public double LearningRateScale { get; }
 
     /// <summary>Upper end of the bitlength range.</summary>
     public int MaxBits { get; }

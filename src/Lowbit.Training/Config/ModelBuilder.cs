@@ -69,6 +69,7 @@ public static class ModelBuilder
                 var wQ = Quantizer(f, "weight_quantizer", (long)units * shape[0]);
                 var layer = new Linear(shape[0], units, f.Bool("bias", true), random, inQ, wQ, InitWeights(f, random, [units, shape[0]], shape[0], units));
                 ConfigureWeight(f, layer.Weight, shape[0], units, wQ is not null, config);
+                ScaleBitLengthLearningRate(layer);
                 return layer;
             }
             case "conv2d":
@@ -82,6 +83,7 @@ public static class ModelBuilder
                 var layer = new Conv2d(shape[0], filters, k, f.Int("stride", 1, 1, 64), f.Int("padding", 0, 0, 64), f.Bool("bias", true), random, inQ, wQ);
                 f.String("init", "glorot", ["glorot"]);
                 ConfigureWeight(f, layer.Weight, shape[0] * k * k, filters * k * k, wQ is not null, config);
+                ScaleBitLengthLearningRate(layer);
                 return layer;
             }
             case "batch_norm":
@@ -129,6 +131,13 @@ public static class ModelBuilder
         if (clip is { } c) weight.Clip = (-c, c);
         // BinaryConnect's per-layer learning-rate multiplier 1/sqrt(1.5/(fanIn+fanOut)) for quantized weights.
         if (config.Optimizer.GlorotLearningRateScale && quantized) weight.LearningRateScale = 1.0 / Math.Sqrt(1.5 / (fanIn + fanOut));
+    }
+
+    /// <summary>BitPruning's "lr_scale" option becomes the learning-rate scale of the layer's bitlength parameters.</summary>
+    private static void ScaleBitLengthLearningRate(QuantizedLayer layer)
+    {
+        if (layer.WeightQuantizer is { Quantizer: Quantization.MixedPrecision.BitPruningQuantizer bp } module)
+            foreach (var p in module.Parameters()) p.LearningRateScale = bp.LearningRateScale;
     }
 
     /// <summary>Reads a quantizer field: null/absent (none), a name, or an object with "type" and options.</summary>
