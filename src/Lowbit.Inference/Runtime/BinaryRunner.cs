@@ -13,7 +13,7 @@ namespace Lowbit.Inference.Runtime;
 /// run on one chunk of images.
 /// </summary>
 /// <remarks>
-/// First layer = exact integer Σ w·p decided against the folded float threshold with a rigorous rounding bound
+/// First layer = exact integer Σ w·p (<see cref="SignByteGemm"/>) decided against the folded float threshold with a rigorous rounding bound
 /// (<see cref="FirstLayerBound"/>); the few undecidable units are recomputed with the same float32 SGEMM the model uses.
 /// Hidden layers = <see cref="XnorGemm"/> + integer thresholds, packed straight into the next layer's input bits.
 /// Output layer = XNOR GEMM, then the model's float32 bias/batch norm, then the first arg-max.
@@ -30,11 +30,11 @@ internal sealed class BinaryRunner : IChunkRunner
     private readonly int[] _sureMinusBelow; // first layer: S < _sureMinusBelow[j] ⇒ −1; in between: replay
     private readonly int[][] _minDot;       // hidden layer h: dot ≥ _minDot[h][j] ⇒ +1
     private readonly int _widest, _widestWords;
-    private readonly float[]? _firstWeightsFloat; // ±1 weights [out, in] when the exact float path applies
-    private float[] _pixelsFloat = [], _dotsFloat = [];
+    private readonly SignBytePanel _firstPanel; // ±1 first-layer weights as signed bytes (SignByteGemm)
+    private readonly SgemmDotEmulation? _dot;
+    private readonly XnorWeights[] _hiddenWeights; // hidden layers' weights packed once into GEMM panels
+    private readonly XnorWeights _outputWeights;   // single-unit replays in Sgemm's operation order (null: use Sgemm)
     private readonly List<(int Image, int Unit)> _pending = [];
-    private readonly List<int> _rows = [], _units = [];
-    private int[] _rowOf = [], _unitOf = [];
     private float[] _replayInput = [], _replayWeights = [], _replayOutput = [];
     private int[] _dots = [];
     private ulong[] _bitsA = [], _bitsB = [];
@@ -55,48 +55,19 @@ internal sealed class BinaryRunner : IChunkRunner
         _minDot = _hidden.Select(h => h.MaxMismatches.Select(d => h.InFeatures - 2 * d).ToArray()).ToArray();
         _widest = model.Layers.Max(l => l.OutFeatures);
         _widestWords = model.Layers.Max(l => BitLayout.WordsPerRow(l.OutFeatures));
-        // Σ w·p with w = ±1 and p ∈ 0..255 is an integer below 255·k in magnitude; when that is < 2^24 every partial
-        // sum is exactly representable in float32, so SGEMM computes the exact integer in any summation order.
-        if ((long)_first.InFeatures * 255 < 1 << 24)
-        {
-            _firstWeightsFloat = new float[_first.OutFeatures * _first.InFeatures];
-            BitPacking.UnpackSigns(_first.Weights, _first.OutFeatures, _first.InFeatures, _firstWeightsFloat);
-        }
+        _firstPanel = SignBytePanel.FromPackedSigns(_first.Weights, _first.OutFeatures, _first.InFeatures);
+        _dot = SgemmDotEmulation.Create(_first.InFeatures);
+        _hiddenWeights = _hidden.Select(h => XnorWeights.Pack(h.Weights, h.OutFeatures, h.InFeatures)).ToArray();
+        _outputWeights = XnorWeights.Pack(_output.Weights, _output.OutFeatures, _output.InFeatures);
     }
 
     private PackedModel Model { get; }
 
     private int Classes => Model.Classes;
 
-    /// <summary>First layer Σ w·p: exact float SGEMM when the bound allows (much faster), else the bit-serial kernel.</summary>
-    private void FirstLayerDots(ReadOnlySpan<byte> pixels, int m, int n, int k, Span<int> dots, int threads)
-    {
-        if (_firstWeightsFloat is null)
-        {
-            BitSerialGemm.MultiplyBytesBySigns(pixels, _first.Weights, m, n, k, dots, threads);
-            return;
-        }
-        if (_pixelsFloat.Length < m * k) _pixelsFloat = new float[m * k];
-        if (_dotsFloat.Length < m * n) _dotsFloat = new float[m * n];
-        var px = _pixelsFloat.AsSpan(0, m * k);
-        for (int i = 0; i < px.Length; i++) px[i] = pixels[i];
-        var d = _dotsFloat.AsSpan(0, m * n);
-        if (m < 8)
-        {
-            // Few images: one dot product per output (no SGEMM panel packing of the whole weight matrix per call).
-            var w = _firstWeightsFloat.AsSpan();
-            for (int i = 0; i < m; i++)
-            {
-                var row = px.Slice(i * k, k);
-                for (int j = 0; j < n; j++) d[i * n + j] = System.Numerics.Tensors.TensorPrimitives.Dot(row, w.Slice(j * k, k));
-            }
-        }
-        else
-        {
-            Lowbit.Kernels.Gemm.Sgemm.Multiply(false, true, m, n, k, 1f, px, k, _firstWeightsFloat, k, 0f, d, n, threads);
-        }
-        for (int i = 0; i < d.Length; i++) dots[i] = (int)d[i];
-    }
+    /// <summary>First layer: the exact integers Σ w·p (u8 pixels × ±1 weights, <see cref="SignByteGemm"/>).</summary>
+    private void FirstLayerDots(ReadOnlySpan<byte> pixels, int m, Span<int> dots, int threads) =>
+        SignByteGemm.Multiply(pixels, m, _firstPanel, dots, threads);
 
     public void EnsureScratch(int m)
     {
@@ -115,7 +86,7 @@ internal sealed class BinaryRunner : IChunkRunner
         long t0 = Stopwatch.GetTimestamp();
         int n = _first.OutFeatures, k = _first.InFeatures;
         var dots = _dots.AsSpan(0, m * n);
-        FirstLayerDots(pixels, m, n, k, dots, threads);
+        FirstLayerDots(pixels, m, dots, threads);
         var bits = _bitsA.AsSpan(0, m * BitLayout.WordsPerRow(n));
         _pending.Clear();
         for (int i = 0; i < m; i++) DecideFirstLayerRow(i, dots.Slice(i * n, n), bits.Slice(i * BitLayout.WordsPerRow(n)));
@@ -128,7 +99,7 @@ internal sealed class BinaryRunner : IChunkRunner
             var layer = _hidden[h];
             int words = BitLayout.WordsPerRow(layer.OutFeatures);
             dots = _dots.AsSpan(0, m * layer.OutFeatures);
-            XnorGemm.Multiply(input.AsSpan(0, m * layer.WordsPerRow), layer.Weights, m, layer.OutFeatures, layer.InFeatures, dots, threads);
+            XnorGemm.MultiplyPacked(input.AsSpan(0, m * layer.WordsPerRow), _hiddenWeights[h], m, dots, threads);
             PackSigns(dots, m, layer.OutFeatures, _minDot[h], spare.AsSpan(0, m * words));
             (input, spare) = (spare, input);
             t0 = Lap(h + 1, t0);
@@ -136,7 +107,7 @@ internal sealed class BinaryRunner : IChunkRunner
 
         int c = _output.OutFeatures;
         dots = _dots.AsSpan(0, m * c);
-        XnorGemm.Multiply(input.AsSpan(0, m * _output.WordsPerRow), _output.Weights, m, c, _output.InFeatures, dots, threads);
+        XnorGemm.MultiplyPacked(input.AsSpan(0, m * _output.WordsPerRow), _outputWeights, m, dots, threads);
         var logits = _logits.AsSpan(0, m * c);
         for (int i = 0; i < m * c; i++)
         {
@@ -196,45 +167,37 @@ internal sealed class BinaryRunner : IChunkRunner
     }
 
     /// <summary>
-    /// Recomputes the undecided units' float32 dot products with the SGEMM the training model uses, all of a chunk in
-    /// one call over (images with undecided units) × (undecided units). Sgemm computes every output element with the
-    /// same operation sequence whatever the matrix size (its determinism contract), so each value equals the training
-    /// model's; the extra elements of the rectangle are computed and ignored.
+    /// Recomputes the undecided units' float32 dot products exactly as the training model's SGEMM does: with
+    /// <see cref="SgemmDotEmulation"/> when it verified itself, else one Sgemm call per image over that image's
+    /// undecided units (they arrive in image order). Sgemm computes every output element with the same operation
+    /// sequence whatever the matrix size (its determinism contract), so each value equals the training model's.
     /// </summary>
     private void ResolvePending(ReadOnlySpan<byte> pixels, Span<ulong> bits, int n, int k)
     {
-        if (_pending.Count == 0) return;
-        // Reused scratch: position of each image / unit in the rectangle (−1 = absent), and the rectangle's operands.
-        if (_rowOf.Length < _options.MaxBatch) _rowOf = new int[_options.MaxBatch];
-        if (_unitOf.Length < n) _unitOf = new int[n];
-        Array.Fill(_rowOf, -1);
-        Array.Fill(_unitOf, -1);
-        _rows.Clear();
-        _units.Clear();
-        foreach (var (image, unit) in _pending)
+        int wordsOut = BitLayout.WordsPerRow(n), words = _first.WordsPerRow;
+        if (_replayInput.Length < k) _replayInput = new float[k];
+        for (int start = 0; start < _pending.Count;)
         {
-            if (_rowOf[image] < 0) { _rowOf[image] = _rows.Count; _rows.Add(image); }
-            if (_unitOf[unit] < 0) { _unitOf[unit] = _units.Count; _units.Add(unit); }
-        }
-        int r = _rows.Count, u = _units.Count;
-        if (_replayInput.Length < r * k) _replayInput = new float[r * k];
-        if (_replayWeights.Length < u * k) _replayWeights = new float[u * k];
-        if (_replayOutput.Length < r * u) _replayOutput = new float[r * u];
-        for (int i = 0; i < r; i++)
-        {
-            var image = pixels.Slice(_rows[i] * k, k);
-            for (int t = 0; t < k; t++) _replayInput[i * k + t] = _table[image[t]];
-        }
-        int words = _first.WordsPerRow;
-        for (int j = 0; j < u; j++)
-            BitPacking.UnpackSigns(_first.Weights.AsSpan(_units[j] * words, words), 1, k, _replayWeights.AsSpan(j * k, k));
-        Sgemm.Multiply(false, true, r, u, k, 1f, _replayInput.AsSpan(0, r * k), k, _replayWeights.AsSpan(0, u * k), k, 0f, _replayOutput.AsSpan(0, r * u), u, 1);
-        int wordsOut = BitLayout.WordsPerRow(n);
-        foreach (var (image, unit) in _pending)
-        {
-            _counters.Replays++;
-            if (_replayOutput[_rowOf[image] * u + _unitOf[unit]] >= _first.Thresholds[unit])
-                bits[image * wordsOut + (unit >> 6)] |= 1UL << (unit & 63);
+            int image = _pending[start].Image, end = start;
+            while (end < _pending.Count && _pending[end].Image == image) end++;
+            int u = end - start;
+            if (_replayWeights.Length < u * k) _replayWeights = new float[u * k];
+            if (_replayOutput.Length < u) _replayOutput = new float[u];
+            var input = pixels.Slice(image * k, k);
+            for (int t = 0; t < k; t++) _replayInput[t] = _table[input[t]];
+            for (int r = 0; r < u; r++)
+                BitPacking.UnpackSigns(_first.Weights.AsSpan(_pending[start + r].Unit * words, words), 1, k, _replayWeights.AsSpan(r * k, k));
+            if (_dot is null)
+                Sgemm.Multiply(false, true, 1, u, k, 1f, _replayInput.AsSpan(0, k), k, _replayWeights.AsSpan(0, u * k), k, 0f, _replayOutput.AsSpan(0, u), u, 1);
+            else
+                for (int r = 0; r < u; r++) _replayOutput[r] = _dot.Dot(_replayInput.AsSpan(0, k), _replayWeights.AsSpan(r * k, k));
+            for (int r = 0; r < u; r++)
+            {
+                int unit = _pending[start + r].Unit;
+                if (_replayOutput[r] >= _first.Thresholds[unit]) bits[image * wordsOut + (unit >> 6)] |= 1UL << (unit & 63);
+            }
+            _counters.Replays += u;
+            start = end;
         }
     }
 

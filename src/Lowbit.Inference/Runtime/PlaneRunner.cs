@@ -18,9 +18,9 @@ namespace Lowbit.Inference.Runtime;
 /// C_j = Σ_t c_jt and A_i = Σ_t a_it give y_e = αwαx·P + αwβx·C_j + βwαx·A_i + N·βwβx, and the model's float32
 /// y satisfies |y − y_e| ≤ γ_N·max|w|·Σ_t|x_t| + δw·Σ_t|x_t| + max|ŵ|·N·δx (Higham §4.2: any summation order,
 /// products rounded or fused; ŵ the fitted levels), plus a slack for the double arithmetic. A unit's code is decided
-/// when every threshold lies outside y_e ± bound; otherwise its y is recomputed with <see cref="Sgemm"/> on the
-/// float32 levels (same per-element operation order as the model's forward at any matrix size: Sgemm's determinism
-/// contract). The output layer's y is always computed that way (its logits are the model's float32 outputs), and
+/// when every threshold lies outside y_e ± bound; otherwise its y is recomputed in Sgemm's operation order on the
+/// float32 levels (<see cref="SgemmDotEmulation"/>, or <see cref="Sgemm"/> itself: same per-element operation order
+/// as the model's forward at any matrix size, its determinism contract). The output layer's y is always computed that way (its logits are the model's float32 outputs), and
 /// its integer products P are returned as the integer outputs.
 /// </remarks>
 internal sealed class PlaneRunner : IChunkRunner
@@ -36,6 +36,7 @@ internal sealed class PlaneRunner : IChunkRunner
     private double[] _inputSums = [], _inputAbs = [];
     private float[] _inputFloat = [], _outputFloat = [], _replayWeights = [];
     private readonly List<int> _pendingUnits = [];
+    private readonly SgemmDotEmulation?[] _dots;
 
     public PlaneRunner(PackedModel model, InferenceOptions options, RunCounters counters)
     {
@@ -44,6 +45,7 @@ internal sealed class PlaneRunner : IChunkRunner
         _counters = counters;
         _plans = model.Layers.Select(l => new LayerPlan((PlaneDenseLayer)l)).ToArray();
         _widest = model.Layers.Max(l => Math.Max(l.InFeatures, l.OutFeatures));
+        _dots = model.Layers.Select(l => SgemmDotEmulation.Create(l.InFeatures)).ToArray();
     }
 
     public void EnsureScratch(int m)
@@ -171,10 +173,18 @@ internal sealed class PlaneRunner : IChunkRunner
         int n = layer.InFeatures, u = _pendingUnits.Count, levels = layer.ThresholdsPerUnit;
         var x = _inputFloat.AsSpan(0, n);
         for (int t = 0; t < n; t++) x[t] = layer.InputLevels[codes[t]];
-        if (_replayWeights.Length < u * n) _replayWeights = new float[u * n];
-        for (int r = 0; r < u; r++) plan.WeightsFloat.AsSpan(_pendingUnits[r] * n, n).CopyTo(_replayWeights.AsSpan(r * n, n));
         var y = _outputFloat.AsSpan(0, u);
-        Sgemm.Multiply(false, true, 1, u, n, 1f, x, n, _replayWeights.AsSpan(0, u * n), n, 0f, y, u, 1);
+        var dot = _dots[Array.IndexOf(_plans, plan)];
+        if (dot is not null)
+        {
+            for (int r = 0; r < u; r++) y[r] = dot.Dot(x, plan.WeightsFloat.AsSpan(_pendingUnits[r] * n, n));
+        }
+        else
+        {
+            if (_replayWeights.Length < u * n) _replayWeights = new float[u * n];
+            for (int r = 0; r < u; r++) plan.WeightsFloat.AsSpan(_pendingUnits[r] * n, n).CopyTo(_replayWeights.AsSpan(r * n, n));
+            Sgemm.Multiply(false, true, 1, u, n, 1f, x, n, _replayWeights.AsSpan(0, u * n), n, 0f, y, u, 1);
+        }
         for (int r = 0; r < u; r++)
         {
             int j = _pendingUnits[r];

@@ -35,6 +35,59 @@ public static class XnorGemm
         else MultiplyVector512(a, b, m, n, bits, c, threads);
     }
 
+    /// <summary>
+    /// Computes <c>c[i, j] = bits − 2·popcount(a_i XOR b_j)</c> with B packed once (<see cref="XnorWeights.Pack"/>).
+    /// Few rows (m &lt; 4·threads, e.g. one image) split the columns between threads instead of the rows.
+    /// </summary>
+    /// <param name="a">Packed A <c>[m, WordsPerRow(b.Bits)]</c>.</param>
+    /// <param name="b">The packed B operand.</param>
+    /// <param name="m">Rows of A (≥ 0).</param>
+    /// <param name="c">Output <c>[m, b.Count]</c>, row-major.</param>
+    /// <param name="threads">Worker threads (≥ 1).</param>
+    /// <exception cref="ArgumentOutOfRangeException">m is negative or <paramref name="threads"/> &lt; 1.</exception>
+    /// <exception cref="ArgumentException">A span is too short or a packed row of A has non-zero padding bits.</exception>
+    public static void MultiplyPacked(ReadOnlySpan<ulong> a, XnorWeights b, int m, Span<int> c, int threads = 1)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        int n = b.Count, bits = b.Bits;
+        int words = Validate(a, b.Rows, m, n, bits, c.Length, threads);
+        if (m == 0 || n == 0) return;
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            MultiplyBlocked(a, b.Rows, m, n, bits, c, threads);
+            return;
+        }
+        MultiplyPrepacked(a, b, m, c, threads, words >= PopCountGemm.HarleySealMinWords);
+    }
+
+    /// <summary>512-bit path over prepacked panels (Harley-Seal or nibble lookup), rows or columns split between threads.</summary>
+    internal static unsafe void MultiplyPrepacked(ReadOnlySpan<ulong> a, XnorWeights b, int m, Span<int> c, int threads, bool harleySeal)
+    {
+        int n = b.Count, bits = b.Bits, words = b.Words, panelLength = b.PanelLength;
+        int panelCount = (n + PopCountGemm.PanelRows - 1) / PopCountGemm.PanelRows;
+        int panelWords = words * PopCountGemm.PanelRows;
+        fixed (ulong* pa = a, pp = b.Panels)
+        fixed (int* pc = c)
+        {
+            nint aAddr = (nint)pa, pAddr = (nint)pp, cAddr = (nint)pc;
+            int aLength = m * words, cLength = m * n;
+            void Run(int rowStart, int rowEnd, int panelStart, int panelEnd)
+            {
+                int colStart = panelStart * PopCountGemm.PanelRows, colEnd = Math.Min(n, panelEnd * PopCountGemm.PanelRows);
+                var aSpan = new ReadOnlySpan<ulong>((void*)aAddr, aLength).Slice(rowStart * words, (rowEnd - rowStart) * words);
+                var pSpan = new ReadOnlySpan<ulong>((void*)pAddr, panelLength).Slice(panelStart * panelWords, (panelEnd - panelStart) * panelWords);
+                var cSpan = new Span<int>((void*)cAddr, cLength).Slice(rowStart * n + colStart);
+                var epilogue = new XnorEpilogue(bits);
+                if (harleySeal) PopCountGemm.MultiplyHarleySeal512<XorCombine, XnorEpilogue>(aSpan, rowEnd - rowStart, pSpan, colEnd - colStart, words, cSpan, n, epilogue);
+                else PopCountGemm.MultiplyVector512<XorCombine, XnorEpilogue>(aSpan, rowEnd - rowStart, pSpan, colEnd - colStart, words, cSpan, n, epilogue);
+            }
+            // Small products stay on the calling thread: the hand-off costs more than ~2^15 word operations.
+            if ((long)m * n * words < 1L << 15) threads = 1;
+            if (m >= 4 * threads || threads == 1) RowPartition.Run(m, threads, 4, (start, end) => Run(start, end, 0, panelCount));
+            else RowPartition.Run(panelCount, threads, 1, (start, end) => Run(0, m, start, end));
+        }
+    }
+
     internal static int Validate(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, int cLength, int threads)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);

@@ -18,6 +18,11 @@ public class XnorGemmTests
         ("harley-seal512-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyHarleySeal512(a, b, m, n, k, c, 2)),
         ("dispatch", (a, b, m, n, k, c) => XnorGemm.Multiply(a, b, m, n, k, c)),
         ("dispatch-3t", (a, b, m, n, k, c) => XnorGemm.Multiply(a, b, m, n, k, c, 3)),
+        ("packed", (a, b, m, n, k, c) => XnorGemm.MultiplyPacked(a, XnorWeights.Pack(b, n, k), m, c)),
+        ("packed-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyPacked(a, XnorWeights.Pack(b, n, k), m, c, 2)),
+        ("packed-5t", (a, b, m, n, k, c) => XnorGemm.MultiplyPacked(a, XnorWeights.Pack(b, n, k), m, c, 5)),
+        ("prepacked512-2t", (a, b, m, n, k, c) => { if (Vector512.IsHardwareAccelerated) XnorGemm.MultiplyPrepacked(a, XnorWeights.Pack(b, n, k), m, c, 2, false); else XnorGemm.MultiplyScalar(a, b, m, n, k, c); }),
+        ("prepacked-harley-seal512-3t", (a, b, m, n, k, c) => { if (Vector512.IsHardwareAccelerated) XnorGemm.MultiplyPrepacked(a, XnorWeights.Pack(b, n, k), m, c, 3, true); else XnorGemm.MultiplyScalar(a, b, m, n, k, c); }),
     ];
 
     [Theory]
@@ -40,6 +45,33 @@ public class XnorGemmTests
                     run(pa, pb, m, n, k, c);
                     BitTestData.Equal<int>(expected, c, $"{name} seed={seed} m={m} n={n} k={k}");
                 }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1031, 1100)]
+    [InlineData(2, 1029, 1024)]
+    [InlineData(7, 517, 700)]
+    [InlineData(40, 300, 129)]
+    public void MultiplyPacked_LargeEnoughToSplitRowsOrColumns_MatchesScalar(int m, int n, int k)
+    {
+        var rng = new Random(m * 7 + n);
+        ulong[] pa = BitTestData.Pack(BitTestData.Signs(rng, m * k), m, k), pb = BitTestData.Pack(BitTestData.Signs(rng, n * k), n, k);
+        var expected = new int[m * n];
+        XnorGemm.MultiplyScalar(pa, pb, m, n, k, expected);
+        var weights = XnorWeights.Pack(pb, n, k);
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            var c = new int[m * n];
+            XnorGemm.MultiplyPacked(pa, weights, m, c, threads);
+            BitTestData.Equal<int>(expected, c, $"packed threads={threads} m={m} n={n} k={k}");
+            if (!Vector512.IsHardwareAccelerated) continue;
+            foreach (bool harleySeal in new[] { false, true })
+            {
+                Array.Fill(c, int.MinValue);
+                XnorGemm.MultiplyPrepacked(pa, weights, m, c, threads, harleySeal);
+                BitTestData.Equal<int>(expected, c, $"prepacked harleySeal={harleySeal} threads={threads} m={m} n={n} k={k}");
             }
         }
     }
