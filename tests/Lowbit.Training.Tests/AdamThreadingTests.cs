@@ -35,6 +35,28 @@ public class AdamThreadingTests
     }
 
     [Fact]
+    public void Step_ClipInsideUpdate_EqualsClampAfterUnclippedUpdate()
+    {
+        var rng = new Random(8);
+        var init = Tensor.RandomUniform(rng, -1, 1, [200, 301]);
+        var grads = Enumerable.Range(0, 3).Select(_ => Tensor.RandomUniform(rng, -1, 1, [200, 301])).ToArray();
+        var clipped = new Parameter(init.Clone()) { Clip = (-0.4, 0.3) };
+        var plain = new Parameter(init.Clone());
+        var a = new Adam([("w", clipped)], 0.05);
+        var b = new Adam([("w", plain)], 0.05);
+        for (int step = 0; step < grads.Length; step++)
+        {
+            clipped.Value.Grad = grads[step].Clone();
+            plain.Value.Grad = grads[step].Clone();
+            a.Step();
+            b.Step();
+            var span = plain.Value.AsSpan();
+            for (int i = 0; i < span.Length; i++) span[i] = Math.Min(Math.Max(span[i], -0.4f), 0.3f);
+            Assert.Equal(plain.Value.ToArray(), clipped.Value.ToArray());
+        }
+    }
+
+    [Fact]
     public void Step_MatchesScalarFormula()
     {
         var p = new Parameter(Tensor.FromArray(new[] { 0.3f, -0.2f, 0.9f }, 3));

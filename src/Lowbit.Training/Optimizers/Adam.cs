@@ -25,13 +25,23 @@ public sealed class Adam : MomentOptimizer
             (float)((float)learningRate / (float)(1 - Math.Pow(Beta1, t))), (float)Math.Sqrt(1 - Math.Pow(Beta2, t)));
         var w = parameter.Value;
         var g = parameter.Grad!;
+        var clip = parameter.Clip;
         // Elementwise, so chunking across threads cannot change any result.
         Compute.For(value.Length, ParallelGrain, 16, (start, end) =>
         {
             int count = end - start;
-            step.Apply(w.AsSpan().Slice(start, count), g.AsSpan().Slice(start, count), m.AsSpan().Slice(start, count), v.AsSpan().Slice(start, count));
+            var chunk = w.AsSpan().Slice(start, count);
+            step.Apply(chunk, g.AsSpan().Slice(start, count), m.AsSpan().Slice(start, count), v.AsSpan().Slice(start, count));
+            if (clip is { } c)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Max(chunk, (float)c.Min, chunk);
+                System.Numerics.Tensors.TensorPrimitives.Min(chunk, (float)c.Max, chunk);
+            }
         });
     }
+
+    /// <inheritdoc/>
+    protected override bool ClipsInUpdate => true;
 
     /// <summary>One Adam update with fixed coefficients; c1 folded into the step size, c2 = sqrt(1 − β2ᵗ).</summary>
     internal readonly record struct AdamStep(float Beta1, float Beta2, float WeightDecay, float Epsilon, float StepSize, float C2)

@@ -47,9 +47,15 @@ public abstract class Optimizer
             var value = p.Value.AsSpan();
             var grad = p.Grad.AsSpan();
             Update(name, p, value, grad, LearningRate * p.LearningRateScale);
-            if (p.Clip is { } c) Clip(p.Value, (float)c.Min, (float)c.Max);
+            if (p.Clip is { } c && !ClipsInUpdate) Clip(p.Value, (float)c.Min, (float)c.Max);
         }
     }
+
+    /// <summary>
+    /// True when <see cref="Update"/> applies <see cref="Parameter.Clip"/> itself (per chunk, while the values are
+    /// still in cache) instead of leaving it to a separate pass after the update; the result is the same.
+    /// </summary>
+    protected virtual bool ClipsInUpdate => false;
 
     /// <summary>Minimum elements per parallel chunk of an elementwise update.</summary>
     protected const int ParallelGrain = 32768;
