@@ -26,24 +26,45 @@ public sealed partial class Tensor
         var geo = new ConvGeometry(x._shape[0], x._shape[1], x._shape[2], x._shape[3], weight._shape[2], weight._shape[3], stride, padding);
         if (x._shape[2] + 2 * padding < geo.KernelH || x._shape[3] + 2 * padding < geo.KernelW)
             throw new ArgumentException($"Conv2d: kernel {geo.KernelH}x{geo.KernelW} is larger than the padded input {x._shape[2] + 2 * padding}x{x._shape[3] + 2 * padding}.");
-        int outC = weight._shape[0], ohw = geo.OutH * geo.OutW;
-        var cols = Uninitialized(x.DType, [geo.ColumnRows, geo.ColumnCols]);
-        int rowGrain = Math.Max(1, Elementwise.Grain / geo.ColumnCols);
-        Compute.For(geo.ColumnRows, rowGrain, 1, (r0, r1) =>
-        {
-            if (x.DType == DType.Float64) ConvKernels.Im2Col(x.Span<double>(), cols.Span<double>(), geo, r0, r1);
-            else ConvKernels.Im2Col(x.AsSpan(), cols.AsSpan(), geo, r0, r1);
-        });
-        var w2 = weight.ViewAs([outC, geo.ColumnRows]);
-        var yT = Uninitialized(x.DType, [outC, geo.ColumnCols]); // [O, N·OH·OW]
-        Gemm(false, false, outC, geo.ColumnCols, geo.ColumnRows, w2, cols, 0f, yT);
+        int outC = weight._shape[0];
+        var cols = Uninitialized(x.DType, [geo.ColumnRows, geo.ColumnCols]); // [C·kh·kw, N·OH·OW], kept for dW
         var y = Uninitialized(x.DType, [geo.Batch, outC, geo.OutH, geo.OutW]);
-        SwapLeading(yT, y, outC, geo.Batch, ohw);
+        // Image by image: im2col of image n, then y[n] = W·cols[:, n] read in place (ldb = N·OH·OW), while that
+        // image's columns are still in cache. Every element gets the arithmetic of one whole-batch GEMM.
+        ForImages(geo.Batch, (n0, n1, threads) =>
+        {
+            if (x.DType == DType.Float64) ConvForwardImages<double>(x, weight, cols, y, geo, n0, n1, threads);
+            else ConvForwardImages<float>(x, weight, cols, y, geo, n0, n1, threads);
+        });
         var result = GradGraph.Record(y, "Conv2d", [x, weight], g => ConvBackward(g, x, weight, cols, geo));
         if (bias is null) return result;
         if (bias.Rank != 1 || bias._shape[0] != outC)
             throw new ArgumentException($"Conv2d: bias shape {ShapeUtil.Format(bias.ShapeSpan)} must be [{outC}].", nameof(bias));
         return Add(result, bias.Reshape(1, outC, 1, 1));
+    }
+
+    /// <summary>
+    /// Runs body(n0, n1, gemmThreads) over the batch: image ranges on separate threads with single-threaded GEMMs
+    /// when there are at least two images per thread, else all images in turn with multi-threaded GEMMs. Per-image
+    /// results do not depend on which way is taken.
+    /// </summary>
+    private static void ForImages(int batch, Action<int, int, int> body)
+    {
+        int threads = Compute.Threads;
+        if (threads > 1 && batch >= 2 * threads) Compute.For(batch, 1, 1, (n0, n1) => body(n0, n1, 1));
+        else body(0, batch, threads);
+    }
+
+    private static void ConvForwardImages<T>(Tensor x, Tensor weight, Tensor cols, Tensor y, ConvGeometry geo, int n0, int n1, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outC = weight._shape[0], ohw = geo.OutH * geo.OutW, rows = geo.ColumnRows, colCols = geo.ColumnCols;
+        for (int n = n0; n < n1; n++)
+        {
+            ConvKernels.Im2ColImages(x.Span<T>(), cols.Span<T>(), geo, n, n + 1);
+            GemmSpans<T>(false, false, outC, ohw, rows, weight.Span<T>(), rows, cols.Span<T>()[(n * ohw)..], colCols,
+                y.Span<T>().Slice(n * outC * ohw, outC * ohw), ohw, threads);
+        }
     }
 
     /// <summary>[A, B, inner] → [B, A, inner], source rows split across threads (a copy: any split gives the same result).</summary>
@@ -56,29 +77,50 @@ public sealed partial class Tensor
         });
     }
 
+    private static void ConvInputGradientImages<T>(Tensor g, Tensor weight, Tensor dx, ConvGeometry geo, int n0, int n1, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outC = weight._shape[0], ohw = geo.OutH * geo.OutW, rows = geo.ColumnRows, image = geo.Channels * geo.Height * geo.Width;
+        var one = geo with { Batch = 1 };
+        T[] scratch = System.Buffers.ArrayPool<T>.Shared.Rent(rows * ohw);
+        try
+        {
+            var gCols = scratch.AsSpan(0, rows * ohw); // [C·kh·kw, OH·OW] of one image
+            for (int n = n0; n < n1; n++)
+            {
+                GemmSpans<T>(true, false, rows, ohw, outC, weight.Span<T>(), rows, g.Span<T>().Slice(n * outC * ohw, outC * ohw), ohw, gCols, ohw, threads);
+                ConvKernels.Col2Im<T>(gCols, dx.Span<T>().Slice(n * image, image), one);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
     private static Tensor?[] ConvBackward(Tensor g, Tensor x, Tensor weight, Tensor cols, ConvGeometry geo)
     {
         int outC = weight._shape[0], ohw = geo.OutH * geo.OutW;
-        var gT = Uninitialized(g.DType, [outC, geo.ColumnCols]); // [O, N·OH·OW]
-        SwapLeading(g, gT, geo.Batch, outC, ohw);
         Tensor? gw = null, gx = null;
         if (weight.TracksGrad)
         {
+            // dW = gT·colsᵀ as one GEMM over k = N·OH·OW.
+            var gT = Uninitialized(g.DType, [outC, geo.ColumnCols]); // [O, N·OH·OW]
+            SwapLeading(g, gT, geo.Batch, outC, ohw);
             var gw2 = Uninitialized(g.DType, [outC, geo.ColumnRows]);
             Gemm(false, true, outC, geo.ColumnRows, geo.ColumnCols, gT, cols, 0f, gw2);
             gw = gw2.ViewAs(weight.Shape.ToArray());
         }
         if (x.TracksGrad)
         {
-            var gCols = Uninitialized(g.DType, [geo.ColumnRows, geo.ColumnCols]);
-            Gemm(true, false, geo.ColumnRows, geo.ColumnCols, outC, weight.ViewAs([outC, geo.ColumnRows]), gT, 0f, gCols);
-            gx = ZerosResult(g.DType, x.Shape.ToArray());
-            var dx = gx;
-            Compute.For(geo.Channels, Math.Max(1, Elementwise.Grain / (geo.Batch * geo.Height * geo.Width)), 1, (c0, c1) =>
+            // Image by image: gCols_n = Wᵀ·g[n] in a per-thread scratch block, then col2im into dx[n].
+            var dx = ZerosResult(g.DType, x.Shape.ToArray());
+            ForImages(geo.Batch, (n0, n1, threads) =>
             {
-                if (g.DType == DType.Float64) ConvKernels.Col2Im<double>(gCols.Span<double>(), dx.Span<double>(), geo, c0, c1);
-                else ConvKernels.Col2Im<float>(gCols.AsSpan(), dx.AsSpan(), geo, c0, c1);
+                if (g.DType == DType.Float64) ConvInputGradientImages<double>(g, weight, dx, geo, n0, n1, threads);
+                else ConvInputGradientImages<float>(g, weight, dx, geo, n0, n1, threads);
             });
+            gx = dx;
         }
         return [gx, gw];
     }

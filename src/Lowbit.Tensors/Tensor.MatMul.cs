@@ -29,10 +29,54 @@ public sealed partial class Tensor
     internal static void Gemm(bool transA, bool transB, int m, int n, int k, Tensor a, Tensor b, float beta, Tensor c)
     {
         int lda = transA ? m : k, ldb = transB ? k : n;
+        if (c.DType == DType.Float32 && beta == 0f && n < NarrowColumns && m >= 2 * n && k > 0)
+        {
+            GemmNarrow(transA, transB, m, n, k, a.AsSpan(), lda, b.AsSpan(), ldb, c.AsSpan());
+            return;
+        }
         if (c.DType == DType.Float32)
             Sgemm.Multiply(transA, transB, m, n, k, 1f, a.AsSpan(), Math.Max(lda, 1), b.AsSpan(), Math.Max(ldb, 1), beta, c.AsSpan(), Math.Max(n, 1), Compute.Threads);
         else
             GemmReference<double>(transA, transB, m, n, k, a.Span<double>(), lda, b.Span<double>(), ldb, beta, c.Span<double>(), n);
+    }
+
+    /// <summary>Below this many columns (and at most half as many as rows) C is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ.</summary>
+    internal const int NarrowColumns = 16;
+
+    /// <summary>
+    /// C [m, n] for a narrow C (n &lt; 16, e.g. 10 logits or a 3 × 3 single-channel filter gradient): a 32-column
+    /// register tile would be mostly padding, so compute Cᵀ = op(B)ᵀ·op(A)ᵀ (n rows: at most one 8-row panel of
+    /// padding) and transpose it. Each element is the same FMA chain over k (a·b = b·a), so the result is
+    /// bit-identical to the direct product.
+    /// </summary>
+    internal static void GemmNarrow(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c)
+    {
+        float[] rent = System.Buffers.ArrayPool<float>.Shared.Rent(m * n);
+        try
+        {
+            var cT = rent.AsSpan(0, m * n); // [n, m]
+            Sgemm.Multiply(!transB, !transA, n, m, k, 1f, b, Math.Max(ldb, 1), a, Math.Max(lda, 1), 0f, cT, m, Compute.Threads);
+            for (int j = 0; j < n; j++)
+                for (int i = 0; i < m; i++) c[i * n + j] = cT[j * m + i];
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(rent);
+        }
+    }
+
+    /// <summary>
+    /// C = op(A)·op(B) on sub-matrices of spans with explicit leading dimensions (beta = 0); float32 goes to the
+    /// SGEMM kernel with <paramref name="threads"/> threads, float64 to the reference loop.
+    /// </summary>
+    internal static void GemmSpans<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
+        Span<T> c, int ldc, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            Sgemm.Multiply(transA, transB, m, n, k, 1f, System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(a), lda,
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(b), ldb, 0f, System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(c), ldc, threads);
+        else
+            GemmReference(transA, transB, m, n, k, a, lda, b, ldb, 0f, c, ldc);
     }
 
     internal static void GemmReference<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, float beta, Span<T> c, int ldc)

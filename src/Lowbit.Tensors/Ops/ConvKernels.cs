@@ -16,15 +16,22 @@ internal static class ConvKernels
     public static void Im2Col<T>(ReadOnlySpan<T> x, Span<T> cols, in ConvGeometry g) where T : unmanaged
         => Im2Col(x, cols, g, 0, g.ColumnRows);
 
+    /// <summary>The columns of images [n0, n1) only (all rows): im2col of a batch slice into the whole-batch layout.</summary>
+    public static void Im2ColImages<T>(ReadOnlySpan<T> x, Span<T> cols, in ConvGeometry g, int n0, int n1) where T : unmanaged
+        => Im2Col(x, cols, g, 0, g.ColumnRows, n0, n1);
+
     /// <summary>Rows [row0, row1) of <see cref="Im2Col{T}(ReadOnlySpan{T}, Span{T}, in ConvGeometry)"/> (rows are independent).</summary>
     public static void Im2Col<T>(ReadOnlySpan<T> x, Span<T> cols, in ConvGeometry g, int row0, int row1) where T : unmanaged
+        => Im2Col(x, cols, g, row0, row1, 0, g.Batch);
+
+    private static void Im2Col<T>(ReadOnlySpan<T> x, Span<T> cols, in ConvGeometry g, int row0, int row1, int n0, int n1) where T : unmanaged
     {
         int oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width, colCols = g.ColumnCols;
         for (int row = row0; row < row1; row++)
         {
             int c = row / (g.KernelH * g.KernelW), ky = row / g.KernelW % g.KernelH, kx = row % g.KernelW;
             var dst = cols.Slice(row * colCols, colCols);
-            for (int n = 0; n < g.Batch; n++)
+            for (int n = n0; n < n1; n++)
             {
                 var src = x.Slice((n * g.Channels + c) * plane, plane);
                 var (ox0, ox1) = ValidRange(ow, g.Width, g.Stride, g.Padding, kx);
