@@ -24,9 +24,10 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// activations): each sample (slice of dimension 0) gets its own map by the same selection rule and its own means,
 /// recomputed on every forward pass (M depends on the input, so it is neither stored nor frozen); random
 /// selection is not offered there because evaluation has no generator.
-/// Speed: when Middle-Out selects a map (every forward by default), selection and binarization run fused in
-/// <see cref="MiddleOutBinarizer"/> (histogram select, reused buffers), bit-identical to the reference
-/// <see cref="BitMapSelection.MiddleOut"/> followed by §8.2; the map is still recomputed on every step.
+/// Speed: when Middle-Out or magnitude selects a map (every forward by default), selection and binarization run fused
+/// in <see cref="MiddleOutBinarizer"/> (histogram select, reused buffers), bit-identical to the reference
+/// <see cref="BitMapSelection.MiddleOut"/> / <see cref="BitMapSelection.Magnitude"/> followed by §8.2; the map is still
+/// recomputed on every step.
 /// Backward: g_x = g_x̂·1[|x| ≤ clip] (clip = 1); no gradient into the μ_i or the bit map (BinOps).
 /// Options: <c>mix</c> ("1:0.7,2:0.2,3:0.1") or <c>average_bits</c> (see <see cref="BitMix.FromAverageBits"/>),
 /// <c>selection</c> (middle_out | random | magnitude), <c>recompute</c> (every_step | frozen), <c>role</c>,
@@ -185,13 +186,14 @@ public sealed class HeterogeneousBinarizer : Quantizer, ICostInfo
         var means = new double[slices * maxBits];
         var xhat = new double[v.Length];
         byte[]? map = Role == "activation" ? null : KeptMap(x, context);
-        if (map is null && Selection == BitSelection.MiddleOut && !withPlanes)
+        if (map is null && Selection != BitSelection.Random && !withPlanes)
         {
-            // Fast path: selection fused with binarization, bit-identical to MiddleOut + ResidualMath.Binarize.
+            // Fast path: selection fused with binarization, bit-identical to MiddleOut/Magnitude + ResidualMath.Binarize.
             map = new byte[v.Length];
             var kernel = _middleOut ??= new MiddleOutBinarizer();
+            bool magnitude = Selection == BitSelection.Magnitude;
             for (int s = 0; s < slices; s++)
-                kernel.Run(v.AsSpan(s * size, size), Mix, map.AsSpan(s * size, size), xhat.AsSpan(s * size, size), means.AsSpan(s * maxBits, maxBits));
+                kernel.Run(v.AsSpan(s * size, size), Mix, map.AsSpan(s * size, size), xhat.AsSpan(s * size, size), means.AsSpan(s * maxBits, maxBits), magnitude);
             if (Role == "activation") _map = map;
             else StoreMap(map);
             return (xhat, null);

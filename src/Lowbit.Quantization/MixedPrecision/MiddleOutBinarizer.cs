@@ -21,6 +21,9 @@ namespace Lowbit.Quantization.MixedPrecision;
 ///   residual update r −= μ·sign(r) is applied to the elements that go on, exactly as both references do.
 /// - sign(0) = +1: ±μ is formed as CopySign(μ, r + 0.0), and r + 0.0 turns −0.0 into +0.0 (IEEE round to
 ///   nearest), matching the reference's r ≥ 0 test; μ·(±1) = ±μ exactly.
+/// Magnitude ablation (<c>magnitude: true</c>): the same machinery with the fixed keys |x_n| (stored and compacted with
+/// the residuals) gives <see cref="BitMapSelection.Magnitude"/>'s map (order (|x|, index)); the unassigned set is
+/// again §8.2's active set, so the fused binarization is exact as well.
 /// Not thread-safe: one instance per quantizer, used by one forward at a time.
 /// Cost: per level about four passes over the unassigned elements (sum, histogram, bucket gather, assign and
 /// compact) plus a quickselect over one bucket (≈ |R|/4096 elements for a smooth key distribution; the whole set
@@ -35,6 +38,7 @@ internal sealed class MiddleOutBinarizer
     private double[] _residual = [];
     private int[] _index = [];
     private double[] _bucket = [];
+    private double[] _key = [];
 
     /// <summary>
     /// Middle-Out map of <paramref name="x"/> for <paramref name="mix"/> and the heterogeneous binarization with it.
@@ -44,7 +48,9 @@ internal sealed class MiddleOutBinarizer
     /// <param name="map">Output bits per element, length of x.</param>
     /// <param name="xhat">Output x̂ (§8.2), length of x.</param>
     /// <param name="means">Output μ_1..μ_B_max.</param>
-    public void Run(ReadOnlySpan<double> x, BitMix mix, Span<byte> map, Span<double> xhat, Span<double> means)
+    /// <param name="magnitude">Select by the magnitude ablation instead (keys |x_n| of the input, fixed across levels):
+    /// the same map as <see cref="BitMapSelection.Magnitude"/>.</param>
+    public void Run(ReadOnlySpan<double> x, BitMix mix, Span<byte> map, Span<double> xhat, Span<double> means, bool magnitude = false)
     {
         int n = x.Length;
         if (map.Length != n || xhat.Length != n || means.Length < mix.MaxBits)
@@ -55,6 +61,8 @@ internal sealed class MiddleOutBinarizer
         var index = _index;
         x.CopyTo(r);
         for (int i = 0; i < n; i++) index[i] = i;
+        if (magnitude)
+            for (int i = 0; i < n; i++) _key[i] = Math.Abs(x[i]);
         xhat.Clear();
         int remaining = n;
         for (int b = 1; b <= mix.MaxBits; b++)
@@ -72,8 +80,9 @@ internal sealed class MiddleOutBinarizer
                 UpdateAll(r.AsSpan(0, remaining), index.AsSpan(0, remaining), mu, xhat);
                 continue;
             }
-            var (threshold, ties) = Threshold(r.AsSpan(0, remaining), mu, maxAbs, count);
-            remaining = AssignAndCompact(remaining, mu, threshold, ties, (byte)b, map, xhat);
+            remaining = magnitude
+                ? SelectLevel(new StoredKeys(_key), remaining, MaxKey(_key.AsSpan(0, remaining)), mu, count, (byte)b, map, xhat)
+                : SelectLevel(new MiddleOutKeys(r, mu), remaining, Math.Max(mu, maxAbs - mu), mu, count, (byte)b, map, xhat);
         }
     }
 
@@ -115,23 +124,55 @@ internal sealed class MiddleOutBinarizer
         }
     }
 
-    /// <summary>The <paramref name="count"/>-th smallest key (1-based) and how many keys equal to it are taken.</summary>
-    private (double Threshold, int Ties) Threshold(ReadOnlySpan<double> r, double mu, double maxAbs, int count)
+    /// <summary>Selection keys of the unassigned elements (dense index k).</summary>
+    private interface IKeys
     {
-        // Every key ||r| − μ| lies in [0, max(μ, max|r| − μ)].
-        double bound = Math.Max(mu, maxAbs - mu);
+        double this[int k] { get; }
+    }
+
+    /// <summary>Middle-Out: ||r_k| − μ|, recomputed from the residual with one expression.</summary>
+    private readonly struct MiddleOutKeys(double[] residual, double mu) : IKeys
+    {
+        public double this[int k] => Key(residual[k], mu);
+    }
+
+    /// <summary>Magnitude: |x_k| of the input, stored and compacted with the residuals.</summary>
+    private readonly struct StoredKeys(double[] keys) : IKeys
+    {
+        public double this[int k] => keys[k];
+    }
+
+    private static double MaxKey(ReadOnlySpan<double> keys)
+    {
+        double max = 0;
+        foreach (double k in keys) if (k > max) max = k;
+        return max;
+    }
+
+    /// <summary>Threshold for <paramref name="count"/> elements, then assign and compact; returns how many stay unassigned.</summary>
+    private int SelectLevel<TKeys>(TKeys keys, int remaining, double bound, double mu, int count, byte bits, Span<byte> map, Span<double> xhat)
+        where TKeys : struct, IKeys
+    {
+        var (threshold, ties) = Threshold(keys, remaining, bound, count);
+        return AssignAndCompact(keys, remaining, mu, threshold, ties, bits, map, xhat);
+    }
+
+    /// <summary>The <paramref name="count"/>-th smallest key (1-based) and how many keys equal to it are taken; every key lies in [0, bound].</summary>
+    private (double Threshold, int Ties) Threshold<TKeys>(TKeys keys, int remaining, double bound, int count)
+        where TKeys : struct, IKeys
+    {
         double scale = (Buckets - 1) / bound;
         if (!double.IsFinite(scale)) scale = 0.0; // bound 0 or subnormal: one bucket, plain quickselect
         var histogram = _histogram;
         Array.Clear(histogram);
-        foreach (double v in r) histogram[Bucket(Key(v, mu), scale)]++;
+        for (int k = 0; k < remaining; k++) histogram[Bucket(keys[k], scale)]++;
         int target = count - 1, below = 0, bucket = 0;
         while (below + histogram[bucket] <= target) below += histogram[bucket++];
         var inBucket = _bucket.Length >= histogram[bucket] ? _bucket : (_bucket = new double[histogram[bucket]]);
         int m = 0;
-        foreach (double v in r)
+        for (int k = 0; k < remaining; k++)
         {
-            double key = Key(v, mu);
+            double key = keys[k];
             if (Bucket(key, scale) == bucket) inBucket[m++] = key;
         }
         double threshold = BitMapSelection.KthSmallest(inBucket.AsSpan(0, m), target - below);
@@ -151,18 +192,21 @@ internal sealed class MiddleOutBinarizer
     /// Adds ±μ to x̂ for every unassigned element; gives <paramref name="bits"/> to keys below the threshold and to the
     /// first <paramref name="ties"/> keys equal to it; compacts the others (residual minus ±μ) to the front.
     /// </summary>
-    private int AssignAndCompact(int remaining, double mu, double threshold, int ties, byte bits, Span<byte> map, Span<double> xhat)
+    private int AssignAndCompact<TKeys>(TKeys keys, int remaining, double mu, double threshold, int ties, byte bits, Span<byte> map, Span<double> xhat)
+        where TKeys : struct, IKeys
     {
         var r = _residual;
         var index = _index;
+        var stored = _key;
+        bool compactKeys = typeof(TKeys) == typeof(StoredKeys);
         int kept = 0;
         for (int k = 0; k < remaining; k++)
         {
+            double key = keys[k]; // read before slot `kept` (≤ k) is overwritten
             double v = r[k];
             int i = index[k];
             double s = Signed(mu, v);
             xhat[i] += s;
-            double key = Key(v, mu);
             // Non-short-circuit & and |: the outcome is data-dependent, so avoid branches.
             bool tie = key == threshold;
             bool take = (key < threshold) | (tie & ties > 0);
@@ -170,6 +214,7 @@ internal sealed class MiddleOutBinarizer
             // Branch-free compaction: always write the slot, advance only when the element goes on.
             r[kept] = v - s;
             index[kept] = i;
+            if (compactKeys) stored[kept] = key;
             map[i] = take ? bits : (byte)0;
             kept += take ? 0 : 1;
         }
@@ -181,5 +226,6 @@ internal sealed class MiddleOutBinarizer
         if (_residual.Length >= n) return;
         _residual = new double[n];
         _index = new int[n];
+        _key = new double[n];
     }
 }

@@ -13,11 +13,15 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// of zeros gives μ = 0 and x̂ = 0. Means are accumulated in double precision for Float32 inputs too.
 /// Options: <c>bits</c> B (1..8, default 2), <c>role</c> ("weight" | "activation"), <c>clip</c> (default 1).
 /// Export: <see cref="Decompose"/> returns the sign planes and means.
+/// Speed: <see cref="Quantize"/> runs <see cref="ResidualKernel"/> (branch-free, no allocation per slice),
+/// bit-identical to the reference loop <see cref="ResidualMath.Binarize"/> that <see cref="Decompose"/> uses.
 /// Paper: Fromm, Patel, Philipose, "Heterogeneous Bitwidth Binarization in Convolutional Neural Networks",
 /// arXiv 1805.10368 (NeurIPS 2018); the residual scheme follows the authors' BinOps <c>Multibit</c> op.
 /// </remarks>
 public sealed class ResidualBinarizer : Quantizer, ICostInfo
 {
+    private double[] _scratch = []; // residual buffer of the fast path, reused across calls
+
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">Number of planes B (1..8).</param>
     /// <param name="role">"weight" (per-tensor means) or "activation" (per-sample means).</param>
@@ -84,6 +88,14 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
         }
         var means = new double[slices * Bits];
         var xhat = new double[v.Length];
+        if (!withPlanes)
+        {
+            // Fast path, bit-identical to the reference loop below (ResidualKernel).
+            if (_scratch.Length < size) _scratch = new double[size];
+            for (int s = 0; s < slices; s++)
+                ResidualKernel.Binarize(v.AsSpan(s * size, size), Bits, xhat.AsSpan(s * size, size), means.AsSpan(s * Bits, Bits), _scratch);
+            return (xhat, null);
+        }
         for (int s = 0; s < slices; s++)
             ResidualMath.Binarize(v.AsSpan(s * size, size), default, Bits, xhat.AsSpan(s * size, size), means.AsSpan(s * Bits, Bits), signs, s * size);
         return (xhat, signs is null ? null : new ResidualPlanes(Bits, slices, signs, means, null));

@@ -67,6 +67,35 @@ public class MiddleOutBinarizerTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Run_Magnitude_MatchesReferenceMagnitudeThenBinarization(string kind, int n, int seed)
+    {
+        var x = Values(kind, n, seed);
+        var kernel = new MiddleOutBinarizer();
+        foreach (var text in s_mixes)
+        {
+            var mix = BitMix.Parse(text);
+            var bits = MixedPrecisionReference.Magnitude(x, Enumerable.Range(1, mix.MaxBits).Select(mix.Fraction).ToArray());
+            var (expectedXhat, expectedMeans) = MixedPrecisionReference.Heterogeneous(x, bits, mix.MaxBits);
+            var map = new byte[n];
+            var xhat = new double[n];
+            var means = new double[mix.MaxBits];
+            kernel.Run(x, mix, map, xhat, means, magnitude: true);
+            string where = $"kind {kind}, n {n}, seed {seed}, mix {text}";
+            for (int i = 0; i < n; i++)
+            {
+                Assert.True(bits[i] == map[i], $"{where}: index {i} expected {bits[i]} bits, actual {map[i]}.");
+                Assert.True(BitConverter.DoubleToInt64Bits(expectedXhat[i]) == BitConverter.DoubleToInt64Bits(xhat[i]), $"{where}: x̂[{i}] expected {expectedXhat[i]:R}, actual {xhat[i]:R}.");
+            }
+            Assert.Equal(expectedMeans, means);
+            // The same instance then runs Middle-Out correctly (the stored keys do not leak).
+            var moBits = MixedPrecisionReference.MiddleOut(x, Enumerable.Range(1, mix.MaxBits).Select(mix.Fraction).ToArray());
+            kernel.Run(x, mix, map, xhat, means);
+            Assert.Equal(moBits, map.Select(b => (int)b).ToArray());
+        }
+    }
+
     [Fact]
     public void Run_LargeTensor_MatchesLibraryReferencePath()
     {
