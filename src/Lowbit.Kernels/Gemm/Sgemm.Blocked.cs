@@ -48,7 +48,7 @@ public static partial class Sgemm
             var job = new BlockedJob(transA, transB, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
             int rowPanels = (m + TKernel.Mr - 1) / TKernel.Mr;
             int colPanels = (n + TKernel.Nr - 1) / TKernel.Nr;
-            bool splitColumns = colPanels >= 4 * threads || colPanels >= rowPanels;
+            bool splitColumns = SplitColumns(rowPanels, colPanels, threads);
             int panels = splitColumns ? colPanels : rowPanels;
             int parts = (long)m * n * k < ParallelThreshold ? 1 : Math.Min(threads, panels);
             if (parts == 1)
@@ -67,6 +67,22 @@ public static partial class Sgemm
                     job.Run<TKernel>(first * TKernel.Mr, Math.Min(m, last * TKernel.Mr), 0, n);
             });
         }
+    }
+
+    /// <summary>
+    /// Whether threads split C by column panels (each packs all of op(A) and its share of op(B)) rather than by
+    /// row panels: the split whose busiest thread has fewer panels, columns on a tie (e.g. 9 column and 8 row
+    /// panels on 2 threads: rows, 4 + 4, instead of columns, 5 + 4). The split never changes results.
+    /// </summary>
+    internal static bool SplitColumns(int rowPanels, int colPanels, int threads)
+    {
+        int Busiest(int panels) => (panels + Math.Min(threads, panels) - 1) / Math.Min(threads, panels);
+        // Relative load of the busiest thread: panels it owns over the panels an even split would give it.
+        double colLoad = (double)Busiest(colPanels) * Math.Min(threads, colPanels) / colPanels;
+        double rowLoad = (double)Busiest(rowPanels) * Math.Min(threads, rowPanels) / rowPanels;
+        if (Math.Min(threads, colPanels) != Math.Min(threads, rowPanels))
+            return colPanels >= rowPanels; // one side cannot use every thread: take the wider one
+        return colLoad <= rowLoad;
     }
 
     /// <summary>C = beta·C on the m × n window; beta = 0 writes zeros without reading C (BLAS convention).</summary>

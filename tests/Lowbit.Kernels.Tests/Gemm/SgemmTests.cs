@@ -87,6 +87,8 @@ public class SgemmTests
     [InlineData("Vector512", 300, 40, 200)]
     [InlineData("Vector256", 37, Sgemm.Nc + 90, Sgemm.Kc + 44)]
     [InlineData("Vector256", 300, 40, 200)]
+    [InlineData("Vector512", 64, 288, 300)] // split by row panels (4 + 4 beats 5 + 4 columns)
+    [InlineData("Vector256", 60, 290, 300)] // split by row panels on the 6 x 16 path
     public void Multiply_TwoOrThreeThreads_BitIdenticalToOneThread(string path, int m, int n, int k)
     {
         Assert.True((long)m * n * k >= Sgemm.ParallelThreshold, "shape too small to run in parallel");
@@ -220,4 +222,13 @@ public class SgemmTests
         for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
         return x;
     }
+
+    [Theory]
+    [InlineData(13, 32, 2, true)]   // MLP forward at batch 100: 16 + 16 column panels
+    [InlineData(8, 9, 2, false)]    // conv filter gradient: 4 + 4 row panels beat 5 + 4 column panels
+    [InlineData(128, 25, 2, false)] // weight gradient 1024 x 784: 64 + 64 rows beat 13 + 12 columns
+    [InlineData(1, 25, 2, true)]    // a single row panel cannot feed two threads
+    [InlineData(32, 32, 2, true)]   // tie: columns
+    public void SplitColumns_PicksTheBetterBalancedSplit(int rowPanels, int colPanels, int threads, bool expected)
+        => Assert.Equal(expected, Sgemm.SplitColumns(rowPanels, colPanels, threads));
 }
