@@ -118,6 +118,41 @@ public sealed class SummaryCommandTests : IDisposable
         Assert.Equal(BinaryNetMacs, json.RootElement.GetProperty("totals").GetProperty("macs").GetInt64());
     }
 
+    [Theory]
+    [InlineData("mnist-binarynet.json")]
+    [InlineData("mnist-dorefa-w2a2.json")]
+    public void Summary_Checkpoint_PredictsPackedFileSizeToTheByte(string configFile)
+    {
+        var configPath = Path.Combine(RepoRoot(), "configs", configFile);
+        var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip };
+        var configNode = JsonNode.Parse(File.ReadAllText(configPath), documentOptions: options)!;
+        var model = ModelBuilder.Build(ConfigLoader.Load(configPath), [1, 28, 28]);
+        var header = new JsonObject { ["config"] = configNode, ["config_source"] = configFile };
+        var path = Path.Combine(_folder, "some-run.lbck");
+        Checkpoint.Save(path, new CheckpointData(header.ToJsonString(), model.StateDict(), new Dictionary<string, Tensors.Tensor>()));
+
+        var (code, output, error) = Run("summary", "--checkpoint", path, "--json");
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        long predicted = json.RootElement.GetProperty("packed_file_bytes").GetInt64();
+        var (tableCode, table, _) = Run("summary", "--checkpoint", path);
+        Assert.Equal(0, tableCode);
+        Assert.Contains($"Packed model file (lowbit export, docs/FORMAT.md): {predicted.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes", table);
+
+        var packed = Path.Combine(_folder, "model.lbpm");
+        var (exportCode, _, exportError) = Run("export", "--checkpoint", path, "--out", packed);
+        Assert.True(exportCode == 0, exportError);
+        Assert.Equal(new FileInfo(packed).Length, predicted);
+    }
+
+    [Fact]
+    public void Summary_UnpackableConfig_SaysWhy()
+    {
+        var (code, output, error) = Run("summary", "--config", Path.Combine(RepoRoot(), "configs", "mnist-hbb-1.4.json"));
+        Assert.True(code == 0, error);
+        Assert.Contains("Packed model file: not packable (Layer 1", output);
+    }
+
     [Fact]
     public void Summary_SetWithCheckpoint_PrintsOneLineAndExits1()
     {

@@ -155,15 +155,25 @@ public class TrainCommandTests
         double reported = 100 * result["test_accuracy"]!.GetValue<double>();
         Assert.Contains(reported.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " %", evalOut);
 
-        var (benchCode, benchOut, benchErr) = Run("bench", "infer", "--checkpoint", Path.Combine(outDir, "checkpoint.lbck"), "--images", "200");
+        // A stand-in for benchmarks/peers/torch_infer.py (run by /bin/sh here): prints its JSON lines.
+        var peer = Path.Combine(dir, "peer.sh");
+        File.WriteAllText(peer, string.Join("\n", new[] { (1, 1), (1, 100), (2, 1), (2, 100) }.Select(p =>
+            $"echo '{{\"peer\": \"pytorch\", \"threads\": {p.Item1}, \"batch\": {p.Item2}, \"ms_per_image\": 1.5}}'")) + "\n");
+        var (benchCode, benchOut, benchErr) = Run("bench", "infer", "--checkpoint", Path.Combine(outDir, "checkpoint.lbck"), "--images", "200", "--peer", peer, "--python", "/bin/sh");
         Assert.True(benchCode == 0, benchErr);
-        var lines = benchOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(4, lines.Length);
-        foreach (var line in lines)
+        var lines = benchOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject()).ToArray();
+        var settings = lines.Where(j => j["bench"]!.GetValue<string>() == "infer").ToArray();
+        Assert.Equal(4, settings.Length);
+        foreach (var j in settings)
         {
-            var j = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
             Assert.True(j["packed_us_per_image"]!.GetValue<double>() > 0);
             Assert.True(j["float_us_per_image"]!.GetValue<double>() > 0);
+            Assert.Equal(1500.0, j["pytorch_us_per_image"]!.GetValue<double>());
+            Assert.True(j["speedup_vs_pytorch"]!.GetValue<double>() > 0);
         }
+        var kernels = Assert.Single(lines, j => j["bench"]!.GetValue<string>() == "kernels");
+        Assert.True(kernels["xnor_gemm_1024_bit_macs_per_cycle_per_core"]!.GetValue<double>() > 0);
+        Assert.True(kernels["popcnt_bits_per_cycle"]!.GetValue<double>() > 0);
+        Assert.Single(lines, j => j["bench"]!.GetValue<string>() == "machine");
     }
 }

@@ -13,26 +13,38 @@ namespace Lowbit.Cli.Commands;
 
 /// <summary>
 /// <c>lowbit bench infer</c>: the packed runtime against Lowbit's float (training-time) model on the same test images,
-/// at batch 1 and 100, 1 and 2 threads, in one run; one JSON line per setting with the ratio.
+/// and optionally against PyTorch's float MLP (benchmarks/peers/torch_infer.py, run first in a child process), at
+/// batch 1 and 100, 1 and 2 threads, in one run; one JSON line per setting with the ratios. The same run also
+/// measures the clock, the POPCNT peak of one core and the XNOR GEMM rate at 1024³ bits (one JSON line each).
 /// </summary>
 internal static class BenchInferCommand
 {
+    /// <summary>Alternating packed/float timing rounds per setting (best round kept for each).</summary>
+    private const int Rounds = 3;
+
     public static Command Create(TextWriter output)
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint of a packable model (e.g. runs/mnist-binarynet/checkpoint.lbck).", Required = true };
         var images = new Option<int>("--images") { Description = "Test images timed per setting.", DefaultValueFactory = _ => 2000 };
-        var cmd = new Command("infer", "Packed bitwise inference vs the float model: µs per image at batch 1/100, threads 1/2 (JSON lines).") { checkpoint, images };
+        var peer = new Option<string?>("--peer") { Description = "PyTorch peer script (benchmarks/peers/torch_infer.py) to time the float MLP in the same run; omitted: no PyTorch column." };
+        var python = new Option<string>("--python") { Description = "Python interpreter for --peer.", DefaultValueFactory = _ => "python3" };
+        var probes = new Option<bool>("--probes") { Description = "Also measure clock, POPCNT peak and XNOR GEMM bit-MACs/cycle at 1024³.", DefaultValueFactory = _ => true };
+        var cmd = new Command("infer", "Packed bitwise inference vs the float model (and PyTorch with --peer): µs per image at batch 1/100, threads 1/2 (JSON lines).") { checkpoint, images, peer, python, probes };
         cmd.SetAction(parse =>
         {
             int n = parse.GetValue(images);
             if (n < 100) throw new UserException("--images must be at least 100.");
-            return Run(parse.GetValue(checkpoint)!, n, output);
+            string? script = parse.GetValue(peer);
+            if (script is not null && !File.Exists(script)) throw new UserException($"--peer: script '{script}' does not exist.");
+            return Run(parse.GetValue(checkpoint)!, n, script, parse.GetValue(python)!, parse.GetValue(probes), output);
         });
         return cmd;
     }
 
-    private static int Run(string path, int images, TextWriter output)
+    private static int Run(string path, int images, string? peerScript, string python, bool probes, TextWriter output)
     {
+        output.WriteLine(new JsonObject { ["bench"] = "machine", ["utc"] = DateTime.UtcNow.ToString("u", System.Globalization.CultureInfo.InvariantCulture), ["loadavg"] = LoadAverage() }.ToJsonString());
+        var peer = peerScript is null ? null : RunPeer(python, peerScript);
         var exported = CheckpointExporter.Export(path);
         var config = exported.Config;
         var data = DataResolver.Load(config.Data);
@@ -50,20 +62,24 @@ internal static class BenchInferCommand
                 var session = new InferenceSession(exported.Model, new InferenceOptions(threads, Math.Max(batch, 1)));
                 var classes = new int[batch];
                 for (int w = 0; w < Math.Max(3, 300 / batch); w++) session.Predict(test.Pixels.AsSpan(0, batch * size), batch, classes); // warm-up (JIT tiers)
-                var clock = Stopwatch.StartNew();
-                for (int first = 0; first + batch <= images; first += batch)
-                    session.Predict(test.Pixels.AsSpan(first * size, batch * size), batch, classes);
-                double packedUs = clock.Elapsed.TotalMicroseconds / (images / batch * batch);
-
-                double floatUs;
-                using (Compute.UseThreads(threads))
-                using (GradMode.Disable())
+                using var computeThreads = Compute.UseThreads(threads);
+                using var noGrad = GradMode.Disable();
+                Tensor Batch(int first) => Tensor.FromArray(inputs.AsSpan(first * size, batch * size).ToArray(), batch, test.Channels, test.Height, test.Width);
+                for (int w = 0; w < Math.Max(3, 30 / batch); w++) model.Forward(Batch(0));
+                // The machine is shared: alternate packed and float over Rounds slices of the images (same images for
+                // both within a slice) and keep each side's best slice, so a burst of other load hits both alike.
+                double packedUs = double.MaxValue, floatUs = double.MaxValue;
+                int perRound = Math.Max(batch, images / Rounds / batch * batch);
+                for (int round = 0; round < Rounds; round++)
                 {
-                    Tensor Batch(int first) => Tensor.FromArray(inputs.AsSpan(first * size, batch * size).ToArray(), batch, test.Channels, test.Height, test.Width);
-                    for (int w = 0; w < Math.Max(3, 30 / batch); w++) model.Forward(Batch(0));
+                    int offset = round * perRound % Math.Max(batch, images - perRound + 1);
+                    var clock = Stopwatch.StartNew();
+                    for (int first = offset; first + batch <= offset + perRound; first += batch)
+                        session.Predict(test.Pixels.AsSpan(first * size, batch * size), batch, classes);
+                    packedUs = Math.Min(packedUs, clock.Elapsed.TotalMicroseconds / perRound);
                     clock.Restart();
-                    for (int first = 0; first + batch <= images; first += batch) model.Forward(Batch(first));
-                    floatUs = clock.Elapsed.TotalMicroseconds / (images / batch * batch);
+                    for (int first = offset; first + batch <= offset + perRound; first += batch) model.Forward(Batch(first));
+                    floatUs = Math.Min(floatUs, clock.Elapsed.TotalMicroseconds / perRound);
                 }
                 var line = new JsonObject
                 {
@@ -71,13 +87,74 @@ internal static class BenchInferCommand
                     ["model"] = config.Name,
                     ["threads"] = threads,
                     ["batch"] = batch,
-                    ["images"] = images / batch * batch,
+                    ["images_per_round"] = perRound,
+                    ["rounds"] = Rounds,
                     ["packed_us_per_image"] = Math.Round(packedUs, 2),
                     ["float_us_per_image"] = Math.Round(floatUs, 2),
                     ["speedup_vs_float"] = Math.Round(floatUs / packedUs, 2),
                 };
+                if (peer is not null && peer.TryGetValue((threads, batch), out double torchUs))
+                {
+                    line["pytorch_us_per_image"] = Math.Round(torchUs, 2);
+                    line["speedup_vs_pytorch"] = Math.Round(torchUs / packedUs, 2);
+                }
                 output.WriteLine(line.ToJsonString());
             }
+        if (probes)
+        {
+            double hz = BenchInferProbes.ClockHz();
+            output.WriteLine(new JsonObject
+            {
+                ["bench"] = "kernels",
+                ["clock_ghz"] = Math.Round(hz / 1e9, 3),
+                ["popcnt_bits_per_cycle"] = Math.Round(BenchInferProbes.PopCountBitsPerCycle(hz), 1),
+                ["xnor_gemm_1024_bit_macs_per_cycle_per_core"] = Math.Round(BenchInferProbes.XnorGemmBitMacsPerCycle(1024, 1, hz), 1),
+                ["loadavg"] = LoadAverage(),
+            }.ToJsonString());
+        }
         return ExitCodes.Ok;
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Trim();
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
+    /// <summary>Runs the PyTorch peer (threads 1 2, batches 1 100) and returns µs per image by (threads, batch).</summary>
+    private static Dictionary<(int Threads, int Batch), double> RunPeer(string python, string script)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { script, "--threads", "1", "2", "--batches", "1", "100", "--reps", "200" }) start.ArgumentList.Add(arg);
+        System.Diagnostics.Process process;
+        try
+        {
+            process = System.Diagnostics.Process.Start(start) ?? throw new UserException($"--peer: could not start '{python}'.");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new UserException($"--peer: could not start '{python}' ({e.Message}); pass --python PATH.");
+        }
+        using (process)
+        {
+            var errors = process.StandardError.ReadToEndAsync();
+            string stdout = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+                throw new UserException($"--peer: {script} exited with code {process.ExitCode}: {errors.Result.Trim().Split('\n').LastOrDefault()}");
+            var result = new Dictionary<(int, int), double>();
+            foreach (var text in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var json = JsonNode.Parse(text)!.AsObject();
+                result[(json["threads"]!.GetValue<int>(), json["batch"]!.GetValue<int>())] = json["ms_per_image"]!.GetValue<double>() * 1000;
+            }
+            return result;
+        }
     }
 }

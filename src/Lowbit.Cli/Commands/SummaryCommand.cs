@@ -46,16 +46,41 @@ internal static class SummaryCommand
         }
 
         var report = CostModel.Estimate(description.Network);
+        var (packedBytes, packedNote) = PackedFileSize(config, model, inputShape, checkpointPath);
         if (json)
         {
-            output.WriteLine(CostReportJsonWriter.ToJson(report));
+            var node = JsonNode.Parse(CostReportJsonWriter.ToJson(report))!.AsObject();
+            node["packed_file_bytes"] = packedBytes;
+            node["packed_file_note"] = packedNote;
+            output.WriteLine(node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         }
         else
         {
             WriteTable(description, report, inputShape, output);
+            output.WriteLine(packedBytes is long bytes
+                ? Invariant($"Packed model file (lowbit export, docs/FORMAT.md): {Integer(bytes)} bytes ({packedNote})")
+                : $"Packed model file: not packable ({packedNote})");
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The exact size of the file <c>lowbit export</c> writes for this model, or null and the reason when it cannot be
+    /// packed. The metadata names the checkpoint file: the given one, or "checkpoint.lbck" (what lowbit train writes).
+    /// </summary>
+    private static (long? Bytes, string Note) PackedFileSize(ExperimentConfig config, Sequential model, int[] inputShape, string? checkpointPath)
+    {
+        string name = checkpointPath is null ? "checkpoint.lbck" : Path.GetFileName(checkpointPath);
+        try
+        {
+            long bytes = Lowbit.Inference.Export.PackedSizePredictor.Predict(model, inputShape, Lowbit.Inference.Export.CheckpointExporter.Metadata(config, name));
+            return (bytes, $"metadata names checkpoint '{name}'");
+        }
+        catch (NotSupportedException e)
+        {
+            return (null, e.Message);
+        }
     }
 
     private static (ExperimentConfig Config, Sequential Model, int[] InputShape) LoadModel(string? configPath, string[] overrides, string? checkpointPath)

@@ -25,14 +25,22 @@ public static class CheckpointExporter
     {
         var (model, config, inputShape) = LoadModel(checkpointPath, dataPath);
         var table = PixelTable(config.Data, inputShape[0]);
-        var metadata = new JsonObject
+        return new ExportedCheckpoint(ModelExporter.Export(model, inputShape, table, Metadata(config, Path.GetFileName(checkpointPath))), config);
+    }
+
+    /// <summary>The metadata JSON <c>lowbit export</c> stores: name, dataset, normalisation and the checkpoint's file name.</summary>
+    /// <param name="config">The experiment config.</param>
+    /// <param name="checkpointFileName">File name of the checkpoint (e.g. "checkpoint.lbck", as <c>lowbit train</c> writes).</param>
+    public static string Metadata(ExperimentConfig config, string checkpointFileName)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new JsonObject
         {
             ["name"] = config.Name,
             ["dataset"] = config.Data.Dataset,
             ["normalize"] = config.Data.Normalize,
-            ["checkpoint"] = Path.GetFileName(checkpointPath),
-        };
-        return new ExportedCheckpoint(ModelExporter.Export(model, inputShape, table, metadata.ToJsonString()), config);
+            ["checkpoint"] = checkpointFileName,
+        }.ToJsonString();
     }
 
     /// <summary>Loads <paramref name="checkpointPath"/> and rebuilds its float model (as <c>lowbit eval</c> does).</summary>

@@ -78,7 +78,7 @@ public static class ModelExporter
         return (float)(limit * (1 + 1e-6));
     }
 
-    private static List<(Linear Linear, BatchNorm? BatchNorm, int Index)> Blocks(Sequential model)
+    internal static List<(Linear Linear, BatchNorm? BatchNorm, int Index)> Blocks(Sequential model)
     {
         var blocks = new List<(Linear, BatchNorm?, int)>();
         var layers = model.Layers;
@@ -107,7 +107,7 @@ public static class ModelExporter
         return blocks;
     }
 
-    private static void CheckQuantizers(Linear linear, int index, bool first)
+    internal static void CheckQuantizers(Linear linear, int index, bool first)
     {
         if (linear.Weight.Value.DType != DType.Float32)
             throw new NotSupportedException($"Layer {index} ({linear.Describe()}) holds {linear.Weight.Value.DType}; the exporter reproduces float32 models only.");

@@ -67,7 +67,7 @@ internal static class PlaneModelExporter
         return new PackedModel(inputShape, (float[])pixelTable.Clone(), metadata ?? "", layers);
     }
 
-    private static void CheckInput(Linear linear, int index, bool first)
+    internal static void CheckInput(Linear linear, int index, bool first)
     {
         if (linear.Weight.Value.DType != DType.Float32)
             throw new NotSupportedException($"Layer {index} ({linear.Describe()}) holds {linear.Weight.Value.DType}; the exporter reproduces float32 models only.");
