@@ -181,16 +181,20 @@ internal sealed class BinaryRunner : IChunkRunner
             int image = _pending[start].Image, end = start;
             while (end < _pending.Count && _pending[end].Image == image) end++;
             int u = end - start;
-            if (_replayWeights.Length < u * k) _replayWeights = new float[u * k];
             if (_replayOutput.Length < u) _replayOutput = new float[u];
             var input = pixels.Slice(image * k, k);
             for (int t = 0; t < k; t++) _replayInput[t] = _table[input[t]];
-            for (int r = 0; r < u; r++)
-                BitPacking.UnpackSigns(_first.Weights.AsSpan(_pending[start + r].Unit * words, words), 1, k, _replayWeights.AsSpan(r * k, k));
-            if (_dot is null)
-                Sgemm.Multiply(false, true, 1, u, k, 1f, _replayInput.AsSpan(0, k), k, _replayWeights.AsSpan(0, u * k), k, 0f, _replayOutput.AsSpan(0, u), u, 1);
+            if (_dot is not null)
+            {
+                for (int r = 0; r < u; r++) _replayOutput[r] = _dot.DotSigns(_replayInput.AsSpan(0, k), _first.Weights.AsSpan(_pending[start + r].Unit * words, words));
+            }
             else
-                for (int r = 0; r < u; r++) _replayOutput[r] = _dot.Dot(_replayInput.AsSpan(0, k), _replayWeights.AsSpan(r * k, k));
+            {
+                if (_replayWeights.Length < u * k) _replayWeights = new float[u * k];
+                for (int r = 0; r < u; r++)
+                    BitPacking.UnpackSigns(_first.Weights.AsSpan(_pending[start + r].Unit * words, words), 1, k, _replayWeights.AsSpan(r * k, k));
+                Sgemm.Multiply(false, true, 1, u, k, 1f, _replayInput.AsSpan(0, k), k, _replayWeights.AsSpan(0, u * k), k, 0f, _replayOutput.AsSpan(0, u), u, 1);
+            }
             for (int r = 0; r < u; r++)
             {
                 int unit = _pending[start + r].Unit;

@@ -35,11 +35,38 @@ internal sealed class SgemmDotEmulation
         {
             for (int t = 0; t < k; t++) x[t] = (float)(random.NextDouble() * 2 - 1);
             for (int t = 0; t < w.Length; t++) w[t] = (float)(random.NextDouble() * 2 - 1) * (trial % 2 == 0 ? 1f : 1e3f);
+            bool signs = trial >= 6; // the last trials check DotSigns on ±1 weights
+            if (signs) for (int t = 0; t < w.Length; t++) w[t] = w[t] >= 0 ? 1f : -1f;
             Sgemm.Multiply(false, true, 1, 4, k, 1f, x, k, w, k, 0f, y, 4, 1);
+            int words = (k + 63) / 64;
+            var packed = new ulong[4 * words];
+            for (int t = 0; t < w.Length; t++) if (w[t] > 0) packed[(t / k) * words + (t % k) / 64] |= 1UL << (t % k % 64);
             for (int j = 0; j < 4; j++)
-                if (BitConverter.SingleToInt32Bits(emulation.Dot(x, w.AsSpan(j * k, k))) != BitConverter.SingleToInt32Bits(y[j])) return null;
+            {
+                float emulated = signs ? emulation.DotSigns(x, packed.AsSpan(j * words, words)) : emulation.Dot(x, w.AsSpan(j * k, k));
+                if (BitConverter.SingleToInt32Bits(emulated) != BitConverter.SingleToInt32Bits(y[j])) return null;
+            }
         }
         return emulation;
+    }
+
+    /// <summary>
+    /// Σ_t x_t·s_t for packed signs s (bit 1 = +1) in Sgemm's operation order, without unpacking: a product with ±1 is
+    /// exact, so fma(x, ±1, acc) = acc ± x rounded once, and (unfused) acc + (±1·x) rounds the same sum once.
+    /// </summary>
+    public float DotSigns(ReadOnlySpan<float> x, ReadOnlySpan<ulong> signs)
+    {
+        float c = 0f;
+        int block = _fused ? DepthBlock : int.MaxValue;
+        for (int start = 0; start < x.Length; start += block)
+        {
+            int end = (int)Math.Min(x.Length, (long)start + block);
+            float s = 0f;
+            for (int t = start; t < end; t++)
+                s = ((signs[t >> 6] >> (t & 63)) & 1) != 0 ? s + x[t] : s - x[t];
+            c = start == 0 ? s : s + c;
+        }
+        return c;
     }
 
     /// <summary>Σ_t x_t·w_t in Sgemm's operation order.</summary>
