@@ -141,10 +141,8 @@ internal sealed class BinaryRunner : IChunkRunner
             var outRow = bits.Slice(i * words, words);
             for (int w = 0; w < words; w++)
             {
-                int end = Math.Min(n, (w + 1) * 64);
-                ulong word = 0;
-                for (int j = w * 64; j < end; j++) word |= (row[j] >= minDot[j] ? 1UL : 0UL) << (j & 63);
-                outRow[w] = word;
+                int start = w * 64, count = Math.Min(64, n - start);
+                outRow[w] = ThresholdBits.AtLeast(row.Slice(start, count), minDot.Slice(start, count));
             }
         }
     }
@@ -154,15 +152,13 @@ internal sealed class BinaryRunner : IChunkRunner
         int n = sums.Length, words = BitLayout.WordsPerRow(n);
         for (int w = 0; w < words; w++)
         {
-            int end = Math.Min(n, (w + 1) * 64);
-            ulong word = 0;
-            for (int j = w * 64; j < end; j++)
-            {
-                int s = sums[j];
-                if (s >= _sureOne[j]) word |= 1UL << (j & 63);
-                else if (s >= _sureMinusBelow[j]) _pending.Add((image, j)); // undecided: bit set later by ResolvePending
-            }
-            bits[w] = word;
+            int start = w * 64, count = Math.Min(64, n - start);
+            var block = sums.Slice(start, count);
+            ulong sure = ThresholdBits.AtLeast(block, _sureOne.AsSpan(start, count));
+            // Undecided: not surely +1 but not below the −1 range either; their bits are set later by ResolvePending.
+            ulong undecided = ThresholdBits.AtLeast(block, _sureMinusBelow.AsSpan(start, count)) & ~sure;
+            for (; undecided != 0; undecided &= undecided - 1) _pending.Add((image, start + System.Numerics.BitOperations.TrailingZeroCount(undecided)));
+            bits[w] = sure;
         }
     }
 
