@@ -14,7 +14,7 @@ namespace Lowbit.Training;
 /// Resolves a config's "bit_assignment" block (PDB, METHODS.md §10) into per-layer weight quantizers before training.
 /// </summary>
 /// <remarks>
-/// Method "staircase": the given bits. Method "pdb" (METHODS.md §10 steps 1–4, our implementable default):
+/// Method "staircase": the given bits (normally already applied by <see cref="ConfigLoader"/>). Method "pdb" (METHODS.md §10 steps 1–4, our implementable default):
 /// 1. Train the config's model for pretrain_epochs with full-precision weights on the assigned layers (their weight
 ///    quantizers removed; activations, other layers, optimizer and schedule as configured) into
 ///    <c>OUT/pdb-pretrain</c>; 0 epochs measures the network at initialisation.
@@ -63,13 +63,7 @@ public static class BitAssigner
         }
         double average = counts.Zip(bits, (p, b) => (double)p * b).Sum() / counts.Sum();
         var root = JsonNode.Parse(config.Json)!.AsObject();
-        var entries = BitAssignmentConfig.QuantizableEntries(root["layers"]!.AsArray());
-        for (int i = 0; i < assigned.Length; i++)
-        {
-            var quantizer = (JsonObject)spec.WeightQuantizer.DeepClone();
-            quantizer["bits"] = bits[i];
-            entries[assigned[i]]["weight_quantizer"] = quantizer;
-        }
+        spec.ApplyTo(root["layers"]!.AsArray(), bits);
         var result = new JsonObject
         {
             ["bits"] = new JsonArray(bits.Select(b => (JsonNode)b).ToArray()),

@@ -21,7 +21,9 @@ namespace Lowbit.Training.Config;
 /// }
 /// </code>
 /// Lowbit writes the outcome into the resolved config as <c>"result"</c> (bits per assigned layer, separability,
-/// average bits); a block that has a result is not assigned again (resume, or a re-run of a resolved config).
+/// average bits); a block that has a result is not assigned again (resume, or a re-run of a resolved config). A
+/// staircase is resolved when the config is loaded (so summary, bench and export see its quantizers); pdb when the
+/// trainer starts (it needs the data).
 /// </remarks>
 /// <param name="Method">"pdb" or "staircase".</param>
 /// <param name="WeightQuantizer">Quantizer template (an object with "type"); its "bits" option is set per layer.</param>
@@ -95,6 +97,30 @@ public sealed record BitAssignmentConfig(
         }
         f.EnsureAllRead();
         return new BitAssignmentConfig(method, template, chosen, bits, budget, candidates, calibration, pretrain, result);
+    }
+
+    /// <summary>Sets each assigned layer's weight_quantizer in <paramref name="layers"/> to the template with its bits.</summary>
+    internal void ApplyTo(JsonArray layers, int[] bits)
+    {
+        var entries = QuantizableEntries(layers);
+        var assigned = Layers ?? Enumerable.Range(0, entries.Count).ToArray();
+        for (int i = 0; i < assigned.Length; i++)
+        {
+            var quantizer = (JsonObject)WeightQuantizer.DeepClone();
+            quantizer["bits"] = JsonValue.Create((double)bits[i]); // numbers in configs are read as double
+            entries[assigned[i]]["weight_quantizer"] = quantizer;
+        }
+    }
+
+    /// <summary>
+    /// A staircase needs no data, so the loader resolves it at once: the layers get their quantizers and the block
+    /// (<paramref name="block"/>, inside the config's JSON) gets <c>"result": {"bits": …}</c>.
+    /// </summary>
+    internal BitAssignmentConfig ResolveStaircase(JsonObject block, JsonArray layers)
+    {
+        ApplyTo(layers, Bits!);
+        block["result"] = new JsonObject { ["bits"] = new JsonArray(Bits!.Select(b => (JsonNode)JsonValue.Create((double)b)).ToArray()) };
+        return this with { Result = Bits };
     }
 
     /// <summary>Number of dense/conv2d entries in a layer list.</summary>

@@ -160,6 +160,7 @@ public static class ConfigLoader
             f.Raw("regularizer");
         }
         var bitAssignment = f.Has("bit_assignment") ? BitAssignmentConfig.Parse(f.Object("bit_assignment"), layers) : NullBlock<BitAssignmentConfig>(f, "bit_assignment");
+        if (bitAssignment is { Method: "staircase", Result: null } staircase) bitAssignment = staircase.ResolveStaircase(root["bit_assignment"]!.AsObject(), layers);
         BitPruningFinetuneConfig? bitPruning = null;
         if (f.Has("bitpruning"))
         {
