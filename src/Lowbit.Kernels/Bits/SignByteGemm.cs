@@ -138,7 +138,33 @@ public static class SignByteGemm
             6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
         var bitOfByte = Vector512.Create(0x8040201008040201UL).AsByte();
         var one = Vector512<byte>.One;
-        for (int j = start; j < end; j++)
+        int j = start;
+        if (m == 1)
+        {
+            // One image: four units at a time (independent accumulators, one combined reduction).
+            for (; j + 4 <= end; j += 4)
+            {
+                ulong* r0 = packed + (nint)j * blocks;
+                Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default;
+                Vector512<int> t0 = default, t1 = default, t2 = default, t3 = default;
+                for (int b = 0; b < blocks; b++)
+                {
+                    var xb = Vector512.Load(x + b * 64);
+                    a0 += Avx512BW.MultiplyAddAdjacent(xb, Vector512.Min(Avx512BW.Shuffle(Vector512.Create(r0[b]).AsByte(), spread) & bitOfByte, one).AsSByte());
+                    a1 += Avx512BW.MultiplyAddAdjacent(xb, Vector512.Min(Avx512BW.Shuffle(Vector512.Create(r0[blocks + b]).AsByte(), spread) & bitOfByte, one).AsSByte());
+                    a2 += Avx512BW.MultiplyAddAdjacent(xb, Vector512.Min(Avx512BW.Shuffle(Vector512.Create(r0[2 * blocks + b]).AsByte(), spread) & bitOfByte, one).AsSByte());
+                    a3 += Avx512BW.MultiplyAddAdjacent(xb, Vector512.Min(Avx512BW.Shuffle(Vector512.Create(r0[3 * blocks + b]).AsByte(), spread) & bitOfByte, one).AsSByte());
+                    if ((b + 1) % BlocksPerFlush == 0 || b == blocks - 1)
+                    {
+                        t0 += Widen512(a0); t1 += Widen512(a1); t2 += Widen512(a2); t3 += Widen512(a3);
+                        a0 = a1 = a2 = a3 = default;
+                    }
+                }
+                var sums = Sum4(t0, t1, t2, t3);
+                (sums + sums - Vector128.Create(pixelSums[0])).Store(c + j);
+            }
+        }
+        for (; j < end; j++)
         {
             ulong* row = packed + (nint)j * blocks;
             Vector512<short> a0 = default, a1 = default, a2 = default;
@@ -234,13 +260,22 @@ public static class SignByteGemm
             t20 += Widen512(a20); t21 += Widen512(a21); t22 += Widen512(a22); t23 += Widen512(a23);
             t30 += Widen512(a30); t31 += Widen512(a31); t32 += Widen512(a32); t33 += Widen512(a33);
         }
-        c[0] = Vector512.Sum(t00); c[1] = Vector512.Sum(t01); c[2] = Vector512.Sum(t02); c[3] = Vector512.Sum(t03);
-        c += ldc;
-        c[0] = Vector512.Sum(t10); c[1] = Vector512.Sum(t11); c[2] = Vector512.Sum(t12); c[3] = Vector512.Sum(t13);
-        c += ldc;
-        c[0] = Vector512.Sum(t20); c[1] = Vector512.Sum(t21); c[2] = Vector512.Sum(t22); c[3] = Vector512.Sum(t23);
-        c += ldc;
-        c[0] = Vector512.Sum(t30); c[1] = Vector512.Sum(t31); c[2] = Vector512.Sum(t32); c[3] = Vector512.Sum(t33);
+        Sum4(t00, t01, t02, t03).Store(c);
+        Sum4(t10, t11, t12, t13).Store(c + ldc);
+        Sum4(t20, t21, t22, t23).Store(c + 2 * ldc);
+        Sum4(t30, t31, t32, t33).Store(c + 3 * ldc);
+    }
+
+    /// <summary>The lane sums of four vectors, (Σa, Σb, Σc, Σd), by interleaving adds instead of four separate reductions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Sum4(Vector512<int> a, Vector512<int> b, Vector512<int> c, Vector512<int> d)
+    {
+        // Per 128-bit lane: (a0+a2, b0+b2, a1+a3, b1+b3), then (Σa, Σb, Σc, Σd) of that lane; finally add the 4 lanes.
+        var ab = Avx512F.UnpackLow(a, b) + Avx512F.UnpackHigh(a, b);
+        var cd = Avx512F.UnpackLow(c, d) + Avx512F.UnpackHigh(c, d);
+        var abcd = Avx512F.UnpackLow(ab.AsInt64(), cd.AsInt64()).AsInt32() + Avx512F.UnpackHigh(ab.AsInt64(), cd.AsInt64()).AsInt32();
+        var half = abcd.GetLower() + abcd.GetUpper();
+        return half.GetLower() + half.GetUpper();
     }
 
     private static unsafe void Columns256(byte* x, int m, sbyte* w, int n, int stride, int* c, int start, int end)
