@@ -59,6 +59,56 @@ public class BitPruningFinetuneTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 0)] // at the start of the first fine-tuning epoch (just frozen)
+    [InlineData(2, 2)] // in the middle of the second one
+    public void InterruptedInFineTuning_Resumed_EqualsUninterrupted(int epoch, int batch)
+    {
+        var config = ConfigLoader.Parse(Config, "bpft.json", [MnistPath]);
+        var data = DataResolver.Load(config.Data);
+        string dirA = Path.Combine(Path.GetTempPath(), "lowbit-bpft-a-" + Guid.NewGuid().ToString("N"));
+        string dirB = Path.Combine(Path.GetTempPath(), "lowbit-bpft-b-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var full = new Trainer(config, data, dirA).Run();
+            using var cts = new CancellationTokenSource();
+            var first = new Trainer(config, data, dirB, new CancelAt(epoch, batch, cts)).Run(cts.Token);
+            Assert.False(first.Completed);
+            var resumed = new Trainer(config, data, dirB);
+            resumed.Resume();
+            var second = resumed.Run();
+            Assert.Equal(full.State.History.Select(m => (m.TrainLoss, m.ValidationAccuracy, m.TestAccuracy)), second.State.History.Select(m => (m.TrainLoss, m.ValidationAccuracy, m.TestAccuracy)));
+            Assert.Equal((full.State.BestEpoch, full.State.TestAccuracyAtBest), (second.State.BestEpoch, second.State.TestAccuracyAtBest));
+            Assert.Equal(full.Result!["layer_weight_bits"]!.ToJsonString(), second.Result!["layer_weight_bits"]!.ToJsonString());
+        }
+        finally
+        {
+            foreach (var d in new[] { dirA, dirB })
+                if (Directory.Exists(d)) Directory.Delete(d, true);
+        }
+    }
+
+    private sealed class CancelAt(int epoch, int batch, CancellationTokenSource cts) : ITrainingObserver
+    {
+        public void EpochStarted(int e, int epochs, int batches, int firstBatch, double learningRate)
+        {
+            if (e == epoch && batch == 0) cts.Cancel();
+        }
+
+        public void BatchFinished(int e, int b, double loss)
+        {
+            if (e == epoch && b + 1 == batch) cts.Cancel();
+        }
+
+        public void EpochFinished(EpochMetrics metrics, bool best)
+        {
+        }
+
+        public void Message(string text)
+        {
+        }
+    }
+
     [Fact]
     public void FreezeOnce_SecondCall_ChangesNothing_AndResetsBestOnlyWhenFreezing()
     {
