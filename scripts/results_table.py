@@ -13,6 +13,7 @@ PAPER = {
     "mnist-mlp-float": "1.33 % (FM README, full-res MLP) [C]; 1.30 % (BC paper, no reg.) [R]",
     "mnist-binarynet": "0.96 % (3x4096, 1000 ep, Theano) [C]",
     "mnist-binarynet-shift": "1.40 % (Torch7, SBN + shift AdaMax) [R]",
+    "mnist-binarynet-shift-paperlr": "1.40 % (Torch7, SBN + shift AdaMax) [R]; our step 2^-10 -> 1e-4",
     "mnist-bc-det": "1.29 % (BC paper) [R]",
     "mnist-bc-stoch": "1.18 % (BC README, 3x2048, 250 ep) [C]",
     "mnist-fm-binary": "1.29 % (FM README, binary+QBP) [C]",
