@@ -155,6 +155,13 @@ public class TrainCommandTests
         double reported = 100 * result["test_accuracy"]!.GetValue<double>();
         Assert.Contains(reported.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " %", evalOut);
 
+        var packed = Path.Combine(dir, "model.lbpm");
+        var (exportCode, _, exportErr) = Run("export", "--checkpoint", Path.Combine(outDir, "checkpoint.lbck"), "--out", packed);
+        Assert.True(exportCode == 0, exportErr);
+        var (inferCode, inferOut, inferErr) = Run("infer", "--model", packed, "--data", Path.Combine(RepoRoot(), "data", "mnist"), "--verify", Path.Combine(outDir, "checkpoint.lbck"));
+        Assert.True(inferCode == 0, inferErr + inferOut);
+        Assert.Contains("classes differ 0, logits differ 0, last-layer integers differ 0 — bit-exact", inferOut);
+
         // A stand-in for benchmarks/peers/torch_infer.py (run by /bin/sh here): prints its JSON lines.
         var peer = Path.Combine(dir, "peer.sh");
         File.WriteAllText(peer, string.Join("\n", new[] { (1, 1), (1, 100), (2, 1), (2, 100) }.Select(p =>

@@ -7,8 +7,9 @@ namespace Lowbit.Inference.Runtime;
 /// <param name="Calls">Predict calls.</param>
 /// <param name="TotalTicks">Wall time inside Predict, in <see cref="Stopwatch"/> ticks.</param>
 /// <param name="LayerTicks">Wall time per layer (GEMM + threshold/output step), in <see cref="Stopwatch"/> ticks.</param>
-/// <param name="FirstLayerReplays">First-layer units whose sign the integer bound could not decide, so the float32
-/// dot product was recomputed exactly as the training model does.</param>
+/// <param name="FirstLayerReplays">Units whose output the integer bound could not decide, so the float32 dot product was
+/// recomputed exactly as the training model does: first-layer units of binary models, units of any threshold layer of
+/// k-bit models (the name predates those).</param>
 public sealed record InferenceStatistics(long Images, long Calls, long TotalTicks, long[] LayerTicks, long FirstLayerReplays)
 {
     /// <summary>Mean wall time per image in microseconds (0 when no image was predicted).</summary>
