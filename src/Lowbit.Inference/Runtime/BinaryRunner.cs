@@ -36,6 +36,7 @@ internal sealed class BinaryRunner : IChunkRunner
     private readonly XnorWeights _outputWeights;   // single-unit replays in Sgemm's operation order (null: use Sgemm)
     private readonly List<(int Image, int Unit)> _pending = [];
     private float[] _replayInput = [], _replayWeights = [], _replayOutput = [];
+    private int[] _replayRow = [];
     private int[] _dots = [];
     private ulong[] _bitsA = [], _bitsB = [];
     private float[] _logits = [];
@@ -170,6 +171,46 @@ internal sealed class BinaryRunner : IChunkRunner
     /// </summary>
     private void ResolvePending(ReadOnlySpan<byte> pixels, Span<ulong> bits, int n, int k)
     {
+        if (_pending.Count == 0) return;
+        if (_dot is null)
+        {
+            ResolvePendingWithSgemm(pixels, bits, n, k);
+            return;
+        }
+        // Float rows of the images with undecided units (they arrive in image order), then the units four at a time.
+        int wordsOut = BitLayout.WordsPerRow(n), words = _first.WordsPerRow;
+        if (_replayRow.Length < _pending.Count) _replayRow = new int[_pending.Count];
+        int rows = 0;
+        for (int p = 0; p < _pending.Count; p++)
+        {
+            if (p == 0 || _pending[p].Image != _pending[p - 1].Image)
+            {
+                if (_replayInput.Length < (rows + 1) * k) Array.Resize(ref _replayInput, Math.Max((rows + 1) * k, 2 * _replayInput.Length));
+                var input = pixels.Slice(_pending[p].Image * k, k);
+                var row = _replayInput.AsSpan(rows * k, k);
+                for (int t = 0; t < k; t++) row[t] = _table[input[t]];
+                rows++;
+            }
+            _replayRow[p] = rows - 1;
+        }
+        if (_replayOutput.Length < _pending.Count + 3) _replayOutput = new float[_pending.Count + 3];
+        ReadOnlySpan<float> X(int p) => _replayInput.AsSpan(_replayRow[p] * k, k);
+        ReadOnlySpan<ulong> S(int p) => _first.Weights.AsSpan(_pending[p].Unit * words, words);
+        int q = 0;
+        for (; q + 4 <= _pending.Count; q += 4)
+            _dot.DotSigns4(X(q), S(q), X(q + 1), S(q + 1), X(q + 2), S(q + 2), X(q + 3), S(q + 3), _replayOutput.AsSpan(q, 4));
+        for (; q < _pending.Count; q++) _replayOutput[q] = _dot.DotSigns(X(q), S(q));
+        for (int p = 0; p < _pending.Count; p++)
+        {
+            var (image, unit) = _pending[p];
+            if (_replayOutput[p] >= _first.Thresholds[unit]) bits[image * wordsOut + (unit >> 6)] |= 1UL << (unit & 63);
+        }
+        _counters.Replays += _pending.Count;
+    }
+
+    /// <summary>Fallback when the emulation did not verify: one Sgemm call per image over its undecided units.</summary>
+    private void ResolvePendingWithSgemm(ReadOnlySpan<byte> pixels, Span<ulong> bits, int n, int k)
+    {
         int wordsOut = BitLayout.WordsPerRow(n), words = _first.WordsPerRow;
         if (_replayInput.Length < k) _replayInput = new float[k];
         for (int start = 0; start < _pending.Count;)
@@ -178,19 +219,12 @@ internal sealed class BinaryRunner : IChunkRunner
             while (end < _pending.Count && _pending[end].Image == image) end++;
             int u = end - start;
             if (_replayOutput.Length < u) _replayOutput = new float[u];
+            if (_replayWeights.Length < u * k) _replayWeights = new float[u * k];
             var input = pixels.Slice(image * k, k);
             for (int t = 0; t < k; t++) _replayInput[t] = _table[input[t]];
-            if (_dot is not null)
-            {
-                for (int r = 0; r < u; r++) _replayOutput[r] = _dot.DotSigns(_replayInput.AsSpan(0, k), _first.Weights.AsSpan(_pending[start + r].Unit * words, words));
-            }
-            else
-            {
-                if (_replayWeights.Length < u * k) _replayWeights = new float[u * k];
-                for (int r = 0; r < u; r++)
-                    BitPacking.UnpackSigns(_first.Weights.AsSpan(_pending[start + r].Unit * words, words), 1, k, _replayWeights.AsSpan(r * k, k));
-                Sgemm.Multiply(false, true, 1, u, k, 1f, _replayInput.AsSpan(0, k), k, _replayWeights.AsSpan(0, u * k), k, 0f, _replayOutput.AsSpan(0, u), u, 1);
-            }
+            for (int r = 0; r < u; r++)
+                BitPacking.UnpackSigns(_first.Weights.AsSpan(_pending[start + r].Unit * words, words), 1, k, _replayWeights.AsSpan(r * k, k));
+            Sgemm.Multiply(false, true, 1, u, k, 1f, _replayInput.AsSpan(0, k), k, _replayWeights.AsSpan(0, u * k), k, 0f, _replayOutput.AsSpan(0, u), u, 1);
             for (int r = 0; r < u; r++)
             {
                 int unit = _pending[start + r].Unit;

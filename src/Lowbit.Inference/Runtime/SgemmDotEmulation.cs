@@ -41,10 +41,14 @@ internal sealed class SgemmDotEmulation
             int words = (k + 63) / 64;
             var packed = new ulong[4 * words];
             for (int t = 0; t < w.Length; t++) if (w[t] > 0) packed[(t / k) * words + (t % k) / 64] |= 1UL << (t % k % 64);
+            var four = new float[4];
+            if (signs)
+                emulation.DotSigns4(x, packed.AsSpan(0, words), x, packed.AsSpan(words, words), x, packed.AsSpan(2 * words, words), x, packed.AsSpan(3 * words, words), four);
             for (int j = 0; j < 4; j++)
             {
                 float emulated = signs ? emulation.DotSigns(x, packed.AsSpan(j * words, words)) : emulation.Dot(x, w.AsSpan(j * k, k));
                 if (BitConverter.SingleToInt32Bits(emulated) != BitConverter.SingleToInt32Bits(y[j])) return null;
+                if (signs && BitConverter.SingleToInt32Bits(four[j]) != BitConverter.SingleToInt32Bits(y[j])) return null;
             }
         }
         return emulation;
@@ -62,12 +66,45 @@ internal sealed class SgemmDotEmulation
         {
             int end = (int)Math.Min(x.Length, (long)start + block);
             float s = 0f;
-            for (int t = start; t < end; t++)
-                s = ((signs[t >> 6] >> (t & 63)) & 1) != 0 ? s + x[t] : s - x[t];
+            for (int t = start; t < end; t++) s += Signed(x[t], signs[t >> 6] >> (t & 63));
             c = start == 0 ? s : s + c;
         }
         return c;
     }
+
+    /// <summary>
+    /// Four <see cref="DotSigns"/> at once (independent accumulators, each with exactly the single version's operation
+    /// sequence): the four dependent chains overlap in the pipeline.
+    /// </summary>
+    public void DotSigns4(ReadOnlySpan<float> x0, ReadOnlySpan<ulong> s0, ReadOnlySpan<float> x1, ReadOnlySpan<ulong> s1,
+        ReadOnlySpan<float> x2, ReadOnlySpan<ulong> s2, ReadOnlySpan<float> x3, ReadOnlySpan<ulong> s3, Span<float> result)
+    {
+        int n = x0.Length, block = _fused ? DepthBlock : int.MaxValue;
+        float c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f;
+        for (int start = 0; start < n; start += block)
+        {
+            int end = (int)Math.Min(n, (long)start + block);
+            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+            for (int t = start; t < end; t++)
+            {
+                int word = t >> 6, bit = t & 63;
+                a0 += Signed(x0[t], s0[word] >> bit);
+                a1 += Signed(x1[t], s1[word] >> bit);
+                a2 += Signed(x2[t], s2[word] >> bit);
+                a3 += Signed(x3[t], s3[word] >> bit);
+            }
+            if (start == 0) (c0, c1, c2, c3) = (a0, a1, a2, a3);
+            else (c0, c1, c2, c3) = (a0 + c0, a1 + c1, a2 + c2, a3 + c3);
+        }
+        result[0] = c0;
+        result[1] = c1;
+        result[2] = c2;
+        result[3] = c3;
+    }
+
+    /// <summary>x if bit 0 of <paramref name="bits"/> is 1, else −x (sign bit flipped, no branch); s + (−x) is s − x in IEEE arithmetic.</summary>
+    private static float Signed(float x, ulong bits) =>
+        BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(x) ^ (int)((~(uint)bits & 1u) << 31));
 
     /// <summary>Σ_t x_t·w_t in Sgemm's operation order.</summary>
     public float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> w)
