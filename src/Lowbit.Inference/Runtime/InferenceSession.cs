@@ -17,9 +17,14 @@ namespace Lowbit.Inference.Runtime;
 /// </remarks>
 public sealed class InferenceSession
 {
+    /// <summary>Images per worker below which a chunk is not split between threads (kernel-level threading instead).</summary>
+    private const int MinImagesPerWorker = 16;
+
     private readonly InferenceOptions _options;
     private readonly RunCounters _counters;
     private readonly IChunkRunner _runner;
+    private readonly IChunkRunner[] _workers = [];   // one single-threaded pipeline per thread, for large chunks
+    private readonly RunCounters[] _workerCounters = [];
     private long _images, _calls, _totalTicks;
 
     /// <summary>Creates a session for <paramref name="model"/>.</summary>
@@ -31,8 +36,19 @@ public sealed class InferenceSession
         _options.Validate();
         Model = model;
         _counters = new RunCounters(model.Layers.Count);
-        _runner = model.IsPlaneModel ? new PlaneRunner(model, _options, _counters) : new BinaryRunner(model, _options, _counters);
+        _runner = CreateRunner(model, _options, _counters);
+        if (_options.Threads > 1)
+        {
+            // Large chunks are split by images: each thread runs the whole network on its share (no per-layer
+            // hand-offs, and the serial parts — decisions, replays, packing — run in parallel too).
+            var single = _options with { Threads = 1 };
+            _workerCounters = Enumerable.Range(0, _options.Threads).Select(_ => new RunCounters(model.Layers.Count)).ToArray();
+            _workers = _workerCounters.Select(c => CreateRunner(model, single, c)).ToArray();
+        }
     }
+
+    private static IChunkRunner CreateRunner(PackedModel model, InferenceOptions options, RunCounters counters) =>
+        model.IsPlaneModel ? new PlaneRunner(model, options, counters) : new BinaryRunner(model, options, counters);
 
     /// <summary>Loads the model file at <paramref name="path"/> and creates a session.</summary>
     /// <exception cref="InvalidDataException">The file is truncated, corrupted or of an unknown version.</exception>
@@ -48,14 +64,31 @@ public sealed class InferenceSession
     public int Classes => Model.Classes;
 
     /// <summary>Cumulative timings since creation or <see cref="ResetStatistics"/>.</summary>
-    public InferenceStatistics Statistics => new(_images, _calls, _totalTicks, (long[])_counters.LayerTicks.Clone(), _counters.Replays);
+    /// <remarks>Layer times of chunks split between threads are summed over the threads.</remarks>
+    public InferenceStatistics Statistics
+    {
+        get
+        {
+            var ticks = (long[])_counters.LayerTicks.Clone();
+            long replays = _counters.Replays;
+            foreach (var c in _workerCounters)
+            {
+                for (int l = 0; l < ticks.Length; l++) ticks[l] += c.LayerTicks[l];
+                replays += c.Replays;
+            }
+            return new(_images, _calls, _totalTicks, ticks, replays);
+        }
+    }
 
     /// <summary>Clears <see cref="Statistics"/>.</summary>
     public void ResetStatistics()
     {
         _images = _calls = _totalTicks = 0;
-        _counters.Replays = 0;
-        Array.Clear(_counters.LayerTicks);
+        foreach (var c in _workerCounters.Append(_counters))
+        {
+            c.Replays = 0;
+            Array.Clear(c.LayerTicks);
+        }
     }
 
     /// <summary>Predicts the classes of <paramref name="count"/> images.</summary>
@@ -93,13 +126,46 @@ public sealed class InferenceSession
         for (int first = 0; first < count; first += _options.MaxBatch)
         {
             int m = Math.Min(_options.MaxBatch, count - first);
-            _runner.EnsureScratch(m);
-            _runner.RunChunk(pixels.Slice(first * InputSize, m * InputSize), m, classes.Slice(first, m),
-                outputDotProducts.IsEmpty ? default : outputDotProducts.Slice(first * Classes, m * Classes),
-                logits.IsEmpty ? default : logits.Slice(first * Classes, m * Classes));
+            var chunkPixels = pixels.Slice(first * InputSize, m * InputSize);
+            var chunkClasses = classes.Slice(first, m);
+            var chunkDots = outputDotProducts.IsEmpty ? default : outputDotProducts.Slice(first * Classes, m * Classes);
+            var chunkLogits = logits.IsEmpty ? default : logits.Slice(first * Classes, m * Classes);
+            if (_workers.Length > 1 && m >= MinImagesPerWorker * _workers.Length)
+            {
+                RunSplit(chunkPixels, m, chunkClasses, chunkDots, chunkLogits);
+            }
+            else
+            {
+                _runner.EnsureScratch(m);
+                _runner.RunChunk(chunkPixels, m, chunkClasses, chunkDots, chunkLogits);
+            }
         }
         _totalTicks += Stopwatch.GetTimestamp() - start;
         _images += count;
         _calls++;
+    }
+
+    /// <summary>Splits a chunk's images into one contiguous share per worker; every image is computed by one worker, so results do not depend on the split.</summary>
+    private unsafe void RunSplit(ReadOnlySpan<byte> pixels, int m, Span<int> classes, Span<int> dots, Span<float> logits)
+    {
+        int workers = _workers.Length, size = InputSize, c = Classes;
+        bool withDots = !dots.IsEmpty, withLogits = !logits.IsEmpty;
+        fixed (byte* pp = pixels)
+        fixed (int* pc = classes, pd = dots)
+        fixed (float* pl = logits)
+        {
+            nint pixelsAddr = (nint)pp, classesAddr = (nint)pc, dotsAddr = (nint)pd, logitsAddr = (nint)pl;
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+            {
+                int start = (int)((long)m * w / workers), end = (int)((long)m * (w + 1) / workers), count = end - start;
+                var runner = _workers[w];
+                runner.EnsureScratch(count);
+                runner.RunChunk(
+                    new ReadOnlySpan<byte>((byte*)pixelsAddr + (nint)start * size, count * size), count,
+                    new Span<int>((int*)classesAddr + start, count),
+                    withDots ? new Span<int>((int*)dotsAddr + (nint)start * c, count * c) : default,
+                    withLogits ? new Span<float>((float*)logitsAddr + (nint)start * c, count * c) : default);
+            });
+        }
     }
 }
