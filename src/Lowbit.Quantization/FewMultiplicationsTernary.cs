@@ -37,6 +37,9 @@ public sealed class FewMultiplicationsTernary : Quantizer
     /// <inheritdoc/>
     public override string Name => "fm_ternary";
 
+    /// <summary>[−W0, W0]: the paper clips the latent weights to it after every update (used when the config has no weight_clip).</summary>
+    public override double? DefaultLatentClip(IReadOnlyList<int> weightShape) => FewMultiplicationsScale.Resolve(W0, weightShape, Name);
+
     /// <inheritdoc/>
     public override double BitWidth => 2;
 

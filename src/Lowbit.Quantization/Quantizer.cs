@@ -65,6 +65,13 @@ public abstract class Quantizer
     /// <param name="context">Mode and generator of the step.</param>
     public virtual (Tensor Quantized, Tensor Magnitude)? ConvOutputScale(Tensor x, QuantizerContext context) => null;
 
+    /// <summary>
+    /// The latent-weight clipping range this quantizer's method prescribes for a weight of shape
+    /// <paramref name="weightShape"/>, used when the config gives no <c>weight_clip</c>; null when the method prescribes
+    /// none (the default). Few Multiplications clips to [−W0, W0] with a W0 that depends on the layer's fans.
+    /// </summary>
+    public virtual double? DefaultLatentClip(IReadOnlyList<int> weightShape) => null;
+
     /// <summary>Converts learnable and state tensors to <paramref name="type"/> (gradient checks in Float64).</summary>
     public virtual void ConvertTo(DType type)
     {

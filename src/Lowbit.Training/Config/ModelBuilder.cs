@@ -68,7 +68,7 @@ public static class ModelBuilder
                 var inQ = Quantizer(f, "input_quantizer");
                 var wQ = Quantizer(f, "weight_quantizer", (long)units * shape[0]);
                 var layer = new Linear(shape[0], units, f.Bool("bias", true), random, inQ, wQ, InitWeights(f, random, [units, shape[0]], shape[0], units));
-                ConfigureWeight(f, layer.Weight, shape[0], units, wQ is not null, config);
+                ConfigureWeight(f, layer.Weight, shape[0], units, wQ, config);
                 ScaleBitLengthLearningRate(layer);
                 return layer;
             }
@@ -82,7 +82,7 @@ public static class ModelBuilder
                 var wQ = Quantizer(f, "weight_quantizer", (long)filters * shape[0] * k * k);
                 var layer = new Conv2d(shape[0], filters, k, f.Int("stride", 1, 1, 64), f.Int("padding", 0, 0, 64), f.Bool("bias", true), random, inQ, wQ);
                 f.String("init", "glorot", ["glorot"]);
-                ConfigureWeight(f, layer.Weight, shape[0] * k * k, filters * k * k, wQ is not null, config);
+                ConfigureWeight(f, layer.Weight, shape[0] * k * k, filters * k * k, wQ, config);
                 ScaleBitLengthLearningRate(layer);
                 return layer;
             }
@@ -125,9 +125,11 @@ public static class ModelBuilder
             _ => Init.GlorotUniform(random, shape, fanIn, fanOut),
         };
 
-    private static void ConfigureWeight(JsonFields f, Parameter weight, int fanIn, int fanOut, bool quantized, ExperimentConfig config)
+    private static void ConfigureWeight(JsonFields f, Parameter weight, int fanIn, int fanOut, Quantizer? weightQuantizer, ExperimentConfig config)
     {
-        double? clip = f.OptionalDouble("weight_clip", 1e-9, 1e9);
+        bool quantized = weightQuantizer is not null;
+        // An explicit weight_clip wins; otherwise the clip the quantizer's method prescribes (e.g. FM's [−W0, W0]).
+        double? clip = f.OptionalDouble("weight_clip", 1e-9, 1e9) ?? weightQuantizer?.DefaultLatentClip(weight.Value.Shape);
         if (clip is { } c) weight.Clip = (-c, c);
         // BinaryConnect's per-layer learning-rate multiplier 1/sqrt(1.5/(fanIn+fanOut)) for quantized weights.
         if (config.Optimizer.GlorotLearningRateScale && quantized) weight.LearningRateScale = 1.0 / Math.Sqrt(1.5 / (fanIn + fanOut));
