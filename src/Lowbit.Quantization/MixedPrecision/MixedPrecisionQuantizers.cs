@@ -9,12 +9,20 @@ public static class MixedPrecisionQuantizers
     /// <summary>Name and factory of each quantizer: residual, hbb, balanced, uniform_minmax, bitpruning, bitpruning_fixed.</summary>
     public static IEnumerable<(string Name, Func<QuantizerSpec, Quantizer> Factory)> Factories()
     {
-        yield return ("residual", s => new ResidualBinarizer(s.GetInt("bits", 2), s.GetString("role", "weight"), s.GetDouble("clip", 1.0)));
+        yield return ("residual", CreateResidual);
         yield return ("hbb", CreateHbb);
         yield return ("balanced", s => new BalancedQuantizer(s.GetInt("bits", 2), s.GetString("partition", "median")));
         yield return ("uniform_minmax", s => new UniformMinMaxQuantizer(s.GetInt("bits", 2)));
         yield return ("bitpruning", s => new BitPruningQuantizer(s.GetDouble("bits", 8), s.GetBool("per_channel", false), s.GetInt("channels", 0), s.GetInt("max_bits", 16), s.GetDouble("lr_scale", 1)));
         yield return ("bitpruning_fixed", s => new FixedBitQuantizer([s.GetInt("bits", 4)], s.GetBool("per_channel", false)));
+    }
+
+    private static ResidualBinarizer CreateResidual(QuantizerSpec s)
+    {
+        string means = s.GetString("means", "per_sample");
+        if (means != "running" && s.Options.ContainsKey("momentum"))
+            throw new QuantizerConfigException($"{s.Where}: option 'momentum' of quantizer 'residual' needs \"means\": \"running\" (per-sample means keep no running state).");
+        return new ResidualBinarizer(s.GetInt("bits", 2), s.GetString("role", "weight"), s.GetDouble("clip", 1.0), means, s.GetDouble("momentum", 0.1));
     }
 
     private static HeterogeneousBinarizer CreateHbb(QuantizerSpec s)

@@ -11,8 +11,17 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// Backward: g_x = g_x̂·1[|x| ≤ clip] (clip = 1 by default, inclusive); no gradient flows into the μ_i.
 /// Conventions: sign(0) = +1, so a residual that becomes exactly 0 is pushed to +μ at the next level; a tensor
 /// of zeros gives μ = 0 and x̂ = 0. Means are accumulated in double precision for Float32 inputs too.
-/// Options: <c>bits</c> B (1..8, default 2), <c>role</c> ("weight" | "activation"), <c>clip</c> (default 1).
-/// Export: <see cref="Decompose"/> returns the sign planes and means.
+/// Options: <c>bits</c> B (1..8, default 2), <c>role</c> ("weight" | "activation"), <c>clip</c> (default 1),
+/// <c>means</c> ("per_sample" (default) | "running", role "activation" only) and <c>momentum</c> (default 0.1, for
+/// "running").
+/// Frozen activation means (<c>"means": "running"</c>, for deployment, as batch norm freezes its statistics): training
+/// forward and backward are exactly the per-sample ones; in addition every training forward updates running averages
+/// R_1..R_B of the per-sample means (<see cref="ResidualRunningMeans"/>: R_i ← (1 − momentum)·R_i + momentum·m_i with
+/// m_i the average of μ_i over the batch's samples; the first update sets R_i = m_i). Evaluation uses the R_i instead
+/// of per-sample means, so the B-plane activation is a fixed 2^B-level function of each value v (for B = 2:
+/// thresholds −R_1, 0, R_1; see <see cref="ResidualRunningMeans"/> for the conventions). The R_i are the float32 state
+/// tensor "running_means" [B] (saved in checkpoints, restored on resume) and "running_updates" [1] counts updates.
+/// Export: <see cref="Decompose"/> returns the sign planes and means (for "running" in evaluation: the running means).
 /// Speed: <see cref="Quantize"/> runs <see cref="ResidualKernel"/> (branch-free, no allocation per slice),
 /// bit-identical to the reference loop <see cref="ResidualMath.Binarize"/> that <see cref="Decompose"/> uses.
 /// Paper: Fromm, Patel, Philipose, "Heterogeneous Bitwidth Binarization in Convolutional Neural Networks",
@@ -21,17 +30,30 @@ namespace Lowbit.Quantization.MixedPrecision;
 public sealed class ResidualBinarizer : Quantizer, ICostInfo
 {
     private double[] _scratch = []; // residual buffer of the fast path, reused across calls
+    private readonly ResidualRunningMeans? _running;
 
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">Number of planes B (1..8).</param>
     /// <param name="role">"weight" (per-tensor means) or "activation" (per-sample means).</param>
     /// <param name="clip">Gradient passes where |x| ≤ clip (positive).</param>
+    /// <param name="means">"per_sample" (means of each sample, the paper's activations) or "running" (frozen running
+    /// averages in evaluation; role "activation" only).</param>
+    /// <param name="momentum">Update factor of the running means, in (0, 1] (only with means "running").</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
-    public ResidualBinarizer(int bits = 2, string role = "weight", double clip = 1.0)
+    public ResidualBinarizer(int bits = 2, string role = "weight", double clip = 1.0, string means = "per_sample", double momentum = 0.1)
     {
         Bits = QuantMath.CheckBits(bits, 1, 8, "residual");
         Role = MixedMath.CheckRole(role, "residual");
         Clip = QuantMath.CheckPositive(clip, nameof(clip), "residual");
+        if (means is not ("per_sample" or "running"))
+            throw new ArgumentOutOfRangeException(nameof(means), means, "residual: option 'means' must be \"per_sample\" or \"running\".");
+        if (means == "running" && Role != "activation")
+            throw new ArgumentOutOfRangeException(nameof(means), means, "residual: means \"running\" freezes per-sample activation means; it needs role \"activation\" (weights use one mean per tensor).");
+        if (!(momentum > 0 && momentum <= 1))
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "residual: option 'momentum' must be in (0, 1].");
+        Means = means;
+        Momentum = momentum;
+        if (means == "running") _running = new ResidualRunningMeans(Bits, momentum);
     }
 
     /// <summary>Number of planes B.</summary>
@@ -42,6 +64,21 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
 
     /// <summary>Half-width of the gradient window.</summary>
     public double Clip { get; }
+
+    /// <summary>"per_sample" or "running".</summary>
+    public string Means { get; }
+
+    /// <summary>Update factor of the running means (used with <see cref="Means"/> "running").</summary>
+    public double Momentum { get; }
+
+    /// <summary>The running means R_1..R_B as the evaluation forward uses them (float32 values widened), or null for "per_sample".</summary>
+    public double[]? RunningMeans => _running?.Values();
+
+    /// <summary>Training forwards that updated the running means (0 for "per_sample").</summary>
+    public long RunningUpdates => _running?.Updates ?? 0;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<(string Name, Tensor Value)> StateTensors => _running?.StateTensors ?? [];
 
     /// <inheritdoc/>
     public override string Name => "residual";
@@ -64,20 +101,33 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
     /// <inheritdoc/>
     public override Tensor Quantize(Tensor x, QuantizerContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var v = MixedMath.FiniteValues(x, Name);
-        var (xhat, _) = Run(v, MixedMath.Slices(x, Role == "activation"), withPlanes: false);
+        if (_running is not null && !context.Training)
+            return MixedMath.ClippedStraightThrough(x, v, _running.Apply(v, withSigns: null), Clip);
+        int slices = MixedMath.Slices(x, Role == "activation");
+        var (xhat, means, _) = Run(v, slices, withPlanes: false);
+        if (_running is not null) _running.Update(means.AsSpan(0, slices * Bits), slices);
         return MixedMath.ClippedStraightThrough(x, v, xhat, Clip);
     }
 
     /// <summary>The sign planes b_j and means μ_j of <paramref name="x"/> (for export and inspection).</summary>
     /// <param name="x">The tensor to binarize (weights, or activations with a batch axis for role "activation").</param>
+    /// <remarks>With means "running" the decomposition is the evaluation forward's: one slice whose means are the running means.</remarks>
     public ResidualPlanes Decompose(Tensor x)
     {
         var v = MixedMath.FiniteValues(x, Name);
+        if (_running is not null)
+        {
+            var signs = new sbyte[Bits][];
+            for (int j = 0; j < Bits; j++) signs[j] = new sbyte[v.Length];
+            _running.Apply(v, signs);
+            return new ResidualPlanes(Bits, 1, signs, _running.Values(), null);
+        }
         return Run(v, MixedMath.Slices(x, Role == "activation"), withPlanes: true).Planes!;
     }
 
-    private (double[] Xhat, ResidualPlanes? Planes) Run(double[] v, int slices, bool withPlanes)
+    private (double[] Xhat, double[] Means, ResidualPlanes? Planes) Run(double[] v, int slices, bool withPlanes)
     {
         int size = v.Length / slices;
         sbyte[][]? signs = null;
@@ -94,10 +144,10 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
             if (_scratch.Length < size) _scratch = new double[size];
             for (int s = 0; s < slices; s++)
                 ResidualKernel.Binarize(v.AsSpan(s * size, size), Bits, xhat.AsSpan(s * size, size), means.AsSpan(s * Bits, Bits), _scratch);
-            return (xhat, null);
+            return (xhat, means, null);
         }
         for (int s = 0; s < slices; s++)
             ResidualMath.Binarize(v.AsSpan(s * size, size), default, Bits, xhat.AsSpan(s * size, size), means.AsSpan(s * Bits, Bits), signs, s * size);
-        return (xhat, signs is null ? null : new ResidualPlanes(Bits, slices, signs, means, null));
+        return (xhat, means, signs is null ? null : new ResidualPlanes(Bits, slices, signs, means, null));
     }
 }

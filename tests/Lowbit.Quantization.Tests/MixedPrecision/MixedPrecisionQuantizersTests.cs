@@ -68,6 +68,19 @@ public class MixedPrecisionQuantizersTests
     }
 
     [Fact]
+    public void Residual_MeansOption_RunningAndErrors()
+    {
+        var q = (ResidualBinarizer)Create("residual", new() { ["role"] = "activation", ["means"] = "running", ["momentum"] = 0.05 });
+        Assert.Equal(("running", 0.05), (q.Means, q.Momentum));
+        Assert.Equal(new[] { "running_means", "running_updates" }, q.StateTensors.Select(t => t.Name));
+        Assert.Equal("per_sample", ((ResidualBinarizer)Create("residual", new() { ["role"] = "activation" })).Means);
+        var e = Assert.Throws<QuantizerConfigException>(() => Create("residual", new() { ["role"] = "activation", ["means"] = "frozen" }));
+        Assert.Contains("'means'", e.Message);
+        Assert.Throws<QuantizerConfigException>(() => Create("residual", new() { ["means"] = "running" })); // role weight
+        Assert.Throws<QuantizerConfigException>(() => Create("residual", new() { ["role"] = "activation", ["momentum"] = 0.1 }));
+    }
+
+    [Fact]
     public void Hbb_BothMixAndAverage_IsAConfigError()
     {
         Assert.Throws<QuantizerConfigException>(() => Create("hbb", new() { ["mix"] = "1:1", ["average_bits"] = 1.0 }));
