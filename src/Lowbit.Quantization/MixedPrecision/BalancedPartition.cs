@@ -19,6 +19,92 @@ internal static class BalancedPartition
     /// An empty subset produces empty bins.
     /// </summary>
     public static int[] Codes(ReadOnlySpan<double> x, int bits, bool median, List<BalancedSplit>? splits = null)
+        => splits is null ? CodesBySelection(x, bits, median) : CodesBySort(x, bits, median, splits);
+
+    /// <summary>
+    /// The same codes as <see cref="CodesBySort"/> without a sort: each subset's threshold is found by selection
+    /// (lower median, expected O(m)) or a sum (mean), the subset is partitioned in place into values ≤ t and &gt; t,
+    /// and the two halves recurse; finally each value walks the threshold tree. O(N·k) instead of O(N log N);
+    /// 2^k − 1 thresholds. In mean mode the subset sum runs in partition order rather than ascending order, so a
+    /// value within rounding of a mean threshold could fall on the other side than in the sorted reference.
+    /// </summary>
+    public static int[] CodesBySelection(ReadOnlySpan<double> x, int bits, bool median)
+    {
+        int n = x.Length;
+        var work = x.ToArray();
+        int nodes = (1 << bits) - 1;
+        var thresholds = new double[nodes];
+        var present = new bool[nodes];
+        Thresholds(work, 0, n, 0, bits, median, thresholds, present);
+        var codes = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            double v = x[i];
+            int node = 0;
+            for (int d = 0; d < bits; d++)
+            {
+                // An empty subset has no threshold; nothing reaches it, so either branch is fine.
+                node = 2 * node + (present[node] && v > thresholds[node] ? 2 : 1);
+            }
+            codes[i] = node - nodes;
+        }
+        return codes;
+    }
+
+    private static void Thresholds(double[] v, int lo, int hi, int node, int bits, bool median, double[] thresholds, bool[] present)
+    {
+        if (node >= thresholds.Length || hi <= lo) return;
+        double t;
+        if (median)
+        {
+            t = Select(v, lo, hi, lo + (hi - lo + 1) / 2 - 1);
+        }
+        else
+        {
+            double sum = 0;
+            for (int p = lo; p < hi; p++) sum += v[p];
+            t = sum / (hi - lo);
+        }
+        thresholds[node] = t;
+        present[node] = true;
+        // Stable-enough two-way partition: values ≤ t to the front.
+        int mid = lo;
+        for (int p = lo; p < hi; p++)
+        {
+            if (v[p] <= t) { (v[mid], v[p]) = (v[p], v[mid]); mid++; }
+        }
+        Thresholds(v, lo, mid, 2 * node + 1, bits, median, thresholds, present);
+        Thresholds(v, mid, hi, 2 * node + 2, bits, median, thresholds, present);
+    }
+
+    /// <summary>The value of rank <paramref name="k"/> (0-based, absolute index) of v[lo..hi); reorders the range.</summary>
+    private static double Select(double[] v, int lo, int hi, int k)
+    {
+        int l = lo, r = hi - 1;
+        while (r > l)
+        {
+            // median-of-three pivot, Hoare partition
+            int m = l + (r - l) / 2;
+            if (v[m] < v[l]) (v[m], v[l]) = (v[l], v[m]);
+            if (v[r] < v[l]) (v[r], v[l]) = (v[l], v[r]);
+            if (v[r] < v[m]) (v[r], v[m]) = (v[m], v[r]);
+            double pivot = v[m];
+            int i = l, j = r;
+            while (i <= j)
+            {
+                while (v[i] < pivot) i++;
+                while (v[j] > pivot) j--;
+                if (i <= j) { (v[i], v[j]) = (v[j], v[i]); i++; j--; }
+            }
+            if (k <= j) r = j;
+            else if (k >= i) l = i;
+            else return v[k];
+        }
+        return v[k];
+    }
+
+    /// <summary>Reference: one stable sort, then splits of contiguous ranges (also records the splits).</summary>
+    public static int[] CodesBySort(ReadOnlySpan<double> x, int bits, bool median, List<BalancedSplit>? splits = null)
     {
         int n = x.Length;
         var order = new int[n];

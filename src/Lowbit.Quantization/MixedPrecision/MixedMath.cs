@@ -18,6 +18,15 @@ internal static class MixedMath
         return v;
     }
 
+    /// <summary>Throws, as <see cref="FiniteValues"/> does, when a float value of <paramref name="x"/> is NaN or infinite.</summary>
+    public static void CheckFinite(ReadOnlySpan<float> values, Tensor x, string quantizer)
+    {
+        if (values.Length == 0) throw new ArgumentException($"{quantizer}: cannot quantize an empty tensor (shape {ShapeUtil.Format(x.ShapeSpan)}).", nameof(x));
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new ArgumentException($"{quantizer}: input {ShapeUtil.Format(x.ShapeSpan)} holds {values[i]} at flat index {i}; quantizers need finite values (check the learning rate).", nameof(x));
+    }
+
     /// <summary>A fresh tensor shaped and typed like <paramref name="like"/> holding <paramref name="values"/>.</summary>
     public static Tensor Write(Tensor like, double[] values)
     {

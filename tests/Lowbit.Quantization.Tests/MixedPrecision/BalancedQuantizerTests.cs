@@ -80,6 +80,32 @@ public class BalancedQuantizerTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 3)]
+    [InlineData(4, 4)]
+    [InlineData(5, 5)]
+    public void SelectionPath_EqualsSortedReference_WithTiesAndOddSizes(int seed, int bits)
+    {
+        // Integer-valued data: many ties, and every subset sum is exact in double, so the mean mode's summation
+        // order cannot matter and both modes must agree exactly with the sort-based reference.
+        var rng = new Random(seed);
+        foreach (int n in new[] { 1, 2, 3, 7, 64, 65, 127, 1000, 4097 })
+        {
+            foreach (int range in new[] { 2, 5, 50, 1_000_000 })
+            {
+                var x = Enumerable.Range(0, n).Select(_ => (double)rng.Next(-range, range)).ToArray();
+                foreach (bool median in new[] { true, false })
+                {
+                    var expected = BalancedPartition.CodesBySort(x, bits, median);
+                    var actual = BalancedPartition.CodesBySelection(x, bits, median);
+                    Assert.True(expected.SequenceEqual(actual), $"n {n}, range {range}, bits {bits}, median {median}: codes differ.");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void MeanPartition_Gaussian_CodeFractionsMatchClosedForm()
     {

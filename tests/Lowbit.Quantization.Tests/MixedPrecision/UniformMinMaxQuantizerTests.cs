@@ -46,4 +46,29 @@ public class UniformMinMaxQuantizerTests
         Assert.True(uniform.Count(c => c == 0) < 0.05 * x.Length);
         Assert.Equal(2500, balanced.Count(c => c == 0));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void Quantize_Float32Path_EqualsDoublePathRoundedOnce(int bits)
+    {
+        // The float32 fast path must give exactly float(q) of the double reference on the same values.
+        var rng = new Random(bits);
+        var x = Enumerable.Range(0, 1037).Select(_ => (double)(float)(rng.NextDouble() * 3 - 1)).ToArray();
+        var q = new UniformMinMaxQuantizer(bits);
+        var reference = QuantizerHarness.Forward(q, x);
+        var f = Tensor.FromArray(x.Select(v => (float)v).ToArray(), x.Length);
+        var fast = q.Quantize(f, new Lowbit.Quantization.QuantizerContext(true, null)).ToArray();
+        for (int i = 0; i < x.Length; i++) Assert.Equal((float)reference[i], fast[i]);
+    }
+
+    [Fact]
+    public void Quantize_Float32NaN_ThrowsNamingTheIndex()
+    {
+        var f = Tensor.FromArray(new[] { 0.5f, float.NaN, 1f }, 3);
+        var e = Assert.Throws<ArgumentException>(() => new UniformMinMaxQuantizer(2).Quantize(f, new Lowbit.Quantization.QuantizerContext(true, null)));
+        Assert.Contains("flat index 1", e.Message);
+    }
 }
