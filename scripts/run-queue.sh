@@ -7,14 +7,16 @@
 # Results do not depend on the thread count (checked: 1 and 2 threads give identical epochs for mnist-binarynet),
 # so JOBS one-thread runs side by side use the 2 cores better than one two-thread run (thread scaling of a single
 # training is well under 2x on this machine).
-# Environment: LOWBIT (the lowbit binary; default /tmp/art-exp/bin/Lowbit.Cli/release/lowbit, built with
+# Environment: QUEUE_LOCKDIR (see below), LOWBIT (the lowbit binary; default /tmp/art-exp/bin/Lowbit.Cli/release/lowbit, built with
 #   dotnet build src/Lowbit.Cli -c Release --artifacts-path /tmp/art-exp), OUTROOT (default /tmp/exp).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 queue=${1:?usage: $0 QUEUE_FILE [JOBS]}; jobs=${2:-2}
 LOWBIT=${LOWBIT:-/tmp/art-exp/bin/Lowbit.Cli/release/lowbit}
 OUTROOT=${OUTROOT:-/tmp/exp}
-lockdir=$(mktemp -d)
+# QUEUE_LOCKDIR: share line claims between several runners of the same queue (e.g. a second runner started
+# when a core frees up); a shared lock directory is left in place at the end.
+lockdir=${QUEUE_LOCKDIR:-$(mktemp -d)}; mkdir -p "$lockdir"
 
 run_one() {
   local cfg=$1 s=$2 ep=$3
@@ -45,5 +47,5 @@ worker() {
 
 for ((j = 0; j < jobs; j++)); do worker & done
 wait
-rm -rf "$lockdir"
+[ -z "${QUEUE_LOCKDIR:-}" ] && rm -rf "$lockdir"
 echo "[$(date -u +%T)] queue done"
