@@ -67,7 +67,7 @@ public static class ExportVerifier
     /// <remarks>
     /// Integer reference: binary models: the ±1 dot product (the float32 product is that integer exactly);
     /// k-bit models: Σ_t c_t·a_t with weight codes c = round((w + 1)(2^m − 1)/2) and input codes a = round(x·(2^k − 1))
-    /// taken from the float model's own quantized tensors.
+    /// taken from the float model's own quantized tensors; residual (HBB) models: none (0, as the runtime reports).
     /// </remarks>
     private static (float[] Logits, long[] Integers) FloatModel(Sequential model, PackedModel packed, ReadOnlySpan<byte> pixels, int count)
     {
@@ -97,7 +97,7 @@ public static class ExportVerifier
                 var x = Tensor.FromArray(input, [m, .. packed.InputShape]);
                 for (int i = 0; i < layers.Count; i++)
                 {
-                    if (i == lastDense)
+                    if (i == lastDense && !packed.IsResidualModel)
                     {
                         var q = (last.InputQuantizer?.Forward(x) ?? x).ToArray();
                         for (int r = 0; r < m; r++)

@@ -18,7 +18,8 @@ namespace Lowbit.Inference.Export;
 /// in evaluation mode). A dense layer whose output feeds a ste_sign input quantizer gets its bias, batch norm and
 /// sign folded into one threshold per unit (<see cref="ThresholdFolding"/>); the last layer keeps its float bias and
 /// batch norm. Anything else (convolutions, other quantizers, float64 models) is rejected with a message naming the
-/// layer. A chain whose first layer has k-bit dorefa_weight weights goes to <see cref="PlaneModelExporter"/>.
+/// layer. A chain whose first layer has k-bit dorefa_weight weights goes to <see cref="PlaneModelExporter"/>, one with
+/// hbb/residual weights to <see cref="ResidualModelExporter"/>.
 /// METHODS 15.
 /// </remarks>
 public static class ModelExporter
@@ -45,6 +46,7 @@ public static class ModelExporter
         {
             using var _ = GradMode.Disable();
             if (PlaneModelExporter.Handles(blocks[0].Linear)) return PlaneModelExporter.Export(blocks, inputShape, pixelTable, metadata ?? "");
+            if (ResidualModelExporter.Handles(blocks[0].Linear)) return ResidualModelExporter.Export(blocks, inputShape, pixelTable, metadata ?? "");
             int inputSize = inputShape[0] * inputShape[1] * inputShape[2];
             float limit = DotProductLimit(pixelTable, inputSize);
             var layers = new List<PackedDenseLayer>(blocks.Count);
@@ -100,7 +102,7 @@ public static class ModelExporter
                     blocks.Add((linear, bn, i - (bn is null ? 0 : 1)));
                     continue;
                 default:
-                    throw new NotSupportedException($"Layer {i} ({layers[i].Describe()}) is not supported by the packed exporter; it handles MLPs (flatten, dense, batch_norm, dropout) with ste_sign (BinaryNet) or dorefa_weight/dorefa_act (k-bit) quantizers. Convolutions and residual/HBB quantizers: issue 6.");
+                    throw new NotSupportedException($"Layer {i} ({layers[i].Describe()}) is not supported by the packed exporter; it handles MLPs (flatten, dense, batch_norm, dropout) with ste_sign (BinaryNet), dorefa_weight/dorefa_act (k-bit) or hbb/residual weights with residual activations of frozen means (HBB) quantizers. Convolutions: issue 6.");
             }
         }
         if (blocks.Count < 2) throw new NotSupportedException($"The packed exporter needs at least two dense layers; the model has {blocks.Count}.");

@@ -12,7 +12,7 @@ namespace Lowbit.Inference.Export;
 public static class PackedSizePredictor
 {
     /// <summary>Predicts the packed file size of <paramref name="model"/>.</summary>
-    /// <param name="model">The model (a BinaryNet or DoReFa MLP).</param>
+    /// <param name="model">The model (a BinaryNet, DoReFa or HBB MLP).</param>
     /// <param name="inputShape">Per-example input shape [channels, height, width].</param>
     /// <param name="metadata">The metadata JSON the exporter will store (see <see cref="CheckpointExporter.Metadata"/>).</param>
     /// <returns>The file size in bytes.</returns>
@@ -23,7 +23,7 @@ public static class PackedSizePredictor
         ArgumentNullException.ThrowIfNull(inputShape);
         ArgumentNullException.ThrowIfNull(metadata);
         var blocks = ModelExporter.Blocks(model);
-        bool planes = PlaneModelExporter.Handles(blocks[0].Linear);
+        bool planes = PlaneModelExporter.Handles(blocks[0].Linear), residual = !planes && ResidualModelExporter.Handles(blocks[0].Linear);
         long size = PackedModelFile.HeaderSize + 3 * 4 + PackedModel.PixelTableSize * 4 + 4 + Encoding.UTF8.GetByteCount(metadata) + 4;
         int inputBits = 8;
         for (int b = 0; b < blocks.Count; b++)
@@ -31,9 +31,26 @@ public static class PackedSizePredictor
             var (linear, batchNorm, index) = blocks[b];
             bool last = b == blocks.Count - 1;
             if (planes) PlaneModelExporter.CheckInput(linear, index, b == 0);
+            else if (residual) ResidualModelExporter.CheckInput(linear, index, b == 0);
             else ModelExporter.CheckQuantizers(linear, index, b == 0);
             long n = linear.InFeatures, m = linear.OutFeatures, words = (n + 63) / 64;
             long outputUnit = (linear.Bias is null ? 0 : 4) + (batchNorm is null ? 0 : 8);
+            if (residual)
+            {
+                // kinds 6/7: header, B scales, 2^(B+1) − 2 weight levels, R scales, 2^R input levels (R = 0 for layer 0), 2B − 1 rows per unit
+                int weightPlanes = ResidualModelExporter.WeightPlaneCount(linear), inputPlanes = b == 0 ? 0 : inputBits;
+                size += PackedModelFile.LayerHeaderSize + 4L * weightPlanes + 4L * ResidualDenseLayer.WeightLevelCount(weightPlanes)
+                    + (inputPlanes == 0 ? 0 : 4L * inputPlanes + 4L * (1 << inputPlanes)) + 8 * m * (2 * weightPlanes - 1) * words;
+                if (last)
+                {
+                    size += m * outputUnit;
+                    break;
+                }
+                int outputPlanes = ResidualModelExporter.RunningActivation(blocks[b + 1].Linear, blocks[b + 1].Index).Bits;
+                size += 4 + m * (1 + 4L * ((1 << outputPlanes) - 1));
+                inputBits = outputPlanes;
+                continue;
+            }
             if (!planes)
             {
                 size += PackedModelFile.LayerHeaderSize + 8 * m * words + m * (last ? outputUnit : 4);

@@ -1,9 +1,11 @@
 namespace Lowbit.Inference.Format;
 
 /// <summary>
-/// A packed network on 8-bit input images, one of two chains: binary (a <see cref="ByteSignDenseLayer"/>, any number
-/// of <see cref="BinarySignDenseLayer"/>s and a <see cref="BinaryOutputDenseLayer"/>) or k-bit codes (any number of
-/// <see cref="PlaneThresholdDenseLayer"/>s, the first on the 8-bit pixels, and a <see cref="PlaneOutputDenseLayer"/>).
+/// A packed network on 8-bit input images, one of three chains: binary (a <see cref="ByteSignDenseLayer"/>, any number
+/// of <see cref="BinarySignDenseLayer"/>s and a <see cref="BinaryOutputDenseLayer"/>), k-bit codes (any number of
+/// <see cref="PlaneThresholdDenseLayer"/>s, the first on the 8-bit pixels, and a <see cref="PlaneOutputDenseLayer"/>) or
+/// residual/HBB planes (any number of <see cref="ResidualThresholdDenseLayer"/>s, the first on the 8-bit pixels, and a
+/// <see cref="ResidualOutputDenseLayer"/>).
 /// Stored by <see cref="PackedModelFile"/>.
 /// </summary>
 public sealed class PackedModel
@@ -54,6 +56,9 @@ public sealed class PackedModel
     /// <summary>Whether this is a k-bit code network (<see cref="PlaneDenseLayer"/>s) rather than a binary one.</summary>
     public bool IsPlaneModel => Layers[0] is PlaneDenseLayer;
 
+    /// <summary>Whether this is a residual (HBB) network (<see cref="ResidualDenseLayer"/>s).</summary>
+    public bool IsResidualModel => Layers[0] is ResidualDenseLayer;
+
     /// <summary>Number of classes (outputs of the last layer).</summary>
     public int Classes => Layers[^1].OutFeatures;
 
@@ -62,19 +67,30 @@ public sealed class PackedModel
         if (layers.Count < 2)
             throw new ArgumentException($"A packed model needs a first (byte-input) layer and an output layer; got {layers.Count} layer(s).", nameof(layers));
         long inputSize = (long)inputShape[0] * inputShape[1] * inputShape[2];
-        bool planes = layers[0] is PlaneDenseLayer;
+        bool planes = layers[0] is PlaneDenseLayer, residual = layers[0] is ResidualDenseLayer;
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i] ?? throw new ArgumentException($"Layer {i} is null.", nameof(layers));
+            bool last = i == layers.Count - 1;
             string expected = planes
-                ? (i == layers.Count - 1 ? nameof(PlaneOutputDenseLayer) : nameof(PlaneThresholdDenseLayer))
-                : (i == 0 ? nameof(ByteSignDenseLayer) : i == layers.Count - 1 ? nameof(BinaryOutputDenseLayer) : nameof(BinarySignDenseLayer));
+                ? (last ? nameof(PlaneOutputDenseLayer) : nameof(PlaneThresholdDenseLayer))
+                : residual
+                    ? (last ? nameof(ResidualOutputDenseLayer) : nameof(ResidualThresholdDenseLayer))
+                    : (i == 0 ? nameof(ByteSignDenseLayer) : last ? nameof(BinaryOutputDenseLayer) : nameof(BinarySignDenseLayer));
             if (layer.GetType().Name != expected)
                 throw new ArgumentException($"Layer {i} is a {layer.GetType().Name}; expected {expected} there.", nameof(layers));
             long expectedIn = i == 0 ? inputSize : layers[i - 1].OutFeatures;
             if (layer.InFeatures != expectedIn)
                 throw new ArgumentException($"Layer {i} has {layer.InFeatures} inputs but receives {expectedIn}.", nameof(layers));
             if (layer is PlaneDenseLayer plane) ValidatePlaneInput(i, plane, i == 0 ? null : (PlaneThresholdDenseLayer)layers[i - 1], pixelTable);
+            if (layer is ResidualDenseLayer r)
+            {
+                int expectedPlanes = i == 0 ? 0 : ((ResidualThresholdDenseLayer)layers[i - 1]).OutputPlanes;
+                if (r.InputPlanes != expectedPlanes)
+                    throw new ArgumentException(i == 0
+                        ? $"Layer 0 must take the 8-bit pixels (input planes 0) but has {r.InputPlanes} input planes."
+                        : $"Layer {i} takes {r.InputPlanes} input planes but layer {i - 1} produces {expectedPlanes}.", nameof(layers));
+            }
         }
     }
 

@@ -11,8 +11,8 @@ public static class PackedModelFile
     /// <summary>File magic: the ASCII bytes "LOWBITPM".</summary>
     public static ReadOnlySpan<byte> Magic => "LOWBITPM"u8;
 
-    /// <summary>The format version this code writes. It reads this one and version 1 (binary layers only).</summary>
-    public const uint Version = 2;
+    /// <summary>The format version this code writes. It reads this one, version 2 (no residual layers) and version 1 (binary layers only).</summary>
+    public const uint Version = 3;
 
     /// <summary>The oldest format version this code reads.</summary>
     public const uint OldestReadableVersion = 1;
@@ -23,7 +23,7 @@ public static class PackedModelFile
     /// <summary>Trailing CRC-32 bytes.</summary>
     public const int ChecksumSize = 4;
 
-    internal const byte KindByteSign = 1, KindBinarySign = 2, KindBinaryOutput = 3, KindPlaneThreshold = 4, KindPlaneOutput = 5;
+    internal const byte KindByteSign = 1, KindBinarySign = 2, KindBinaryOutput = 3, KindPlaneThreshold = 4, KindPlaneOutput = 5, KindResidualThreshold = 6, KindResidualOutput = 7;
     internal const byte FlagBias = 1, FlagBatchNorm = 2;
     internal const int LayerHeaderSize = 12;
 
@@ -47,12 +47,15 @@ public static class PackedModelFile
             BinaryOutputDenseLayer o => (o.Bias is null ? 0 : 4) + (o.Scale is null ? 0 : 8),
             PlaneThresholdDenseLayer t => 1 + 4L * t.ThresholdsPerUnit,
             PlaneOutputDenseLayer o => (o.Bias is null ? 0 : 4) + (o.Scale is null ? 0 : 8),
+            ResidualThresholdDenseLayer t => 1 + 4L * t.ThresholdsPerUnit,
+            ResidualOutputDenseLayer o => (o.Bias is null ? 0 : 4) + (o.Scale is null ? 0 : 8),
             _ => throw new ArgumentException($"Unknown layer type {layer.GetType().Name}.", nameof(layer)),
         };
         long extra = layer switch
         {
             PlaneThresholdDenseLayer t => 4L * (t.WeightLevels.Length + t.InputLevels.Length) + 4,
             PlaneDenseLayer p => 4L * (p.WeightLevels.Length + p.InputLevels.Length),
+            ResidualDenseLayer r => 4L * (r.WeightScales.Length + r.WeightLevels.Length + r.InputScales.Length + r.InputLevels.Length) + (r is ResidualThresholdDenseLayer ? 4 : 0),
             _ => 0,
         };
         return LayerHeaderSize + extra + (long)layer.Weights.Length * 8 + perUnit * layer.OutFeatures;
@@ -106,24 +109,36 @@ public static class PackedModelFile
             BinarySignDenseLayer => KindBinarySign,
             BinaryOutputDenseLayer => KindBinaryOutput,
             PlaneThresholdDenseLayer => KindPlaneThreshold,
-            _ => KindPlaneOutput,
+            PlaneOutputDenseLayer => KindPlaneOutput,
+            ResidualThresholdDenseLayer => KindResidualThreshold,
+            _ => KindResidualOutput,
         };
         var (bias, scale, shift) = layer switch
         {
             BinaryOutputDenseLayer o => (o.Bias, o.Scale, o.Shift),
             PlaneOutputDenseLayer o => (o.Bias, o.Scale, o.Shift),
+            ResidualOutputDenseLayer o => (o.Bias, o.Scale, o.Shift),
             _ => (null, null, null),
         };
         byte flags = (byte)((bias is null ? 0 : FlagBias) | (scale is null ? 0 : FlagBatchNorm));
         var plane = layer as PlaneDenseLayer;
-        // kind, flags, then weight bits and input bits for kinds 4/5 (reserved zero bytes for kinds 1-3)
-        w.U32(kind | (uint)flags << 8 | (uint)(plane?.WeightBits ?? 0) << 16 | (uint)(plane?.InputBits ?? 0) << 24);
+        var residual = layer as ResidualDenseLayer;
+        // kind, flags, then weight bits/planes and input bits/planes for kinds 4-7 (reserved zero bytes for kinds 1-3)
+        uint weightBits = (uint)(plane?.WeightBits ?? residual?.WeightPlanes ?? 0), inputBits = (uint)(plane?.InputBits ?? residual?.InputPlanes ?? 0);
+        w.U32(kind | (uint)flags << 8 | weightBits << 16 | inputBits << 24);
         w.U32((uint)layer.InFeatures);
         w.U32((uint)layer.OutFeatures);
         if (plane is not null)
         {
             foreach (float v in plane.WeightLevels) w.F32(v);
             foreach (float v in plane.InputLevels) w.F32(v);
+        }
+        if (residual is not null)
+        {
+            foreach (float v in residual.WeightScales) w.F32(v);
+            foreach (float v in residual.WeightLevels) w.F32(v);
+            foreach (float v in residual.InputScales) w.F32(v);
+            foreach (float v in residual.InputLevels) w.F32(v);
         }
         foreach (ulong word in layer.Weights) w.U64(word);
         switch (layer)
@@ -136,6 +151,11 @@ public static class PackedModelFile
                 break;
             case PlaneThresholdDenseLayer thresholds:
                 w.U32((uint)thresholds.OutputBits);
+                foreach (bool negated in thresholds.Negated) w.U8(negated ? (byte)1 : (byte)0);
+                foreach (float t in thresholds.Thresholds) w.F32(t);
+                break;
+            case ResidualThresholdDenseLayer thresholds:
+                w.U32((uint)thresholds.OutputPlanes);
                 foreach (bool negated in thresholds.Negated) w.U8(negated ? (byte)1 : (byte)0);
                 foreach (float t in thresholds.Thresholds) w.F32(t);
                 break;

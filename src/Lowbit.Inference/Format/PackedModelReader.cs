@@ -91,10 +91,14 @@ internal ref struct PackedModelReader
         int layerCount = ReadCount("layer count", 2, Remaining / PackedModelFile.LayerHeaderSize);
         var layers = new List<PackedDenseLayer>(layerCount);
         long expectedIn = (long)shape[0] * shape[1] * shape[2];
-        int expectedInputBits = 8;
+        int expectedInputBits = 8, expectedInputPlanes = 0;
+        bool residualChain = false;
         for (int i = 0; i < layerCount; i++)
         {
-            var layer = ReadLayer(i, layerCount, expectedIn, layers.Count > 0 && layers[0] is PlaneDenseLayer, ref expectedInputBits, table);
+            if (i == 0) residualChain = _version >= 3 && Remaining >= 1 && _data[_offset] == PackedModelFile.KindResidualThreshold;
+            var layer = residualChain
+                ? ReadResidualLayer(i, layerCount, expectedIn, ref expectedInputPlanes)
+                : ReadLayer(i, layerCount, expectedIn, layers.Count > 0 && layers[0] is PlaneDenseLayer, ref expectedInputBits, table);
             layers.Add(layer);
             expectedIn = layer.OutFeatures;
         }
@@ -122,8 +126,8 @@ internal ref struct PackedModelReader
             : (index == 0 ? PackedModelFile.KindByteSign : last ? PackedModelFile.KindBinaryOutput : PackedModelFile.KindBinarySign);
         if (kind != expectedKind)
         {
-            string allowed = index == 0 ? (_version >= 2 ? "1 or 4" : "1") : expectedKind.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            throw Error(start, $"layer {index} has kind {kind}; layer {index} of {count} must have kind {allowed} here (1 = byte-input sign, 2 = binary sign, 3 = binary output, 4 = k-bit threshold (version 2), 5 = k-bit output (version 2)).");
+            string allowed = index == 0 ? (_version >= 3 ? "1, 4 or 6" : _version >= 2 ? "1 or 4" : "1") : expectedKind.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            throw Error(start, $"layer {index} has kind {kind}; layer {index} of {count} must have kind {allowed} here ({KindNames}).");
         }
         bool output = kind is PackedModelFile.KindBinaryOutput or PackedModelFile.KindPlaneOutput;
         byte allowedFlags = output ? (byte)(PackedModelFile.FlagBias | PackedModelFile.FlagBatchNorm) : (byte)0;
@@ -179,6 +183,60 @@ internal ref struct PackedModelReader
                         ? new BinaryOutputDenseLayer(inFeatures, outFeatures, weights, bias, scale, shift)
                         : new PlaneOutputDenseLayer(inFeatures, outFeatures, weightBits, inputBits, weightLevels, inputLevels, weights, bias, scale, shift);
             }
+        }
+        catch (OverflowException)
+        {
+            throw Error(start, $"layer {index} ({inFeatures} → {outFeatures}) is too large.");
+        }
+        catch (ArgumentException e)
+        {
+            throw Error(start, $"layer {index} is invalid: {e.Message}");
+        }
+    }
+
+    private const string KindNames = "1 = byte-input sign, 2 = binary sign, 3 = binary output, 4 = k-bit threshold (version 2), 5 = k-bit output (version 2), 6 = residual threshold (version 3), 7 = residual output (version 3)";
+
+    /// <summary>A layer of the residual (HBB) chain: kinds 6 (first and middle) and 7 (last), version 3.</summary>
+    private PackedDenseLayer ReadResidualLayer(int index, int count, long expectedIn, ref int expectedInputPlanes)
+    {
+        int start = _offset;
+        var head = Take(4, $"layer {index} header");
+        byte kind = head[0], flags = head[1];
+        bool last = index == count - 1;
+        byte expectedKind = last ? PackedModelFile.KindResidualOutput : PackedModelFile.KindResidualThreshold;
+        if (kind != expectedKind)
+            throw Error(start, $"layer {index} has kind {kind}; layer {index} of {count} of a residual chain must have kind {expectedKind} ({KindNames}).");
+        byte allowedFlags = last ? (byte)(PackedModelFile.FlagBias | PackedModelFile.FlagBatchNorm) : (byte)0;
+        if ((flags & ~allowedFlags) != 0) throw Error(start + 1, $"layer {index} flags 0x{flags:X2} are not defined for kind {kind}.");
+        int weightPlanes = head[2], inputPlanes = head[3];
+        if (weightPlanes < 1 || weightPlanes > ResidualDenseLayer.MaxPlanes) throw Error(start + 2, $"layer {index} weight planes {weightPlanes}; allowed is [1, {ResidualDenseLayer.MaxPlanes}].");
+        if (inputPlanes != expectedInputPlanes)
+            throw Error(start + 3, $"layer {index} input planes {inputPlanes}; this layer receives {(expectedInputPlanes == 0 ? "the 8-bit pixels (0)" : $"{expectedInputPlanes} planes")}.");
+        int inOffset = _offset;
+        int inFeatures = ReadCount($"layer {index} inFeatures", 1, int.MaxValue);
+        if (inFeatures != expectedIn) throw Error(inOffset, $"layer {index} has {inFeatures} inputs but receives {expectedIn}.");
+        int outFeatures = ReadCount($"layer {index} outFeatures", 1, int.MaxValue);
+        var weightScales = ReadFloats(weightPlanes, $"layer {index} weight scales", false);
+        var weightLevels = ReadFloats(ResidualDenseLayer.WeightLevelCount(weightPlanes), $"layer {index} weight levels", false);
+        var inputScales = ReadFloats(inputPlanes, $"layer {index} input scales", false);
+        var inputLevels = ReadFloats(inputPlanes == 0 ? 0 : 1 << inputPlanes, $"layer {index} input levels", false);
+        var weights = ReadWeights(index, inFeatures, outFeatures, 2 * weightPlanes - 1);
+        try
+        {
+            if (last)
+            {
+                var bias = (flags & PackedModelFile.FlagBias) != 0 ? ReadFloats(outFeatures, $"layer {index} bias", false) : null;
+                var scale = (flags & PackedModelFile.FlagBatchNorm) != 0 ? ReadFloats(outFeatures, $"layer {index} batch-norm scale", false) : null;
+                var shift = (flags & PackedModelFile.FlagBatchNorm) != 0 ? ReadFloats(outFeatures, $"layer {index} batch-norm shift", false) : null;
+                return new ResidualOutputDenseLayer(inFeatures, outFeatures, weightPlanes, inputPlanes, weightScales, weightLevels, inputScales, inputLevels, weights, bias, scale, shift);
+            }
+            int outputPlanes = ReadCount($"layer {index} output planes", 1, ResidualDenseLayer.MaxPlanes);
+            expectedInputPlanes = outputPlanes;
+            var negated = ReadDirections(outFeatures, index);
+            int thresholdsOffset = _offset;
+            var thresholds = ReadFloats(checked(outFeatures * ((1 << outputPlanes) - 1)), $"layer {index} thresholds", allowInfinity: true);
+            CheckOrder(thresholds, (1 << outputPlanes) - 1, thresholdsOffset, index);
+            return new ResidualThresholdDenseLayer(inFeatures, outFeatures, weightPlanes, inputPlanes, weightScales, weightLevels, inputScales, inputLevels, weights, outputPlanes, negated, thresholds);
         }
         catch (OverflowException)
         {

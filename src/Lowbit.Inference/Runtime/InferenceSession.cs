@@ -9,7 +9,8 @@ namespace Lowbit.Inference.Runtime;
 /// </summary>
 /// <remarks>
 /// Binary models run in <see cref="BinaryRunner"/> (XNOR-popcount), k-bit code models in <see cref="PlaneRunner"/>
-/// (bit-serial AND-popcount); both decide each unit from exact integers with a rigorous float rounding bound and
+/// (bit-serial AND-popcount), residual (HBB) models in <see cref="ResidualRunner"/> (masked XNOR-popcount per plane
+/// pair); all decide each unit from exact integers with a rigorous float rounding bound and
 /// recompute the float32 dot product the model computes only where the bound cannot decide.
 /// Not thread-safe: use one session per thread (they can share a <see cref="PackedModel"/>). After the first call
 /// with a given chunk size, Predict allocates nothing on one thread (the bit kernels' multi-threaded paths use the
@@ -48,7 +49,9 @@ public sealed class InferenceSession
     }
 
     private static IChunkRunner CreateRunner(PackedModel model, InferenceOptions options, RunCounters counters) =>
-        model.IsPlaneModel ? new PlaneRunner(model, options, counters) : new BinaryRunner(model, options, counters);
+        model.IsPlaneModel ? new PlaneRunner(model, options, counters)
+        : model.IsResidualModel ? new ResidualRunner(model, options, counters)
+        : new BinaryRunner(model, options, counters);
 
     /// <summary>Loads the model file at <paramref name="path"/> and creates a session.</summary>
     /// <exception cref="InvalidDataException">The file is truncated, corrupted or of an unknown version.</exception>
@@ -108,7 +111,7 @@ public sealed class InferenceSession
     /// <param name="classes">Output: predicted class per image (length ≥ count).</param>
     /// <param name="outputDotProducts">Optional output <c>[count, Classes]</c>: the ±1 dot products of the last layer
     /// (the model's pre-bias, pre-batch-norm outputs, which are integers) for binary models, the unsigned code dot
-    /// products Σ c_w·c_x of the last layer for k-bit code models; empty to skip.</param>
+    /// products Σ c_w·c_x of the last layer for k-bit code models, 0 for residual (HBB) models (no integer outputs); empty to skip.</param>
     /// <param name="logits">Optional output <c>[count, Classes]</c>: the model's float32 outputs; empty to skip.</param>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
     public void Predict(ReadOnlySpan<byte> pixels, int count, Span<int> classes, Span<int> outputDotProducts = default, Span<float> logits = default)

@@ -7,7 +7,7 @@ namespace Lowbit.Kernels.Bits;
 
 /// <summary>
 /// First layer of a binary network on 8-bit inputs: <c>c[i, j] = Σ_t x[i, t]·s[j, t]</c> for unsigned bytes x and
-/// signs s ∈ {±1} (METHODS 15.6), exact in 32-bit integers.
+/// weights s ∈ {−1, 0, +1} (±1 for binary panels, also 0 for masked ones) (METHODS 15.6), exact in 32-bit integers.
 /// </summary>
 /// <remarks>
 /// The vector paths multiply 64 (AVX-512BW) or 32 (AVX2) byte pairs per instruction with <c>vpmaddubsw</c>
@@ -93,7 +93,7 @@ public static class SignByteGemm
                 nint xAddr = (nint)px, wAddr = (nint)pw, cAddr = (nint)pc;
                 // Units split between threads in multiples of 4 (the tile width); each output element has one owner.
                 // Below 4 images the 512-bit path reads the packed bits (1/8 of the bytes) and expands them in registers.
-                bool fromBits = width == Width.V512 && m < 4;
+                bool fromBits = width == Width.V512 && m < 4 && panel.IsBinary;
                 var sums = stackalloc int[4];
                 for (int i = 0; fromBits && i < m; i++)
                 {

@@ -4,7 +4,12 @@ namespace Lowbit.Kernels.Bits;
 /// ±1 weights <c>[n, k]</c> expanded once from packed signs to one signed byte each, rows zero-padded to
 /// <see cref="Stride"/> = a multiple of 64 bytes: the B operand of <see cref="SignByteGemm"/>.
 /// </summary>
-/// <remarks>Holding only −1 and +1 (and zero padding) is what makes the 16-bit pair sums of the vector paths exact.</remarks>
+/// <remarks>
+/// Holding only −1, 0 and +1 (|s| ≤ 1, zero padding) is what makes the 16-bit pair sums of the vector paths exact.
+/// Binary panels (<see cref="FromPackedSigns"/>) hold ±1 only and keep the packed signs for the few-rows path;
+/// ternary panels (<see cref="FromPackedMaskedSigns"/>: a sign plane restricted to a mask, HBB's higher levels) have
+/// zeros inside the rows too and always use the byte path.
+/// </remarks>
 public sealed class SignBytePanel
 {
     private SignBytePanel(int n, int k, sbyte[] weights, ulong[] packed)
@@ -27,8 +32,43 @@ public sealed class SignBytePanel
     /// <summary>The expanded weights <c>[Rows, Stride]</c>: +1, −1, and 0 in the padding.</summary>
     internal sbyte[] Weights { get; }
 
-    /// <summary>The packed signs <c>[Rows, WordsPerRow(Length)]</c> (padding bits zero), 1/8 of the bytes: for few input rows.</summary>
+    /// <summary>The packed signs <c>[Rows, WordsPerRow(Length)]</c> (padding bits zero), 1/8 of the bytes: for few input rows; empty for ternary panels.</summary>
     internal ulong[] Packed { get; }
+
+    /// <summary>Whether every weight is ±1 (<see cref="Packed"/> holds them); false for masked (ternary) panels.</summary>
+    internal bool IsBinary => Packed.Length > 0 || Rows == 0 || Length == 0;
+
+    /// <summary>
+    /// Expands a sign plane restricted to a mask into a panel: weight = +1 where the mask bit is 1 and the sign bit 1,
+    /// −1 where the mask bit is 1 and the sign bit 0, 0 where the mask bit is 0 (METHODS 15.4).
+    /// </summary>
+    /// <param name="signs">Packed signs <c>[n, WordsPerRow(k)]</c> (bit 1 = +1).</param>
+    /// <param name="masks">Packed masks <c>[n, WordsPerRow(k)]</c> (bit 1 = active).</param>
+    /// <param name="n">Rows (≥ 0).</param>
+    /// <param name="k">Values per row (≥ 0).</param>
+    /// <returns>The panel.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
+    /// <exception cref="ArgumentException">A span is too short or has non-zero padding bits.</exception>
+    public static SignBytePanel FromPackedMaskedSigns(ReadOnlySpan<ulong> signs, ReadOnlySpan<ulong> masks, int n, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        int words = BitLayout.WordsPerRow(k);
+        BitChecks.Length(nameof(signs), signs.Length, BitChecks.Count(nameof(signs), n, words), $"[n={n}, words={words}]");
+        BitChecks.Length(nameof(masks), masks.Length, BitChecks.Count(nameof(masks), n, words), $"[n={n}, words={words}]");
+        BitChecks.Padding(nameof(signs), signs, n, words, k);
+        BitChecks.Padding(nameof(masks), masks, n, words, k);
+        int stride = SignByteGemm.Stride(k);
+        var weights = new sbyte[BitChecks.Count("panel", n, stride)];
+        for (int j = 0; j < n; j++)
+            for (int t = 0; t < k; t++)
+            {
+                int at = j * words + (t >> 6);
+                if (((masks[at] >> (t & 63)) & 1) != 0)
+                    weights[j * stride + t] = ((signs[at] >> (t & 63)) & 1) != 0 ? (sbyte)1 : (sbyte)-1;
+            }
+        return new SignBytePanel(n, k, weights, []);
+    }
 
     /// <summary>Expands packed signs (bit 1 = +1, see <see cref="BitLayout"/>) into a panel.</summary>
     /// <param name="packed">Packed rows <c>[n, WordsPerRow(k)]</c>.</param>

@@ -70,6 +70,52 @@ public class SignByteGemmTests
                 }
     }
 
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Multiply_MaskedPanel_EveryPathMatchesTernaryReference(int k)
+    {
+        // Weights s·[mask] ∈ {−1, 0, +1} (an HBB level restricted to its mask); m < 4 would take the 512-bit path
+        // that reads packed ±1 signs, which a masked panel must not use.
+        foreach (int m in new[] { 1, 3, 5 })
+            foreach (int n in new[] { 1, 7, 67 })
+                foreach (bool extremes in new[] { false, true })
+                {
+                    int seed = k * 7907 + m * 37 + n + (extremes ? 1 : 0);
+                    var rng = new Random(seed);
+                    var x = Bytes(rng, m * k, extremes);
+                    var s = BitTestData.Signs(rng, n * k);
+                    var active = BitTestData.Signs(rng, n * k);
+                    if (extremes) Array.Fill(active, 1f);
+                    var ternary = s.Select((v, i) => active[i] >= 0 ? BitTestData.Sign(v) : 0).ToArray();
+                    var signs = BitTestData.Pack(s.Select((v, i) => active[i] >= 0 ? v : -1f).ToArray(), n, k); // sign bits 0 off the mask
+                    var panel = SignBytePanel.FromPackedMaskedSigns(signs, BitTestData.Pack(active, n, k), n, k);
+                    var expected = new int[m * n];
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < n; j++)
+                        {
+                            long sum = 0;
+                            for (int t = 0; t < k; t++) sum += x[i * k + t] * (long)ternary[j * k + t];
+                            expected[i * n + j] = (int)sum;
+                        }
+                    string ctx = $"seed={seed} m={m} n={n} k={k} extremes={extremes}";
+                    var c = new int[m * n];
+                    SignByteGemm.MultiplyScalar(x, m, panel, c);
+                    BitTestData.Equal<int>(expected, c, $"scalar {ctx}");
+                    if (Avx2.IsSupported)
+                    {
+                        SignByteGemm.MultiplyPadded(x, m, panel, c, 2, SignByteGemm.Width.V256);
+                        BitTestData.Equal<int>(expected, c, $"avx2 {ctx}");
+                    }
+                    if (Avx512BW.IsSupported)
+                    {
+                        SignByteGemm.MultiplyPadded(x, m, panel, c, 2, SignByteGemm.Width.V512);
+                        BitTestData.Equal<int>(expected, c, $"avx512 {ctx}");
+                    }
+                    SignByteGemm.Multiply(x, m, panel, c, 1);
+                    BitTestData.Equal<int>(expected, c, $"dispatch {ctx}");
+                }
+    }
+
     [Fact]
     public void Multiply_SameAsXnorOfBitPlanes()
     {

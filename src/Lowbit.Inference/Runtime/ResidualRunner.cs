@@ -1,0 +1,405 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using Lowbit.Inference.Export;
+using Lowbit.Inference.Format;
+using Lowbit.Kernels.Bits;
+using Lowbit.Kernels.Gemm;
+
+namespace Lowbit.Inference.Runtime;
+
+/// <summary>
+/// The residual (HBB) chain (<see cref="ResidualThresholdDenseLayer"/>s, then a <see cref="ResidualOutputDenseLayer"/>)
+/// run on one chunk of images: exact integer dot products per (input plane, weight level) pair, decisions by a
+/// rigorous float bound, float32 replays in the model's SGEMM operation order where the bound cannot decide.
+/// </summary>
+/// <remarks>
+/// With the fitted weights ŵ = Σ_q α_q·s_q (s_q ∈ {−1, 0, +1}: sign on level q's mask, 0 off it) and fitted inputs
+/// x̂ = a·p + b (pixels, affine fit through the table's end points) or x̂ = Σ_i ν_i·c_i (±1 activation planes), the
+/// integers S_q = Σ_t s_q·p_t (<see cref="SignByteGemm"/>, one call per level) or
+/// P_{q,i} = Σ_{t∈A_q} b_{q,t}·c_{i,t} = |m_q| − 2·popcount(m_q AND (c_i XOR b_q)) (<see cref="MaskedPlaneGemm"/>) give
+/// y_e = Σ_q α_q·(a·S_q + b·C_q) or Σ_q Σ_i α_q·ν_i·P_{q,i} exactly in real arithmetic (C_q = Σ_t s_q per unit). The
+/// model's float32 y satisfies |y − y_e| ≤ γ_N·max|w|·Σ_t|x_t| + δw·Σ_t|x_t| + max|ŵ|·N·δx (Higham §4.2, any
+/// summation order, products rounded or fused; δw = max|w − ŵ| over the weight classes, δx = max|x − x̂| over the
+/// input values), plus a slack for the double arithmetic. A unit's code is decided when no threshold lies within that
+/// bound of y_e; otherwise y is recomputed in float32 on the weight/input levels in Sgemm's operation order
+/// (<see cref="SgemmDotEmulation"/>, or Sgemm itself). The output layer's y is always computed that way (its logits are
+/// the model's float32 outputs); the format defines no integer outputs for residual models (0 is reported).
+/// </remarks>
+internal sealed class ResidualRunner : IChunkRunner
+{
+    private readonly InferenceOptions _options;
+    private readonly RunCounters _counters;
+    private readonly PackedModel _model;
+    private readonly LayerPlan[] _plans;
+    private readonly int _widest;
+    private byte[] _codesA = [], _codesB = [];
+    private ulong[] _planes = [];
+    private int[] _integers = [];
+    private double[] _estimates = [], _inputAbs = [];
+    private float[] _inputFloat = [], _outputFloat = [], _replayWeights = [];
+    private readonly List<int> _pendingUnits = [];
+
+    public ResidualRunner(PackedModel model, InferenceOptions options, RunCounters counters)
+    {
+        _model = model;
+        _options = options;
+        _counters = counters;
+        _plans = model.Layers.Select(l => new LayerPlan((ResidualDenseLayer)l, model.PixelTable)).ToArray();
+        _widest = model.Layers.Max(l => Math.Max(l.InFeatures, l.OutFeatures));
+    }
+
+    public void EnsureScratch(int m)
+    {
+        int widest = m * _widest;
+        if (_codesA.Length < widest)
+        {
+            _codesA = new byte[widest];
+            _codesB = new byte[widest];
+            _inputFloat = new float[widest];
+        }
+        int words = _model.Layers.Max(l => l.WordsPerRow);
+        int planes = m * ResidualDenseLayer.MaxPlanes * words;
+        if (_planes.Length < planes) _planes = new ulong[planes];
+        long integers = _plans.Max(p => (long)m * p.Layer.OutFeatures * p.Layer.WeightPlanes * Math.Max(1, p.Layer.InputPlanes));
+        if (_integers.Length < integers) _integers = new int[integers];
+        int outputs = m * _model.Layers.Max(l => l.OutFeatures);
+        if (_estimates.Length < outputs)
+        {
+            _estimates = new double[outputs];
+            _outputFloat = new float[outputs];
+        }
+        if (_inputAbs.Length < m) _inputAbs = new double[m];
+    }
+
+    public void RunChunk(ReadOnlySpan<byte> pixels, int m, Span<int> classes, Span<int> dotsOut, Span<float> logitsOut)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        ReadOnlySpan<byte> codes = pixels;
+        byte[] spare = _codesA, other = _codesB;
+        for (int l = 0; l < _plans.Length; l++)
+        {
+            var plan = _plans[l];
+            InputAbsSums(plan, codes, m);
+            if (plan.Layer is ResidualThresholdDenseLayer hidden)
+            {
+                int units = hidden.OutFeatures;
+                var estimates = _estimates.AsSpan(0, m * units);
+                Estimates(plan, codes, m, estimates);
+                var outCodes = spare.AsSpan(0, m * units);
+                for (int i = 0; i < m; i++) DecideRow(plan, hidden, i, codes, estimates.Slice(i * units, units), outCodes.Slice(i * units, units));
+                codes = outCodes;
+                (spare, other) = (other, spare);
+            }
+            else
+            {
+                Output(plan, (ResidualOutputDenseLayer)plan.Layer, codes, m, classes, dotsOut, logitsOut);
+            }
+            t0 = Lap(l, t0);
+        }
+    }
+
+    private long Lap(int layer, long since)
+    {
+        long now = Stopwatch.GetTimestamp();
+        _counters.LayerTicks[layer] += now - since;
+        return now;
+    }
+
+    /// <summary>Σ_t |x_it| per image (x the float32 inputs the model sees).</summary>
+    private void InputAbsSums(LayerPlan plan, ReadOnlySpan<byte> codes, int m)
+    {
+        int n = plan.Layer.InFeatures;
+        for (int i = 0; i < m; i++)
+        {
+            double abs = 0;
+            foreach (byte a in codes.Slice(i * n, n)) abs += plan.AbsInput[a];
+            _inputAbs[i] = abs;
+        }
+    }
+
+    /// <summary>y_e for every image and unit from the exact integers (see the type remarks).</summary>
+    private void Estimates(LayerPlan plan, ReadOnlySpan<byte> codes, int m, Span<double> estimates)
+    {
+        var layer = plan.Layer;
+        int n = layer.InFeatures, units = layer.OutFeatures, levels = layer.WeightPlanes;
+        if (layer.InputPlanes == 0)
+        {
+            estimates.Clear();
+            var sums = _integers.AsSpan(0, m * units);
+            for (int q = 0; q < levels; q++)
+            {
+                SignByteGemm.Multiply(codes.Slice(0, m * n), m, plan.Panels[q], sums, _options.Threads);
+                double coefficient = plan.Alpha[q] * plan.InputScale;
+                for (int r = 0; r < sums.Length; r++) estimates[r] += coefficient * sums[r];
+            }
+            for (int r = 0; r < estimates.Length; r++) estimates[r] += plan.UnitOffset[r % units];
+            return;
+        }
+        int k = layer.InputPlanes, words = layer.WordsPerRow;
+        var planes = _planes.AsSpan(0, m * k * words);
+        BitPacking.PackBitPlanes(codes.Slice(0, m * n), m, n, k, planes);
+        var integers = _integers.AsSpan(0, m * k * units * levels);
+        MaskedPlaneGemm.Multiply(planes, plan.Signs, plan.Masks, m * k, units, levels, n, integers, _options.Threads);
+        // integers[((i·k + bit)·units + j)·levels + q]: bit p of the code is input plane k − p (plane 1 = most significant bit).
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < units; j++)
+            {
+                double y = 0;
+                for (int bit = 0; bit < k; bit++)
+                {
+                    int at = ((i * k + bit) * units + j) * levels;
+                    for (int q = 0; q < levels; q++) y += plan.PairCoefficient[bit * levels + q] * integers[at + q];
+                }
+                estimates[i * units + j] = y;
+            }
+    }
+
+    private void DecideRow(LayerPlan plan, ResidualThresholdDenseLayer layer, int image, ReadOnlySpan<byte> codes, ReadOnlySpan<double> estimates, Span<byte> outCodes)
+    {
+        int levels = layer.ThresholdsPerUnit;
+        double bound = plan.Bound(_inputAbs[image]);
+        var thresholds = layer.Thresholds;
+        _pendingUnits.Clear();
+        for (int j = 0; j < estimates.Length; j++)
+        {
+            double y = estimates[j];
+            double z = layer.Negated[j] ? -y : y;
+            int code = 0;
+            bool undecided = false;
+            for (int l = 0; l < levels; l++)
+            {
+                float t = thresholds[j * levels + l];
+                if (z - bound >= t) code = l + 1;
+                else if (z + bound < t) break;
+                else
+                {
+                    undecided = true;
+                    break;
+                }
+            }
+            if (undecided) _pendingUnits.Add(j);
+            outCodes[j] = (byte)code;
+        }
+        if (_pendingUnits.Count > 0) Replay(plan, layer, codes.Slice(image * layer.InFeatures, layer.InFeatures), outCodes);
+    }
+
+    /// <summary>Recomputes the pending units' float32 dot products for one image in the model's SGEMM order and decides them exactly.</summary>
+    private void Replay(LayerPlan plan, ResidualThresholdDenseLayer layer, ReadOnlySpan<byte> codes, Span<byte> outCodes)
+    {
+        int n = layer.InFeatures, u = _pendingUnits.Count, levels = layer.ThresholdsPerUnit;
+        var x = _inputFloat.AsSpan(0, n);
+        for (int t = 0; t < n; t++) x[t] = plan.InputValues[codes[t]];
+        var y = _outputFloat.AsSpan(0, u);
+        if (plan.Dot is { } dot)
+        {
+            for (int r = 0; r < u; r++) y[r] = dot.Dot(x, plan.WeightsFloat.AsSpan(_pendingUnits[r] * n, n));
+        }
+        else
+        {
+            if (_replayWeights.Length < u * n) _replayWeights = new float[u * n];
+            for (int r = 0; r < u; r++) plan.WeightsFloat.AsSpan(_pendingUnits[r] * n, n).CopyTo(_replayWeights.AsSpan(r * n, n));
+            Sgemm.Multiply(false, true, 1, u, n, 1f, x, n, _replayWeights.AsSpan(0, u * n), n, 0f, y, u, 1);
+        }
+        for (int r = 0; r < u; r++)
+        {
+            int j = _pendingUnits[r];
+            float z = layer.Negated[j] ? -y[r] : y[r];
+            int code = 0;
+            while (code < levels && z >= layer.Thresholds[j * levels + code]) code++;
+            outCodes[j] = (byte)code;
+        }
+        _counters.Replays += u;
+    }
+
+    private void Output(LayerPlan plan, ResidualOutputDenseLayer layer, ReadOnlySpan<byte> codes, int m, Span<int> classes, Span<int> dotsOut, Span<float> logitsOut)
+    {
+        int n = layer.InFeatures, c = layer.OutFeatures;
+        var x = _inputFloat.AsSpan(0, m * n);
+        for (int t = 0; t < m * n; t++) x[t] = plan.InputValues[codes[t]];
+        var logits = _outputFloat.AsSpan(0, m * c);
+        Sgemm.Multiply(false, true, m, c, n, 1f, x, n, plan.WeightsFloat, n, 0f, logits, c, 1);
+        for (int i = 0; i < m * c; i++)
+        {
+            // Same float32 steps as Tensor.Add (bias) and Tensor.BatchNorm (v·scale + shift) in the training model.
+            int j = i % c;
+            float v = logits[i];
+            if (layer.Bias is not null) v += layer.Bias[j];
+            if (layer.Scale is not null) v = v * layer.Scale[j] + layer.Shift![j];
+            logits[i] = v;
+        }
+        for (int i = 0; i < m; i++) classes[i] = TensorPrimitives.IndexOfMax<float>(logits.Slice(i * c, c));
+        if (!dotsOut.IsEmpty) dotsOut.Slice(0, m * c).Clear();
+        if (!logitsOut.IsEmpty) logits.CopyTo(logitsOut);
+    }
+
+    /// <summary>Per-layer constants of the integer reconstruction and its error bound (see the type remarks).</summary>
+    private sealed class LayerPlan
+    {
+        private readonly double _perAbsInput, _constant;
+
+        public LayerPlan(ResidualDenseLayer layer, float[] pixelTable)
+        {
+            Layer = layer;
+            int n = layer.InFeatures, units = layer.OutFeatures, b = layer.WeightPlanes, words = layer.WordsPerRow;
+            Alpha = layer.WeightScales.Select(v => (double)v).ToArray();
+            var (deviationW, maxW, maxFitW) = WeightFit(layer, Alpha);
+            InputValues = layer.InputPlanes == 0 ? pixelTable : layer.InputLevels;
+            AbsInput = InputValues.Select(v => Math.Abs((double)v)).ToArray();
+            double deviationX, maxFitX;
+            if (layer.InputPlanes == 0)
+            {
+                InputScale = ((double)pixelTable[255] - pixelTable[0]) / 255.0;
+                double offset = pixelTable[0];
+                (deviationX, maxFitX) = Deviation(pixelTable, p => InputScale * p + offset);
+                Panels = new SignBytePanel[b];
+                UnitOffset = new double[units];
+                for (int q = 0; q < b; q++)
+                {
+                    var signs = new ulong[units * words];
+                    var masks = new ulong[units * words];
+                    for (int j = 0; j < units; j++)
+                    {
+                        layer.SignPlane(j, q + 1).CopyTo(signs.AsSpan(j * words, words));
+                        if (q > 0) layer.Mask(j, q + 1).CopyTo(masks.AsSpan(j * words, words));
+                        // C_q = Σ_t s_q = 2·|signs| − |mask| (|mask| = N for level 1)
+                        long active = q == 0 ? n : PopCount(layer.Mask(j, q + 1)), plus = PopCount(layer.SignPlane(j, q + 1));
+                        UnitOffset[j] += Alpha[q] * offset * (2 * plus - active);
+                    }
+                    Panels[q] = q == 0 ? SignBytePanel.FromPackedSigns(signs, units, n) : SignBytePanel.FromPackedMaskedSigns(signs, masks, units, n);
+                }
+                Signs = Masks = [];
+                PairCoefficient = [];
+            }
+            else
+            {
+                int k = layer.InputPlanes;
+                var nu = layer.InputScales;
+                (deviationX, maxFitX) = Deviation(layer.InputLevels, a =>
+                {
+                    double fit = 0;
+                    for (int i = 0; i < k; i++) fit += ((a >> (k - 1 - i)) & 1) != 0 ? nu[i] : -(double)nu[i];
+                    return fit;
+                });
+                PairCoefficient = new double[k * b];
+                for (int bit = 0; bit < k; bit++)
+                    for (int q = 0; q < b; q++) PairCoefficient[bit * b + q] = (double)nu[k - 1 - bit] * Alpha[q];
+                Signs = new ulong[units * b * words];
+                Masks = new ulong[units * b * words];
+                ulong last = BitLayout.LastWordMask(n);
+                for (int j = 0; j < units; j++)
+                    for (int q = 0; q < b; q++)
+                    {
+                        layer.SignPlane(j, q + 1).CopyTo(Signs.AsSpan((j * b + q) * words, words));
+                        var mask = Masks.AsSpan((j * b + q) * words, words);
+                        if (q == 0)
+                        {
+                            mask.Fill(ulong.MaxValue);
+                            mask[^1] = last;
+                        }
+                        else
+                        {
+                            layer.Mask(j, q + 1).CopyTo(mask);
+                        }
+                    }
+                Panels = [];
+                UnitOffset = [];
+            }
+            WeightsFloat = ExpandWeights(layer);
+            Dot = SgemmDotEmulation.Create(n);
+            double alphaSum = Alpha.Sum(Math.Abs);
+            // Slack for the double arithmetic of y_e and of z ± bound: every term of y_e is at most Σ|α|·N·max|x̂| in size.
+            _perAbsInput = (FirstLayerBound.Gamma(n + 1) * maxW + deviationW) * 1.01;
+            _constant = maxFitW * n * deviationX * 1.01 + 1e-9 * alphaSum * n * maxFitX + 1e-30;
+        }
+
+        public ResidualDenseLayer Layer { get; }
+
+        /// <summary>α_q as doubles.</summary>
+        public double[] Alpha { get; }
+
+        /// <summary>Pixel layer: the slope a of x ≈ a·p + b.</summary>
+        public double InputScale { get; }
+
+        /// <summary>Pixel layer: one ±1/0 byte panel per weight level.</summary>
+        public SignBytePanel[] Panels { get; }
+
+        /// <summary>Pixel layer: b·Σ_q α_q·C_q per unit.</summary>
+        public double[] UnitOffset { get; }
+
+        /// <summary>Plane layers: sign planes [units, B, words] and masks [units, B, words] (level 1 all ones).</summary>
+        public ulong[] Signs { get; }
+
+        /// <summary>See <see cref="Signs"/>.</summary>
+        public ulong[] Masks { get; }
+
+        /// <summary>Plane layers: ν·α per (code bit, weight level).</summary>
+        public double[] PairCoefficient { get; }
+
+        /// <summary>The float32 input value of each input code (the pixel table for layer 0).</summary>
+        public float[] InputValues { get; }
+
+        /// <summary>|x| per input code.</summary>
+        public double[] AbsInput { get; }
+
+        /// <summary>The float32 weights [units, N] (replays and the output layer).</summary>
+        public float[] WeightsFloat { get; }
+
+        /// <summary>Single-unit replays in Sgemm's operation order, or null (replay with Sgemm).</summary>
+        public SgemmDotEmulation? Dot { get; }
+
+        /// <summary>The bound on |y − y_e| for an image with Σ_t |x_t| = <paramref name="absInputSum"/>.</summary>
+        public double Bound(double absInputSum) => _perAbsInput * absInputSum + _constant;
+
+        private static long PopCount(ReadOnlySpan<ulong> words)
+        {
+            long count = 0;
+            foreach (ulong w in words) count += System.Numerics.BitOperations.PopCount(w);
+            return count;
+        }
+
+        /// <summary>max |w − ŵ|, max |w|, max |ŵ| over the weight classes (ŵ = Σ_q α_q·s_q).</summary>
+        private static (double Deviation, double MaxAbs, double MaxAbsFit) WeightFit(ResidualDenseLayer layer, double[] alpha)
+        {
+            double deviation = 0, maxAbs = 0, maxFit = 0;
+            for (int bits = 1; bits <= layer.WeightPlanes; bits++)
+                for (int code = 0; code < 1 << bits; code++)
+                {
+                    double fit = 0;
+                    for (int q = 0; q < bits; q++) fit += ((code >> q) & 1) != 0 ? alpha[q] : -alpha[q];
+                    double w = layer.WeightLevels[ResidualDenseLayer.LevelIndex(bits, code)];
+                    deviation = Math.Max(deviation, Math.Abs(w - fit));
+                    maxAbs = Math.Max(maxAbs, Math.Abs(w));
+                    maxFit = Math.Max(maxFit, Math.Abs(fit));
+                }
+            return (deviation, maxAbs, maxFit);
+        }
+
+        private static (double Deviation, double MaxAbsFit) Deviation(float[] values, Func<int, double> fit)
+        {
+            double deviation = 0, maxFit = 0;
+            for (int a = 0; a < values.Length; a++)
+            {
+                double f = fit(a);
+                deviation = Math.Max(deviation, Math.Abs(values[a] - f));
+                maxFit = Math.Max(maxFit, Math.Abs(f));
+            }
+            return (deviation, maxFit);
+        }
+
+        /// <summary>The float32 weight of every (unit, input) from the planes, masks and level table.</summary>
+        private static float[] ExpandWeights(ResidualDenseLayer layer)
+        {
+            int n = layer.InFeatures, units = layer.OutFeatures, b = layer.WeightPlanes;
+            var w = new float[units * n];
+            for (int j = 0; j < units; j++)
+                for (int t = 0; t < n; t++)
+                {
+                    int bits = 1, code = 0, word = t >> 6, shift = t & 63;
+                    while (bits < b && ((layer.Mask(j, bits + 1)[word] >> shift) & 1) != 0) bits++;
+                    for (int q = 0; q < bits; q++) code |= (int)((layer.SignPlane(j, q + 1)[word] >> shift) & 1) << q;
+                    w[j * n + t] = layer.WeightLevels[ResidualDenseLayer.LevelIndex(bits, code)];
+                }
+            return w;
+        }
+    }
+}
