@@ -35,6 +35,13 @@ public sealed class Parameter
     /// <summary>Multiplier on the optimizer's learning rate (BinaryConnect's Glorot scaling sets it).</summary>
     public double LearningRateScale { get; set; } = 1.0;
 
+    /// <summary>
+    /// Updated by plain gradient descent, value −= lr·scale·grad, whatever the optimizer (no moments, no decay);
+    /// BitPruning's <c>bitlength_update: "sgd"</c> sets it so that the regulariser's per-layer gradient sizes, not
+    /// Adam's per-parameter normalisation, decide how fast each bitlength moves.
+    /// </summary>
+    public bool PlainGradient { get; set; }
+
     /// <summary>Latent-weight clipping applied after every optimizer step (BinaryConnect/BinaryNet: [−1, 1]).</summary>
     public (double Min, double Max)? Clip { get; set; }
 

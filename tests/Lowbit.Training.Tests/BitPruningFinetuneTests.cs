@@ -150,4 +150,22 @@ public class BitPruningFinetuneTests
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Config.Replace("\"regularizer\": { \"type\": \"bitpruning\", \"target\": \"bits\", \"lambda\": 5 },", "", StringComparison.Ordinal), "bpft.json"));
         Assert.Contains("needs a 'regularizer'", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Build_BitLengthUpdateSgd_MarksOnlyBitlengthsAsPlainGradient()
+    {
+        var config = ConfigLoader.Parse(Config, "bpft.json", ["layers.1.weight_quantizer.bitlength_update=\"sgd\""]);
+        var model = ModelBuilder.Build(config, [1, 28, 28]);
+        var plain = model.NamedParameters().Where(p => p.Name.EndsWith("bitlength", StringComparison.Ordinal)).Select(p => p.Parameter.PlainGradient).ToArray();
+        Assert.Equal(new[] { true, false }, plain);
+        Assert.All(model.NamedParameters().Where(p => !p.Name.EndsWith("bitlength", StringComparison.Ordinal)), p => Assert.False(p.Parameter.PlainGradient));
+    }
+
+    [Fact]
+    public void Build_BitLengthUpdateUnknown_IsAnErrorNamingTheOption()
+    {
+        var config = ConfigLoader.Parse(Config, "bpft.json", ["layers.1.weight_quantizer.bitlength_update=\"adam\""]);
+        var e = Assert.ThrowsAny<Exception>(() => ModelBuilder.Build(config, [1, 28, 28]));
+        Assert.Contains("bitlength_update", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -109,4 +109,21 @@ public class OptimizerTests
         Assert.Equal(0.0001 + 0.9999 / 2, c.At(2), 12);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ExponentialSchedule(0, 1, 3));
     }
+
+    [Fact]
+    public void Step_PlainGradientParameter_TakesAPlainStepUnderAdamAndLeavesNoState()
+    {
+        // Adam's first step would move by ~lr whatever the gradient; a plain-gradient parameter moves by lr·scale·g.
+        var (p, list) = One(0.5f, 0.25f);
+        p.PlainGradient = true;
+        p.LearningRateScale = 2;
+        p.Clip = (-10, 10);
+        var adam = new Adam(list, 0.125);
+        adam.Step();
+        Assert.Equal(0.5f - 0.125f * 2 * 0.25f, p.Value.AsSpan()[0]); // exact in binary floating point
+        Assert.Equal(["step"], adam.State().Keys.ToArray());
+        p.Clip = (0.49, 1);
+        adam.Step();
+        Assert.Equal(0.49f, p.Value.AsSpan()[0]);
+    }
 }

@@ -20,7 +20,11 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// into n; the frozen bits are the state tensor "frozen_bits" ([groups], 0 = still learning), so checkpoints keep them.
 /// <see cref="ToFixedBits"/> returns the equivalent fixed quantizer instead.
 /// Options: <c>bits</c> (initial n, default 8), <c>per_channel</c> (one n per dimension-0 slice), <c>channels</c>
-/// (required with per_channel), <c>max_bits</c> (default 16), <c>lr_scale</c> (bitlength learning-rate multiplier, default 1).
+/// (required with per_channel), <c>max_bits</c> (default 16), <c>lr_scale</c> (bitlength learning-rate multiplier, default 1),
+/// <c>bitlength_update</c> ("optimizer", default: the bitlengths use the run's optimizer like every other parameter;
+/// "sgd": plain gradient steps n −= lr·lr_scale·g_n. With Adam every bitlength moves by about lr·lr_scale per step once
+/// the regulariser dominates, whatever the target's per-layer weights; plain steps keep those weights, which is what
+/// makes the bits / memory / BOPs targets differ).
 /// Paper: Nikolić, Mahmoud, Moshovos et al., "BitPruning: Learning Bitlengths for Aggressive and Accurate
 /// Quantization", arXiv 2002.03090.
 /// </remarks>
@@ -37,8 +41,12 @@ public sealed class BitPruningQuantizer : Quantizer
     /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
     /// <param name="learningRateScale">Multiplier of the optimizer's learning rate for the bitlengths (option <c>lr_scale</c>; the
     /// model builder applies it to the bitlength parameters). With Adam, n moves by about lr·scale per step at most.</param>
-    public BitPruningQuantizer(double bits = 8, bool perChannel = false, int channels = 0, int maxBits = 16, double learningRateScale = 1)
+    /// <param name="bitLengthUpdate">"optimizer" (default) or "sgd" (option <c>bitlength_update</c>).</param>
+    public BitPruningQuantizer(double bits = 8, bool perChannel = false, int channels = 0, int maxBits = 16, double learningRateScale = 1, string bitLengthUpdate = "optimizer")
     {
+        if (bitLengthUpdate is not ("optimizer" or "sgd"))
+            throw new ArgumentOutOfRangeException(nameof(bitLengthUpdate), bitLengthUpdate, "bitpruning: bitlength_update must be \"optimizer\" or \"sgd\".");
+        PlainGradientBitLengths = bitLengthUpdate == "sgd";
         if (!(learningRateScale > 0) || !double.IsFinite(learningRateScale))
             throw new ArgumentOutOfRangeException(nameof(learningRateScale), learningRateScale, "bitpruning: lr_scale must be a positive number.");
         LearningRateScale = learningRateScale;
@@ -82,6 +90,9 @@ public sealed class BitPruningQuantizer : Quantizer
     /// <summary>Integer bits for a learned bitlength: ⌈n − 1e-6⌉ (up; the tolerance keeps float noise such as n = 3.0000001 at 3) or ⌊n + 0.5⌋ (nearest), clamped to [1, maxBits].</summary>
     internal static int RoundBitLength(double n, bool roundUp, int maxBits) =>
         (int)Math.Clamp(roundUp ? Math.Ceiling(n - 1e-6) : Math.Floor(n + 0.5), 1, maxBits);
+
+    /// <summary>True when the bitlengths take plain gradient steps instead of the optimizer's (option bitlength_update "sgd").</summary>
+    public bool PlainGradientBitLengths { get; }
 
     /// <summary>Learning-rate multiplier for the bitlength parameters (option lr_scale).</summary>
     public double LearningRateScale { get; }

@@ -13,7 +13,7 @@ public static class MixedPrecisionQuantizers
         yield return ("hbb", CreateHbb);
         yield return ("balanced", s => new BalancedQuantizer(s.GetInt("bits", 2), s.GetString("partition", "median")));
         yield return ("uniform_minmax", s => new UniformMinMaxQuantizer(s.GetInt("bits", 2)));
-        yield return ("bitpruning", s => new BitPruningQuantizer(s.GetDouble("bits", 8), s.GetBool("per_channel", false), s.GetInt("channels", 0), s.GetInt("max_bits", 16), s.GetDouble("lr_scale", 1)));
+        yield return ("bitpruning", s => new BitPruningQuantizer(s.GetDouble("bits", 8), s.GetBool("per_channel", false), s.GetInt("channels", 0), s.GetInt("max_bits", 16), s.GetDouble("lr_scale", 1), s.GetString("bitlength_update", "optimizer")));
         yield return ("bitpruning_fixed", s => new FixedBitQuantizer([s.GetInt("bits", 4)], s.GetBool("per_channel", false)));
     }
 

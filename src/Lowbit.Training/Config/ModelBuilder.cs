@@ -139,7 +139,11 @@ public static class ModelBuilder
     private static void ScaleBitLengthLearningRate(QuantizedLayer layer)
     {
         if (layer.WeightQuantizer is { Quantizer: Quantization.MixedPrecision.BitPruningQuantizer bp } module)
-            foreach (var p in module.Parameters()) p.LearningRateScale = bp.LearningRateScale;
+            foreach (var p in module.Parameters())
+            {
+                p.LearningRateScale = bp.LearningRateScale;
+                p.PlainGradient = bp.PlainGradientBitLengths;
+            }
     }
 
     /// <summary>Reads a quantizer field: null/absent (none), a name, or an object with "type" and options.</summary>

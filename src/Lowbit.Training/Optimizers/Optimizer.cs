@@ -46,6 +46,13 @@ public abstract class Optimizer
             if (p.Grad is null) continue;
             var value = p.Value.AsSpan();
             var grad = p.Grad.AsSpan();
+            if (p.PlainGradient)
+            {
+                // value −= lr·g (Parameter.PlainGradient): no optimizer state, no weight decay.
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(grad, (float)-(LearningRate * p.LearningRateScale), value, value);
+                if (p.Clip is { } pc) Clip(p.Value, (float)pc.Min, (float)pc.Max);
+                continue;
+            }
             Update(name, p, value, grad, LearningRate * p.LearningRateScale);
             if (p.Clip is { } c && !ClipsInUpdate) Clip(p.Value, (float)c.Min, (float)c.Max);
         }
