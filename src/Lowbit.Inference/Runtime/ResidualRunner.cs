@@ -16,7 +16,7 @@ namespace Lowbit.Inference.Runtime;
 /// With the fitted weights ŵ = Σ_q α_q·s_q (s_q ∈ {−1, 0, +1}: sign on level q's mask, 0 off it) and fitted inputs
 /// x̂ = a·p + b (pixels, affine fit through the table's end points) or x̂ = Σ_i ν_i·c_i (±1 activation planes), the
 /// integers S_q = Σ_t s_q·p_t (<see cref="SignByteGemm"/>, one call per level) or
-/// P_{q,i} = Σ_{t∈A_q} b_{q,t}·c_{i,t} = |m_q| − 2·popcount(m_q AND (c_i XOR b_q)) (<see cref="MaskedPlaneGemm"/>) give
+/// P_{q,i} = Σ_{t∈A_q} b_{q,t}·c_{i,t} = |m_q| − 2·popcount(m_q AND (c_i XOR b_q)) (<see cref="MaskedPlaneGemm.MultiplyPacked"/>) give
 /// y_e = Σ_q α_q·(a·S_q + b·C_q) or Σ_q Σ_i α_q·ν_i·P_{q,i} exactly in real arithmetic (C_q = Σ_t s_q per unit). The
 /// model's float32 y satisfies |y − y_e| ≤ γ_N·max|w|·Σ_t|x_t| + δw·Σ_t|x_t| + max|ŵ|·N·δx (Higham §4.2, any
 /// summation order, products rounded or fused; δw = max|w − ŵ| over the weight classes, δx = max|x − x̂| over the
@@ -139,7 +139,7 @@ internal sealed class ResidualRunner : IChunkRunner
         var planes = _planes.AsSpan(0, m * k * words);
         BitPacking.PackBitPlanes(codes.Slice(0, m * n), m, n, k, planes);
         var integers = _integers.AsSpan(0, m * k * units * levels);
-        MaskedPlaneGemm.Multiply(planes, plan.Signs, plan.Masks, m * k, units, levels, n, integers, _options.Threads);
+        MaskedPlaneGemm.MultiplyPacked(planes, plan.Weights!, m * k, integers, _options.Threads);
         // integers[((i·k + bit)·units + j)·levels + q]: bit p of the code is input plane k − p (plane 1 = most significant bit).
         for (int i = 0; i < m; i++)
             for (int j = 0; j < units; j++)
@@ -267,7 +267,6 @@ internal sealed class ResidualRunner : IChunkRunner
                     }
                     Panels[q] = q == 0 ? SignBytePanel.FromPackedSigns(signs, units, n) : SignBytePanel.FromPackedMaskedSigns(signs, masks, units, n);
                 }
-                Signs = Masks = [];
                 PairCoefficient = [];
             }
             else
@@ -283,14 +282,14 @@ internal sealed class ResidualRunner : IChunkRunner
                 PairCoefficient = new double[k * b];
                 for (int bit = 0; bit < k; bit++)
                     for (int q = 0; q < b; q++) PairCoefficient[bit * b + q] = (double)nu[k - 1 - bit] * Alpha[q];
-                Signs = new ulong[units * b * words];
-                Masks = new ulong[units * b * words];
+                var signPlanes = new ulong[units * b * words];
+                var maskPlanes = new ulong[units * b * words];
                 ulong last = BitLayout.LastWordMask(n);
                 for (int j = 0; j < units; j++)
                     for (int q = 0; q < b; q++)
                     {
-                        layer.SignPlane(j, q + 1).CopyTo(Signs.AsSpan((j * b + q) * words, words));
-                        var mask = Masks.AsSpan((j * b + q) * words, words);
+                        layer.SignPlane(j, q + 1).CopyTo(signPlanes.AsSpan((j * b + q) * words, words));
+                        var mask = maskPlanes.AsSpan((j * b + q) * words, words);
                         if (q == 0)
                         {
                             mask.Fill(ulong.MaxValue);
@@ -301,6 +300,7 @@ internal sealed class ResidualRunner : IChunkRunner
                             layer.Mask(j, q + 1).CopyTo(mask);
                         }
                     }
+                Weights = MaskedPlaneWeights.Pack(signPlanes, maskPlanes, units, b, n);
                 Panels = [];
                 UnitOffset = [];
             }
@@ -326,11 +326,8 @@ internal sealed class ResidualRunner : IChunkRunner
         /// <summary>Pixel layer: b·Σ_q α_q·C_q per unit.</summary>
         public double[] UnitOffset { get; }
 
-        /// <summary>Plane layers: sign planes [units, B, words] and masks [units, B, words] (level 1 all ones).</summary>
-        public ulong[] Signs { get; }
-
-        /// <summary>See <see cref="Signs"/>.</summary>
-        public ulong[] Masks { get; }
+        /// <summary>Plane layers: sign planes and masks [units, B, words] (level 1 all ones), prepared for <see cref="MaskedPlaneGemm.MultiplyPacked"/>; null for layer 0.</summary>
+        public MaskedPlaneWeights? Weights { get; }
 
         /// <summary>Plane layers: ν·α per (code bit, weight level).</summary>
         public double[] PairCoefficient { get; }

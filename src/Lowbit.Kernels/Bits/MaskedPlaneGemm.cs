@@ -16,7 +16,7 @@ namespace Lowbit.Kernels.Bits;
 /// <c>[n, levels, WordsPerRow(bits)]</c>; out <c>[m, n, levels]</c>. The kernel does not require the masks to be
 /// nested or the sign bits outside a mask to be zero (both are conventions of the format, not of the arithmetic).</para>
 /// </remarks>
-public static class MaskedPlaneGemm
+public static partial class MaskedPlaneGemm
 {
     /// <summary>Computes <c>out[i, j, l] = popcount(m_{j,l}) − 2·popcount(m_{j,l} AND (a_i XOR b_{j,l}))</c>.</summary>
     /// <param name="a">Packed ±1 activations <c>[m, WordsPerRow(bits)]</c>.</param>

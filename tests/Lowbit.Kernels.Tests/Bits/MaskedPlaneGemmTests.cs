@@ -62,6 +62,16 @@ public class MaskedPlaneGemmTests
                 Array.Fill(output, int.MinValue);
                 MaskedPlaneGemm.Multiply(a, signs, masks, m, n, levels, k, output);
                 BitTestData.Equal<int>(expected, output, "dispatch " + ctx);
+                var packed = MaskedPlaneWeights.Pack(signs, masks, n, levels, k);
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    Array.Fill(output, int.MinValue);
+                    MaskedPlaneGemm.MultiplyVector512(a, packed, m, output, threads);
+                    BitTestData.Equal<int>(expected, output, $"vector512 threads={threads} " + ctx);
+                    Array.Fill(output, int.MinValue);
+                    MaskedPlaneGemm.MultiplyPacked(a, packed, m, output, threads);
+                    BitTestData.Equal<int>(expected, output, $"packed dispatch threads={threads} " + ctx);
+                }
             }
         }
     }
