@@ -121,6 +121,7 @@ public sealed class SummaryCommandTests : IDisposable
     [Theory]
     [InlineData("mnist-binarynet.json")]
     [InlineData("mnist-dorefa-w2a2.json")]
+    [InlineData("mnist-hbb-1.4-deploy.json")]
     public void Summary_Checkpoint_PredictsPackedFileSizeToTheByte(string configFile)
     {
         var configPath = Path.Combine(RepoRoot(), "configs", configFile);
@@ -150,7 +151,9 @@ public sealed class SummaryCommandTests : IDisposable
     {
         var (code, output, error) = Run("summary", "--config", Path.Combine(RepoRoot(), "configs", "mnist-hbb-1.4.json"));
         Assert.True(code == 0, error);
-        Assert.Contains("Packed model file: not packable (Layer 1", output);
+        // Per-sample activation means (the paper's HBB) cannot be packed exactly; the deploy config freezes them.
+        Assert.Contains("Packed model file: not packable (Layer 3", output);
+        Assert.Contains("means", output);
     }
 
     [Fact]
@@ -194,5 +197,20 @@ public sealed class SummaryCommandTests : IDisposable
         }
 
         throw new InvalidOperationException("Repository root (Lowbit.slnx) not found above " + source);
+    }
+
+    [Fact]
+    public void Summary_PdbConfigBeforeAssignment_SaysTheBitsArePending()
+    {
+        var pdb = Path.Combine(RepoRoot(), "configs", "fashion-mnist-pdb-auto-b2.json");
+        var (code, output, _) = Run("summary", "--config", pdb);
+        Assert.Equal(0, code);
+        Assert.Contains("Bit assignment pending", output, StringComparison.Ordinal);
+        Assert.Contains("budget 2 average weight bits", output, StringComparison.Ordinal);
+        var (_, plain, _) = Run("summary", "--config", BinaryNetConfig);
+        Assert.DoesNotContain("Bit assignment pending", plain, StringComparison.Ordinal);
+        var (jsonCode, json, _) = Run("summary", "--config", pdb, "--json");
+        Assert.Equal(0, jsonCode);
+        Assert.Contains("\"bit_assignment_note\"", json, StringComparison.Ordinal);
     }
 }
