@@ -47,11 +47,13 @@ internal static class SummaryCommand
 
         var report = CostModel.Estimate(description.Network);
         var (packedBytes, packedNote) = PackedFileSize(config, model, inputShape, checkpointPath);
+        string? assignmentNote = PendingAssignmentNote(config);
         if (json)
         {
             var node = JsonNode.Parse(CostReportJsonWriter.ToJson(report))!.AsObject();
             node["packed_file_bytes"] = packedBytes;
             node["packed_file_note"] = packedNote;
+            if (assignmentNote is not null) node["bit_assignment_note"] = assignmentNote;
             output.WriteLine(node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         }
         else
@@ -60,10 +62,20 @@ internal static class SummaryCommand
             output.WriteLine(packedBytes is long bytes
                 ? Invariant($"Packed model file (lowbit export, docs/FORMAT.md): {Integer(bytes)} bytes ({packedNote})")
                 : $"Packed model file: not packable ({packedNote})");
+            if (assignmentNote is not null) output.WriteLine(assignmentNote);
         }
 
         return ExitCodes.Ok;
     }
+
+    /// <summary>
+    /// For a config whose "bit_assignment" is pdb without a result yet: the layers' weight bits are chosen when
+    /// training starts (they need the data), so the table shows the model before the assignment. Null otherwise.
+    /// </summary>
+    internal static string? PendingAssignmentNote(ExperimentConfig config) =>
+        config.BitAssignment is { Method: "pdb", Result: null } pdb
+            ? Invariant($"Bit assignment pending: \"bit_assignment\" is pdb (budget {pdb.BudgetBits:0.###} average weight bits, candidates {string.Join("/", pdb.Candidates)}); lowbit train chooses each assigned layer's bits after {pdb.PretrainEpochs} pre-training epoch(s), so the rows above show the layers before the assignment. For the assigned bits: lowbit summary --checkpoint OUT/checkpoint.lbck of a trained run.")
+            : null;
 
     /// <summary>
     /// The exact size of the file <c>lowbit export</c> writes for this model, or null and the reason when it cannot be
