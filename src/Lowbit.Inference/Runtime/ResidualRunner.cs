@@ -16,7 +16,8 @@ namespace Lowbit.Inference.Runtime;
 /// With the fitted weights ŵ = Σ_q α_q·s_q (s_q ∈ {−1, 0, +1}: sign on level q's mask, 0 off it) and fitted inputs
 /// x̂ = a·p + b (pixels, affine fit through the table's end points) or x̂ = Σ_i ν_i·c_i (±1 activation planes), the
 /// integers S_q = Σ_t s_q·p_t (<see cref="SignByteGemm"/>, one call per level) or
-/// P_{q,i} = Σ_{t∈A_q} b_{q,t}·c_{i,t} = |m_q| − 2·popcount(m_q AND (c_i XOR b_q)) (<see cref="MaskedPlaneGemm.MultiplyPacked"/>) give
+/// P_{q,i} = Σ_{t∈A_q} b_{q,t}·c_{i,t} = |m_q| − 2·popcount(m_q AND (c_i XOR b_q)) (level 1, all inputs:
+/// <see cref="XnorGemm.MultiplyPacked"/>; levels ≥ 2: <see cref="MaskedPlaneGemm.MultiplyPacked"/>) give
 /// y_e = Σ_q α_q·(a·S_q + b·C_q) or Σ_q Σ_i α_q·ν_i·P_{q,i} exactly in real arithmetic (C_q = Σ_t s_q per unit). The
 /// model's float32 y satisfies |y − y_e| ≤ γ_N·max|w|·Σ_t|x_t| + δw·Σ_t|x_t| + max|ŵ|·N·δx (Higham §4.2, any
 /// summation order, products rounded or fused; δw = max|w − ŵ| over the weight classes, δx = max|x − x̂| over the
@@ -34,7 +35,7 @@ internal sealed class ResidualRunner : IChunkRunner
     private readonly int _widest;
     private byte[] _codesA = [], _codesB = [];
     private ulong[] _planes = [];
-    private int[] _integers = [];
+    private int[] _integers = [], _higher = [];
     private double[] _estimates = [], _inputAbs = [];
     private float[] _inputFloat = [], _outputFloat = [], _replayWeights = [];
     private readonly List<int> _pendingUnits = [];
@@ -60,8 +61,10 @@ internal sealed class ResidualRunner : IChunkRunner
         int words = _model.Layers.Max(l => l.WordsPerRow);
         int planes = m * ResidualDenseLayer.MaxPlanes * words;
         if (_planes.Length < planes) _planes = new ulong[planes];
-        long integers = _plans.Max(p => (long)m * p.Layer.OutFeatures * p.Layer.WeightPlanes * Math.Max(1, p.Layer.InputPlanes));
+        long integers = _plans.Max(p => (long)m * p.Layer.OutFeatures * Math.Max(1, p.Layer.InputPlanes));
         if (_integers.Length < integers) _integers = new int[integers];
+        long higher = _plans.Max(p => (long)m * p.Layer.OutFeatures * (p.Layer.WeightPlanes - 1) * p.Layer.InputPlanes);
+        if (_higher.Length < higher) _higher = new int[higher];
         int outputs = m * _model.Layers.Max(l => l.OutFeatures);
         if (_estimates.Length < outputs)
         {
@@ -135,23 +138,33 @@ internal sealed class ResidualRunner : IChunkRunner
             for (int r = 0; r < estimates.Length; r++) estimates[r] += plan.UnitOffset[r % units];
             return;
         }
-        int k = layer.InputPlanes, words = layer.WordsPerRow;
+        int k = layer.InputPlanes, words = layer.WordsPerRow, higherLevels = levels - 1;
         var planes = _planes.AsSpan(0, m * k * words);
         BitPacking.PackBitPlanes(codes.Slice(0, m * n), m, n, k, planes);
-        var integers = _integers.AsSpan(0, m * k * units * levels);
-        MaskedPlaneGemm.MultiplyPacked(planes, plan.Weights!, m * k, integers, _options.Threads);
-        // integers[((i·k + bit)·units + j)·levels + q]: bit p of the code is input plane k − p (plane 1 = most significant bit).
+        // Level 1 covers every input (no mask): a plain XNOR GEMM. Rows of A are (image i, code bit p) = i·k + p;
+        // bit p of the code is input plane k − p (plane 1 = most significant bit).
+        var level1 = _integers.AsSpan(0, m * k * units);
+        XnorGemm.MultiplyPacked(planes, plan.Level1!, m * k, level1, _options.Threads);
+        var higher = _higher.AsSpan(0, m * k * units * higherLevels);
+        if (higherLevels > 0) MaskedPlaneGemm.MultiplyPacked(planes, plan.Higher!, m * k, higher, _options.Threads);
+        estimates.Clear();
         for (int i = 0; i < m; i++)
-            for (int j = 0; j < units; j++)
+        {
+            var y = estimates.Slice(i * units, units);
+            for (int bit = 0; bit < k; bit++)
             {
-                double y = 0;
-                for (int bit = 0; bit < k; bit++)
+                int row = i * k + bit;
+                double c1 = plan.PairCoefficient[bit * levels];
+                var dots = level1.Slice(row * units, units);
+                for (int j = 0; j < units; j++) y[j] += c1 * dots[j];
+                for (int q = 1; q < levels; q++)
                 {
-                    int at = ((i * k + bit) * units + j) * levels;
-                    for (int q = 0; q < levels; q++) y += plan.PairCoefficient[bit * levels + q] * integers[at + q];
+                    double c = plan.PairCoefficient[bit * levels + q];
+                    var h = higher.Slice(row * units * higherLevels + q - 1);
+                    for (int j = 0; j < units; j++) y[j] += c * h[j * higherLevels];
                 }
-                estimates[i * units + j] = y;
             }
+        }
     }
 
     private void DecideRow(LayerPlan plan, ResidualThresholdDenseLayer layer, int image, ReadOnlySpan<byte> codes, ReadOnlySpan<double> estimates, Span<byte> outCodes)
@@ -282,25 +295,20 @@ internal sealed class ResidualRunner : IChunkRunner
                 PairCoefficient = new double[k * b];
                 for (int bit = 0; bit < k; bit++)
                     for (int q = 0; q < b; q++) PairCoefficient[bit * b + q] = (double)nu[k - 1 - bit] * Alpha[q];
-                var signPlanes = new ulong[units * b * words];
-                var maskPlanes = new ulong[units * b * words];
-                ulong last = BitLayout.LastWordMask(n);
+                var level1 = new ulong[units * words];
+                var signPlanes = new ulong[units * (b - 1) * words];
+                var maskPlanes = new ulong[units * (b - 1) * words];
                 for (int j = 0; j < units; j++)
-                    for (int q = 0; q < b; q++)
+                {
+                    layer.SignPlane(j, 1).CopyTo(level1.AsSpan(j * words, words));
+                    for (int q = 1; q < b; q++)
                     {
-                        layer.SignPlane(j, q + 1).CopyTo(signPlanes.AsSpan((j * b + q) * words, words));
-                        var mask = maskPlanes.AsSpan((j * b + q) * words, words);
-                        if (q == 0)
-                        {
-                            mask.Fill(ulong.MaxValue);
-                            mask[^1] = last;
-                        }
-                        else
-                        {
-                            layer.Mask(j, q + 1).CopyTo(mask);
-                        }
+                        layer.SignPlane(j, q + 1).CopyTo(signPlanes.AsSpan((j * (b - 1) + q - 1) * words, words));
+                        layer.Mask(j, q + 1).CopyTo(maskPlanes.AsSpan((j * (b - 1) + q - 1) * words, words));
                     }
-                Weights = MaskedPlaneWeights.Pack(signPlanes, maskPlanes, units, b, n);
+                }
+                Level1 = XnorWeights.Pack(level1, units, n);
+                Higher = b > 1 ? MaskedPlaneWeights.Pack(signPlanes, maskPlanes, units, b - 1, n) : null;
                 Panels = [];
                 UnitOffset = [];
             }
@@ -326,8 +334,11 @@ internal sealed class ResidualRunner : IChunkRunner
         /// <summary>Pixel layer: b·Σ_q α_q·C_q per unit.</summary>
         public double[] UnitOffset { get; }
 
-        /// <summary>Plane layers: sign planes and masks [units, B, words] (level 1 all ones), prepared for <see cref="MaskedPlaneGemm.MultiplyPacked"/>; null for layer 0.</summary>
-        public MaskedPlaneWeights? Weights { get; }
+        /// <summary>Plane layers: the level-1 sign planes [units, words] for <see cref="XnorGemm.MultiplyPacked"/> (level 1 has no mask); null for layer 0.</summary>
+        public XnorWeights? Level1 { get; }
+
+        /// <summary>Plane layers: sign planes and masks of levels 2..B [units, B − 1, words] for <see cref="MaskedPlaneGemm.MultiplyPacked"/>; null without them.</summary>
+        public MaskedPlaneWeights? Higher { get; }
 
         /// <summary>Plane layers: ν·α per (code bit, weight level).</summary>
         public double[] PairCoefficient { get; }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -120,7 +121,45 @@ public static class BitPacking
         ArgumentOutOfRangeException.ThrowIfLessThan(bitWidth, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bitWidth, 8);
         ValidatePlanes(codes.Length, rows, n, bitWidth, planes.Length);
+        if (Vector512.IsHardwareAccelerated) PackBitPlanesVector512(codes, rows, n, bitWidth, planes);
+        else PackBitPlanesCore(codes, rows, n, bitWidth, planes, static c => c);
+    }
+
+    /// <summary>Reference path for byte codes (one value and plane at a time).</summary>
+    internal static void PackBitPlanesScalar(ReadOnlySpan<byte> codes, int rows, int n, int bitWidth, Span<ulong> planes) =>
         PackBitPlanesCore(codes, rows, n, bitWidth, planes, static c => c);
+
+    /// <summary>
+    /// 512-bit path for byte codes: 64 codes per load; plane p of a full word is the sign bits of the codes shifted
+    /// left by 7 − p. A code ≥ 2^bitWidth is reported as the reference does; the last partial word goes through the
+    /// reference (which writes zero padding).
+    /// </summary>
+    internal static void PackBitPlanesVector512(ReadOnlySpan<byte> codes, int rows, int n, int bitWidth, Span<ulong> planes)
+    {
+        int words = BitLayout.WordsPerRow(n), full = n / 64;
+        var tooLarge = Vector512.Create(unchecked((byte)~((1 << bitWidth) - 1)));
+        ref byte start = ref MemoryMarshal.GetReference(codes);
+        for (int r = 0; r < rows; r++)
+        {
+            Span<ulong> row = planes.Slice(r * bitWidth * words, bitWidth * words);
+            for (int w = 0; w < full; w++)
+            {
+                var v = Vector512.LoadUnsafe(ref start, (nuint)(r * n + w * 64));
+                if ((v & tooLarge) != Vector512<byte>.Zero)
+                {
+                    int i = w * 64 + BitOperations.TrailingZeroCount(Vector512.GreaterThan(v, Vector512.Create((byte)((1 << bitWidth) - 1))).ExtractMostSignificantBits());
+                    ThrowCode(r, i, codes[r * n + i], bitWidth);
+                }
+                for (int p = 0; p < bitWidth; p++) row[p * words + w] = Vector512.ShiftLeft(v, 7 - p).ExtractMostSignificantBits();
+            }
+            if (full < words)
+            {
+                int tail = n - full * 64;
+                Span<ulong> last = stackalloc ulong[bitWidth];
+                PackBitPlanesCore(codes.Slice(r * n + full * 64, tail), 1, tail, bitWidth, last, static c => c);
+                for (int p = 0; p < bitWidth; p++) row[p * words + full] = last[p];
+            }
+        }
     }
 
     /// <summary>Splits unsigned <paramref name="bitWidth"/>-bit integer codes into bit planes <c>[rows, bitWidth, WordsPerRow(n)]</c>.</summary>

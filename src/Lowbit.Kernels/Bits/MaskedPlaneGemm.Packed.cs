@@ -7,7 +7,8 @@ public static partial class MaskedPlaneGemm
 {
     /// <summary>
     /// <see cref="Multiply"/> on weights prepared once by <see cref="MaskedPlaneWeights.Pack"/>: with 512-bit vectors two
-    /// AND-popcount GEMMs over the prepacked panels (see <see cref="MaskedPlaneWeights"/>), else the blocked scalar path.
+    /// AND-popcount GEMMs over the prepacked panels (see <see cref="MaskedPlaneWeights"/>; Harley-Seal from
+    /// <see cref="PopCountGemm.HarleySealMinWords"/> words per row, as <see cref="XnorGemm"/>), else the blocked scalar path.
     /// </summary>
     /// <param name="a">Packed ±1 activations <c>[m, WordsPerRow(weights.Bits)]</c>.</param>
     /// <param name="weights">The prepared weights.</param>
@@ -73,7 +74,8 @@ public static partial class MaskedPlaneGemm
                 var aSpan = new ReadOnlySpan<ulong>((void*)aAddr, aLength).Slice(start * words, (end - start) * words);
                 var pSpan = new ReadOnlySpan<ulong>((void*)pAddr, panelLength);
                 var cSpan = new Span<int>((void*)cAddr, cLength).Slice(start * n);
-                PopCountGemm.MultiplyVector512<AndCombine, RawEpilogue>(aSpan, end - start, pSpan, n, words, cSpan, n, default);
+                if (words >= PopCountGemm.HarleySealMinWords) PopCountGemm.MultiplyHarleySeal512<AndCombine, RawEpilogue>(aSpan, end - start, pSpan, n, words, cSpan, n, default);
+                else PopCountGemm.MultiplyVector512<AndCombine, RawEpilogue>(aSpan, end - start, pSpan, n, words, cSpan, n, default);
             });
         }
     }

@@ -120,6 +120,31 @@ public class BitPackingTests
     }
 
     [Fact]
+    public void PackBitPlanes_Vector512_MatchesScalarOnEveryLengthAndWidth()
+    {
+        // Lengths 0..4·64+3 and the word-straddling ones, every width, stale output words overwritten (padding zero).
+        var lengths = Enumerable.Range(0, 4 * 64 + 4).Concat(BitTestData.Lengths).Concat([1023, 1024, 1025]).Distinct();
+        foreach (int n in lengths)
+            foreach (int bitWidth in new[] { 1, 2, 3, 8 })
+            {
+                const int rows = 3;
+                int seed = n * 17 + bitWidth;
+                var codes = Array.ConvertAll(BitTestData.Codes(new Random(seed), rows * n, bitWidth), v => (byte)v);
+                int length = rows * bitWidth * BitLayout.WordsPerRow(n);
+                var expected = new ulong[length];
+                BitPacking.PackBitPlanesScalar(codes, rows, n, bitWidth, expected);
+                var actual = Enumerable.Repeat(ulong.MaxValue, length).ToArray();
+                BitPacking.PackBitPlanesVector512(codes, rows, n, bitWidth, actual);
+                BitTestData.Equal<ulong>(expected, actual, $"vector512 seed={seed} n={n} bits={bitWidth}");
+            }
+        var bad = new byte[130];
+        bad[70] = 4;
+        var ex = Assert.Throws<ArgumentException>(() => BitPacking.PackBitPlanesVector512(bad, 1, 130, 2, new ulong[6]));
+        Assert.Contains("4", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("70", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PackBitPlanes_CodeOutOfRange_ThrowsNamingValue()
     {
         var ex = Assert.Throws<ArgumentException>(() => BitPacking.PackBitPlanes(new[] { 0, 4 }, 1, 2, 2, new ulong[2]));

@@ -76,6 +76,34 @@ public class MaskedPlaneGemmTests
         }
     }
 
+    [Theory]
+    [InlineData(1023)]
+    [InlineData(1024)]
+    [InlineData(1025)]
+    [InlineData(2049)]
+    public void MultiplyPacked_LongRows_HarleySealPathMatchesScalar(int k)
+    {
+        // From 16 words per row the packed path's AND-popcount GEMMs use the Harley-Seal kernel.
+        const int levels = 2;
+        foreach (int m in new[] { 1, 5, 9 })
+            foreach (int n in new[] { 3, 17 })
+            {
+                int seed = k * 13 + m * 5 + n;
+                var rng = new Random(seed);
+                ulong[] a = BitTestData.Pack(BitTestData.Signs(rng, m * k), m, k);
+                var (_, _, signs, masks) = Weights(rng, n, levels, k);
+                var expected = new int[m * n * levels];
+                MaskedPlaneGemm.MultiplyScalar(a, signs, masks, m, n, levels, k, expected);
+                var packed = MaskedPlaneWeights.Pack(signs, masks, n, levels, k);
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    var output = Enumerable.Repeat(int.MinValue, expected.Length).ToArray();
+                    MaskedPlaneGemm.MultiplyVector512(a, packed, m, output, threads);
+                    BitTestData.Equal<int>(expected, output, $"vector512 seed={seed} m={m} n={n} k={k} threads={threads}");
+                }
+            }
+    }
+
     [Fact]
     public void Multiply_FullMasks_EqualXnorGemmPerLevel()
     {
