@@ -127,15 +127,19 @@ internal sealed class ResidualRunner : IChunkRunner
         int n = layer.InFeatures, units = layer.OutFeatures, levels = layer.WeightPlanes;
         if (layer.InputPlanes == 0)
         {
-            estimates.Clear();
             var sums = _integers.AsSpan(0, m * units);
             for (int q = 0; q < levels; q++)
             {
                 SignByteGemm.Multiply(codes.Slice(0, m * n), m, plan.Panels[q], sums, _options.Threads);
                 double coefficient = plan.Alpha[q] * plan.InputScale;
-                for (int r = 0; r < sums.Length; r++) estimates[r] += coefficient * sums[r];
+                for (int i = 0; i < m; i++)
+                {
+                    var y = estimates.Slice(i * units, units);
+                    var s = sums.Slice(i * units, units);
+                    if (q == 0) for (int j = 0; j < units; j++) y[j] = plan.UnitOffset[j] + coefficient * s[j];
+                    else for (int j = 0; j < units; j++) y[j] += coefficient * s[j];
+                }
             }
-            for (int r = 0; r < estimates.Length; r++) estimates[r] += plan.UnitOffset[r % units];
             return;
         }
         int k = layer.InputPlanes, words = layer.WordsPerRow, higherLevels = levels - 1;
@@ -167,30 +171,32 @@ internal sealed class ResidualRunner : IChunkRunner
         }
     }
 
+    /// <summary>
+    /// Output codes of one image: with lo/hi = z_e ∓ bound and thresholds sorted, the code is #{l : τ_l ≤ lo} and the
+    /// unit is undecided iff some τ_l lies in (lo, hi] (the first threshold above lo is then within reach). Branch-free
+    /// over the thresholds: the codes are data-dependent and mispredicted branches dominated this loop.
+    /// </summary>
     private void DecideRow(LayerPlan plan, ResidualThresholdDenseLayer layer, int image, ReadOnlySpan<byte> codes, ReadOnlySpan<double> estimates, Span<byte> outCodes)
     {
         int levels = layer.ThresholdsPerUnit;
         double bound = plan.Bound(_inputAbs[image]);
         var thresholds = layer.Thresholds;
+        var negated = layer.Negated;
         _pendingUnits.Clear();
         for (int j = 0; j < estimates.Length; j++)
         {
             double y = estimates[j];
-            double z = layer.Negated[j] ? -y : y;
-            int code = 0;
-            bool undecided = false;
-            for (int l = 0; l < levels; l++)
+            double z = negated[j] ? -y : y;
+            double lo = z - bound, hi = z + bound;
+            int code = 0, near = 0;
+            var unit = thresholds.AsSpan(j * levels, levels);
+            for (int l = 0; l < unit.Length; l++)
             {
-                float t = thresholds[j * levels + l];
-                if (z - bound >= t) code = l + 1;
-                else if (z + bound < t) break;
-                else
-                {
-                    undecided = true;
-                    break;
-                }
+                double t = unit[l];
+                code += lo >= t ? 1 : 0;
+                near |= !(lo >= t) & !(hi < t) ? 1 : 0; // written so that a NaN estimate or bound is undecided (replayed)
             }
-            if (undecided) _pendingUnits.Add(j);
+            if (near != 0) _pendingUnits.Add(j);
             outCodes[j] = (byte)code;
         }
         if (_pendingUnits.Count > 0) Replay(plan, layer, codes.Slice(image * layer.InFeatures, layer.InFeatures), outCodes);
