@@ -22,7 +22,9 @@ public static class MixedPrecisionQuantizers
         string means = s.GetString("means", "per_sample");
         if (means != "running" && s.Options.ContainsKey("momentum"))
             throw new QuantizerConfigException($"{s.Where}: option 'momentum' of quantizer 'residual' needs \"means\": \"running\" (per-sample means keep no running state).");
-        return new ResidualBinarizer(s.GetInt("bits", 2), s.GetString("role", "weight"), s.GetDouble("clip", 1.0), means, s.GetDouble("momentum", 0.1));
+        if (means != "running" && s.Options.ContainsKey("train_means"))
+            throw new QuantizerConfigException($"{s.Where}: option 'train_means' of quantizer 'residual' needs \"means\": \"running\".");
+        return new ResidualBinarizer(s.GetInt("bits", 2), s.GetString("role", "weight"), s.GetDouble("clip", 1.0), means, s.GetDouble("momentum", 0.1), s.GetString("train_means", "per_sample"));
     }
 
     private static HeterogeneousBinarizer CreateHbb(QuantizerSpec s)

@@ -13,7 +13,8 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// of zeros gives μ = 0 and x̂ = 0. Means are accumulated in double precision for Float32 inputs too.
 /// Options: <c>bits</c> B (1..8, default 2), <c>role</c> ("weight" | "activation"), <c>clip</c> (default 1),
 /// <c>means</c> ("per_sample" (default) | "running", role "activation" only) and <c>momentum</c> (default 0.1, for
-/// "running").
+/// "running"), <c>train_means</c> ("per_sample" (default) | "running": quantize the training forward with the running
+/// means after the batch's update, so the weights train against the deployed map; STE backward unchanged).
 /// Frozen activation means (<c>"means": "running"</c>, for deployment, as batch norm freezes its statistics): training
 /// forward and backward are exactly the per-sample ones; in addition every training forward updates running averages
 /// R_1..R_B of the per-sample means (<see cref="ResidualRunningMeans"/>: R_i ← (1 − momentum)·R_i + momentum·m_i with
@@ -39,8 +40,11 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
     /// <param name="means">"per_sample" (means of each sample, the paper's activations) or "running" (frozen running
     /// averages in evaluation; role "activation" only).</param>
     /// <param name="momentum">Update factor of the running means, in (0, 1] (only with means "running").</param>
+    /// <param name="trainMeans">With means "running": which means the training forward quantizes with, "per_sample"
+    /// (default; the paper's training, bit-identical to means "per_sample") or "running" (the running means after this
+    /// batch's update, i.e. the deployed map: trains, or fine-tunes, the weights against the frozen-means activation).</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
-    public ResidualBinarizer(int bits = 2, string role = "weight", double clip = 1.0, string means = "per_sample", double momentum = 0.1)
+    public ResidualBinarizer(int bits = 2, string role = "weight", double clip = 1.0, string means = "per_sample", double momentum = 0.1, string trainMeans = "per_sample")
     {
         Bits = QuantMath.CheckBits(bits, 1, 8, "residual");
         Role = MixedMath.CheckRole(role, "residual");
@@ -51,8 +55,13 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
             throw new ArgumentOutOfRangeException(nameof(means), means, "residual: means \"running\" freezes per-sample activation means; it needs role \"activation\" (weights use one mean per tensor).");
         if (!(momentum > 0 && momentum <= 1))
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "residual: option 'momentum' must be in (0, 1].");
+        if (trainMeans is not ("per_sample" or "running"))
+            throw new ArgumentOutOfRangeException(nameof(trainMeans), trainMeans, "residual: option 'train_means' must be \"per_sample\" or \"running\".");
+        if (trainMeans == "running" && means != "running")
+            throw new ArgumentOutOfRangeException(nameof(trainMeans), trainMeans, "residual: train_means \"running\" needs means \"running\".");
         Means = means;
         Momentum = momentum;
+        TrainMeans = trainMeans;
         if (means == "running") _running = new ResidualRunningMeans(Bits, momentum);
     }
 
@@ -70,6 +79,9 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
 
     /// <summary>Update factor of the running means (used with <see cref="Means"/> "running").</summary>
     public double Momentum { get; }
+
+    /// <summary>Means of the training forward: "per_sample" or "running" (see the constructor).</summary>
+    public string TrainMeans { get; }
 
     /// <summary>The running means R_1..R_B as the evaluation forward uses them (float32 values widened), or null for "per_sample".</summary>
     public double[]? RunningMeans => _running?.Values();
@@ -107,8 +119,9 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
             return MixedMath.ClippedStraightThrough(x, v, _running.Apply(v, withSigns: null), Clip);
         int slices = MixedMath.Slices(x, Role == "activation");
         var (xhat, means, _) = Run(v, slices, withPlanes: false);
-        if (_running is not null) _running.Update(means.AsSpan(0, slices * Bits), slices);
-        return MixedMath.ClippedStraightThrough(x, v, xhat, Clip);
+        if (_running is null) return MixedMath.ClippedStraightThrough(x, v, xhat, Clip);
+        _running.Update(means.AsSpan(0, slices * Bits), slices);
+        return MixedMath.ClippedStraightThrough(x, v, TrainMeans == "running" ? _running.Apply(v, withSigns: null) : xhat, Clip);
     }
 
     /// <summary>The sign planes b_j and means μ_j of <paramref name="x"/> (for export and inspection).</summary>

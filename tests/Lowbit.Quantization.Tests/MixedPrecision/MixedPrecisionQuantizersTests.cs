@@ -78,6 +78,9 @@ public class MixedPrecisionQuantizersTests
         Assert.Contains("'means'", e.Message);
         Assert.Throws<QuantizerConfigException>(() => Create("residual", new() { ["means"] = "running" })); // role weight
         Assert.Throws<QuantizerConfigException>(() => Create("residual", new() { ["role"] = "activation", ["momentum"] = 0.1 }));
+        Assert.Equal("running", ((ResidualBinarizer)Create("residual", new() { ["role"] = "activation", ["means"] = "running", ["train_means"] = "running" })).TrainMeans);
+        Assert.Throws<QuantizerConfigException>(() => Create("residual", new() { ["role"] = "activation", ["train_means"] = "running" }));
+        Assert.Throws<QuantizerConfigException>(() => Create("residual", new() { ["role"] = "activation", ["means"] = "running", ["train_means"] = "sometimes" }));
     }
 
     [Fact]

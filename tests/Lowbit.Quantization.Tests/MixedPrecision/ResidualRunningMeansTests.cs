@@ -124,8 +124,23 @@ public class ResidualRunningMeansTests
     }
 
     [Fact]
+    public void TrainMeansRunning_TrainingForwardIsTheUpdatedEvalMap()
+    {
+        var q = new ResidualBinarizer(2, "activation", 1.0, "running", 0.25, trainMeans: "running");
+        var (values, grad) = QuantizerHarness.Run(q, s_batch, context: QuantizerHarness.Train(1), shape: [2, 4]);
+        Assert.Equal(new[] { 1.0, 0.375 }, q.RunningMeans); // updated first (the first update sets them)
+        // R1 = 1, R2 = 0.375: 0.5 → (+,−) 0.625; 1.0 → (+,+) 1.375; −0.25 → (−,+) −0.625; 0.25 → 0.625;
+        // 2 → 1.375; −2 → −1.375; 1 → 1.375; −1 → (−, r = 0 → +) −0.625.
+        QuantizerHarness.Equal([0.625, 1.375, -0.625, 0.625, 1.375, -1.375, 1.375, -0.625], values, 0);
+        QuantizerHarness.Equal([1, 2, 3, 4, 0, 0, 7, 8], grad, 0, "gradient"); // STE window |x| ≤ 1 unchanged
+        QuantizerHarness.Equal(values, QuantizerHarness.Forward(q, s_batch, shape: [2, 4]), 0, "eval");
+    }
+
+    [Fact]
     public void Options_BadValues_AreClearErrors()
     {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ResidualBinarizer(2, "activation", 1.0, "running", 0.1, "batch"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ResidualBinarizer(2, "activation", 1.0, "per_sample", 0.1, "running"));
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ResidualBinarizer(2, "activation", 1.0, "batch"));
         Assert.Contains("per_sample", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ResidualBinarizer(2, "weight", 1.0, "running"));
