@@ -102,19 +102,48 @@ public sealed class BnnPlusWeight : Quantizer
         var alpha = _alpha.ToDoubleArray();
         int size = w.Length / alpha.Length;
         var q = Tensor.ZerosLike(x);
-        for (int i = 0; i < w.Length; i++) q.SetFlat(i, alpha[i / size] * QuantMath.Sign(w[i]));
+        // Group by group with direct span writes (same double arithmetic and order as element-wise SetFlat).
+        if (q.DType == DType.Float32)
+        {
+            var qs = q.AsSpan();
+            for (int c = 0, i = 0; c < alpha.Length; c++)
+                for (int end = i + size; i < end; i++) qs[i] = (float)(alpha[c] * QuantMath.Sign(w[i]));
+        }
+        else
+        {
+            for (int i = 0; i < w.Length; i++) q.SetFlat(i, alpha[i / size] * QuantMath.Sign(w[i]));
+        }
         var alphaTensor = _alpha;
         double beta = Beta;
         return GradGraph.Record(q, Name, [x, alphaTensor], g =>
         {
-            var gs = g.ToDoubleArray();
             var gw = Tensor.ZerosLike(x);
             var ga = Tensor.ZerosLike(alphaTensor);
             var gaSum = new double[alpha.Length];
-            for (int i = 0; i < gs.Length; i++)
+            if (g.DType == DType.Float32 && gw.DType == DType.Float32)
             {
-                gw.SetFlat(i, gs[i] * alpha[i / size] * SwishSign.Derivative(w[i], beta));
-                gaSum[i / size] += gs[i] * QuantMath.Sign(w[i]);
+                ReadOnlySpan<float> gs = g.AsSpan();
+                var gws = gw.AsSpan();
+                for (int c = 0, i = 0; c < alpha.Length; c++)
+                {
+                    double a = alpha[c], sum = 0;
+                    for (int end = i + size; i < end; i++)
+                    {
+                        double gi = gs[i];
+                        gws[i] = (float)(gi * a * SwishSign.Derivative(w[i], beta));
+                        sum += gi * QuantMath.Sign(w[i]);
+                    }
+                    gaSum[c] = sum;
+                }
+            }
+            else
+            {
+                var gs = g.ToDoubleArray();
+                for (int i = 0; i < gs.Length; i++)
+                {
+                    gw.SetFlat(i, gs[i] * alpha[i / size] * SwishSign.Derivative(w[i], beta));
+                    gaSum[i / size] += gs[i] * QuantMath.Sign(w[i]);
+                }
             }
             for (int c = 0; c < gaSum.Length; c++) ga.SetFlat(c, gaSum[c]);
             return [gw, ga];

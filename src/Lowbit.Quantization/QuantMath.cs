@@ -1,3 +1,4 @@
+using Lowbit.Tensors.Autograd;
 using Lowbit.Tensors;
 
 namespace Lowbit.Quantization;
@@ -31,34 +32,57 @@ internal static class QuantMath
     public static int Ap2Exponent(double a) => PowerOfTwo.RoundedExponent(a);
 
     /// <summary>Applies <paramref name="rule"/> to every element; the result back-propagates g ⊙ slope to x.</summary>
+    /// <remarks>
+    /// While every slope is exactly 1 no slope tensor is kept; if all are 1 the backward is the identity (g ⊙ 1 = g
+    /// bit for bit), which saves an x-sized allocation and a multiply per element for the many rules whose STE is
+    /// the identity (weight binarizers, DoReFa weights). The first slope ≠ 1 materialises the slope tensor.
+    /// </remarks>
     public static Tensor Apply(Tensor x, ElementRule rule)
     {
         ArgumentNullException.ThrowIfNull(x);
         var values = Tensor.ZerosLike(x);
-        var factor = x.TracksGrad ? Tensor.ZerosLike(x) : null;
+        bool track = x.TracksGrad;
+        Tensor? factor = null;
         if (x.DType == DType.Float64)
         {
             ReadOnlySpan<double> xs = x.Span<double>();
             Span<double> vs = values.Span<double>();
-            Span<double> fs = factor is null ? default : factor.Span<double>();
+            Span<double> fs = default;
             for (int i = 0; i < xs.Length; i++)
             {
                 vs[i] = rule(xs[i], i, out double s);
-                if (!fs.IsEmpty) fs[i] = s;
+                if (!track) continue;
+                if (factor is null)
+                {
+                    if (s == 1) continue;
+                    factor = Tensor.ZerosLike(x);
+                    fs = factor.Span<double>();
+                    fs[..i].Fill(1);
+                }
+                fs[i] = s;
             }
         }
         else
         {
             ReadOnlySpan<float> xs = x.AsSpan();
             Span<float> vs = values.AsSpan();
-            Span<float> fs = factor is null ? default : factor.AsSpan();
+            Span<float> fs = default;
             for (int i = 0; i < xs.Length; i++)
             {
                 vs[i] = (float)rule(xs[i], i, out double s);
-                if (!fs.IsEmpty) fs[i] = (float)s;
+                if (!track) continue;
+                if (factor is null)
+                {
+                    if (s == 1) continue;
+                    factor = Tensor.ZerosLike(x);
+                    fs = factor.AsSpan();
+                    fs[..i].Fill(1);
+                }
+                fs[i] = (float)s;
             }
         }
-        return factor is null ? values : Tensor.StraightThrough(x, values, factor);
+        if (!track) return values;
+        return factor is null ? GradGraph.Record(values, "StraightThrough", [x], g => [g]) : Tensor.StraightThrough(x, values, factor);
     }
 
     /// <summary>
