@@ -38,6 +38,11 @@ PAPER = {
     "mnist-pact-w2a2": "no MNIST number (PACT)",
     "mnist-lsq-w2a2": "no MNIST number (LSQ)",
     "mnist-hbb-1.4": "claim: 1.4-bit HBB ~= 2-bit > 1-bit (ImageNet) [C abstract]",
+    "fashion-mnist-w128-hbb-1.4": "claim: 1.4-bit HBB ~= 2-bit > 1-bit; 3x128 MLP",
+    "fashion-mnist-w128-residual-w1a2": "HBB baseline (1-bit); 3x128 MLP",
+    "fashion-mnist-w128-residual-w2a2": "HBB baseline (2-bit); 3x128 MLP",
+    "fashion-mnist-w128-hbb-1.4-random": "claim: MO > random [R]; 3x128 MLP",
+    "fashion-mnist-w128-hbb-1.4-magnitude": "claim: MO > magnitude [R]; 3x128 MLP",
     "mnist-hbb-1.4-deploy": "ours: HBB 1.4 with frozen (running) activation means, packable (issue 6)",
     "mnist-bc-stoch-e20": "1.18 % (BC README, 3x2048, 250 ep) [C]; 20 epochs",
     "mnist-bc-det-e20": "1.29 % (BC paper) [R]; 20 epochs",
@@ -61,6 +66,11 @@ ORDERINGS = [
     ("fashion-mnist-residual-w2a2", "<", "fashion-mnist-residual-w1a2", 0.0, "8.4: 2-bit better than 1-bit (the premise)"),
     ("fashion-mnist-hbb-1.4", "<", "fashion-mnist-hbb-1.4-random", 0.0, "8.3: Middle-Out better than random selection"),
     ("fashion-mnist-hbb-1.4", "<", "fashion-mnist-hbb-1.4-magnitude", 0.0, "8.3: Middle-Out better than magnitude selection"),
+    ("fashion-mnist-w128-hbb-1.4", "~", "fashion-mnist-w128-residual-w2a2", 0.3, "8.4 (3x128 MLP): HBB 1.4-bit ~= 2-bit"),
+    ("fashion-mnist-w128-hbb-1.4", "<", "fashion-mnist-w128-residual-w1a2", 0.0, "8.4 (3x128 MLP): HBB 1.4-bit better than 1-bit"),
+    ("fashion-mnist-w128-residual-w2a2", "<", "fashion-mnist-w128-residual-w1a2", 0.0, "8.4 (3x128 MLP): 2-bit better than 1-bit (the premise)"),
+    ("fashion-mnist-w128-hbb-1.4", "<", "fashion-mnist-w128-hbb-1.4-random", 0.0, "8.3 (3x128 MLP): Middle-Out better than random"),
+    ("fashion-mnist-w128-hbb-1.4", "<", "fashion-mnist-w128-hbb-1.4-magnitude", 0.0, "8.3 (3x128 MLP): Middle-Out better than magnitude"),
 ]
 TARGET = {
     "mnist-dorefa-w2a2": 0.018, "mnist-bc-det": 0.020, "mnist-bc-stoch": 0.020,
