@@ -148,20 +148,18 @@ internal sealed class PlaneRunner : IChunkRunner
             double y = plan.ProductCoefficient * products[j] + plan.UnitOffset[j] + inputTerm;
             double z = layer.Negated[j] ? -y : y;
             double slack = bound + 1e-12 * Math.Abs(y);
-            int code = 0;
-            bool undecided = false;
-            for (int l = 0; l < levels; l++)
+            double lo = z - slack, hi = z + slack;
+            // Thresholds are sorted: code = #{τ ≤ lo}; undecided iff some τ lies in (lo, hi] (NaN: undecided).
+            // Branch-free: the codes are data-dependent and mispredicted branches dominated this loop.
+            int code = 0, near = 0;
+            var unit = thresholds.AsSpan(j * levels, levels);
+            for (int l = 0; l < unit.Length; l++)
             {
-                float t = thresholds[j * levels + l];
-                if (z - slack >= t) code = l + 1;
-                else if (z + slack < t) break;
-                else
-                {
-                    undecided = true;
-                    break;
-                }
+                double t = unit[l];
+                code += lo >= t ? 1 : 0;
+                near |= !(lo >= t) & !(hi < t) ? 1 : 0;
             }
-            if (undecided) _pendingUnits.Add(j);
+            if (near != 0) _pendingUnits.Add(j);
             outCodes[j] = (byte)code;
         }
         if (_pendingUnits.Count > 0) Replay(plan, layer, codes.Slice(image * layer.InFeatures, layer.InFeatures), outCodes);
