@@ -201,19 +201,7 @@ internal static class ResidualModelExporter
     private static void VerifyThresholds(UnitAffine[] units, bool[] negated, float[] thresholds, int levels, Nn.QuantizerModule quantizer,
         double[] means, float[] nextLevels, int index)
     {
-        var probes = new List<float>();
-        var expect = new List<(int Unit, int Level, bool AtLeast)>();
-        for (int j = 0; j < units.Length; j++)
-            for (int l = 1; l <= levels; l++)
-            {
-                float t = thresholds[j * levels + l - 1];
-                if (!float.IsFinite(t)) continue;
-                float below = MathF.BitDecrement(t);
-                probes.Add(units[j].Apply(negated[j] ? -t : t));
-                expect.Add((j, l, true));
-                probes.Add(units[j].Apply(negated[j] ? -below : below));
-                expect.Add((j, l, false));
-            }
+        var (probes, expect) = ThresholdFolding.Probes(units, negated, thresholds, levels);
         if (probes.Count == 0) return;
         var q = quantizer.Forward(Tensor.FromArray(probes.ToArray(), probes.Count, 1)).ToArray();
         for (int i = 0; i < q.Length; i++)

@@ -16,6 +16,29 @@ namespace Lowbit.Inference.Export;
 internal static class ThresholdFolding
 {
     /// <summary>
+    /// Probe inputs for checking folded thresholds against the model's own quantizer: for each finite threshold τ of
+    /// unit j (level l = 1..levels), the unit's affine map at ±τ (code must be ≥ l) and at ±(the float just below τ)
+    /// (code must be &lt; l), the sign following the unit's direction flag.
+    /// </summary>
+    public static (List<float> Probes, List<(int Unit, int Level, bool AtLeast)> Expect) Probes(UnitAffine[] units, bool[] negated, float[] thresholds, int levels)
+    {
+        var probes = new List<float>();
+        var expect = new List<(int Unit, int Level, bool AtLeast)>();
+        for (int j = 0; j < units.Length; j++)
+            for (int l = 1; l <= levels; l++)
+            {
+                float t = thresholds[j * levels + l - 1];
+                if (!float.IsFinite(t)) continue;
+                float below = MathF.BitDecrement(t);
+                probes.Add(units[j].Apply(negated[j] ? -t : t));
+                expect.Add((j, l, true));
+                probes.Add(units[j].Apply(negated[j] ? -below : below));
+                expect.Add((j, l, false));
+            }
+        return (probes, expect);
+    }
+
+    /// <summary>
     /// Integer fold for a binary layer with N inputs: returns whether to negate the weight row and the largest
     /// mismatch count d (= popcount(x XOR w')) for which the unit outputs +1, or −1 when it never does.
     /// </summary>

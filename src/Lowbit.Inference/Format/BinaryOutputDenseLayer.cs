@@ -16,11 +16,7 @@ public sealed class BinaryOutputDenseLayer : PackedDenseLayer
     public BinaryOutputDenseLayer(int inFeatures, int outFeatures, ulong[] weights, float[]? bias, float[]? scale, float[]? shift)
         : base(inFeatures, outFeatures, weights)
     {
-        if ((scale is null) != (shift is null))
-            throw new ArgumentException("Batch-norm scale and shift must both be present or both absent.", nameof(scale));
-        CheckValues(bias, nameof(bias), outFeatures);
-        CheckValues(scale, nameof(scale), outFeatures);
-        CheckValues(shift, nameof(shift), outFeatures);
+        CheckAffine(bias, scale, shift, outFeatures);
         Bias = bias;
         Scale = scale;
         Shift = shift;
@@ -34,6 +30,16 @@ public sealed class BinaryOutputDenseLayer : PackedDenseLayer
 
     /// <summary>Batch-norm shift per unit, or null without batch norm.</summary>
     public float[]? Shift { get; }
+
+    /// <summary>Checks an output layer's optional bias and batch-norm scale/shift (both or neither): one finite value per unit.</summary>
+    internal static void CheckAffine(float[]? bias, float[]? scale, float[]? shift, int outFeatures)
+    {
+        if ((scale is null) != (shift is null))
+            throw new ArgumentException("Batch-norm scale and shift must both be present or both absent.", nameof(scale));
+        CheckValues(bias, nameof(bias), outFeatures);
+        CheckValues(scale, nameof(scale), outFeatures);
+        CheckValues(shift, nameof(shift), outFeatures);
+    }
 
     internal static void CheckValues(float[]? values, string name, int count)
     {

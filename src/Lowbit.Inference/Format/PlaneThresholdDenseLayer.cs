@@ -19,20 +19,7 @@ public sealed class PlaneThresholdDenseLayer : PlaneDenseLayer
         : base(inFeatures, outFeatures, weightBits, inputBits, weightLevels, inputLevels, weightPlanes)
     {
         if (outputBits < 1 || outputBits > MaxBits) throw new ArgumentOutOfRangeException(nameof(outputBits), outputBits, $"Output code bits must be in [1, {MaxBits}].");
-        ArgumentNullException.ThrowIfNull(negated);
-        ArgumentNullException.ThrowIfNull(thresholds);
-        if (negated.Length != outFeatures) throw new ArgumentException($"Expected {outFeatures} direction flags but got {negated.Length}.", nameof(negated));
-        int levels = (1 << outputBits) - 1;
-        if (thresholds.Length != (long)outFeatures * levels)
-            throw new ArgumentException($"Expected {outFeatures}·{levels} thresholds but got {thresholds.Length}.", nameof(thresholds));
-        for (int j = 0; j < outFeatures; j++)
-            for (int l = 0; l < levels; l++)
-            {
-                float t = thresholds[j * levels + l];
-                if (float.IsNaN(t)) throw new ArgumentException($"Threshold {l} of unit {j} is NaN.", nameof(thresholds));
-                if (l > 0 && t < thresholds[j * levels + l - 1])
-                    throw new ArgumentException($"Thresholds of unit {j} decrease at level {l} ({thresholds[j * levels + l - 1]} then {t}); they must be non-decreasing.", nameof(thresholds));
-            }
+        FoldedThresholds.Validate(outFeatures, (1 << outputBits) - 1, negated, thresholds);
         OutputBits = outputBits;
         Negated = negated;
         Thresholds = thresholds;

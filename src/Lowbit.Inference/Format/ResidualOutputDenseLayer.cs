@@ -15,11 +15,7 @@ public sealed class ResidualOutputDenseLayer : ResidualDenseLayer
         float[] inputScales, float[] inputLevels, ulong[] weights, float[]? bias, float[]? scale, float[]? shift)
         : base(inFeatures, outFeatures, weightPlanes, inputPlanes, weightScales, weightLevels, inputScales, inputLevels, weights)
     {
-        if ((scale is null) != (shift is null))
-            throw new ArgumentException("Batch-norm scale and shift must both be present or both absent.", nameof(scale));
-        BinaryOutputDenseLayer.CheckValues(bias, nameof(bias), outFeatures);
-        BinaryOutputDenseLayer.CheckValues(scale, nameof(scale), outFeatures);
-        BinaryOutputDenseLayer.CheckValues(shift, nameof(shift), outFeatures);
+        BinaryOutputDenseLayer.CheckAffine(bias, scale, shift, outFeatures);
         Bias = bias;
         Scale = scale;
         Shift = shift;

@@ -15,20 +15,7 @@ public sealed class ResidualThresholdDenseLayer : ResidualDenseLayer
         : base(inFeatures, outFeatures, weightPlanes, inputPlanes, weightScales, weightLevels, inputScales, inputLevels, weights)
     {
         if (outputPlanes < 1 || outputPlanes > MaxPlanes) throw new ArgumentOutOfRangeException(nameof(outputPlanes), outputPlanes, $"Output planes must be in [1, {MaxPlanes}].");
-        ArgumentNullException.ThrowIfNull(negated);
-        ArgumentNullException.ThrowIfNull(thresholds);
-        if (negated.Length != outFeatures) throw new ArgumentException($"Expected {outFeatures} direction flags but got {negated.Length}.", nameof(negated));
-        int levels = (1 << outputPlanes) - 1;
-        if (thresholds.Length != (long)outFeatures * levels)
-            throw new ArgumentException($"Expected {outFeatures}·{levels} thresholds but got {thresholds.Length}.", nameof(thresholds));
-        for (int j = 0; j < outFeatures; j++)
-            for (int l = 0; l < levels; l++)
-            {
-                float t = thresholds[j * levels + l];
-                if (float.IsNaN(t)) throw new ArgumentException($"Threshold {l} of unit {j} is NaN.", nameof(thresholds));
-                if (l > 0 && t < thresholds[j * levels + l - 1])
-                    throw new ArgumentException($"Thresholds of unit {j} decrease at level {l} ({thresholds[j * levels + l - 1]} then {t}); they must be non-decreasing.", nameof(thresholds));
-            }
+        FoldedThresholds.Validate(outFeatures, (1 << outputPlanes) - 1, negated, thresholds);
         OutputPlanes = outputPlanes;
         Negated = negated;
         Thresholds = thresholds;

@@ -168,30 +168,9 @@ internal sealed class PlaneRunner : IChunkRunner
     /// <summary>Recomputes the pending units' float32 dot products for one image with the model's SGEMM and decides them exactly.</summary>
     private void Replay(LayerPlan plan, PlaneThresholdDenseLayer layer, ReadOnlySpan<byte> codes, Span<byte> outCodes)
     {
-        int n = layer.InFeatures, u = _pendingUnits.Count, levels = layer.ThresholdsPerUnit;
-        var x = _inputFloat.AsSpan(0, n);
-        for (int t = 0; t < n; t++) x[t] = layer.InputLevels[codes[t]];
-        var y = _outputFloat.AsSpan(0, u);
-        var dot = _dots[Array.IndexOf(_plans, plan)];
-        if (dot is not null)
-        {
-            for (int r = 0; r < u; r++) y[r] = dot.Dot(x, plan.WeightsFloat.AsSpan(_pendingUnits[r] * n, n));
-        }
-        else
-        {
-            if (_replayWeights.Length < u * n) _replayWeights = new float[u * n];
-            for (int r = 0; r < u; r++) plan.WeightsFloat.AsSpan(_pendingUnits[r] * n, n).CopyTo(_replayWeights.AsSpan(r * n, n));
-            Sgemm.Multiply(false, true, 1, u, n, 1f, x, n, _replayWeights.AsSpan(0, u * n), n, 0f, y, u, 1);
-        }
-        for (int r = 0; r < u; r++)
-        {
-            int j = _pendingUnits[r];
-            float z = layer.Negated[j] ? -y[r] : y[r];
-            int code = 0;
-            while (code < levels && z >= layer.Thresholds[j * levels + code]) code++;
-            outCodes[j] = (byte)code;
-        }
-        _counters.Replays += u;
+        ThresholdReplay.Decide(layer.InputLevels, codes[..layer.InFeatures], plan.WeightsFloat, _dots[Array.IndexOf(_plans, plan)], _pendingUnits,
+            layer.Thresholds, layer.Negated, layer.ThresholdsPerUnit, _inputFloat, _outputFloat, ref _replayWeights, outCodes);
+        _counters.Replays += _pendingUnits.Count;
     }
 
     private void Output(LayerPlan plan, PlaneOutputDenseLayer layer, ReadOnlySpan<byte> codes, int m, ReadOnlySpan<long> products,

@@ -205,29 +205,9 @@ internal sealed class ResidualRunner : IChunkRunner
     /// <summary>Recomputes the pending units' float32 dot products for one image in the model's SGEMM order and decides them exactly.</summary>
     private void Replay(LayerPlan plan, ResidualThresholdDenseLayer layer, ReadOnlySpan<byte> codes, Span<byte> outCodes)
     {
-        int n = layer.InFeatures, u = _pendingUnits.Count, levels = layer.ThresholdsPerUnit;
-        var x = _inputFloat.AsSpan(0, n);
-        for (int t = 0; t < n; t++) x[t] = plan.InputValues[codes[t]];
-        var y = _outputFloat.AsSpan(0, u);
-        if (plan.Dot is { } dot)
-        {
-            for (int r = 0; r < u; r++) y[r] = dot.Dot(x, plan.WeightsFloat.AsSpan(_pendingUnits[r] * n, n));
-        }
-        else
-        {
-            if (_replayWeights.Length < u * n) _replayWeights = new float[u * n];
-            for (int r = 0; r < u; r++) plan.WeightsFloat.AsSpan(_pendingUnits[r] * n, n).CopyTo(_replayWeights.AsSpan(r * n, n));
-            Sgemm.Multiply(false, true, 1, u, n, 1f, x, n, _replayWeights.AsSpan(0, u * n), n, 0f, y, u, 1);
-        }
-        for (int r = 0; r < u; r++)
-        {
-            int j = _pendingUnits[r];
-            float z = layer.Negated[j] ? -y[r] : y[r];
-            int code = 0;
-            while (code < levels && z >= layer.Thresholds[j * levels + code]) code++;
-            outCodes[j] = (byte)code;
-        }
-        _counters.Replays += u;
+        ThresholdReplay.Decide(plan.InputValues, codes[..layer.InFeatures], plan.WeightsFloat, plan.Dot, _pendingUnits, layer.Thresholds, layer.Negated,
+            layer.ThresholdsPerUnit, _inputFloat, _outputFloat, ref _replayWeights, outCodes);
+        _counters.Replays += _pendingUnits.Count;
     }
 
     private void Output(LayerPlan plan, ResidualOutputDenseLayer layer, ReadOnlySpan<byte> codes, int m, Span<int> classes, Span<int> dotsOut, Span<float> logitsOut)
