@@ -176,21 +176,9 @@ internal sealed class PlaneRunner : IChunkRunner
     private void Output(LayerPlan plan, PlaneOutputDenseLayer layer, ReadOnlySpan<byte> codes, int m, ReadOnlySpan<long> products,
         Span<int> classes, Span<int> dotsOut, Span<float> logitsOut)
     {
-        int n = layer.InFeatures, c = layer.OutFeatures;
-        var x = _inputFloat.AsSpan(0, m * n);
-        for (int t = 0; t < m * n; t++) x[t] = layer.InputLevels[codes[t]];
-        var logits = _outputFloat.AsSpan(0, m * c);
-        Sgemm.Multiply(false, true, m, c, n, 1f, x, n, plan.WeightsFloat, n, 0f, logits, c, 1);
-        for (int i = 0; i < m * c; i++)
-        {
-            // Same float32 steps as Tensor.Add (bias) and Tensor.BatchNorm (v·scale + shift) in the training model.
-            int j = i % c;
-            float v = logits[i];
-            if (layer.Bias is not null) v += layer.Bias[j];
-            if (layer.Scale is not null) v = v * layer.Scale[j] + layer.Shift![j];
-            logits[i] = v;
-        }
-        for (int i = 0; i < m; i++) classes[i] = TensorPrimitives.IndexOfMax<float>(logits.Slice(i * c, c));
+        var logits = ThresholdReplay.OutputLogits(layer.InputLevels, codes, m, layer.InFeatures, layer.OutFeatures, plan.WeightsFloat, layer.Bias, layer.Scale, layer.Shift,
+            _inputFloat, _outputFloat, classes);
+        int c = layer.OutFeatures;
         if (!dotsOut.IsEmpty) for (int i = 0; i < m * c; i++) dotsOut[i] = (int)products[i]; // fits: PlaneDenseLayer bounds the products by int.MaxValue
         if (!logitsOut.IsEmpty) logits.CopyTo(logitsOut);
     }

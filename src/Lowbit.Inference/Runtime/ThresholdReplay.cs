@@ -52,4 +52,28 @@ internal static class ThresholdReplay
             outCodes[j] = (byte)code;
         }
     }
+
+    /// <summary>
+    /// The output layer in float32 exactly as the training model computes it: x = levels of the codes, logits = x·Wᵀ
+    /// by <see cref="Sgemm"/>, then the same float32 steps as Tensor.Add (bias) and Tensor.BatchNorm (v·scale + shift);
+    /// writes the arg-max class per image.
+    /// </summary>
+    public static Span<float> OutputLogits(ReadOnlySpan<float> inputLevels, ReadOnlySpan<byte> codes, int m, int n, int c, float[] weightsFloat,
+        float[]? bias, float[]? scale, float[]? shift, Span<float> x, Span<float> logits, Span<int> classes)
+    {
+        x = x[..(m * n)];
+        for (int t = 0; t < m * n; t++) x[t] = inputLevels[codes[t]];
+        logits = logits[..(m * c)];
+        Sgemm.Multiply(false, true, m, c, n, 1f, x, n, weightsFloat, n, 0f, logits, c, 1);
+        for (int i = 0; i < m * c; i++)
+        {
+            int j = i % c;
+            float v = logits[i];
+            if (bias is not null) v += bias[j];
+            if (scale is not null) v = v * scale[j] + shift![j];
+            logits[i] = v;
+        }
+        for (int i = 0; i < m; i++) classes[i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(logits.Slice(i * c, c));
+        return logits;
+    }
 }
