@@ -43,6 +43,7 @@ PAPER = {
     "fashion-mnist-w128-residual-w2a2": "HBB baseline (2-bit); 3x128 MLP",
     "fashion-mnist-w128-hbb-1.4-random": "claim: MO > random [R]; 3x128 MLP",
     "fashion-mnist-w128-hbb-1.4-magnitude": "claim: MO > magnitude [R]; 3x128 MLP",
+    "mnist-hbb-1.4-deploy-trm": "ours: HBB 1.4, frozen activation means also in training (train_means running), packable",
     "mnist-hbb-1.4-deploy": "ours: HBB 1.4 with frozen (running) activation means, packable (issue 6)",
     "mnist-bc-stoch-e20": "1.18 % (BC README, 3x2048, 250 ep) [C]; 20 epochs",
     "mnist-bc-det-e20": "1.29 % (BC paper) [R]; 20 epochs",
