@@ -89,6 +89,8 @@ public sealed class PlotCommandTests : IDisposable
     [InlineData("mnist-pdb-auto-b2", "mnist-pdb-auto")]
     [InlineData("mnist-dorefa-w2a2g6", "mnist-dorefa-w2a2g6")]
     [InlineData("cifar10-cnn", "cifar10-cnn")]
+    [InlineData("fashion-mnist-w128-residual-w2a2", "fashion-mnist-w128-residual")]
+    [InlineData("fashion-mnist-w128-bitpruning-memory-lam0.01", "fashion-mnist-w128-bitpruning-memory")]
     public void Family_StripsBitSettingTokens(string model, string family) => Assert.Equal(family, ResultSeries.Family(model));
 
     [Theory]

@@ -29,7 +29,8 @@ internal sealed record PlotSeries(string Name, IReadOnlyList<PlotPoint> Points);
 /// </remarks>
 internal static partial class ResultSeries
 {
-    [GeneratedRegex(@"^(w\d+(\.\d+)?(a\d+)?|a\d+|b\d+(\.\d+)?|\d+(\.\d+)?|lam[0-9.e-]+)$")]
+    // w<1-2 digits> is a bit setting (w2, w2a2, w1.4); a wider token such as w128 names a layer width and stays in the family.
+    [GeneratedRegex(@"^(w\d{1,2}(\.\d+)?(a\d+)?|a\d+|b\d+(\.\d+)?|\d+(\.\d+)?|lam[0-9.e-]+)$")]
     private static partial Regex SettingToken();
 
     /// <summary>The family (series) name of a model name (see remarks).</summary>
