@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Redraws every figure in docs/plots/ from results/ with `lowbit plot` (see docs/RESULTS.md).
+# Usage: scripts/plots.sh [LOWBIT_BINARY]   (default: dotnet run of src/Lowbit.Cli)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ $# -ge 1 ]; then lb=("$1"); else lb=(dotnet run -c Release --project src/Lowbit.Cli --); fi
+plot() { "${lb[@]}" plot --results results "$@" | head -1; }
+plot --out docs/plots/mnist.svg --dataset mnist --include mnist-bc --include mnist-binarynet --include mnist-dorefa \
+  --include mnist-fm --include mnist-xnor --include mnist-ste --include mnist-bnnplus --include mnist-hbb \
+  --title "MNIST, 3x1024 MLP: test error vs average weight bits"
+plot --out docs/plots/fashion-mnist.svg --dataset fashion-mnist --include fashion-mnist-hbb --include fashion-mnist-residual \
+  --include fashion-mnist-ste --include fashion-mnist-bnnplus --include fashion-mnist-cnn \
+  --title "Fashion-MNIST, 3x1024 MLP and small CNN: test error vs average weight bits"
+plot --out docs/plots/fashion-mnist-w128-hbb.svg --dataset fashion-mnist --include w128-hbb --include w128-residual \
+  --title "Fashion-MNIST, 3x128 MLP: HBB vs homogeneous residual weights, Middle-Out vs ablations"
+plot --out docs/plots/mnist-w128-hbb.svg --dataset mnist --include w128-hbb --include w128-residual \
+  --title "MNIST, 3x128 MLP: HBB vs homogeneous residual weights, Middle-Out vs ablations"
+plot --out docs/plots/fashion-mnist-w128-weights.svg --dataset fashion-mnist --include w128-balanced --include w128-uniform \
+  --include w128-dorefa --include w128-pdb --title "Fashion-MNIST, 3x128 MLP: balanced vs uniform, PDB staircases vs homogeneous DoReFa"
+plot --out docs/plots/fashion-mnist-w128-bitpruning.svg --dataset fashion-mnist --include w128-bitpruning --include w128-dorefa \
+  --title "Fashion-MNIST, 3x128 MLP: BitPruning fronts (bits, memory, BOPs targets) vs homogeneous DoReFa"
