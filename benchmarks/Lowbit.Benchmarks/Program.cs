@@ -21,6 +21,13 @@ public static class Program
             return;
         }
 
+        // `first-layer-timing [threads] [rounds]`: dense vs sparse-input first layer (FirstLayerTiming).
+        if (args.Length > 0 && args[0] == "first-layer-timing")
+        {
+            FirstLayerTiming.Run(args);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

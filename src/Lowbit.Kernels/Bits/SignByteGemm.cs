@@ -18,7 +18,7 @@ namespace Lowbit.Kernels.Bits;
 /// every load four times. Work is split over units (columns) between threads: results are exact and identical for
 /// every thread count. The scalar reference is <see cref="MultiplyScalar"/>.
 /// </remarks>
-public static class SignByteGemm
+public static partial class SignByteGemm
 {
     /// <summary>16-bit accumulation blocks before widening: 64 blocks·510 &lt; 32,768.</summary>
     private const int BlocksPerFlush = 64;
@@ -40,7 +40,30 @@ public static class SignByteGemm
     {
         Validate(x, m, panel, c.Length, threads);
         if (m == 0 || panel.Rows == 0) return;
-        if (Avx512BW.IsSupported) MultiplyPadded(x, m, panel, c, threads, Width.V512);
+        if (Avx512BW.IsSupported && panel.PairCount <= ushort.MaxValue)
+        {
+            // Inputs such as MNIST pixels are mostly zero: list the non-zero pairs once and take the sparse path
+            // when they are few enough (the scan costs ~1 % of a dense product).
+            int pairs = panel.PairCount;
+            int[] lists = ArrayPool<int>.Shared.Rent(Math.Max(1, m * pairs));
+            int[] counts = ArrayPool<int>.Shared.Rent(m);
+            try
+            {
+                long nonZero = ListNonZeroPairs(x, m, panel.Length, lists, counts);
+                if (nonZero <= SparseMaxDensity * m * pairs)
+                {
+                    MultiplySparse512(x, m, panel, c, threads, lists, counts);
+                    return;
+                }
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(lists);
+                ArrayPool<int>.Shared.Return(counts);
+            }
+            MultiplyPadded(x, m, panel, c, threads, Width.V512);
+        }
+        else if (Avx512BW.IsSupported) MultiplyPadded(x, m, panel, c, threads, Width.V512);
         else if (Avx2.IsSupported) MultiplyPadded(x, m, panel, c, threads, Width.V256);
         else MultiplyScalar(x, m, panel, c);
     }

@@ -35,6 +35,31 @@ public sealed class SignBytePanel
     /// <summary>The packed signs <c>[Rows, WordsPerRow(Length)]</c> (padding bits zero), 1/8 of the bytes: for few input rows; empty for ternary panels.</summary>
     internal ulong[] Packed { get; }
 
+    private sbyte[]? _pairMajor;
+
+    /// <summary>
+    /// The weights transposed pair-major for <see cref="SignByteGemm"/>'s sparse-input path, built on first use:
+    /// <c>[PairCount, PairRowBytes]</c> with byte <c>p·PairRowBytes + 2j + e</c> = weight (j, 2p + e), zero past
+    /// <see cref="Length"/> and past <see cref="Rows"/>. One 64-byte load then holds 32 units' weights for one input pair.
+    /// </summary>
+    internal sbyte[] PairMajor => LazyInitializer.EnsureInitialized(ref _pairMajor, BuildPairMajor);
+
+    /// <summary>Input pairs per row: ⌈Length / 2⌉.</summary>
+    internal int PairCount => (Length + 1) / 2;
+
+    /// <summary>Bytes per pair row of <see cref="PairMajor"/>: Rows rounded up to 32 units, 2 bytes each.</summary>
+    internal int PairRowBytes => (Rows + 31) / 32 * 64;
+
+    private sbyte[] BuildPairMajor()
+    {
+        int pairs = PairCount, rowBytes = PairRowBytes, stride = Stride;
+        var table = new sbyte[BitChecks.Count("pair table", pairs, rowBytes)];
+        for (int j = 0; j < Rows; j++)
+            for (int t = 0; t < Length; t++)
+                table[(t >> 1) * rowBytes + 2 * j + (t & 1)] = Weights[j * stride + t];
+        return table;
+    }
+
     /// <summary>Whether every weight is ±1 (<see cref="Packed"/> holds them); false for masked (ternary) panels.</summary>
     internal bool IsBinary => Packed.Length > 0 || Rows == 0 || Length == 0;
 

@@ -116,6 +116,95 @@ public class SignByteGemmTests
                 }
     }
 
+    /// <summary>Bytes of which roughly <paramref name="density"/> are non-zero (MNIST pixels: ~0.19).</summary>
+    private static byte[] SparseBytes(Random rng, int count, double density, bool extremes)
+    {
+        var x = new byte[count];
+        for (int t = 0; t < count; t++)
+            if (rng.NextDouble() < density) x[t] = extremes ? (byte)255 : (byte)rng.Next(1, 256);
+        return x;
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void MultiplySparse_BinaryAndMaskedPanels_MatchIntegerReference(int k)
+    {
+        if (!Avx512BW.IsSupported) return; // the sparse path is AVX-512 only; the dispatch test below covers the others
+        bool longRows = k > 1000; // long rows (several 16-bit flushes) on fewer shapes: the reference is O(m·n·k)
+        foreach (int m in longRows ? new[] { 2 } : new[] { 1, 2, 5 })
+            foreach (int n in longRows ? new[] { 33, 257 } : new[] { 1, 31, 33, 257, 300 }) // straddling 32-unit vectors and 256-unit blocks
+                foreach (double density in longRows ? new[] { 0.1, 1.0 } : new[] { 0.0, 0.1, 0.6, 1.0 })
+                    foreach (bool extremes in new[] { false, true })
+                        foreach (bool masked in new[] { false, true })
+                        {
+                            int seed = k * 7877 + m * 41 + n * 3 + (int)(density * 10) + (extremes ? 1 : 0) + (masked ? 5 : 0);
+                            var rng = new Random(seed);
+                            var x = SparseBytes(rng, m * k, density, extremes);
+                            var s = BitTestData.Signs(rng, n * k);
+                            if (extremes) Array.Fill(s, 1f); // 16-bit worst case: every pair 510
+                            var active = BitTestData.Signs(rng, n * k);
+                            if (!masked) Array.Fill(active, 1f);
+                            var ternary = s.Select((v, i) => active[i] >= 0 ? BitTestData.Sign(v) : 0).ToArray();
+                            var panel = masked
+                                ? SignBytePanel.FromPackedMaskedSigns(BitTestData.Pack(s.Select((v, i) => active[i] >= 0 ? v : -1f).ToArray(), n, k), BitTestData.Pack(active, n, k), n, k)
+                                : SignBytePanel.FromPackedSigns(BitTestData.Pack(s, n, k), n, k);
+                            var expected = new int[m * n];
+                            for (int i = 0; i < m; i++)
+                                for (int j = 0; j < n; j++)
+                                {
+                                    long sum = 0;
+                                    for (int t = 0; t < k; t++) sum += x[i * k + t] * (long)ternary[j * k + t];
+                                    expected[i * n + j] = (int)sum;
+                                }
+                            string ctx = $"seed={seed} m={m} n={n} k={k} density={density} extremes={extremes} masked={masked}";
+                            int pairs = (k + 1) / 2;
+                            var lists = new int[m * pairs];
+                            var counts = new int[m];
+                            long total = SignByteGemm.ListNonZeroPairs(x, m, k, lists, counts);
+                            // the lists against a plain scan
+                            long expectedTotal = 0;
+                            for (int i = 0; i < m; i++)
+                            {
+                                int q = 0;
+                                for (int p = 0; p < pairs; p++)
+                                {
+                                    int lo = x[i * k + 2 * p], hi = 2 * p + 1 < k ? x[i * k + 2 * p + 1] : 0;
+                                    if ((lo | hi) == 0) continue;
+                                    Assert.True(lists[i * pairs + q] == (p << 16 | hi << 8 | lo), $"list entry {q} of row {i} {ctx}");
+                                    q++;
+                                }
+                                Assert.True(counts[i] == q, $"count of row {i} {ctx}");
+                                expectedTotal += q;
+                            }
+                            Assert.Equal(expectedTotal, total);
+                            var c = new int[m * n];
+                            foreach (int threads in new[] { 1, 2, 3 })
+                            {
+                                Array.Fill(c, int.MinValue);
+                                SignByteGemm.MultiplySparse512(x, m, panel, c, threads, lists, counts);
+                                BitTestData.Equal<int>(expected, c, $"sparse threads={threads} {ctx}");
+                                Array.Fill(c, int.MinValue);
+                                SignByteGemm.Multiply(x, m, panel, c, threads);
+                                BitTestData.Equal<int>(expected, c, $"dispatch threads={threads} {ctx}");
+                            }
+                        }
+    }
+
+    [Fact]
+    public void Multiply_SparseInputs_EveryTierMatchesReference()
+    {
+        // MNIST-like rows (19 % non-zero, odd length so the last pair has one byte) through the dispatch on whatever
+        // tier the environment allows (CI reruns with AVX-512 and AVX2 disabled).
+        const int m = 7, n = 70, k = 783;
+        var rng = new Random(11);
+        var x = SparseBytes(rng, m * k, 0.19, false);
+        var s = BitTestData.Signs(rng, n * k);
+        var expected = Reference(x, s, m, n, k).Select(v => (int)v).ToArray();
+        var c = new int[m * n];
+        SignByteGemm.Multiply(x, m, SignBytePanel.FromPackedSigns(BitTestData.Pack(s, n, k), n, k), c, 2);
+        Assert.Equal(expected, c);
+    }
+
     [Fact]
     public void Multiply_SameAsXnorOfBitPlanes()
     {

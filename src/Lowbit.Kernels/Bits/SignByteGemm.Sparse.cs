@@ -1,0 +1,164 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Lowbit.Kernels.Bits;
+
+public static partial class SignByteGemm
+{
+    /// <summary>
+    /// The sparse path is taken when at most this share of the input pairs is non-zero (measured on this machine:
+    /// see BENCHMARKS.md "First layer on sparse inputs"); denser inputs go through the dense tile kernels.
+    /// </summary>
+    internal const double SparseMaxDensity = 0.5;
+
+    /// <summary>
+    /// Counts the non-zero input pairs (x[i, 2p], x[i, 2p+1]) of every row and lists them as <c>p &lt;&lt; 16 | value</c>
+    /// (value = the two bytes as a little-endian 16-bit word) in <paramref name="lists"/> <c>[m, PairCount]</c>.
+    /// </summary>
+    /// <returns>The total number of non-zero pairs.</returns>
+    internal static unsafe long ListNonZeroPairs(ReadOnlySpan<byte> x, int m, int k, Span<int> lists, Span<int> counts)
+    {
+        int pairs = (k + 1) / 2;
+        long total = 0;
+        var tail = stackalloc byte[64];
+        fixed (byte* px = x)
+        fixed (int* pl = lists)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                byte* row = px + (nint)i * k;
+                int* list = pl + (nint)i * pairs;
+                int count = 0;
+                for (int p0 = 0; p0 < pairs; p0 += 32)
+                {
+                    // 32 pairs = 64 bytes per step; the last step copies what is left of the row into a zeroed buffer
+                    // (a row of odd length must not read the next row's first byte as its last pair's high byte).
+                    int bytes = Math.Min(64, k - 2 * p0);
+                    byte* src = row + 2 * p0;
+                    if (bytes < 64)
+                    {
+                        Unsafe.InitBlockUnaligned(tail, 0, 64);
+                        Unsafe.CopyBlockUnaligned(tail, src, (uint)bytes);
+                        src = tail;
+                    }
+                    uint nonZero;
+                    if (Vector512.IsHardwareAccelerated)
+                        nonZero = ~(uint)Vector512.Equals(Vector512.Load(src).AsUInt16(), Vector512<ushort>.Zero).ExtractMostSignificantBits();
+                    else
+                    {
+                        nonZero = 0;
+                        for (int q = 0; q < 32; q++)
+                            if (((ushort*)src)[q] != 0) nonZero |= 1u << q;
+                    }
+                    while (nonZero != 0)
+                    {
+                        int q = BitOperations.TrailingZeroCount(nonZero);
+                        nonZero &= nonZero - 1;
+                        list[count++] = (p0 + q) << 16 | ((ushort*)src)[q];
+                    }
+                }
+                counts[i] = count;
+                total += count;
+            }
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Sparse-input path (AVX-512BW): for each row, only its non-zero input pairs are visited, and for each one the
+    /// pair is broadcast and multiplied (<c>vpmaddubsw</c>) against 32 units' pair-major weights per instruction,
+    /// accumulating 16-bit sums per unit (exact for 64 pairs: 64·510 &lt; 2^15) that are widened to 32 bits every 64
+    /// pairs. No horizontal sums; the cost is proportional to the non-zero pairs. Units are split between threads in
+    /// blocks of 32; every output element has one owner, so results are identical for every thread count.
+    /// </summary>
+    internal static unsafe void MultiplySparse512(ReadOnlySpan<byte> x, int m, SignBytePanel panel, Span<int> c, int threads,
+        ReadOnlySpan<int> lists, ReadOnlySpan<int> counts)
+    {
+        int n = panel.Rows, pairs = panel.PairCount, rowBytes = panel.PairRowBytes, vectors = rowBytes / 64;
+        sbyte[] table = panel.PairMajor;
+        long nonZero = 0;
+        for (int i = 0; i < m; i++) nonZero += counts[i];
+        int parts = nonZero * rowBytes < MinParallelWork ? 1 : threads;
+        fixed (sbyte* pt = table)
+        fixed (int* pl = lists, pn = counts, pc = c)
+        {
+            nint tAddr = (nint)pt, lAddr = (nint)pl, nAddr = (nint)pn, cAddr = (nint)pc;
+            RowPartition.Run(vectors, parts, 1, (v0, v1) =>
+            {
+                int[] rowSums = ArrayPool<int>.Shared.Rent((v1 - v0) * 32);
+                try
+                {
+                    fixed (int* acc = rowSums)
+                        for (int i = 0; i < m; i++)
+                        {
+                            Unsafe.InitBlockUnaligned(acc, 0, (uint)((v1 - v0) * 32 * sizeof(int)));
+                            int* list = (int*)lAddr + (nint)i * pairs;
+                            int count = ((int*)nAddr)[i];
+                            int v = v0;
+                            for (; v + 8 <= v1; v += 8) Sparse8(list, count, (sbyte*)tAddr + (nint)v * 64, rowBytes, acc + (v - v0) * 32);
+                            for (; v < v1; v++) Sparse1(list, count, (sbyte*)tAddr + (nint)v * 64, rowBytes, acc + (v - v0) * 32);
+                            int j0 = v0 * 32, j1 = Math.Min(n, v1 * 32);
+                            Unsafe.CopyBlockUnaligned((int*)cAddr + (nint)i * n + j0, acc, (uint)((j1 - j0) * sizeof(int)));
+                        }
+                }
+                finally
+                {
+                    ArrayPool<int>.Shared.Return(rowSums);
+                }
+            });
+        }
+    }
+
+    /// <summary>256 units (8 vectors of 32) over one row's non-zero pairs, added into <paramref name="acc"/>.</summary>
+    private static unsafe void Sparse8(int* list, int count, sbyte* table, int rowBytes, int* acc)
+    {
+        for (int q0 = 0; q0 < count; q0 += BlocksPerFlush)
+        {
+            int q1 = Math.Min(count, q0 + BlocksPerFlush);
+            Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int q = q0; q < q1; q++)
+            {
+                int e = list[q];
+                sbyte* w = table + (nint)(e >>> 16) * rowBytes;
+                var xv = Vector512.Create((ushort)e).AsByte();
+                a0 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w));
+                a1 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 64));
+                a2 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 128));
+                a3 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 192));
+                a4 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 256));
+                a5 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 320));
+                a6 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 384));
+                a7 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 448));
+            }
+            AddWidened(acc, a0); AddWidened(acc + 32, a1); AddWidened(acc + 64, a2); AddWidened(acc + 96, a3);
+            AddWidened(acc + 128, a4); AddWidened(acc + 160, a5); AddWidened(acc + 192, a6); AddWidened(acc + 224, a7);
+        }
+    }
+
+    /// <summary>32 units (one vector) over one row's non-zero pairs, added into <paramref name="acc"/>.</summary>
+    private static unsafe void Sparse1(int* list, int count, sbyte* table, int rowBytes, int* acc)
+    {
+        for (int q0 = 0; q0 < count; q0 += BlocksPerFlush)
+        {
+            int q1 = Math.Min(count, q0 + BlocksPerFlush);
+            Vector512<short> a0 = default;
+            for (int q = q0; q < q1; q++)
+            {
+                int e = list[q];
+                a0 += Avx512BW.MultiplyAddAdjacent(Vector512.Create((ushort)e).AsByte(), Vector512.Load(table + (nint)(e >>> 16) * rowBytes));
+            }
+            AddWidened(acc, a0);
+        }
+    }
+
+    /// <summary>acc[0..32) += the 32 16-bit lanes of <paramref name="a"/> sign-extended, in lane order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddWidened(int* acc, Vector512<short> a)
+    {
+        Vector512.Store(Vector512.Load(acc) + Avx512F.ConvertToVector512Int32(a.GetLower()), acc);
+        Vector512.Store(Vector512.Load(acc + 16) + Avx512F.ConvertToVector512Int32(a.GetUpper()), acc + 16);
+    }
+}
