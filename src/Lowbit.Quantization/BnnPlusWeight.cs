@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Lowbit.Tensors;
 using Lowbit.Tensors.Autograd;
 
@@ -98,56 +99,103 @@ public sealed class BnnPlusWeight : Quantizer
     public override Tensor Quantize(Tensor x, QuantizerContext context)
     {
         Prepare(x);
-        var w = x.ToDoubleArray();
         var alpha = _alpha.ToDoubleArray();
-        int size = w.Length / alpha.Length;
+        int size = x.Length / alpha.Length;
         var q = Tensor.ZerosLike(x);
-        // Group by group with direct span writes (same double arithmetic and order as element-wise SetFlat).
-        if (q.DType == DType.Float32)
-        {
-            var qs = q.AsSpan();
-            for (int c = 0, i = 0; c < alpha.Length; c++)
-                for (int end = i + size; i < end; i++) qs[i] = (float)(alpha[c] * QuantMath.Sign(w[i]));
-        }
-        else
-        {
-            for (int i = 0; i < w.Length; i++) q.SetFlat(i, alpha[i / size] * QuantMath.Sign(w[i]));
-        }
-        var alphaTensor = _alpha;
         double beta = Beta;
+        var alphaTensor = _alpha;
+        if (x.DType == DType.Float32)
+        {
+            // Group by group on spans (same double arithmetic as element-wise SetFlat: α·sign(w) rounded once).
+            // α·sign(w) rounded once = (float)(±α): a select between the two per group (NaN w gives −α, as Sign does).
+            ReadOnlySpan<float> ws = x.AsSpan();
+            var qs = q.AsSpan();
+            for (int c = 0; c < alpha.Length; c++)
+            {
+                float plus = (float)alpha[c], minus = (float)-alpha[c];
+                var pv = new System.Numerics.Vector<float>(plus);
+                var mv = new System.Numerics.Vector<float>(minus);
+                var wg = ws.Slice(c * size, size);
+                var qg = qs.Slice(c * size, size);
+                int i = 0;
+                for (; i + System.Numerics.Vector<float>.Count <= size; i += System.Numerics.Vector<float>.Count)
+                    System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThanOrEqual(new System.Numerics.Vector<float>(wg[i..]), System.Numerics.Vector<float>.Zero), pv, mv).CopyTo(qg[i..]);
+                for (; i < size; i++) qg[i] = wg[i] >= 0 ? plus : minus;
+            }
+            if (!x.TracksGrad && !alphaTensor.TracksGrad) return q;
+            // The backward reads the latent weights of this forward (x is not updated before the backward runs).
+            return GradGraph.Record(q, Name, [x, alphaTensor], g => BackwardFloat32(g, x, alphaTensor, alpha, size, beta));
+        }
+
+        var w = x.ToDoubleArray();
+        for (int i = 0; i < w.Length; i++) q.SetFlat(i, alpha[i / size] * QuantMath.Sign(w[i]));
         return GradGraph.Record(q, Name, [x, alphaTensor], g =>
         {
             var gw = Tensor.ZerosLike(x);
             var ga = Tensor.ZerosLike(alphaTensor);
             var gaSum = new double[alpha.Length];
-            if (g.DType == DType.Float32 && gw.DType == DType.Float32)
+            var slopes = new double[w.Length];
+            SwishSign.Derivatives(w, beta, slopes);
+            var gs = g.ToDoubleArray();
+            for (int i = 0; i < gs.Length; i++)
             {
-                ReadOnlySpan<float> gs = g.AsSpan();
-                var gws = gw.AsSpan();
-                for (int c = 0, i = 0; c < alpha.Length; c++)
-                {
-                    double a = alpha[c], sum = 0;
-                    for (int end = i + size; i < end; i++)
-                    {
-                        double gi = gs[i];
-                        gws[i] = (float)(gi * a * SwishSign.Derivative(w[i], beta));
-                        sum += gi * QuantMath.Sign(w[i]);
-                    }
-                    gaSum[c] = sum;
-                }
-            }
-            else
-            {
-                var gs = g.ToDoubleArray();
-                for (int i = 0; i < gs.Length; i++)
-                {
-                    gw.SetFlat(i, gs[i] * alpha[i / size] * SwishSign.Derivative(w[i], beta));
-                    gaSum[i / size] += gs[i] * QuantMath.Sign(w[i]);
-                }
+                gw.SetFlat(i, gs[i] * alpha[i / size] * slopes[i]);
+                gaSum[i / size] += gs[i] * QuantMath.Sign(w[i]);
             }
             for (int c = 0; c < gaSum.Length; c++) ga.SetFlat(c, gaSum[c]);
             return [gw, ga];
         });
+    }
+
+    /// <summary>
+    /// g_w = g·α·SS'(w) in double, rounded once to float, and g_α = Σ g·sign(w) per group in double: four weights at a
+    /// time (<see cref="SwishSign.Evaluate"/>), the group's last 0-3 through a zero-padded vector (padding lanes
+    /// carry g = 0), g_α as four lane sums added pairwise at the end (a fixed order: the same on every machine).
+    /// </summary>
+    private static Tensor[] BackwardFloat32(Tensor g, Tensor x, Tensor alphaTensor, double[] alpha, int size, double beta)
+    {
+        var gw = Tensor.ZerosLike(x);
+        var ga = Tensor.ZerosLike(alphaTensor);
+        if (g.DType != DType.Float32) g = g.To(DType.Float32);
+        ReadOnlySpan<float> ws = x.AsSpan(), gs = g.AsSpan();
+        var gws = gw.AsSpan();
+        var b = Vector256.Create(beta);
+        var one = Vector256<double>.One;
+        Span<double> padW = stackalloc double[4], padG = stackalloc double[4], padOut = stackalloc double[4];
+        for (int c = 0; c < alpha.Length; c++)
+        {
+            var a = Vector256.Create(alpha[c]);
+            var sum = Vector256<double>.Zero;
+            var wg = ws.Slice(c * size, size);
+            var gg = gs.Slice(c * size, size);
+            var og = gws.Slice(c * size, size);
+            int i = 0;
+            for (; i + 4 <= size; i += 4)
+            {
+                var wv = Vector256.Create((double)wg[i], wg[i + 1], wg[i + 2], wg[i + 3]);
+                var gv = Vector256.Create((double)gg[i], gg[i + 1], gg[i + 2], gg[i + 3]);
+                var r = gv * a * SwishSign.Evaluate(wv, b);
+                og[i] = (float)r[0]; og[i + 1] = (float)r[1]; og[i + 2] = (float)r[2]; og[i + 3] = (float)r[3];
+                sum += gv * Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(wv, Vector256<double>.Zero), one, -one);
+            }
+            if (i < size)
+            {
+                padW.Clear();
+                padG.Clear();
+                for (int t = 0; i + t < size; t++)
+                {
+                    padW[t] = wg[i + t];
+                    padG[t] = gg[i + t];
+                }
+                var wv = Vector256.Create((ReadOnlySpan<double>)padW);
+                var gv = Vector256.Create((ReadOnlySpan<double>)padG);
+                (gv * a * SwishSign.Evaluate(wv, b)).CopyTo(padOut);
+                for (int t = 0; i + t < size; t++) og[i + t] = (float)padOut[t];
+                sum += gv * Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(wv, Vector256<double>.Zero), one, -one);
+            }
+            ga.SetFlat(c, (sum[0] + sum[1]) + (sum[2] + sum[3]));
+        }
+        return [gw, ga];
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Lowbit.Tensors;
 
 namespace Lowbit.Quantization;
@@ -36,15 +37,78 @@ public sealed class SwishSign : Quantizer
         return beta * (2 - bx * Math.Tanh(bx / 2)) / denominator;
     }
 
+    /// <summary>
+    /// <see cref="Derivative"/> for many values: the same function written with one exponential, e = exp(−|βx|):
+    /// 1 + cosh(βx) = (1 + e)²/(2e) and βx·tanh(βx/2) = |βx|(1 − e)/(1 + e), so
+    /// dSS/dx = β(2 − |βx|(1 − e)/(1 + e))·2e/(1 + e)². Agrees with <see cref="Derivative"/> to a few units in
+    /// the last place (tested), costs one vectorised exp instead of a scalar cosh and tanh per value (BNN+ evaluates
+    /// it for every latent weight on every step), and gives 0 where e underflows.
+    /// </summary>
+    /// <remarks>
+    /// Always evaluated four lanes at a time with <see cref="Vector256"/> (hardware or software), the tail through a
+    /// padded vector, so every value goes through the same operations whatever the position or the CPU's vector
+    /// width.
+    /// </remarks>
+    /// <param name="x">Inputs.</param>
+    /// <param name="beta">Sharpness β.</param>
+    /// <param name="result">Derivatives, same length as <paramref name="x"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="result"/> is shorter than <paramref name="x"/>.</exception>
+    public static void Derivatives(ReadOnlySpan<double> x, double beta, Span<double> result)
+    {
+        if (result.Length < x.Length)
+            throw new ArgumentException($"result has {result.Length} elements but x has {x.Length}.", nameof(result));
+        var b = Vector256.Create(beta);
+        int i = 0;
+        for (; i + 4 <= x.Length; i += 4)
+            Evaluate(Vector256.Create(x.Slice(i, 4)), b).CopyTo(result.Slice(i, 4));
+        if (i < x.Length)
+        {
+            Span<double> pad = stackalloc double[4];
+            pad.Clear();
+            x[i..].CopyTo(pad);
+            Evaluate(Vector256.Create((ReadOnlySpan<double>)pad), b).CopyTo(pad);
+            pad[..(x.Length - i)].CopyTo(result[i..]);
+        }
+    }
+
+    internal static Vector256<double> Evaluate(Vector256<double> x, Vector256<double> beta)
+    {
+        var one = Vector256<double>.One;
+        var t = Vector256.Abs(beta * x);
+        var e = Vector256.Exp(-t);
+        var onePlus = one + e;
+        var core = Vector256.Create(2.0) - t * (one - e) / onePlus;
+        return beta * core * (e + e) / (onePlus * onePlus);
+    }
+
     /// <inheritdoc/>
     public override Tensor Quantize(Tensor x, QuantizerContext context)
     {
         ArgumentNullException.ThrowIfNull(x);
-        double beta = Beta;
-        return QuantMath.Apply(x, (double v, int _, out double slope) =>
+        var values = Tensor.ZerosLike(x);
+        if (x.DType == DType.Float64)
         {
-            slope = Derivative(v, beta);
-            return QuantMath.Sign(v);
-        });
+            ReadOnlySpan<double> xs = x.Span<double>();
+            Span<double> vs = values.Span<double>();
+            for (int i = 0; i < xs.Length; i++) vs[i] = QuantMath.Sign(xs[i]);
+        }
+        else
+        {
+            ReadOnlySpan<float> xs = x.AsSpan();
+            Span<float> vs = values.AsSpan();
+            for (int i = 0; i < xs.Length; i++) vs[i] = xs[i] >= 0 ? 1f : -1f;
+        }
+        if (!x.TracksGrad) return values; // evaluation: no slopes needed
+        var factor = Tensor.ZerosLike(x);
+        if (x.DType == DType.Float64)
+            Derivatives(x.Span<double>(), Beta, factor.Span<double>());
+        else
+        {
+            double[] xd = x.ToDoubleArray(), slopes = new double[xd.Length];
+            Derivatives(xd, Beta, slopes);
+            Span<float> fs = factor.AsSpan();
+            for (int i = 0; i < slopes.Length; i++) fs[i] = (float)slopes[i];
+        }
+        return Tensor.StraightThrough(x, values, factor);
     }
 }

@@ -38,14 +38,16 @@ public sealed partial class Tensor
     public static Tensor Abs(Tensor x)
     {
         var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Abs(s, d), (s, d) => TensorPrimitives.Abs(s, d));
-        return GradGraph.Record(r, "Abs", [x], g => [Elementwise.Zip(g, x, (gv, v) => v > 0 ? gv : v < 0 ? -gv : 0, (gv, v) => v > 0 ? gv : v < 0 ? -gv : 0)]);
+        return GradGraph.Record(r, "Abs", [x], g => [Elementwise.Zip(g, x, Elementwise.AbsGradient, Elementwise.AbsGradient)]);
     }
 
     /// <summary>Elementwise x².</summary>
     public static Tensor Square(Tensor x)
     {
         var r = Elementwise.Span(x, (s, d) => TensorPrimitives.Multiply(s, s, d), (s, d) => TensorPrimitives.Multiply(s, s, d));
-        return GradGraph.Record(r, "Square", [x], g => [Elementwise.Zip(g, x, (gv, v) => 2 * v * gv, (gv, v) => 2 * v * gv)]);
+        return GradGraph.Record(r, "Square", [x], g => [Elementwise.Zip(g, x,
+            (gs, xs, d) => { TensorPrimitives.Multiply(xs, 2.0, d); TensorPrimitives.Multiply(d, gs, d); },
+            (gs, xs, d) => { TensorPrimitives.Multiply(xs, 2f, d); TensorPrimitives.Multiply(d, gs, d); })]); // (2·x)·g, as before
     }
 
     /// <summary>Elementwise square root.</summary>

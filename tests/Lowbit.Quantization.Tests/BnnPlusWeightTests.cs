@@ -16,8 +16,41 @@ public class BnnPlusWeightTests
         double[] up = [1, 2, 3, 4];
         var (values, grad) = Run(q, w, up);
         Equal([0.5, -0.5, 0.5, -0.5], values);
-        Equal(w.Select((v, i) => up[i] * 0.5 * SwishSign.Derivative(v, 5)).ToArray(), grad, 0, "g_w = g·α·SS'");
+        Equal(w.Select((v, i) => up[i] * 0.5 * SwishSign.Derivative(v, 5)).ToArray(), grad, 1e-13, "g_w = g·α·SS'"); // vectorised SS' (SwishSignTests)
         Assert.Equal(1 - 2 + 3 - 4, q.Alpha.Grad!.GetFlat(0));
+    }
+
+    [Fact]
+    public void Quantize_Float32_MatchesElementwiseReference()
+    {
+        // Float32 path (blocks of 4,096 weights) against a plain per-element evaluation of the same formulas:
+        // 3 channels of 5,000 (groups straddle the blocks), weights including exact zeros.
+        const int channels = 3, size = 5000;
+        var rng = new Random(4);
+        var w = Enumerable.Range(0, channels * size).Select(i => i % 997 == 0 ? 0f : (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var up = Enumerable.Range(0, w.Length).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var q = new BnnPlusWeight(beta: 5, perChannel: true, channels: channels);
+        var input = Tensor.FromArray((float[])w.Clone(), channels, size);
+        input.RequiresGrad = true;
+        var y = q.Quantize(input, QuantizerContext.Eval);
+        y.Backward(Tensor.FromArray((float[])up.Clone(), channels, size));
+        var alpha = q.Alpha.ToDoubleArray();
+        var values = y.ToArray();
+        var grad = input.Grad!.ToArray();
+        var gAlpha = q.Alpha.Grad!.ToDoubleArray();
+        for (int c = 0; c < channels; c++)
+        {
+            Assert.Equal(w.Skip(c * size).Take(size).Select(v => (double)Math.Abs(v)).Average(), alpha[c], 6); // α init = mean|W|
+            double sum = 0;
+            for (int i = c * size; i < (c + 1) * size; i++)
+            {
+                Assert.Equal((float)(alpha[c] * (w[i] >= 0 ? 1 : -1)), values[i]);
+                float expected = (float)(up[i] * alpha[c] * SwishSign.Derivative(w[i], 5));
+                Assert.True(Math.Abs(grad[i] - expected) <= 1e-6f * Math.Abs(expected) + 1e-12f, $"g_w[{i}] {grad[i]} vs {expected}");
+                sum += up[i] * (double)(w[i] >= 0 ? 1 : -1);
+            }
+            Assert.True(Math.Abs(sum - gAlpha[c]) <= 1e-6 * Math.Abs(sum) + 1e-9, $"g_α[{c}] {gAlpha[c]} vs {sum}"); // float32 α; lane sums
+        }
     }
 
     [Fact]

@@ -18,7 +18,48 @@ public class SwishSignTests
         Equal(x.Select(v => v >= 0 ? 1.0 : -1.0).ToArray(), values);
         var expected = x.Select((v, i) => (i + 1) * ClosedForm(v, beta)).ToArray();
         expected[^1] = 0; // cosh overflows: the derivative is 0
-        Equal(expected, grad, 0, "SignSwish gradient");
+        Equal(expected, grad, 1e-13, "SignSwish gradient"); // Derivatives: one exp instead of cosh and tanh
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(5.0)]
+    [InlineData(10.0)]
+    public void Derivatives_MatchScalarClosedFormOnAGrid(double beta)
+    {
+        // −3..3 in steps of 0.001 (through both zeros of 2 − βx·tanh(βx/2)), plus far tails and exact zero.
+        var x = Enumerable.Range(-3000, 6001).Select(i => i / 1000.0).Concat([0.0, -0.0, 40, -40, 200, 1e6, -1e6]).ToArray();
+        var d = new double[x.Length];
+        SwishSign.Derivatives(x, beta, d);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double reference = SwishSign.Derivative(x[i], beta);
+            Assert.True(Math.Abs(d[i] - reference) <= 1e-14 * beta + 1e-13 * Math.Abs(reference), $"x {x[i]} beta {beta}: {d[i]} vs closed form {reference}");
+        }
+        Assert.Equal(beta, d[3000]); // x = 0: exactly β
+        Assert.Equal(0.0, d[^2]); // e underflows: 0
+    }
+
+    [Fact]
+    public void Derivatives_ValueDoesNotDependOnPositionOrLength()
+    {
+        // Lanes and the padded tail go through the same operations: every length 0..9 and offset gives the same values.
+        var rng = new Random(5);
+        var x = Enumerable.Range(0, 9).Select(_ => rng.NextDouble() * 4 - 2).ToArray();
+        var single = x.Select(v =>
+        {
+            var one = new double[1];
+            SwishSign.Derivatives([v], 5, one);
+            return one[0];
+        }).ToArray();
+        for (int start = 0; start < x.Length; start++)
+            for (int length = 0; start + length <= x.Length; length++)
+            {
+                var d = new double[length];
+                SwishSign.Derivatives(x.AsSpan(start, length), 5, d);
+                Assert.Equal(single.AsSpan(start, length).ToArray(), d);
+            }
+        Assert.Throws<ArgumentException>("result", () => SwishSign.Derivatives(x, 5, new double[3]));
     }
 
     [Fact]

@@ -25,6 +25,31 @@ public class GradientTests
     }
 
     [Fact]
+    public void AbsAndSquare_Float32Backward_EqualScalarFormulas()
+    {
+        // The span (vectorised, chunked) backward of Abs and Square against the per-element formulas, bit for bit:
+        // a length that is neither a vector multiple nor below the parallel grain, zeros included (Abs' → +0).
+        const int n = 70_001;
+        var rng = Rng(9);
+        var xs = Enumerable.Range(0, n).Select(i => i % 13 == 0 ? 0f : (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var gs = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        foreach (bool square in new[] { false, true })
+        {
+            var x = Tensor.FromArray((float[])xs.Clone(), n);
+            x.RequiresGrad = true;
+            var y = square ? Tensor.Square(x) : Tensor.Abs(x);
+            y.Backward(Tensor.FromArray((float[])gs.Clone(), n));
+            var grad = x.Grad!.ToArray();
+            for (int i = 0; i < n; i++)
+            {
+                float v = xs[i], g = gs[i];
+                float expected = square ? 2 * v * g : v > 0 ? g : v < 0 ? -g : 0;
+                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(grad[i]), $"{(square ? "Square" : "Abs")} grad[{i}] {grad[i]} vs {expected}");
+            }
+        }
+    }
+
+    [Fact]
     public void Unary_MatchesFiniteDifferences()
     {
         var rng = Rng(2);

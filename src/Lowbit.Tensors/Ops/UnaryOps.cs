@@ -41,6 +41,44 @@ public static class Elementwise
         return r;
     }
 
+    public delegate void SpanFunc2<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d);
+
+    /// <summary>
+    /// Combines two same-shape tensors with a span function, chunked across threads like <see cref="Span"/>
+    /// (the function must be elementwise, so chunking cannot change any result).
+    /// </summary>
+    public static Tensor Zip(Tensor a, Tensor b, SpanFunc2<double> f64, SpanFunc2<float> f32)
+    {
+        var r = Tensor.Uninitialized(a.DType, a.Shape.ToArray());
+        Compute.For(r.Length, Grain, 16, (start, end) =>
+        {
+            int n = end - start;
+            if (a.DType == DType.Float64) f64(a.Span<double>().Slice(start, n), b.Span<double>().Slice(start, n), r.Span<double>().Slice(start, n));
+            else f32(a.AsSpan().Slice(start, n), b.AsSpan().Slice(start, n), r.AsSpan().Slice(start, n));
+        });
+        return r;
+    }
+
+    /// <summary>d = g where x &gt; 0, −g where x &lt; 0, +0 where x = 0 (and NaN x): the gradient of |x|, vectorised.</summary>
+    public static void AbsGradient<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var gv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(g);
+            var xv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(x);
+            var dv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(d);
+            for (int k = 0; k < xv.Length; k++)
+            {
+                var v = xv[k];
+                dv[k] = Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<T>.Zero), gv[k],
+                    Vector.ConditionalSelect(Vector.LessThan(v, Vector<T>.Zero), -gv[k], Vector<T>.Zero));
+            }
+            i = xv.Length * Vector<T>.Count;
+        }
+        for (; i < x.Length; i++) d[i] = x[i] > T.Zero ? g[i] : x[i] < T.Zero ? -g[i] : T.Zero;
+    }
+
     /// <summary>Combines two same-shape tensors elementwise.</summary>
     public static Tensor Zip(Tensor a, Tensor b, Func<double, double, double> f64, Func<float, float, float> f32)
     {
