@@ -55,6 +55,10 @@ PAPER = {
     "mnist-hbb-1.4-deploy": "ours: HBB 1.4 with frozen (running) activation means, packable (issue 6)",
     "mnist-bc-stoch-e20": "1.18 % (BC README, 3x2048, 250 ep) [C]; 20 epochs",
     "mnist-bc-det-e20": "1.29 % (BC paper) [R]; 20 epochs",
+    "fashion-mnist-bnnplus-noreg": "BNN+ ablation (16 #11): SignSwish + alpha, no regulariser",
+    "fashion-mnist-bnnplus-r1": "BNN+ ablation (16 #11): R1 regulariser instead of R2",
+    "fashion-mnist-bnnplus-wbeta1": "ours: BNN+ with weight surrogate beta 1 (activations beta 5)",
+    "mnist-bnnplus-wbeta1": "ours: BNN+ with weight surrogate beta 1 (activations beta 5)",
 }
 
 # Orderings METHODS.md section 16 expects (a, relation, b, what): "<=" means a's error should not exceed b's;

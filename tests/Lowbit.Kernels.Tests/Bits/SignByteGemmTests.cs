@@ -22,6 +22,20 @@ public class SignByteGemmTests
         return c;
     }
 
+    /// <summary>Σ x·s in long for weights s ∈ {−1, 0, +1} given as ints.</summary>
+    private static int[] TernaryReference(byte[] x, int[] s, int m, int n, int k)
+    {
+        var c = new int[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                long sum = 0;
+                for (int t = 0; t < k; t++) sum += x[i * k + t] * (long)s[j * k + t];
+                c[i * n + j] = (int)sum;
+            }
+        return c;
+    }
+
     private static byte[] Bytes(Random rng, int count, bool extremes)
     {
         var x = new byte[count];
@@ -89,14 +103,7 @@ public class SignByteGemmTests
                     var ternary = s.Select((v, i) => active[i] >= 0 ? BitTestData.Sign(v) : 0).ToArray();
                     var signs = BitTestData.Pack(s.Select((v, i) => active[i] >= 0 ? v : -1f).ToArray(), n, k); // sign bits 0 off the mask
                     var panel = SignBytePanel.FromPackedMaskedSigns(signs, BitTestData.Pack(active, n, k), n, k);
-                    var expected = new int[m * n];
-                    for (int i = 0; i < m; i++)
-                        for (int j = 0; j < n; j++)
-                        {
-                            long sum = 0;
-                            for (int t = 0; t < k; t++) sum += x[i * k + t] * (long)ternary[j * k + t];
-                            expected[i * n + j] = (int)sum;
-                        }
+                    var expected = TernaryReference(x, ternary, m, n, k);
                     string ctx = $"seed={seed} m={m} n={n} k={k} extremes={extremes}";
                     var c = new int[m * n];
                     SignByteGemm.MultiplyScalar(x, m, panel, c);
@@ -148,14 +155,7 @@ public class SignByteGemmTests
                             var panel = masked
                                 ? SignBytePanel.FromPackedMaskedSigns(BitTestData.Pack(s.Select((v, i) => active[i] >= 0 ? v : -1f).ToArray(), n, k), BitTestData.Pack(active, n, k), n, k)
                                 : SignBytePanel.FromPackedSigns(BitTestData.Pack(s, n, k), n, k);
-                            var expected = new int[m * n];
-                            for (int i = 0; i < m; i++)
-                                for (int j = 0; j < n; j++)
-                                {
-                                    long sum = 0;
-                                    for (int t = 0; t < k; t++) sum += x[i * k + t] * (long)ternary[j * k + t];
-                                    expected[i * n + j] = (int)sum;
-                                }
+                            var expected = TernaryReference(x, ternary, m, n, k);
                             string ctx = $"seed={seed} m={m} n={n} k={k} density={density} extremes={extremes} masked={masked}";
                             int pairs = (k + 1) / 2;
                             var lists = new int[m * pairs];
