@@ -59,6 +59,7 @@ PAPER = {
     "fashion-mnist-bnnplus-r1": "BNN+ ablation (16 #11): R1 regulariser instead of R2",
     "fashion-mnist-bnnplus-wbeta1": "ours: BNN+ with weight surrogate beta 1 (activations beta 5)",
     "mnist-bnnplus-wbeta1": "ours: BNN+ with weight surrogate beta 1 (activations beta 5)",
+    "mnist-pact-w2a2-a3": "no MNIST number (PACT); clip alpha initialised at 3 instead of 10",
 }
 
 # Orderings METHODS.md section 16 expects (a, relation, b, what): "<=" means a's error should not exceed b's;
