@@ -4,8 +4,9 @@
 #
 # Usage (from anywhere):  benchmarks/peers/run_all.sh [--steps S] [--windows W] [--threads "1 2"]
 #                                                      [--models "mlp-float mlp-binary cnn-float cnn-binary"]
-#                                                      [--no-infer] [--no-lowbit] [--wait-idle SECONDS]
+#                                                      [--no-infer] [--no-lowbit] [--no-sgemm] [--wait-idle SECONDS]
 # --wait-idle S: before each timed run wait up to S seconds for other processes to go idle (<0.15 cores).
+# Last, unless --no-sgemm: benchmarks/sgemm-ratio.sh with the same thread counts (numpy/OpenBLAS vs Lowbit SGEMM).
 # Env: LOWBIT_ARTIFACTS=DIR  build the Lowbit CLI with --artifacts-path DIR (keeps src/*/bin,obj untouched)
 #      LOWBIT_CLI_CMD="..."  replace the Lowbit CLI prefix (e.g. a stub, to test the hook)
 #      LOWBIT_CONFIG_DIR=DIR  where <model>.json configs are looked up (default: configs, relative to the repo)
@@ -25,6 +26,7 @@ THREADS="1 2"
 MODELS="mlp-float mlp-binary cnn-float cnn-binary"
 RUN_INFER=1
 RUN_LOWBIT=1
+RUN_SGEMM=1
 WAIT_IDLE=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -34,8 +36,9 @@ while [ $# -gt 0 ]; do
         --models) MODELS="$2"; shift 2 ;;
         --no-infer) RUN_INFER=0; shift ;;
         --no-lowbit) RUN_LOWBIT=0; shift ;;
+        --no-sgemm) RUN_SGEMM=0; shift ;;
         --wait-idle) WAIT_IDLE="$2"; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -67,16 +70,26 @@ fi
 
 # ---------------------------------------------------------------------------------------------------
 # LOWBIT HOOK: the Lowbit side of the comparison.
-# The Lowbit CLI will provide
-#   dotnet run -c Release --project src/Lowbit.Cli -- bench train --config configs/<name>.json --threads N --steps S
+# The Lowbit CLI provides
+#   lowbit bench train --config configs/<name>.json --threads N --steps S
 # printing one JSON line {"images_per_second": X}. It is used when `... -- bench --help` exits 0 AND prints
 # something mentioning "bench" (the skeleton CLI exits 0 for any arguments, so the exit code alone would
 # wrongly detect it). Config name = model name: configs/mlp-float.json, configs/mlp-binary.json, ...
 # ---------------------------------------------------------------------------------------------------
 # Optional: LOWBIT_ARTIFACTS=/some/dir adds --artifacts-path so the build does not touch src/*/bin|obj.
-LOWBIT_CLI=(dotnet run -c Release --project "$REPO/src/Lowbit.Cli")
-if [ -n "${LOWBIT_ARTIFACTS:-}" ]; then LOWBIT_CLI+=(--artifacts-path "$LOWBIT_ARTIFACTS"); fi
-LOWBIT_CLI+=(--)
+# The CLI is built once here and its executable run directly: timing through `dotnet run` also timed the
+# launcher, whose build process kept a core busy for the first seconds of every run (seen with top: a `dotnet`
+# process at 100 % beside lowbit; the 2-thread windows read 3,700 images/s while it ran and 7,900 after).
+if [ -n "${LOWBIT_ARTIFACTS:-}" ]; then
+    LOWBIT_BUILD=(--artifacts-path "$LOWBIT_ARTIFACTS"); LOWBIT_EXE="$LOWBIT_ARTIFACTS/bin/Lowbit.Cli/release/lowbit"
+else
+    LOWBIT_BUILD=(); LOWBIT_EXE="$REPO/src/Lowbit.Cli/bin/Release/net10.0/lowbit"
+fi
+LOWBIT_CLI=("$LOWBIT_EXE")
+if [ "$RUN_LOWBIT" = 1 ] && [ -z "${LOWBIT_CLI_CMD:-}" ]; then
+    dotnet build -c Release "$REPO/src/Lowbit.Cli" "${LOWBIT_BUILD[@]}" -v q -nologo >&2 || echo "# lowbit: build failed" >&2
+    sleep 5 # let the build's processes go idle before timing
+fi
 # Optional: LOWBIT_CLI_CMD="cmd args" replaces the whole CLI prefix (used to test this hook with a stub).
 if [ -n "${LOWBIT_CLI_CMD:-}" ]; then read -r -a LOWBIT_CLI <<< "$LOWBIT_CLI_CMD"; fi
 LOWBIT_OK=0
@@ -156,3 +169,10 @@ print()
 print("other load = CPU cores used by other processes while timing (0 = clean; >0.2 = numbers contaminated)")
 print(f"raw: {sys.argv[1]}")
 PYEOF
+
+if [ "$RUN_SGEMM" = 1 ] && [ "$RUN_LOWBIT" = 1 ]; then
+    echo
+    echo "SGEMM, numpy (OpenBLAS) vs Lowbit (benchmarks/sgemm-ratio.sh $THREADS)"
+    # shellcheck disable=SC2086
+    "${BENCH_ENV[@]}" "$REPO/benchmarks/sgemm-ratio.sh" $THREADS
+fi
