@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.IO.Compression;
+using Lowbit.Data.Formats;
 using Lowbit.Kernels.Bits;
 
 namespace Lowbit.Benchmarks;
@@ -58,19 +58,16 @@ internal static class FirstLayerTiming
 
     private static byte[] LoadMnistTest(int images, int k)
     {
-        string dir = AppContext.BaseDirectory;
+        // The repository's bundled copy, found above the working directory or above the binary.
         string? path = null;
-        for (var d = new DirectoryInfo(dir); d != null && path == null; d = d.Parent)
-        {
-            string p = Path.Combine(d.FullName, "data", "mnist", "t10k-images-idx3-ubyte.gz");
-            if (File.Exists(p)) path = p;
-        }
-        if (path == null) throw new FileNotFoundException("data/mnist/t10k-images-idx3-ubyte.gz not found above " + dir);
-        using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-        var header = new byte[16];
-        gz.ReadExactly(header);
-        var x = new byte[images * k];
-        gz.ReadExactly(x);
-        return x;
+        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+            for (var d = new DirectoryInfo(start); d != null && path == null; d = d.Parent)
+            {
+                string p = Path.Combine(d.FullName, "data", "mnist", "t10k-images-idx3-ubyte.gz");
+                if (File.Exists(p)) path = p;
+            }
+        if (path == null)
+            throw new FileNotFoundException($"data/mnist/t10k-images-idx3-ubyte.gz not found above {Environment.CurrentDirectory} or {AppContext.BaseDirectory}");
+        return IdxReader.ReadImages(path).Pixels.AsSpan(0, images * k).ToArray();
     }
 }

@@ -106,7 +106,6 @@ public sealed class BnnPlusWeight : Quantizer
         var alphaTensor = _alpha;
         if (x.DType == DType.Float32)
         {
-            // Group by group on spans (same double arithmetic as element-wise SetFlat: α·sign(w) rounded once).
             // α·sign(w) rounded once = (float)(±α): a select between the two per group (NaN w gives −α, as Sign does).
             ReadOnlySpan<float> ws = x.AsSpan();
             var qs = q.AsSpan();

@@ -40,30 +40,8 @@ public static partial class SignByteGemm
     {
         Validate(x, m, panel, c.Length, threads);
         if (m == 0 || panel.Rows == 0) return;
-        if (Avx512BW.IsSupported && panel.PairCount <= ushort.MaxValue)
-        {
-            // Inputs such as MNIST pixels are mostly zero: list the non-zero pairs once and take the sparse path
-            // when they are few enough (the scan costs ~1 % of a dense product).
-            int pairs = panel.PairCount;
-            int[] lists = ArrayPool<int>.Shared.Rent(Math.Max(1, m * pairs));
-            int[] counts = ArrayPool<int>.Shared.Rent(m);
-            try
-            {
-                long nonZero = ListNonZeroPairs(x, m, panel.Length, lists, counts);
-                if (nonZero <= SparseMaxDensity * m * pairs)
-                {
-                    MultiplySparse512(x, m, panel, c, threads, lists, counts);
-                    return;
-                }
-            }
-            finally
-            {
-                ArrayPool<int>.Shared.Return(lists);
-                ArrayPool<int>.Shared.Return(counts);
-            }
-            MultiplyPadded(x, m, panel, c, threads, Width.V512);
-        }
-        else if (Avx512BW.IsSupported) MultiplyPadded(x, m, panel, c, threads, Width.V512);
+        if (Avx512BW.IsSupported && TryMultiplySparse(x, m, panel, c, threads)) return;
+        if (Avx512BW.IsSupported) MultiplyPadded(x, m, panel, c, threads, Width.V512);
         else if (Avx2.IsSupported) MultiplyPadded(x, m, panel, c, threads, Width.V256);
         else MultiplyScalar(x, m, panel, c);
     }
