@@ -44,4 +44,30 @@ public class PoolKernelsTests
                     $"gx[{i}] threads={threads}: expected {expectedGx[i]:R}, actual {gx[i]:R}");
         }
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)] // windows tile the input exactly but are not 2x2: the general backward loop gets an uninitialised gx
+    [InlineData(8)]
+    public void MaxPoolBackward_RecycledArenaBuffer_NoStaleValues(int kernel)
+    {
+        // Step 1 leaves NaN in a pooled buffer of x's size; step 2's backward pass receives it as its gradient buffer.
+        var arena = new TensorArena();
+        var x = Tensor.FromArray(Enumerable.Range(0, 4096).Select(i => (float)((i * 37) % 101)).ToArray(), 1, 4, 32, 32);
+        using (arena.BeginStep())
+        {
+            var poison = Tensor.Add(Tensor.FromArray(Enumerable.Repeat(float.NaN, 4096).ToArray(), 1, 4, 32, 32), Tensor.Zeros(1, 4, 32, 32));
+            Assert.True(float.IsNaN(poison.ToArray()[0]));
+        }
+
+        using (arena.BeginStep())
+        {
+            x.RequiresGrad = true;
+            var y = Tensor.MaxPool2d(x, kernel);
+            Tensor.Sum(y).Backward();
+            float[] gx = x.Grad!.ToArray();
+            Assert.All(gx, v => Assert.True(v is 0f or 1f, $"kernel {kernel}: gradient {v} (expected 0 or 1)"));
+            Assert.Equal(y.Shape.ToArray().Aggregate(1, (a, b) => a * b), gx.Count(v => v == 1f));
+        }
+    }
 }

@@ -64,8 +64,11 @@ internal static class PoolKernels
             }
             return;
         }
+        // The caller hands over an uninitialised gx when windows tile x exactly (see MaxPool2d): clear these planes.
+        bool tiles = TilesExactly(g);
         for (int p = p0; p < p1; p++)
         {
+            if (tiles) gx.Slice(p * plane, plane).Clear();
             int o = p * oh * ow;
             for (int oy = 0; oy < oh; oy++)
                 for (int ox = 0; ox < ow; ox++, o++)
