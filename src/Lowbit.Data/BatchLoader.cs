@@ -1,16 +1,21 @@
+using System.Diagnostics;
+
 namespace Lowbit.Data;
 
 /// <summary>
-/// Cuts an <see cref="ImageDataset"/> into normalised float mini-batches, optionally shuffled and prefetched.
+/// Cuts an <see cref="ImageDataset"/> into normalised float mini-batches, optionally shuffled, augmented and prefetched.
 /// </summary>
 /// <remarks>
 /// The order of an epoch is a Fisher-Yates permutation drawn from a SplitMix64 generator seeded with a mix of
-/// (seed, epoch), so a resumed run reproduces it exactly, and prefetching never changes the content of a batch:
-/// the order is fixed before any batch is filled.
+/// (seed, epoch), and each image's crop and flip are drawn from a generator seeded with (seed, epoch, image index),
+/// so a batch is a pure function of (seed, epoch, batch index): a resumed run reproduces it exactly, and
+/// prefetching never changes the content of a batch.
 /// </remarks>
 public sealed class BatchLoader
 {
     private readonly float[] _table;
+    private long _fillTicks;
+    private long _waitTicks;
 
     /// <summary>Creates a loader over <paramref name="dataset"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
@@ -21,6 +26,7 @@ public sealed class BatchLoader
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, $"{nameof(options)}.{nameof(options.BatchSize)}");
         ArgumentNullException.ThrowIfNull(options.Normalization, $"{nameof(options)}.{nameof(options.Normalization)}");
+        ArgumentNullException.ThrowIfNull(options.Augmentation, $"{nameof(options)}.{nameof(options.Augmentation)}");
         Dataset = dataset;
         Options = options;
         _table = options.Normalization.BuildTable(dataset.Channels);
@@ -36,6 +42,15 @@ public sealed class BatchLoader
 
     /// <summary>Batches per epoch (the last one may be partial unless DropLast is set).</summary>
     public int BatchCount { get; }
+
+    /// <summary>Seconds spent filling batches (converting, augmenting) since the loader was made, on any thread.</summary>
+    public double FillSeconds => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _fillTicks)).TotalSeconds;
+
+    /// <summary>
+    /// Seconds the consumer spent waiting for batches since the loader was made: the whole fill time without
+    /// prefetching, only the part not hidden behind the consumer's work with it.
+    /// </summary>
+    public double WaitSeconds => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _waitTicks)).TotalSeconds;
 
     /// <summary>The dataset indices in the order epoch <paramref name="epoch"/> visits them (identity when not shuffling).</summary>
     public int[] GetEpochOrder(int epoch)
@@ -55,38 +70,46 @@ public sealed class BatchLoader
     }
 
     /// <summary>
-    /// Yields the batches of epoch <paramref name="epoch"/>. The yielded <see cref="ImageBatch"/> objects are reused:
+    /// Yields the batches of epoch <paramref name="epoch"/>, starting at batch <paramref name="firstBatch"/> (to resume
+    /// mid-epoch; the batches are the same as in a full pass). The yielded <see cref="ImageBatch"/> objects are reused:
     /// each is valid until the enumerator moves to the next batch.
     /// </summary>
-    public IEnumerable<ImageBatch> GetBatches(int epoch)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="firstBatch"/> is not in 0..BatchCount.</exception>
+    public IEnumerable<ImageBatch> GetBatches(int epoch, int firstBatch = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstBatch);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstBatch, BatchCount);
         int[] order = GetEpochOrder(epoch);
-        return Options.Prefetch ? EnumeratePrefetched(order) : Enumerate(order);
+        return Options.Prefetch ? EnumeratePrefetched(order, epoch, firstBatch) : Enumerate(order, epoch, firstBatch);
     }
 
-    private IEnumerable<ImageBatch> Enumerate(int[] order)
+    private IEnumerable<ImageBatch> Enumerate(int[] order, int epoch, int firstBatch)
     {
         var batch = new ImageBatch(Options.BatchSize, Dataset.SampleSize);
-        for (int b = 0; b < BatchCount; b++)
+        for (int b = firstBatch; b < BatchCount; b++)
         {
-            Fill(batch, order, b);
+            long start = Stopwatch.GetTimestamp();
+            Fill(batch, order, epoch, b);
+            Interlocked.Add(ref _waitTicks, Stopwatch.GetTimestamp() - start);
             yield return batch;
         }
     }
 
-    private IEnumerable<ImageBatch> EnumeratePrefetched(int[] order)
+    private IEnumerable<ImageBatch> EnumeratePrefetched(int[] order, int epoch, int firstBatch)
     {
         ImageBatch[] buffers = [new(Options.BatchSize, Dataset.SampleSize), new(Options.BatchSize, Dataset.SampleSize)];
-        Task? pending = BatchCount > 0 ? Task.Run(() => Fill(buffers[0], order, 0)) : null;
+        Task? pending = firstBatch < BatchCount ? FillInBackground(buffers[firstBatch & 1], order, epoch, firstBatch) : null;
         try
         {
-            for (int b = 0; b < BatchCount; b++)
+            for (int b = firstBatch; b < BatchCount; b++)
             {
+                long start = Stopwatch.GetTimestamp();
                 pending!.GetAwaiter().GetResult();
+                Interlocked.Add(ref _waitTicks, Stopwatch.GetTimestamp() - start);
                 ImageBatch current = buffers[b & 1];
                 int next = b + 1;
                 // The other buffer was handed out for batch b - 1, which the caller released by moving on.
-                pending = next < BatchCount ? Task.Run(() => Fill(buffers[next & 1], order, next)) : null;
+                pending = next < BatchCount ? FillInBackground(buffers[next & 1], order, epoch, next) : null;
                 yield return current;
             }
         }
@@ -96,21 +119,36 @@ public sealed class BatchLoader
         }
     }
 
-    private void Fill(ImageBatch batch, int[] order, int batchIndex)
+    private Task FillInBackground(ImageBatch batch, int[] order, int epoch, int batchIndex) =>
+        Task.Run(() => Fill(batch, order, epoch, batchIndex));
+
+    private void Fill(ImageBatch batch, int[] order, int epoch, int batchIndex)
     {
+        long started = Stopwatch.GetTimestamp();
         int start = batchIndex * Options.BatchSize;
         int count = Math.Min(Options.BatchSize, order.Length - start);
         int sampleSize = Dataset.SampleSize;
+        AugmentationOptions augmentation = Options.Augmentation;
         for (int i = 0; i < count; i++)
         {
             int index = order[start + i];
             batch.Indices[i] = index;
             batch.Labels[i] = Dataset.Labels[index];
-            NormalizationOptions.ApplyWithTable(
-                _table, Dataset.GetImage(index), Dataset.Channels, batch.Inputs.AsSpan(i * sampleSize, sampleSize));
+            Span<float> destination = batch.Inputs.AsSpan(i * sampleSize, sampleSize);
+            if (augmentation.IsNone)
+            {
+                NormalizationOptions.ApplyWithTable(_table, Dataset.GetImage(index), Dataset.Channels, destination);
+            }
+            else
+            {
+                CropFlip draw = ImageAugmenter.Draw(augmentation, Options.Seed, epoch, index);
+                ImageAugmenter.ApplyWithTable(
+                    _table, Dataset.GetImage(index), Dataset.Channels, Dataset.Height, Dataset.Width, augmentation.CropPadding, draw, destination);
+            }
         }
 
         batch.Count = count;
         batch.BatchIndex = batchIndex;
+        Interlocked.Add(ref _fillTicks, Stopwatch.GetTimestamp() - started);
     }
 }

@@ -49,6 +49,45 @@ public static class DatasetCatalog
     }
 
     /// <summary>
+    /// Loads every CIFAR-10 training batch present in <paramref name="folder"/> (in order: 40,000 images from four
+    /// batches, 50,000 from all five) and the test batch.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="FileNotFoundException">No training batch, or no test batch, is present.</exception>
+    /// <exception cref="InvalidDataException">A batch is malformed.</exception>
+    public static TrainTestSets LoadCifar10Available(string folder)
+    {
+        int[] present = FindCifar10TrainingBatches(folder);
+        if (present.Length == 0)
+        {
+            throw new FileNotFoundException(
+                $"CIFAR-10: no training batch (data_batch_1.bin .. data_batch_{Cifar10TrainingBatchCount}.bin, raw or .gz) found in " +
+                $"'{Path.GetFullPath(folder)}'{Cifar10FolderHint(folder)}.",
+                Path.Combine(folder, "data_batch_1.bin"));
+        }
+
+        return new(LoadCifar10Batches(folder, present), LoadCifar10(folder, train: false));
+    }
+
+    /// <summary>The numbers (1..5, ascending) of the CIFAR-10 training batches present in <paramref name="folder"/>.</summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    public static int[] FindCifar10TrainingBatches(string folder)
+    {
+        RequireFolder(folder, "CIFAR-10");
+        var present = new List<int>();
+        for (int batch = 1; batch <= Cifar10TrainingBatchCount; batch++)
+        {
+            string name = Path.Combine(folder, $"data_batch_{batch}.bin");
+            if (File.Exists(name) || File.Exists(name + ".gz"))
+            {
+                present.Add(batch);
+            }
+        }
+
+        return [.. present];
+    }
+
+    /// <summary>
     /// Loads the given CIFAR-10 training batches (numbers 1..5, in the order given) into one dataset.
     /// Use this when only some batches are available.
     /// </summary>
@@ -122,6 +161,19 @@ public static class DatasetCatalog
         ImageDataset test = IdxReader.ReadDataset(
             Resolve(folder, name, "t10k-images-idx3-ubyte"), Resolve(folder, name, "t10k-labels-idx1-ubyte"), TenClasses, name + "-test");
         return new TrainTestSets(train, test);
+    }
+
+    /// <summary>A hint for folders that hold another CIFAR-10 distribution (the Python pickles) or its parent folder.</summary>
+    private static string Cifar10FolderHint(string folder)
+    {
+        if (File.Exists(Path.Combine(folder, "data_batch_1")) || Directory.Exists(Path.Combine(folder, "cifar-10-batches-py")))
+        {
+            return "; this looks like the Python (pickle) version of CIFAR-10: use the binary version (cifar-10-binary.tar.gz)";
+        }
+
+        return Directory.Exists(Path.Combine(folder, "cifar-10-batches-bin"))
+            ? $"; the batches seem to be in its subfolder: use '{Path.Combine(folder, "cifar-10-batches-bin")}'"
+            : "";
     }
 
     private static void RequireFolder(string folder, string dataset)

@@ -1,7 +1,7 @@
 namespace Lowbit.Data;
 
 /// <summary>
-/// Small deterministic generator (SplitMix64, Steele, Lea and Flood 2014) used for shuffling. Written out here
+/// Small deterministic generator (SplitMix64, Steele, Lea and Flood 2014) used for shuffling and augmentation. Written out here
 /// instead of <see cref="Random"/> so the sequence for a given seed can never change with the runtime version:
 /// a resumed run must reproduce its data order exactly.
 /// </summary>
@@ -14,6 +14,13 @@ internal struct SplitMix64
     /// <summary>Seed for one epoch of a run: a pure function of (seed, epoch).</summary>
     public static ulong EpochSeed(int seed, int epoch) =>
         Mix(Mix((ulong)(uint)seed ^ 0x243F6A8885A308D3UL) ^ (ulong)(uint)epoch);
+
+    /// <summary>
+    /// Seed for the augmentation of one image: a pure function of (seed, epoch, dataset index), on a stream kept apart
+    /// from <see cref="EpochSeed"/>'s by a different salt.
+    /// </summary>
+    public static ulong ImageSeed(int seed, int epoch, int index) =>
+        Mix(Mix(Mix((ulong)(uint)seed ^ 0x13198A2E03707344UL) ^ (ulong)(uint)epoch) ^ (ulong)(uint)index);
 
     public ulong Next()
     {

@@ -27,7 +27,7 @@ public static class DataResolver
         {
             "mnist" => DatasetCatalog.LoadMnist(config.Path ?? FindBundledMnist()),
             "fashion-mnist" => DatasetCatalog.LoadFashionMnist(config.Path ?? DebianFashionMnist),
-            "cifar10" => LoadCifar(config.Path ?? throw new ConfigException("data.path is required for cifar10 (a folder of CIFAR-10 binary batches).")),
+            "cifar10" => LoadCifar(config.Path ?? throw new ConfigException("data.path is required for cifar10 (a folder of CIFAR-10 binary batches)."), config.TrainBatches),
             _ => throw new ConfigException($"Unknown dataset '{config.Dataset}'."),
         };
         var train = sets.Train;
@@ -43,22 +43,31 @@ public static class DataResolver
         if (config.TrainLimit is int limit && limit < train.Count) train = train.Slice(0, limit);
         var test = sets.Test;
         if (config.TestLimit is int tl && tl < test.Count) test = test.Slice(0, tl);
-        var normalization = config.Normalize switch
+        return new RunData(train, validation, test, Normalization(config, train));
+    }
+
+    /// <summary>
+    /// The byte-to-float mapping of <paramref name="config"/>: "standardize" uses the configured per-channel mean and std,
+    /// or computes them on <paramref name="train"/> (the training split, validation images excluded).
+    /// </summary>
+    public static NormalizationOptions Normalization(DataConfig config, ImageDataset train)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(train);
+        return config.Normalize switch
         {
             "zero_one" => NormalizationOptions.ZeroOne,
             "plus_minus_one" => NormalizationOptions.PlusMinusOne,
+            _ when config.Mean is not null && config.Std is not null => NormalizationOptions.Standardize(config.Mean, config.Std),
             _ => NormalizationOptions.Standardize(train),
         };
-        return new RunData(train, validation, test, normalization);
     }
 
-    private static TrainTestSets LoadCifar(string folder)
-    {
-        // shared/ copies hold batches 1-4; use the five official ones when present.
-        var present = Enumerable.Range(1, 5).Where(i => File.Exists(Path.Combine(folder, $"data_batch_{i}.bin")) || File.Exists(Path.Combine(folder, $"data_batch_{i}.bin.gz"))).ToList();
-        if (present.Count == 0) throw new FileNotFoundException($"No CIFAR-10 training batches (data_batch_N.bin[.gz]) in '{folder}'.");
-        return new TrainTestSets(DatasetCatalog.LoadCifar10Batches(folder, present), DatasetCatalog.LoadCifar10(folder, train: false));
-    }
+    /// <summary>CIFAR-10 with the configured training batches, or every batch present (40,000 or 50,000 images).</summary>
+    private static TrainTestSets LoadCifar(string folder, IReadOnlyList<int>? batches) =>
+        batches is null
+            ? DatasetCatalog.LoadCifar10Available(folder)
+            : new TrainTestSets(DatasetCatalog.LoadCifar10Batches(folder, batches), DatasetCatalog.LoadCifar10(folder, train: false));
 
     /// <summary>The bundled MNIST folder: next to the executable, or data/mnist in a parent of the working folder.</summary>
     public static string FindBundledMnist()

@@ -106,7 +106,8 @@ public sealed class Trainer
             Shuffle = true,
             Seed = _config.Seed,
             Normalization = _data.Normalization,
-            Prefetch = true,
+            Prefetch = _config.Data.Prefetch,
+            Augmentation = _config.Data.Augmentation,
         });
         var (c, h, w) = (_data.Train.Channels, _data.Train.Height, _data.Train.Width);
         for (int epoch = _state.Epoch; epoch < TotalEpochs; epoch++)
@@ -117,9 +118,8 @@ public sealed class Trainer
             _observer.EpochStarted(epoch, TotalEpochs, loader.BatchCount, _state.Batch, lr);
             _model.Train();
             var clock = Stopwatch.StartNew();
-            foreach (var batch in loader.GetBatches(epoch))
+            foreach (var batch in loader.GetBatches(epoch, Math.Min(_state.Batch, loader.BatchCount)))
             {
-                if (batch.BatchIndex < _state.Batch) continue;
                 if (cancellation.IsCancellationRequested)
                 {
                     _state.EpochTrainSeconds += clock.Elapsed.TotalSeconds;

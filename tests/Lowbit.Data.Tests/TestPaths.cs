@@ -7,8 +7,8 @@ internal static class TestPaths
 
     public static string Mnist => Path.Combine(RepositoryRoot, "data", "mnist");
 
-    /// <summary>shared/ lies beside the repository (in CI too).</summary>
-    public static string Cifar10 => Path.Combine(RepositoryRoot, "..", "shared", "data", "cifar10");
+    /// <summary>shared/data/cifar10 beside the repository, else the machine-wide copy (see <see cref="Lowbit.Testing.SharedData"/>).</summary>
+    public static string Cifar10 => Lowbit.Testing.SharedData.Folder(RepositoryRoot, "cifar10");
 
     /// <summary>Installed by the Debian package dataset-fashion-mnist.</summary>
     public const string FashionMnist = "/usr/share/datasets/fashion-mnist";
@@ -54,7 +54,8 @@ internal sealed class RequiresFolderFactAttribute : FactAttribute
         }
 
         return dataset == "cifar10"
-            ? $"CIFAR-10 batches not found at '{Path.GetFullPath(folder)}' (shared/data/cifar10 beside the repository)."
+            ? $"CIFAR-10 batches not found at '{Path.GetFullPath(folder)}' (shared/data/cifar10 beside the repository) " +
+              $"nor in {Lowbit.Testing.SharedData.MachineFolder}/cifar10."
             : $"Fashion-MNIST not found at '{folder}'; install it with 'apt-get install dataset-fashion-mnist'.";
     }
 }

@@ -26,3 +26,13 @@ def perm(n,seed):
     return o
 print(perm(10,epoch_seed(42,0)))
 print(perm(10,epoch_seed(7,-1)))
+
+# ImageAugmenterTests.Draw_PinnedValues_MatchIndependentOracle: per-image crop/flip draws
+# (crop row, crop column in 0..2*padding, flip bit = top bit of the third output).
+def image_seed(seed,epoch,index):
+    return mix(mix(mix((seed&0xffffffff)^0x13198A2E03707344)^(epoch&0xffffffff))^(index&0xffffffff))
+def draw(padding,seed,epoch,index):
+    g=G(image_seed(seed,epoch,index)); span=2*padding+1
+    return (g.below(span),g.below(span),g.next()>>63)
+print([draw(4,42,0,i) for i in range(6)])
+print([draw(4,42,3,i) for i in range(6)])

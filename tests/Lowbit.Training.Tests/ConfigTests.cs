@@ -102,6 +102,9 @@ internal static class TestPaths
     /// <summary>The bundled MNIST folder.</summary>
     public static string Mnist => Path.Combine(RepoRoot, "data", "mnist");
 
+    /// <summary>The shared CIFAR-10 batches (may be absent: tests using them skip).</summary>
+    public static string Cifar10 => Lowbit.Testing.SharedData.Folder(RepoRoot, "cifar10");
+
     private static string Find([System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
         for (var d = new DirectoryInfo(Path.GetDirectoryName(source)!); d is not null; d = d.Parent)

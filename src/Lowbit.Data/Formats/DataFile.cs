@@ -55,7 +55,10 @@ internal static class DataFile
         return total;
     }
 
-    /// <summary>Reads the whole (decompressed) content of a file.</summary>
+    /// <summary>
+    /// Reads the whole (decompressed) content of a file. A gzip file must be complete: corrupt data, a wrong CRC and
+    /// a missing end (truncation) are errors. Gzip files of several concatenated members are not supported here.
+    /// </summary>
     public static byte[] ReadAll(string path)
     {
         using var stream = OpenRead(path, out bool isGzip);
@@ -72,16 +75,41 @@ internal static class DataFile
             return read == bytes.Length ? bytes : bytes[..read];
         }
 
+        // Chunked so that an error names the decompressed offset of the chunk where it was found.
         using var memory = new MemoryStream();
-        try
+        var buffer = new byte[BufferSize];
+        int chunk;
+        while ((chunk = ReadUpTo(stream, buffer, path, memory.Length)) > 0)
         {
-            stream.CopyTo(memory, BufferSize);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw DataFormatError.At(path, memory.Length, "gzip stream", $"corrupt compressed data ({ex.Message})", ex);
+            memory.Write(buffer, 0, chunk);
         }
 
+        CheckGzipTrailer(path, memory.Length);
         return memory.ToArray();
+    }
+
+    /// <summary>
+    /// Detects a truncated gzip file, which <see cref="GZipStream"/> decompresses without complaint: the last four bytes
+    /// of a complete single-member gzip file hold the decompressed length modulo 2^32 (RFC 1952, ISIZE).
+    /// </summary>
+    private static void CheckGzipTrailer(string path, long decompressedLength)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+        Span<byte> trailer = stackalloc byte[4];
+        // The 10-byte header and 8-byte trailer alone are 18 bytes; anything shorter cannot be complete.
+        if (file.Length < 18)
+        {
+            throw DataFormatError.At(path, decompressedLength, "gzip stream", $"truncated: a gzip file has at least 18 bytes, found {file.Length}");
+        }
+
+        file.Position = file.Length - 4;
+        file.ReadExactly(trailer);
+        uint expected = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        if (expected != (uint)decompressedLength)
+        {
+            throw DataFormatError.At(
+                path, decompressedLength, "gzip stream",
+                $"truncated: the compressed data ends here but the gzip trailer (last 4 bytes) gives a length of {expected} (mod 2^32)");
+        }
     }
 }

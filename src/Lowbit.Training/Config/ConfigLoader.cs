@@ -10,7 +10,6 @@ public static class ConfigLoader
     /// <summary>Allowed dataset names.</summary>
     public static readonly string[] Datasets = ["mnist", "fashion-mnist", "cifar10"];
 
-    private static readonly string[] s_normalizations = ["zero_one", "plus_minus_one", "standardize"];
     private static readonly string[] s_losses = ["softmax_cross_entropy", "squared_hinge", "mse"];
     private static readonly string[] s_optimizers = ["sgd", "adam", "adamax", "shift_adamax"];
     private static readonly string[] s_schedules = ["constant", "exponential", "step", "cosine"];
@@ -98,15 +97,7 @@ public static class ConfigLoader
         int seed = f.Int("seed", 1, 0);
         int threads = f.Int("threads", 1, 1, 256);
 
-        var d = f.Object("data");
-        var data = new DataConfig(
-            d.String("dataset", "mnist", Datasets),
-            d.OptionalString("path"),
-            d.Int("validation", 10000, 0),
-            d.String("normalize", "plus_minus_one", s_normalizations),
-            d.Has("train_limit") ? d.Int("train_limit", 0, 1) : NullInt(d, "train_limit"),
-            d.Has("test_limit") ? d.Int("test_limit", 0, 1) : NullInt(d, "test_limit"));
-        d.EnsureAllRead();
+        var data = DataSection.Parse(f.Object("data"));
 
         var layers = f.Array("layers");
         if (f.Has("quantization"))
@@ -174,8 +165,6 @@ public static class ConfigLoader
             f.Raw("bitpruning");
         }
         f.EnsureAllRead();
-        if (data.Dataset == "cifar10" && data.Validation >= 40000)
-            throw new ConfigException($"{source}: field 'data.validation' is {data.Validation}, more than the CIFAR-10 training images available.");
         return new ExperimentConfig(name, seed, threads, data, layers, loss, opt, schedule, train, regularizer, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), source)
         {
             BitAssignment = bitAssignment,
@@ -185,12 +174,6 @@ public static class ConfigLoader
 
     private static T? NullBlock<T>(JsonFields f, string key)
         where T : class
-    {
-        f.Raw(key);
-        return null;
-    }
-
-    private static int? NullInt(JsonFields f, string key)
     {
         f.Raw(key);
         return null;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Lowbit.Data;
 
 namespace Lowbit.Training.Config;
 
@@ -9,7 +10,23 @@ namespace Lowbit.Training.Config;
 /// <param name="Normalize">zero_one, plus_minus_one or standardize.</param>
 /// <param name="TrainLimit">Use only the first N training images (quick experiments, tests), or null for all.</param>
 /// <param name="TestLimit">Use only the first N test images, or null for all.</param>
-public sealed record DataConfig(string Dataset, string? Path, int Validation, string Normalize, int? TrainLimit, int? TestLimit);
+public sealed record DataConfig(string Dataset, string? Path, int Validation, string Normalize, int? TrainLimit, int? TestLimit)
+{
+    /// <summary>CIFAR-10 training batches to load (numbers 1..5, in this order), or null for every batch present.</summary>
+    public IReadOnlyList<int>? TrainBatches { get; init; }
+
+    /// <summary>Per-channel mean in [0, 1] pixel units for "standardize", or null to compute it on the training split.</summary>
+    public IReadOnlyList<double>? Mean { get; init; }
+
+    /// <summary>Per-channel standard deviation in [0, 1] pixel units for "standardize", or null to compute it on the training split.</summary>
+    public IReadOnlyList<double>? Std { get; init; }
+
+    /// <summary>Random crop and flip of training batches (never of validation or test data).</summary>
+    public AugmentationOptions Augmentation { get; init; } = AugmentationOptions.None;
+
+    /// <summary>Prepare the next training batch on a background thread while the current step runs.</summary>
+    public bool Prefetch { get; init; } = true;
+}
 
 /// <summary>Optimizer settings.</summary>
 public sealed record OptimizerConfig(string Type, double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay, double Momentum, bool Nesterov, bool GlorotLearningRateScale);

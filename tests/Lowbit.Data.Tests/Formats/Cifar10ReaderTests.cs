@@ -79,6 +79,146 @@ public sealed class Cifar10ReaderTests : IDisposable
         Assert.Equal("ab", both.Name);
     }
 
+    [Theory]
+    [InlineData(4)]      // only the gzip trailer's length field is missing
+    [InlineData(8)]      // the whole trailer (CRC and length) is missing
+    [InlineData(2000)]   // cut inside the compressed data
+    public void ReadBatch_TruncatedGzip_NamesFileAndOffset(int bytesCut)
+    {
+        byte[] records = Records(1, 2, 3);
+        new Random(5).NextBytes(records.AsSpan(1, 3072)); // incompressible, so the compressed file is long enough to cut
+        string path = _files.Write("data_batch_1.bin.gz", records, gzip: true);
+        byte[] gzip = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, gzip[..^bytesCut]);
+
+        var ex = Assert.Throws<InvalidDataException>(() => Cifar10Reader.ReadBatch(path));
+
+        Assert.StartsWith(path + ": ", ex.Message, StringComparison.Ordinal);
+        Assert.Matches(" at byte [0-9]+$", ex.Message);
+        Assert.DoesNotContain('\n', ex.Message);
+        Assert.Contains(": gzip stream: truncated: ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadBatch_TruncatedGzipAtRecordBoundary_CaughtByTrailer()
+    {
+        // A gzip header and one non-final stored deflate block holding exactly one record, then the file ends: the
+        // decompressor returns one whole record without complaint, so only the missing trailer shows the truncation.
+        byte[] record = Records(7);
+        byte[] header = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+        byte[] block = [0, (byte)record.Length, (byte)(record.Length >> 8), (byte)~record.Length, (byte)(~record.Length >> 8)];
+        string path = _files.Write("data_batch_2.bin.gz", [.. header, .. block, .. record], gzip: false);
+
+        var ex = Assert.Throws<InvalidDataException>(() => Cifar10Reader.ReadBatch(path));
+
+        Assert.StartsWith($"{path}: gzip stream: truncated: the compressed data ends here but the gzip trailer", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" at byte 3073", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadBatch_DamagedGzip_NamesFile()
+    {
+        string path = _files.Write("test_batch.bin.gz", Records(4, 5), gzip: true);
+        byte[] gzip = File.ReadAllBytes(path);
+        gzip[^6] ^= 0x5A; // inside the CRC
+        File.WriteAllBytes(path, gzip);
+
+        var ex = Assert.Throws<InvalidDataException>(() => Cifar10Reader.ReadBatch(path));
+
+        Assert.StartsWith($"{path}: gzip stream: corrupt compressed data", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" at byte 0", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadBatch_MissingFile_NamesPath()
+    {
+        string path = Path.Combine(_files.Folder, "data_batch_9.bin");
+        var ex = Assert.Throws<FileNotFoundException>(() => Cifar10Reader.ReadBatch(path));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadCifar10Available_SomeBatches_LoadsThoseInOrder()
+    {
+        _files.Write("data_batch_3.bin.gz", Records(3, 3), gzip: true);
+        _files.Write("data_batch_1.bin", Records(1), gzip: false);
+        _files.Write("test_batch.bin", Records(9), gzip: false);
+
+        TrainTestSets sets = DatasetCatalog.LoadCifar10Available(_files.Folder);
+
+        Assert.Equal(new[] { 1, 3 }, DatasetCatalog.FindCifar10TrainingBatches(_files.Folder));
+        Assert.Equal(new byte[] { 1, 3, 3 }, sets.Train.Labels);
+        Assert.Equal(new byte[] { 9 }, sets.Test.Labels);
+    }
+
+    [Fact]
+    public void LoadCifar10Available_NoTrainingBatch_ListsNamesLookedFor()
+    {
+        _files.Write("test_batch.bin", Records(9), gzip: false);
+        var ex = Assert.Throws<FileNotFoundException>(() => DatasetCatalog.LoadCifar10Available(_files.Folder));
+        Assert.Equal(
+            $"CIFAR-10: no training batch (data_batch_1.bin .. data_batch_5.bin, raw or .gz) found in '{_files.Folder}'.", ex.Message);
+    }
+
+    [Fact]
+    public void LoadCifar10Available_NoTestBatch_ListsNamesLookedFor()
+    {
+        _files.Write("data_batch_2.bin", Records(1), gzip: false);
+        var ex = Assert.Throws<FileNotFoundException>(() => DatasetCatalog.LoadCifar10Available(_files.Folder));
+        Assert.Equal($"CIFAR-10: none of test_batch.bin, test_batch.bin.gz found in '{_files.Folder}'.", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("data_batch_1", "the Python (pickle) version")]
+    [InlineData("cifar-10-batches-bin/", "its subfolder")]
+    public void LoadCifar10Available_OtherLayout_Hints(string entry, string hint)
+    {
+        if (entry.EndsWith('/'))
+        {
+            Directory.CreateDirectory(Path.Combine(_files.Folder, entry));
+        }
+        else
+        {
+            _files.Write(entry, [1], gzip: false);
+        }
+
+        var ex = Assert.Throws<FileNotFoundException>(() => DatasetCatalog.LoadCifar10Available(_files.Folder));
+        Assert.Contains(hint, ex.Message, StringComparison.Ordinal);
+    }
+
+    [RequiresFolderFact("cifar10")]
+    public void LoadCifar10Available_SharedCopy_AllTrainingBatchesPresent()
+    {
+        int[] present = DatasetCatalog.FindCifar10TrainingBatches(TestPaths.Cifar10);
+        Assert.True(present.Length >= 4, $"expected at least batches 1-4, found [{string.Join(", ", present)}]");
+        ImageDataset batch1 = DatasetCatalog.LoadCifar10Batches(TestPaths.Cifar10, [1]);
+
+        // The first record of the official data_batch_1 (numpy on the decompressed file): a frog, then the known labels.
+        Assert.Equal(new byte[] { 6, 9, 9, 4, 1, 1, 2, 7, 8, 3 }, batch1.Labels[..10]);
+        Assert.Equal(new byte[] { 59, 43, 50, 68 }, batch1.GetImage(0)[..4].ToArray());        // red, top-left
+        Assert.Equal(new byte[] { 62, 46, 48, 54 }, batch1.GetImage(0)[1024..1028].ToArray()); // green, top-left
+        Assert.Equal(new byte[] { 104, 140, 84, 72 }, batch1.GetImage(0)[^4..].ToArray());     // blue, bottom-right
+        Assert.Equal(new[] { 1005, 974, 1032, 1016, 999, 937, 1030, 1001, 1025, 981 }, batch1.CountPerClass());
+    }
+
+    [RequiresFolderFact("cifar10")]
+    public void Standardize_FourSharedBatches_MatchesNumpy()
+    {
+        ImageDataset train = DatasetCatalog.LoadCifar10Batches(TestPaths.Cifar10, [1, 2, 3, 4]);
+        Assert.Equal(40000, train.Count);
+        Assert.Equal(new[] { 3986, 3986, 4048, 3984, 4003, 3975, 4020, 4023, 3997, 3978 }, train.CountPerClass());
+
+        // numpy: px = records[:, 1:].reshape(-1, 3, 1024) / 255; px.mean(axis=(0, 2)), px.std(axis=(0, 2)) (population std).
+        NormalizationOptions stats = NormalizationOptions.Standardize(train);
+        double[] mean = [0.491453634, 0.482062133, 0.446225120];
+        double[] std = [0.247168286, 0.243706584, 0.261692129];
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.Equal(mean[c], stats.Mean[c], 8);
+            Assert.Equal(std[c], stats.Std[c], 8);
+        }
+    }
+
     [RequiresFolderFact("cifar10")]
     public void ReadBatch_RealTestBatch_1000PerClassAndFirstIsCat()
     {
