@@ -15,7 +15,7 @@ public static class Components
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(model);
         var ps = model.NamedParameters().ToList();
-        return config.Type switch
+        Optimizer optimizer = config.Type switch
         {
             "sgd" => new Sgd(ps, config.LearningRate, config.Momentum, config.Nesterov, config.WeightDecay),
             "adam" => new Adam(ps, config.LearningRate, config.Beta1, config.Beta2, config.Epsilon, config.WeightDecay),
@@ -23,6 +23,9 @@ public static class Components
             "shift_adamax" => new ShiftAdaMax(ps, config.LearningRate),
             _ => throw new ConfigException($"optimizer.type '{config.Type}' is not implemented in this build."),
         };
+        // A model built with an "arithmetic" block rounds through its policy; so do the optimizer's updates.
+        if (model is Nn.Layers.Sequential { OutputHook: Nn.Arithmetic.IUpdateArithmetic arithmetic }) optimizer.UseArithmetic(arithmetic);
+        return optimizer;
     }
 
     /// <summary>The learning-rate schedule.</summary>

@@ -27,7 +27,7 @@ public sealed record TrainingOutcome(bool Completed, TrainerState State, string 
 /// stochastic quantizers is a function of (seed, epoch, batch); kernels are deterministic for a thread count.
 /// Hence a run resumed from any checkpoint ends with the same metrics as an uninterrupted run.
 /// </remarks>
-public sealed class Trainer
+public sealed partial class Trainer
 {
     /// <summary>Checkpoint file name inside the output folder.</summary>
     public const string CheckpointFile = "checkpoint.lbck";
@@ -42,6 +42,7 @@ public sealed class Trainer
     private readonly LearningRateSchedule _schedule;
     private readonly Loss _loss;
     private readonly ModelRegularizer? _regularizer;
+    private readonly ArithmeticLog? _arithmetic;
     private TrainerState _state = new();
 
     /// <summary>
@@ -66,6 +67,7 @@ public sealed class Trainer
         _schedule = Components.CreateSchedule(config.Schedule, config.Optimizer.LearningRate, TotalEpochs);
         _loss = Components.CreateLoss(config.Loss);
         _regularizer = ModelRegularizer.Create(config.Regularizer, _model, data.InputShape);
+        _arithmetic = _model.OutputHook is Nn.Arithmetic.ArithmeticPolicy policy ? new ArithmeticLog(policy) : null;
         foreach (var (name, p) in _model.NamedParameters())
             if (name.EndsWith(".weight", StringComparison.Ordinal) && p.Clip is null && _model.NamedModules().Any(m => m.Name + ".weight" == name && m.Module is Linear { WeightQuantizer: not null } or Conv2d { WeightQuantizer: not null }))
                 _observer.Message($"warning: '{name}' is quantized but its latent weights are not clipped (set weight_clip, e.g. 1.0 for binary weights).");
@@ -92,6 +94,7 @@ public sealed class Trainer
         _model.LoadStateDict(ck.Model);
         _optimizer.LoadState(ck.Optimizer);
         _state = header["state"].Deserialize<TrainerState>() ?? throw new InvalidDataException($"{path}: checkpoint has no trainer state.");
+        _arithmetic?.Load(header["arithmetic"], path);
         _observer.Message($"resuming from {path}: epoch {_state.Epoch + 1}, batch {_state.Batch}");
     }
 
@@ -110,6 +113,7 @@ public sealed class Trainer
             Augmentation = _config.Data.Augmentation,
         });
         var (c, h, w) = (_data.Train.Channels, _data.Train.Height, _data.Train.Width);
+        if (NeedsRangeInit && !RangeInit(loader, c, h, w, cancellation)) return new TrainingOutcome(false, _state, _outDir, null);
         for (int epoch = _state.Epoch; epoch < TotalEpochs; epoch++)
         {
             double lr = _schedule.At(epoch);
@@ -143,6 +147,7 @@ public sealed class Trainer
         var x = Tensor.FromArray(batch.ValidInputs.ToArray(), batch.Count, c, h, w);
         var labels = batch.ValidLabels;
         _model.SetRandom(new Random(StepSeed(_config.Seed, epoch, batch.BatchIndex)));
+        _arithmetic?.Policy.BeginStep(_state.Step);
         var output = _model.Forward(x);
         var loss = _loss.Compute(output, labels);
         var reg = _model.Regularization();
@@ -154,9 +159,10 @@ public sealed class Trainer
             throw new TrainingDivergedException($"loss became {value} at step {_state.Step} (epoch {epoch + 1}, batch {batch.BatchIndex + 1}); last finite loss {_state.LastFiniteLoss.ToString("G6", CultureInfo.InvariantCulture)}. Lower the learning rate or check the data.");
         _state.LastFiniteLoss = value;
         _optimizer.ZeroGrad();
-        total.Backward();
+        Backward(total);
         _optimizer.Step();
         _model.AfterStep();
+        _arithmetic?.EndStep(_state.Step, epoch + 1, "train");
         var predicted = Tensor.ArgMaxLastDim(output);
         for (int i = 0; i < predicted.Length; i++) if (predicted[i] == labels[i]) _state.EpochCorrect++;
         _state.EpochLossSum += loss.Item() * batch.Count;
@@ -217,6 +223,7 @@ public sealed class Trainer
             ["config_source"] = _config.Source,
             ["state"] = JsonSerializer.SerializeToNode(_state),
         };
+        if (_arithmetic is not null) header["arithmetic"] = _arithmetic.Save();
         Checkpoint.Save(Path.Combine(_outDir, CheckpointFile), new CheckpointData(header.ToJsonString(), _model.StateDict(), _optimizer.State()));
     }
 
@@ -226,6 +233,7 @@ public sealed class Trainer
         foreach (var m in _state.History)
             sb.Append(CultureInfo.InvariantCulture, $"{m.Epoch},{m.LearningRate:G6},{m.TrainLoss:G6},{m.TrainAccuracy:F6},{m.ValidationLoss?.ToString("G6", CultureInfo.InvariantCulture)},{m.ValidationAccuracy?.ToString("F6", CultureInfo.InvariantCulture)},{m.TestAccuracy:F6},{m.TrainSeconds:F3},{m.EpochSeconds:F3}\n");
         AtomicFile.WriteAllText(Path.Combine(_outDir, "metrics.csv"), sb.ToString());
+        _arithmetic?.WriteCsv(_outDir);
     }
 
     private JsonObject WriteResult()
@@ -256,6 +264,7 @@ public sealed class Trainer
             ["config"] = _config.Source,
             ["layer_weight_bits"] = new JsonArray(BitPruningFinetune.LayerWeightBits(_model).Select(b => (JsonNode)Math.Round(b, 4)).ToArray()),
         };
+        if (_arithmetic is not null) result["arithmetic"] = _arithmetic.Result();
         if (_config.BitAssignment is not null) result["bit_assignment"] = JsonNode.Parse(_config.Json)!["bit_assignment"]!["result"]!.DeepClone();
         AtomicFile.WriteAllText(Path.Combine(_outDir, "result.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return result;

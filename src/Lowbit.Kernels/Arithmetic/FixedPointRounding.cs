@@ -84,6 +84,24 @@ public static class FixedPointRounding
         return (float)Math.ScaleB(Math.Clamp(k, -limit, limit), -fraction);
     }
 
+    /// <summary>
+    /// Overflow counts of values that are not rounded (|x| ≥ max and |x| ≥ max/2 of the format): what the range rule
+    /// sees when training runs in full precision to find the initial radix points.
+    /// </summary>
+    public static OverflowCounts CountOverflows(ReadOnlySpan<float> values, int bits, int integerBits)
+    {
+        Validate(bits, integerBits);
+        float max = (MathF.ScaleB(1f, bits - 1) - 1) * MathF.ScaleB(1f, integerBits + 1 - bits), half = max * 0.5f;
+        long at = 0, below = 0;
+        foreach (float x in values)
+        {
+            float a = MathF.Abs(x);
+            if (a >= max) at++;
+            if (a >= half) below++;
+        }
+        return new OverflowCounts(at, below);
+    }
+
     /// <summary>The uniform draw in [0, 1) (a multiple of 2^−24) that stochastic rounding uses for an element.</summary>
     public static float Uniform(uint seed, int index) => (Mix((uint)index * 0x9E3779B9u ^ seed) >> 8) * (1f / (1 << 24));
 

@@ -24,10 +24,17 @@ public sealed class Sequential : Module
     /// <summary>The layers in order.</summary>
     public IReadOnlyList<Module> Layers => _layers;
 
+    /// <summary>Sees every layer's output (e.g. an arithmetic policy that rounds it), or null.</summary>
+    public ILayerOutputHook? OutputHook { get; set; }
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
-        foreach (var l in _layers) x = l.Forward(x);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            x = _layers[i].Forward(x);
+            if (OutputHook is { } hook) x = hook.AfterLayer(i, _layers[i], x);
+        }
         return x;
     }
 

@@ -164,11 +164,23 @@ public static class ConfigLoader
         {
             f.Raw("bitpruning");
         }
+        Nn.Arithmetic.ArithmeticOptions? arithmetic = null;
+        if (f.Has("arithmetic"))
+        {
+            arithmetic = ArithmeticConfig.Parse(f.Object("arithmetic"));
+            if (opt.Type != "sgd")
+                throw new ConfigException($"{source}: field 'arithmetic' needs optimizer.type \"sgd\" (its momentum is rounded like every other quantity); \"{opt.Type}\" keeps moment estimates no format covers.");
+        }
+        else
+        {
+            f.Raw("arithmetic");
+        }
         f.EnsureAllRead();
         return new ExperimentConfig(name, seed, threads, data, layers, loss, opt, schedule, train, regularizer, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), source)
         {
             BitAssignment = bitAssignment,
             BitPruning = bitPruning,
+            Arithmetic = arithmetic,
         };
     }
 

@@ -65,6 +65,9 @@ public sealed record ExperimentConfig(
 
     /// <summary>BitPruning's round-and-fine-tune phase from the "bitpruning" block, or null.</summary>
     public BitPruningFinetuneConfig? BitPruning { get; init; }
+
+    /// <summary>Number formats of training arithmetic from the "arithmetic" block, or null for plain float32.</summary>
+    public Nn.Arithmetic.ArithmeticOptions? Arithmetic { get; init; }
 }
 
 /// <summary>BitPruning after the regularised epochs: round the learned bitlengths, freeze them, fine-tune (METHODS.md §11).</summary>

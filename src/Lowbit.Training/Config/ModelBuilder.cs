@@ -47,6 +47,17 @@ public static class ModelBuilder
             }
             model.Add(layer);
         }
+        if (config.Arithmetic is { } arithmetic)
+        {
+            try
+            {
+                Nn.Arithmetic.ArithmeticPolicy.Attach(model, arithmetic, config.Seed);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ConfigException($"{config.Source}: field 'arithmetic': {e.Message}");
+            }
+        }
         return model;
     }
 

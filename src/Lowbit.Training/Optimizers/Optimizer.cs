@@ -1,4 +1,5 @@
 using Lowbit.Nn;
+using Lowbit.Nn.Arithmetic;
 using Lowbit.Tensors;
 
 namespace Lowbit.Training.Optimizers;
@@ -37,6 +38,44 @@ public abstract class Optimizer
     /// <summary>The parameters this optimizer updates.</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters => _parameters;
 
+    /// <summary>The arithmetic policy gradients, momenta and parameters are rounded through, or null.</summary>
+    protected IUpdateArithmetic? Arithmetic { get; private set; }
+
+    /// <summary>
+    /// Whether this optimizer rounds all of its state through an arithmetic policy (<see cref="UseArithmetic"/>);
+    /// optimizers whose state the policy has no format for (Adam's moment estimates) say false.
+    /// </summary>
+    protected virtual bool SupportsArithmetic => false;
+
+    /// <summary>
+    /// From now on rounds every gradient (before use), momentum buffer (after its update) and parameter (after the
+    /// update) through <paramref name="arithmetic"/>, and keeps a master copy of each parameter at update precision in
+    /// the optimizer state ("master:name"); the parameter tensors then hold the propagation copies the model computes
+    /// with. Stores the current parameters once, so the first forward pass already uses rounded values.
+    /// </summary>
+    /// <exception cref="ArgumentException">This optimizer cannot round its state, or a parameter is not covered.</exception>
+    public void UseArithmetic(IUpdateArithmetic arithmetic)
+    {
+        ArgumentNullException.ThrowIfNull(arithmetic);
+        if (!SupportsArithmetic)
+            throw new ArgumentException($"{GetType().Name} keeps state that arithmetic formats do not cover; low-precision arithmetic training uses the sgd optimizer (with or without momentum).", nameof(arithmetic));
+        foreach (var (name, _) in _parameters)
+            if (!arithmetic.Covers(name)) throw new ArgumentException($"parameter '{name}' is not covered by the arithmetic policy.", nameof(arithmetic));
+        CheckArithmetic(arithmetic);
+        Arithmetic = arithmetic;
+        foreach (var (name, p) in _parameters)
+        {
+            var master = StateTensor("master", name, p.Value.Length);
+            p.Value.AsSpan().CopyTo(master.AsSpan());
+            arithmetic.Store(name, master, p.Value);
+        }
+    }
+
+    /// <summary>Lets an optimizer refuse settings it cannot combine with <paramref name="arithmetic"/> (e.g. a loss scale with weight decay).</summary>
+    protected virtual void CheckArithmetic(IUpdateArithmetic arithmetic)
+    {
+    }
+
     /// <summary>Applies one update to every parameter that has a gradient, then its clipping.</summary>
     public void Step()
     {
@@ -44,6 +83,11 @@ public abstract class Optimizer
         foreach (var (name, p) in _parameters)
         {
             if (p.Grad is null) continue;
+            if (Arithmetic is { } arithmetic)
+            {
+                StepWithArithmetic(name, p, arithmetic);
+                continue;
+            }
             var value = p.Value.AsSpan();
             var grad = p.Grad.AsSpan();
             if (p.PlainGradient)
@@ -56,6 +100,21 @@ public abstract class Optimizer
             Update(name, p, value, grad, LearningRate * p.LearningRateScale);
             if (p.Clip is { } c && !ClipsInUpdate) Clip(p.Value, (float)c.Min, (float)c.Max);
         }
+    }
+
+    /// <summary>
+    /// One update through the arithmetic policy: round dE/dW, start from the master copy, update (the learning rate
+    /// divided by the loss scale the gradient carries), clip, then store at update and propagation precision.
+    /// </summary>
+    private void StepWithArithmetic(string name, Parameter p, IUpdateArithmetic arithmetic)
+    {
+        arithmetic.RoundGradient(name, p.Grad!);
+        var master = StateTensor("master", name, p.Value.Length);
+        var value = p.Value.AsSpan();
+        master.AsSpan().CopyTo(value);
+        Update(name, p, value, p.Grad!.AsSpan(), LearningRate * p.LearningRateScale / arithmetic.LossScale);
+        if (p.Clip is { } c && !ClipsInUpdate) Clip(p.Value, (float)c.Min, (float)c.Max);
+        arithmetic.Store(name, master, p.Value);
     }
 
     /// <summary>
