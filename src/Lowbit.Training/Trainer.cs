@@ -45,6 +45,9 @@ public sealed partial class Trainer
     private readonly ArithmeticLog? _arithmetic;
     private TrainerState _state = new();
 
+    /// <summary>Trainer state as JSON; the last finite loss is NaN before the first step (a checkpoint at step 0).</summary>
+    private static readonly JsonSerializerOptions s_stateJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     /// <summary>
     /// Prepares a run (builds the model). Nothing is written yet, except that an unresolved "bit_assignment" of method
     /// pdb pre-trains into OUT/pdb-pretrain first (<see cref="BitAssigner"/>).
@@ -93,7 +96,7 @@ public sealed partial class Trainer
         var header = JsonNode.Parse(ck.Header)!.AsObject();
         _model.LoadStateDict(ck.Model);
         _optimizer.LoadState(ck.Optimizer);
-        _state = header["state"].Deserialize<TrainerState>() ?? throw new InvalidDataException($"{path}: checkpoint has no trainer state.");
+        _state = header["state"].Deserialize<TrainerState>(s_stateJson) ?? throw new InvalidDataException($"{path}: checkpoint has no trainer state.");
         _arithmetic?.Load(header["arithmetic"], path);
         _observer.Message($"resuming from {path}: epoch {_state.Epoch + 1}, batch {_state.Batch}");
     }
@@ -221,7 +224,7 @@ public sealed partial class Trainer
             ["format"] = "lowbit-checkpoint",
             ["config"] = JsonNode.Parse(_config.Json),
             ["config_source"] = _config.Source,
-            ["state"] = JsonSerializer.SerializeToNode(_state),
+            ["state"] = JsonSerializer.SerializeToNode(_state, s_stateJson),
         };
         if (_arithmetic is not null) header["arithmetic"] = _arithmetic.Save();
         Checkpoint.Save(Path.Combine(_outDir, CheckpointFile), new CheckpointData(header.ToJsonString(), _model.StateDict(), _optimizer.State()));

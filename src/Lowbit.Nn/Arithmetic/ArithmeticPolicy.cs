@@ -180,16 +180,18 @@ public sealed partial class ArithmeticPolicy : ILayerOutputHook, IUpdateArithmet
         return (uint)(z ^ (z >> 31));
     }
 
+    /// <summary>The ten groups of a block, created in <see cref="Quantity"/> order.</summary>
     private Block NewBlock(string name)
     {
-        RoundingGroup G(Quantity q, NumberFormat? copy = null)
+        var g = Enum.GetValues<Quantity>().Select(q =>
         {
-            var g = new RoundingGroup($"{name}/{QuantityNames.Name(q)}", _groups.Count, Options.FormatOf(q), copy);
-            _groups.Add(g);
-            return g;
-        }
-        return new Block(name, G(Quantity.WeightedSum), G(Quantity.Output), G(Quantity.WeightedSumGradient), G(Quantity.OutputGradient),
-            G(Quantity.Weight, Options.Propagation), G(Quantity.Bias, Options.Propagation), G(Quantity.WeightGradient), G(Quantity.BiasGradient),
-            G(Quantity.WeightMomentum), G(Quantity.BiasMomentum));
+            var copy = q is Quantity.Weight or Quantity.Bias ? Options.Propagation : null;
+            var group = new RoundingGroup($"{name}/{QuantityNames.Name(q)}", _groups.Count, Options.FormatOf(q), copy);
+            _groups.Add(group);
+            return group;
+        }).ToArray();
+        return new Block(name, g[(int)Quantity.WeightedSum], g[(int)Quantity.Output], g[(int)Quantity.WeightedSumGradient], g[(int)Quantity.OutputGradient],
+            g[(int)Quantity.Weight], g[(int)Quantity.Bias], g[(int)Quantity.WeightGradient], g[(int)Quantity.BiasGradient],
+            g[(int)Quantity.WeightMomentum], g[(int)Quantity.BiasMomentum]);
     }
 }
