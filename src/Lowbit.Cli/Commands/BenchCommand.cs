@@ -56,9 +56,11 @@ internal static class BenchCommand
         var phase = new Stopwatch();
         double forward = 0, backward = 0, update = 0;
         var stepBuffers = new TensorArena(); // reuses op result buffers step to step, as the trainer does
+        var arithmetic = model.OutputHook as Nn.Arithmetic.ArithmeticPolicy; // an "arithmetic" block: rounding as in training
         void Step()
         {
             using var buffers = stepBuffers.BeginStep();
+            arithmetic?.BeginStep(step);
             model.SetRandom(new Random(step++));
             phase.Restart();
             var l = loss.Compute(model.Forward(x), labels);
@@ -67,11 +69,13 @@ internal static class BenchCommand
             forward += phase.Elapsed.TotalMilliseconds;
             phase.Restart();
             optimizer.ZeroGrad();
-            total.Backward();
+            if (arithmetic is null || arithmetic.LossScale == 1) total.Backward();
+            else total.Backward(Tensor.Full(total.DType, arithmetic.LossScale, [.. total.Shape]));
             backward += phase.Elapsed.TotalMilliseconds;
             phase.Restart();
             optimizer.Step();
             model.AfterStep();
+            arithmetic?.EndStep();
             update += phase.Elapsed.TotalMilliseconds;
         }
         for (int i = 0; i < warmup; i++) Step();
