@@ -151,6 +151,12 @@ public sealed record NormalizationOptions
         return result;
     }
 
+    /// <summary>The float32 value of every byte value per channel: [channels, 256], entry c·256 + x for byte x of channel c.</summary>
+    /// <param name="channels">Channels of the images.</param>
+    /// <returns>A new table.</returns>
+    /// <exception cref="ArgumentException">The statistics are for another channel count.</exception>
+    public float[] PixelTable(int channels) => BuildTable(channels);
+
     /// <summary>Lookup table [channels, 256]: table[c * 256 + x] is the float for byte x in channel c.</summary>
     internal float[] BuildTable(int channels)
     {

@@ -17,6 +17,13 @@ internal static class TestData
 
     public static TrainTestSets MnistSets => s_mnist.Value;
 
+    /// <summary>The packed model's pixel table for single-channel images under <paramref name="normalization"/>.</summary>
+    public static float[] PixelTable(NormalizationOptions normalization, int channels)
+    {
+        Assert.Equal(1, channels);
+        return normalization.PixelTable(1);
+    }
+
     /// <summary>The float32 model's outputs and the last dense layer's (pre-bias, pre-BN) outputs, evaluation mode.</summary>
     public static (float[] Logits, float[] LastDense, int[] Classes) FloatModel(Sequential model, ImageDataset data, NormalizationOptions normalization, int count)
     {

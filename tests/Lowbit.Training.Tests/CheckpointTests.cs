@@ -53,4 +53,32 @@ public class CheckpointTests
         File.Delete(path);
         Assert.Throws<FileNotFoundException>(() => Checkpoint.Load(path));
     }
+
+    [Fact]
+    public void CheckpointModel_HeaderWithoutConfig_NamesTheFile()
+    {
+        var path = TempFile();
+        Checkpoint.Save(path, Sample());
+        var ex = Assert.Throws<InvalidDataException>(() => CheckpointModel.Load(path));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("no saved config", ex.Message, StringComparison.Ordinal);
+        File.Delete(path);
+    }
+
+    [Fact]
+    public void CheckpointModel_Load_RebuildsTheSavedModelWithItsWeights()
+    {
+        const string Json = """{ "name": "tiny", "data": { "dataset": "mnist" }, "layers": [ { "type": "flatten" }, { "type": "dense", "units": 10 } ] }""";
+        var config = Config.ConfigLoader.Parse(Json, "tiny.json");
+        var model = Config.ModelBuilder.Build(config, [1, 28, 28]);
+        var header = new System.Text.Json.Nodes.JsonObject { ["config"] = System.Text.Json.Nodes.JsonNode.Parse(Json), ["config_source"] = "tiny.json" };
+        var path = TempFile();
+        Checkpoint.Save(path, new CheckpointData(header.ToJsonString(), model.StateDict(), new Dictionary<string, Tensor>()));
+        var loaded = CheckpointModel.Load(path, dataPath: "/some/folder");
+        Assert.Equal([1, 28, 28], loaded.InputShape);
+        Assert.Equal("/some/folder", loaded.Config.Data.Path);
+        Assert.False(loaded.Model.Training);
+        foreach (var (name, tensor) in model.StateDict()) Assert.Equal(tensor.ToArray(), loaded.Model.StateDict()[name].ToArray());
+        File.Delete(path);
+    }
 }

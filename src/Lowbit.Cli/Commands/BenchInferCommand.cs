@@ -1,13 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Lowbit.Inference.Export;
 using Lowbit.Inference.Runtime;
 using Lowbit.Tensors;
 using Lowbit.Tensors.Autograd;
 using Lowbit.Training;
-using Lowbit.Training.Checkpoints;
-using Lowbit.Training.Config;
 
 namespace Lowbit.Cli.Commands;
 
@@ -45,12 +42,10 @@ internal static class BenchInferCommand
     {
         output.WriteLine(new JsonObject { ["bench"] = "machine", ["utc"] = DateTime.UtcNow.ToString("u", System.Globalization.CultureInfo.InvariantCulture), ["loadavg"] = LoadAverage() }.ToJsonString());
         var peer = peerScript is null ? null : RunPeer(python, peerScript);
-        var exported = CheckpointExporter.Export(path);
-        var config = exported.Config;
+        var exported = CheckpointPacking.Export(path);
+        var config = exported.Source.Config;
         var data = DataResolver.Load(config.Data);
-        var model = ModelBuilder.Build(config, data.InputShape);
-        model.LoadStateDict(Checkpoint.Load(path).Model);
-        model.Eval();
+        var model = exported.Source.Model;
         var test = data.Test;
         images = Math.Min(images, test.Count);
         int size = test.SampleSize;

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Lowbit.Training;
 using Lowbit.Training.Checkpoints;
-using Lowbit.Training.Config;
 
 namespace Lowbit.Cli.Commands;
 
@@ -21,13 +19,8 @@ internal static class EvalCommand
 
     private static int Run(string path, string? dataPath, TextWriter output)
     {
-        var ck = Checkpoint.Load(path);
-        var header = JsonNode.Parse(ck.Header)!.AsObject();
-        var overrides = dataPath is null ? Array.Empty<string>() : [$"data.path={System.Text.Json.JsonSerializer.Serialize(dataPath)}"];
-        var config = ConfigLoader.Parse(header["config"]!.ToJsonString(), header["config_source"]?.GetValue<string>() ?? path, overrides);
+        var (model, config, _, _) = CheckpointModel.Load(path, dataPath);
         var run = DataResolver.Load(config.Data);
-        var model = ModelBuilder.Build(config, run.InputShape);
-        model.LoadStateDict(ck.Model);
         using var threads = Lowbit.Tensors.Compute.UseThreads(config.Threads);
         var (loss, accuracy) = Evaluator.Evaluate(model, Components.CreateLoss(config.Loss), run.Test, run.Normalization, config.Train.EvalBatchSize);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{config.Name} on {config.Data.Dataset} test ({run.Test.Count} images): error {100 * (1 - accuracy):F2} %, accuracy {100 * accuracy:F2} %, loss {loss:F4}"));

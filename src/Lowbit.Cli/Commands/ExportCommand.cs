@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Lowbit.Inference.Export;
 using Lowbit.Inference.Format;
 
 namespace Lowbit.Cli.Commands;
@@ -20,10 +19,10 @@ internal static class ExportCommand
 
     private static int Run(string checkpointPath, string outPath, string? dataPath, TextWriter output)
     {
-        ExportedCheckpoint exported;
+        PackedCheckpoint exported;
         try
         {
-            exported = CheckpointExporter.Export(checkpointPath, dataPath);
+            exported = CheckpointPacking.Export(checkpointPath, dataPath);
         }
         catch (NotSupportedException e)
         {
@@ -32,11 +31,11 @@ internal static class ExportCommand
         long packed = PackedModelFile.Write(exported.Model, outPath);
         long original = new FileInfo(checkpointPath).Length;
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(inv, $"{exported.Config.Name}: {exported.Model.Layers.Count} packed layers, input [{string.Join(", ", exported.Model.InputShape)}], {exported.Model.Classes} classes"));
+        output.WriteLine(string.Create(inv, $"{exported.Source.Config.Name}: {exported.Model.Layers.Count} packed layers, input [{string.Join(", ", exported.Model.InputShape)}], {exported.Model.Classes} classes"));
         for (int i = 0; i < exported.Model.Layers.Count; i++)
         {
             var layer = exported.Model.Layers[i];
-            output.WriteLine(string.Create(inv, $"  layer {i}: {layer.GetType().Name,-22} {layer.InFeatures,6} → {layer.OutFeatures,-6} {PackedModelFile.LayerSize(layer),10:N0} bytes"));
+            output.WriteLine(string.Create(inv, $"  layer {i}: kind {layer.Kind} {layer.KindName,-20} {layer.Input.Count,6} → {layer.Output.Count,-6} {layer.ByteSize,10:N0} bytes"));
         }
         output.WriteLine(string.Create(inv, $"checkpoint {original:N0} bytes → packed model {packed:N0} bytes ({(double)original / packed:F1}x smaller): {outPath}"));
         return ExitCodes.Ok;

@@ -6,6 +6,7 @@ using Lowbit.Inference.Export;
 using Lowbit.Inference.Format;
 using Lowbit.Inference.Runtime;
 using Lowbit.Training;
+using Lowbit.Training.Checkpoints;
 using Lowbit.Training.Config;
 
 namespace Lowbit.Cli.Commands;
@@ -56,7 +57,7 @@ internal static class InferCommand
         var layerMs = string.Join(", ", stats.LayerTicks.Select((t, i) => string.Create(inv, $"layer {i} {t * 1e3 / Stopwatch.Frequency:F1} ms")));
         output.WriteLine(string.Create(inv, $"per layer: {layerMs}; float replays: {stats.FirstLayerReplays} ({(double)stats.FirstLayerReplays / count:F3} per image)"));
         if (verifyCheckpoint is null) return ExitCodes.Ok;
-        var (floatModel, _, _) = CheckpointExporter.LoadModel(verifyCheckpoint, dataPath);
+        var floatModel = CheckpointModel.Load(verifyCheckpoint, dataPath).Model;
         var result = ExportVerifier.Verify(floatModel, packed, test.Pixels, test.Labels, count, new InferenceOptions(threads, Math.Max(batch, 1)));
         output.WriteLine(string.Create(inv, $"verify against {Path.GetFileName(verifyCheckpoint)} (float32 model, {count} images): classes differ {result.ClassMismatches}, logits differ {result.LogitMismatches}, last-layer integers differ {(packed.IsResidualModel ? "n/a (residual models define none)" : result.IntegerMismatches.ToString(inv))}{(result.Exact ? " — bit-exact" : $"; first: {result.FirstMismatch}")}"));
         return result.Exact ? ExitCodes.Ok : ExitCodes.UserError;

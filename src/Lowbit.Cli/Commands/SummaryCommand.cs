@@ -86,7 +86,7 @@ internal static class SummaryCommand
         string name = checkpointPath is null ? "checkpoint.lbck" : Path.GetFileName(checkpointPath);
         try
         {
-            long bytes = Lowbit.Inference.Export.PackedSizePredictor.Predict(model, inputShape, Lowbit.Inference.Export.CheckpointExporter.Metadata(config, name));
+            long bytes = Lowbit.Inference.Export.PackedSizePredictor.Predict(model, inputShape, CheckpointPacking.Metadata(config, name));
             return (bytes, $"metadata names checkpoint '{name}'");
         }
         catch (NotSupportedException e)
@@ -116,15 +116,8 @@ internal static class SummaryCommand
             throw new UserException("--set applies to --config only; a checkpoint is summarised with the config saved in it.");
         }
 
-        var ck = Checkpoint.Load(checkpointPath!);
-        var header = JsonNode.Parse(ck.Header)?.AsObject();
-        var saved = header?["config"] ?? throw new UserException($"checkpoint '{checkpointPath}' has no saved config in its header.");
-        var ckConfig = ConfigLoader.Parse(saved.ToJsonString(), header!["config_source"]?.GetValue<string>() ?? checkpointPath!);
-        var ckShape = DataResolver.InputShape(ckConfig.Data.Dataset);
-        var ckModel = ModelBuilder.Build(ckConfig, ckShape);
-        ckModel.LoadStateDict(ck.Model);
-        ckModel.Eval();
-        return (ckConfig, ckModel, ckShape);
+        var loaded = CheckpointModel.Load(checkpointPath!);
+        return (loaded.Config, loaded.Model, loaded.InputShape);
     }
 
     private static void WriteTable(ModelCostDescription description, CostReport report, int[] inputShape, TextWriter output)

@@ -3,7 +3,6 @@ using System.Globalization;
 using Lowbit.Training;
 using Lowbit.Training.Checkpoints;
 using Lowbit.Training.Config;
-using System.Text.Json.Nodes;
 
 namespace Lowbit.Cli.Commands;
 
@@ -30,8 +29,7 @@ internal static class TrainCommand
             if (configPath is not null) throw new UserException("--resume takes the config saved in the checkpoint; drop --config (overrides with --set still apply).");
             if (outDir is null) throw new UserException("--resume needs --out DIR, the folder of the run to continue.");
             var ckPath = Path.Combine(outDir, Trainer.CheckpointFile);
-            var header = JsonNode.Parse(Checkpoint.Load(ckPath).Header)!.AsObject();
-            config = ConfigLoader.Parse(header["config"]!.ToJsonString(), header["config_source"]?.GetValue<string>() ?? ckPath, overrides);
+            config = CheckpointModel.SavedConfig(Checkpoint.Load(ckPath), ckPath, null, overrides);
         }
         else
         {

@@ -1,7 +1,6 @@
 using Lowbit.Inference.Format;
 using Lowbit.Inference.Runtime;
 using Lowbit.Nn.Layers;
-using Lowbit.Quantization;
 using Lowbit.Tensors;
 using Lowbit.Tensors.Autograd;
 
@@ -84,8 +83,7 @@ public static class ExportVerifier
         {
             using var _ = GradMode.Disable();
             var weights = last.EffectiveWeight().ToArray();
-            int weightBits = last.WeightQuantizer?.Quantizer is DoReFaWeight dw ? dw.Bits : 1;
-            int inputBits = last.InputQuantizer?.Quantizer is DoReFaActivation da ? da.Bits : 1;
+            int weightBits = QuantizerCode.OfWeights(last).Bits, inputBits = QuantizerCode.OfInputs(last).Bits;
             bool codes = packed.IsPlaneModel;
             var weightCodes = weights.Select(w => codes ? Math.Round((w + 1.0) * ((1 << weightBits) - 1) / 2.0) : w).ToArray();
             const int Batch = 500;

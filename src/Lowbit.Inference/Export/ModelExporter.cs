@@ -1,26 +1,22 @@
 using Lowbit.Inference.Format;
-using Lowbit.Kernels.Bits;
-using Lowbit.Nn;
 using Lowbit.Nn.Layers;
-using Lowbit.Quantization;
 using Lowbit.Tensors;
 using Lowbit.Tensors.Autograd;
 
 namespace Lowbit.Inference.Export;
 
 /// <summary>
-/// Turns a trained BinaryNet-style <see cref="Sequential"/> into a <see cref="PackedModel"/> whose predictions and
-/// last-layer integer outputs equal the float32 model's in evaluation mode.
+/// Turns a trained <see cref="Sequential"/> into a <see cref="PackedModel"/> whose predictions, logits and (where the
+/// kinds define them) last-layer integer outputs equal the float32 model's in evaluation mode.
 /// </summary>
 /// <remarks>
-/// Supported chain: [flatten] → dense(weights ste_sign, real input) → [batch_norm] → (dense(ste_sign input and
-/// weights) → [batch_norm])* → dense(ste_sign input and weights) → [batch_norm]. Dropout layers are skipped (identity
-/// in evaluation mode). A dense layer whose output feeds a ste_sign input quantizer gets its bias, batch norm and
-/// sign folded into one threshold per unit (<see cref="ThresholdFolding"/>); the last layer keeps its float bias and
-/// batch norm. Anything else (convolutions, other quantizers, float64 models) is rejected with a message naming the
-/// layer. A chain whose first layer has k-bit dorefa_weight weights goes to <see cref="PlaneModelExporter"/>, one with
-/// hbb/residual weights to <see cref="ResidualModelExporter"/>.
-/// METHODS 15.
+/// The model is read as dense blocks: [flatten] → (dense → [batch_norm])+, dropout skipped (identity in evaluation
+/// mode). Each block becomes one kind of <see cref="PackedLayerKinds"/>, picked by what arrives (the 8-bit pixels or
+/// the previous layer's output), the family of its weight quantizer and the family of its head: the next dense layer's
+/// input quantizer (whose batch norm and quantizer are folded into thresholds, <see cref="ThresholdFolding"/>), or the
+/// logits (bias and batch norm kept in float32) for the last layer. Supported families: ste_sign (BinaryNet, kinds
+/// 1-3), dorefa_weight/dorefa_act (k-bit codes, kinds 4, 5), hbb/residual weights with residual activations of frozen
+/// means (kinds 6, 7). Anything else is rejected with a message naming the layer.
 /// </remarks>
 public static class ModelExporter
 {
@@ -45,23 +41,15 @@ public static class ModelExporter
         try
         {
             using var _ = GradMode.Disable();
-            if (PlaneModelExporter.Handles(blocks[0].Linear)) return PlaneModelExporter.Export(blocks, inputShape, pixelTable, metadata ?? "");
-            if (ResidualModelExporter.Handles(blocks[0].Linear)) return ResidualModelExporter.Export(blocks, inputShape, pixelTable, metadata ?? "");
-            int inputSize = inputShape[0] * inputShape[1] * inputShape[2];
-            float limit = DotProductLimit(pixelTable, inputSize);
-            var layers = new List<PackedDenseLayer>(blocks.Count);
+            var layers = new List<PackedLayer>(blocks.Count);
+            var input = ActivationSpec.Pixels(inputShape[0] * inputShape[1] * inputShape[2]);
+            float[] levels = pixelTable, scales = [];
             for (int b = 0; b < blocks.Count; b++)
             {
-                var (linear, batchNorm, index) = blocks[b];
-                CheckQuantizers(linear, index, first: b == 0);
-                int expectedIn = b == 0 ? inputSize : blocks[b - 1].Linear.OutFeatures;
-                if (linear.InFeatures != expectedIn)
-                    throw new ArgumentException($"Layer {index} ({linear.Describe()}) has {linear.InFeatures} inputs but receives {expectedIn}.");
-                var units = Units(linear, batchNorm, index);
-                var signs = WeightSigns(linear, index);
-                if (b == blocks.Count - 1) layers.Add(OutputLayer(linear, batchNorm, units, signs));
-                else if (b == 0) layers.Add(FirstLayer(linear, units, signs, limit));
-                else layers.Add(HiddenLayer(linear, units, signs));
+                var site = Site(blocks, b, input, levels, scales, pixelTable);
+                var exported = Kind(site).Export.Export(site);
+                layers.Add(exported.Layer);
+                (input, levels, scales) = (exported.Layer.Output, exported.NextLevels, exported.NextScales);
             }
             return new PackedModel(inputShape, (float[])pixelTable.Clone(), metadata ?? "", layers);
         }
@@ -71,18 +59,45 @@ public static class ModelExporter
         }
     }
 
-    /// <summary>A bound on |y| for every float32 first-layer dot product: Σ|x_t|·(1 + γ) + 1 ≤ limit.</summary>
-    internal static float DotProductLimit(ReadOnlySpan<float> pixelTable, int inputSize)
+    /// <summary>The site of block <paramref name="b"/>: checks what arrives against the block and finds the head's family.</summary>
+    internal static ExportSite Site(IReadOnlyList<DenseBlock> blocks, int b, ActivationSpec input, float[] levels, float[] scales, float[] pixelTable)
     {
-        double maxAbs = 0;
-        foreach (float v in pixelTable) maxAbs = Math.Max(maxAbs, Math.Abs((double)v));
-        double limit = inputSize * maxAbs * (1 + 2 * FirstLayerBound.Gamma(inputSize)) + 1;
-        return (float)(limit * (1 + 1e-6));
+        var block = blocks[b];
+        var linear = block.Linear;
+        string name = $"Layer {block.Index} ({linear.Describe()})";
+        if (linear.Weight.Value.DType != DType.Float32)
+            throw new NotSupportedException($"{name} holds {linear.Weight.Value.DType}; the exporter reproduces float32 models only.");
+        if (linear.InFeatures != input.Count)
+            throw new ArgumentException($"{name} has {linear.InFeatures} inputs but receives {input.Count}.");
+        if (input.Encoding == ActivationEncoding.Pixels && linear.InputQuantizer is not null)
+            throw new NotSupportedException($"{name}: the first dense layer must take the real (normalised) pixels, but it has input quantizer {linear.InputQuantizer.Quantizer.Name}.");
+        var next = b + 1 < blocks.Count ? blocks[b + 1] : null;
+        var head = next is null ? QuantizerCode.Logits : QuantizerCode.OfInputs(next.Linear);
+        return new ExportSite(block, next, input, levels, scales, pixelTable, QuantizerCode.OfWeights(linear), head);
     }
 
-    internal static List<(Linear Linear, BatchNorm? BatchNorm, int Index)> Blocks(Sequential model)
+    /// <summary>The kind that packs <paramref name="site"/>: by what arrives, the weights' family and the head's family.</summary>
+    /// <exception cref="NotSupportedException">No kind packs this combination; the message says what would.</exception>
+    internal static PackedLayerKind Kind(ExportSite site)
     {
-        var blocks = new List<(Linear, BatchNorm?, int)>();
+        bool last = site.Next is null;
+        var forWeights = PackedLayerKinds.All.Where(k => k.Export.Weights == site.Weights.Family && k.IsOutput == last).ToList();
+        if (forWeights.Count == 0)
+            throw new NotSupportedException($"{site.Name}: weights quantized with {site.Weights.Name} cannot be packed; packable weight quantizers: {QuantizerCode.PackableWeights}.");
+        var forInput = forWeights.Where(k => k.Inputs.Contains(site.Input.Encoding)).ToList();
+        if (forInput.Count == 0)
+        {
+            var accepted = forWeights.SelectMany(k => k.Inputs).Distinct().Select(e => e.ToString());
+            throw new NotSupportedException($"{site.Name}: a layer with {site.Weights.Name} weights cannot take {site.Input} (it takes {string.Join(" or ", accepted)}); its input quantizer must match the weights' family.");
+        }
+        return forInput.FirstOrDefault(k => k.Export.Head == site.Head.Family)
+            ?? throw new NotSupportedException($"{site.NextName}: inputs after a layer with {site.Weights.Name} weights must be quantized with " +
+                $"{string.Join(" or ", forInput.Select(k => QuantizerCode.InputQuantizersOf(k.Export.Head)))}, got {site.Head.Name}.");
+    }
+
+    internal static List<DenseBlock> Blocks(Sequential model)
+    {
+        var blocks = new List<DenseBlock>();
         var layers = model.Layers;
         for (int i = 0; i < layers.Count; i++)
         {
@@ -99,96 +114,13 @@ public static class ModelExporter
                         bn = next;
                         i++;
                     }
-                    blocks.Add((linear, bn, i - (bn is null ? 0 : 1)));
+                    blocks.Add(new DenseBlock(linear, bn, i - (bn is null ? 0 : 1)));
                     continue;
                 default:
-                    throw new NotSupportedException($"Layer {i} ({layers[i].Describe()}) is not supported by the packed exporter; it handles MLPs (flatten, dense, batch_norm, dropout) with ste_sign (BinaryNet), dorefa_weight/dorefa_act (k-bit) or hbb/residual weights with residual activations of frozen means (HBB) quantizers. Convolutions: issue 6.");
+                    throw new NotSupportedException($"Layer {i} ({layers[i].Describe()}) is not supported by the packed exporter; it handles MLPs (flatten, dense, batch_norm, dropout) with ste_sign (BinaryNet), dorefa_weight/dorefa_act (k-bit) or hbb/residual weights with residual activations of frozen means (HBB) quantizers.");
             }
         }
         if (blocks.Count < 2) throw new NotSupportedException($"The packed exporter needs at least two dense layers; the model has {blocks.Count}.");
         return blocks;
-    }
-
-    internal static void CheckQuantizers(Linear linear, int index, bool first)
-    {
-        if (linear.Weight.Value.DType != DType.Float32)
-            throw new NotSupportedException($"Layer {index} ({linear.Describe()}) holds {linear.Weight.Value.DType}; the exporter reproduces float32 models only.");
-        if (linear.WeightQuantizer?.Quantizer is not SteSign)
-            throw new NotSupportedException($"Layer {index} ({linear.Describe()}): weights must be binarized with ste_sign to be packed, got {linear.WeightQuantizer?.Quantizer.Name ?? "float weights"}.");
-        if (first && linear.InputQuantizer is not null)
-            throw new NotSupportedException($"Layer {index} ({linear.Describe()}): the first dense layer must take the real (normalised) pixels, but it has input quantizer {linear.InputQuantizer.Quantizer.Name}.");
-        if (!first && linear.InputQuantizer?.Quantizer is not SteSign)
-            throw new NotSupportedException($"Layer {index} ({linear.Describe()}): inputs after the first layer must be binarized with ste_sign, got {linear.InputQuantizer?.Quantizer.Name ?? "no input quantizer"}.");
-    }
-
-    internal static UnitAffine[] Units(Linear linear, BatchNorm? bn, int index)
-    {
-        int n = linear.OutFeatures;
-        float[]? bias = linear.Bias?.Value.ToArray();
-        float[]? gamma = bn?.Gamma?.Value.ToArray(), beta = bn?.Beta?.Value.ToArray();
-        float[]? mean = bn?.RunningMean.ToArray(), variance = bn?.RunningVar.ToArray();
-        var units = new UnitAffine[n];
-        for (int j = 0; j < n; j++)
-        {
-            float scale = 0, shift = 0;
-            if (bn is not null)
-                (scale, shift) = UnitAffine.BatchNormCoefficients(gamma?[j] ?? 1.0, beta?[j] ?? 0.0, mean![j], variance![j], bn.Epsilon);
-            units[j] = new UnitAffine(bias is not null, bias?[j] ?? 0f, bn is not null, scale, shift);
-            if (!units[j].IsFinite)
-                throw new ArgumentException($"Layer {index} ({linear.Describe()}) unit {j}: bias/batch-norm coefficients are not finite (bias {units[j].Bias}, scale {scale}, shift {shift}).");
-        }
-        return units;
-    }
-
-    /// <summary>The ±1 weights the forward pass uses, packed [out, WordsPerRow(in)].</summary>
-    private static ulong[] WeightSigns(Linear linear, int index)
-    {
-        var w = linear.EffectiveWeight().ToArray(); // [out, in]
-        for (int i = 0; i < w.Length; i++)
-            if (w[i] != 1f && w[i] != -1f)
-                throw new ArgumentException($"Layer {index} ({linear.Describe()}): quantized weight {i} is {w[i]}, not ±1.");
-        var packed = new ulong[linear.OutFeatures * BitLayout.WordsPerRow(linear.InFeatures)];
-        BitPacking.PackSigns(w, linear.OutFeatures, linear.InFeatures, packed);
-        return packed;
-    }
-
-    private static void NegateRow(ulong[] packed, int row, int n)
-    {
-        int words = BitLayout.WordsPerRow(n);
-        var r = packed.AsSpan(row * words, words);
-        for (int i = 0; i < words; i++) r[i] = ~r[i];
-        r[^1] &= BitLayout.LastWordMask(n);
-    }
-
-    private static ByteSignDenseLayer FirstLayer(Linear linear, UnitAffine[] units, ulong[] signs, float limit)
-    {
-        var thresholds = new float[units.Length];
-        for (int j = 0; j < units.Length; j++)
-        {
-            var (negate, threshold) = ThresholdFolding.FoldReal(units[j], limit);
-            if (negate) NegateRow(signs, j, linear.InFeatures);
-            thresholds[j] = threshold;
-        }
-        return new ByteSignDenseLayer(linear.InFeatures, linear.OutFeatures, signs, thresholds);
-    }
-
-    private static BinarySignDenseLayer HiddenLayer(Linear linear, UnitAffine[] units, ulong[] signs)
-    {
-        var maxMismatches = new int[units.Length];
-        for (int j = 0; j < units.Length; j++)
-        {
-            var (negate, threshold) = ThresholdFolding.FoldBinary(units[j], linear.InFeatures);
-            if (negate) NegateRow(signs, j, linear.InFeatures);
-            maxMismatches[j] = threshold;
-        }
-        return new BinarySignDenseLayer(linear.InFeatures, linear.OutFeatures, signs, maxMismatches);
-    }
-
-    private static BinaryOutputDenseLayer OutputLayer(Linear linear, BatchNorm? bn, UnitAffine[] units, ulong[] signs)
-    {
-        float[]? bias = linear.Bias is null ? null : units.Select(u => u.Bias).ToArray();
-        float[]? scale = bn is null ? null : units.Select(u => u.Scale).ToArray();
-        float[]? shift = bn is null ? null : units.Select(u => u.Shift).ToArray();
-        return new BinaryOutputDenseLayer(linear.InFeatures, linear.OutFeatures, signs, bias, scale, shift);
     }
 }

@@ -3,11 +3,12 @@ using Lowbit.Kernels.Bits;
 namespace Lowbit.Inference.Format;
 
 /// <summary>
-/// A fully connected layer whose weights are bit planes packed 64 to a word (<see cref="BitLayout"/>):
+/// A fully connected packed layer whose weights are bit planes packed 64 to a word (<see cref="BitLayout"/>):
 /// <see cref="Planes"/> packed rows of <see cref="InFeatures"/> bits per output unit,
 /// <c>[OutFeatures, Planes, WordsPerRow(InFeatures)]</c>, padding bits zero. Binary layers have one plane (±1 signs).
+/// Every dense kind starts with the 12-byte <see cref="DenseHeader"/>.
 /// </summary>
-public abstract class PackedDenseLayer
+public abstract class PackedDenseLayer : PackedLayer
 {
     /// <summary>Validates and stores the shared fields.</summary>
     /// <exception cref="ArgumentException">The weight array has the wrong length or non-zero padding bits.</exception>
@@ -45,4 +46,7 @@ public abstract class PackedDenseLayer
 
     /// <summary>Packed weights <c>[OutFeatures, Planes, WordsPerRow]</c>; for ±1 weights bit 1 = +1.</summary>
     public ulong[] Weights { get; }
+
+    /// <summary>Bytes of <paramref name="planes"/> packed rows per unit: <c>8·M·planes·ceil(N/64)</c>.</summary>
+    internal static long WeightBytes(int inFeatures, int outFeatures, int planes) => 8L * outFeatures * planes * BitLayout.WordsPerRow(inFeatures);
 }

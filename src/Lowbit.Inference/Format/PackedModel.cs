@@ -1,11 +1,9 @@
 namespace Lowbit.Inference.Format;
 
 /// <summary>
-/// A packed network on 8-bit input images, one of three chains: binary (a <see cref="ByteSignDenseLayer"/>, any number
-/// of <see cref="BinarySignDenseLayer"/>s and a <see cref="BinaryOutputDenseLayer"/>), k-bit codes (any number of
-/// <see cref="PlaneThresholdDenseLayer"/>s, the first on the 8-bit pixels, and a <see cref="PlaneOutputDenseLayer"/>) or
-/// residual/HBB planes (any number of <see cref="ResidualThresholdDenseLayer"/>s, the first on the 8-bit pixels, and a
-/// <see cref="ResidualOutputDenseLayer"/>).
+/// A packed network on 8-bit input images: a chain of <see cref="PackedLayer"/>s, each consuming what the previous
+/// one produces (the first one the pixels) and the last one producing the logits. Which kinds may follow which is
+/// declared by the kinds themselves (<see cref="PackedLayer.Input"/>, <see cref="PackedLayer.Output"/>; docs/FORMAT.md).
 /// Stored by <see cref="PackedModelFile"/>.
 /// </summary>
 public sealed class PackedModel
@@ -19,7 +17,7 @@ public sealed class PackedModel
     /// <param name="metadata">Free-form UTF-8 JSON describing the source (name, dataset); may be empty.</param>
     /// <param name="layers">The layers in order.</param>
     /// <exception cref="ArgumentException">The layers do not form a supported chain or the table is invalid.</exception>
-    public PackedModel(int[] inputShape, float[] pixelTable, string metadata, IReadOnlyList<PackedDenseLayer> layers)
+    public PackedModel(int[] inputShape, float[] pixelTable, string metadata, IReadOnlyList<PackedLayer> layers)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
         ArgumentNullException.ThrowIfNull(pixelTable);
@@ -51,7 +49,7 @@ public sealed class PackedModel
     public string Metadata { get; }
 
     /// <summary>The layers in order.</summary>
-    public IReadOnlyList<PackedDenseLayer> Layers { get; }
+    public IReadOnlyList<PackedLayer> Layers { get; }
 
     /// <summary>Whether this is a k-bit code network (<see cref="PlaneDenseLayer"/>s) rather than a binary one.</summary>
     public bool IsPlaneModel => Layers[0] is PlaneDenseLayer;
@@ -60,50 +58,25 @@ public sealed class PackedModel
     public bool IsResidualModel => Layers[0] is ResidualDenseLayer;
 
     /// <summary>Number of classes (outputs of the last layer).</summary>
-    public int Classes => Layers[^1].OutFeatures;
+    public int Classes => Layers[^1].Output.Count;
 
-    private static void ValidateChain(int[] inputShape, float[] pixelTable, IReadOnlyList<PackedDenseLayer> layers)
+    private static void ValidateChain(int[] inputShape, float[] pixelTable, IReadOnlyList<PackedLayer> layers)
     {
         if (layers.Count < 2)
             throw new ArgumentException($"A packed model needs a first (byte-input) layer and an output layer; got {layers.Count} layer(s).", nameof(layers));
-        long inputSize = (long)inputShape[0] * inputShape[1] * inputShape[2];
-        bool planes = layers[0] is PlaneDenseLayer, residual = layers[0] is ResidualDenseLayer;
+        var arriving = ActivationSpec.Pixels(inputShape[0] * inputShape[1] * inputShape[2]);
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i] ?? throw new ArgumentException($"Layer {i} is null.", nameof(layers));
+            var kind = PackedLayerKinds.Get(layer.Kind);
             bool last = i == layers.Count - 1;
-            string expected = planes
-                ? (last ? nameof(PlaneOutputDenseLayer) : nameof(PlaneThresholdDenseLayer))
-                : residual
-                    ? (last ? nameof(ResidualOutputDenseLayer) : nameof(ResidualThresholdDenseLayer))
-                    : (i == 0 ? nameof(ByteSignDenseLayer) : last ? nameof(BinaryOutputDenseLayer) : nameof(BinarySignDenseLayer));
-            if (layer.GetType().Name != expected)
-                throw new ArgumentException($"Layer {i} is a {layer.GetType().Name}; expected {expected} there.", nameof(layers));
-            long expectedIn = i == 0 ? inputSize : layers[i - 1].OutFeatures;
-            if (layer.InFeatures != expectedIn)
-                throw new ArgumentException($"Layer {i} has {layer.InFeatures} inputs but receives {expectedIn}.", nameof(layers));
-            if (layer is PlaneDenseLayer plane) ValidatePlaneInput(i, plane, i == 0 ? null : (PlaneThresholdDenseLayer)layers[i - 1], pixelTable);
-            if (layer is ResidualDenseLayer r)
-            {
-                int expectedPlanes = i == 0 ? 0 : ((ResidualThresholdDenseLayer)layers[i - 1]).OutputPlanes;
-                if (r.InputPlanes != expectedPlanes)
-                    throw new ArgumentException(i == 0
-                        ? $"Layer 0 must take the 8-bit pixels (input planes 0) but has {r.InputPlanes} input planes."
-                        : $"Layer {i} takes {r.InputPlanes} input planes but layer {i - 1} produces {expectedPlanes}.", nameof(layers));
-            }
-        }
-    }
-
-    private static void ValidatePlaneInput(int index, PlaneDenseLayer layer, PlaneThresholdDenseLayer? previous, float[] pixelTable)
-    {
-        if (previous is null)
-        {
-            if (layer.InputBits != 8 || !layer.InputLevels.AsSpan().SequenceEqual(pixelTable))
-                throw new ArgumentException($"Layer 0 must take the 8-bit pixels: input bits 8 (has {layer.InputBits}) and input levels equal to the pixel table.", "layers");
-        }
-        else if (layer.InputBits != previous.OutputBits)
-        {
-            throw new ArgumentException($"Layer {index} takes {layer.InputBits}-bit input codes but layer {index - 1} produces {previous.OutputBits}-bit codes.", "layers");
+            if (kind.IsOutput != last)
+                throw new ArgumentException(last
+                    ? $"Layer {i} (kind {kind.Code}, {kind.Name}) is last but does not produce the logits; the last layer must be an output kind."
+                    : $"Layer {i} (kind {kind.Code}, {kind.Name}) produces the logits but is not last.", nameof(layers));
+            if (layer.CheckInput(arriving, pixelTable) is string problem)
+                throw new ArgumentException($"Layer {i} (kind {kind.Code}, {kind.Name}) {problem}{(i == 0 ? " (the model's pixels)" : $" from layer {i - 1}")}.", nameof(layers));
+            arriving = layer.Output;
         }
     }
 }

@@ -1,16 +1,17 @@
 namespace Lowbit.Inference.Format;
 
 /// <summary>
-/// A fully connected layer on k-bit codes (METHODS 15.2): unsigned weight codes c ∈ [0, 2^m) stored as m bit planes,
-/// unsigned input codes a ∈ [0, 2^k) arriving as k bit planes, and the float32 value of every code.
+/// A fully connected layer on k-bit codes (kinds 4 and 5): unsigned weight codes c ∈ [0, 2^m) stored as m bit planes,
+/// unsigned input codes a ∈ [0, 2^k) arriving as one byte each, and the float32 value of every code.
 /// </summary>
 /// <remarks>
 /// The training-time model computes the float32 dot product <c>y_j = Σ_t WeightLevels[c_{j,t}]·InputLevels[a_t]</c>
 /// (its SGEMM); the packed runtime computes the exact integer <c>P_j = Σ_t c_{j,t}·a_t</c> with AND-popcounts,
 /// reconstructs y from P with a rigorous error bound and recomputes y in float32 only where the bound cannot decide
 /// (docs/FORMAT.md, "Exactness"). Weights: plane q of unit j holds bit q of every code, <c>[OutFeatures, WeightBits,
-/// WordsPerRow]</c>. For the first layer the input codes are the pixel bytes (InputBits = 8) and InputLevels is the
-/// model's pixel table.
+/// WordsPerRow]</c>. On the 8-bit pixels (first layer) the input codes are the pixel bytes (InputBits = 8) and
+/// InputLevels is the model's pixel table. Layout: header (bytes 2, 3 = m, k), <c>f32 weightLevels[2^m]</c>,
+/// <c>f32 inputLevels[2^k]</c>, the planes, then the kind's head.
 /// </remarks>
 public abstract class PlaneDenseLayer : PackedDenseLayer
 {
@@ -45,6 +46,52 @@ public abstract class PlaneDenseLayer : PackedDenseLayer
 
     /// <summary>The float32 input value for each input code, 2^InputBits entries.</summary>
     public float[] InputLevels { get; }
+
+    /// <inheritdoc/>
+    public override ActivationSpec Input => ActivationSpec.LevelCodes(InFeatures, InputBits);
+
+    /// <summary>Pixels are 8-bit codes whose levels must be the pixel table; later inputs must have <see cref="InputBits"/> bits.</summary>
+    internal override string? CheckInput(ActivationSpec arriving, float[] pixelTable)
+    {
+        if (arriving.Encoding == ActivationEncoding.Pixels && arriving.Count == InFeatures)
+            return InputBits == 8 && InputLevels.AsSpan().SequenceEqual(pixelTable)
+                ? null
+                : $"takes the 8-bit pixels, so it needs input bits 8 (has {InputBits}) and input levels equal to the pixel table";
+        return base.CheckInput(arriving, pixelTable);
+    }
+
+    /// <summary>Bytes of the fields before the head: header, level tables, planes.</summary>
+    internal static long BodySize(int inFeatures, int outFeatures, int weightBits, int inputBits) =>
+        DenseHeader.Size + 4L * (1 << weightBits) + 4L * (1 << inputBits) + WeightBytes(inFeatures, outFeatures, weightBits);
+
+    /// <summary>Writes header, level tables and planes.</summary>
+    private protected void WriteBody(ref PackedWriter writer, byte flags)
+    {
+        DenseHeader.Write(ref writer, Kind, flags, WeightBits, InputBits, InFeatures, OutFeatures);
+        writer.F32(WeightLevels);
+        writer.F32(InputLevels);
+        writer.U64(Weights);
+    }
+
+    /// <summary>Reads and checks header, level tables and planes (the head follows).</summary>
+    private protected static PlaneBody ReadBody(ref PackedModelReader r, in LayerReadContext context, byte allowedFlags)
+    {
+        var header = DenseHeader.ReadHead(ref r, context, allowedFlags);
+        int index = context.Index, weightBits = header.WeightBits, inputBits = header.InputBits;
+        if (weightBits < 1 || weightBits > MaxBits) throw r.Error(header.Start + 2, $"layer {index} weight bits {weightBits}; allowed is [1, {MaxBits}].");
+        if (inputBits != context.Arriving.Bits)
+            throw r.Error(header.Start + 3, $"layer {index} input bits {inputBits}; this layer receives {context.Arriving.Bits}-bit codes.");
+        var (n, m) = DenseHeader.ReadFeatures(ref r, context);
+        var weightLevels = r.ReadFloats(1 << weightBits, $"layer {index} weight levels", false);
+        int levelsOffset = r.Offset;
+        var inputLevels = r.ReadFloats(1 << inputBits, $"layer {index} input levels", false);
+        if (context.Arriving.Encoding == ActivationEncoding.Pixels && !inputLevels.AsSpan().SequenceEqual(context.PixelTable))
+            throw r.Error(levelsOffset, $"layer {index} input levels differ from the pixel table.");
+        var planes = r.ReadWeights(index, n, m, weightBits);
+        return new PlaneBody(header, n, m, weightLevels, inputLevels, planes);
+    }
+
+    private protected readonly record struct PlaneBody(DenseHeader Header, int In, int Out, float[] WeightLevels, float[] InputLevels, ulong[] Planes);
 
     private static int CheckBits(int bits, string name)
     {

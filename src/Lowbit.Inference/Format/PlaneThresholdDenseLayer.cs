@@ -1,9 +1,12 @@
+using Lowbit.Inference.Runtime;
+using Lowbit.Inference.Runtime.Steps;
+
 namespace Lowbit.Inference.Format;
 
 /// <summary>
-/// A k-bit code layer whose batch norm and the next layer's activation quantizer are folded into
-/// <c>2^OutputBits − 1</c> float thresholds per unit: the unit's output code is the number of thresholds its
-/// (direction-adjusted) float32 dot product reaches.
+/// Kind 4, a k-bit code layer whose batch norm and the next layer's activation quantizer are folded into
+/// <c>2^OutputBits − 1</c> float thresholds per unit (<see cref="LevelThresholds"/>): the unit's output code is the
+/// number of thresholds its (direction-adjusted) float32 dot product reaches.
 /// </summary>
 /// <remarks>
 /// With y_j the float32 dot product the training model computes (<see cref="PlaneDenseLayer"/>) and
@@ -12,6 +15,8 @@ namespace Lowbit.Inference.Format;
 /// </remarks>
 public sealed class PlaneThresholdDenseLayer : PlaneDenseLayer
 {
+    internal const byte KindCode = 4;
+
     /// <summary>Creates the layer.</summary>
     /// <exception cref="ArgumentException">Sizes disagree, or a threshold is NaN or out of order.</exception>
     public PlaneThresholdDenseLayer(int inFeatures, int outFeatures, int weightBits, int inputBits, float[] weightLevels, float[] inputLevels,
@@ -19,7 +24,7 @@ public sealed class PlaneThresholdDenseLayer : PlaneDenseLayer
         : base(inFeatures, outFeatures, weightBits, inputBits, weightLevels, inputLevels, weightPlanes)
     {
         if (outputBits < 1 || outputBits > MaxBits) throw new ArgumentOutOfRangeException(nameof(outputBits), outputBits, $"Output code bits must be in [1, {MaxBits}].");
-        FoldedThresholds.Validate(outFeatures, (1 << outputBits) - 1, negated, thresholds);
+        LevelThresholds.Validate(outFeatures, (1 << outputBits) - 1, negated, thresholds);
         OutputBits = outputBits;
         Negated = negated;
         Thresholds = thresholds;
@@ -36,4 +41,33 @@ public sealed class PlaneThresholdDenseLayer : PlaneDenseLayer
 
     /// <summary>Thresholds <c>[OutFeatures, ThresholdsPerUnit]</c>, non-decreasing per unit.</summary>
     public float[] Thresholds { get; }
+
+    /// <inheritdoc/>
+    public override byte Kind => KindCode;
+
+    /// <inheritdoc/>
+    public override ActivationSpec Output => ActivationSpec.LevelCodes(OutFeatures, OutputBits);
+
+    /// <inheritdoc/>
+    public override long ByteSize => Size(InFeatures, OutFeatures, WeightBits, InputBits, OutputBits);
+
+    /// <summary>Bytes of a kind-4 layer.</summary>
+    internal static long Size(int inFeatures, int outFeatures, int weightBits, int inputBits, int outputBits) =>
+        BodySize(inFeatures, outFeatures, weightBits, inputBits) + LevelThresholds.Size(outFeatures, outputBits);
+
+    internal override void Write(ref PackedWriter writer)
+    {
+        WriteBody(ref writer, 0);
+        LevelThresholds.Write(ref writer, OutputBits, Negated, Thresholds);
+    }
+
+    internal static PackedLayer Read(ref PackedModelReader reader, in LayerReadContext context)
+    {
+        var body = ReadBody(ref reader, context, 0);
+        var (outputBits, negated, thresholds) = LevelThresholds.Read(ref reader, body.Out, context.Index, "output bits", MaxBits);
+        return new PlaneThresholdDenseLayer(body.In, body.Out, body.Header.WeightBits, body.Header.InputBits, body.WeightLevels, body.InputLevels,
+            body.Planes, outputBits, negated, thresholds);
+    }
+
+    internal override LayerStep CreateStep(StepContext context) => new PlaneThresholdDenseStep(this, context);
 }

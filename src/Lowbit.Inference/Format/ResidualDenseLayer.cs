@@ -3,7 +3,7 @@ using Lowbit.Kernels.Bits;
 namespace Lowbit.Inference.Format;
 
 /// <summary>
-/// A fully connected layer of a residual-binarized (HBB) network (METHODS 15.3, 15.4): weights as B sign planes plus
+/// A fully connected layer of a residual-binarized (HBB) network (kinds 6 and 7; Fromm et al. 2018, Li et al. 2017): weights as B sign planes plus
 /// nested masks with one scale per plane for the whole tensor, inputs either the 8-bit pixels (layer 0) or R planes of
 /// ±1 residual activations with one scale per plane.
 /// </summary>
@@ -18,6 +18,8 @@ namespace Lowbit.Inference.Format;
 /// is <c>InputLevels[a]</c>, its scales ν_i are <see cref="InputScales"/>. Layer 0 has R = 0 and takes the model's pixel table.</para>
 /// <para>Stored rows per unit j: the B sign planes (levels 1..B), then the B − 1 masks of levels 2..B:
 /// <c>[OutFeatures, 2B − 1, WordsPerRow]</c>; sign bits outside their level's mask are 0, padding bits are 0.</para>
+/// <para>Layout (kinds 6 and 7): header (bytes 2, 3 = B, R), <c>f32 weightScales[B]</c>, <c>f32 weightLevels[2^(B+1) − 2]</c>,
+/// <c>f32 inputScales[R]</c>, <c>f32 inputLevels[2^R]</c> (none for R = 0), the rows, then the kind's head.</para>
 /// </remarks>
 public abstract class ResidualDenseLayer : PackedDenseLayer
 {
@@ -61,6 +63,46 @@ public abstract class ResidualDenseLayer : PackedDenseLayer
 
     /// <summary>The float32 input value of each input code, 2^R entries (empty for layer 0).</summary>
     public float[] InputLevels { get; }
+
+    /// <inheritdoc/>
+    public override ActivationSpec Input => InputPlanes == 0 ? ActivationSpec.Pixels(InFeatures) : ActivationSpec.ResidualCodes(InFeatures, InputPlanes);
+
+    /// <summary>Bytes of the fields before the head: header, scale and level tables, rows.</summary>
+    internal static long BodySize(int inFeatures, int outFeatures, int weightPlanes, int inputPlanes) =>
+        DenseHeader.Size + 4L * weightPlanes + 4L * WeightLevelCount(weightPlanes)
+        + (inputPlanes == 0 ? 0 : 4L * inputPlanes + 4L * (1 << inputPlanes)) + WeightBytes(inFeatures, outFeatures, 2 * weightPlanes - 1);
+
+    /// <summary>Writes header, tables and rows.</summary>
+    private protected void WriteBody(ref PackedWriter writer, byte flags)
+    {
+        DenseHeader.Write(ref writer, Kind, flags, WeightPlanes, InputPlanes, InFeatures, OutFeatures);
+        writer.F32(WeightScales);
+        writer.F32(WeightLevels);
+        writer.F32(InputScales);
+        writer.F32(InputLevels);
+        writer.U64(Weights);
+    }
+
+    /// <summary>Reads and checks header, tables and rows (the head follows).</summary>
+    private protected static ResidualBody ReadBody(ref PackedModelReader r, in LayerReadContext context, byte allowedFlags)
+    {
+        var header = DenseHeader.ReadHead(ref r, context, allowedFlags);
+        int index = context.Index, weightPlanes = header.WeightBits, inputPlanes = header.InputBits;
+        int expectedPlanes = context.Arriving.Encoding == ActivationEncoding.Pixels ? 0 : context.Arriving.Bits;
+        if (weightPlanes < 1 || weightPlanes > MaxPlanes) throw r.Error(header.Start + 2, $"layer {index} weight planes {weightPlanes}; allowed is [1, {MaxPlanes}].");
+        if (inputPlanes != expectedPlanes)
+            throw r.Error(header.Start + 3, $"layer {index} input planes {inputPlanes}; this layer receives {(expectedPlanes == 0 ? "the 8-bit pixels (0)" : $"{expectedPlanes} planes")}.");
+        var (n, m) = DenseHeader.ReadFeatures(ref r, context);
+        var weightScales = r.ReadFloats(weightPlanes, $"layer {index} weight scales", false);
+        var weightLevels = r.ReadFloats(WeightLevelCount(weightPlanes), $"layer {index} weight levels", false);
+        var inputScales = r.ReadFloats(inputPlanes, $"layer {index} input scales", false);
+        var inputLevels = r.ReadFloats(inputPlanes == 0 ? 0 : 1 << inputPlanes, $"layer {index} input levels", false);
+        var weights = r.ReadWeights(index, n, m, 2 * weightPlanes - 1);
+        return new ResidualBody(header, n, m, weightScales, weightLevels, inputScales, inputLevels, weights);
+    }
+
+    private protected readonly record struct ResidualBody(DenseHeader Header, int In, int Out, float[] WeightScales, float[] WeightLevels,
+        float[] InputScales, float[] InputLevels, ulong[] Weights);
 
     /// <summary>Entries of the weight level table for B planes: Σ_{M=1..B} 2^M = 2^(B+1) − 2.</summary>
     public static int WeightLevelCount(int weightPlanes) => (1 << (weightPlanes + 1)) - 2;

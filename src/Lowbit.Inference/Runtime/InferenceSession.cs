@@ -8,10 +8,10 @@ namespace Lowbit.Inference.Runtime;
 /// equal those of the float32 training-time model the file was exported from (see docs/FORMAT.md).
 /// </summary>
 /// <remarks>
-/// Binary models run in <see cref="BinaryRunner"/> (XNOR-popcount), k-bit code models in <see cref="PlaneRunner"/>
-/// (bit-serial AND-popcount), residual (HBB) models in <see cref="ResidualRunner"/> (masked XNOR-popcount per plane
-/// pair); all decide each unit from exact integers with a rigorous float rounding bound and
-/// recompute the float32 dot product the model computes only where the bound cannot decide.
+/// A <see cref="Pipeline"/> runs the layers' steps in order (binary kinds by XNOR-popcount, k-bit code kinds by
+/// bit-serial AND-popcount, residual (HBB) kinds by masked XNOR-popcount per plane pair); all decide each unit from
+/// exact integers with a rigorous float rounding bound and recompute the float32 dot product the model computes only
+/// where the bound cannot decide.
 /// Not thread-safe: use one session per thread (they can share a <see cref="PackedModel"/>). After the first call
 /// with a given chunk size, Predict allocates nothing on one thread (the bit kernels' multi-threaded paths use the
 /// thread pool).
@@ -23,8 +23,8 @@ public sealed class InferenceSession
 
     private readonly InferenceOptions _options;
     private readonly RunCounters _counters;
-    private readonly IChunkRunner _runner;
-    private readonly IChunkRunner[] _workers = [];   // one single-threaded pipeline per thread, for large chunks
+    private readonly Pipeline _runner;
+    private readonly Pipeline[] _workers = [];   // one single-threaded pipeline per thread, for large chunks
     private readonly RunCounters[] _workerCounters = [];
     private long _images, _calls, _totalTicks;
 
@@ -37,21 +37,16 @@ public sealed class InferenceSession
         _options.Validate();
         Model = model;
         _counters = new RunCounters(model.Layers.Count);
-        _runner = CreateRunner(model, _options, _counters);
+        _runner = new Pipeline(model, _options, _counters);
         if (_options.Threads > 1)
         {
             // Large chunks are split by images: each thread runs the whole network on its share (no per-layer
             // hand-offs, and the serial parts — decisions, replays, packing — run in parallel too).
             var single = _options with { Threads = 1 };
             _workerCounters = Enumerable.Range(0, _options.Threads).Select(_ => new RunCounters(model.Layers.Count)).ToArray();
-            _workers = _workerCounters.Select(c => CreateRunner(model, single, c)).ToArray();
+            _workers = _workerCounters.Select(c => new Pipeline(model, single, c)).ToArray();
         }
     }
-
-    private static IChunkRunner CreateRunner(PackedModel model, InferenceOptions options, RunCounters counters) =>
-        model.IsPlaneModel ? new PlaneRunner(model, options, counters)
-        : model.IsResidualModel ? new ResidualRunner(model, options, counters)
-        : new BinaryRunner(model, options, counters);
 
     /// <summary>Loads the model file at <paramref name="path"/> and creates a session.</summary>
     /// <exception cref="InvalidDataException">The file is truncated, corrupted or of an unknown version.</exception>
@@ -139,7 +134,6 @@ public sealed class InferenceSession
             }
             else
             {
-                _runner.EnsureScratch(m);
                 _runner.RunChunk(chunkPixels, m, chunkClasses, chunkDots, chunkLogits);
             }
         }
@@ -161,9 +155,7 @@ public sealed class InferenceSession
             Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
             {
                 int start = (int)((long)m * w / workers), end = (int)((long)m * (w + 1) / workers), count = end - start;
-                var runner = _workers[w];
-                runner.EnsureScratch(count);
-                runner.RunChunk(
+                _workers[w].RunChunk(
                     new ReadOnlySpan<byte>((byte*)pixelsAddr + (nint)start * size, count * size), count,
                     new Span<int>((int*)classesAddr + start, count),
                     withDots ? new Span<int>((int*)dotsAddr + (nint)start * c, count * c) : default,

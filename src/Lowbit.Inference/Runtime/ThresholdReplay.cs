@@ -3,7 +3,7 @@ using Lowbit.Kernels.Gemm;
 namespace Lowbit.Inference.Runtime;
 
 /// <summary>
-/// The float32 replay shared by the code-chain runners (<see cref="PlaneRunner"/>, <see cref="ResidualRunner"/>): for
+/// The float32 replay shared by the code kinds' steps (k-bit and residual): for
 /// the units whose threshold decision the rigorous bound left open, recompute y = x·w in the training model's own
 /// float32 operation order and pick the code exactly as the model's quantizer would.
 /// </summary>
@@ -55,25 +55,15 @@ internal static class ThresholdReplay
 
     /// <summary>
     /// The output layer in float32 exactly as the training model computes it: x = levels of the codes, logits = x·Wᵀ
-    /// by <see cref="Sgemm"/>, then the same float32 steps as Tensor.Add (bias) and Tensor.BatchNorm (v·scale + shift);
-    /// writes the arg-max class per image.
+    /// by <see cref="Sgemm"/>, then the same float32 steps as Tensor.Add (bias) and Tensor.BatchNorm (v·scale + shift).
     /// </summary>
-    public static Span<float> OutputLogits(ReadOnlySpan<float> inputLevels, ReadOnlySpan<byte> codes, int m, int n, int c, float[] weightsFloat,
-        float[]? bias, float[]? scale, float[]? shift, Span<float> x, Span<float> logits, Span<int> classes)
+    public static void OutputLogits(ReadOnlySpan<float> inputLevels, ReadOnlySpan<byte> codes, int m, int n, int c, float[] weightsFloat,
+        float[]? bias, float[]? scale, float[]? shift, Span<float> x, Span<float> logits)
     {
         x = x[..(m * n)];
         for (int t = 0; t < m * n; t++) x[t] = inputLevels[codes[t]];
         logits = logits[..(m * c)];
         Sgemm.Multiply(false, true, m, c, n, 1f, x, n, weightsFloat, n, 0f, logits, c, 1);
-        for (int i = 0; i < m * c; i++)
-        {
-            int j = i % c;
-            float v = logits[i];
-            if (bias is not null) v += bias[j];
-            if (scale is not null) v = v * scale[j] + shift![j];
-            logits[i] = v;
-        }
-        for (int i = 0; i < m; i++) classes[i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(logits.Slice(i * c, c));
-        return logits;
+        Format.LogitsHead.Apply(logits, c, bias, scale, shift);
     }
 }

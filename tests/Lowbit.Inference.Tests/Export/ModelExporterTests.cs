@@ -45,7 +45,7 @@ public sealed class ModelExporterTests(ITestOutputHelper output)
         var model = ModelBuilder.Build(ConfigLoader.Parse(Config, "variant.json"), [1, 28, 28]);
         Calibrate(model, sets.Train, normalization);
 
-        var packed = ModelExporter.Export(model, [1, 28, 28], CheckpointExporter.PixelTable(normalization, 1));
+        var packed = ModelExporter.Export(model, [1, 28, 28], TestData.PixelTable(normalization, 1));
         const int Count = 2000;
         var (logits, dense, classes) = TestData.FloatModel(model, sets.Test, normalization, Count);
         var session = new InferenceSession(packed);

@@ -43,7 +43,7 @@ public sealed class PlaneModelExporterTests(ITestOutputHelper output)
             var data = DataResolver.Load(config.Data);
             var trainer = new Trainer(config, data, directory);
             trainer.Run();
-            var packed = ModelExporter.Export(trainer.Model, data.InputShape, CheckpointExporter.PixelTable(data.Normalization, 1), "{}");
+            var packed = ModelExporter.Export(trainer.Model, data.InputShape, TestData.PixelTable(data.Normalization, 1), "{}");
             Assert.True(packed.IsPlaneModel);
             Assert.All(packed.Layers, l => Assert.IsAssignableFrom<PlaneDenseLayer>(l));
             var test = data.Test;
@@ -86,7 +86,7 @@ public sealed class PlaneModelExporterTests(ITestOutputHelper output)
         };
         var model = ModelBuilder.Build(ConfigLoader.Parse(Variant(weightBits, activationBits), "variant.json"), [1, 28, 28]);
         Calibrate(model, sets.Train, normalization);
-        var packed = ModelExporter.Export(model, [1, 28, 28], CheckpointExporter.PixelTable(normalization, 1));
+        var packed = ModelExporter.Export(model, [1, 28, 28], TestData.PixelTable(normalization, 1));
         const int Count = 2000;
         var result = ExportVerifier.Verify(model, packed, sets.Test.Pixels.AsSpan(0, Count * 784), sets.Test.Labels, Count);
         output.WriteLine($"{normalize} W{weightBits}A{activationBits}: replays {result.Replays} for {Count} images");
@@ -105,7 +105,7 @@ public sealed class PlaneModelExporterTests(ITestOutputHelper output)
               { "type": "dense", "units": 10, "bias": false, "input_quantizer": "ste_sign", "weight_quantizer": { "type": "dorefa_weight", "bits": 2 } } ] }
             """;
         var model = ModelBuilder.Build(ConfigLoader.Parse(Mixed, "mixed.json"), [1, 28, 28]);
-        var ex = Assert.Throws<NotSupportedException>(() => ModelExporter.Export(model, [1, 28, 28], CheckpointExporter.PixelTable(NormalizationOptions.ZeroOne, 1)));
+        var ex = Assert.Throws<NotSupportedException>(() => ModelExporter.Export(model, [1, 28, 28], TestData.PixelTable(NormalizationOptions.ZeroOne, 1)));
         Assert.Contains("dorefa_act", ex.Message, StringComparison.Ordinal);
         Assert.Contains("ste_sign", ex.Message, StringComparison.Ordinal);
     }

@@ -1,5 +1,6 @@
 using Lowbit.Data;
 using Lowbit.Inference.Export;
+using Lowbit.Inference.Export.Kinds;
 using Lowbit.Inference.Format;
 using Lowbit.Inference.Runtime;
 using Lowbit.Nn.Layers;
@@ -44,7 +45,7 @@ public sealed class ResidualModelExporterTests(ITestOutputHelper output)
             var data = DataResolver.Load(config.Data);
             var trainer = new Trainer(config, data, directory);
             trainer.Run();
-            var packed = ModelExporter.Export(trainer.Model, data.InputShape, CheckpointExporter.PixelTable(data.Normalization, 1), "{}");
+            var packed = ModelExporter.Export(trainer.Model, data.InputShape, TestData.PixelTable(data.Normalization, 1), "{}");
             Assert.True(packed.IsResidualModel);
             Assert.Equal(PackedSizePredictor.Predict(trainer.Model, data.InputShape, "{}"), PackedModelFile.ToBytes(packed).Length);
             var first = (ResidualThresholdDenseLayer)packed.Layers[0];
@@ -89,7 +90,7 @@ public sealed class ResidualModelExporterTests(ITestOutputHelper output)
         };
         var model = ModelBuilder.Build(ConfigLoader.Parse(Variant(weights, activationBits), "variant.json"), [1, 28, 28]);
         Calibrate(model, sets.Train, normalization);
-        var packed = ModelExporter.Export(model, [1, 28, 28], CheckpointExporter.PixelTable(normalization, 1));
+        var packed = ModelExporter.Export(model, [1, 28, 28], TestData.PixelTable(normalization, 1));
         Assert.Equal(PackedSizePredictor.Predict(model, [1, 28, 28], ""), PackedModelFile.ToBytes(packed).Length);
         const int Count = 2000;
         var result = ExportVerifier.Verify(model, packed, sets.Test.Pixels.AsSpan(0, Count * 784), sets.Test.Labels, Count);
@@ -105,7 +106,7 @@ public sealed class ResidualModelExporterTests(ITestOutputHelper output)
     {
         var json = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "configs", "mnist-hbb-1.4.json"));
         var model = ModelBuilder.Build(ConfigLoader.Parse(json, "mnist-hbb-1.4.json", ["layers.1.units=32", "layers.3.units=32", "layers.5.units=32"]), [1, 28, 28]);
-        var ex = Assert.Throws<NotSupportedException>(() => ModelExporter.Export(model, [1, 28, 28], CheckpointExporter.PixelTable(NormalizationOptions.PlusMinusOne, 1)));
+        var ex = Assert.Throws<NotSupportedException>(() => ModelExporter.Export(model, [1, 28, 28], TestData.PixelTable(NormalizationOptions.PlusMinusOne, 1)));
         Assert.Contains("\"means\": \"running\"", ex.Message, StringComparison.Ordinal);
         Assert.Throws<NotSupportedException>(() => PackedSizePredictor.Predict(model, [1, 28, 28], ""));
     }
@@ -117,13 +118,13 @@ public sealed class ResidualModelExporterTests(ITestOutputHelper output)
     public void ActivationCode_MatchesThresholdsAndLevels(float r1, float r2)
     {
         double[] means = [r1, r2];
-        var levels = ResidualModelExporter.ActivationLevels(means);
+        var levels = ResidualPlaneExport.ActivationLevels(means);
         Assert.Equal(new[] { -r1 - r2, -r1 + r2, r1 - r2, r1 + r2 }, levels);
         foreach (float v in new[] { -2f, -r1, MathF.BitDecrement(-r1), -0f, 0f, MathF.BitDecrement(0f), r1, MathF.BitDecrement(r1), 3f })
         {
             int expected = (v >= -r1 ? 1 : 0) + (v >= 0 ? 1 : 0) + (v >= r1 ? 1 : 0);
             if (r1 == 0) expected = v >= 0 ? 3 : 0; // thresholds coincide: (−,−) below 0, (+,+) from 0
-            Assert.Equal(expected, ResidualModelExporter.ActivationCode(v, means));
+            Assert.Equal(expected, ResidualPlaneExport.ActivationCode(v, means));
         }
     }
 

@@ -60,7 +60,7 @@ public sealed class PackedModelFileTests
         Assert.Equal(bytes, PackedModelFile.ToBytes(loaded));
         Assert.Equal(model.Metadata, loaded.Metadata);
         Assert.Equal(model.InputShape, loaded.InputShape);
-        for (int i = 0; i < model.Layers.Count; i++) Assert.Equal(model.Layers[i].Weights, loaded.Layers[i].Weights);
+        for (int i = 0; i < model.Layers.Count; i++) Assert.Equal(((PackedDenseLayer)model.Layers[i]).Weights, ((PackedDenseLayer)loaded.Layers[i]).Weights);
         Assert.Equal(((ByteSignDenseLayer)model.Layers[0]).Thresholds, ((ByteSignDenseLayer)loaded.Layers[0]).Thresholds);
         Assert.Equal(((BinarySignDenseLayer)model.Layers[1]).MaxMismatches, ((BinarySignDenseLayer)loaded.Layers[1]).MaxMismatches);
         var pixels = new byte[20 * 784];

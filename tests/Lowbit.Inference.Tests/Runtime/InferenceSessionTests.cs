@@ -9,7 +9,7 @@ namespace Lowbit.Inference.Tests.Runtime;
 public sealed class InferenceSessionTests(BinaryNetFixture fixture, ITestOutputHelper output)
 {
     private PackedModel Export() => ModelExporter.Export(fixture.Model, fixture.Data.InputShape,
-        CheckpointExporter.PixelTable(fixture.Data.Normalization, 1), "{}");
+        TestData.PixelTable(fixture.Data.Normalization, 1), "{}");
 
     [Fact]
     public void Predict_AllMnistTestImages_EqualsFloatModelBitExactly()

@@ -4,97 +4,32 @@ using Lowbit.Nn.Layers;
 using Lowbit.Quantization.MixedPrecision;
 using Lowbit.Tensors;
 
-namespace Lowbit.Inference.Export;
+namespace Lowbit.Inference.Export.Kinds;
 
 /// <summary>
-/// Packs a residual-binarized (HBB) MLP — <c>hbb</c> or <c>residual</c> weights, <c>residual</c> activations with
-/// frozen means (<c>"means": "running"</c>) after the first layer, optional batch norm — into
-/// <see cref="ResidualThresholdDenseLayer"/>s and a <see cref="ResidualOutputDenseLayer"/> (METHODS 15.3, 15.4).
+/// What the residual kinds' exporters (6, 7; HBB, Fromm et al. 2018) share. Weights: the quantizer's decomposition of
+/// the final latent weights (<c>Decompose</c>, the bit map the evaluation forward uses, i.e. Middle-Out frozen from the
+/// final weights) gives sign planes, masks (M ≥ q) and per-plane means; each element's float32 value is read back from
+/// <c>EffectiveWeight</c> and must be the same for every element of the same (M, signs) class. Activations: the next
+/// layer's quantizer in evaluation mode is a fixed monotone code function of the batch-norm output
+/// (<see cref="ActivationCode"/>, <see cref="ResidualRunningMeans"/>), folded into 2^R − 1 thresholds per unit by
+/// <see cref="ThresholdFolding.FoldLevels"/>; the level table and every threshold are then checked against the real
+/// quantizer.
 /// </summary>
-/// <remarks>
-/// Weights: the quantizer's decomposition of the final latent weights (<c>Decompose</c>, the bit map the evaluation
-/// forward uses, i.e. Middle-Out frozen from the final weights) gives sign planes, masks (M ≥ q) and per-plane means;
-/// each element's float32 value is read back from <c>EffectiveWeight</c> and must be the same for every element of the
-/// same (M, signs) class. Activations: the next layer's quantizer in evaluation mode is a fixed monotone code function
-/// of the batch-norm output (<see cref="ActivationCode"/>, <see cref="ResidualRunningMeans"/>), folded into
-/// 2^R − 1 thresholds per unit by <see cref="ThresholdFolding.FoldLevels"/>; the level table and every threshold are
-/// then checked against the real quantizer.
-/// </remarks>
-internal static class ResidualModelExporter
+internal static class ResidualPlaneExport
 {
-    /// <summary>Whether <paramref name="first"/> (the first dense layer) starts a chain this exporter handles.</summary>
-    public static bool Handles(Linear first) =>
-        first.WeightQuantizer?.Quantizer is HeterogeneousBinarizer { Role: "weight" } or ResidualBinarizer { Role: "weight" };
-
-    public static PackedModel Export(IReadOnlyList<(Linear Linear, BatchNorm? BatchNorm, int Index)> blocks, int[] inputShape, float[] pixelTable, string metadata)
+    /// <summary>Rejects weights with more planes than the format holds.</summary>
+    public static void CheckWeights(ExportSite site)
     {
-        int inputSize = inputShape[0] * inputShape[1] * inputShape[2];
-        var layers = new List<PackedDenseLayer>(blocks.Count);
-        float[] inputScales = [], inputLevels = [];
-        int inputPlanes = 0;
-        for (int b = 0; b < blocks.Count; b++)
-        {
-            var (linear, batchNorm, index) = blocks[b];
-            int expectedIn = b == 0 ? inputSize : blocks[b - 1].Linear.OutFeatures;
-            if (linear.InFeatures != expectedIn)
-                throw new ArgumentException($"Layer {index} ({linear.Describe()}) has {linear.InFeatures} inputs but receives {expectedIn}.");
-            CheckInput(linear, index, b == 0);
-            var (weightPlanes, weightScales, weightLevels, weights) = WeightPlanes(linear, index);
-            var units = ModelExporter.Units(linear, batchNorm, index);
-            if (b == blocks.Count - 1)
-            {
-                float[]? bias = linear.Bias is null ? null : units.Select(u => u.Bias).ToArray();
-                float[]? scale = batchNorm is null ? null : units.Select(u => u.Scale).ToArray();
-                float[]? shift = batchNorm is null ? null : units.Select(u => u.Shift).ToArray();
-                layers.Add(new ResidualOutputDenseLayer(linear.InFeatures, linear.OutFeatures, weightPlanes, inputPlanes, weightScales, weightLevels, inputScales, inputLevels, weights, bias, scale, shift));
-                break;
-            }
-            var next = blocks[b + 1];
-            var activation = RunningActivation(next.Linear, next.Index);
-            var means = activation.RunningMeans!;
-            int outputPlanes = activation.Bits, levels = (1 << outputPlanes) - 1;
-            var nextLevels = ActivationLevels(means);
-            float limit = PlaneModelExporter.DotProductLimit(weightLevels, b == 0 ? pixelTable : inputLevels, linear.InFeatures);
-            var negated = new bool[units.Length];
-            var thresholds = new float[units.Length * levels];
-            for (int j = 0; j < units.Length; j++)
-            {
-                var (negate, t) = ThresholdFolding.FoldLevels(units[j], limit, levels, v => ActivationCode(v, means));
-                negated[j] = negate;
-                t.CopyTo(thresholds, j * levels);
-            }
-            VerifyThresholds(units, negated, thresholds, levels, next.Linear.InputQuantizer!, means, nextLevels, index);
-            layers.Add(new ResidualThresholdDenseLayer(linear.InFeatures, linear.OutFeatures, weightPlanes, inputPlanes, weightScales, weightLevels, inputScales, inputLevels, weights, outputPlanes, negated, thresholds));
-            inputPlanes = outputPlanes;
-            inputScales = means.Select(m => (float)m).ToArray();
-            inputLevels = nextLevels;
-        }
-        return new PackedModel(inputShape, (float[])pixelTable.Clone(), metadata ?? "", layers);
+        if (site.Weights.Bits > ResidualDenseLayer.MaxPlanes)
+            throw new NotSupportedException($"{site.Name}: {site.Weights.Bits} weight planes; the format supports at most {ResidualDenseLayer.MaxPlanes}.");
     }
 
-    internal static void CheckInput(Linear linear, int index, bool first)
-    {
-        if (linear.Weight.Value.DType != DType.Float32)
-            throw new NotSupportedException($"Layer {index} ({linear.Describe()}) holds {linear.Weight.Value.DType}; the exporter reproduces float32 models only.");
-        if (!Handles(linear))
-            throw new NotSupportedException($"Layer {index} ({linear.Describe()}): weights must be quantized with hbb or residual (role weight) in a residual chain, got {linear.WeightQuantizer?.Quantizer.Name ?? "float weights"}.");
-        if (WeightPlaneCount(linear) > ResidualDenseLayer.MaxPlanes)
-            throw new NotSupportedException($"Layer {index} ({linear.Describe()}): {WeightPlaneCount(linear)} weight planes; the format supports at most {ResidualDenseLayer.MaxPlanes}.");
-        if (first && linear.InputQuantizer is not null)
-            throw new NotSupportedException($"Layer {index} ({linear.Describe()}): the first dense layer must take the real (normalised) pixels, but it has input quantizer {linear.InputQuantizer.Quantizer.Name}.");
-        if (!first) RunningActivation(linear, index);
-    }
-
-    /// <summary>B_max of the layer's weight quantizer.</summary>
-    internal static int WeightPlaneCount(Linear linear) => linear.WeightQuantizer?.Quantizer switch
-    {
-        HeterogeneousBinarizer h => h.MaxPlanes,
-        ResidualBinarizer r => r.Bits,
-        _ => 0,
-    };
+    /// <summary>Input planes of the arriving values: 0 for the pixels.</summary>
+    public static int InputPlanes(ExportSite site) => site.Input.Encoding == ActivationEncoding.Pixels ? 0 : site.Input.Bits;
 
     /// <summary>The layer's residual activation quantizer with frozen means, or a NotSupportedException saying why not.</summary>
-    internal static ResidualBinarizer RunningActivation(Linear linear, int index)
+    public static ResidualBinarizer RunningActivation(Linear linear, int index)
     {
         var q = linear.InputQuantizer?.Quantizer;
         if (q is not ResidualBinarizer { Role: "activation" } residual)
@@ -139,7 +74,7 @@ internal static class ResidualModelExporter
     }
 
     /// <summary>Sign planes, masks, per-plane scales and the float32 value of each (M, signs) class of the layer's weights.</summary>
-    private static (int Planes, float[] Scales, float[] Levels, ulong[] Weights) WeightPlanes(Linear linear, int index)
+    public static (int Planes, float[] Scales, float[] Levels, ulong[] Weights) WeightPlanes(Linear linear, int index)
     {
         var quantizer = linear.WeightQuantizer!.Quantizer;
         var latent = linear.Weight.Value;
@@ -198,7 +133,7 @@ internal static class ResidualModelExporter
     /// Runs the model's own quantizer on Apply(±τ) and on Apply(±(float just below τ)) for every finite threshold:
     /// the result must be the level of <see cref="ActivationCode"/>, with code ≥ l at τ and &lt; l just below.
     /// </summary>
-    private static void VerifyThresholds(UnitAffine[] units, bool[] negated, float[] thresholds, int levels, Nn.QuantizerModule quantizer,
+    public static void VerifyThresholds(UnitAffine[] units, bool[] negated, float[] thresholds, int levels, Nn.QuantizerModule quantizer,
         double[] means, float[] nextLevels, int index)
     {
         var (probes, expect) = ThresholdFolding.Probes(units, negated, thresholds, levels);
