@@ -28,6 +28,13 @@ public static class Program
             return;
         }
 
+        // `conv-timing [threads] [rounds]`: convnet training ops at CIFAR-10 layer shapes (ConvTiming).
+        if (args.Length > 0 && args[0] == "conv-timing")
+        {
+            ConvTiming.Run(args);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

@@ -66,7 +66,7 @@ public static partial class SgemmTiming
 
     private const int ClockProcessCpuTimeId = 2; // CLOCK_PROCESS_CPUTIME_ID on Linux
 
-    private static double ProcessCpuSeconds()
+    internal static double ProcessCpuSeconds()
     {
         if (ClockGetTime(ClockProcessCpuTimeId, out Timespec ts) != 0)
             throw new InvalidOperationException("clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed; this timing mode needs Linux.");

@@ -12,14 +12,31 @@ Models (all take MNIST-shaped input, batch-first):
               real input with binary weights; fc 256 (binary) -> BN -> sign; fc 10 (binary) -> BN;
               squared hinge loss.
 
+CIFAR-10-shaped models (input [3, 32, 32]):
+  vgg-small-float   VGG-small (BinaryNet's CIFAR-10 net 2x128C3-MP2-2x256C3-MP2-2x512C3-MP2-2x1024FC-10) at
+                    width 1/4 (32, 32, 64, 64, 128, 128 filters, 256-unit FC): conv -> BN -> ReLU [-> maxpool];
+                    CE loss.
+  vgg-small-binary  same widths in BinaryNet block order conv -> [maxpool ->] BN -> sign; the first conv takes
+                    the real input with binary weights, every later conv/FC has binary weights and inputs;
+                    squared hinge loss.
+  resnet20-float    ResNet-20 (He et al. 2016, CIFAR variant): conv3x3(16) -> BN -> ReLU, 3 stages of 3 basic
+                    blocks (16, 32, 64 channels; conv-BN-ReLU-conv-BN + shortcut, ReLU), downsampling shortcut
+                    1x1 conv stride 2 + BN, global average pool, FC 10; CE loss; SGD momentum 0.9, wd 1e-4.
+  resnet20-binary   ResNet-20 with binary 3x3 convs as binary-net code writes it (Bi-Real / IR-Net style):
+                    real first conv and last FC; in each block every binary conv has its own real shortcut:
+                    out = BN(conv_b(sign(x))) + shortcut(x); downsampling shortcut avgpool 2 + real 1x1 conv
+                    + BN; sign STE for activations and weights; CE loss; Adam.
+
 Float layers use PyTorch defaults (Linear/Conv2d with bias, BatchNorm eps=1e-5, momentum=0.1).
-Binary layers have no bias (the following BatchNorm has the shift).
+Binary layers have no bias (the following BatchNorm has the shift); convs followed by BN in the ResNets have no
+bias either.
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-MODEL_NAMES = ("mlp-float", "mlp-binary", "cnn-float", "cnn-binary")
+MODEL_NAMES = ("mlp-float", "mlp-binary", "cnn-float", "cnn-binary",
+               "vgg-small-float", "vgg-small-binary", "resnet20-float", "resnet20-binary")
 
 
 class SignSTE(torch.autograd.Function):
@@ -55,8 +72,8 @@ class BinaryLinear(nn.Linear):
 class BinaryConv2d(nn.Conv2d):
     """3x3 (or any) convolution with binary weights sign(W), no bias."""
 
-    def __init__(self, in_ch, out_ch, kernel_size=3, padding=1):
-        super().__init__(in_ch, out_ch, kernel_size, padding=padding, bias=False)
+    def __init__(self, in_ch, out_ch, kernel_size=3, padding=1, stride=1):
+        super().__init__(in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=False)
 
     def forward(self, x):
         return F.conv2d(x, binarize(self.weight), None, self.stride, self.padding)
@@ -116,9 +133,103 @@ def cnn_binary(n_out=10):
     )
 
 
+VGG_WIDTHS = (128, 128, 256, 256, 512, 512)
+VGG_FC = 1024
+
+
+def vgg_small_float(width=0.25, n_out=10):
+    layers, prev = [], 3
+    for i, f in enumerate(VGG_WIDTHS):
+        f = int(f * width)
+        layers += [nn.Conv2d(prev, f, 3, padding=1), nn.BatchNorm2d(f), nn.ReLU(inplace=True)]
+        if i % 2 == 1:
+            layers.append(nn.MaxPool2d(2))
+        prev = f
+    fc = int(VGG_FC * width)
+    layers += [nn.Flatten(), nn.Linear(prev * 4 * 4, fc), nn.BatchNorm1d(fc), nn.ReLU(inplace=True),
+               nn.Linear(fc, fc), nn.BatchNorm1d(fc), nn.ReLU(inplace=True),
+               nn.Linear(fc, n_out), nn.BatchNorm1d(n_out)]
+    return nn.Sequential(*layers)
+
+
+def vgg_small_binary(width=0.25, n_out=10):
+    layers, prev = [], 3
+    for i, f in enumerate(VGG_WIDTHS):
+        f = int(f * width)
+        layers.append(BinaryConv2d(prev, f))
+        if i % 2 == 1:
+            layers.append(nn.MaxPool2d(2))
+        layers += [_bn2d_binary(f), SignActivation()]
+        prev = f
+    fc = int(VGG_FC * width)
+    layers += [nn.Flatten(), BinaryLinear(prev * 4 * 4, fc), _bn1d_binary(fc), SignActivation(),
+               BinaryLinear(fc, fc), _bn1d_binary(fc), SignActivation(),
+               BinaryLinear(fc, n_out), _bn1d_binary(n_out)]
+    return nn.Sequential(*layers)
+
+
+class FloatBlock(nn.Module):
+    """He et al. basic block: conv-BN-ReLU-conv-BN + shortcut, ReLU; 1x1 conv + BN shortcut when the shape changes."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+class BinaryBlock(nn.Module):
+    """Two binary 3x3 convs, each with its own real shortcut (Bi-Real): out = BN(conv_b(sign(x))) + shortcut(x).
+    Downsampling shortcut: avgpool 2 + real 1x1 conv + BN."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = BinaryConv2d(cin, cout, stride=stride)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = BinaryConv2d(cout, cout)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.AvgPool2d(2), nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = self.bn1(self.conv1(binarize(x))) + self.shortcut(x)
+        return self.bn2(self.conv2(binarize(out))) + out
+
+
+class ResNet20(nn.Module):
+    def __init__(self, block, n_out=10):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(16)
+        blocks, prev = [], 16
+        for stage, width in enumerate((16, 32, 64)):
+            for i in range(3):
+                blocks.append(block(prev, width, 2 if stage > 0 and i == 0 else 1))
+                prev = width
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(64, n_out)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.conv(x)))
+        x = self.blocks(x)
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
 def build(name):
     return {"mlp-float": mlp_float, "mlp-binary": mlp_binary,
-            "cnn-float": cnn_float, "cnn-binary": cnn_binary}[name]()
+            "cnn-float": cnn_float, "cnn-binary": cnn_binary,
+            "vgg-small-float": vgg_small_float, "vgg-small-binary": vgg_small_binary,
+            "resnet20-float": lambda: ResNet20(FloatBlock), "resnet20-binary": lambda: ResNet20(BinaryBlock)}[name]()
 
 
 def is_binary(name):
@@ -129,6 +240,13 @@ def is_cnn(name):
     return name.startswith("cnn-")
 
 
+def input_shape(name):
+    """Per-example input shape: CIFAR-10 [3, 32, 32], MNIST [1, 28, 28] (CNNs) or [784] (MLPs)."""
+    if name.startswith(("vgg-", "resnet")):
+        return (3, 32, 32)
+    return (1, 28, 28) if is_cnn(name) else (784,)
+
+
 def squared_hinge_loss(output, labels, n_classes=10):
     """Mean over batch and classes of max(0, 1 - t*y)^2 with t = +-1 one-hot targets."""
     t = F.one_hot(labels, n_classes).to(output.dtype) * 2 - 1
@@ -136,7 +254,8 @@ def squared_hinge_loss(output, labels, n_classes=10):
 
 
 def loss_fn(name):
-    return squared_hinge_loss if is_binary(name) else F.cross_entropy
+    """BinaryNet models (MLP, small CNN, VGG-small) train with squared hinge; the ResNets with cross-entropy."""
+    return squared_hinge_loss if is_binary(name) and not name.startswith("resnet") else F.cross_entropy
 
 
 def clip_latent_weights(model):
@@ -153,7 +272,11 @@ def make_optimizer(name, model, epochs):
     (BinaryNet's schedule: the decay factor is applied after every epoch, so the last epoch runs at
     lr0 * decay^(epochs-1) and lr_end is reached after the last epoch)."""
     lr0, lr_end = (3e-3, 3e-7) if is_binary(name) else (1e-3, 1e-5)
-    opt = torch.optim.Adam(model.parameters(), lr=lr0)
+    if name == "resnet20-float":  # He et al.: SGD, momentum 0.9, weight decay 1e-4, lr 0.1
+        lr0, lr_end = 0.1, 1e-3
+        opt = torch.optim.SGD(model.parameters(), lr=lr0, momentum=0.9, weight_decay=1e-4)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=lr0)
     decay = (lr_end / lr0) ** (1.0 / max(1, epochs))
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=decay)
     return opt, sched, {"lr_start": lr0, "lr_end": lr_end, "decay_per_epoch": decay}

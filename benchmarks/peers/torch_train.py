@@ -1,4 +1,5 @@
-"""PyTorch training peer: throughput on random MNIST-shaped data, or reference accuracy on MNIST.
+"""PyTorch training peer: throughput on random data of the model's input shape (MNIST or CIFAR-10), or reference
+accuracy on MNIST (MNIST models only).
 
 Throughput (prints one JSON line):
   /usr/bin/python3 benchmarks/peers/torch_train.py --model mlp-float --threads 2 --steps 50
@@ -97,7 +98,7 @@ def run_throughput(args):
     binary = models.is_binary(args.model)
     opt, _, _ = models.make_optimizer(args.model, model, epochs=1)
     loss_fn = models.loss_fn(args.model)
-    shape = (BATCH, 1, 28, 28) if models.is_cnn(args.model) else (BATCH, 784)
+    shape = (BATCH, *models.input_shape(args.model))
     # A few distinct random batches so the run is not a single cached input.
     xs = [torch.rand(shape) * 2 - 1 for _ in range(4)]
     ys = [torch.randint(0, 10, (BATCH,)) for _ in range(4)]
@@ -204,6 +205,8 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     if args.accuracy:
+        if len(models.input_shape(args.model)) == 3 and models.input_shape(args.model)[0] != 1:
+            p.error(f"--accuracy reads MNIST; {args.model} takes CIFAR-10-shaped input")
         run_accuracy(args)
     else:
         run_throughput(args)

@@ -6,7 +6,8 @@ namespace Lowbit.Tensors;
 
 public sealed partial class Tensor
 {
-    /// <summary>2-D convolution (cross-correlation) by im2col + GEMM.</summary>
+    /// <summary>2-D convolution (cross-correlation): direct from padded planes for float32 stride-1 square kernels whose
+    /// output width is a multiple of 8, else im2col + GEMM.</summary>
     /// <param name="x">Input [N, C, H, W].</param>
     /// <param name="weight">Filters [O, C, kh, kw].</param>
     /// <param name="bias">Bias [O] or null.</param>
@@ -27,6 +28,17 @@ public sealed partial class Tensor
         if (x._shape[2] + 2 * padding < geo.KernelH || x._shape[3] + 2 * padding < geo.KernelW)
             throw new ArgumentException($"Conv2d: kernel {geo.KernelH}x{geo.KernelW} is larger than the padded input {x._shape[2] + 2 * padding}x{x._shape[3] + 2 * padding}.");
         int outC = weight._shape[0];
+        var result = UsesDirectConv(x.DType, geo) ? Conv2dDirect(x, weight, geo) : Conv2dIm2Col(x, weight, geo);
+        if (bias is null) return result;
+        if (bias.Rank != 1 || bias._shape[0] != outC)
+            throw new ArgumentException($"Conv2d: bias shape {ShapeUtil.Format(bias.ShapeSpan)} must be [{outC}].", nameof(bias));
+        return Add(result, bias.Reshape(1, outC, 1, 1));
+    }
+
+    /// <summary>im2col + GEMM, image by image (any stride, padding and width; float64 too).</summary>
+    internal static Tensor Conv2dIm2Col(Tensor x, Tensor weight, ConvGeometry geo)
+    {
+        int outC = weight._shape[0];
         var cols = Uninitialized(x.DType, [geo.ColumnRows, geo.ColumnCols]); // [C·kh·kw, N·OH·OW], kept for dW
         var y = Uninitialized(x.DType, [geo.Batch, outC, geo.OutH, geo.OutW]);
         // Image by image: im2col of image n, then y[n] = W·cols[:, n] read in place (ldb = N·OH·OW), while that
@@ -36,11 +48,7 @@ public sealed partial class Tensor
             if (x.DType == DType.Float64) ConvForwardImages<double>(x, weight, cols, y, geo, n0, n1, threads);
             else ConvForwardImages<float>(x, weight, cols, y, geo, n0, n1, threads);
         });
-        var result = GradGraph.Record(y, "Conv2d", [x, weight], g => ConvBackward(g, x, weight, cols, geo));
-        if (bias is null) return result;
-        if (bias.Rank != 1 || bias._shape[0] != outC)
-            throw new ArgumentException($"Conv2d: bias shape {ShapeUtil.Format(bias.ShapeSpan)} must be [{outC}].", nameof(bias));
-        return Add(result, bias.Reshape(1, outC, 1, 1));
+        return GradGraph.Record(y, "Conv2d", [x, weight], g => ConvBackward(g, x, weight, cols, geo));
     }
 
     /// <summary>

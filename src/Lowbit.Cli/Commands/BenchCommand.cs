@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Lowbit.Tensors;
+using Lowbit.Tensors.Autograd;
 using Lowbit.Training;
 using Lowbit.Training.Config;
 
@@ -27,7 +28,8 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed training steps per window.", DefaultValueFactory = _ => 50 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps.", DefaultValueFactory = _ => 10 };
         var windows = new Option<int>("--windows") { Description = "Timed windows; the median is reported.", DefaultValueFactory = _ => 3 };
-        var cmd = new Command("train", "Training steps per second of a config's model on synthetic batches of its dataset's shape (no data loading).") { config, set, threads, steps, warmup, windows };
+        var profile = new Option<bool>("--profile") { Description = "Also report wall milliseconds per step by op name, forward and backward (\"ops\")." };
+        var cmd = new Command("train", "Training steps per second of a config's model on synthetic batches of its dataset's shape (no data loading).") { config, set, threads, steps, warmup, windows, profile };
         cmd.SetAction(parse =>
         {
             int s = parse.GetValue(steps), w = parse.GetValue(warmup), win = parse.GetValue(windows);
@@ -35,12 +37,12 @@ internal static class BenchCommand
             var overrides = (parse.GetValue(set) ?? []).ToList();
             if (parse.GetValue(threads) is int t) overrides.Add($"threads={t}");
             var c = ConfigLoader.Load(parse.GetValue(config) ?? Paths.ShippedConfig(Paths.DefaultConfig), overrides);
-            return Run(c, s, w, win, output);
+            return Run(c, s, w, win, parse.GetValue(profile), output);
         });
         return cmd;
     }
 
-    private static int Run(ExperimentConfig config, int steps, int warmup, int windows, TextWriter output)
+    private static int Run(ExperimentConfig config, int steps, int warmup, int windows, bool profile, TextWriter output)
     {
         var shape = DataResolver.InputShape(config.Data.Dataset);
         var model = ModelBuilder.Build(config, shape);
@@ -57,12 +59,15 @@ internal static class BenchCommand
         double forward = 0, backward = 0, update = 0;
         var stepBuffers = new TensorArena(); // reuses op result buffers step to step, as the trainer does
         var arithmetic = model.OutputHook as Nn.Arithmetic.ArithmeticPolicy; // an "arithmetic" block: rounding as in training
+        var profiler = profile ? new OpProfiler() : null;
         void Step()
         {
             using var buffers = stepBuffers.BeginStep();
+            using var profiling = profiler?.Begin();
             arithmetic?.BeginStep(step);
             model.SetRandom(new Random(step++));
             phase.Restart();
+            profiler?.Mark();
             var l = loss.Compute(model.Forward(x), labels);
             var reg = model.Regularization();
             var total = reg is null ? l : Tensor.Add(l, reg);
@@ -80,6 +85,7 @@ internal static class BenchCommand
         }
         for (int i = 0; i < warmup; i++) Step();
         forward = backward = update = 0;
+        profiler?.Reset();
         var rates = new List<double>();
         for (int win = 0; win < windows; win++)
         {
@@ -108,9 +114,27 @@ internal static class BenchCommand
                     ["backward_ms_per_step"] = Math.Round(backward / (steps * windows), 3),
                     ["update_ms_per_step"] = Math.Round(update / (steps * windows), 3),
                 };
+                if (profiler is not null) json["ops"] = ProfileJson(profiler, steps * windows);
                 output.WriteLine(json.ToJsonString());
             }
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Per op name, most expensive first: forward and backward milliseconds and calls per step.</summary>
+    private static JsonArray ProfileJson(OpProfiler profiler, int steps)
+    {
+        var ops = new JsonArray();
+        foreach (var t in profiler.Timings.OrderByDescending(t => t.ForwardTicks + t.BackwardTicks))
+        {
+            ops.Add(new JsonObject
+            {
+                ["op"] = t.OpName,
+                ["forward_ms"] = Math.Round(t.ForwardMilliseconds / steps, 3),
+                ["backward_ms"] = Math.Round(t.BackwardMilliseconds / steps, 3),
+                ["calls"] = Math.Round((double)Math.Max(t.ForwardCalls, t.BackwardCalls) / steps, 2),
+            });
+        }
+        return ops;
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Lowbit.Tensors.Autograd;
 
 /// <summary>Records ops and runs reverse-mode differentiation.</summary>
@@ -15,6 +17,7 @@ public static class GradGraph
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(inputs);
+        OpProfiler.Current?.RecordForward(opName);
         if (!GradMode.IsEnabled) return result;
         foreach (var t in inputs)
         {
@@ -33,25 +36,37 @@ public static class GradGraph
         var order = TopologicalOrder(root);
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = seed };
         using var _ = GradMode.Disable();
+        var profiler = OpProfiler.Current;
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var t = order[i];
             if (!grads.Remove(t, out var g)) continue;
+            long mark = profiler is null ? 0 : Stopwatch.GetTimestamp();
             if (t.RequiresGrad) Accumulate(t, g);
             var node = t.Node;
-            if (node is null) continue;
-            var inputGrads = node.Backward(g);
-            if (inputGrads.Length != node.Inputs.Length)
-                throw new InvalidOperationException($"Backward of '{node.OpName}' returned {inputGrads.Length} gradients for {node.Inputs.Length} inputs.");
-            for (int j = 0; j < inputGrads.Length; j++)
+            if (node is not null)
             {
-                var input = node.Inputs[j];
-                var gi = inputGrads[j];
-                if (gi is null || !input.TracksGrad) continue;
-                if (!gi.ShapeSpan.SequenceEqual(input.ShapeSpan) || gi.DType != input.DType)
-                    throw new InvalidOperationException($"Backward of '{node.OpName}' produced gradient {gi} for input {j} of {input}.");
-                grads[input] = grads.TryGetValue(input, out var existing) ? Tensor.AddRaw(existing, gi) : gi;
+                mark = profiler?.RecordBackward(OpProfiler.AccumulateName, mark) ?? 0;
+                var inputGrads = node.Backward(g);
+                mark = profiler?.RecordBackward(node.OpName, mark) ?? 0;
+                AddInputGradients(node, inputGrads, grads);
             }
+            profiler?.RecordBackward(OpProfiler.AccumulateName, mark);
+        }
+    }
+
+    private static void AddInputGradients(GradNode node, Tensor?[] inputGrads, Dictionary<Tensor, Tensor> grads)
+    {
+        if (inputGrads.Length != node.Inputs.Length)
+            throw new InvalidOperationException($"Backward of '{node.OpName}' returned {inputGrads.Length} gradients for {node.Inputs.Length} inputs.");
+        for (int j = 0; j < inputGrads.Length; j++)
+        {
+            var input = node.Inputs[j];
+            var gi = inputGrads[j];
+            if (gi is null || !input.TracksGrad) continue;
+            if (!gi.ShapeSpan.SequenceEqual(input.ShapeSpan) || gi.DType != input.DType)
+                throw new InvalidOperationException($"Backward of '{node.OpName}' produced gradient {gi} for input {j} of {input}.");
+            grads[input] = grads.TryGetValue(input, out var existing) ? Tensor.AddRaw(existing, gi) : gi;
         }
     }
 

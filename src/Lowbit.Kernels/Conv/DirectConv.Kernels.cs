@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Lowbit.Kernels.Conv;
+
+public static partial class DirectConv
+{
+    /// <summary>Groups per forward tile.</summary>
+    private const int TileGroups = 3;
+
+    /// <summary>
+    /// y = conv(xpad, w) for images [n0, n1) (any split of the batch gives the same values). Filters packed by
+    /// <see cref="PackFilters"/>; offsets from <see cref="Offsets"/> for the padded input's shape.
+    /// </summary>
+    /// <param name="xpad">Padded input [N, C, Hp, Wp].</param>
+    /// <param name="packed">Packed filters for O rows and K = C·kh·kw.</param>
+    /// <param name="offsets">K offsets into one padded image.</param>
+    /// <param name="shape">Shapes.</param>
+    /// <param name="y">Output [N, O, OH, OW].</param>
+    /// <param name="n0">First image.</param>
+    /// <param name="n1">End of the image range.</param>
+    public static unsafe void Forward(ReadOnlySpan<float> xpad, ReadOnlySpan<float> packed, ReadOnlySpan<int> offsets, DirectConvShape shape, Span<float> y, int n0, int n1)
+    {
+        CheckShapes(shape, xpad.Length, packed.Length, y.Length);
+        if (offsets.Length < shape.K) throw new ArgumentException($"Offsets need {shape.K} entries, got {offsets.Length}.", nameof(offsets));
+        if (n0 < 0 || n1 > shape.Batch || n0 > n1) throw new ArgumentOutOfRangeException(nameof(n1), $"Image range [{n0}, {n1}) is outside [0, {shape.Batch}).");
+        if (IsVectorized) ForwardVector256(xpad, packed, offsets, shape, y, n0, n1);
+        else DirectConvReference.Forward(xpad, packed, offsets, shape, y, n0, n1);
+    }
+
+    /// <summary>The Vector256 path of <see cref="Forward"/> (arguments already checked); runs on any hardware.</summary>
+    internal static unsafe void ForwardVector256(ReadOnlySpan<float> xpad, ReadOnlySpan<float> packed, ReadOnlySpan<int> offsets, DirectConvShape shape, Span<float> y, int n0, int n1)
+    {
+        int k = shape.K, outC = shape.OutChannels, ohw = shape.OutH * shape.OutW, blocks = (outC + PanelRows - 1) / PanelRows;
+        int groupsPerRow = shape.OutW / GroupWidth, groupsPerImage = shape.OutH * groupsPerRow, end = n1 * groupsPerImage;
+        float* scratch = stackalloc float[PanelRows * TileGroups * GroupWidth];
+        fixed (float* px = xpad, pw = packed, py = y)
+        fixed (int* po = offsets)
+        {
+            for (int t = n0 * groupsPerImage; t < end; t += TileGroups)
+            {
+                int valid = Math.Min(TileGroups, end - t);
+                var (x0, y0) = GroupBase(shape, t, groupsPerRow, groupsPerImage);
+                var (x1, y1) = valid > 1 ? GroupBase(shape, t + 1, groupsPerRow, groupsPerImage) : (x0, y0);
+                var (x2, y2) = valid > 2 ? GroupBase(shape, t + 2, groupsPerRow, groupsPerImage) : (x0, y0);
+                for (int b = 0; b < blocks; b++)
+                {
+                    int rows = Math.Min(PanelRows, outC - b * PanelRows);
+                    float* w = pw + (nint)b * k * PanelRows;
+                    nint rowOffset = (nint)b * PanelRows * ohw;
+                    if (rows == PanelRows && valid == TileGroups)
+                    {
+                        ForwardTile(k, w, po, px + x0, px + x1, px + x2, py + y0 + rowOffset, py + y1 + rowOffset, py + y2 + rowOffset, ohw);
+                        continue;
+                    }
+                    ForwardTile(k, w, po, px + x0, px + x1, px + x2, scratch, scratch + GroupWidth, scratch + 2 * GroupWidth, TileGroups * GroupWidth);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        new ReadOnlySpan<float>(scratch + r * TileGroups * GroupWidth, GroupWidth).CopyTo(new Span<float>(py + y0 + rowOffset + r * ohw, GroupWidth));
+                        if (valid > 1) new ReadOnlySpan<float>(scratch + r * TileGroups * GroupWidth + GroupWidth, GroupWidth).CopyTo(new Span<float>(py + y1 + rowOffset + r * ohw, GroupWidth));
+                        if (valid > 2) new ReadOnlySpan<float>(scratch + r * TileGroups * GroupWidth + 2 * GroupWidth, GroupWidth).CopyTo(new Span<float>(py + y2 + rowOffset + r * ohw, GroupWidth));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Offsets of group t's first input (in xpad) and first output (in y).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (nint X, nint Y) GroupBase(DirectConvShape s, int t, int groupsPerRow, int groupsPerImage)
+    {
+        int n = t / groupsPerImage, r = t - n * groupsPerImage, oy = r / groupsPerRow, ox = (r - oy * groupsPerRow) * GroupWidth;
+        nint x = ((nint)n * s.InChannels * s.PaddedH + oy) * s.PaddedW + ox;
+        nint y = ((nint)n * s.OutChannels * s.OutH + oy) * s.OutW + ox;
+        return (x, y);
+    }
+
+    /// <summary>4 rows × 3 groups: acc[r, g] = Σ_p w[p·4 + r]·x_g[offsets[p] .. + 8], stored at y_g + r·ldy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardTile(int k, float* w, int* offsets, float* x0, float* x1, float* x2, float* y0, float* y1, float* y2, nint ldy)
+    {
+        Vector256<float> a00 = default, a01 = default, a02 = default;
+        Vector256<float> a10 = default, a11 = default, a12 = default;
+        Vector256<float> a20 = default, a21 = default, a22 = default;
+        Vector256<float> a30 = default, a31 = default, a32 = default;
+        for (int p = 0; p < k; p++)
+        {
+            nint off = offsets[p];
+            Vector256<float> b0 = Vector256.Load(x0 + off);
+            Vector256<float> b1 = Vector256.Load(x1 + off);
+            Vector256<float> b2 = Vector256.Load(x2 + off);
+            Vector256<float> c = Vector256.Create(w[0]);
+            a00 = Vector256.FusedMultiplyAdd(c, b0, a00); a01 = Vector256.FusedMultiplyAdd(c, b1, a01); a02 = Vector256.FusedMultiplyAdd(c, b2, a02);
+            c = Vector256.Create(w[1]);
+            a10 = Vector256.FusedMultiplyAdd(c, b0, a10); a11 = Vector256.FusedMultiplyAdd(c, b1, a11); a12 = Vector256.FusedMultiplyAdd(c, b2, a12);
+            c = Vector256.Create(w[2]);
+            a20 = Vector256.FusedMultiplyAdd(c, b0, a20); a21 = Vector256.FusedMultiplyAdd(c, b1, a21); a22 = Vector256.FusedMultiplyAdd(c, b2, a22);
+            c = Vector256.Create(w[3]);
+            a30 = Vector256.FusedMultiplyAdd(c, b0, a30); a31 = Vector256.FusedMultiplyAdd(c, b1, a31); a32 = Vector256.FusedMultiplyAdd(c, b2, a32);
+            w += PanelRows;
+        }
+        a00.Store(y0); a01.Store(y1); a02.Store(y2);
+        a10.Store(y0 + ldy); a11.Store(y1 + ldy); a12.Store(y2 + ldy);
+        a20.Store(y0 + 2 * ldy); a21.Store(y1 + 2 * ldy); a22.Store(y2 + 2 * ldy);
+        a30.Store(y0 + 3 * ldy); a31.Store(y1 + 3 * ldy); a32.Store(y2 + 3 * ldy);
+    }
+}

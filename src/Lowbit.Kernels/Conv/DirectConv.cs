@@ -1,0 +1,146 @@
+using System.Runtime.Intrinsics;
+
+namespace Lowbit.Kernels.Conv;
+
+/// <summary>
+/// Stride-1 convolution computed straight from padded input planes (no im2col matrix): forward, input gradient
+/// (the same kernel on the padded output gradient with transposed, flipped filters) and weight gradient.
+/// </summary>
+/// <remarks>
+/// Layouts (all row-major float32): padded input <c>xpad [N, C, Hp, Wp]</c>; filters <c>w [O, C, kh, kw]</c>;
+/// output <c>y [N, O, OH, OW]</c> with OH = Hp − kh + 1, OW = Wp − kw + 1. The reduction index
+/// p = (c·kh + ky)·kw + kx runs over K = C·kh·kw, and <c>y[n, o, oy, ox] = Σ_p w[o, p]·xpad[n, c, oy + ky, ox + kx]</c>.
+/// <para>
+/// Work unit: a <em>group</em> is 8 consecutive outputs of one output row (so OW must be a multiple of 8); their
+/// inputs for any p are 8 consecutive floats of xpad. The forward tile is 4 output channels × 3 groups: per p, three
+/// vector loads of xpad and four broadcast filter values feed 12 fused multiply-adds. Each output is one
+/// accumulator updated with one FMA per p in increasing p, so the result does not depend on which tile or thread
+/// computes it; the scalar path (<see cref="DirectConvReference"/>) performs the same FMAs and is bit-identical.
+/// </para>
+/// <para>
+/// Weight gradient: <c>dw[o, p] = Σ_n Σ_(oy, ox) g[n, o, oy, ox]·xpad[n, c, oy + ky, ox + kx]</c>. Images are taken in
+/// fixed blocks (<see cref="WeightGradientBlock"/>); within a block, lane l of an 8-lane accumulator sums the outputs
+/// with ox ≡ l (mod 8) in order (image, row, group) by FMA; the block's lanes are then added in the fixed tree
+/// ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)) and that sum is added to dw, blocks in increasing order. The
+/// order depends on the shape only, never on threads.
+/// </para>
+/// </remarks>
+public static partial class DirectConv
+{
+    /// <summary>Outputs per group (one Vector256 of float).</summary>
+    public const int GroupWidth = 8;
+
+    /// <summary>Output channels per tile (rows of a packed filter panel).</summary>
+    public const int PanelRows = 4;
+
+    /// <summary>Whether this path applies: stride 1 and an output width that is a multiple of <see cref="GroupWidth"/>.</summary>
+    public static bool Supports(int stride, int outWidth) => stride == 1 && outWidth > 0 && outWidth % GroupWidth == 0;
+
+    /// <summary>Whether the vector kernels run in hardware (otherwise the bit-identical scalar path is used).</summary>
+    public static bool IsVectorized => Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+
+    /// <summary>Length of a packed filter buffer: <paramref name="rows"/> rounded up to <see cref="PanelRows"/>, times K.</summary>
+    public static int PackedLength(int rows, int k) => (rows + PanelRows - 1) / PanelRows * PanelRows * k;
+
+    /// <summary>
+    /// Packs filters into panels <c>packed[(r / 4)·K·4 + p·4 + r % 4]</c>. Forward (<paramref name="transposeFlip"/>
+    /// false): rows r = o, K = C·kh·kw, value w[o, p]. Input gradient (true): rows r = c, reduction index
+    /// p = (o·kh + ky)·kw + kx over K = O·kh·kw, value w[o, c, kh − 1 − ky, kw − 1 − kx]. Missing rows are zero.
+    /// </summary>
+    /// <param name="w">Filters [O, C, kh, kw].</param>
+    /// <param name="outChannels">O.</param>
+    /// <param name="inChannels">C.</param>
+    /// <param name="kernelH">kh.</param>
+    /// <param name="kernelW">kw.</param>
+    /// <param name="transposeFlip">Pack for the input-gradient convolution.</param>
+    /// <param name="packed">Destination of <see cref="PackedLength"/> floats.</param>
+    public static void PackFilters(ReadOnlySpan<float> w, int outChannels, int inChannels, int kernelH, int kernelW, bool transposeFlip, Span<float> packed)
+    {
+        int taps = kernelH * kernelW;
+        if (w.Length < outChannels * inChannels * taps) throw new ArgumentException($"Filters need {outChannels * inChannels * taps} floats, got {w.Length}.", nameof(w));
+        int rows = transposeFlip ? inChannels : outChannels, k = (transposeFlip ? outChannels : inChannels) * taps;
+        if (packed.Length < PackedLength(rows, k)) throw new ArgumentException($"Packed filters need {PackedLength(rows, k)} floats, got {packed.Length}.", nameof(packed));
+        packed[..PackedLength(rows, k)].Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            var panel = packed.Slice(r / PanelRows * k * PanelRows);
+            for (int q = 0; q < k; q++)
+            {
+                int outer = q / taps, tap = q % taps;
+                float value = transposeFlip ? w[(outer * inChannels + r) * taps + (taps - 1 - tap)] : w[(r * inChannels + outer) * taps + tap];
+                panel[q * PanelRows + r % PanelRows] = value;
+            }
+        }
+    }
+
+    /// <summary>Offsets of the reduction index into a padded image: <c>offsets[p] = c·Hp·Wp + ky·Wp + kx</c>.</summary>
+    public static int[] Offsets(int channels, int paddedH, int paddedW, int kernelH, int kernelW)
+    {
+        var offsets = new int[channels * kernelH * kernelW];
+        int p = 0;
+        for (int c = 0; c < channels; c++)
+            for (int ky = 0; ky < kernelH; ky++)
+                for (int kx = 0; kx < kernelW; kx++)
+                    offsets[p++] = c * paddedH * paddedW + ky * paddedW + kx;
+        return offsets;
+    }
+
+    /// <summary>
+    /// Copies images [n0, n1) of x [N, C, H, W] into xpad [N, C, H + 2·padding, W + 2·padding] with
+    /// <paramref name="padValue"/> in the border.
+    /// </summary>
+    public static void Pad(ReadOnlySpan<float> x, Span<float> xpad, int channels, int height, int width, int padding, float padValue, int n0, int n1)
+    {
+        int hp = height + 2 * padding, wp = width + 2 * padding;
+        for (int plane = n0 * channels; plane < n1 * channels; plane++)
+        {
+            var src = x.Slice(plane * height * width, height * width);
+            var dst = xpad.Slice(plane * hp * wp, hp * wp);
+            if (padding == 0)
+            {
+                src.CopyTo(dst);
+                continue;
+            }
+            dst[..(padding * wp)].Fill(padValue);
+            dst[((padding + height) * wp)..].Fill(padValue);
+            for (int y = 0; y < height; y++)
+            {
+                var row = dst.Slice((padding + y) * wp, wp);
+                row[..padding].Fill(padValue);
+                src.Slice(y * width, width).CopyTo(row[padding..]);
+                row[(padding + width)..].Fill(padValue);
+            }
+        }
+    }
+
+    /// <summary>Images per weight-gradient block: enough for ≥ 512 outputs per channel (1 at 32×32, 8 at 8×8).</summary>
+    public static int WeightGradientBlock(int outH, int outW) => Math.Max(1, (512 + outH * outW - 1) / (outH * outW));
+
+    internal static void CheckShapes(DirectConvShape s, int xLength, int packedLength, int yLength)
+    {
+        if (!Supports(1, s.OutW)) throw new ArgumentException($"Direct convolution needs an output width that is a multiple of {GroupWidth}, got {s.OutW}.");
+        if (xLength < s.Batch * s.InChannels * s.PaddedH * s.PaddedW) throw new ArgumentException("Padded input is too short for the shape.");
+        if (packedLength < PackedLength(s.OutChannels, s.K)) throw new ArgumentException("Packed filters are too short for the shape.");
+        if (yLength < s.Batch * s.OutChannels * s.OutH * s.OutW) throw new ArgumentException("Output is too short for the shape.");
+    }
+}
+
+/// <summary>Shape of a stride-1 direct convolution over padded input planes.</summary>
+/// <param name="Batch">N.</param>
+/// <param name="InChannels">C (channels of the padded input).</param>
+/// <param name="PaddedH">Hp.</param>
+/// <param name="PaddedW">Wp.</param>
+/// <param name="OutChannels">O.</param>
+/// <param name="KernelH">kh.</param>
+/// <param name="KernelW">kw.</param>
+public readonly record struct DirectConvShape(int Batch, int InChannels, int PaddedH, int PaddedW, int OutChannels, int KernelH, int KernelW)
+{
+    /// <summary>OH = Hp − kh + 1.</summary>
+    public int OutH => PaddedH - KernelH + 1;
+
+    /// <summary>OW = Wp − kw + 1.</summary>
+    public int OutW => PaddedW - KernelW + 1;
+
+    /// <summary>Reduction length C·kh·kw.</summary>
+    public int K => InChannels * KernelH * KernelW;
+}

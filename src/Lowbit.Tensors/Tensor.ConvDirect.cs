@@ -1,0 +1,76 @@
+using Lowbit.Kernels.Conv;
+using Lowbit.Tensors.Autograd;
+using Lowbit.Tensors.Ops;
+
+namespace Lowbit.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>Whether <see cref="Conv2d"/> takes the direct (no im2col) path: float32, stride 1, square kernel, OW a multiple of 8.</summary>
+    internal static bool UsesDirectConv(DType type, in ConvGeometry geo) =>
+        type == DType.Float32 && geo.KernelH == geo.KernelW && DirectConv.Supports(geo.Stride, geo.OutW);
+
+    /// <summary>
+    /// Stride-1 convolution from a padded copy of x (kept for the weight gradient, 1 + 4·padding/H larger than x instead
+    /// of kh·kw times for im2col columns). Forward and input gradient split images across threads, the weight gradient
+    /// splits output-channel panels; no split changes any value (see <see cref="DirectConv"/>).
+    /// </summary>
+    private static Tensor Conv2dDirect(Tensor x, Tensor weight, ConvGeometry geo)
+    {
+        int outC = weight._shape[0], k = geo.KernelH, hp = geo.Height + 2 * geo.Padding, wp = geo.Width + 2 * geo.Padding;
+        var shape = new DirectConvShape(geo.Batch, geo.Channels, hp, wp, outC, k, k);
+        var xpad = geo.Padding == 0 ? x : Padded(x, geo.Padding);
+        var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(outC, shape.K)]);
+        DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, false, packed.AsSpan());
+        var offsets = DirectConv.Offsets(geo.Channels, hp, wp, k, k);
+        var y = Uninitialized(DType.Float32, [geo.Batch, outC, geo.OutH, geo.OutW]);
+        Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(xpad.AsSpan(), packed.AsSpan(), offsets, shape, y.AsSpan(), n0, n1));
+        return GradGraph.Record(y, "Conv2d", [x, weight], g => ConvDirectBackward(g, x, weight, xpad, offsets, shape, geo));
+    }
+
+    /// <summary>x [N, C, H, W] → [N, C, H + 2·padding, W + 2·padding] with zero borders, images split across threads.</summary>
+    private static Tensor Padded(Tensor x, int padding)
+    {
+        int n = x._shape[0], c = x._shape[1], h = x._shape[2], w = x._shape[3];
+        var xpad = Uninitialized(DType.Float32, [n, c, h + 2 * padding, w + 2 * padding]);
+        Compute.For(n, Math.Max(1, Elementwise.Grain / (c * h * w)), 1, (n0, n1) => DirectConv.Pad(x.AsSpan(), xpad.AsSpan(), c, h, w, padding, 0f, n0, n1));
+        return xpad;
+    }
+
+    private static Tensor?[] ConvDirectBackward(Tensor g, Tensor x, Tensor weight, Tensor xpad, int[] offsets, DirectConvShape shape, ConvGeometry geo)
+    {
+        Tensor? gw = null, gx = null;
+        int outC = shape.OutChannels, k = shape.KernelH;
+        if (weight.TracksGrad)
+        {
+            var dw = Uninitialized(DType.Float32, weight.Shape.ToArray());
+            int panels = (outC + DirectConv.PanelRows - 1) / DirectConv.PanelRows;
+            Compute.For(panels, 1, 1, (p0, p1) => DirectConv.WeightGradient(xpad.AsSpan(), g.AsSpan(), offsets, shape, dw.AsSpan(), p0, p1));
+            gw = dw;
+        }
+        if (x.TracksGrad)
+        {
+            int transposedPadding = k - 1 - geo.Padding;
+            if (transposedPadding >= 0 && DirectConv.Supports(1, geo.Width))
+            {
+                // dx = conv(pad(g, kh − 1 − padding), flipped Wᵀ): the same kernel with channels exchanged.
+                var gpad = transposedPadding == 0 ? g : Padded(g, transposedPadding);
+                var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(geo.Channels, outC * k * k)]);
+                DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, true, packed.AsSpan());
+                int hp = geo.OutH + 2 * transposedPadding, wp = geo.OutW + 2 * transposedPadding;
+                var transposed = new DirectConvShape(geo.Batch, outC, hp, wp, geo.Channels, k, k);
+                var offsetsT = DirectConv.Offsets(outC, hp, wp, k, k);
+                var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
+                Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), n0, n1));
+                gx = dx;
+            }
+            else
+            {
+                var dx = ZerosResult(g.DType, x.Shape.ToArray());
+                ForImages(geo.Batch, (n0, n1, threads) => ConvInputGradientImages<float>(g, weight, dx, geo, n0, n1, threads));
+                gx = dx;
+            }
+        }
+        return [gx, gw];
+    }
+}

@@ -1,0 +1,51 @@
+using Lowbit.Tensors.Ops;
+
+namespace Lowbit.Tensors.Tests;
+
+/// <summary>
+/// Conv2d's direct path (float32, stride 1, output width a multiple of 8) against the im2col + GEMM path on the same
+/// data (values and both gradients within float tolerance), and bit-identical for 1, 2 and 3 threads.
+/// </summary>
+public class ConvDirectTests
+{
+    private static float[] Random(int seed, int length)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    private static (float[] Y, float[] Dw, float[] Dx) Run(bool direct, int n, int c, int h, int w, int o, int k, int padding, int threads)
+    {
+        using var scope = Compute.UseThreads(threads);
+        var x = Tensor.FromArray(Random(1, n * c * h * w), n, c, h, w);
+        var weight = Tensor.FromArray(Random(2, o * c * k * k), o, c, k, k);
+        x.RequiresGrad = weight.RequiresGrad = true;
+        var geo = new ConvGeometry(n, c, h, w, k, k, 1, padding);
+        var y = direct ? Tensor.Conv2d(x, weight, null, 1, padding) : Tensor.Conv2dIm2Col(x, weight, geo);
+        var g = Tensor.FromArray(Random(3, y.Length), y.Shape.ToArray());
+        Tensor.Sum(Tensor.Mul(y, g)).Backward();
+        return (y.ToArray(), weight.Grad!.ToArray(), x.Grad!.ToArray());
+    }
+
+    [Theory]
+    [InlineData(4, 3, 8, 8, 5, 3, 1)]
+    [InlineData(5, 6, 16, 16, 8, 3, 1)]
+    [InlineData(3, 4, 10, 18, 4, 3, 0)]   // OW = 16 but W = 18: input gradient falls back to im2col
+    [InlineData(6, 8, 8, 8, 12, 1, 0)]    // 1×1
+    public void Conv2d_DirectPath_MatchesIm2ColAndIsThreadInvariant(int n, int c, int h, int w, int o, int k, int padding)
+    {
+        Assert.True(Tensor.UsesDirectConv(DType.Float32, new ConvGeometry(n, c, h, w, k, k, 1, padding)));
+        var reference = Run(false, n, c, h, w, o, k, padding, 1);
+        var one = Run(true, n, c, h, w, o, k, padding, 1);
+        foreach (var (expected, actual, what) in new[] { (reference.Y, one.Y, "y"), (reference.Dw, one.Dw, "dw"), (reference.Dx, one.Dx, "dx") })
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4f * (1 + Math.Abs(expected[i])), $"{what}[{i}]: im2col {expected[i]:R}, direct {actual[i]:R}");
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var other = Run(true, n, c, h, w, o, k, padding, threads);
+            Assert.Equal(one.Y, other.Y);
+            Assert.Equal(one.Dw, other.Dw);
+            Assert.Equal(one.Dx, other.Dx);
+        }
+    }
+}
