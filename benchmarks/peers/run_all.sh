@@ -3,13 +3,14 @@
 # When the Lowbit CLI supports `bench`, also runs the Lowbit side and prints Lowbit/PyTorch ratios.
 #
 # Usage (from anywhere):  benchmarks/peers/run_all.sh [--steps S] [--windows W] [--threads "1 2"]
-#                                                      [--models "mlp-float mlp-binary cnn-float cnn-binary"]
+#                                                      [--models "mlp-float mlp-binary cnn-float cnn-binary
+#                                                                 vgg-small-float vgg-small-binary resnet20-float resnet20-binary"]
 #                                                      [--no-infer] [--no-lowbit] [--no-sgemm] [--wait-idle SECONDS]
 # --wait-idle S: before each timed run wait up to S seconds for other processes to go idle (<0.15 cores).
 # Last, unless --no-sgemm: benchmarks/sgemm-ratio.sh with the same thread counts (numpy/OpenBLAS vs Lowbit SGEMM).
 # Env: LOWBIT_ARTIFACTS=DIR  build the Lowbit CLI with --artifacts-path DIR (keeps src/*/bin,obj untouched)
 #      LOWBIT_CLI_CMD="..."  replace the Lowbit CLI prefix (e.g. a stub, to test the hook)
-#      LOWBIT_CONFIG_DIR=DIR  where <model>.json configs are looked up (default: configs, relative to the repo)
+#      LOWBIT_CONFIG_DIR=DIR  look configs up as DIR/<model>.json instead of the mapping in lowbit-configs.sh
 # Output: table on stdout; raw JSON lines in benchmarks/peers/results/run-<UTC timestamp>.jsonl
 #
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set by the environment on some processors) are unset together
@@ -19,11 +20,13 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=lowbit-configs.sh
+. "$HERE/lowbit-configs.sh"
 PY=/usr/bin/python3
 STEPS=50
 WINDOWS=5
 THREADS="1 2"
-MODELS="mlp-float mlp-binary cnn-float cnn-binary"
+MODELS="mlp-float mlp-binary cnn-float cnn-binary vgg-small-float vgg-small-binary resnet20-float resnet20-binary"
 RUN_INFER=1
 RUN_LOWBIT=1
 RUN_SGEMM=1
@@ -38,7 +41,7 @@ while [ $# -gt 0 ]; do
         --no-lowbit) RUN_LOWBIT=0; shift ;;
         --no-sgemm) RUN_SGEMM=0; shift ;;
         --wait-idle) WAIT_IDLE="$2"; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -74,7 +77,7 @@ fi
 #   lowbit bench train --config configs/<name>.json --threads N --steps S
 # printing one JSON line {"images_per_second": X}. It is used when `... -- bench --help` exits 0 AND prints
 # something mentioning "bench" (the skeleton CLI exits 0 for any arguments, so the exit code alone would
-# wrongly detect it). Config name = model name: configs/mlp-float.json, configs/mlp-binary.json, ...
+# wrongly detect it). Configs: lowbit-configs.sh maps each peer model to the Lowbit config of the same network.
 # ---------------------------------------------------------------------------------------------------
 # Optional: LOWBIT_ARTIFACTS=/some/dir adds --artifacts-path so the build does not touch src/*/bin|obj.
 # The CLI is built once here and its executable run directly: timing through `dotnet run` also timed the
@@ -101,11 +104,8 @@ if [ "$RUN_LOWBIT" = 1 ] && command -v "${LOWBIT_CLI[0]}" >/dev/null 2>&1; then
 fi
 if [ "$LOWBIT_OK" = 1 ]; then
     for m in $MODELS; do
-        case "$m" in  # the peer models and the Lowbit configs that define the same networks
-            mlp-float) name=mnist-mlp-float ;; mlp-binary) name=mnist-binarynet ;;
-            cnn-float) name=mnist-cnn-float ;; cnn-binary) name=mnist-cnn-binary ;; *) name=$m ;;
-        esac
-        cfg="${LOWBIT_CONFIG_DIR:-configs}/$name.json"
+        # the Lowbit config that defines the same network as peer model $m (lowbit-configs.sh)
+        if [ -n "${LOWBIT_CONFIG_DIR:-}" ]; then cfg="$LOWBIT_CONFIG_DIR/$m.json"; else cfg="$(lowbit_config "$m")"; fi
         if [ ! -f "$cfg" ] && [ ! -f "$REPO/$cfg" ]; then
             echo "# lowbit: $cfg missing, skipping $m" >&2
             continue
@@ -141,12 +141,12 @@ print("Training throughput (batch 100, images/s, median window)")
 train = [r for r in rows if r.get("mode") == "train-throughput"]
 py = {(r["model"], r["threads"]): r for r in train if r["peer"] == "pytorch"}
 lb = {(r["model"], r["threads"]): r for r in train if r["peer"] == "lowbit"}
-hdr = f"{'model':<12} {'thr':>3} {'pytorch img/s':>14} {'min':>9} {'max':>9} {'other load':>10}"
+hdr = f"{'model':<16} {'thr':>3} {'pytorch img/s':>14} {'min':>9} {'max':>9} {'other load':>10}"
 if lowbit_ok:
     hdr += f" {'lowbit img/s':>13} {'lowbit/pytorch':>15}"
 print(hdr)
 for (m, t), r in py.items():
-    line = (f"{m:<12} {t:>3} {r['images_per_second']:>14.1f} {r['images_per_second_min']:>9.1f}"
+    line = (f"{m:<16} {t:>3} {r['images_per_second']:>14.1f} {r['images_per_second_min']:>9.1f}"
             f" {r['images_per_second_max']:>9.1f} {r.get('other_cpu_load', float('nan')):>10.2f}")
     if lowbit_ok:
         l = lb.get((m, t))

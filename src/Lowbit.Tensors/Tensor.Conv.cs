@@ -28,11 +28,11 @@ public sealed partial class Tensor
         if (x._shape[2] + 2 * padding < geo.KernelH || x._shape[3] + 2 * padding < geo.KernelW)
             throw new ArgumentException($"Conv2d: kernel {geo.KernelH}x{geo.KernelW} is larger than the padded input {x._shape[2] + 2 * padding}x{x._shape[3] + 2 * padding}.");
         int outC = weight._shape[0];
-        var result = UsesDirectConv(x.DType, geo) ? Conv2dDirect(x, weight, geo) : Conv2dIm2Col(x, weight, geo);
-        if (bias is null) return result;
-        if (bias.Rank != 1 || bias._shape[0] != outC)
-            throw new ArgumentException($"Conv2d: bias shape {ShapeUtil.Format(bias.ShapeSpan)} must be [{outC}].", nameof(bias));
-        return Add(result, bias.Reshape(1, outC, 1, 1));
+        if (bias is not null && (bias.Rank != 1 || bias._shape[0] != outC || bias.DType != x.DType))
+            throw new ArgumentException($"Conv2d: bias {bias} must be [{outC}] of {x.DType}.", nameof(bias));
+        if (UsesDirectConv(x.DType, geo)) return Conv2dDirect(x, weight, bias, geo);
+        var result = Conv2dIm2Col(x, weight, geo);
+        return bias is null ? result : Add(result, bias.Reshape(1, outC, 1, 1));
     }
 
     /// <summary>im2col + GEMM, image by image (any stride, padding and width; float64 too).</summary>

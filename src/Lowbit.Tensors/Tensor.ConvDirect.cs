@@ -15,7 +15,7 @@ public sealed partial class Tensor
     /// of kh·kw times for im2col columns). Forward and input gradient split images across threads, the weight gradient
     /// splits output-channel panels; no split changes any value (see <see cref="DirectConv"/>).
     /// </summary>
-    private static Tensor Conv2dDirect(Tensor x, Tensor weight, ConvGeometry geo)
+    private static Tensor Conv2dDirect(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo)
     {
         int outC = weight._shape[0], k = geo.KernelH, hp = geo.Height + 2 * geo.Padding, wp = geo.Width + 2 * geo.Padding;
         var shape = new DirectConvShape(geo.Batch, geo.Channels, hp, wp, outC, k, k);
@@ -24,8 +24,32 @@ public sealed partial class Tensor
         DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, false, packed.AsSpan());
         var offsets = DirectConv.Offsets(geo.Channels, hp, wp, k, k);
         var y = Uninitialized(DType.Float32, [geo.Batch, outC, geo.OutH, geo.OutW]);
-        Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(xpad.AsSpan(), packed.AsSpan(), offsets, shape, y.AsSpan(), n0, n1));
-        return GradGraph.Record(y, "Conv2d", [x, weight], g => ConvDirectBackward(g, x, weight, xpad, offsets, shape, geo));
+        Compute.For(geo.Batch, 1, 1, (n0, n1) =>
+            DirectConv.Forward(xpad.AsSpan(), packed.AsSpan(), offsets, shape, y.AsSpan(), n0, n1, bias is null ? default : bias.AsSpan()));
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        return GradGraph.Record(y, "Conv2d", inputs, g =>
+        {
+            var (gx, gw) = ConvDirectBackward(g, x, weight, xpad, offsets, shape, geo);
+            return bias is null ? [gx, gw] : [gx, gw, bias.TracksGrad ? ChannelSums(g) : null];
+        });
+    }
+
+    /// <summary>Σ over n, y, x of g [N, C, H, W] per channel: plane sums in float, added over images in double.</summary>
+    private static Tensor ChannelSums(Tensor g)
+    {
+        int n = g._shape[0], c = g._shape[1], plane = g._shape[2] * g._shape[3];
+        var sums = new float[c];
+        Compute.For(c, Math.Max(1, Elementwise.Grain / (n * plane)), 1, (c0, c1) =>
+        {
+            var span = g.AsSpan();
+            for (int ch = c0; ch < c1; ch++)
+            {
+                double total = 0;
+                for (int b = 0; b < n; b++) total += System.Numerics.Tensors.TensorPrimitives.Sum(span.Slice((b * c + ch) * plane, plane));
+                sums[ch] = (float)total;
+            }
+        });
+        return FromArray(sums, c);
     }
 
     /// <summary>x [N, C, H, W] → [N, C, H + 2·padding, W + 2·padding] with zero borders, images split across threads.</summary>
@@ -37,7 +61,7 @@ public sealed partial class Tensor
         return xpad;
     }
 
-    private static Tensor?[] ConvDirectBackward(Tensor g, Tensor x, Tensor weight, Tensor xpad, int[] offsets, DirectConvShape shape, ConvGeometry geo)
+    private static (Tensor? Gx, Tensor? Gw) ConvDirectBackward(Tensor g, Tensor x, Tensor weight, Tensor xpad, int[] offsets, DirectConvShape shape, ConvGeometry geo)
     {
         Tensor? gw = null, gx = null;
         int outC = shape.OutChannels, k = shape.KernelH;
@@ -71,6 +95,6 @@ public sealed partial class Tensor
                 gx = dx;
             }
         }
-        return [gx, gw];
+        return (gx, gw);
     }
 }

@@ -28,7 +28,12 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed training steps per window.", DefaultValueFactory = _ => 50 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps.", DefaultValueFactory = _ => 10 };
         var windows = new Option<int>("--windows") { Description = "Timed windows; the median is reported.", DefaultValueFactory = _ => 3 };
-        var profile = new Option<bool>("--profile") { Description = "Also report wall milliseconds per step by op name, forward and backward (\"ops\")." };
+        var profile = new Option<string?>("--profile")
+        {
+            Description = "Also report milliseconds per step by op name, forward and backward (\"ops\"): 'wall', or 'cpu' (the training thread's CPU time; " +
+                "Linux; with --threads 1 it counts all compute and is not inflated by other processes).",
+        };
+        profile.AcceptOnlyFromAmong("wall", "cpu");
         var cmd = new Command("train", "Training steps per second of a config's model on synthetic batches of its dataset's shape (no data loading).") { config, set, threads, steps, warmup, windows, profile };
         cmd.SetAction(parse =>
         {
@@ -42,7 +47,7 @@ internal static class BenchCommand
         return cmd;
     }
 
-    private static int Run(ExperimentConfig config, int steps, int warmup, int windows, bool profile, TextWriter output)
+    private static int Run(ExperimentConfig config, int steps, int warmup, int windows, string? profile, TextWriter output)
     {
         var shape = DataResolver.InputShape(config.Data.Dataset);
         var model = ModelBuilder.Build(config, shape);
@@ -59,7 +64,13 @@ internal static class BenchCommand
         double forward = 0, backward = 0, update = 0;
         var stepBuffers = new TensorArena(); // reuses op result buffers step to step, as the trainer does
         var arithmetic = model.OutputHook as Nn.Arithmetic.ArithmeticPolicy; // an "arithmetic" block: rounding as in training
-        var profiler = profile ? new OpProfiler() : null;
+        var profiler = profile switch
+        {
+            null => null,
+            "cpu" when !ThreadCpuClock.IsAvailable => throw new UserException("--profile cpu needs Linux (thread CPU clock); use --profile wall."),
+            "cpu" => new OpProfiler(ThreadCpuClock.Now, ThreadCpuClock.TicksPerSecond),
+            _ => new OpProfiler(),
+        };
         void Step()
         {
             using var buffers = stepBuffers.BeginStep();
@@ -114,7 +125,11 @@ internal static class BenchCommand
                     ["backward_ms_per_step"] = Math.Round(backward / (steps * windows), 3),
                     ["update_ms_per_step"] = Math.Round(update / (steps * windows), 3),
                 };
-                if (profiler is not null) json["ops"] = ProfileJson(profiler, steps * windows);
+                if (profiler is not null)
+                {
+                    json["profile_clock"] = profile;
+                    json["ops"] = ProfileJson(profiler, steps * windows);
+                }
                 output.WriteLine(json.ToJsonString());
             }
         }

@@ -19,21 +19,28 @@ public static partial class DirectConv
     /// <param name="y">Output [N, O, OH, OW].</param>
     /// <param name="n0">First image.</param>
     /// <param name="n1">End of the image range.</param>
-    public static unsafe void Forward(ReadOnlySpan<float> xpad, ReadOnlySpan<float> packed, ReadOnlySpan<int> offsets, DirectConvShape shape, Span<float> y, int n0, int n1)
+    /// <param name="bias">Per-output-channel bias added to every output (after the sum, one rounding), or empty.</param>
+    public static unsafe void Forward(ReadOnlySpan<float> xpad, ReadOnlySpan<float> packed, ReadOnlySpan<int> offsets, DirectConvShape shape, Span<float> y, int n0, int n1,
+        ReadOnlySpan<float> bias = default)
     {
+        if (!bias.IsEmpty && bias.Length != shape.OutChannels) throw new ArgumentException($"Bias needs {shape.OutChannels} values, got {bias.Length}.", nameof(bias));
         CheckShapes(shape, xpad.Length, packed.Length, y.Length);
         if (offsets.Length < shape.K) throw new ArgumentException($"Offsets need {shape.K} entries, got {offsets.Length}.", nameof(offsets));
         if (n0 < 0 || n1 > shape.Batch || n0 > n1) throw new ArgumentOutOfRangeException(nameof(n1), $"Image range [{n0}, {n1}) is outside [0, {shape.Batch}).");
-        if (IsVectorized) ForwardVector256(xpad, packed, offsets, shape, y, n0, n1);
-        else DirectConvReference.Forward(xpad, packed, offsets, shape, y, n0, n1);
+        if (IsVectorized) ForwardVector256(xpad, packed, offsets, shape, y, n0, n1, bias);
+        else DirectConvReference.Forward(xpad, packed, offsets, shape, y, n0, n1, bias);
     }
 
     /// <summary>The Vector256 path of <see cref="Forward"/> (arguments already checked); runs on any hardware.</summary>
-    internal static unsafe void ForwardVector256(ReadOnlySpan<float> xpad, ReadOnlySpan<float> packed, ReadOnlySpan<int> offsets, DirectConvShape shape, Span<float> y, int n0, int n1)
+    internal static unsafe void ForwardVector256(ReadOnlySpan<float> xpad, ReadOnlySpan<float> packed, ReadOnlySpan<int> offsets, DirectConvShape shape, Span<float> y, int n0, int n1,
+        ReadOnlySpan<float> bias = default)
     {
         int k = shape.K, outC = shape.OutChannels, ohw = shape.OutH * shape.OutW, blocks = (outC + PanelRows - 1) / PanelRows;
         int groupsPerRow = shape.OutW / GroupWidth, groupsPerImage = shape.OutH * groupsPerRow, end = n1 * groupsPerImage;
         float* scratch = stackalloc float[PanelRows * TileGroups * GroupWidth];
+        // Bias padded to whole panels (zeros past O; only stored rows are read).
+        float* panelBias = stackalloc float[bias.IsEmpty ? 1 : blocks * PanelRows];
+        if (!bias.IsEmpty) bias.CopyTo(new Span<float>(panelBias, outC));
         fixed (float* px = xpad, pw = packed, py = y)
         fixed (int* po = offsets)
         {
@@ -46,14 +53,14 @@ public static partial class DirectConv
                 for (int b = 0; b < blocks; b++)
                 {
                     int rows = Math.Min(PanelRows, outC - b * PanelRows);
-                    float* w = pw + (nint)b * k * PanelRows;
+                    float* w = pw + (nint)b * k * PanelRows, tileBias = bias.IsEmpty ? null : panelBias + b * PanelRows;
                     nint rowOffset = (nint)b * PanelRows * ohw;
                     if (rows == PanelRows && valid == TileGroups)
                     {
-                        ForwardTile(k, w, po, px + x0, px + x1, px + x2, py + y0 + rowOffset, py + y1 + rowOffset, py + y2 + rowOffset, ohw);
+                        ForwardTile(k, w, po, px + x0, px + x1, px + x2, py + y0 + rowOffset, py + y1 + rowOffset, py + y2 + rowOffset, ohw, tileBias);
                         continue;
                     }
-                    ForwardTile(k, w, po, px + x0, px + x1, px + x2, scratch, scratch + GroupWidth, scratch + 2 * GroupWidth, TileGroups * GroupWidth);
+                    ForwardTile(k, w, po, px + x0, px + x1, px + x2, scratch, scratch + GroupWidth, scratch + 2 * GroupWidth, TileGroups * GroupWidth, tileBias);
                     for (int r = 0; r < rows; r++)
                     {
                         new ReadOnlySpan<float>(scratch + r * TileGroups * GroupWidth, GroupWidth).CopyTo(new Span<float>(py + y0 + rowOffset + r * ohw, GroupWidth));
@@ -75,9 +82,12 @@ public static partial class DirectConv
         return (x, y);
     }
 
-    /// <summary>4 rows × 3 groups: acc[r, g] = Σ_p w[p·4 + r]·x_g[offsets[p] .. + 8], stored at y_g + r·ldy.</summary>
+    /// <summary>
+    /// 4 rows × 3 groups: acc[r, g] = Σ_p w[p·4 + r]·x_g[offsets[p] .. + 8], stored (plus bias[r] when bias is not
+    /// null) at y_g + r·ldy.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ForwardTile(int k, float* w, int* offsets, float* x0, float* x1, float* x2, float* y0, float* y1, float* y2, nint ldy)
+    private static unsafe void ForwardTile(int k, float* w, int* offsets, float* x0, float* x1, float* x2, float* y0, float* y1, float* y2, nint ldy, float* bias)
     {
         Vector256<float> a00 = default, a01 = default, a02 = default;
         Vector256<float> a10 = default, a11 = default, a12 = default;
@@ -98,6 +108,17 @@ public static partial class DirectConv
             c = Vector256.Create(w[3]);
             a30 = Vector256.FusedMultiplyAdd(c, b0, a30); a31 = Vector256.FusedMultiplyAdd(c, b1, a31); a32 = Vector256.FusedMultiplyAdd(c, b2, a32);
             w += PanelRows;
+        }
+        if (bias != null)
+        {
+            Vector256<float> c = Vector256.Create(bias[0]);
+            a00 += c; a01 += c; a02 += c;
+            c = Vector256.Create(bias[1]);
+            a10 += c; a11 += c; a12 += c;
+            c = Vector256.Create(bias[2]);
+            a20 += c; a21 += c; a22 += c;
+            c = Vector256.Create(bias[3]);
+            a30 += c; a31 += c; a32 += c;
         }
         a00.Store(y0); a01.Store(y1); a02.Store(y2);
         a10.Store(y0 + ldy); a11.Store(y1 + ldy); a12.Store(y2 + ldy);

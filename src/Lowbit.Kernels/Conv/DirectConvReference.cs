@@ -6,7 +6,8 @@ namespace Lowbit.Kernels.Conv;
 /// </summary>
 internal static class DirectConvReference
 {
-    public static void Forward(ReadOnlySpan<float> xpad, ReadOnlySpan<float> packed, ReadOnlySpan<int> offsets, DirectConvShape s, Span<float> y, int n0, int n1)
+    public static void Forward(ReadOnlySpan<float> xpad, ReadOnlySpan<float> packed, ReadOnlySpan<int> offsets, DirectConvShape s, Span<float> y, int n0, int n1,
+        ReadOnlySpan<float> bias = default)
     {
         int k = s.K, ohw = s.OutH * s.OutW, image = s.InChannels * s.PaddedH * s.PaddedW;
         for (int n = n0; n < n1; n++)
@@ -20,7 +21,7 @@ internal static class DirectConvReference
                         float acc = 0f;
                         for (int p = 0; p < k; p++)
                             acc = MathF.FusedMultiplyAdd(panel[p * DirectConv.PanelRows + o % DirectConv.PanelRows], xpad[origin + offsets[p]], acc);
-                        y[(n * s.OutChannels + o) * ohw + oy * s.OutW + ox] = acc;
+                        y[(n * s.OutChannels + o) * ohw + oy * s.OutW + ox] = bias.IsEmpty ? acc : acc + bias[o];
                     }
             }
     }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Lowbit.Tensors.Autograd;
 
 /// <summary>Records ops and runs reverse-mode differentiation.</summary>
@@ -41,7 +39,7 @@ public static class GradGraph
         {
             var t = order[i];
             if (!grads.Remove(t, out var g)) continue;
-            long mark = profiler is null ? 0 : Stopwatch.GetTimestamp();
+            long mark = profiler?.Now() ?? 0;
             if (t.RequiresGrad) Accumulate(t, g);
             var node = t.Node;
             if (node is not null)

@@ -23,7 +23,19 @@ public sealed class OpProfiler
     [ThreadStatic] private static OpProfiler? t_current;
 
     private readonly Dictionary<string, OpTiming> _timings = [];
+    private readonly Func<long> _clock;
+    private readonly long _ticksPerSecond;
     private long _last;
+
+    /// <summary>Creates a profiler that reads <paramref name="clock"/> (default: the wall-clock <see cref="Stopwatch"/>).</summary>
+    /// <param name="clock">Timestamp source, e.g. the thread's CPU time (one-thread runs on a shared machine).</param>
+    /// <param name="ticksPerSecond">Units of <paramref name="clock"/> per second (ignored for the default clock).</param>
+    public OpProfiler(Func<long>? clock = null, long ticksPerSecond = 0)
+    {
+        if (clock is not null) ArgumentOutOfRangeException.ThrowIfLessThan(ticksPerSecond, 1);
+        _clock = clock ?? Stopwatch.GetTimestamp;
+        _ticksPerSecond = clock is null ? Stopwatch.Frequency : ticksPerSecond;
+    }
 
     /// <summary>Totals so far, one entry per op name (in order of first appearance).</summary>
     public IReadOnlyCollection<OpTiming> Timings => _timings.Values;
@@ -35,21 +47,24 @@ public sealed class OpProfiler
         if (t_current is not null)
             throw new InvalidOperationException("OpProfiler.Begin: a profiler scope is already open on this thread; dispose it first.");
         t_current = this;
-        _last = Stopwatch.GetTimestamp();
+        _last = _clock();
         return new Scope();
     }
 
     /// <summary>Restarts the forward clock: time before this call is not charged to the next recorded op.</summary>
-    public void Mark() => _last = Stopwatch.GetTimestamp();
+    public void Mark() => _last = _clock();
 
     /// <summary>Clears every total (e.g. after warm-up steps).</summary>
     public void Reset() => _timings.Clear();
 
     internal static OpProfiler? Current => t_current;
 
+    /// <summary>The profiler's clock now (for <see cref="RecordBackward"/>).</summary>
+    internal long Now() => _clock();
+
     internal void RecordForward(string opName)
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = _clock();
         var timing = Get(opName);
         timing.ForwardTicks += now - _last;
         timing.ForwardCalls++;
@@ -59,7 +74,7 @@ public sealed class OpProfiler
     /// <summary>Charges the time since <paramref name="startTimestamp"/> to the op's backward; returns the current timestamp.</summary>
     internal long RecordBackward(string opName, long startTimestamp)
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = _clock();
         var timing = Get(opName);
         timing.BackwardTicks += now - startTimestamp;
         timing.BackwardCalls++;
@@ -69,7 +84,7 @@ public sealed class OpProfiler
 
     private OpTiming Get(string opName)
     {
-        if (!_timings.TryGetValue(opName, out var timing)) _timings[opName] = timing = new OpTiming(opName);
+        if (!_timings.TryGetValue(opName, out var timing)) _timings[opName] = timing = new OpTiming(opName, _ticksPerSecond);
         return timing;
     }
 
@@ -81,23 +96,24 @@ public sealed class OpProfiler
 
 /// <summary>Accumulated time of one op name.</summary>
 /// <param name="OpName">The op name passed to <see cref="GradGraph.Record"/>.</param>
-public sealed record OpTiming(string OpName)
+/// <param name="TicksPerSecond">Clock units per second.</param>
+public sealed record OpTiming(string OpName, long TicksPerSecond)
 {
-    /// <summary>Stopwatch ticks charged to the forward pass.</summary>
+    /// <summary>Clock ticks charged to the forward pass.</summary>
     public long ForwardTicks { get; internal set; }
 
     /// <summary>Forward calls.</summary>
     public long ForwardCalls { get; internal set; }
 
-    /// <summary>Stopwatch ticks spent in the backward rule.</summary>
+    /// <summary>Clock ticks spent in the backward rule.</summary>
     public long BackwardTicks { get; internal set; }
 
     /// <summary>Backward calls.</summary>
     public long BackwardCalls { get; internal set; }
 
     /// <summary>Forward milliseconds.</summary>
-    public double ForwardMilliseconds => ForwardTicks * 1000.0 / Stopwatch.Frequency;
+    public double ForwardMilliseconds => ForwardTicks * 1000.0 / TicksPerSecond;
 
     /// <summary>Backward milliseconds.</summary>
-    public double BackwardMilliseconds => BackwardTicks * 1000.0 / Stopwatch.Frequency;
+    public double BackwardMilliseconds => BackwardTicks * 1000.0 / TicksPerSecond;
 }

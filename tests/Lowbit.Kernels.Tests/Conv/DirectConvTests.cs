@@ -89,6 +89,14 @@ public class DirectConvTests
         for (int i = 0; i < n; i++) DirectConv.Forward(xpad, packed, offsets, shape, split, i, i + 1);
         AssertBitwise(reference, split, "y (image by image)");
         AssertClose(ConvDouble(x, filters, n, c, h, w, o, k, padding), reference, 1e-5, "y vs double");
+
+        // Bias: added after the sum (one rounding), the same on both paths.
+        var bias = Random(7, o);
+        DirectConvReference.Forward(xpad, packed, offsets, shape, reference, 0, n, bias);
+        DirectConv.ForwardVector256(xpad, packed, offsets, shape, vector, 0, n, bias);
+        AssertBitwise(reference, vector, "y + bias");
+        for (int i = 0; i < reference.Length; i++)
+            Assert.Equal(split[i] + bias[i / (shape.OutH * shape.OutW) % o], reference[i]);
     }
 
     [Theory]
