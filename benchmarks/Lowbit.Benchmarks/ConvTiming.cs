@@ -53,6 +53,9 @@ public static class ConvTiming
                 $"{name,-18} {fwd.Cpu,8:F2} {fwd.Wall,7:F2} {Gf(macs, fwd.Cpu),6:F1} {dWms,8:F2} {Gf(macs, dWms),6:F1} {dXms,8:F2} {Gf(macs, dXms),6:F1}"));
             w.Grad = null;
         }
+        Console.WriteLine("# binary forward with the existing bit kernels (float NCHW -> NHWC sign bits -> BitIm2Col -> XnorGemm -> float NCHW), ms cpu:");
+        foreach (var (name, c, o, size, stride, kernel) in Shapes.Where(s => s.C >= 16 && s.Kernel == 3))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-18} xnor fwd {XnorForward(rounds, batch, c, o, size, stride, rng):F2}"));
         foreach (var (name, c, size) in new[] { ("bn/relu/pool 16@32", 16, 32), ("bn/relu/pool 32@32", 32, 32), ("bn/relu/pool 64@8", 64, 8) })
         {
             var x = Tensor.RandomUniform(rng, -1, 1, [batch, c, size, size]);
@@ -74,6 +77,41 @@ public static class ConvTiming
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{name,-18} bn {bnF.Cpu:F2} + {bnB.Cpu - bnF.Cpu:F2}  relu {reluF.Cpu:F2} + {reluB.Cpu - reluF.Cpu:F2}  maxpool {poolF.Cpu:F2} + {poolB.Cpu - poolF.Cpu:F2} ms (cpu, fwd + bwd)"));
         }
+    }
+
+    /// <summary>CPU ms of one binary forward at this shape through the bit kernels (cost only; zero-padding correction not applied).</summary>
+    private static double XnorForward(int rounds, int batch, int c, int o, int size, int stride, Random rng)
+    {
+        int outSize = (size + 2 - 3) / stride + 1, pixels = size * size, pixelWords = Lowbit.Kernels.Bits.BitLayout.WordsPerRow(c);
+        int patchWords = Lowbit.Kernels.Bits.BitIm2Col.PatchWords(c, 3, 3), positions = outSize * outSize;
+        var x = new float[batch * c * pixels];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.Next(2) * 2 - 1;
+        var wT = new float[o * 9 * c];
+        for (int i = 0; i < wT.Length; i++) wT[i] = rng.Next(2) * 2 - 1;
+        var wBits = new ulong[o * patchWords];
+        Lowbit.Kernels.Bits.BitPacking.PackSigns(wT, o, 9 * c, wBits);
+        var hwc = new float[pixels * c];
+        var bits = new ulong[pixels * pixelWords];
+        var patches = new ulong[positions * patchWords];
+        var counts = new int[positions * o];
+        var y = new float[batch * o * positions];
+        double best = double.MaxValue;
+        for (int r = 0; r < rounds + 1; r++)
+        {
+            double t0 = SgemmTiming.ProcessCpuSeconds();
+            for (int n = 0; n < batch; n++)
+            {
+                for (int ch = 0; ch < c; ch++)
+                    for (int p = 0; p < pixels; p++) hwc[p * c + ch] = x[(n * c + ch) * pixels + p];
+                Lowbit.Kernels.Bits.BitPacking.PackSigns(hwc, pixels, c, bits);
+                Lowbit.Kernels.Bits.BitIm2Col.Transform(bits, 1, size, size, c, 3, 3, stride, stride, 1, 1, patches);
+                Lowbit.Kernels.Bits.XnorGemm.Multiply(patches, wBits, positions, o, 9 * c, counts);
+                for (int p = 0; p < positions; p++)
+                    for (int oc = 0; oc < o; oc++) y[(n * o + oc) * positions + p] = counts[p * o + oc];
+            }
+            if (r > 0) best = Math.Min(best, (SgemmTiming.ProcessCpuSeconds() - t0) * 1e3);
+        }
+        return best;
     }
 
     private static double Gf(double macs, double ms) => 2 * macs / (ms * 1e-3) / 1e9;
