@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: scripts/run-queue.sh QUEUE_FILE [JOBS]
 # Runs the trainings listed in QUEUE_FILE (one "config seed epochs" per line, '#' comments allowed) with JOBS
-# (default 2) single-threaded trainings at a time, and copies each run's command, per-epoch log, metrics.csv and
+# (default 2) single-threaded trainings at a time, and copies each run's command, per-epoch log, metrics.csv,
+# arithmetic.csv (low-precision arithmetic runs) and
 # result.json into results/<config>/seed<k>/. Lines are taken in order; a line already done (result.json present
 # for the same epochs) is skipped, so the script can be restarted after an interruption.
 # Results do not depend on the thread count (checked: 1 and 2 threads give identical epochs for mnist-binarynet),
@@ -31,6 +32,7 @@ run_one() {
   echo "exit code $rc" >> "$dest/train.log"
   [ -f "$out/metrics.csv" ] && cp "$out/metrics.csv" "$dest/"
   [ -f "$out/result.json" ] && cp "$out/result.json" "$dest/"
+  [ -f "$out/arithmetic.csv" ] && cp "$out/arithmetic.csv" "$dest/"
   echo "[$(date -u +%T)] end $cfg seed $s rc=$rc $(grep -o 'test error [0-9.]* %' "$dest/train.log" | tail -1)"
 }
 

@@ -56,6 +56,7 @@ public static class CliApp
         root.Subcommands.Add(ExportCommand.Create(output));
         root.Subcommands.Add(InferCommand.Create(output));
         root.Subcommands.Add(PlotCommand.Create(output));
+        root.Subcommands.Add(RadixPlotCommand.Create(output));
         return root;
     }
 }

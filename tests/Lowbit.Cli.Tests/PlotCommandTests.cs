@@ -63,6 +63,64 @@ public sealed class PlotCommandTests : IDisposable
     }
 
     [Fact]
+    public void Plot_NestedXFieldAndMark_PlotsThatFieldWithADashedLine()
+    {
+        foreach (var (bits, error) in new[] { (6, 0.05), (8, 0.02), (10, 0.013), (12, 0.012) })
+        {
+            var dir = Path.Combine(_folder, "results", $"mnist-lowprec-dfxp-{bits}-12", "seed1");
+            Directory.CreateDirectory(dir);
+            var obj = new JsonObject { ["model"] = $"mnist-lowprec-dfxp-{bits}-12", ["dataset"] = "mnist", ["weight_bits_avg"] = 32, ["test_error"] = error,
+                ["arithmetic"] = new JsonObject { ["propagation_bits"] = bits } };
+            File.WriteAllText(Path.Combine(dir, "result.json"), obj.ToJsonString());
+        }
+        string svgPath = Path.Combine(_folder, "sweep.svg");
+        var (code, output, err) = Run("plot", "--results", Path.Combine(_folder, "results"), "--out", svgPath, "--x", "arithmetic.propagation_bits", "--mark", "10=knee");
+        Assert.True(code == 0, err);
+        Assert.Contains("1 series, 4 points from 4 runs", output, StringComparison.Ordinal);
+        var doc = XDocument.Parse(File.ReadAllText(svgPath));
+        var series = Assert.Single(doc.Descendants(s_svg + "g"), g => (string?)g.Attribute("class") == "series");
+        Assert.Equal("mnist-lowprec-dfxp", (string)series.Attribute("data-name")!);
+        // x 6..12 (step 2) over 80..600: 10 → 80 + 4/6·520 = 426.67; y 1..5 % (step 1) over 430..50: 1.3 % → 430 − 0.3/4·380 = 401.5
+        AssertCircles(series, (80, 50), (253.33, 335), (426.67, 401.5), (600, 411));
+        var mark = Assert.Single(doc.Descendants(s_svg + "g"), g => (string?)g.Attribute("class") == "mark");
+        Assert.Equal("426.67", (string)mark.Element(s_svg + "line")!.Attribute("x1")!);
+        Assert.Equal("knee", mark.Element(s_svg + "text")!.Value);
+        Assert.Contains("arithmetic.propagation_bits", doc.Descendants(s_svg + "text").Select(t => t.Value));
+        var (badCode, _, badError) = Run("plot", "--results", Path.Combine(_folder, "results"), "--out", svgPath, "--mark", "ten=knee");
+        Assert.Equal(1, badCode);
+        Assert.Contains("--mark 'ten=knee'", badError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlotRadix_ArithmeticCsv_OneLinePerGroupFilteredByName()
+    {
+        var run = Path.Combine(_folder, "run");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "arithmetic.csv"), """
+            step,epoch,phase,group,integer_bits,overflow_rate,overflow_rate_below
+            -200,0,start,L1/z,5,,
+            -200,0,start,L1/dE/dW,5,,
+            -100,0,range_init,L1/z,4,0,0
+            -100,0,range_init,L1/dE/dW,4,0,0
+            0,0,range_init,L1/dE/dW,3,0,0
+            100,1,train,L1/dE/dW,2,0,1E-05
+            """.Replace("\r", "", StringComparison.Ordinal));
+        string svgPath = Path.Combine(_folder, "radix.svg");
+        var (code, output, err) = Run("plot-radix", "--run", run, "--out", svgPath, "--group", "dE/dW");
+        Assert.True(code == 0, err);
+        Assert.Contains("1 groups, 4 records", output, StringComparison.Ordinal);
+        Assert.Contains("L1/dE/dW: 5 → 2 integer bits (min 2, max 5)", output, StringComparison.Ordinal);
+        var doc = XDocument.Parse(File.ReadAllText(svgPath));
+        var series = Assert.Single(doc.Descendants(s_svg + "g"), g => (string?)g.Attribute("class") == "series");
+        Assert.Empty(series.Elements(s_svg + "circle"));
+        // x −200..100 (step 50) over 80..600, y 2..5 → axis 2..5 (step 0.5) over 430..50
+        Assert.Equal("80.00,50.00 253.33,176.67 426.67,303.33 600.00,430.00", (string)series.Element(s_svg + "polyline")!.Attribute("points")!);
+        var (missing, _, missingError) = Run("plot-radix", "--run", _folder, "--out", svgPath);
+        Assert.Equal(1, missing);
+        Assert.Contains("arithmetic.csv' does not exist", missingError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Plot_NothingMatches_IsOneLineUserError()
     {
         HandResults();

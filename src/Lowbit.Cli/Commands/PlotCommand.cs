@@ -14,20 +14,39 @@ internal static class PlotCommand
         var outPath = new Option<string>("--out", "-o") { Description = "SVG file to write (e.g. docs/plots/fashion-mnist.svg).", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "Only runs on this dataset (mnist, fashion-mnist, cifar10)." };
         var include = new Option<string[]>("--include") { Description = "Only models whose name contains one of these (repeatable).", DefaultValueFactory = _ => [] };
-        var maxBits = new Option<double>("--max-bits") { Description = "Leave out points above this many average weight bits (float baselines are 32).", DefaultValueFactory = _ => 8 };
+        var maxBits = new Option<double?>("--max-bits") { Description = "Leave out points whose x is above this (default 8 for average weight bits, where float baselines are 32; no limit for other --x)." };
         var title = new Option<string?>("--title") { Description = "Chart title (default: test error against average weight bits [dataset])." };
+        var x = new Option<string>("--x") { Description = "result.json number to plot along x, a dotted path (e.g. arithmetic.propagation_bits).", DefaultValueFactory = _ => DefaultX };
+        var mark = new Option<string[]>("--mark") { Description = "Vertical dashed line X=LABEL, e.g. --mark 10=knee (repeatable).", DefaultValueFactory = _ => [] };
         var cmd = new Command("plot", "Plot test error (%, mean over seeds, min-max bars) against average weight bits, one series per config family, as SVG.")
         {
-            results, outPath, dataset, include, maxBits, title,
+            results, outPath, dataset, include, maxBits, title, x, mark,
         };
-        cmd.SetAction(parse => Run(parse.GetValue(results)!, parse.GetValue(outPath)!, parse.GetValue(dataset), parse.GetValue(include) ?? [], parse.GetValue(maxBits), parse.GetValue(title), output));
+        cmd.SetAction(parse => Run(new PlotRequest(parse.GetValue(results)!, parse.GetValue(outPath)!, parse.GetValue(dataset), parse.GetValue(include) ?? [],
+            parse.GetValue(maxBits), parse.GetValue(title), parse.GetValue(x)!, parse.GetValue(mark) ?? []), output));
         return cmd;
     }
 
-    private static int Run(string results, string outPath, string? dataset, string[] include, double maxBits, string? title, TextWriter output)
+    private const string DefaultX = "weight_bits_avg";
+
+    private sealed record PlotRequest(string Results, string OutPath, string? Dataset, string[] Include, double? MaxBits, string? Title, string X, string[] Marks);
+
+    /// <summary>Parses "10=knee" marks.</summary>
+    private static List<(double X, string Label)> Marks(string[] marks) => marks.Select(m =>
     {
+        int eq = m.IndexOf('=', StringComparison.Ordinal);
+        return eq > 0 && double.TryParse(m[..eq], NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+            ? (v, m[(eq + 1)..])
+            : throw new UserException($"--mark '{m}': expected X=LABEL with a number X, e.g. 10=knee.");
+    }).ToList();
+
+    private static int Run(PlotRequest request, TextWriter output)
+    {
+        var (results, outPath, dataset, include, maxBitsOption, title) = (request.Results, request.OutPath, request.Dataset, request.Include, request.MaxBits, request.Title);
+        double maxBits = maxBitsOption ?? (request.X == DefaultX ? 8 : double.PositiveInfinity);
         if (!(maxBits > 0)) throw new UserException($"--max-bits must be positive, got {maxBits.ToString(CultureInfo.InvariantCulture)}.");
-        var rows = ResultSeries.Read(results)
+        var marks = Marks(request.Marks);
+        var rows = ResultSeries.Read(results, request.X)
             .Where(r => dataset is null || r.Dataset == dataset)
             .Where(r => include.Length == 0 || include.Any(s => r.Model.Contains(s, StringComparison.Ordinal)))
             .ToList();
@@ -36,7 +55,8 @@ internal static class PlotCommand
         if (rows.Count == 0)
             throw new UserException($"no result.json under '{results}' matches (dataset {dataset ?? "any"}, include [{string.Join(", ", include)}], at most {maxBits.ToString(CultureInfo.InvariantCulture)} bits).");
         var series = ResultSeries.Group(rows);
-        string svg = SvgPlot.Render(series, title ?? $"Test error against average weight bits{(dataset is null ? "" : $" ({dataset})")}", "average weight bits", "test error (%)");
+        string xLabel = request.X == DefaultX ? "average weight bits" : request.X;
+        string svg = SvgPlot.Render(series, title ?? $"Test error against {xLabel}{(dataset is null ? "" : $" ({dataset})")}", xLabel, "test error (%)", marks);
         var folder = Path.GetDirectoryName(Path.GetFullPath(outPath));
         if (folder is not null) Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(outPath, svg);

@@ -42,9 +42,11 @@ internal static partial class ResultSeries
     }
 
     /// <summary>Every result.json under <paramref name="folder"/> (recursively) as (model, dataset, x, y).</summary>
+    /// <param name="folder">Folder searched recursively.</param>
+    /// <param name="xField">Numeric field used as x, a dotted path into result.json (e.g. arithmetic.propagation_bits).</param>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="InvalidDataException">A result.json is not valid or lacks a field.</exception>
-    public static List<(string Model, string Dataset, double X, double Y)> Read(string folder)
+    public static List<(string Model, string Dataset, double X, double Y)> Read(string folder, string xField = "weight_bits_avg")
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"results folder '{folder}' does not exist.");
         var rows = new List<(string, string, double, double)>();
@@ -59,7 +61,7 @@ internal static partial class ResultSeries
             {
                 throw new InvalidDataException($"{path}: invalid JSON ({e.Message.Split(". ")[0]}).");
             }
-            rows.Add((Field<string>(obj, "model", path), Field<string>(obj, "dataset", path), Field<double>(obj, "weight_bits_avg", path), 100 * Field<double>(obj, "test_error", path)));
+            rows.Add((Field<string>(obj, "model", path), Field<string>(obj, "dataset", path), Field<double>(obj, xField, path), 100 * Field<double>(obj, "test_error", path)));
         }
         return rows;
     }
@@ -82,7 +84,9 @@ internal static partial class ResultSeries
     {
         try
         {
-            return obj[key] is JsonValue v ? v.GetValue<T>() : throw new InvalidDataException($"{path}: field '{key}' is missing.");
+            JsonNode? node = obj;
+            foreach (var part in key.Split('.')) node = node is JsonObject o ? o[part] : null;
+            return node is JsonValue v ? v.GetValue<T>() : throw new InvalidDataException($"{path}: field '{key}' is missing.");
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException)
         {

@@ -66,15 +66,24 @@ internal static class SvgPlot
     public static double PixelY(NiceAxis axis, double y) => Height - Bottom - (y - axis.Min) / (axis.Max - axis.Min) * (Height - Top - Bottom);
 
     /// <summary>The SVG document.</summary>
-    public static string Render(IReadOnlyList<PlotSeries> series, string title, string xLabel, string yLabel)
+    /// <param name="series">Series to draw.</param>
+    /// <param name="title">Chart title.</param>
+    /// <param name="xLabel">x axis label.</param>
+    /// <param name="yLabel">y axis label.</param>
+    /// <param name="marks">Vertical dashed lines at data x with a label (e.g. a knee), or null.</param>
+    /// <param name="pointMarkers">Circles at every point (off for long trajectories).</param>
+    public static string Render(IReadOnlyList<PlotSeries> series, string title, string xLabel, string yLabel,
+        IReadOnlyList<(double X, string Label)>? marks = null, bool pointMarkers = true)
     {
         var (ax, ay) = Axes(series);
+        foreach (var (x, _) in marks ?? []) ax = NiceAxis.For(Math.Min(ax.Min, x), Math.Max(ax.Max, x), 0.5);
         var sb = new StringBuilder();
         sb.Append(Inv($"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n"));
         sb.Append(Inv($"<rect x=\"0\" y=\"0\" width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n"));
         sb.Append(Inv($"<text x=\"{(Left + Width - Right) / 2:F2}\" y=\"{Top / 2 + 5:F2}\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n"));
         Axes(sb, ax, ay, xLabel, yLabel);
-        for (int i = 0; i < series.Count; i++) Series(sb, series[i], s_colors[i % s_colors.Length], ax, ay);
+        for (int i = 0; i < series.Count; i++) Series(sb, series[i], s_colors[i % s_colors.Length], ax, ay, pointMarkers);
+        foreach (var (x, label) in marks ?? []) Mark(sb, ax, x, label);
         Legend(sb, series);
         sb.Append("</svg>\n");
         return sb.ToString();
@@ -97,12 +106,19 @@ internal static class SvgPlot
         sb.Append(Inv($"<text class=\"ylabel\" x=\"{22:F2}\" y=\"{cy:F2}\" text-anchor=\"middle\" transform=\"rotate(-90 22 {cy:F2})\">{Escape(yLabel)}</text>\n"));
     }
 
-    private static void Series(StringBuilder sb, PlotSeries s, string color, NiceAxis ax, NiceAxis ay)
+    private static void Mark(StringBuilder sb, NiceAxis ax, double x, string label)
+    {
+        double px = PixelX(ax, x);
+        sb.Append(Inv($"<g class=\"mark\" stroke=\"#555555\"><line x1=\"{px:F2}\" y1=\"{Height - Bottom:F2}\" x2=\"{px:F2}\" y2=\"{Top:F2}\" stroke-dasharray=\"6,4\"/>"));
+        sb.Append(Inv($"<text x=\"{px + 4:F2}\" y=\"{Top + 14:F2}\" stroke=\"none\" fill=\"#333333\">{Escape(label)}</text></g>\n"));
+    }
+
+    private static void Series(StringBuilder sb, PlotSeries s, string color, NiceAxis ax, NiceAxis ay, bool pointMarkers)
     {
         sb.Append(Inv($"<g class=\"series\" data-name=\"{Escape(s.Name)}\" stroke=\"{color}\" fill=\"{color}\">\n"));
         if (s.Points.Count > 1)
             sb.Append(Inv($"<polyline fill=\"none\" stroke-width=\"1.5\" points=\"{string.Join(" ", s.Points.Select(p => Inv($"{PixelX(ax, p.X):F2},{PixelY(ay, p.Y):F2}")))}\"/>\n"));
-        foreach (var p in s.Points)
+        foreach (var p in pointMarkers ? s.Points : [])
         {
             double px = PixelX(ax, p.X), lo = PixelY(ay, p.YMin), hi = PixelY(ay, p.YMax);
             if (p.YMax > p.YMin)
