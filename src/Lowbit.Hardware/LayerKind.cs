@@ -18,6 +18,9 @@ public enum LayerKind
     /// <summary>Element-wise activation / quantizer: contributes activation memory.</summary>
     Activation,
 
+    /// <summary>Element-wise sum of branches (a residual block's shortcut addition): no parameters or MACs counted.</summary>
+    Add,
+
     /// <summary>Anything else described by its raw counts.</summary>
     Other,
 }

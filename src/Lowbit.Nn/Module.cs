@@ -24,6 +24,17 @@ public abstract class Module
     /// <summary>Output shape for a given input shape excluding the batch dimension (for summaries and validation).</summary>
     public abstract int[] OutputShape(int[] inputShape);
 
+    /// <summary>
+    /// What the module computes per example for per-example input shape <paramref name="inputShape"/> (excluding the
+    /// batch dimension): its operations with weights, quantizers, MACs and sizes, its child chains, and how its output
+    /// values relate to its input. Cost models, statistics, regularisers and warnings read this instead of testing for
+    /// concrete layer classes, so a new layer declares its cost rule here, beside its shape rule.
+    /// </summary>
+    /// <param name="inputShape">Per-example input shape; must be accepted by <see cref="OutputShape"/>.</param>
+    /// <returns>The description.</returns>
+    /// <exception cref="ArgumentException">The input shape does not fit the module.</exception>
+    public abstract ModuleCost Cost(int[] inputShape);
+
     /// <summary>Short description for summaries, e.g. "Linear(784 → 1024)".</summary>
     public virtual string Describe() => GetType().Name;
 

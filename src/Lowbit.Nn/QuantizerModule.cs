@@ -16,14 +16,14 @@ public sealed class QuantizerModule : Module
     {
         ArgumentNullException.ThrowIfNull(quantizer);
         Quantizer = quantizer;
+        var options = quantizer.LearnableOptions;
         foreach (var (name, value) in quantizer.LearnableTensors)
         {
             var p = AddParameter(name, value);
-            // PACT regularises its clipping level α with the same L2 decay as the weights (METHODS.md §7.3);
-            // other quantizer state (scales, step sizes, bitlengths) is not decayed.
-            p.Decay = quantizer is Pact;
-            // BitPruning keeps its learned bitlengths in [1, max_bits] by clipping after every optimizer step.
-            if (quantizer is Quantization.MixedPrecision.BitPruningQuantizer bp) p.Clip = bp.BitLengthRange;
+            p.Decay = options.Decay;
+            p.Clip = options.Clip;
+            p.LearningRateScale = options.LearningRateScale;
+            p.PlainGradient = options.PlainGradient;
             _learnable.Add(p);
         }
         foreach (var (name, value) in quantizer.StateTensors) AddBuffer(name, value);
@@ -40,6 +40,14 @@ public sealed class QuantizerModule : Module
 
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape) => inputShape;
+
+    /// <inheritdoc/>
+    public override ModuleCost Cost(int[] inputShape)
+    {
+        long n = ShapeUtil.Product(inputShape);
+        var op = OperationCost.Unweighted(OperationKind.Elementwise, n, n, CostRules.LearnedElements(this));
+        return new ModuleCost { Operations = [op], Output = OutputLevels.Quantize, OutputQuantizer = this };
+    }
 
     /// <inheritdoc/>
     public override string Describe() => Quantizer.Name;

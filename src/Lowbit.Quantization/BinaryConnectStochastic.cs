@@ -34,6 +34,9 @@ public sealed class BinaryConnectStochastic : Quantizer
     public string EvalMode { get; }
 
     /// <inheritdoc/>
+    public override bool IdentityAtEvaluation => EvalMode == "real";
+
+    /// <inheritdoc/>
     public override string Name => "bc_stoch";
 
     /// <inheritdoc/>

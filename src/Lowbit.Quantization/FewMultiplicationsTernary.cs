@@ -35,6 +35,9 @@ public sealed class FewMultiplicationsTernary : Quantizer
     public string EvalMode { get; }
 
     /// <inheritdoc/>
+    public override bool IdentityAtEvaluation => EvalMode == "real";
+
+    /// <inheritdoc/>
     public override string Name => "fm_ternary";
 
     /// <summary>[−W0, W0]: the paper clips the latent weights to it after every update (used when the config has no weight_clip).</summary>

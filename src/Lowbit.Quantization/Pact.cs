@@ -47,6 +47,10 @@ public sealed class Pact : Quantizer
     public override IReadOnlyList<(string Name, Tensor Value)> LearnableTensors => [("alpha", _alpha)];
 
     /// <inheritdoc/>
+    /// <remarks>PACT regularises α with the same L2 weight decay as the weights.</remarks>
+    public override LearnableTensorOptions LearnableOptions { get; } = new(Decay: true);
+
+    /// <inheritdoc/>
     public override void ConvertTo(DType type) => _alpha = QuantMath.ConvertLearnable(_alpha, type);
 
     /// <inheritdoc/>

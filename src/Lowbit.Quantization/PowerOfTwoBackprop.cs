@@ -44,6 +44,10 @@ public sealed class PowerOfTwoBackprop : Quantizer
     /// <inheritdoc/>
     public override string Name => "fm_pow2_input";
 
+    /// <inheritdoc/>
+    /// <remarks>The forward value is exact; only the weight gradient sees the power-of-two input.</remarks>
+    public override bool IdentityAtEvaluation => true;
+
     /// <summary>Bits of x_q in the weight-gradient product: a sign plus an exponent index.</summary>
     public override double BitWidth => 1 + Math.Ceiling(Math.Log2(MaxExponent - MinExponent + 2));
 

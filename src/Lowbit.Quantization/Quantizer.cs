@@ -39,6 +39,16 @@ public abstract class Quantizer
     /// <summary>Learnable tensors of this quantizer (registered as parameters by the owning layer).</summary>
     public virtual IReadOnlyList<(string Name, Tensor Value)> LearnableTensors => [];
 
+    /// <summary>How the optimizer treats <see cref="LearnableTensors"/> (decay, clip, learning-rate scale); default: no decay.</summary>
+    public virtual LearnableTensorOptions LearnableOptions => LearnableTensorOptions.Default;
+
+    /// <summary>
+    /// True when the evaluation forward pass returns its input unchanged (the quantizer acts only in training or only
+    /// on gradients: Few Multiplications' power-of-two back-propagation, stochastic binarization with real weights at
+    /// test time). Cost models then count the operand as float32.
+    /// </summary>
+    public virtual bool IdentityAtEvaluation => false;
+
     /// <summary>Non-learnable state saved in checkpoints (e.g. bit maps, running ranges).</summary>
     public virtual IReadOnlyList<(string Name, Tensor Value)> StateTensors => [];
 

@@ -29,6 +29,13 @@ public sealed class QuantizerSpec
     /// <summary>Origin for error messages.</summary>
     public string Where { get; }
 
+    /// <summary>
+    /// Shape of the tensor the quantizer will be applied to when the caller knows it at construction (a layer's weight
+    /// shape), else null. Quantizers that keep per-element state size it from this when no option says otherwise
+    /// (hbb's bit map over all weights, so that it is checkpointed).
+    /// </summary>
+    public IReadOnlyList<int>? TensorShape { get; init; }
+
     /// <summary>All options (read-only view).</summary>
     public IReadOnlyDictionary<string, object> Options => _options;
 

@@ -88,7 +88,7 @@ public static class BitAssigner
 
     /// <summary>Weight counts of the dense/conv2d layers, in order.</summary>
     internal static long[] WeightCounts(ExperimentConfig config, int[] inputShape) =>
-        ModelBuilder.Build(config, inputShape).Layers.OfType<QuantizedLayer>().Select(l => (long)l.Weight.Value.Length).ToArray();
+        ModelBuilder.Build(config, inputShape).NamedModules().Select(m => m.Module).OfType<QuantizedLayer>().Select(l => (long)l.Weight.Value.Length).ToArray();
 
     private static Sequential Pretrain(ExperimentConfig config, RunData data, int[] assigned, string folder, ITrainingObserver observer)
     {
@@ -149,6 +149,8 @@ public static class BitAssigner
     private static int[] Blocks(Sequential model)
     {
         var layers = model.Layers;
+        if (model.NamedModules().Count(m => m.Module is QuantizedLayer) != layers.Count(l => l is QuantizedLayer))
+            throw new ConfigException("bit assignment measures separability after each top-level dense/conv2d layer; models with layers nested in blocks (residual) are not supported.");
         var ends = new List<int>();
         for (int j = 0; j < layers.Count; j++)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Lowbit.Nn.Layers;
-using Lowbit.Quantization.MixedPrecision;
+using Lowbit.Nn;
+using Lowbit.Quantization;
 using Lowbit.Training.Config;
 
 namespace Lowbit.Training;
@@ -31,11 +32,11 @@ public static class BitPruningFinetune
         ArgumentNullException.ThrowIfNull(observer);
         var frozen = new List<int[]>();
         var learned = new List<double>();
-        foreach (var layer in model.Layers.OfType<QuantizedLayer>())
+        foreach (var module in model.NamedModules().Select(m => m.Module).OfType<QuantizerModule>())
         {
-            if (layer.WeightQuantizer?.Quantizer is not BitPruningQuantizer { IsFrozen: false } bp) continue;
-            learned.Add(bp.BitWidth);
-            frozen.Add(bp.Freeze(config.Round == "up"));
+            if (module.Quantizer is not ILearnedBitLength { IsFrozen: false } bitLength) continue;
+            learned.Add(module.Quantizer.BitWidth);
+            frozen.Add(bitLength.Freeze(config.Round == "up"));
         }
         if (frozen.Count == 0) return frozen;
         state.BestValidationAccuracy = -1;
@@ -51,6 +52,6 @@ public static class BitPruningFinetune
     public static double[] LayerWeightBits(Sequential model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return model.Layers.OfType<QuantizedLayer>().Select(l => l.WeightQuantizer?.Quantizer.BitWidth ?? 32).ToArray();
+        return model.NamedModules().Select(m => m.Module).OfType<QuantizedLayer>().Select(l => l.WeightQuantizer?.Quantizer.BitWidth ?? 32).ToArray();
     }
 }

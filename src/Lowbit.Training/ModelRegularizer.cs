@@ -1,4 +1,5 @@
-using Lowbit.Nn.Layers;
+using Lowbit.Nn;
+using Lowbit.Quantization;
 using Lowbit.Quantization.MixedPrecision;
 using Lowbit.Tensors;
 using Lowbit.Training.Config;
@@ -7,7 +8,7 @@ namespace Lowbit.Training;
 
 /// <summary>
 /// Model-level regularisers named in a config's "regularizer" section. BitPruning: λ·R over the learnable
-/// bitlengths of every dense/conv layer whose weight quantizer is <c>bitpruning</c> (METHODS.md §11), with each
+/// bitlengths of every weighted operation whose weight quantizer learns its bitlength (<see cref="ILearnedBitLength"/>, e.g. <c>bitpruning</c>), with each
 /// layer's weight count and per-example MACs, and its input bits (quantizer bit width, or 32 for real inputs).
 /// </summary>
 public sealed class ModelRegularizer
@@ -18,7 +19,7 @@ public sealed class ModelRegularizer
     private ModelRegularizer(BitPruningRegularizer regularizer) => _regularizer = regularizer;
 
     /// <summary>Creates the regulariser for <paramref name="model"/>, or null when the config has none.</summary>
-    public static ModelRegularizer? Create(RegularizerConfig? config, Sequential model, int[] inputShape)
+    public static ModelRegularizer? Create(RegularizerConfig? config, Module model, int[] inputShape)
     {
         if (config is null) return null;
         ArgumentNullException.ThrowIfNull(model);
@@ -29,20 +30,10 @@ public sealed class ModelRegularizer
             _ => BitPruningTarget.AverageBits,
         };
         var result = new ModelRegularizer(new BitPruningRegularizer(target, config.Lambda));
-        var shape = inputShape;
-        foreach (var layer in model.Layers)
+        foreach (var op in CostWalker.WeightedOperations(model, inputShape).Select(o => o.Operation))
         {
-            var output = layer.OutputShape(shape);
-            switch (layer)
-            {
-                case Linear { WeightQuantizer.Quantizer: BitPruningQuantizer bp } l:
-                    result._layers.Add((() => bp.BitLength, l.Weight.Value.Length, (long)l.InFeatures * l.OutFeatures, l.InputQuantizer?.Quantizer.BitWidth ?? 32));
-                    break;
-                case Conv2d { WeightQuantizer.Quantizer: BitPruningQuantizer bp } c:
-                    result._layers.Add((() => bp.BitLength, c.Weight.Value.Length, (long)c.Weight.Value.Length * output[1] * output[2], c.InputQuantizer?.Quantizer.BitWidth ?? 32));
-                    break;
-            }
-            shape = output;
+            if (op.WeightQuantizer?.Quantizer is ILearnedBitLength learned)
+                result._layers.Add((() => learned.BitLength, op.WeightElements, op.Macs, op.InputBits));
         }
         if (result._layers.Count == 0)
             throw new ConfigException("regularizer 'bitpruning' needs at least one dense or conv2d layer with weight_quantizer \"bitpruning\".");

@@ -1,5 +1,4 @@
 using Lowbit.Nn;
-using Lowbit.Nn.Layers;
 
 namespace Lowbit.Training;
 
@@ -10,35 +9,18 @@ namespace Lowbit.Training;
 public sealed record ModelStats(long Parameters, double WeightBitsAverage, double ActivationBitsAverage)
 {
     /// <summary>Computes the statistics for a model whose per-example input shape is <paramref name="inputShape"/>.</summary>
-    public static ModelStats Of(Sequential model, int[] inputShape)
+    public static ModelStats Of(Module model, int[] inputShape)
     {
         ArgumentNullException.ThrowIfNull(model);
         long parameters = model.Parameters().Sum(p => (long)p.Value.Length);
         double wBits = 0, wCount = 0, aBits = 0, aCount = 0;
-        var shape = inputShape;
-        foreach (var layer in model.Layers)
+        foreach (var op in CostWalker.WeightedOperations(model, inputShape).Select(o => o.Operation))
         {
-            long inputs = 1;
-            foreach (int d in shape) inputs *= d;
-            switch (layer)
-            {
-                case Linear l:
-                    Accumulate(l.Weight.Value.Length, l.WeightQuantizer?.Quantizer.BitWidth ?? 32, inputs, l.InputQuantizer?.Quantizer.BitWidth ?? 32);
-                    break;
-                case Conv2d c:
-                    Accumulate(c.Weight.Value.Length, c.WeightQuantizer?.Quantizer.BitWidth ?? 32, inputs, c.InputQuantizer?.Quantizer.BitWidth ?? 32);
-                    break;
-            }
-            shape = layer.OutputShape(shape);
+            wBits += op.WeightElements * op.WeightBits;
+            wCount += op.WeightElements;
+            aBits += op.InputElements * op.InputBits;
+            aCount += op.InputElements;
         }
         return new ModelStats(parameters, wCount == 0 ? 32 : wBits / wCount, aCount == 0 ? 32 : aBits / aCount);
-
-        void Accumulate(long weights, double weightBits, long inputs, double inputBits)
-        {
-            wBits += weights * weightBits;
-            wCount += weights;
-            aBits += inputs * inputBits;
-            aCount += inputs;
-        }
     }
 }

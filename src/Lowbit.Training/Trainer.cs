@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lowbit.Data;
+using Lowbit.Nn;
 using Lowbit.Nn.Layers;
 using Lowbit.Nn.Losses;
 using Lowbit.Tensors;
@@ -71,9 +72,16 @@ public sealed partial class Trainer
         _loss = Components.CreateLoss(config.Loss);
         _regularizer = ModelRegularizer.Create(config.Regularizer, _model, data.InputShape);
         _arithmetic = _model.OutputHook is Nn.Arithmetic.ArithmeticPolicy policy ? new ArithmeticLog(policy) : null;
-        foreach (var (name, p) in _model.NamedParameters())
-            if (name.EndsWith(".weight", StringComparison.Ordinal) && p.Clip is null && _model.NamedModules().Any(m => m.Name + ".weight" == name && m.Module is Linear { WeightQuantizer: not null } or Conv2d { WeightQuantizer: not null }))
-                _observer.Message($"warning: '{name}' is quantized but its latent weights are not clipped (set weight_clip, e.g. 1.0 for binary weights).");
+        WarnUnclippedWeights(data.InputShape);
+    }
+
+    /// <summary>Warns about quantized weights whose latent values are not clipped (they can grow without bound).</summary>
+    private void WarnUnclippedWeights(int[] inputShape)
+    {
+        var names = _model.NamedParameters().ToDictionary(p => p.Parameter, p => p.Name);
+        foreach (var op in CostWalker.WeightedOperations(_model, inputShape).Select(o => o.Operation))
+            if (op.WeightQuantizer is not null && op.Weight is { Clip: null } weight)
+                _observer.Message($"warning: '{names[weight]}' is quantized but its latent weights are not clipped (set weight_clip, e.g. 1.0 for binary weights).");
     }
 
     /// <summary>The model being trained.</summary>

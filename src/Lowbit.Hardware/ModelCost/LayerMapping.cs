@@ -1,101 +1,128 @@
 using Lowbit.Nn;
-using Lowbit.Nn.Layers;
 
 namespace Lowbit.Hardware.ModelCost;
 
-/// <summary>One module → one cost row (or none for views / identities); the rules are listed on <see cref="ModelCostMapper"/>.</summary>
-internal static class LayerMapping
+/// <summary>
+/// Maps one module, through its own <see cref="Module.Cost"/> description, to cost rows (one per operation; none for
+/// views), recursing into child chains. The rules are listed on <see cref="ModelCostMapper"/>.
+/// </summary>
+internal sealed class LayerMapping
 {
-    private const string Supported = "Linear, Conv2d, BatchNorm, ShiftBatchNorm, MaxPool2d, AvgPool2d, QuantActivation, Relu, HardTanh, Flatten, Dropout";
+    private readonly List<LayerCostInput> _rows = [];
+    private readonly List<ModelLayerCost> _details = [];
 
-    /// <summary>Maps <paramref name="module"/>; null for modules without a row (flatten, dropout).</summary>
-    public static (LayerCostInput Row, IReadOnlyList<KeyValuePair<int, long>> Parameters, MappingState Next)? Map(
-        Module module, string name, MappingState state, int[] outputShape) => module switch
-    {
-        Flatten or Dropout => null,
-        Linear linear => MapLinear(linear, name, state),
-        Conv2d conv => MapConv(conv, name, state, outputShape),
-        BatchNorm bn => MapBatchNorm(name, bn.Features, bn.Gamma is not null, state, outputShape),
-        ShiftBatchNorm sbn => MapBatchNorm(name, sbn.Features, sbn.Gamma is not null, state, outputShape),
-        MaxPool2d => MapPool(name, outputShape, state), // the max of quantized values is one of them
-        AvgPool2d => MapPool(name, outputShape, state.AfterFloat()),
-        QuantActivation activation => MapQuantActivation(activation, name, state, outputShape),
-        Relu or HardTanh => (Elementwise(name, outputShape, state.StoredBits), [], state),
-        _ => throw new ArgumentException(
-            $"Layer {name} ({module.Describe()}) has no cost mapping; supported modules: {Supported}."),
-    };
+    /// <summary>Rows in evaluation order.</summary>
+    public IReadOnlyList<LayerCostInput> Rows => _rows;
 
-    private static (LayerCostInput, IReadOnlyList<KeyValuePair<int, long>>, MappingState) MapLinear(Linear layer, string name, MappingState state)
+    /// <summary>Per-row details, same order as <see cref="Rows"/>.</summary>
+    public IReadOnlyList<ModelLayerCost> Details => _details;
+
+    /// <summary>Maps <paramref name="module"/> at <paramref name="path"/> receiving <paramref name="state"/>; returns the state after it.</summary>
+    public MappingState Map(Module module, string path, MappingState state)
     {
-        var weights = QuantizerEncoding.Weights(layer.WeightQuantizer, layer.Weight.Value, name);
-        var activations = InputEncoding(layer.InputQuantizer, state, name);
-        long otherFloats = (layer.Bias?.Value.Length ?? 0) + LearnedElements(layer.InputQuantizer);
-        var row = LayerCostInput.Dense(name, layer.InFeatures, layer.OutFeatures, weights.Encoding, activations, 32, weights.ActivePerLevel)
-            with { ScaleCount = weights.ScaleCount, OtherFloatParameters = otherFloats };
-        return (row, ParametersByBits(row), state.AfterFloat());
+        var cost = Checked(() => module.Cost(state.Shape), path, module);
+        var current = state;
+        for (int b = 0; b < cost.Branches.Count; b++)
+        {
+            var s = state;
+            foreach (var (name, child) in cost.Branches[b]) s = Map(child, CostWalker.Join(path, name), s);
+            if (b == 0) current = s;
+            else current = current.AfterFloat() with { Shape = s.Shape }; // a sum of branches is computed in float
+        }
+
+        // Children first, so that a shape error names the innermost layer.
+        int[] outputShape = Checked(() => module.OutputShape(state.Shape), path, module);
+        var next = cost.Output switch
+        {
+            OutputLevels.Float => current.AfterFloat(),
+            OutputLevels.Quantize => Quantized(cost, current, path, module),
+            _ => current,
+        };
+        foreach (var op in cost.Operations)
+        {
+            string rowName = RowName(path, module, op.Part);
+            var row = Row(op, rowName, current, next.StoredBits);
+            row.Validate();
+            _rows.Add(row);
+            _details.Add(new ModelLayerCost(rowName, module.Describe(), outputShape, ParametersByBits(row)));
+        }
+
+        return next with { Shape = outputShape };
     }
 
-    private static (LayerCostInput, IReadOnlyList<KeyValuePair<int, long>>, MappingState) MapConv(Conv2d layer, string name, MappingState state, int[] outputShape)
+    private static T Checked<T>(Func<T> read, string path, Module module)
     {
-        var weights = QuantizerEncoding.Weights(layer.WeightQuantizer, layer.Weight.Value, name);
-        var activations = InputEncoding(layer.InputQuantizer, state, name);
-        long otherFloats = (layer.Bias?.Value.Length ?? 0) + LearnedElements(layer.InputQuantizer);
-        // outputShape: [outChannels, outHeight, outWidth]
-        var row = LayerCostInput.Conv2d(
-                name, layer.InChannels, layer.OutChannels, layer.KernelSize, layer.KernelSize, outputShape[1], outputShape[2],
-                weights.Encoding, activations, 32, activeWeightsPerLevel: weights.ActivePerLevel)
-            with { ScaleCount = weights.ScaleCount, OtherFloatParameters = otherFloats };
-        return (row, ParametersByBits(row), state.AfterFloat());
+        try
+        {
+            return read();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Layer {RowName(path, module, null)}: {e.Message}", e);
+        }
     }
 
-    private static (LayerCostInput, IReadOnlyList<KeyValuePair<int, long>>, MappingState) MapBatchNorm(
-        string name, int features, bool affine, MappingState state, int[] outputShape)
+    private static MappingState Quantized(ModuleCost cost, MappingState current, string path, Module module)
     {
-        // [features] after a dense layer (1 position) or [channels, height, width] after a convolution.
-        long positions = Elements(outputShape) / features;
-        long parameters = (affine ? 4L : 2L) * features; // γ, β (if affine), running mean, running variance
-        var row = LayerCostInput.BatchNorm(name, features, positions, 32) with { OtherFloatParameters = parameters };
-        return (row, ParametersByBits(row), state.AfterFloat());
+        var quantizer = cost.OutputQuantizer
+            ?? throw new ArgumentException($"Layer {RowName(path, module, null)} says its output is quantized but names no quantizer.");
+        var encoding = QuantizerEncoding.Activations(quantizer.Quantizer, RowName(path, module, null));
+        return current with { Encoding = encoding, StoredBits = encoding.Bits };
     }
 
-    private static (LayerCostInput, IReadOnlyList<KeyValuePair<int, long>>, MappingState) MapPool(
-        string name, int[] outputShape, MappingState next)
+    /// <summary>"index:Type" for top-level layers ("1:Linear"), "3.body.0:Conv2d" inside containers, ".part" for multi-operation modules.</summary>
+    private static string RowName(string path, Module module, string? part)
     {
-        // outputShape: [channels, outHeight, outWidth]
-        var row = LayerCostInput.Pool(name, outputShape[0], outputShape[1], outputShape[2], next.StoredBits);
-        return (row, [], next);
+        string type = module.GetType().Name + (part is null ? "" : "." + part);
+        return path.Length == 0 ? type : path + ":" + type;
     }
 
-    private static (LayerCostInput, IReadOnlyList<KeyValuePair<int, long>>, MappingState) MapQuantActivation(
-        QuantActivation activation, string name, MappingState state, int[] outputShape)
+    private static LayerCostInput Row(OperationCost op, string name, MappingState state, double outputBits)
     {
-        var encoding = QuantizerEncoding.Activations(activation.Quantizer.Quantizer, name);
-        long learned = LearnedElements(activation.Quantizer);
-        var row = Elementwise(name, outputShape, encoding.Bits) with { OtherFloatParameters = learned };
-        return (row, ParametersByBits(row), state with { Encoding = encoding, StoredBits = encoding.Bits });
+        if (op.IsWeighted)
+        {
+            var weights = QuantizerEncoding.Weights(op.WeightQuantizer, op.Weight!.Value, name);
+            var activations = op.InputQuantizer is null ? state.Encoding : QuantizerEncoding.Activations(op.InputQuantizer.Quantizer, name);
+            return new LayerCostInput
+            {
+                Name = name,
+                Kind = op.Kind == OperationKind.Dense ? LayerKind.Dense : LayerKind.Conv2d,
+                Weights = op.WeightElements,
+                Macs = op.Macs,
+                OutputPositions = op.OutputPositions,
+                FanIn = op.FanIn,
+                WeightEncoding = weights.Encoding,
+                ActivationEncoding = activations,
+                ActiveWeightsPerLevel = weights.ActivePerLevel,
+                ScaleCount = weights.ScaleCount,
+                OtherFloatParameters = op.OtherFloatParameters,
+                OutputElements = op.OutputElements,
+                OutputBits = 32,
+            };
+        }
+
+        return new LayerCostInput
+        {
+            Name = name,
+            Kind = op.Kind switch
+            {
+                OperationKind.Normalization => LayerKind.BatchNorm,
+                OperationKind.Pool => LayerKind.Pool,
+                OperationKind.Elementwise => LayerKind.Activation,
+                OperationKind.Add => LayerKind.Add,
+                _ => LayerKind.Other,
+            },
+            Weights = 0,
+            Macs = 0,
+            OutputPositions = 0,
+            FanIn = 0,
+            WeightEncoding = OperandEncoding.Float32,
+            ActivationEncoding = OperandEncoding.Float32,
+            OtherFloatParameters = op.OtherFloatParameters,
+            OutputElements = op.OutputElements,
+            OutputBits = outputBits,
+        };
     }
-
-    private static LayerCostInput Elementwise(string name, int[] outputShape, double outputBits) => new()
-    {
-        Name = name,
-        Kind = LayerKind.Activation,
-        Weights = 0,
-        Macs = 0,
-        OutputPositions = 0,
-        FanIn = 0,
-        WeightEncoding = OperandEncoding.Float32,
-        ActivationEncoding = OperandEncoding.Float32,
-        OutputElements = Elements(outputShape),
-        OutputBits = outputBits,
-    };
-
-    private static OperandEncoding InputEncoding(QuantizerModule? inputQuantizer, MappingState state, string name) =>
-        inputQuantizer is null ? state.Encoding : QuantizerEncoding.Activations(inputQuantizer.Quantizer, name);
-
-    private static long LearnedElements(QuantizerModule? module) =>
-        module?.Quantizer.LearnableTensors.Sum(t => (long)t.Value.Length) ?? 0;
-
-    private static long Elements(int[] shape) => shape.Aggregate(1L, (p, d) => checked(p * d));
 
     /// <summary>
     /// Stored parameters per bit width: weights at 32 / k / B bits, heterogeneous weights split by their own plane

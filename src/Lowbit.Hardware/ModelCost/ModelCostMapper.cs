@@ -1,22 +1,23 @@
-using System.Globalization;
 using Lowbit.Nn;
-using Lowbit.Nn.Layers;
 
 namespace Lowbit.Hardware.ModelCost;
 
 /// <summary>
-/// Turns a <see cref="Sequential"/> model into a <see cref="NetworkCostInput"/>: one row per costed module (dense,
-/// convolution, batch norm, pooling, activation), with parameter counts, MACs, operand encodings from the quantizers
-/// and output sizes, all per example. See docs/COST-MODEL.md, section "lowbit summary", for every rule.
+/// Turns a model into a <see cref="NetworkCostInput"/>: one row per operation each module declares in
+/// <see cref="Module.Cost"/> (dense, convolution, normalisation, pooling, element-wise, branch sum), with parameter
+/// counts, MACs, operand encodings from the quantizers and output sizes, all per example. Containers (sequences,
+/// residual blocks) are walked into; rows are named "path:Type", e.g. "1:Linear" or "3.body.0:Conv2d". See
+/// docs/COST-MODEL.md, section "lowbit summary", for every rule.
 /// </summary>
 /// <remarks>
-/// Activation encoding of a dense/conv layer: its input quantizer if it has one; otherwise the encoding set by the
-/// most recent <see cref="QuantActivation"/>, as long as only level-preserving modules (flatten, dropout, max-pool,
-/// ReLU, hard-tanh) lie in between; otherwise float32.
-/// Stored output bits: 32 for modules computing in float (dense, conv, batch norm, average pool), the quantizer's bits
-/// for <see cref="QuantActivation"/>, and the input's bits for level-preserving modules. Folding BN + sign into
-/// thresholds (METHODS 15.5) is not applied, so a BN output before a binarizing layer counts 32 bits per element.
-/// Flatten and dropout are views / identities at inference and get no row.
+/// Activation encoding of a weighted operation: its input quantizer if it has one; otherwise the encoding set by the
+/// most recent module whose output is quantized (<see cref="OutputLevels.Quantize"/>, e.g. a quant activation), as
+/// long as only level-preserving modules (<see cref="OutputLevels.Preserve"/>: flatten, dropout, max-pool, ReLU,
+/// hard-tanh) lie in between; otherwise float32. The sum of a residual block's branches is float.
+/// Stored output bits: 32 for modules computing in float (dense, conv, batch norm, average pool, branch sums), the
+/// quantizer's bits for quantizing modules, and the input's bits for level-preserving modules. Folding BN + sign into
+/// thresholds is not applied, so a BN output before a binarizing layer counts 32 bits per element.
+/// Views (flatten, dropout) declare no operation and get no row.
 /// </remarks>
 public static class ModelCostMapper
 {
@@ -29,8 +30,8 @@ public static class ModelCostMapper
     /// <param name="name">Model name for the report.</param>
     /// <returns>The network description.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The shapes do not chain, a module has no cost mapping, or a quantizer cannot be described.</exception>
-    public static NetworkCostInput FromModel(Sequential model, int[] inputShape, string name) => Describe(model, inputShape, name).Network;
+    /// <exception cref="ArgumentException">The shapes do not chain, or a quantizer cannot be described.</exception>
+    public static NetworkCostInput FromModel(Module model, int[] inputShape, string name) => Describe(model, inputShape, name).Network;
 
     /// <summary>Builds the cost-model input of <paramref name="model"/> together with per-row output shapes and parameter counts by bit width.</summary>
     /// <param name="model">The model; its modules run in order.</param>
@@ -39,8 +40,8 @@ public static class ModelCostMapper
     /// <param name="inputBits">Bits per input element (default 32, float32 tensors).</param>
     /// <returns>The description.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The shapes do not chain, a module has no cost mapping, or a quantizer cannot be described.</exception>
-    public static ModelCostDescription Describe(Sequential model, int[] inputShape, string name, double inputBits = DefaultInputBits)
+    /// <exception cref="ArgumentException">The shapes do not chain, or a quantizer cannot be described.</exception>
+    public static ModelCostDescription Describe(Module model, int[] inputShape, string name, double inputBits = DefaultInputBits)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputShape);
@@ -50,45 +51,16 @@ public static class ModelCostMapper
             throw new ArgumentException($"Input shape [{string.Join(", ", inputShape)}] must have at least one dimension, all ≥ 1.", nameof(inputShape));
         }
 
-        var state = new MappingState(inputShape, inputBits);
-        var rows = new List<LayerCostInput>();
-        var details = new List<ModelLayerCost>();
-        for (int i = 0; i < model.Layers.Count; i++)
-        {
-            var module = model.Layers[i];
-            string rowName = string.Create(CultureInfo.InvariantCulture, $"{i}:{module.GetType().Name}");
-            int[] outputShape;
-            try
-            {
-                outputShape = module.OutputShape(state.Shape);
-            }
-            catch (ArgumentException e)
-            {
-                throw new ArgumentException($"Layer {rowName}: {e.Message}", nameof(model), e);
-            }
-
-            var mapped = LayerMapping.Map(module, rowName, state, outputShape);
-            state = state with { Shape = outputShape };
-            if (mapped is null)
-            {
-                continue;
-            }
-
-            var (row, parameters, next) = mapped.Value;
-            row.Validate();
-            rows.Add(row);
-            details.Add(new ModelLayerCost(rowName, module.Describe(), outputShape, parameters));
-            state = next with { Shape = outputShape };
-        }
-
+        var mapping = new LayerMapping();
+        mapping.Map(model, "", new MappingState(inputShape, inputBits));
         long inputElements = inputShape.Aggregate(1L, (p, d) => checked(p * d));
-        return new ModelCostDescription(new NetworkCostInput(name, inputElements, inputBits, rows), details);
+        return new ModelCostDescription(new NetworkCostInput(name, inputElements, inputBits, mapping.Rows.ToList()), mapping.Details.ToList());
     }
 }
 
 /// <summary>What flows between modules while mapping: the per-example shape, the encoding set by the last quantizing activation, and the stored bits per element.</summary>
 /// <param name="Shape">Per-example shape of the current tensor.</param>
-/// <param name="Encoding">Encoding of the values (float32 unless a <see cref="QuantActivation"/> set it and only level-preserving modules followed).</param>
+/// <param name="Encoding">Encoding of the values (float32 unless a quantizing module set it and only level-preserving modules followed).</param>
 /// <param name="StoredBits">Bits per stored element of the current tensor.</param>
 internal sealed record MappingState(int[] Shape, OperandEncoding Encoding, double StoredBits)
 {

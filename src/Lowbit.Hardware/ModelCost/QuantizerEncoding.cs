@@ -1,6 +1,5 @@
 using Lowbit.Nn;
 using Lowbit.Quantization;
-using Lowbit.Quantization.MixedPrecision;
 using Lowbit.Tensors;
 
 namespace Lowbit.Hardware.ModelCost;
@@ -14,7 +13,7 @@ internal readonly record struct OperandDescription(OperandEncoding Encoding, IRe
 /// <summary>
 /// Maps a <see cref="Quantizer"/> to an <see cref="OperandEncoding"/>: <see cref="ICostInfo"/> when the quantizer
 /// implements it (residual or heterogeneous ±1 planes), else by <see cref="Quantizer.BitWidth"/> (1 → ±1 code,
-/// integer k → k-bit uniform). Quantizers whose evaluation forward pass is the identity map to float32.
+/// integer k → k-bit uniform). Quantizers whose evaluation forward pass is the identity (<see cref="Quantizer.IdentityAtEvaluation"/>) map to float32.
 /// </summary>
 internal static class QuantizerEncoding
 {
@@ -24,7 +23,7 @@ internal static class QuantizerEncoding
     /// <param name="layer">Layer name for messages.</param>
     public static OperandDescription Weights(QuantizerModule? module, Tensor latentWeights, string layer)
     {
-        if (module is null || IsIdentityAtEvaluation(module.Quantizer))
+        if (module is null || module.Quantizer.IdentityAtEvaluation)
         {
             return new OperandDescription(OperandEncoding.Float32, null, 0);
         }
@@ -44,12 +43,6 @@ internal static class QuantizerEncoding
             return new OperandDescription(OperandEncoding.Heterogeneous(planes), active, scales);
         }
 
-        if (quantizer is ResidualBinarizer residual)
-        {
-            // METHODS 8.1 on weights: per-tensor means, one μ_j per plane. TODO(issue 5): drop once it implements ICostInfo.
-            return new OperandDescription(OperandEncoding.Residual(residual.Bits), null, residual.Bits);
-        }
-
         // Quantizer parameters learned for the weights (BNN+ α, LSQ step, …) are the stored scales.
         int learned = checked((int)quantizer.LearnableTensors.Sum(t => (long)t.Value.Length));
         return new OperandDescription(FromBitWidth(quantizer, layer, "weight"), null, learned);
@@ -60,7 +53,7 @@ internal static class QuantizerEncoding
     /// <param name="layer">Layer name for messages.</param>
     public static OperandEncoding Activations(Quantizer? quantizer, string layer)
     {
-        if (quantizer is null || IsIdentityAtEvaluation(quantizer))
+        if (quantizer is null || quantizer.IdentityAtEvaluation)
         {
             return OperandEncoding.Float32;
         }
@@ -73,24 +66,8 @@ internal static class QuantizerEncoding
                 : OperandEncoding.Residual(planes);
         }
 
-        return quantizer is ResidualBinarizer residual
-            ? OperandEncoding.Residual(residual.Bits)
-            : FromBitWidth(quantizer, layer, "activation");
+        return FromBitWidth(quantizer, layer, "activation");
     }
-
-    /// <summary>
-    /// True for quantizers whose forward pass at evaluation returns its input unchanged: Few Multiplications'
-    /// power-of-two back-propagation (quantizes only the weight gradient) and the stochastic BinaryConnect / Few
-    /// Multiplications weights with <c>eval = "real"</c> (real weights at test time).
-    /// </summary>
-    internal static bool IsIdentityAtEvaluation(Quantizer quantizer) => quantizer switch
-    {
-        PowerOfTwoBackprop => true,
-        BinaryConnectStochastic q => q.EvalMode == "real",
-        FewMultiplicationsBinary q => q.EvalMode == "real",
-        FewMultiplicationsTernary q => q.EvalMode == "real",
-        _ => false,
-    };
 
     private static OperandEncoding FromBitWidth(Quantizer quantizer, string layer, string role)
     {

@@ -11,6 +11,9 @@ public sealed class Relu : Module
 
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape) => inputShape;
+
+    /// <inheritdoc/>
+    public override ModuleCost Cost(int[] inputShape) => CostRules.Elementwise(inputShape);
 }
 
 /// <summary>clip(x, −1, 1).</summary>
@@ -21,6 +24,9 @@ public sealed class HardTanh : Module
 
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape) => inputShape;
+
+    /// <inheritdoc/>
+    public override ModuleCost Cost(int[] inputShape) => CostRules.Elementwise(inputShape);
 }
 
 /// <summary>Applies a quantizer as a layer (e.g. sign activations placed explicitly after batch norm).</summary>
@@ -37,6 +43,9 @@ public sealed class QuantActivation : Module
 
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape) => inputShape;
+
+    /// <inheritdoc/>
+    public override ModuleCost Cost(int[] inputShape) => Quantizer.Cost(inputShape);
 
     /// <inheritdoc/>
     public override string Describe() => $"QuantActivation({Quantizer.Describe()})";
@@ -72,6 +81,9 @@ public sealed class Dropout : Module
     public override int[] OutputShape(int[] inputShape) => inputShape;
 
     /// <inheritdoc/>
+    public override ModuleCost Cost(int[] inputShape) => ModuleCost.View;
+
+    /// <inheritdoc/>
     public override string Describe() => $"Dropout({Probability})";
 }
 
@@ -83,6 +95,9 @@ public sealed class Flatten : Module
 
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape) => [ShapeUtil.Product(inputShape)];
+
+    /// <inheritdoc/>
+    public override ModuleCost Cost(int[] inputShape) => ModuleCost.View;
 }
 
 /// <summary>Max pooling over square windows (no padding; stride defaults to the kernel size).</summary>
@@ -99,6 +114,9 @@ public sealed class MaxPool2d(int kernelSize, int stride = 0) : Module
 
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape) => Pooling.OutputShape(inputShape, KernelSize, Stride, "MaxPool2d");
+
+    /// <inheritdoc/>
+    public override ModuleCost Cost(int[] inputShape) => CostRules.Pool(inputShape, OutputShape(inputShape), OutputLevels.Preserve);
 
     /// <inheritdoc/>
     public override string Describe() => $"MaxPool2d({KernelSize}, stride {Stride})";
@@ -118,6 +136,9 @@ public sealed class AvgPool2d(int kernelSize, int stride = 0) : Module
 
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape) => Pooling.OutputShape(inputShape, KernelSize, Stride, "AvgPool2d");
+
+    /// <inheritdoc/>
+    public override ModuleCost Cost(int[] inputShape) => CostRules.Pool(inputShape, OutputShape(inputShape), OutputLevels.Float);
 
     /// <inheritdoc/>
     public override string Describe() => $"AvgPool2d({KernelSize}, stride {Stride})";

@@ -79,6 +79,15 @@ public abstract class ChannelNormalization : Module
     }
 
     /// <inheritdoc/>
+    /// <remarks>Stored: γ and β when affine, and the running mean and variance (2 or 4 floats per channel).</remarks>
+    public override ModuleCost Cost(int[] inputShape)
+    {
+        long n = ShapeUtil.Product(OutputShape(inputShape));
+        long stored = (Gamma is null ? 2L : 4L) * Features;
+        return ModuleCost.Leaf(OperationCost.Unweighted(OperationKind.Normalization, n, n, stored), OutputLevels.Float);
+    }
+
+    /// <inheritdoc/>
     protected override void OnBufferReplaced(string name, Tensor value)
     {
         if (name == "running_mean") _runningMean = value;

@@ -66,6 +66,15 @@ public class Linear : QuantizedLayer
     }
 
     /// <inheritdoc/>
+    /// <remarks>MACs = in·out, one output position, fan-in = in features.</remarks>
+    public override ModuleCost Cost(int[] inputShape)
+    {
+        OutputShape(inputShape);
+        var op = OperationCost.Weighted(OperationKind.Dense, Weight, WeightQuantizer, InputQuantizer, 1, InFeatures, InFeatures, OutFeatures, OtherFloatParameters());
+        return ModuleCost.Leaf(op, OutputLevels.Float);
+    }
+
+    /// <inheritdoc/>
     public override string Describe() => $"{GetType().Name}({InFeatures} → {OutFeatures}{QuantizerSuffix()})";
 }
 

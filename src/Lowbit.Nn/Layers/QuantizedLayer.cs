@@ -46,6 +46,9 @@ public abstract class QuantizedLayer : Module
     protected string QuantizerSuffix() =>
         (InputQuantizer is null ? "" : ", in: " + InputQuantizer.Describe()) + (WeightQuantizer is null ? "" : ", w: " + WeightQuantizer.Describe());
 
+    /// <summary>Bias elements plus learned input-quantizer elements: the float parameters stored beside the weights.</summary>
+    protected long OtherFloatParameters() => (Bias?.Value.Length ?? 0) + CostRules.LearnedElements(InputQuantizer);
+
     /// <inheritdoc/>
     protected override Tensor? OwnRegularization() => WeightQuantizer?.Quantizer.Regularization(Weight.Value);
 }

@@ -57,5 +57,8 @@ public sealed class Sequential : Module
     }
 
     /// <inheritdoc/>
+    public override ModuleCost Cost(int[] inputShape) => new() { Branches = [Children], Output = OutputLevels.Preserve };
+
+    /// <inheritdoc/>
     public override string Describe() => $"Sequential({_layers.Count} layers)";
 }

@@ -28,7 +28,7 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// Paper: Nikolić, Mahmoud, Moshovos et al., "BitPruning: Learning Bitlengths for Aggressive and Accurate
 /// Quantization", arXiv 2002.03090.
 /// </remarks>
-public sealed class BitPruningQuantizer : Quantizer
+public sealed class BitPruningQuantizer : Quantizer, ILearnedBitLength
 {
     private Tensor _bitLength;
     private readonly Tensor _frozenBits;
@@ -117,6 +117,10 @@ public sealed class BitPruningQuantizer : Quantizer
 
     /// <inheritdoc/>
     public override IReadOnlyList<(string Name, Tensor Value)> LearnableTensors => [("bitlength", _bitLength)];
+
+    /// <inheritdoc/>
+    /// <remarks>Bitlengths stay in [1, max_bits], take lr_scale and, with bitlength_update "sgd", plain gradient steps.</remarks>
+    public override LearnableTensorOptions LearnableOptions => new(Clip: BitLengthRange, LearningRateScale: LearningRateScale, PlainGradient: PlainGradientBitLengths);
 
     /// <inheritdoc/>
     public override void ConvertTo(DType type) => _bitLength = QuantMath.ConvertLearnable(_bitLength, type);

@@ -27,6 +27,10 @@ public static class MixedPrecisionQuantizers
         return new ResidualBinarizer(s.GetInt("bits", 2), s.GetString("role", "weight"), s.GetDouble("clip", 1.0), means, s.GetDouble("momentum", 0.1), s.GetString("train_means", "per_sample"));
     }
 
+    /// <summary>Elements of the tensor a weight quantizer is built for (from <see cref="QuantizerSpec.TensorShape"/>), 0 when unknown.</summary>
+    private static int DefaultElements(QuantizerSpec s) =>
+        s.TensorShape is { } shape ? checked(shape.Aggregate(1, (p, d) => p * d)) : 0;
+
     private static HeterogeneousBinarizer CreateHbb(QuantizerSpec s)
     {
         string mixText = s.GetString("mix", "");
@@ -48,6 +52,6 @@ public static class MixedPrecisionQuantizers
             "frozen" => true,
             var other => throw new QuantizerConfigException($"{s.Where}: option 'recompute' of quantizer 'hbb' is \"{other}\"; allowed: every_step, frozen."),
         };
-        return new HeterogeneousBinarizer(mix, selection, frozen, s.GetString("role", "weight"), s.GetInt("elements", 0), s.GetDouble("clip", 1.0));
+        return new HeterogeneousBinarizer(mix, selection, frozen, s.GetString("role", "weight"), s.GetInt("elements", DefaultElements(s)), s.GetDouble("clip", 1.0));
     }
 }

@@ -126,15 +126,8 @@ public sealed record BitAssignmentConfig(
     /// <summary>Number of dense/conv2d entries in a layer list.</summary>
     internal static int CountQuantizable(JsonArray layers) => QuantizableEntries(layers).Count;
 
-    /// <summary>The dense/conv2d entries of a layer list, in order.</summary>
-    internal static List<JsonObject> QuantizableEntries(JsonArray layers)
-    {
-        var list = new List<JsonObject>();
-        foreach (var node in layers)
-            if (node is JsonObject layer && layer["type"] is JsonValue t && t.TryGetValue(out string? type) && type is "dense" or "conv2d")
-                list.Add(layer);
-        return list;
-    }
+    /// <summary>The dense/conv2d entries of a layer list, in evaluation order (nested lists included).</summary>
+    internal static List<JsonObject> QuantizableEntries(JsonArray layers) => LayerRegistry.QuantizableEntries(layers);
 
     private static void CheckStaircase(JsonFields f, string key, int[] bits, int assigned)
     {

@@ -55,12 +55,7 @@ public static class PrecisionOverrides
         }
         if (sections.Count == 0) return;
 
-        var quantizable = new List<JsonObject>();
-        for (int i = 0; i < layers.Count; i++)
-        {
-            if (layers[i] is JsonObject layer && layer["type"] is JsonValue t && t.TryGetValue(out string? type) && type is "dense" or "conv2d")
-                quantizable.Add(layer);
-        }
+        var quantizable = LayerRegistry.QuantizableEntries(layers);
         if (quantizable.Count == 0)
             throw new ConfigException($"{source}: field 'quantization' needs at least one dense or conv2d layer in 'layers' to apply to.");
 

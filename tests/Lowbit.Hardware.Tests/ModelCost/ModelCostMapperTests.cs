@@ -247,14 +247,14 @@ public sealed class ModelCostMapperTests
     }
 
     [Fact]
-    public void Describe_UnsupportedModule_ThrowsListingSupported()
+    public void Describe_NestedSequential_WalksIntoChildrenWithDottedNames()
     {
-        var model = new Sequential(new Sequential(new Relu()));
+        var model = new Sequential(new Sequential(new Linear(4, 3, bias: true, new Random(1)), new Relu()), new Linear(3, 2, bias: false, new Random(2)));
 
-        var e = Assert.Throws<ArgumentException>(() => ModelCostMapper.FromModel(model, [4], "m"));
+        var d = ModelCostMapper.Describe(model, [4], "m");
 
-        Assert.Contains("0:Sequential", e.Message);
-        Assert.Contains("supported modules: Linear, Conv2d", e.Message);
+        Assert.Equal(["0.0:Linear", "0.1:Relu", "1:Linear"], d.Network.Layers.Select(r => r.Name).ToArray());
+        Assert.Equal([12L, 0L, 6L], d.Network.Layers.Select(r => r.Macs).ToArray());
     }
 
     /// <summary>Test double: a 3-plane residual quantizer whose bit map gives 30 % of weights ≥ 2 planes and 10 % 3 planes.</summary>
