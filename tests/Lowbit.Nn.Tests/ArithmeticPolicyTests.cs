@@ -124,7 +124,8 @@ public class ArithmeticPolicyTests
         var policy = ArithmeticPolicy.Attach(model, new ArithmeticOptions(s_fixed, update), 1);
         var value = Tensor.FromArray([0.1f, -0.3f, 5f, 0.0234375f], 4);
         var master = Tensor.Zeros(4);
-        policy.Store("0.bias", master, value);
+        policy.Store("0.bias", master, value, 0, 1);
+        policy.Store("0.bias", master, value, 1, 3); // in ranges, as optimizers do block by block
         Assert.Equal([0.09375f, -0.296875f, 1.984375f, 0.03125f], master.ToArray()); // 6.4→6, −19.2→−19, saturate 127/64, 1.5→2
         Assert.Equal([0.125f, -0.3125f, 1.9375f, 0.0625f], value.ToArray()); // master rounded again on the 1/16 grid
     }

@@ -50,15 +50,18 @@ public class ArithmeticTrainingTests
     }
 
     [Theory]
-    [InlineData("""arithmetic={"propagation": "float32"}""")]
-    [InlineData("""arithmetic={"propagation": "float32", "update": "float32", "overrides": {"vW": "float32"}, "loss_scale": 8}""")]
-    public void Float32Formats_TrainExactlyAsPlainFloat32(string arithmetic)
+    [InlineData("""arithmetic={"propagation": "float32"}""", "optimizer.nesterov=false")]
+    [InlineData("""arithmetic={"propagation": "float32", "update": "float32", "overrides": {"vW": "float32"}, "loss_scale": 8}""", "optimizer.nesterov=false")]
+    [InlineData("""arithmetic={"propagation": "float32"}""", "optimizer.nesterov=true")]
+    [InlineData("""arithmetic={"propagation": "float32"}""", "optimizer.momentum=0")]
+    [InlineData("""arithmetic={"propagation": "float32"}""", "optimizer.weight_decay=0.001")]
+    public void Float32Formats_TrainExactlyAsPlainFloat32(string arithmetic, string optimizer)
     {
         string a = TempDir("plain"), b = TempDir("f32");
         try
         {
-            var (plain, plainState) = Train(Config(), a);
-            var (formats, formatState) = Train(Config(arithmetic), b);
+            var (plain, plainState) = Train(Config(optimizer), a);
+            var (formats, formatState) = Train(Config(optimizer, arithmetic), b);
             Assert.Equal(plain.State.History.Select(m => (m.TrainLoss, m.TrainAccuracy, m.ValidationAccuracy, m.TestAccuracy)),
                 formats.State.History.Select(m => (m.TrainLoss, m.TrainAccuracy, m.ValidationAccuracy, m.TestAccuracy)));
             foreach (var (name, values) in plainState)

@@ -15,16 +15,18 @@ public interface IUpdateArithmetic
     /// <summary>Whether the policy knows this parameter (an optimizer must refuse parameters it does not).</summary>
     bool Covers(string parameterName);
 
-    /// <summary>Rounds the gradient of a parameter in place (dE/dW or dE/db).</summary>
-    void RoundGradient(string parameterName, Tensor gradient);
+    /// <summary>Rounds elements [start, start + length) of a parameter's gradient in place (dE/dW or dE/db).</summary>
+    /// <remarks>Every method works on an element range so that an optimizer can run all of a step's passes over one
+    /// cache-sized block before the next; rounding a tensor range by range equals rounding it whole.</remarks>
+    void RoundGradient(string parameterName, Tensor gradient, int start, int length);
 
-    /// <summary>Rounds the momentum buffer of a parameter in place.</summary>
-    void RoundMomentum(string parameterName, Tensor momentum);
+    /// <summary>Rounds elements [start, start + length) of a parameter's momentum buffer in place.</summary>
+    void RoundMomentum(string parameterName, Tensor momentum, int start, int length);
 
     /// <summary>
-    /// Stores a parameter: <paramref name="value"/> holds the updated master values in float32; afterwards
-    /// <paramref name="master"/> holds them rounded at update precision and <paramref name="value"/> the propagation
-    /// copy of those (what the forward and backward passes use).
+    /// Stores elements [start, start + length) of a parameter: <paramref name="value"/> holds the updated master values
+    /// in float32; afterwards <paramref name="master"/> holds them rounded at update precision and
+    /// <paramref name="value"/> the propagation copy of those (what the forward and backward passes use).
     /// </summary>
-    void Store(string parameterName, Tensor master, Tensor value);
+    void Store(string parameterName, Tensor master, Tensor value, int start, int length);
 }

@@ -65,24 +65,34 @@ internal sealed class RoundingGroup
     };
 
     /// <summary>Rounds <paramref name="source"/> into <paramref name="destination"/> (same length; may be the same tensor) with <paramref name="format"/>.</summary>
-    public void Round(Tensor source, Tensor destination, NumberFormat format, RoundingCall call)
+    public void Round(Tensor source, Tensor destination, NumberFormat format, RoundingCall call) => Round(source, destination, format, call, 0, source.Length);
+
+    /// <summary>
+    /// Rounds elements [<paramref name="start"/>, start + <paramref name="length"/>) of <paramref name="source"/> into the same
+    /// elements of <paramref name="destination"/>; overflow counts of every range rounded in a step add up, and stochastic
+    /// draws depend on the element index, so rounding a tensor in ranges equals rounding it whole.
+    /// </summary>
+    public void Round(Tensor source, Tensor destination, NumberFormat format, RoundingCall call, int start, int length)
     {
+        if ((uint)start > (uint)source.Length || (uint)length > (uint)(source.Length - start) || destination.Length != source.Length)
+            throw new ArgumentOutOfRangeException(nameof(length), $"range [{start}, {start + length}) of {Name} outside tensors of {source.Length} and {destination.Length} elements.");
         bool track = call.Count && Tracker is not null && ReferenceEquals(format, TrackedFormat);
         int integerBits = IntegerBits(format);
         if (call.MeasureOnly || format.IsIdentity)
         {
-            if (!ReferenceEquals(source, destination)) source.AsSpan().CopyTo(destination.AsSpan());
-            if (track) Tracker!.Observe(FixedPointRounding.CountOverflows(source.AsSpan(), format.Bits, integerBits), source.Length);
+            if (!ReferenceEquals(source, destination)) source.AsSpan().Slice(start, length).CopyTo(destination.AsSpan().Slice(start, length));
+            if (track) Tracker!.Observe(FixedPointRounding.CountOverflows(source.AsSpan().Slice(start, length), format.Bits, integerBits), length);
             return;
         }
         long at = 0, below = 0;
         uint? seed = call.Seed;
-        Compute.For(source.Length, Grain, 16, (start, end) =>
+        Compute.For(length, Grain, 16, (from, to) =>
         {
-            var counts = format.Round(source.AsSpan().Slice(start, end - start), destination.AsSpan().Slice(start, end - start), integerBits, seed, start);
+            int first = start + from, count = to - from;
+            var counts = format.Round(source.AsSpan().Slice(first, count), destination.AsSpan().Slice(first, count), integerBits, seed, first);
             if (counts.AtRange != 0) Interlocked.Add(ref at, counts.AtRange);
             if (counts.AtRangeMinusOne != 0) Interlocked.Add(ref below, counts.AtRangeMinusOne);
         });
-        if (track) Tracker!.Observe(new OverflowCounts(at, below), source.Length);
+        if (track) Tracker!.Observe(new OverflowCounts(at, below), length);
     }
 }

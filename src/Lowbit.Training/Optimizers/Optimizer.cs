@@ -67,7 +67,7 @@ public abstract class Optimizer
         {
             var master = StateTensor("master", name, p.Value.Length);
             p.Value.AsSpan().CopyTo(master.AsSpan());
-            arithmetic.Store(name, master, p.Value);
+            arithmetic.Store(name, master, p.Value, 0, p.Value.Length);
         }
     }
 
@@ -102,19 +102,31 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>One update through the arithmetic policy, with the learning rate divided by the loss scale the gradient carries.</summary>
+    private void StepWithArithmetic(string name, Parameter p, IUpdateArithmetic arithmetic) =>
+        UpdateWithArithmetic(name, p, StateTensor("master", name, p.Value.Length), LearningRate * p.LearningRateScale / arithmetic.LossScale, arithmetic);
+
     /// <summary>
-    /// One update through the arithmetic policy: round dE/dW, start from the master copy, update (the learning rate
-    /// divided by the loss scale the gradient carries), clip, then store at update and propagation precision.
+    /// Rounds dE/dW, starts from the master copy, updates, clips, and stores at update and propagation precision.
+    /// Optimizers that round their own state (momentum) override this and run every pass block by block.
     /// </summary>
-    private void StepWithArithmetic(string name, Parameter p, IUpdateArithmetic arithmetic)
+    /// <param name="name">Parameter name.</param>
+    /// <param name="p">The parameter (its value holds the propagation copy, its gradient dE/dW).</param>
+    /// <param name="master">Master copy at update precision.</param>
+    /// <param name="learningRate">Effective learning rate (already divided by the loss scale).</param>
+    /// <param name="arithmetic">The policy.</param>
+    protected virtual void UpdateWithArithmetic(string name, Parameter p, Tensor master, double learningRate, IUpdateArithmetic arithmetic)
     {
-        arithmetic.RoundGradient(name, p.Grad!);
-        var master = StateTensor("master", name, p.Value.Length);
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(master);
+        ArgumentNullException.ThrowIfNull(arithmetic);
+        int n = p.Value.Length;
+        arithmetic.RoundGradient(name, p.Grad!, 0, n);
         var value = p.Value.AsSpan();
         master.AsSpan().CopyTo(value);
-        Update(name, p, value, p.Grad!.AsSpan(), LearningRate * p.LearningRateScale / arithmetic.LossScale);
+        Update(name, p, value, p.Grad!.AsSpan(), learningRate);
         if (p.Clip is { } c && !ClipsInUpdate) Clip(p.Value, (float)c.Min, (float)c.Max);
-        arithmetic.Store(name, master, p.Value);
+        arithmetic.Store(name, master, p.Value, 0, n);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Lowbit.Nn;
 using Lowbit.Nn.Arithmetic;
+using Lowbit.Tensors;
 
 namespace Lowbit.Training.Optimizers;
 
@@ -44,11 +45,6 @@ public sealed class Sgd : Optimizer
     protected override void Update(string name, Parameter parameter, Span<float> value, Span<float> grad, double learningRate)
     {
         float lr = (float)learningRate, mu = (float)Momentum, wd = parameter.Decay ? (float)WeightDecay : 0f;
-        if (Arithmetic is { } arithmetic && Momentum > 0)
-        {
-            UpdateRoundingMomentum(name, value, grad, lr, mu, wd, arithmetic);
-            return;
-        }
         Span<float> v = Momentum > 0 ? StateBuffer("momentum", name, value.Length) : default;
         for (int i = 0; i < value.Length; i++)
         {
@@ -62,22 +58,45 @@ public sealed class Sgd : Optimizer
         }
     }
 
+    /// <summary>Elements per block of the fused arithmetic update (four float arrays of it stay in L2).</summary>
+    private const int Block = 8192;
+
     /// <summary>
-    /// The same arithmetic as <see cref="Update"/>, element for element, in two passes so that the momentum buffer is
-    /// rounded after its update and before the parameter update uses it (v ← round(μ·v + g); w ← w − η·v or, Nesterov,
-    /// w ← w − η·(g + μ·v)).
+    /// The same arithmetic as <see cref="Update"/>, element for element, with the policy's rounding in between, block by
+    /// block so that every pass reads cached data: dE/dW rounded; w from the master copy; v ← round(μ·v + g) (so the
+    /// parameter update uses the rounded momentum); w ← w − η·v (Nesterov: w − η·(g + μ·v)); clip; store.
     /// </summary>
-    private void UpdateRoundingMomentum(string name, Span<float> value, ReadOnlySpan<float> grad, float lr, float mu, float wd, IUpdateArithmetic arithmetic)
+    protected override void UpdateWithArithmetic(string name, Parameter p, Tensor master, double learningRate, IUpdateArithmetic arithmetic)
     {
-        var momentum = StateTensor("momentum", name, value.Length);
-        var v = momentum.AsSpan();
-        for (int i = 0; i < value.Length; i++) v[i] = mu * v[i] + (grad[i] + wd * value[i]);
-        arithmetic.RoundMomentum(name, momentum);
-        for (int i = 0; i < value.Length; i++)
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(master);
+        ArgumentNullException.ThrowIfNull(arithmetic);
+        var step = new SgdStep((float)learningRate, (float)Momentum, p.Decay ? (float)WeightDecay : 0f, Nesterov);
+        Tensor value = p.Value, grad = p.Grad!;
+        var momentum = Momentum > 0 ? StateTensor("momentum", name, value.Length) : null;
+        for (int start = 0; start < value.Length; start += Block)
         {
-            float g = grad[i] + wd * value[i];
-            g = Nesterov ? g + mu * v[i] : v[i];
-            value[i] -= lr * g;
+            int n = Math.Min(Block, value.Length - start);
+            arithmetic.RoundGradient(name, grad, start, n);
+            var w = value.AsSpan().Slice(start, n);
+            master.AsSpan().Slice(start, n).CopyTo(w);
+            var g = grad.AsSpan().Slice(start, n);
+            if (momentum is null)
+            {
+                step.Plain(w, g);
+            }
+            else
+            {
+                step.Velocity(momentum.AsSpan().Slice(start, n), g, w);
+                arithmetic.RoundMomentum(name, momentum, start, n);
+                step.Apply(w, g, momentum.AsSpan().Slice(start, n));
+            }
+            if (p.Clip is { } c)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Max(w, (float)c.Min, w);
+                System.Numerics.Tensors.TensorPrimitives.Min(w, (float)c.Max, w);
+            }
+            arithmetic.Store(name, master, value, start, n);
         }
     }
 }
