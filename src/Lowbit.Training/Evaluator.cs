@@ -26,7 +26,9 @@ public static class Evaluator
             long correct = 0;
             foreach (var batch in loader.GetBatches(0))
             {
-                var x = Tensor.FromArray(batch.ValidInputs.ToArray(), batch.Count, dataset.Channels, dataset.Height, dataset.Width);
+                // A full batch is wrapped without a copy: the loader refills this buffer only after the enumerator moves on.
+                float[] inputs = batch.Count == batch.Capacity ? batch.Inputs : batch.ValidInputs.ToArray();
+                var x = Tensor.FromArray(inputs, batch.Count, dataset.Channels, dataset.Height, dataset.Width);
                 var output = model.Forward(x);
                 lossSum += loss.Compute(output, batch.ValidLabels).Item() * batch.Count;
                 var predicted = Tensor.ArgMaxLastDim(output);

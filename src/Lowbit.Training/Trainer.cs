@@ -124,6 +124,13 @@ public sealed partial class Trainer
             Augmentation = _config.Data.Augmentation,
         });
         var (c, h, w) = (_data.Train.Channels, _data.Train.Height, _data.Train.Width);
+        double waitCounted = 0, fillCounted = 0;
+        void CountLoaderTime()
+        {
+            _state.DataWaitSeconds += loader.WaitSeconds - waitCounted;
+            _state.DataFillSeconds += loader.FillSeconds - fillCounted;
+            (waitCounted, fillCounted) = (loader.WaitSeconds, loader.FillSeconds);
+        }
         if (NeedsRangeInit && !RangeInit(loader, c, h, w, cancellation)) return new TrainingOutcome(false, _state, _outDir, null);
         for (int epoch = _state.Epoch; epoch < TotalEpochs; epoch++)
         {
@@ -138,6 +145,7 @@ public sealed partial class Trainer
                 if (cancellation.IsCancellationRequested)
                 {
                     _state.EpochTrainSeconds += clock.Elapsed.TotalSeconds;
+                    CountLoaderTime();
                     SaveCheckpoint();
                     return new TrainingOutcome(false, _state, _outDir, null);
                 }
@@ -145,6 +153,7 @@ public sealed partial class Trainer
                 _state.Batch = batch.BatchIndex + 1;
             }
             _state.EpochTrainSeconds += clock.Elapsed.TotalSeconds;
+            CountLoaderTime();
             FinishEpoch(epoch, lr);
         }
         var result = WriteResult();
@@ -155,7 +164,8 @@ public sealed partial class Trainer
     {
         // Op results of the previous step are recycled here; everything this step reads stays valid until the next.
         using var buffers = _stepBuffers.BeginStep();
-        var x = Tensor.FromArray(batch.ValidInputs.ToArray(), batch.Count, c, h, w);
+        // A full batch is wrapped without a copy: the loader refills this buffer only after the enumerator moves on.
+        var x = Tensor.FromArray(batch.Count == batch.Capacity ? batch.Inputs : batch.ValidInputs.ToArray(), batch.Count, c, h, w);
         var labels = batch.ValidLabels;
         _model.SetRandom(new Random(StepSeed(_config.Seed, epoch, batch.BatchIndex)));
         _arithmetic?.Policy.BeginStep(_state.Step);
@@ -266,6 +276,8 @@ public sealed partial class Trainer
             ["final_test_accuracy"] = Math.Round(_state.History[^1].TestAccuracy, 6),
             ["train_seconds"] = Math.Round(trainSeconds, 3),
             ["train_examples_per_second"] = Math.Round(examples / Math.Max(trainSeconds, 1e-9), 1),
+            ["data_fill_seconds"] = Math.Round(_state.DataFillSeconds, 3),
+            ["data_wait_seconds"] = Math.Round(_state.DataWaitSeconds, 3),
             ["parameters"] = stats.Parameters,
             ["weight_bits_avg"] = Math.Round(stats.WeightBitsAverage, 4),
             ["activation_bits_avg"] = Math.Round(stats.ActivationBitsAverage, 4),

@@ -29,6 +29,12 @@ public sealed class TrainerState
     /// <summary>Training seconds spent in the current epoch so far.</summary>
     public double EpochTrainSeconds { get; set; }
 
+    /// <summary>Seconds spent preparing training batches (conversion, augmentation), on any thread, over the whole run.</summary>
+    public double DataFillSeconds { get; set; }
+
+    /// <summary>Seconds the training loop waited for batches over the whole run (with prefetching, the fill time not hidden behind steps).</summary>
+    public double DataWaitSeconds { get; set; }
+
     /// <summary>Best validation accuracy (or test accuracy when there is no validation set).</summary>
     public double BestValidationAccuracy { get; set; } = -1;
 

@@ -6,27 +6,8 @@ namespace Lowbit.Training.Tests;
 /// <summary>CIFAR-10 through the whole training path: reader, split, normalisation, augmentation, prefetching, resume.</summary>
 public class CifarTrainingTests
 {
-    /// <summary>A small convnet (about 6k weights) that trains in seconds on 2 cores.</summary>
-    private const string SmallConvnet = """
-        {
-          "name": "cifar10-smoke", "seed": 1, "threads": 2,
-          "data": {
-            "dataset": "cifar10", "validation": 0, "normalize": "standardize",
-            "augment": { "crop_padding": 4, "horizontal_flip": true }
-          },
-          "layers": [
-            { "type": "conv2d", "filters": 16, "kernel_size": 3, "padding": 1, "bias": false },
-            { "type": "batch_norm" }, { "type": "relu" }, { "type": "max_pool", "pool_size": 2 },
-            { "type": "conv2d", "filters": 32, "kernel_size": 3, "padding": 1, "bias": false },
-            { "type": "batch_norm" }, { "type": "relu" }, { "type": "max_pool", "pool_size": 4 },
-            { "type": "flatten" },
-            { "type": "dense", "units": 10 }
-          ],
-          "loss": "softmax_cross_entropy",
-          "optimizer": { "type": "adam", "lr": 0.003 },
-          "train": { "epochs": 1, "batch_size": 25, "eval_batch_size": 500 }
-        }
-        """;
+    /// <summary>The shipped small CIFAR-10 convnet (conv 16, conv 32, fc 10; augmentation on).</summary>
+    private static readonly string s_smallCnn = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "configs", "cifar10-small-cnn.json"));
 
     private static string PathOverride(string folder) => "data.path=" + JsonSerializer.Serialize(folder);
 
@@ -66,7 +47,7 @@ public class CifarTrainingTests
     {
         using var folder = new CifarFolder(trainBatches: [1, 2], imagesPerBatch: 80, testImages: 60);
         string[] overrides = [PathOverride(folder.Path), "data.validation=40", "train.epochs=2", "train.batch_size=20", "threads=1", $"data.prefetch={(prefetch ? "true" : "false")}"];
-        var config = ConfigLoader.Parse(SmallConvnet, "cifar10-smoke.json", overrides);
+        var config = ConfigLoader.Parse(s_smallCnn, "cifar10-small-cnn.json", overrides);
         var data = DataResolver.Load(config.Data);
         string dirA = TempDir("cifar-a"), dirB = TempDir("cifar-b"), dirC = TempDir("cifar-c");
         try
@@ -83,7 +64,7 @@ public class CifarTrainingTests
             Assert.Equal(Comparable(full.State), Comparable(second.State));
 
             // The augmentation really reaches the training batches: without it the same run ends elsewhere.
-            var plainConfig = ConfigLoader.Parse(SmallConvnet, "cifar10-smoke.json", [.. overrides, "data.augment={}"]);
+            var plainConfig = ConfigLoader.Parse(s_smallCnn, "cifar10-small-cnn.json", [.. overrides, "data.augment={}"]);
             var plain = new Trainer(plainConfig, DataResolver.Load(plainConfig.Data), dirC).Run();
             Assert.NotEqual(full.State.History[^1].TrainLoss, plain.State.History[^1].TrainLoss);
         }
@@ -98,7 +79,7 @@ public class CifarTrainingTests
     public void OneEpochOn1000Images_Learns()
     {
         var config = ConfigLoader.Parse(
-            SmallConvnet, "cifar10-smoke.json", [PathOverride(TestPaths.Cifar10), "data.train_batches=[1]", "data.train_limit=1000", "data.test_limit=1000"]);
+            s_smallCnn, "cifar10-small-cnn.json", [PathOverride(TestPaths.Cifar10), "data.train_batches=[1]", "data.validation=0", "data.train_limit=1000", "data.test_limit=1000", "train.epochs=1"]);
         var data = DataResolver.Load(config.Data);
         Assert.Equal((1000, 1000), (data.Train.Count, data.Test.Count));
         string dir = TempDir("cifar-smoke");
@@ -110,7 +91,7 @@ public class CifarTrainingTests
             Assert.Equal(40, losses.Losses.Count);
             double firstLosses = losses.Losses.Take(8).Average(), lastLosses = losses.Losses.TakeLast(8).Average();
             Assert.True(lastLosses < firstLosses - 0.1, $"training loss did not fall: first 8 batches {firstLosses:F3}, last 8 {lastLosses:F3}");
-            // Chance is 10 %, with a standard deviation under 1 % on 1000 test images; this net reaches 23-27 % (seeds 1-3).
+            // Chance is 10 %, with a standard deviation under 1 % on 1000 test images; the shipped config reaches 22.7-27.1 % (seeds 1-5).
             double accuracy = outcome.State.History[0].TestAccuracy;
             Assert.True(accuracy > 0.18, $"test accuracy {accuracy:P1} after one epoch on 1000 images is not clearly above chance (10 %)");
         }
