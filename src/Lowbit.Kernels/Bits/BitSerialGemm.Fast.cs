@@ -60,8 +60,7 @@ public static partial class BitSerialGemm
                             int rows = Math.Min(blockRows, end - i0);
                             int aRows = rows * activationBits;
                             ReadOnlySpan<ulong> aBlock = aAll.Slice(i0 * activationBits * words, aRows * words);
-                            if (vector && words >= PopCountGemm.HarleySealMinWords) PopCountGemm.MultiplyHarleySeal512<AndCombine, RawEpilogue>(aBlock, aRows, wAll, wRows, words, raw, wRows, default);
-                            else if (vector) PopCountGemm.MultiplyVector512<AndCombine, RawEpilogue>(aBlock, aRows, wAll, wRows, words, raw, wRows, default);
+                            if (vector) PopCountGemm.MultiplyPanels<AndCombine, RawEpilogue>(aBlock, aRows, wAll, wRows, words, raw, wRows, default);
                             else PopCountGemm.MultiplyBlocked<AndCombine, RawEpilogue>(aBlock, aRows, wAll, wRows, words, raw, wRows, default);
                             Combine<TTerm, TOut>(raw, aBlock, rows, activationBits, n, weightBits, words, cAll.Slice(i0 * n, rows * n));
                         }

@@ -36,7 +36,7 @@ public static partial class BitSerialGemm
         try
         {
             BitPacking.PackBitPlanes(x.Slice(0, m * k), m, k, 8, planes);
-            MultiplyFast<UnipolarTerm, int>(planes.AsSpan(0, planeLength), 8, w, 1, m, n, k, c, threads, Vector512.IsHardwareAccelerated);
+            MultiplyFast<UnipolarTerm, int>(planes.AsSpan(0, planeLength), 8, w, 1, m, n, k, c, threads, PopCountGemm.PanelsAccelerated);
         }
         finally
         {

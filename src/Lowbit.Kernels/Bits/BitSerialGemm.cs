@@ -38,7 +38,7 @@ public static partial class BitSerialGemm
     {
         Validate(a, activationBits, w, weightBits, m, n, k, c.Length, threads);
         if (m == 0 || n == 0) return;
-        MultiplyFast<UnsignedTerm, long>(a, activationBits, w, weightBits, m, n, k, c, threads, Vector512.IsHardwareAccelerated);
+        MultiplyFast<UnsignedTerm, long>(a, activationBits, w, weightBits, m, n, k, c, threads, PopCountGemm.PanelsAccelerated);
     }
 
     /// <summary>Unsigned activation codes times ±1 weight planes (unipolar): see the type remarks.</summary>
@@ -58,7 +58,7 @@ public static partial class BitSerialGemm
     {
         Validate(a, activationBits, w, weightBits, m, n, k, c.Length, threads);
         if (m == 0 || n == 0) return;
-        MultiplyFast<UnipolarTerm, long>(a, activationBits, w, weightBits, m, n, k, c, threads, Vector512.IsHardwareAccelerated);
+        MultiplyFast<UnipolarTerm, long>(a, activationBits, w, weightBits, m, n, k, c, threads, PopCountGemm.PanelsAccelerated);
     }
 
     internal static void Validate(ReadOnlySpan<ulong> a, int activationBits, ReadOnlySpan<ulong> w, int weightBits,

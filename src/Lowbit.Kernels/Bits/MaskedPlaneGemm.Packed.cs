@@ -6,9 +6,9 @@ namespace Lowbit.Kernels.Bits;
 public static partial class MaskedPlaneGemm
 {
     /// <summary>
-    /// <see cref="Multiply"/> on weights prepared once by <see cref="MaskedPlaneWeights.Pack"/>: with 512-bit vectors two
+    /// <see cref="Multiply"/> on weights prepared once by <see cref="MaskedPlaneWeights.Pack"/>: with 512- or 256-bit vectors two
     /// AND-popcount GEMMs over the prepacked panels (see <see cref="MaskedPlaneWeights"/>; Harley-Seal from
-    /// <see cref="PopCountGemm.HarleySealMinWords"/> words per row, as <see cref="XnorGemm"/>), else the blocked scalar path.
+    /// <see cref="PopCountGemm.MultiplyPanels{TOp, TEpi}(ReadOnlySpan{ulong}, int, ReadOnlySpan{ulong}, int, int, Span{int}, int, TEpi)"/>, as <see cref="XnorGemm"/>), else the blocked scalar path.
     /// </summary>
     /// <param name="a">Packed ±1 activations <c>[m, WordsPerRow(weights.Bits)]</c>.</param>
     /// <param name="weights">The prepared weights.</param>
@@ -23,16 +23,16 @@ public static partial class MaskedPlaneGemm
         int n = weights.Count, levels = weights.Levels, bits = weights.Bits;
         Validate(a, weights.Signs, weights.Masks, m, n, levels, bits, output.Length, threads);
         if (m == 0 || n == 0) return;
-        if (!Vector512.IsHardwareAccelerated)
+        if (!PopCountGemm.PanelsAccelerated)
         {
             MultiplyBlocked(a, weights.Signs, weights.Masks, m, n, levels, bits, output, threads);
             return;
         }
-        MultiplyVector512(a, weights, m, output, threads);
+        MultiplyVector(a, weights, m, output, threads);
     }
 
-    /// <summary>Vector path (callable from tests on any hardware: the vector types compute correctly without acceleration).</summary>
-    internal static void MultiplyVector512(ReadOnlySpan<ulong> a, MaskedPlaneWeights weights, int m, Span<int> output, int threads)
+    /// <summary>Vector path on the widest width (callable from tests on any hardware: the vector types compute correctly without acceleration).</summary>
+    internal static void MultiplyVector(ReadOnlySpan<ulong> a, MaskedPlaneWeights weights, int m, Span<int> output, int threads)
     {
         int rows = weights.Count * weights.Levels;
         var withMask = ArrayPool<int>.Shared.Rent(m * rows);
@@ -74,8 +74,7 @@ public static partial class MaskedPlaneGemm
                 var aSpan = new ReadOnlySpan<ulong>((void*)aAddr, aLength).Slice(start * words, (end - start) * words);
                 var pSpan = new ReadOnlySpan<ulong>((void*)pAddr, panelLength);
                 var cSpan = new Span<int>((void*)cAddr, cLength).Slice(start * n);
-                if (words >= PopCountGemm.HarleySealMinWords) PopCountGemm.MultiplyHarleySeal512<AndCombine, RawEpilogue>(aSpan, end - start, pSpan, n, words, cSpan, n, default);
-                else PopCountGemm.MultiplyVector512<AndCombine, RawEpilogue>(aSpan, end - start, pSpan, n, words, cSpan, n, default);
+                PopCountGemm.MultiplyPanels<AndCombine, RawEpilogue>(aSpan, end - start, pSpan, n, words, cSpan, n, default);
             });
         }
     }

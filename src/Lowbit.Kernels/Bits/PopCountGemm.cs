@@ -232,35 +232,39 @@ internal static partial class PopCountGemm
     /// 6–7 so no masking is needed: bits 0–5 of the byte, and bits 6–7 brought down by a 6-bit lane shift (the bits
     /// shifted in from the next byte land in ignored or table-masked positions). Otherwise two 16-entry nibble lookups.
     /// </summary>
+    /// <remarks>
+    /// The tables are JIT-time constants (<c>Vector512.Create</c> of literals), not <c>static readonly</c> fields: a
+    /// static readonly vector is only folded into the code when its class is initialised before the method is
+    /// compiled, which tiered compilation arranges (tier 1 comes later) but full optimisation from the first call
+    /// (<c>TieredCompilation</c> off, as the shipped CLI runs) does not; the inner loops then re-read the boxed field
+    /// through the class-initialisation helper, which measured about 4× slower (docs: BENCHMARKS.md, JIT tiering).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<byte> LaneByteCounts(Vector512<ulong> x)
     {
         if (Avx512Vbmi.IsSupported)
         {
-            return Avx512Vbmi.PermuteVar64x8(s_popCountLow6, x.AsByte()) + Avx512Vbmi.PermuteVar64x8(s_popCountLow2, (x >>> 6).AsByte());
+            return Avx512Vbmi.PermuteVar64x8(PopCountLow6, x.AsByte()) + Avx512Vbmi.PermuteVar64x8(PopCountLow2, (x >>> 6).AsByte());
         }
         Vector512<byte> nibble = Vector512.Create((byte)0x0F);
         Vector512<byte> lo = x.AsByte() & nibble;
         Vector512<byte> hi = Vector512.ShiftRightLogical(x, 4).AsByte() & nibble;
-        if (Avx512BW.IsSupported) return Avx512BW.Shuffle(s_popCountNibble, lo) + Avx512BW.Shuffle(s_popCountNibble, hi);
-        return Vector512.Shuffle(s_popCountNibble, lo) + Vector512.Shuffle(s_popCountNibble, hi);
+        if (Avx512BW.IsSupported) return Avx512BW.Shuffle(PopCountNibble, lo) + Avx512BW.Shuffle(PopCountNibble, hi);
+        return Vector512.Shuffle(PopCountNibble, lo) + Vector512.Shuffle(PopCountNibble, hi);
     }
 
     /// <summary>popcount(i) for i &lt; 16, repeated in every 128-bit lane (for the in-lane shuffle).</summary>
-    private static readonly Vector512<byte> s_popCountNibble = Vector512.Create(Table(i => i & 15));
+    internal static Vector512<byte> PopCountNibble => Vector512.Create(
+        0x0302020102010100UL, 0x0403030203020201UL, 0x0302020102010100UL, 0x0403030203020201UL,
+        0x0302020102010100UL, 0x0403030203020201UL, 0x0302020102010100UL, 0x0403030203020201UL).AsByte();
 
     /// <summary>popcount(i &amp; 63), i &lt; 64.</summary>
-    private static readonly Vector512<byte> s_popCountLow6 = Vector512.Create(Table(i => i & 63));
+    internal static Vector512<byte> PopCountLow6 => Vector512.Create(
+        0x0302020102010100UL, 0x0403030203020201UL, 0x0403030203020201UL, 0x0504040304030302UL,
+        0x0403030203020201UL, 0x0504040304030302UL, 0x0504040304030302UL, 0x0605050405040403UL).AsByte();
 
     /// <summary>popcount(i &amp; 3), i &lt; 64.</summary>
-    private static readonly Vector512<byte> s_popCountLow2 = Vector512.Create(Table(i => i & 3));
-
-    private static byte[] Table(Func<int, int> bitsOf)
-    {
-        var table = new byte[64];
-        for (int i = 0; i < table.Length; i++) table[i] = (byte)BitOperations.PopCount((uint)bitsOf(i));
-        return table;
-    }
+    internal static Vector512<byte> PopCountLow2 => Vector512.Create(0x0201010002010100UL).AsByte();
 
     /// <summary>Sum of the 8 bytes of each 64-bit lane (SAD against zero where available).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

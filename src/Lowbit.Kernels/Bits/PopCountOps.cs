@@ -6,6 +6,7 @@ namespace Lowbit.Kernels.Bits;
 internal interface IBitCombine
 {
     static abstract ulong Combine(ulong a, ulong b);
+    static abstract Vector256<ulong> Combine(Vector256<ulong> a, Vector256<ulong> b);
     static abstract Vector512<ulong> Combine(Vector512<ulong> a, Vector512<ulong> b);
 }
 
@@ -13,6 +14,7 @@ internal interface IBitCombine
 internal readonly struct XorCombine : IBitCombine
 {
     public static ulong Combine(ulong a, ulong b) => a ^ b;
+    public static Vector256<ulong> Combine(Vector256<ulong> a, Vector256<ulong> b) => a ^ b;
     public static Vector512<ulong> Combine(Vector512<ulong> a, Vector512<ulong> b) => a ^ b;
 }
 
@@ -20,6 +22,7 @@ internal readonly struct XorCombine : IBitCombine
 internal readonly struct AndCombine : IBitCombine
 {
     public static ulong Combine(ulong a, ulong b) => a & b;
+    public static Vector256<ulong> Combine(Vector256<ulong> a, Vector256<ulong> b) => a & b;
     public static Vector512<ulong> Combine(Vector512<ulong> a, Vector512<ulong> b) => a & b;
 }
 
@@ -27,6 +30,7 @@ internal readonly struct AndCombine : IBitCombine
 internal interface IPopCountEpilogue
 {
     int Apply(int popcount);
+    Vector256<int> Apply(Vector256<int> popcount);
     Vector512<int> Apply(Vector512<int> popcount);
 }
 
@@ -34,6 +38,7 @@ internal interface IPopCountEpilogue
 internal readonly struct RawEpilogue : IPopCountEpilogue
 {
     public int Apply(int popcount) => popcount;
+    public Vector256<int> Apply(Vector256<int> popcount) => popcount;
     public Vector512<int> Apply(Vector512<int> popcount) => popcount;
 }
 
@@ -42,5 +47,6 @@ internal readonly struct XnorEpilogue(int bits) : IPopCountEpilogue
 {
     private readonly int _bits = bits;
     public int Apply(int popcount) => _bits - 2 * popcount;
+    public Vector256<int> Apply(Vector256<int> popcount) => Vector256.Create(_bits) - (popcount + popcount);
     public Vector512<int> Apply(Vector512<int> popcount) => Vector512.Create(_bits) - (popcount + popcount);
 }

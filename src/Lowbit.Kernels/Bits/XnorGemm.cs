@@ -30,9 +30,8 @@ public static class XnorGemm
         if (m == 0 || n == 0) return;
         // BENCHMARKS.md, "Bitwise kernels": Harley-Seal wins from two full 8-word adder blocks on; below that its
         // fixed per-output cost loses to the plain nibble-lookup path. Both beat the POPCNT tile.
-        if (!Vector512.IsHardwareAccelerated) MultiplyBlocked(a, b, m, n, bits, c, threads);
-        else if (BitLayout.WordsPerRow(bits) >= PopCountGemm.HarleySealMinWords) MultiplyHarleySeal512(a, b, m, n, bits, c, threads);
-        else MultiplyVector512(a, b, m, n, bits, c, threads);
+        if (!PopCountGemm.PanelsAccelerated) MultiplyBlocked(a, b, m, n, bits, c, threads);
+        else MultiplyPanels(a, b, m, n, bits, c, threads, PopCountGemm.PanelKernel.Auto);
     }
 
     /// <summary>
@@ -52,16 +51,16 @@ public static class XnorGemm
         int n = b.Count, bits = b.Bits;
         int words = Validate(a, b.Rows, m, n, bits, c.Length, threads);
         if (m == 0 || n == 0) return;
-        if (!Vector512.IsHardwareAccelerated)
+        if (!PopCountGemm.PanelsAccelerated)
         {
             MultiplyBlocked(a, b.Rows, m, n, bits, c, threads);
             return;
         }
-        MultiplyPrepacked(a, b, m, c, threads, words >= PopCountGemm.HarleySealMinWords);
+        MultiplyPrepacked(a, b, m, c, threads, PopCountGemm.PanelKernel.Auto);
     }
 
-    /// <summary>512-bit path over prepacked panels (Harley-Seal or nibble lookup), rows or columns split between threads.</summary>
-    internal static unsafe void MultiplyPrepacked(ReadOnlySpan<ulong> a, XnorWeights b, int m, Span<int> c, int threads, bool harleySeal)
+    /// <summary>Vector path over prepacked panels (<paramref name="kernel"/>), rows or columns split between threads.</summary>
+    internal static unsafe void MultiplyPrepacked(ReadOnlySpan<ulong> a, XnorWeights b, int m, Span<int> c, int threads, PopCountGemm.PanelKernel kernel)
     {
         int n = b.Count, bits = b.Bits, words = b.Words, panelLength = b.PanelLength;
         int panelCount = (n + PopCountGemm.PanelRows - 1) / PopCountGemm.PanelRows;
@@ -78,8 +77,7 @@ public static class XnorGemm
                 var pSpan = new ReadOnlySpan<ulong>((void*)pAddr, panelLength).Slice(panelStart * panelWords, (panelEnd - panelStart) * panelWords);
                 var cSpan = new Span<int>((void*)cAddr, cLength).Slice(rowStart * n + colStart);
                 var epilogue = new XnorEpilogue(bits);
-                if (harleySeal) PopCountGemm.MultiplyHarleySeal512<XorCombine, XnorEpilogue>(aSpan, rowEnd - rowStart, pSpan, colEnd - colStart, words, cSpan, n, epilogue);
-                else PopCountGemm.MultiplyVector512<XorCombine, XnorEpilogue>(aSpan, rowEnd - rowStart, pSpan, colEnd - colStart, words, cSpan, n, epilogue);
+                PopCountGemm.MultiplyPanels<XorCombine, XnorEpilogue>(kernel, aSpan, rowEnd - rowStart, pSpan, colEnd - colStart, words, cSpan, n, epilogue);
             }
             // Small products stay on the calling thread: the hand-off costs more than ~2^15 word operations.
             if ((long)m * n * words < 1L << 15) threads = 1;
@@ -132,13 +130,21 @@ public static class XnorGemm
 
     /// <summary>512-bit path: B repacked into 8-row panels (pooled, 64-byte aligned scratch), nibble-lookup popcount, 4×16 tile.</summary>
     internal static void MultiplyVector512(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads = 1) =>
-        MultiplyPanels(a, b, m, n, bits, c, threads, harleySeal: false);
+        MultiplyPanels(a, b, m, n, bits, c, threads, PopCountGemm.PanelKernel.Lookup512);
 
     /// <summary>512-bit path: panels as <see cref="MultiplyVector512"/>, Harley-Seal carry-save adder per lane, 1×16 tile.</summary>
     internal static void MultiplyHarleySeal512(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads = 1) =>
-        MultiplyPanels(a, b, m, n, bits, c, threads, harleySeal: true);
+        MultiplyPanels(a, b, m, n, bits, c, threads, PopCountGemm.PanelKernel.HarleySeal512);
 
-    private static unsafe void MultiplyPanels(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads, bool harleySeal)
+    /// <summary>256-bit path: the same panels, nibble lookup with <c>vpshufb</c>, 2×8 tile.</summary>
+    internal static void MultiplyVector256(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads = 1) =>
+        MultiplyPanels(a, b, m, n, bits, c, threads, PopCountGemm.PanelKernel.Lookup256);
+
+    /// <summary>256-bit path: the same panels, Harley-Seal carry-save adders (2-input operations), 1×8 tile.</summary>
+    internal static void MultiplyHarleySeal256(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads = 1) =>
+        MultiplyPanels(a, b, m, n, bits, c, threads, PopCountGemm.PanelKernel.HarleySeal256);
+
+    private static unsafe void MultiplyPanels(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int m, int n, int bits, Span<int> c, int threads, PopCountGemm.PanelKernel kernel)
     {
         int words = BitLayout.WordsPerRow(bits);
         int panelLength = PopCountGemm.PanelLength(n, words);
@@ -158,8 +164,7 @@ public static class XnorGemm
                     var pSpan = new ReadOnlySpan<ulong>((void*)pAddr, panelLength);
                     var cSpan = new Span<int>((void*)cAddr, cLength).Slice(start * n, (end - start) * n);
                     var epilogue = new XnorEpilogue(bits);
-                    if (harleySeal) PopCountGemm.MultiplyHarleySeal512<XorCombine, XnorEpilogue>(aSpan, end - start, pSpan, n, words, cSpan, n, epilogue);
-                    else PopCountGemm.MultiplyVector512<XorCombine, XnorEpilogue>(aSpan, end - start, pSpan, n, words, cSpan, n, epilogue);
+                    PopCountGemm.MultiplyPanels<XorCombine, XnorEpilogue>(kernel, aSpan, end - start, pSpan, n, words, cSpan, n, epilogue);
                 });
             }
         }

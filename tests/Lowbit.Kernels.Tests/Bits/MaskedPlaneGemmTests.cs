@@ -66,7 +66,7 @@ public class MaskedPlaneGemmTests
                 foreach (int threads in new[] { 1, 2 })
                 {
                     Array.Fill(output, int.MinValue);
-                    MaskedPlaneGemm.MultiplyVector512(a, packed, m, output, threads);
+                    MaskedPlaneGemm.MultiplyVector(a, packed, m, output, threads);
                     BitTestData.Equal<int>(expected, output, $"vector512 threads={threads} " + ctx);
                     Array.Fill(output, int.MinValue);
                     MaskedPlaneGemm.MultiplyPacked(a, packed, m, output, threads);
@@ -98,7 +98,7 @@ public class MaskedPlaneGemmTests
                 foreach (int threads in new[] { 1, 2 })
                 {
                     var output = Enumerable.Repeat(int.MinValue, expected.Length).ToArray();
-                    MaskedPlaneGemm.MultiplyVector512(a, packed, m, output, threads);
+                    MaskedPlaneGemm.MultiplyVector(a, packed, m, output, threads);
                     BitTestData.Equal<int>(expected, output, $"vector512 seed={seed} m={m} n={n} k={k} threads={threads}");
                 }
             }

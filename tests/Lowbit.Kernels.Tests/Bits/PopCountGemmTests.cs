@@ -36,4 +36,43 @@ public class PopCountGemmTests
             Assert.Equal(expected, sums[lane]);
         }
     }
+
+    [Fact]
+    public void LaneByteCounts256_EveryByteValueInEveryPosition_MatchesPopCount()
+    {
+        var bytes = new byte[32];
+        for (int v = 0; v < 256; v++)
+        {
+            for (int p = 0; p < 32; p++) bytes[p] = (byte)(v + p * 37);
+            Vector256<byte> counts = PopCountGemm.LaneByteCounts(Vector256.Create(bytes).AsUInt64());
+            for (int p = 0; p < 32; p++)
+                Assert.True(BitOperations.PopCount(bytes[p]) == counts[p], $"byte 0x{bytes[p]:X2} at {p}: expected {BitOperations.PopCount(bytes[p])}, got {counts[p]}");
+        }
+    }
+
+    [Fact]
+    public void SumBytesPerLane256_MaxCounts_SumsEachLane()
+    {
+        var bytes = new byte[32];
+        for (int p = 0; p < 32; p++) bytes[p] = (byte)(255 - p);
+        Vector256<ulong> sums = PopCountGemm.SumBytesPerLane(Vector256.Create(bytes));
+        for (int lane = 0; lane < 4; lane++)
+        {
+            ulong expected = 0;
+            for (int p = 0; p < 8; p++) expected += bytes[lane * 8 + p];
+            Assert.Equal(expected, sums[lane]);
+        }
+    }
+
+    /// <summary>The lookup tables are literals (JIT constants): they must equal the popcounts they stand for (the VBMI ones cannot run without that hardware).</summary>
+    [Fact]
+    public void LookupTables_EqualPopCounts()
+    {
+        for (int i = 0; i < 64; i++)
+        {
+            Assert.Equal(BitOperations.PopCount((uint)(i & 15)), PopCountGemm.PopCountNibble[i]);
+            Assert.Equal(BitOperations.PopCount((uint)(i & 63)), PopCountGemm.PopCountLow6[i]);
+            Assert.Equal(BitOperations.PopCount((uint)(i & 3)), PopCountGemm.PopCountLow2[i]);
+        }
+    }
 }

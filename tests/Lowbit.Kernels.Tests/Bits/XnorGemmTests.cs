@@ -16,13 +16,19 @@ public class XnorGemmTests
         ("vector512-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyVector512(a, b, m, n, k, c, 2)),
         ("harley-seal512", (a, b, m, n, k, c) => XnorGemm.MultiplyHarleySeal512(a, b, m, n, k, c)),
         ("harley-seal512-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyHarleySeal512(a, b, m, n, k, c, 2)),
+        ("vector256", (a, b, m, n, k, c) => XnorGemm.MultiplyVector256(a, b, m, n, k, c)),
+        ("vector256-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyVector256(a, b, m, n, k, c, 2)),
+        ("harley-seal256", (a, b, m, n, k, c) => XnorGemm.MultiplyHarleySeal256(a, b, m, n, k, c)),
+        ("harley-seal256-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyHarleySeal256(a, b, m, n, k, c, 2)),
         ("dispatch", (a, b, m, n, k, c) => XnorGemm.Multiply(a, b, m, n, k, c)),
         ("dispatch-3t", (a, b, m, n, k, c) => XnorGemm.Multiply(a, b, m, n, k, c, 3)),
         ("packed", (a, b, m, n, k, c) => XnorGemm.MultiplyPacked(a, XnorWeights.Pack(b, n, k), m, c)),
         ("packed-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyPacked(a, XnorWeights.Pack(b, n, k), m, c, 2)),
         ("packed-5t", (a, b, m, n, k, c) => XnorGemm.MultiplyPacked(a, XnorWeights.Pack(b, n, k), m, c, 5)),
-        ("prepacked512-2t", (a, b, m, n, k, c) => { if (Vector512.IsHardwareAccelerated) XnorGemm.MultiplyPrepacked(a, XnorWeights.Pack(b, n, k), m, c, 2, false); else XnorGemm.MultiplyScalar(a, b, m, n, k, c); }),
-        ("prepacked-harley-seal512-3t", (a, b, m, n, k, c) => { if (Vector512.IsHardwareAccelerated) XnorGemm.MultiplyPrepacked(a, XnorWeights.Pack(b, n, k), m, c, 3, true); else XnorGemm.MultiplyScalar(a, b, m, n, k, c); }),
+        ("prepacked512-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyPrepacked(a, XnorWeights.Pack(b, n, k), m, c, 2, PopCountGemm.PanelKernel.Lookup512)),
+        ("prepacked-harley-seal512-3t", (a, b, m, n, k, c) => XnorGemm.MultiplyPrepacked(a, XnorWeights.Pack(b, n, k), m, c, 3, PopCountGemm.PanelKernel.HarleySeal512)),
+        ("prepacked256-2t", (a, b, m, n, k, c) => XnorGemm.MultiplyPrepacked(a, XnorWeights.Pack(b, n, k), m, c, 2, PopCountGemm.PanelKernel.Lookup256)),
+        ("prepacked-harley-seal256-3t", (a, b, m, n, k, c) => XnorGemm.MultiplyPrepacked(a, XnorWeights.Pack(b, n, k), m, c, 3, PopCountGemm.PanelKernel.HarleySeal256)),
     ];
 
     [Theory]
@@ -66,12 +72,11 @@ public class XnorGemmTests
             var c = new int[m * n];
             XnorGemm.MultiplyPacked(pa, weights, m, c, threads);
             BitTestData.Equal<int>(expected, c, $"packed threads={threads} m={m} n={n} k={k}");
-            if (!Vector512.IsHardwareAccelerated) continue;
-            foreach (bool harleySeal in new[] { false, true })
+            foreach (var kernel in Enum.GetValues<PopCountGemm.PanelKernel>())
             {
                 Array.Fill(c, int.MinValue);
-                XnorGemm.MultiplyPrepacked(pa, weights, m, c, threads, harleySeal);
-                BitTestData.Equal<int>(expected, c, $"prepacked harleySeal={harleySeal} threads={threads} m={m} n={n} k={k}");
+                XnorGemm.MultiplyPrepacked(pa, weights, m, c, threads, kernel);
+                BitTestData.Equal<int>(expected, c, $"prepacked {kernel} threads={threads} m={m} n={n} k={k}");
             }
         }
     }
@@ -117,6 +122,10 @@ public class XnorGemmTests
         BitTestData.Equal<int>(expected, actual, "blocked");
         XnorGemm.MultiplyHarleySeal512(pa, pb, m, n, k, actual, 2);
         BitTestData.Equal<int>(expected, actual, "harley-seal512");
+        XnorGemm.MultiplyVector256(pa, pb, m, n, k, actual, 2);
+        BitTestData.Equal<int>(expected, actual, "vector256");
+        XnorGemm.MultiplyHarleySeal256(pa, pb, m, n, k, actual, 2);
+        BitTestData.Equal<int>(expected, actual, "harley-seal256");
     }
 
     [Fact]
