@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Runs the PyTorch peers one after another with 1 and 2 threads and prints a table.
-# When the Lowbit CLI supports `bench`, also runs the Lowbit side and prints Lowbit/PyTorch ratios.
+# When the Lowbit CLI supports `bench`, also runs the Lowbit side and prints Lowbit/PyTorch ratios: training
+# throughput (`lowbit bench train`) and, unless --no-infer, packed inference (`lowbit bench infer`, its PyTorch peer
+# in the same run) with the inference targets checked, so one run of the shipped executable covers both.
 #
 # Usage (from anywhere):  benchmarks/peers/run_all.sh [--steps S] [--windows W] [--threads "1 2"]
 #                                                      [--models "mlp-float mlp-binary cnn-float cnn-binary
 #                                                                 vgg-small-float vgg-small-binary resnet20-float resnet20-binary"]
 #                                                      [--no-infer] [--no-lowbit] [--no-sgemm] [--wait-idle SECONDS]
+#                                                      [--infer-checkpoint FILE] [--infer-images N]
+# --infer-checkpoint: a packable checkpoint for `lowbit bench infer` (default: the BinaryNet MLP of
+#   configs/mnist-binarynet.json trained here for one epoch, about a minute; the timing does not depend on accuracy).
 # --wait-idle S: before each timed run wait up to S seconds for other processes to go idle (<0.15 cores).
 # Last, unless --no-sgemm: benchmarks/sgemm-ratio.sh with the same thread counts (numpy/OpenBLAS vs Lowbit SGEMM).
 # Env: LOWBIT_ARTIFACTS=DIR  build the Lowbit CLI with --artifacts-path DIR (keeps src/*/bin,obj untouched)
@@ -31,6 +36,8 @@ RUN_INFER=1
 RUN_LOWBIT=1
 RUN_SGEMM=1
 WAIT_IDLE=0
+INFER_CHECKPOINT=""
+INFER_IMAGES=2000
 while [ $# -gt 0 ]; do
     case "$1" in
         --steps) STEPS="$2"; shift 2 ;;
@@ -41,7 +48,9 @@ while [ $# -gt 0 ]; do
         --no-lowbit) RUN_LOWBIT=0; shift ;;
         --no-sgemm) RUN_SGEMM=0; shift ;;
         --wait-idle) WAIT_IDLE="$2"; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        --infer-checkpoint) INFER_CHECKPOINT="$2"; shift 2 ;;
+        --infer-images) INFER_IMAGES="$2"; shift 2 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -128,6 +137,32 @@ print(json.dumps(d))' "$m" "$t" >> "$OUT"
 fi
 
 # ---------------------------------------------------------------------------------------------------
+# Lowbit packed inference: `lowbit bench infer` times packed vs Lowbit float (and PyTorch, --peer) at batch 1/100,
+# threads 1/2, plus the XNOR GEMM probe; its JSON lines go to the results file with "peer": "lowbit-infer".
+# ---------------------------------------------------------------------------------------------------
+if [ "$LOWBIT_OK" = 1 ] && [ "$RUN_INFER" = 1 ]; then
+    ck="$INFER_CHECKPOINT"
+    if [ -z "$ck" ]; then
+        tmp_run="$(mktemp -d)"
+        echo "# lowbit: training configs/mnist-binarynet.json for one epoch for bench infer -> $tmp_run" >&2
+        (cd "$REPO" && "${LOWBIT_CLI[@]}" train --quiet --config configs/mnist-binarynet.json --out "$tmp_run/run" \
+            --set train.epochs=1 >/dev/null 2>&1) || echo "# lowbit: training the inference checkpoint failed" >&2
+        ck="$tmp_run/run/checkpoint.lbck"
+    fi
+    if [ -f "$ck" ]; then
+        echo "# lowbit bench infer --checkpoint $ck" >&2
+        (cd "$REPO" && "${BENCH_ENV[@]}" "${LOWBIT_CLI[@]}" bench infer --checkpoint "$ck" --images "$INFER_IMAGES" \
+            --peer "$HERE/torch_infer.py" --python "$PY" 2>/dev/null) | grep '^{' \
+            | "$PY" -c 'import json,sys
+for l in sys.stdin:
+    d = json.loads(l); d["peer"] = "lowbit-infer"; print(json.dumps(d))' >> "$OUT" \
+            || echo "# lowbit: bench infer failed" >&2
+    else
+        echo "# lowbit: no checkpoint for bench infer" >&2
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------------
 # Table
 # ---------------------------------------------------------------------------------------------------
 "$PY" - "$OUT" "$LOWBIT_OK" <<'PYEOF'
@@ -165,6 +200,26 @@ if inf:
     for r in inf:
         print(f"{r['threads']:>3} {r['batch']:>5} {r['ms_per_batch']:>10.4f} {r['ms_per_image']:>10.5f}"
               f" {r['images_per_second']:>10.1f} {r.get('other_cpu_load', float('nan')):>10.2f}")
+lb_inf = [r for r in rows if r.get("peer") == "lowbit-infer" and r.get("bench") == "infer"]
+if lb_inf:
+    print()
+    print("Packed inference, lowbit bench infer (µs per image; targets: batch 1 >= 20x float, batch 100 >= 10x float,")
+    print("batch 1 >= 50x PyTorch)")
+    print(f"{'thr':>3} {'batch':>5} {'packed':>9} {'float':>10} {'x float':>8} {'pytorch':>9} {'x pytorch':>9}  targets")
+    for r in lb_inf:
+        ok = []
+        need = 20 if r["batch"] == 1 else 10
+        ok.append(f"float {'met' if r['speedup_vs_float'] >= need else 'NOT met'}")
+        if r["batch"] == 1 and "speedup_vs_pytorch" in r:
+            ok.append(f"pytorch {'met' if r['speedup_vs_pytorch'] >= 50 else 'NOT met'}")
+        print(f"{r['threads']:>3} {r['batch']:>5} {r['packed_us_per_image']:>9.2f} {r['float_us_per_image']:>10.2f}"
+              f" {r['speedup_vs_float']:>8.2f} {r.get('pytorch_us_per_image', float('nan')):>9.2f}"
+              f" {r.get('speedup_vs_pytorch', float('nan')):>9.2f}  {', '.join(ok)}")
+    for r in rows:
+        if r.get("peer") == "lowbit-infer" and r.get("bench") == "kernels":
+            x = r["xnor_gemm_1024_bit_macs_per_cycle_per_core"]
+            print(f"XNOR GEMM 1024^3: {x} bit-MACs/cycle/core (target >= 150: {'met' if x >= 150 else 'NOT met'}),"
+                  f" clock {r['clock_ghz']} GHz, POPCNT {r['popcnt_bits_per_cycle']} bits/cycle")
 print()
 print("other load = CPU cores used by other processes while timing (0 = clean; >0.2 = numbers contaminated)")
 print(f"raw: {sys.argv[1]}")
