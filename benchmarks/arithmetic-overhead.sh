@@ -6,12 +6,12 @@
 # Each measurement: user+sys CPU (/usr/bin/time) of a SHORT-step and a LONG-step `lowbit bench train` run; the difference
 # / (LONG - SHORT) is the CPU per step (start-up cancels; time spent descheduled does not count).
 # Prints one line per round and format (ms/step and the ratio to float32 of that round), then the median ratio per format.
-# Env: SHORT=10 LONG=60 (step counts), FORMATS="float32 float16 fixed-20-20 dfxp-10-12".
+# Env: SHORT=10 LONG=210 (step counts; 60 was too short to rise above the noise of a loaded machine), FORMATS="float32 float16 fixed-20-20 dfxp-10-12".
 set -euo pipefail
 [ $# -ge 1 ] || { sed -n '2,9p' "$0"; exit 2; }
 cd "$(dirname "$0")/.."
 bin=$1; rounds=${2:-3}
-SHORT="${SHORT:-10}"; LONG="${LONG:-60}"
+SHORT="${SHORT:-10}"; LONG="${LONG:-210}"
 formats=(${FORMATS:-float32 float16 fixed-20-20 dfxp-10-12})
 cpu() { /usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -n 1 | awk '{print $1 + $2}'; }
 declare -A ratios
