@@ -30,6 +30,7 @@ public static class ConvTiming
     {
         int threads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1;
         int rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+        if (args.Length > 3) Lowbit.Kernels.Conv.DirectConv.BlockOutputs = int.Parse(args[3], CultureInfo.InvariantCulture);
         const int batch = 100;
         using var scope = Compute.UseThreads(threads);
         var arena = new TensorArena();

@@ -42,17 +42,20 @@ public static partial class DirectConv
         dw[(row0 * k)..(row1 * k)].Clear();
         int ohw = shape.OutH * shape.OutW, plane = shape.PaddedH * shape.PaddedW;
         int block = WeightGradientBlock(shape.OutH, shape.OutW), groupsPerRow = shape.OutW / GroupWidth, groupsPerImage = shape.OutH * groupsPerRow;
-        // Group offsets relative to the first image of a block, in (image, row, group) order.
+        // Group offsets relative to the first image of a block, in (image, row, group) order: into xpad, and into the
+        // panel copy of g, where a block's rows are contiguous (group t at 8·t). The copy keeps the 4 rows × block
+        // images of a panel out of one L1 set: in g they are O·OH·OW floats apart, usually a multiple of 4 KiB.
         var xOffsets = new int[block * groupsPerImage];
         var gOffsets = new int[block * groupsPerImage];
         for (int t = 0; t < xOffsets.Length; t++)
         {
-            var (x, y) = GroupBase(shape, t, groupsPerRow, groupsPerImage);
-            xOffsets[t] = (int)x;
-            gOffsets[t] = (int)y;
+            xOffsets[t] = (int)GroupBase(shape, t, groupsPerRow, groupsPerImage).X;
+            gOffsets[t] = t * GroupWidth;
         }
+        int panelStride = block * ohw + 2 * GroupWidth; // floats between the panel copy's rows (skewed off 4 KiB)
+        var panel = new float[PanelRows * panelStride];
         float* sums = stackalloc float[PanelRows * TileTaps];
-        fixed (float* px = xpad, pg = g, pdw = dw)
+        fixed (float* px = xpad, pg = g, pdw = dw, pp = panel)
         fixed (int* pxo = xOffsets, pgo = gOffsets)
         {
             for (int nStart = 0; nStart < shape.Batch; nStart += block)
@@ -63,9 +66,11 @@ public static partial class DirectConv
                 for (int o0 = row0; o0 < row1; o0 += PanelRows)
                 {
                     int rows = Math.Min(PanelRows, row1 - o0);
-                    float* g0 = gb + (nint)o0 * ohw;
-                    // Rows past O read row o0 again (never stored), so no read leaves g.
-                    float* g1 = rows > 1 ? g0 + ohw : g0, g2 = rows > 2 ? g0 + 2 * ohw : g0, g3 = rows > 3 ? g0 + 3 * ohw : g0;
+                    for (int r = 0; r < rows; r++)
+                        for (int i = 0; i < count / groupsPerImage; i++)
+                            new ReadOnlySpan<float>(gb + ((nint)i * outC + o0 + r) * ohw, ohw).CopyTo(new Span<float>(pp + r * panelStride + i * ohw, ohw));
+                    // Rows past O (never stored) read whatever the copy holds there.
+                    float* g0 = pp, g1 = pp + panelStride, g2 = pp + 2 * panelStride, g3 = pp + 3 * panelStride;
                     for (int p = 0; p < k; p += TileTaps)
                     {
                         int taps = Math.Min(TileTaps, k - p);

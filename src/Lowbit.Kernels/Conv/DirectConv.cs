@@ -114,7 +114,9 @@ public static partial class DirectConv
     }
 
     /// <summary>Images per weight-gradient block: enough for ≥ 512 outputs per channel (1 at 32×32, 8 at 8×8).</summary>
-    public static int WeightGradientBlock(int outH, int outW) => Math.Max(1, (512 + outH * outW - 1) / (outH * outW));
+    public static int WeightGradientBlock(int outH, int outW) => Math.Max(1, (BlockOutputs + outH * outW - 1) / (outH * outW));
+
+    internal static int BlockOutputs = 512;
 
     internal static void CheckShapes(DirectConvShape s, int xLength, int packedLength, int yLength)
     {
