@@ -6,23 +6,24 @@ namespace Lowbit.Tensors;
 
 public sealed partial class Tensor
 {
-    /// <summary>Whether <see cref="Conv2d"/> takes the direct (no im2col) path: float32, stride 1, square kernel, OW a multiple of 8.</summary>
+    /// <summary>Whether <see cref="Conv2d"/> takes the direct (no im2col) path: float32, square kernel, OW a multiple of 8.</summary>
     internal static bool UsesDirectConv(DType type, in ConvGeometry geo) =>
         type == DType.Float32 && geo.KernelH == geo.KernelW && DirectConv.Supports(geo.Stride, geo.OutW);
 
     /// <summary>
-    /// Stride-1 convolution from a padded copy of x (kept for the weight gradient, 1 + 4·padding/H larger than x instead
-    /// of kh·kw times for im2col columns). Forward and input gradient split images across threads, the weight gradient
-    /// splits output-channel panels; no split changes any value (see <see cref="DirectConv"/>).
+    /// Convolution from a padded copy of x in phase layout (kept for the weight gradient, about 1 + 4·padding/H times the
+    /// size of x instead of kh·kw times for im2col columns). Forward and input gradient split images across threads, the
+    /// weight gradient splits output-channel panels; no split changes any value (see <see cref="DirectConv"/>). The input
+    /// gradient is direct at stride 1 and im2col-based otherwise.
     /// </summary>
     private static Tensor Conv2dDirect(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo)
     {
         int outC = weight._shape[0], k = geo.KernelH, hp = geo.Height + 2 * geo.Padding, wp = geo.Width + 2 * geo.Padding;
-        var shape = new DirectConvShape(geo.Batch, geo.Channels, hp, wp, outC, k, k);
-        var xpad = geo.Padding == 0 ? x : Padded(x, geo.Padding);
+        var shape = new DirectConvShape(geo.Batch, geo.Channels, hp, wp, outC, k, k, geo.Stride);
+        var xpad = geo.Padding == 0 && geo.Stride == 1 ? x : Padded(x, shape, geo.Padding);
         var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(outC, shape.K)]);
         DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, false, packed.AsSpan());
-        var offsets = DirectConv.Offsets(geo.Channels, hp, wp, k, k);
+        var offsets = DirectConv.Offsets(shape);
         var y = Uninitialized(DType.Float32, [geo.Batch, outC, geo.OutH, geo.OutW]);
         Compute.For(geo.Batch, 1, 1, (n0, n1) =>
             DirectConv.Forward(xpad.AsSpan(), packed.AsSpan(), offsets, shape, y.AsSpan(), n0, n1, bias is null ? default : bias.AsSpan()));
@@ -52,12 +53,12 @@ public sealed partial class Tensor
         return FromArray(sums, c);
     }
 
-    /// <summary>x [N, C, H, W] → [N, C, H + 2·padding, W + 2·padding] with zero borders, images split across threads.</summary>
-    private static Tensor Padded(Tensor x, int padding)
+    /// <summary>x [N, C, H, W] → the padded phase layout of <paramref name="shape"/> with zero borders, images split across threads.</summary>
+    private static Tensor Padded(Tensor x, DirectConvShape shape, int padding)
     {
         int n = x._shape[0], c = x._shape[1], h = x._shape[2], w = x._shape[3];
-        var xpad = Uninitialized(DType.Float32, [n, c, h + 2 * padding, w + 2 * padding]);
-        Compute.For(n, Math.Max(1, Elementwise.Grain / (c * h * w)), 1, (n0, n1) => DirectConv.Pad(x.AsSpan(), xpad.AsSpan(), c, h, w, padding, 0f, n0, n1));
+        var xpad = Uninitialized(DType.Float32, [n, shape.ImageLength]);
+        Compute.For(n, Math.Max(1, Elementwise.Grain / (c * h * w)), 1, (n0, n1) => DirectConv.Pad(x.AsSpan(), xpad.AsSpan(), shape, h, w, padding, 0f, n0, n1));
         return xpad;
     }
 
@@ -75,15 +76,15 @@ public sealed partial class Tensor
         if (x.TracksGrad)
         {
             int transposedPadding = k - 1 - geo.Padding;
-            if (transposedPadding >= 0 && DirectConv.Supports(1, geo.Width))
+            if (geo.Stride == 1 && transposedPadding >= 0 && DirectConv.Supports(1, geo.Width))
             {
                 // dx = conv(pad(g, kh − 1 − padding), flipped Wᵀ): the same kernel with channels exchanged.
-                var gpad = transposedPadding == 0 ? g : Padded(g, transposedPadding);
-                var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(geo.Channels, outC * k * k)]);
-                DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, true, packed.AsSpan());
                 int hp = geo.OutH + 2 * transposedPadding, wp = geo.OutW + 2 * transposedPadding;
                 var transposed = new DirectConvShape(geo.Batch, outC, hp, wp, geo.Channels, k, k);
-                var offsetsT = DirectConv.Offsets(outC, hp, wp, k, k);
+                var gpad = transposedPadding == 0 ? g : Padded(g, transposed, transposedPadding);
+                var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(geo.Channels, outC * k * k)]);
+                DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, true, packed.AsSpan());
+                var offsetsT = DirectConv.Offsets(transposed);
                 var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
                 Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), n0, n1));
                 gx = dx;

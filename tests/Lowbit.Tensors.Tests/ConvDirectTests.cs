@@ -3,7 +3,7 @@ using Lowbit.Tensors.Ops;
 namespace Lowbit.Tensors.Tests;
 
 /// <summary>
-/// Conv2d's direct path (float32, stride 1, output width a multiple of 8) against the im2col + GEMM path with a separate bias
+/// Conv2d's direct path (float32, square kernel, output width a multiple of 8) against the im2col + GEMM path with a separate bias
 /// add on the same data (values and the gradients of input, weights and bias within float tolerance), and bit-identical for 1, 2 and 3 threads.
 /// </summary>
 public class ConvDirectTests
@@ -14,36 +14,38 @@ public class ConvDirectTests
         return Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
     }
 
-    private static (float[] Y, float[] Dw, float[] Dx, float[] Db) Run(bool direct, int n, int c, int h, int w, int o, int k, int padding, int threads)
+    private static (float[] Y, float[] Dw, float[] Dx, float[] Db) Run(bool direct, int n, int c, int h, int w, int o, int k, int padding, int stride, int threads)
     {
         using var scope = Compute.UseThreads(threads);
         var x = Tensor.FromArray(Random(1, n * c * h * w), n, c, h, w);
         var weight = Tensor.FromArray(Random(2, o * c * k * k), o, c, k, k);
         var bias = Tensor.FromArray(Random(4, o), o);
         x.RequiresGrad = weight.RequiresGrad = bias.RequiresGrad = true;
-        var geo = new ConvGeometry(n, c, h, w, k, k, 1, padding);
-        var y = direct ? Tensor.Conv2d(x, weight, bias, 1, padding) : Tensor.Add(Tensor.Conv2dIm2Col(x, weight, geo), bias.Reshape(1, o, 1, 1));
+        var geo = new ConvGeometry(n, c, h, w, k, k, stride, padding);
+        var y = direct ? Tensor.Conv2d(x, weight, bias, stride, padding) : Tensor.Add(Tensor.Conv2dIm2Col(x, weight, geo), bias.Reshape(1, o, 1, 1));
         var g = Tensor.FromArray(Random(3, y.Length), y.Shape.ToArray());
         Tensor.Sum(Tensor.Mul(y, g)).Backward();
         return (y.ToArray(), weight.Grad!.ToArray(), x.Grad!.ToArray(), bias.Grad!.ToArray());
     }
 
     [Theory]
-    [InlineData(4, 3, 8, 8, 5, 3, 1)]
-    [InlineData(5, 6, 16, 16, 8, 3, 1)]
-    [InlineData(3, 4, 10, 18, 4, 3, 0)]   // OW = 16 but W = 18: input gradient falls back to im2col
-    [InlineData(6, 8, 8, 8, 12, 1, 0)]    // 1×1
-    public void Conv2d_DirectPath_MatchesIm2ColAndIsThreadInvariant(int n, int c, int h, int w, int o, int k, int padding)
+    [InlineData(4, 3, 8, 8, 5, 3, 1, 1)]
+    [InlineData(5, 6, 16, 16, 8, 3, 1, 1)]
+    [InlineData(3, 4, 10, 18, 4, 3, 0, 1)]   // OW = 16 but W = 18: input gradient falls back to im2col
+    [InlineData(6, 8, 8, 8, 12, 1, 0, 1)]    // 1×1
+    [InlineData(5, 4, 16, 16, 8, 3, 1, 2)]   // stride 2: direct forward and weight gradient, im2col input gradient
+    [InlineData(4, 6, 16, 16, 4, 1, 0, 2)]   // 1×1 stride 2
+    public void Conv2d_DirectPath_MatchesIm2ColAndIsThreadInvariant(int n, int c, int h, int w, int o, int k, int padding, int stride)
     {
-        Assert.True(Tensor.UsesDirectConv(DType.Float32, new ConvGeometry(n, c, h, w, k, k, 1, padding)));
-        var reference = Run(false, n, c, h, w, o, k, padding, 1);
-        var one = Run(true, n, c, h, w, o, k, padding, 1);
+        Assert.True(Tensor.UsesDirectConv(DType.Float32, new ConvGeometry(n, c, h, w, k, k, stride, padding)));
+        var reference = Run(false, n, c, h, w, o, k, padding, stride, 1);
+        var one = Run(true, n, c, h, w, o, k, padding, stride, 1);
         foreach (var (expected, actual, what) in new[] { (reference.Y, one.Y, "y"), (reference.Dw, one.Dw, "dw"), (reference.Dx, one.Dx, "dx"), (reference.Db, one.Db, "db") })
             for (int i = 0; i < expected.Length; i++)
                 Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4f * (1 + Math.Abs(expected[i])), $"{what}[{i}]: im2col {expected[i]:R}, direct {actual[i]:R}");
         foreach (int threads in new[] { 2, 3 })
         {
-            var other = Run(true, n, c, h, w, o, k, padding, threads);
+            var other = Run(true, n, c, h, w, o, k, padding, stride, threads);
             Assert.Equal(one.Y, other.Y);
             Assert.Equal(one.Dw, other.Dw);
             Assert.Equal(one.Dx, other.Dx);

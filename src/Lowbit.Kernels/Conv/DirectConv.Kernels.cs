@@ -12,7 +12,7 @@ public static partial class DirectConv
     /// y = conv(xpad, w) for images [n0, n1) (any split of the batch gives the same values). Filters packed by
     /// <see cref="PackFilters"/>; offsets from <see cref="Offsets"/> for the padded input's shape.
     /// </summary>
-    /// <param name="xpad">Padded input [N, C, Hp, Wp].</param>
+    /// <param name="xpad">Padded input in phase layout (<see cref="Pad"/>).</param>
     /// <param name="packed">Packed filters for O rows and K = C·kh·kw.</param>
     /// <param name="offsets">K offsets into one padded image.</param>
     /// <param name="shape">Shapes.</param>
@@ -77,7 +77,7 @@ public static partial class DirectConv
     internal static (nint X, nint Y) GroupBase(DirectConvShape s, int t, int groupsPerRow, int groupsPerImage)
     {
         int n = t / groupsPerImage, r = t - n * groupsPerImage, oy = r / groupsPerRow, ox = (r - oy * groupsPerRow) * GroupWidth;
-        nint x = ((nint)n * s.InChannels * s.PaddedH + oy) * s.PaddedW + ox;
+        nint x = (nint)n * s.ImageLength + (nint)oy * s.PlaneW + ox;
         nint y = ((nint)n * s.OutChannels * s.OutH + oy) * s.OutW + ox;
         return (x, y);
     }

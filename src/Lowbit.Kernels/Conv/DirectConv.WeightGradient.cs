@@ -9,11 +9,11 @@ public static partial class DirectConv
     private const int TileTaps = 3;
 
     /// <summary>
-    /// dw[o, p] = Σ over the batch of g[n, o, oy, ox]·xpad[n, c, oy + ky, ox + kx] for the output-channel panels
+    /// dw[o, p] = Σ over the batch of g[n, o, oy, ox]·xpad[n, c, oy·s + ky, ox·s + kx] for the output-channel panels
     /// [panel0, panel1) (rows o in [4·panel0, min(O, 4·panel1))); other rows of dw are not touched. The summation
     /// order is the one in the type remarks, whatever the panel range.
     /// </summary>
-    /// <param name="xpad">Padded input [N, C, Hp, Wp].</param>
+    /// <param name="xpad">Padded input in phase layout (<see cref="Pad"/>).</param>
     /// <param name="g">Output gradient [N, O, OH, OW].</param>
     /// <param name="offsets">K offsets into one padded image (<see cref="Offsets"/>).</param>
     /// <param name="shape">Shapes.</param>
@@ -40,7 +40,7 @@ public static partial class DirectConv
         int k = shape.K, outC = shape.OutChannels;
         int row0 = panel0 * PanelRows, row1 = Math.Min(outC, panel1 * PanelRows);
         dw[(row0 * k)..(row1 * k)].Clear();
-        int ohw = shape.OutH * shape.OutW, plane = shape.PaddedH * shape.PaddedW;
+        int ohw = shape.OutH * shape.OutW, image = shape.ImageLength;
         int block = WeightGradientBlock(shape.OutH, shape.OutW), groupsPerRow = shape.OutW / GroupWidth, groupsPerImage = shape.OutH * groupsPerRow;
         // Group offsets relative to the first image of a block, in (image, row, group) order: into xpad, and into the
         // panel copy of g, where a block's rows are contiguous (group t at 8·t). The copy keeps the 4 rows × block
@@ -61,7 +61,7 @@ public static partial class DirectConv
             for (int nStart = 0; nStart < shape.Batch; nStart += block)
             {
                 int count = Math.Min(block, shape.Batch - nStart) * groupsPerImage;
-                float* xb = px + (nint)nStart * shape.InChannels * plane;
+                float* xb = px + (nint)nStart * image;
                 float* gb = pg + (nint)nStart * outC * ohw;
                 for (int o0 = row0; o0 < row1; o0 += PanelRows)
                 {

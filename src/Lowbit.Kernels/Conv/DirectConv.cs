@@ -3,13 +3,16 @@ using System.Runtime.Intrinsics;
 namespace Lowbit.Kernels.Conv;
 
 /// <summary>
-/// Stride-1 convolution computed straight from padded input planes (no im2col matrix): forward, input gradient
+/// Convolution computed straight from padded input planes (no im2col matrix): forward, input gradient at stride 1
 /// (the same kernel on the padded output gradient with transposed, flipped filters) and weight gradient.
 /// </summary>
 /// <remarks>
-/// Layouts (all row-major float32): padded input <c>xpad [N, C, Hp, Wp]</c>; filters <c>w [O, C, kh, kw]</c>;
-/// output <c>y [N, O, OH, OW]</c> with OH = Hp − kh + 1, OW = Wp − kw + 1. The reduction index
-/// p = (c·kh + ky)·kw + kx runs over K = C·kh·kw, and <c>y[n, o, oy, ox] = Σ_p w[o, p]·xpad[n, c, oy + ky, ox + kx]</c>.
+/// Layouts (all row-major float32): filters <c>w [O, C, kh, kw]</c>; output <c>y [N, O, OH, OW]</c> with
+/// OH = (Hp − kh)/s + 1, OW = (Wp − kw)/s + 1 for the padded input size Hp × Wp and stride s. The padded input is
+/// stored as s × s phase planes (<see cref="Pad"/>): <c>xphase [N, C, s, s, Hq, Wq]</c>, Hq = ⌈Hp/s⌉, Wq = ⌈Wp/s⌉,
+/// <c>xphase[n, c, py, px, i, j] = xpad[n, c, i·s + py, j·s + px]</c> (at s = 1 simply <c>xpad [N, C, Hp, Wp]</c>), so
+/// that the inputs of 8 consecutive outputs are 8 consecutive floats at any stride. The reduction index
+/// p = (c·kh + ky)·kw + kx runs over K = C·kh·kw, and <c>y[n, o, oy, ox] = Σ_p w[o, p]·xpad[n, c, oy·s + ky, ox·s + kx]</c>.
 /// <para>
 /// Work unit: a <em>group</em> is 8 consecutive outputs of one output row (so OW must be a multiple of 8); their
 /// inputs for any p are 8 consecutive floats of xpad. The forward tile is 4 output channels × 3 groups: per p, three
@@ -33,8 +36,8 @@ public static partial class DirectConv
     /// <summary>Output channels per tile (rows of a packed filter panel).</summary>
     public const int PanelRows = 4;
 
-    /// <summary>Whether this path applies: stride 1 and an output width that is a multiple of <see cref="GroupWidth"/>.</summary>
-    public static bool Supports(int stride, int outWidth) => stride == 1 && outWidth > 0 && outWidth % GroupWidth == 0;
+    /// <summary>Whether this path applies: an output width that is a multiple of <see cref="GroupWidth"/> (any stride ≥ 1).</summary>
+    public static bool Supports(int stride, int outWidth) => stride >= 1 && outWidth > 0 && outWidth % GroupWidth == 0;
 
     /// <summary>Whether the vector kernels run in hardware (otherwise the bit-identical scalar path is used).</summary>
     public static bool IsVectorized => Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
@@ -73,43 +76,76 @@ public static partial class DirectConv
         }
     }
 
-    /// <summary>Offsets of the reduction index into a padded image: <c>offsets[p] = c·Hp·Wp + ky·Wp + kx</c>.</summary>
-    public static int[] Offsets(int channels, int paddedH, int paddedW, int kernelH, int kernelW)
+    /// <summary>
+    /// Offsets of the reduction index into one padded image in phase layout:
+    /// <c>offsets[p] = ((c·s + ky mod s)·s + kx mod s)·Hq·Wq + ⌊ky/s⌋·Wq + ⌊kx/s⌋</c> (<c>c·Hp·Wp + ky·Wp + kx</c> at s = 1).
+    /// </summary>
+    public static int[] Offsets(DirectConvShape shape)
     {
-        var offsets = new int[channels * kernelH * kernelW];
+        int s = shape.Stride, hq = shape.PlaneH, wq = shape.PlaneW;
+        var offsets = new int[shape.K];
         int p = 0;
-        for (int c = 0; c < channels; c++)
-            for (int ky = 0; ky < kernelH; ky++)
-                for (int kx = 0; kx < kernelW; kx++)
-                    offsets[p++] = c * paddedH * paddedW + ky * paddedW + kx;
+        for (int c = 0; c < shape.InChannels; c++)
+            for (int ky = 0; ky < shape.KernelH; ky++)
+                for (int kx = 0; kx < shape.KernelW; kx++)
+                    offsets[p++] = ((c * s + ky % s) * s + kx % s) * hq * wq + ky / s * wq + kx / s;
         return offsets;
     }
 
     /// <summary>
-    /// Copies images [n0, n1) of x [N, C, H, W] into xpad [N, C, H + 2·padding, W + 2·padding] with
-    /// <paramref name="padValue"/> in the border.
+    /// Copies images [n0, n1) of x [N, C, H, W] into the padded phase layout of <paramref name="shape"/>
+    /// (<c>xphase[n, c, py, px, i, j] = xpad[n, c, i·s + py, j·s + px]</c>), with <paramref name="padValue"/> in the
+    /// border of width <paramref name="padding"/> and in the phase cells past the padded size.
     /// </summary>
-    public static void Pad(ReadOnlySpan<float> x, Span<float> xpad, int channels, int height, int width, int padding, float padValue, int n0, int n1)
+    public static void Pad(ReadOnlySpan<float> x, Span<float> xphase, DirectConvShape shape, int height, int width, int padding, float padValue, int n0, int n1)
     {
-        int hp = height + 2 * padding, wp = width + 2 * padding;
+        int s = shape.Stride, hq = shape.PlaneH, wq = shape.PlaneW, channels = shape.InChannels;
+        if (shape.PaddedH != height + 2 * padding || shape.PaddedW != width + 2 * padding)
+            throw new ArgumentException($"Shape's padded size {shape.PaddedH}x{shape.PaddedW} is not {height}x{width} plus padding {padding}.", nameof(shape));
         for (int plane = n0 * channels; plane < n1 * channels; plane++)
         {
             var src = x.Slice(plane * height * width, height * width);
-            var dst = xpad.Slice(plane * hp * wp, hp * wp);
-            if (padding == 0)
+            var dst = xphase.Slice(plane * s * s * hq * wq, s * s * hq * wq);
+            if (s == 1)
             {
-                src.CopyTo(dst);
+                PadPlane(src, dst, height, width, padding, padValue);
                 continue;
             }
-            dst[..(padding * wp)].Fill(padValue);
-            dst[((padding + height) * wp)..].Fill(padValue);
-            for (int y = 0; y < height; y++)
-            {
-                var row = dst.Slice((padding + y) * wp, wp);
-                row[..padding].Fill(padValue);
-                src.Slice(y * width, width).CopyTo(row[padding..]);
-                row[(padding + width)..].Fill(padValue);
-            }
+            for (int py = 0; py < s; py++)
+                for (int px = 0; px < s; px++)
+                {
+                    var phase = dst.Slice((py * s + px) * hq * wq, hq * wq);
+                    for (int i = 0; i < hq; i++)
+                    {
+                        int y = i * s + py - padding;
+                        var row = phase.Slice(i * wq, wq);
+                        if ((uint)y >= (uint)height) { row.Fill(padValue); continue; }
+                        for (int j = 0; j < wq; j++)
+                        {
+                            int xx = j * s + px - padding;
+                            row[j] = (uint)xx < (uint)width ? src[y * width + xx] : padValue;
+                        }
+                    }
+                }
+        }
+    }
+
+    private static void PadPlane(ReadOnlySpan<float> src, Span<float> dst, int height, int width, int padding, float padValue)
+    {
+        int wp = width + 2 * padding;
+        if (padding == 0)
+        {
+            src.CopyTo(dst);
+            return;
+        }
+        dst[..(padding * wp)].Fill(padValue);
+        dst[((padding + height) * wp)..].Fill(padValue);
+        for (int y = 0; y < height; y++)
+        {
+            var row = dst.Slice((padding + y) * wp, wp);
+            row[..padding].Fill(padValue);
+            src.Slice(y * width, width).CopyTo(row[padding..]);
+            row[(padding + width)..].Fill(padValue);
         }
     }
 
@@ -120,29 +156,39 @@ public static partial class DirectConv
 
     internal static void CheckShapes(DirectConvShape s, int xLength, int packedLength, int yLength)
     {
-        if (!Supports(1, s.OutW)) throw new ArgumentException($"Direct convolution needs an output width that is a multiple of {GroupWidth}, got {s.OutW}.");
-        if (xLength < s.Batch * s.InChannels * s.PaddedH * s.PaddedW) throw new ArgumentException("Padded input is too short for the shape.");
+        if (!Supports(s.Stride, s.OutW)) throw new ArgumentException($"Direct convolution needs an output width that is a multiple of {GroupWidth}, got {s.OutW}.");
+        if (xLength < s.Batch * s.ImageLength) throw new ArgumentException("Padded input is too short for the shape.");
         if (packedLength < PackedLength(s.OutChannels, s.K)) throw new ArgumentException("Packed filters are too short for the shape.");
         if (yLength < s.Batch * s.OutChannels * s.OutH * s.OutW) throw new ArgumentException("Output is too short for the shape.");
     }
 }
 
-/// <summary>Shape of a stride-1 direct convolution over padded input planes.</summary>
+/// <summary>Shape of a direct convolution over padded input planes.</summary>
 /// <param name="Batch">N.</param>
 /// <param name="InChannels">C (channels of the padded input).</param>
-/// <param name="PaddedH">Hp.</param>
+/// <param name="PaddedH">Hp (input height including padding).</param>
 /// <param name="PaddedW">Wp.</param>
 /// <param name="OutChannels">O.</param>
 /// <param name="KernelH">kh.</param>
 /// <param name="KernelW">kw.</param>
-public readonly record struct DirectConvShape(int Batch, int InChannels, int PaddedH, int PaddedW, int OutChannels, int KernelH, int KernelW)
+/// <param name="Stride">s (both axes).</param>
+public readonly record struct DirectConvShape(int Batch, int InChannels, int PaddedH, int PaddedW, int OutChannels, int KernelH, int KernelW, int Stride = 1)
 {
-    /// <summary>OH = Hp − kh + 1.</summary>
-    public int OutH => PaddedH - KernelH + 1;
+    /// <summary>OH = (Hp − kh)/s + 1.</summary>
+    public int OutH => (PaddedH - KernelH) / Stride + 1;
 
-    /// <summary>OW = Wp − kw + 1.</summary>
-    public int OutW => PaddedW - KernelW + 1;
+    /// <summary>OW = (Wp − kw)/s + 1.</summary>
+    public int OutW => (PaddedW - KernelW) / Stride + 1;
 
     /// <summary>Reduction length C·kh·kw.</summary>
     public int K => InChannels * KernelH * KernelW;
+
+    /// <summary>Hq = ⌈Hp/s⌉, rows of one phase plane.</summary>
+    public int PlaneH => (PaddedH + Stride - 1) / Stride;
+
+    /// <summary>Wq = ⌈Wp/s⌉, columns of one phase plane.</summary>
+    public int PlaneW => (PaddedW + Stride - 1) / Stride;
+
+    /// <summary>Floats of one padded image in phase layout: C·s²·Hq·Wq.</summary>
+    public int ImageLength => InChannels * Stride * Stride * PlaneH * PlaneW;
 }

@@ -29,9 +29,9 @@ public class DirectConvTests
     }
 
     /// <summary>Plain cross-correlation in double: y[n, o, oy, ox] = Σ w[o, c, ky, kx]·x[n, c, oy + ky − p, ox + kx − p], zero outside.</summary>
-    private static double[] ConvDouble(float[] x, float[] w, int n, int c, int h, int wd, int o, int k, int p)
+    private static double[] ConvDouble(float[] x, float[] w, int n, int c, int h, int wd, int o, int k, int p, int stride)
     {
-        int oh = h + 2 * p - k + 1, ow = wd + 2 * p - k + 1;
+        int oh = (h + 2 * p - k) / stride + 1, ow = (wd + 2 * p - k) / stride + 1;
         var y = new double[n * o * oh * ow];
         for (int b = 0; b < n; b++)
             for (int oc = 0; oc < o; oc++)
@@ -43,7 +43,7 @@ public class DirectConvTests
                             for (int ky = 0; ky < k; ky++)
                                 for (int kx = 0; kx < k; kx++)
                                 {
-                                    int iy = oy + ky - p, ix = ox + kx - p;
+                                    int iy = oy * stride + ky - p, ix = ox * stride + kx - p;
                                     if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
                                     s += (double)w[((oc * c + ic) * k + ky) * k + kx] * x[((b * c + ic) * h + iy) * wd + ix];
                                 }
@@ -52,33 +52,37 @@ public class DirectConvTests
         return y;
     }
 
-    public static TheoryData<int, int, int, int, int, int, int> Shapes => new()
+    public static TheoryData<int, int, int, int, int, int, int, int> Shapes => new()
     {
-        // n, c, h, w, o, k, padding
-        { 1, 1, 8, 8, 1, 3, 1 },      // one group, one row of a panel
-        { 2, 3, 8, 16, 5, 3, 1 },     // panel tail (5 = 4 + 1), 4 groups per image (tile tail across images)
-        { 3, 2, 6, 24, 8, 3, 1 },     // 3 groups per row
-        { 2, 5, 10, 10, 7, 3, 0 },    // no padding: OW = 8
-        { 2, 9, 8, 8, 6, 1, 0 },      // 1×1, K = 9 = 3 taps × 3
-        { 1, 4, 4, 8, 4, 1, 0 },      // 1×1, K = 4 (tap tail)
-        { 2, 3, 9, 16, 9, 5, 2 },     // 5×5 with padding 2
-        { 9, 2, 8, 8, 4, 3, 1 },      // more images than one weight-gradient block (8 at 8×8)
+        // n, c, h, w, o, k, padding, stride
+        { 1, 1, 8, 8, 1, 3, 1, 1 },      // one group, one row of a panel
+        { 2, 3, 8, 16, 5, 3, 1, 1 },     // panel tail (5 = 4 + 1), 4 groups per image (tile tail across images)
+        { 3, 2, 6, 24, 8, 3, 1, 1 },     // 3 groups per row
+        { 2, 5, 10, 10, 7, 3, 0, 1 },    // no padding: OW = 8
+        { 2, 9, 8, 8, 6, 1, 0, 1 },      // 1×1, K = 9 = 3 taps × 3
+        { 1, 4, 4, 8, 4, 1, 0, 1 },      // 1×1, K = 4 (tap tail)
+        { 2, 3, 9, 16, 9, 5, 2, 1 },     // 5×5 with padding 2
+        { 9, 2, 8, 8, 4, 3, 1, 1 },      // more images than one weight-gradient block (8 at 8×8)
+        { 3, 3, 16, 16, 5, 3, 1, 2 },    // stride 2 (ResNet downsampling): 8×8 output from 4 phase planes of 9×9
+        { 2, 4, 15, 16, 4, 3, 1, 2 },    // stride 2, odd height (a phase cell past the padded size)
+        { 2, 6, 16, 16, 8, 1, 0, 2 },    // 1×1 stride 2 shortcut
+        { 2, 2, 24, 24, 4, 3, 1, 3 },    // stride 3
     };
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Forward_VectorMatchesReferenceAndDoubleOracle(int n, int c, int h, int w, int o, int k, int padding)
+    public void Forward_VectorMatchesReferenceAndDoubleOracle(int n, int c, int h, int w, int o, int k, int padding, int stride)
     {
         int hp = h + 2 * padding, wp = w + 2 * padding;
-        var shape = new DirectConvShape(n, c, hp, wp, o, k, k);
-        if (!DirectConv.Supports(1, shape.OutW)) return;
+        var shape = new DirectConvShape(n, c, hp, wp, o, k, k, stride);
+        Assert.True(DirectConv.Supports(stride, shape.OutW));
         var x = Random(1, n * c * h * w);
         var filters = Random(2, o * c * k * k);
-        var xpad = new float[n * c * hp * wp];
-        DirectConv.Pad(x, xpad, c, h, w, padding, 0f, 0, n);
+        var xpad = new float[n * shape.ImageLength];
+        DirectConv.Pad(x, xpad, shape, h, w, padding, 0f, 0, n);
         var packed = new float[DirectConv.PackedLength(o, shape.K)];
         DirectConv.PackFilters(filters, o, c, k, k, false, packed);
-        var offsets = DirectConv.Offsets(c, hp, wp, k, k);
+        var offsets = DirectConv.Offsets(shape);
         var reference = new float[n * o * shape.OutH * shape.OutW];
         DirectConvReference.Forward(xpad, packed, offsets, shape, reference, 0, n);
         var vector = new float[reference.Length];
@@ -88,7 +92,7 @@ public class DirectConvTests
         var split = new float[reference.Length];
         for (int i = 0; i < n; i++) DirectConv.Forward(xpad, packed, offsets, shape, split, i, i + 1);
         AssertBitwise(reference, split, "y (image by image)");
-        AssertClose(ConvDouble(x, filters, n, c, h, w, o, k, padding), reference, 1e-5, "y vs double");
+        AssertClose(ConvDouble(x, filters, n, c, h, w, o, k, padding, stride), reference, 1e-5, "y vs double");
 
         // Bias: added after the sum (one rounding), the same on both paths.
         var bias = Random(7, o);
@@ -101,16 +105,16 @@ public class DirectConvTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void WeightGradient_VectorMatchesReferenceAndDoubleOracle(int n, int c, int h, int w, int o, int k, int padding)
+    public void WeightGradient_VectorMatchesReferenceAndDoubleOracle(int n, int c, int h, int w, int o, int k, int padding, int stride)
     {
         int hp = h + 2 * padding, wp = w + 2 * padding;
-        var shape = new DirectConvShape(n, c, hp, wp, o, k, k);
-        if (!DirectConv.Supports(1, shape.OutW)) return;
+        var shape = new DirectConvShape(n, c, hp, wp, o, k, k, stride);
+        Assert.True(DirectConv.Supports(stride, shape.OutW));
         var x = Random(3, n * c * h * w);
         var g = Random(4, n * o * shape.OutH * shape.OutW);
-        var xpad = new float[n * c * hp * wp];
-        DirectConv.Pad(x, xpad, c, h, w, padding, 0f, 0, n);
-        var offsets = DirectConv.Offsets(c, hp, wp, k, k);
+        var xpad = new float[n * shape.ImageLength];
+        DirectConv.Pad(x, xpad, shape, h, w, padding, 0f, 0, n);
+        var offsets = DirectConv.Offsets(shape);
         int panels = (o + 3) / 4;
         var reference = new float[o * shape.K];
         DirectConvReference.WeightGradient(xpad, g, offsets, shape, reference, 0, panels);
@@ -132,7 +136,7 @@ public class DirectConvTests
                             for (int oy = 0; oy < oh; oy++)
                                 for (int ox = 0; ox < ow; ox++)
                                 {
-                                    int iy = oy + ky - padding, ix = ox + kx - padding;
+                                    int iy = oy * stride + ky - padding, ix = ox * stride + kx - padding;
                                     if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
                                     expected[((oc * c + ic) * k + ky) * k + kx] += (double)g[((b * o + oc) * oh + oy) * ow + ox] * x[((b * c + ic) * h + iy) * w + ix];
                                 }
@@ -141,19 +145,19 @@ public class DirectConvTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void InputGradient_TransposedFlippedFiltersOnPaddedGradient_MatchesDoubleOracle(int n, int c, int h, int w, int o, int k, int padding)
+    public void InputGradient_TransposedFlippedFiltersOnPaddedGradient_MatchesDoubleOracle(int n, int c, int h, int w, int o, int k, int padding, int stride)
     {
         int oh = h + 2 * padding - k + 1, ow = w + 2 * padding - k + 1, tp = k - 1 - padding;
-        if (tp < 0 || !DirectConv.Supports(1, w)) return;
+        if (stride != 1 || tp < 0 || !DirectConv.Supports(1, w)) return; // the input gradient is direct at stride 1 only
         var filters = Random(5, o * c * k * k);
         var g = Random(6, n * o * oh * ow);
-        var gpad = new float[n * o * (oh + 2 * tp) * (ow + 2 * tp)];
-        DirectConv.Pad(g, gpad, o, oh, ow, tp, 0f, 0, n);
         var shape = new DirectConvShape(n, o, oh + 2 * tp, ow + 2 * tp, c, k, k);
+        var gpad = new float[n * shape.ImageLength];
+        DirectConv.Pad(g, gpad, shape, oh, ow, tp, 0f, 0, n);
         var packed = new float[DirectConv.PackedLength(c, shape.K)];
         DirectConv.PackFilters(filters, o, c, k, k, true, packed);
         var dx = new float[n * c * h * w];
-        DirectConv.ForwardVector256(gpad, packed, DirectConv.Offsets(o, shape.PaddedH, shape.PaddedW, k, k), shape, dx, 0, n);
+        DirectConv.ForwardVector256(gpad, packed, DirectConv.Offsets(shape), shape, dx, 0, n);
 
         var expected = new double[dx.Length];
         for (int b = 0; b < n; b++)
@@ -176,8 +180,22 @@ public class DirectConvTests
     {
         var x = new float[] { 1, 2, 3, 4, 5, 6 }; // [1, 1, 2, 3]
         var xpad = new float[4 * 5];
-        DirectConv.Pad(x, xpad, 1, 2, 3, 1, -1f, 0, 1);
+        DirectConv.Pad(x, xpad, new DirectConvShape(1, 1, 4, 5, 1, 3, 3), 2, 3, 1, -1f, 0, 1);
         Assert.Equal(new float[] { -1, -1, -1, -1, -1, -1, 1, 2, 3, -1, -1, 4, 5, 6, -1, -1, -1, -1, -1, -1 }, xpad);
+    }
+
+    [Fact]
+    public void Pad_Stride2_SplitsPaddedImageIntoPhasePlanes()
+    {
+        var x = Enumerable.Range(1, 9).Select(v => (float)v).ToArray(); // [1, 1, 3, 3]
+        var shape = new DirectConvShape(1, 1, 5, 5, 1, 3, 3, 2);      // padded 5×5 → phases of 3×3
+        var xphase = new float[shape.ImageLength];
+        DirectConv.Pad(x, xphase, shape, 3, 3, 1, 0f, 0, 1);
+        // Padded rows: 0 0 0 0 0 / 0 1 2 3 0 / 0 4 5 6 0 / 0 7 8 9 0 / 0 0 0 0 0 (the 6th row and column are fill).
+        Assert.Equal(new float[] { 0, 0, 0, 0, 5, 0, 0, 0, 0 }, xphase[..9]);     // even rows, even columns
+        Assert.Equal(new float[] { 0, 0, 0, 4, 6, 0, 0, 0, 0 }, xphase[9..18]);   // even rows, odd columns
+        Assert.Equal(new float[] { 0, 2, 0, 0, 8, 0, 0, 0, 0 }, xphase[18..27]);  // odd rows, even columns
+        Assert.Equal(new float[] { 1, 3, 0, 7, 9, 0, 0, 0, 0 }, xphase[27..36]);  // odd rows, odd columns
     }
 
     [Fact]
@@ -189,10 +207,11 @@ public class DirectConvTests
     }
 
     [Fact]
-    public void Supports_RequiresStrideOneAndGroupMultiple()
+    public void Supports_RequiresGroupMultiple()
     {
         Assert.True(DirectConv.Supports(1, 32));
-        Assert.False(DirectConv.Supports(2, 16));
+        Assert.True(DirectConv.Supports(2, 16));
         Assert.False(DirectConv.Supports(1, 28));
+        Assert.False(DirectConv.Supports(0, 16));
     }
 }
