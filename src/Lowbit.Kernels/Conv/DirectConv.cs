@@ -115,16 +115,18 @@ public static partial class DirectConv
                 for (int px = 0; px < s; px++)
                 {
                     var phase = dst.Slice((py * s + px) * hq * wq, hq * wq);
+                    // Columns j with 0 ≤ j·s + px − padding < width: [j0, j1).
+                    int lastX = width - 1 + padding - px; // largest j·s allowed
+                    int j0 = Math.Min(wq, Math.Max(0, (padding - px + s - 1) / s)), j1 = lastX < 0 ? j0 : Math.Max(j0, Math.Min(wq, lastX / s + 1));
                     for (int i = 0; i < hq; i++)
                     {
                         int y = i * s + py - padding;
                         var row = phase.Slice(i * wq, wq);
                         if ((uint)y >= (uint)height) { row.Fill(padValue); continue; }
-                        for (int j = 0; j < wq; j++)
-                        {
-                            int xx = j * s + px - padding;
-                            row[j] = (uint)xx < (uint)width ? src[y * width + xx] : padValue;
-                        }
+                        row[..j0].Fill(padValue);
+                        row[j1..].Fill(padValue);
+                        var srcRow = src.Slice(y * width, width);
+                        for (int j = j0, xx = j0 * s + px - padding; j < j1; j++, xx += s) row[j] = srcRow[xx];
                     }
                 }
         }
