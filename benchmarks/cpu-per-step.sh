@@ -21,8 +21,8 @@ for m in ${MODELS:-mlp-float mlp-binary cnn-float cnn-binary}; do
     d=$((LONG - SHORT))
     line="$m: pytorch $(awk -v a="$t10" -v b="$t60" -v d="$d" 'BEGIN{printf "%.1f", (b - a) / d * 1000}') ms"
     for bin in "$@"; do
-        l10=$(cpu "$bin" bench train --config "$c" --threads 1 --windows 1 --warmup 5 --steps "$SHORT")
-        l60=$(cpu "$bin" bench train --config "$c" --threads 1 --windows 1 --warmup 5 --steps "$LONG")
+        l10=$(cpu "$bin" bench train --config "$c" "${LOWBIT_BATCH_SET[@]}" --threads 1 --windows 1 --warmup 5 --steps "$SHORT")
+        l60=$(cpu "$bin" bench train --config "$c" "${LOWBIT_BATCH_SET[@]}" --threads 1 --windows 1 --warmup 5 --steps "$LONG")
         line+=" | $bin $(awk -v a="$l10" -v b="$l60" -v p10="$t10" -v p60="$t60" -v d="$d" \
             'BEGIN{l = (b - a) / d * 1000; p = (p60 - p10) / d * 1000; printf "%.1f ms, pytorch/lowbit %.2f", l, p / l}')"
     done

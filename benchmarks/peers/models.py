@@ -12,20 +12,22 @@ Models (all take MNIST-shaped input, batch-first):
               real input with binary weights; fc 256 (binary) -> BN -> sign; fc 10 (binary) -> BN;
               squared hinge loss.
 
-CIFAR-10-shaped models (input [3, 32, 32]):
+CIFAR-10-shaped models (input [3, 32, 32]), the networks of Lowbit's zoo configs (configs/cifar10-*.json):
   vgg-small-float   VGG-small (BinaryNet's CIFAR-10 net 2x128C3-MP2-2x256C3-MP2-2x512C3-MP2-2x1024FC-10) at
-                    width 1/4 (32, 32, 64, 64, 128, 128 filters, 256-unit FC): conv -> BN -> ReLU [-> maxpool];
-                    CE loss.
-  vgg-small-binary  same widths in BinaryNet block order conv -> [maxpool ->] BN -> sign; the first conv takes
-                    the real input with binary weights, every later conv/FC has binary weights and inputs;
-                    squared hinge loss.
+                    width 1/4 (32, 32, 64, 64, 128, 128 filters, 256-unit FC) in BinaryNet block order: conv -> BN ->
+                    ReLU, conv -> maxpool -> BN -> ReLU per pair; FC -> BN -> ReLU twice, FC -> BN; CE loss; SGD
+                    momentum 0.9, weight decay 5e-4.
+  vgg-small-binary  same widths, conv -> [maxpool ->] BN -> sign; the first conv takes the real input with binary
+                    weights (zero padding), every later conv pads its +-1 input with +1 (Larq's pad_values) and has
+                    binary weights and inputs, as have the FC layers; squared hinge loss; Adam.
   resnet20-float    ResNet-20 (He et al. 2016, CIFAR variant): conv3x3(16) -> BN -> ReLU, 3 stages of 3 basic
-                    blocks (16, 32, 64 channels; conv-BN-ReLU-conv-BN + shortcut, ReLU), downsampling shortcut
-                    1x1 conv stride 2 + BN, global average pool, FC 10; CE loss; SGD momentum 0.9, wd 1e-4.
-  resnet20-binary   ResNet-20 with binary 3x3 convs as binary-net code writes it (Bi-Real / IR-Net style):
-                    real first conv and last FC; in each block every binary conv has its own real shortcut:
-                    out = BN(conv_b(sign(x))) + shortcut(x); downsampling shortcut avgpool 2 + real 1x1 conv
-                    + BN; sign STE for activations and weights; CE loss; Adam.
+                    blocks (16, 32, 64 channels; conv-BN-ReLU-conv-BN + shortcut, ReLU), option-A shortcut where
+                    the shape changes (subsample by 2, zero channels), global average pool, FC 10; CE loss; SGD
+                    momentum 0.9, weight decay 1e-4.
+  resnet20-binary   binary ResNet-20 as IR-Net / Bi-Real code writes it: real first conv -> BN -> hardtanh and real
+                    last FC (after global average pool -> BN); every binary 3x3 conv has its own real shortcut:
+                    x <- hardtanh(BN(conv_b(sign(x), pad +1)) + shortcut(x)), option-A shortcut where the shape
+                    changes; sign STE for activations and weights; CE loss; Adam.
 
 Float layers use PyTorch defaults (Linear/Conv2d with bias, BatchNorm eps=1e-5, momentum=0.1).
 Binary layers have no bias (the following BatchNorm has the shift); convs followed by BN in the ResNets have no
@@ -141,9 +143,10 @@ def vgg_small_float(width=0.25, n_out=10):
     layers, prev = [], 3
     for i, f in enumerate(VGG_WIDTHS):
         f = int(f * width)
-        layers += [nn.Conv2d(prev, f, 3, padding=1), nn.BatchNorm2d(f), nn.ReLU(inplace=True)]
+        layers.append(nn.Conv2d(prev, f, 3, padding=1))
         if i % 2 == 1:
             layers.append(nn.MaxPool2d(2))
+        layers += [nn.BatchNorm2d(f), nn.ReLU(inplace=True)]
         prev = f
     fc = int(VGG_FC * width)
     layers += [nn.Flatten(), nn.Linear(prev * 4 * 4, fc), nn.BatchNorm1d(fc), nn.ReLU(inplace=True),
@@ -156,7 +159,7 @@ def vgg_small_binary(width=0.25, n_out=10):
     layers, prev = [], 3
     for i, f in enumerate(VGG_WIDTHS):
         f = int(f * width)
-        layers.append(BinaryConv2d(prev, f))
+        layers.append(BinaryConv2d(prev, f) if i == 0 else PlusOnePadBinaryConv2d(prev, f))
         if i % 2 == 1:
             layers.append(nn.MaxPool2d(2))
         layers += [_bn2d_binary(f), SignActivation()]
@@ -168,8 +171,24 @@ def vgg_small_binary(width=0.25, n_out=10):
     return nn.Sequential(*layers)
 
 
+class PlusOnePadBinaryConv2d(BinaryConv2d):
+    """3x3 binary conv whose +-1 input is padded with +1 (so it stays binary), then convolved without padding."""
+
+    def __init__(self, in_ch, out_ch, stride=1):
+        super().__init__(in_ch, out_ch, padding=0, stride=stride)
+
+    def forward(self, x):
+        return F.conv2d(F.pad(x, (1, 1, 1, 1), value=1.0), binarize(self.weight), None, self.stride, 0)
+
+
+def option_a_shortcut(x, cout):
+    """He et al. option A: subsample by 2 and append zero channels."""
+    extra = cout - x.shape[1]
+    return F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, extra // 2, extra - extra // 2))
+
+
 class FloatBlock(nn.Module):
-    """He et al. basic block: conv-BN-ReLU-conv-BN + shortcut, ReLU; 1x1 conv + BN shortcut when the shape changes."""
+    """He et al. basic block: conv-BN-ReLU-conv-BN + shortcut, ReLU; option-A shortcut when the shape changes."""
 
     def __init__(self, cin, cout, stride):
         super().__init__()
@@ -177,38 +196,36 @@ class FloatBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(cout)
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(cout)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+        self.cout, self.downsample = cout, stride != 1 or cin != cout
 
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
-        return F.relu(out + self.shortcut(x))
+        return F.relu(out + (option_a_shortcut(x, self.cout) if self.downsample else x))
 
 
 class BinaryBlock(nn.Module):
-    """Two binary 3x3 convs, each with its own real shortcut (Bi-Real): out = BN(conv_b(sign(x))) + shortcut(x).
-    Downsampling shortcut: avgpool 2 + real 1x1 conv + BN."""
+    """Two binary 3x3 convs (inputs padded with +1), each with its own real shortcut and a hardtanh after the sum:
+    x <- hardtanh(BN(conv_b(sign(x))) + shortcut(x)); option-A shortcut when the shape changes."""
 
     def __init__(self, cin, cout, stride):
         super().__init__()
-        self.conv1 = BinaryConv2d(cin, cout, stride=stride)
+        self.conv1 = PlusOnePadBinaryConv2d(cin, cout, stride=stride)
         self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = BinaryConv2d(cout, cout)
+        self.conv2 = PlusOnePadBinaryConv2d(cout, cout)
         self.bn2 = nn.BatchNorm2d(cout)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.AvgPool2d(2), nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
+        self.cout, self.downsample = cout, stride != 1 or cin != cout
 
     def forward(self, x):
-        out = self.bn1(self.conv1(binarize(x))) + self.shortcut(x)
-        return self.bn2(self.conv2(binarize(out))) + out
+        shortcut = option_a_shortcut(x, self.cout) if self.downsample else x
+        out = F.hardtanh(self.bn1(self.conv1(binarize(x))) + shortcut)
+        return F.hardtanh(self.bn2(self.conv2(binarize(out))) + out)
 
 
 class ResNet20(nn.Module):
     def __init__(self, block, n_out=10):
         super().__init__()
+        self.binary = block is BinaryBlock
         self.conv = nn.Conv2d(3, 16, 3, padding=1, bias=False)
         self.bn = nn.BatchNorm2d(16)
         blocks, prev = [], 16
@@ -217,12 +234,13 @@ class ResNet20(nn.Module):
                 blocks.append(block(prev, width, 2 if stage > 0 and i == 0 else 1))
                 prev = width
         self.blocks = nn.Sequential(*blocks)
+        self.head_bn = nn.BatchNorm1d(64) if self.binary else nn.Identity()
         self.fc = nn.Linear(64, n_out)
 
     def forward(self, x):
-        x = F.relu(self.bn(self.conv(x)))
-        x = self.blocks(x)
-        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+        x = self.bn(self.conv(x))
+        x = self.blocks(F.hardtanh(x) if self.binary else F.relu(x))
+        return self.fc(self.head_bn(F.adaptive_avg_pool2d(x, 1).flatten(1)))
 
 
 def build(name):
@@ -272,9 +290,10 @@ def make_optimizer(name, model, epochs):
     (BinaryNet's schedule: the decay factor is applied after every epoch, so the last epoch runs at
     lr0 * decay^(epochs-1) and lr_end is reached after the last epoch)."""
     lr0, lr_end = (3e-3, 3e-7) if is_binary(name) else (1e-3, 1e-5)
-    if name == "resnet20-float":  # He et al.: SGD, momentum 0.9, weight decay 1e-4, lr 0.1
-        lr0, lr_end = 0.1, 1e-3
-        opt = torch.optim.SGD(model.parameters(), lr=lr0, momentum=0.9, weight_decay=1e-4)
+    if name in ("resnet20-float", "vgg-small-float"):  # the zoo's float recipes: SGD with momentum and weight decay
+        lr0, lr_end = (0.1, 1e-4) if name == "resnet20-float" else (0.05, 5e-4)
+        decay = 1e-4 if name == "resnet20-float" else 5e-4
+        opt = torch.optim.SGD(model.parameters(), lr=lr0, momentum=0.9, weight_decay=decay)
     else:
         opt = torch.optim.Adam(model.parameters(), lr=lr0)
     decay = (lr_end / lr0) ** (1.0 / max(1, epochs))

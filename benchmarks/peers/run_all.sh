@@ -122,7 +122,7 @@ if [ "$LOWBIT_OK" = 1 ]; then
         for t in $THREADS; do
             echo "# lowbit train $m threads=$t" >&2
             line="$(cd "$REPO" && "${BENCH_ENV[@]}" "${LOWBIT_CLI[@]}" bench train --config "$cfg" \
-                    --threads "$t" --steps "$STEPS" 2>/dev/null | grep '^{' | tail -n 1)" || line=""
+                    "${LOWBIT_BATCH_SET[@]}" --threads "$t" --steps "$STEPS" 2>/dev/null | grep '^{' | tail -n 1)" || line=""
             if [ -n "$line" ]; then
                 printf '%s' "$line" | "$PY" -c '
 import json, sys

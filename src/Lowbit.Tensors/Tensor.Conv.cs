@@ -12,9 +12,11 @@ public sealed partial class Tensor
     /// <param name="weight">Filters [O, C, kh, kw].</param>
     /// <param name="bias">Bias [O] or null.</param>
     /// <param name="stride">Stride (≥ 1), both axes.</param>
-    /// <param name="padding">Zero padding (≥ 0), both axes.</param>
+    /// <param name="padding">Padding (≥ 0) on every side of both axes.</param>
+    /// <param name="padValue">Value of the padded pixels: 0, or e.g. ±1 so that binary inputs stay binary (Larq's
+    /// pad_values). Padded pixels are constants: no gradient flows to them.</param>
     /// <returns>[N, O, OH, OW] with OH = (H + 2·padding − kh)/stride + 1.</returns>
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride = 1, int padding = 0)
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride = 1, int padding = 0, double padValue = 0)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
@@ -30,7 +32,9 @@ public sealed partial class Tensor
         int outC = weight._shape[0];
         if (bias is not null && (bias.Rank != 1 || bias._shape[0] != outC || bias.DType != x.DType))
             throw new ArgumentException($"Conv2d: bias {bias} must be [{outC}] of {x.DType}.", nameof(bias));
-        if (UsesDirectConv(x.DType, geo)) return Conv2dDirect(x, weight, bias, geo);
+        if (UsesDirectConv(x.DType, geo)) return Conv2dDirect(x, weight, bias, geo, (float)padValue);
+        if (padValue != 0 && padding > 0)
+            return Conv2d(Pad2d(x, padding, padValue), weight, bias, stride, 0);
         var result = Conv2dIm2Col(x, weight, geo);
         return bias is null ? result : Add(result, bias.Reshape(1, outC, 1, 1));
     }

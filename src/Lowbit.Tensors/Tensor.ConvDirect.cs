@@ -16,11 +16,11 @@ public sealed partial class Tensor
     /// weight gradient splits output-channel panels; no split changes any value (see <see cref="DirectConv"/>). The input
     /// gradient is direct at stride 1 and im2col-based otherwise.
     /// </summary>
-    private static Tensor Conv2dDirect(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo)
+    private static Tensor Conv2dDirect(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, float padValue)
     {
         int outC = weight._shape[0], k = geo.KernelH, hp = geo.Height + 2 * geo.Padding, wp = geo.Width + 2 * geo.Padding;
         var shape = new DirectConvShape(geo.Batch, geo.Channels, hp, wp, outC, k, k, geo.Stride);
-        var xpad = geo.Padding == 0 && geo.Stride == 1 ? x : Padded(x, shape, geo.Padding);
+        var xpad = geo.Padding == 0 && geo.Stride == 1 ? x : Padded(x, shape, geo.Padding, padValue);
         var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(outC, shape.K)]);
         DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, false, packed.AsSpan());
         var offsets = DirectConv.Offsets(shape);
@@ -53,12 +53,12 @@ public sealed partial class Tensor
         return FromArray(sums, c);
     }
 
-    /// <summary>x [N, C, H, W] → the padded phase layout of <paramref name="shape"/> with zero borders, images split across threads.</summary>
-    private static Tensor Padded(Tensor x, DirectConvShape shape, int padding)
+    /// <summary>x [N, C, H, W] → the padded phase layout of <paramref name="shape"/>, images split across threads.</summary>
+    private static Tensor Padded(Tensor x, DirectConvShape shape, int padding, float padValue)
     {
         int n = x._shape[0], c = x._shape[1], h = x._shape[2], w = x._shape[3];
         var xpad = Uninitialized(DType.Float32, [n, shape.ImageLength]);
-        Compute.For(n, Math.Max(1, Elementwise.Grain / (c * h * w)), 1, (n0, n1) => DirectConv.Pad(x.AsSpan(), xpad.AsSpan(), shape, h, w, padding, 0f, n0, n1));
+        Compute.For(n, Math.Max(1, Elementwise.Grain / (c * h * w)), 1, (n0, n1) => DirectConv.Pad(x.AsSpan(), xpad.AsSpan(), shape, h, w, padding, padValue, n0, n1));
         return xpad;
     }
 
@@ -81,7 +81,7 @@ public sealed partial class Tensor
                 // dx = conv(pad(g, kh − 1 − padding), flipped Wᵀ): the same kernel with channels exchanged.
                 int hp = geo.OutH + 2 * transposedPadding, wp = geo.OutW + 2 * transposedPadding;
                 var transposed = new DirectConvShape(geo.Batch, outC, hp, wp, geo.Channels, k, k);
-                var gpad = transposedPadding == 0 ? g : Padded(g, transposed, transposedPadding);
+                var gpad = transposedPadding == 0 ? g : Padded(g, transposed, transposedPadding, 0f);
                 var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(geo.Channels, outC * k * k)]);
                 DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, true, packed.AsSpan());
                 var offsetsT = DirectConv.Offsets(transposed);

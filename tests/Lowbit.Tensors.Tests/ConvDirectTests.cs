@@ -52,4 +52,29 @@ public class ConvDirectTests
             Assert.Equal(one.Db, other.Db);
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Conv2d_PadValue_MatchesExplicitPadThenUnpaddedConv(int stride)
+    {
+        const int n = 3, c = 4, h = 16, w = 16, o = 8, k = 3;
+        var geo = new ConvGeometry(n, c, h, w, k, k, stride, 1);
+        Assert.True(Tensor.UsesDirectConv(DType.Float32, geo));
+        var results = new List<float[]>();
+        foreach (bool direct in new[] { true, false })
+        {
+            var x = Tensor.FromArray(Random(5, n * c * h * w), n, c, h, w);
+            var weight = Tensor.FromArray(Random(6, o * c * k * k), o, c, k, k);
+            x.RequiresGrad = weight.RequiresGrad = true;
+            var y = direct ? Tensor.Conv2d(x, weight, null, stride, 1, padValue: 1.0)
+                : Tensor.Conv2dIm2Col(Tensor.Pad2d(x, 1, 1.0), weight, geo with { Height = h + 2, Width = w + 2, Padding = 0 });
+            Tensor.Sum(Tensor.Mul(y, Tensor.FromArray(Random(7, y.Length), y.Shape.ToArray()))).Backward();
+            results.AddRange([y.ToArray(), weight.Grad!.ToArray(), x.Grad!.ToArray()]);
+        }
+        for (int r = 0; r < 3; r++)
+            for (int i = 0; i < results[r].Length; i++)
+                Assert.True(Math.Abs(results[r][i] - results[r + 3][i]) <= 1e-4f * (1 + Math.Abs(results[r + 3][i])),
+                    $"result {r} [{i}]: direct {results[r][i]:R}, pad + im2col {results[r + 3][i]:R}");
+    }
 }

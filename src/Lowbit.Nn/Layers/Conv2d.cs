@@ -99,15 +99,14 @@ public class Conv2d : QuantizedLayer
     /// <summary>The convolution of an already quantized input with the effective weights, padding with <see cref="PadValue"/>.</summary>
     private Tensor Convolve(Tensor input, Tensor? bias)
     {
+        if (Groups == 1) return Tensor.Conv2d(input, EffectiveWeight(), bias, Stride, Padding, PadValue);
         int padding = Padding;
         if (PadValue != 0 && padding > 0)
         {
             input = Tensor.Pad2d(input, padding, PadValue);
             padding = 0;
         }
-        return Groups == 1
-            ? Tensor.Conv2d(input, EffectiveWeight(), bias, Stride, padding)
-            : Tensor.GroupedConv2d(input, EffectiveWeight(), bias, Stride, padding, Groups);
+        return Tensor.GroupedConv2d(input, EffectiveWeight(), bias, Stride, padding, Groups);
     }
 
     /// <summary>
