@@ -73,8 +73,10 @@ public sealed class PlotCommandTests : IDisposable
                 ["arithmetic"] = new JsonObject { ["propagation_bits"] = bits } };
             File.WriteAllText(Path.Combine(dir, "result.json"), obj.ToJsonString());
         }
+        Result("mnist-lowprec-float32", 1, "mnist", 32, 0.012); // no "arithmetic" section: left out of an arithmetic x axis
         string svgPath = Path.Combine(_folder, "sweep.svg");
-        var (code, output, err) = Run("plot", "--results", Path.Combine(_folder, "results"), "--out", svgPath, "--x", "arithmetic.propagation_bits", "--mark", "10=knee");
+        var (code, output, err) = Run("plot", "--results", Path.Combine(_folder, "results"), "--out", svgPath, "--x", "arithmetic.propagation_bits",
+            "--mark", "10=knee", "--hline", "1.2=float32");
         Assert.True(code == 0, err);
         Assert.Contains("1 series, 4 points from 4 runs", output, StringComparison.Ordinal);
         var doc = XDocument.Parse(File.ReadAllText(svgPath));
@@ -86,9 +88,13 @@ public sealed class PlotCommandTests : IDisposable
         Assert.Equal("426.67", (string)mark.Element(s_svg + "line")!.Attribute("x1")!);
         Assert.Equal("knee", mark.Element(s_svg + "text")!.Value);
         Assert.Contains("arithmetic.propagation_bits", doc.Descendants(s_svg + "text").Select(t => t.Value));
+        var hline = Assert.Single(doc.Descendants(s_svg + "g"), g => (string?)g.Attribute("class") == "hline");
+        Assert.Equal("411.00", (string)hline.Element(s_svg + "line")!.Attribute("y1")!); // 1.2 % on the 1..5 % axis
+        Assert.Equal("float32", hline.Element(s_svg + "text")!.Value);
         var (badCode, _, badError) = Run("plot", "--results", Path.Combine(_folder, "results"), "--out", svgPath, "--mark", "ten=knee");
         Assert.Equal(1, badCode);
         Assert.Contains("--mark 'ten=knee'", badError, StringComparison.Ordinal);
+        Assert.Equal(1, Run("plot", "--results", Path.Combine(_folder, "results"), "--out", svgPath, "--hline", "x").Code);
     }
 
     [Fact]

@@ -43,7 +43,8 @@ internal static partial class ResultSeries
 
     /// <summary>Every result.json under <paramref name="folder"/> (recursively) as (model, dataset, x, y).</summary>
     /// <param name="folder">Folder searched recursively.</param>
-    /// <param name="xField">Numeric field used as x, a dotted path into result.json (e.g. arithmetic.propagation_bits).</param>
+    /// <param name="xField">Numeric field used as x, a dotted path into result.json (e.g. arithmetic.propagation_bits); runs
+    /// without it are left out unless it is the default weight_bits_avg, which every run must have.</param>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="InvalidDataException">A result.json is not valid or lacks a field.</exception>
     public static List<(string Model, string Dataset, double X, double Y)> Read(string folder, string xField = "weight_bits_avg")
@@ -61,6 +62,7 @@ internal static partial class ResultSeries
             {
                 throw new InvalidDataException($"{path}: invalid JSON ({e.Message.Split(". ")[0]}).");
             }
+            if (xField != "weight_bits_avg" && Lookup(obj, xField) is null) continue;
             rows.Add((Field<string>(obj, "model", path), Field<string>(obj, "dataset", path), Field<double>(obj, xField, path), 100 * Field<double>(obj, "test_error", path)));
         }
         return rows;
@@ -80,13 +82,19 @@ internal static partial class ResultSeries
             .ToList();
     }
 
+    /// <summary>The node at a dotted path, or null.</summary>
+    private static JsonNode? Lookup(JsonObject obj, string key)
+    {
+        JsonNode? node = obj;
+        foreach (var part in key.Split('.')) node = node is JsonObject o ? o[part] : null;
+        return node;
+    }
+
     private static T Field<T>(JsonObject obj, string key, string path)
     {
         try
         {
-            JsonNode? node = obj;
-            foreach (var part in key.Split('.')) node = node is JsonObject o ? o[part] : null;
-            return node is JsonValue v ? v.GetValue<T>() : throw new InvalidDataException($"{path}: field '{key}' is missing.");
+            return Lookup(obj, key) is JsonValue v ? v.GetValue<T>() : throw new InvalidDataException($"{path}: field '{key}' is missing.");
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException)
         {

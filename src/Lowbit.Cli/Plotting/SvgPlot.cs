@@ -72,11 +72,13 @@ internal static class SvgPlot
     /// <param name="yLabel">y axis label.</param>
     /// <param name="marks">Vertical dashed lines at data x with a label (e.g. a knee), or null.</param>
     /// <param name="pointMarkers">Circles at every point (off for long trajectories).</param>
+    /// <param name="hlines">Horizontal dashed lines at data y with a label (e.g. a baseline), or null.</param>
     public static string Render(IReadOnlyList<PlotSeries> series, string title, string xLabel, string yLabel,
-        IReadOnlyList<(double X, string Label)>? marks = null, bool pointMarkers = true)
+        IReadOnlyList<(double X, string Label)>? marks = null, bool pointMarkers = true, IReadOnlyList<(double Y, string Label)>? hlines = null)
     {
         var (ax, ay) = Axes(series);
         foreach (var (x, _) in marks ?? []) ax = NiceAxis.For(Math.Min(ax.Min, x), Math.Max(ax.Max, x), 0.5);
+        foreach (var (y, _) in hlines ?? []) ay = NiceAxis.For(Math.Min(ay.Min, y), Math.Max(ay.Max, y), 1);
         var sb = new StringBuilder();
         sb.Append(Inv($"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n"));
         sb.Append(Inv($"<rect x=\"0\" y=\"0\" width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n"));
@@ -84,6 +86,7 @@ internal static class SvgPlot
         Axes(sb, ax, ay, xLabel, yLabel);
         for (int i = 0; i < series.Count; i++) Series(sb, series[i], s_colors[i % s_colors.Length], ax, ay, pointMarkers);
         foreach (var (x, label) in marks ?? []) Mark(sb, ax, x, label);
+        foreach (var (y, label) in hlines ?? []) HLine(sb, ay, y, label);
         Legend(sb, series);
         sb.Append("</svg>\n");
         return sb.ToString();
@@ -111,6 +114,13 @@ internal static class SvgPlot
         double px = PixelX(ax, x);
         sb.Append(Inv($"<g class=\"mark\" stroke=\"#555555\"><line x1=\"{px:F2}\" y1=\"{Height - Bottom:F2}\" x2=\"{px:F2}\" y2=\"{Top:F2}\" stroke-dasharray=\"6,4\"/>"));
         sb.Append(Inv($"<text x=\"{px + 4:F2}\" y=\"{Top + 14:F2}\" stroke=\"none\" fill=\"#333333\">{Escape(label)}</text></g>\n"));
+    }
+
+    private static void HLine(StringBuilder sb, NiceAxis ay, double y, string label)
+    {
+        double py = PixelY(ay, y);
+        sb.Append(Inv($"<g class=\"hline\" stroke=\"#555555\"><line x1=\"{Left:F2}\" y1=\"{py:F2}\" x2=\"{Width - Right:F2}\" y2=\"{py:F2}\" stroke-dasharray=\"2,3\"/>"));
+        sb.Append(Inv($"<text x=\"{Width - Right - 4:F2}\" y=\"{py - 4:F2}\" text-anchor=\"end\" stroke=\"none\" fill=\"#333333\">{Escape(label)}</text></g>\n"));
     }
 
     private static void Series(StringBuilder sb, PlotSeries s, string color, NiceAxis ax, NiceAxis ay, bool pointMarkers)
