@@ -93,6 +93,12 @@ public class ArithmeticTrainingTests
             Assert.Equal(10, result.GetProperty("propagation_bits").GetInt32());
             Assert.True(result.GetProperty("final_integer_bits").GetProperty("L1/dE/dW").GetInt32() < 5, "the weight-gradient radix point should have moved down from 5");
 
+            // A checkpoint evaluates with the radix points it reached (as lowbit eval does).
+            var saved = Checkpoints.CheckpointModel.Load(Path.Combine(full, Trainer.CheckpointFile));
+            var run = DataResolver.Load(saved.Config.Data);
+            var (_, accuracy) = Evaluator.Evaluate(saved.Model, Components.CreateLoss(saved.Config.Loss), run.Test, run.Normalization, 100);
+            Assert.Equal(outcome.State.History[^1].TestAccuracy, accuracy);
+
             using var cts = new CancellationTokenSource();
             var interrupted = new Trainer(config, DataResolver.Load(config.Data), part, new CancelAt(1, 7, cts)).Run(cts.Token);
             Assert.False(interrupted.Completed);

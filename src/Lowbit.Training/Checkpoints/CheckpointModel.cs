@@ -30,6 +30,9 @@ public sealed record CheckpointModel(Sequential Model, ExperimentConfig Config, 
         int[] inputShape = DataResolver.InputShape(config.Data.Dataset);
         var model = ModelBuilder.Build(config, inputShape);
         model.LoadStateDict(checkpoint.Model);
+        // A run with an "arithmetic" block evaluates with the radix points it reached, not the starting ones.
+        if (model.OutputHook is Nn.Arithmetic.ArithmeticPolicy policy)
+            new ArithmeticLog(policy).Load(JsonNode.Parse(checkpoint.Header)?["arithmetic"], checkpointPath);
         model.Eval();
         return new CheckpointModel(model, config, inputShape, checkpointPath);
     }
