@@ -42,8 +42,10 @@ internal static class CheckpointPacking
         }.ToJsonString();
     }
 
-    /// <summary>The float32 value the model sees for each byte value under the config's normalisation.</summary>
-    /// <exception cref="NotSupportedException">Per-channel statistics differ between channels (one table must serve all).</exception>
+    /// <summary>
+    /// The float32 value the model sees for each byte value under the config's normalisation, per channel
+    /// (<c>[channels, 256]</c>). Standardisation without statistics in the config reads the training set for them.
+    /// </summary>
     public static float[] PixelTable(DataConfig data, int channels)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -51,20 +53,9 @@ internal static class CheckpointPacking
         {
             "zero_one" => NormalizationOptions.ZeroOne,
             "plus_minus_one" => NormalizationOptions.PlusMinusOne,
+            _ when data.Mean is not null && data.Std is not null => NormalizationOptions.Standardize(data.Mean, data.Std),
             _ => DataResolver.Load(data).Normalization,
         };
-        return PixelTable(normalization, channels);
-    }
-
-    /// <summary>The float32 value <paramref name="normalization"/> gives each byte value (all channels must agree).</summary>
-    /// <exception cref="NotSupportedException">Channels map bytes differently.</exception>
-    public static float[] PixelTable(NormalizationOptions normalization, int channels)
-    {
-        ArgumentNullException.ThrowIfNull(normalization);
-        var values = normalization.PixelTable(channels);
-        for (int c = 1; c < channels; c++)
-            if (!values.AsSpan(c * 256, 256).SequenceEqual(values.AsSpan(0, 256)))
-                throw new NotSupportedException($"The packed format has one pixel table for all channels, but normalisation {normalization.Kind} maps channel {c} differently from channel 0.");
-        return values[..PackedModel.PixelTableSize];
+        return normalization.PixelTable(channels);
     }
 }

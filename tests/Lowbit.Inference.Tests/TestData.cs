@@ -15,6 +15,19 @@ internal static class TestData
 
     public static string Mnist => Path.Combine(RepositoryRoot, "data", "mnist");
 
+    /// <summary>The shared data folder (shared/data beside the checkout or above it), or null when absent (CI clones elsewhere).</summary>
+    public static string? SharedData { get; } = FindSharedData();
+
+    private static string? FindSharedData()
+    {
+        for (var dir = new DirectoryInfo(RepositoryRoot).Parent; dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "shared", "data");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+
     public static TrainTestSets MnistSets => s_mnist.Value;
 
     /// <summary>The packed model's pixel table for single-channel images under <paramref name="normalization"/>.</summary>

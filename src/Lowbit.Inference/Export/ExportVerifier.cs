@@ -29,7 +29,7 @@ public static class ExportVerifier
     /// <summary>Compares <paramref name="packed"/> with <paramref name="model"/> (evaluation mode) on <paramref name="count"/> images.</summary>
     /// <param name="model">The float model (its mode is restored).</param>
     /// <param name="packed">The packed model exported from it.</param>
-    /// <param name="pixels">Images <c>[count, channels, height, width]</c> as bytes; the float model receives packed.PixelTable[p].</param>
+    /// <param name="pixels">Images <c>[count, channels, height, width]</c> as bytes; the float model receives the packed model's pixel table entry of the byte's channel.</param>
     /// <param name="labels">Labels per image (for the accuracy count).</param>
     /// <param name="count">Number of images.</param>
     /// <param name="options">Runtime options.</param>
@@ -91,7 +91,8 @@ public static class ExportVerifier
             {
                 int m = Math.Min(Batch, count - first);
                 var input = new float[m * size];
-                for (int t = 0; t < input.Length; t++) input[t] = packed.PixelTable[pixels[first * size + t]];
+                int plane = packed.InputShape[1] * packed.InputShape[2], channels = packed.InputShape[0];
+                for (int t = 0; t < input.Length; t++) input[t] = packed.PixelTables[(t / plane % channels) * PackedModel.PixelTableSize + pixels[first * size + t]];
                 var x = Tensor.FromArray(input, [m, .. packed.InputShape]);
                 for (int i = 0; i < layers.Count; i++)
                 {

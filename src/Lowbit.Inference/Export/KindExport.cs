@@ -3,42 +3,92 @@ using Lowbit.Nn.Layers;
 
 namespace Lowbit.Inference.Export;
 
-/// <summary>A dense layer of the model and the batch norm that follows it; <paramref name="Index"/> is the dense layer's position in the model.</summary>
-internal sealed record DenseBlock(Linear Linear, BatchNorm? BatchNorm, int Index);
+/// <summary>What a packed kind computes: a dense layer, a convolution, or a pooling step.</summary>
+internal enum KindOperation
+{
+    /// <summary>Fully connected.</summary>
+    Dense,
+
+    /// <summary>2-D convolution.</summary>
+    Conv,
+
+    /// <summary>Pooling (emitted by the convolution exporters, never picked on its own).</summary>
+    Pool,
+}
+
+/// <summary>
+/// A dense or convolution layer of the model with what follows it up to the next such layer: a max-pool before and
+/// one after its batch norm (convolutions), and the batch norm. <paramref name="Index"/> is the layer's position in the model.
+/// </summary>
+internal sealed record ExportBlock(QuantizedLayer Layer, BatchNorm? BatchNorm, int Index, MaxPool2d? PoolBeforeNorm = null, MaxPool2d? PoolAfterNorm = null)
+{
+    /// <summary>The operation: dense or convolution.</summary>
+    public KindOperation Operation => Layer is Conv2d ? KindOperation.Conv : KindOperation.Dense;
+
+    /// <summary>The dense layer.</summary>
+    public Linear Linear => Layer as Linear ?? throw new InvalidOperationException($"Layer {Index} is not a dense layer.");
+
+    /// <summary>The convolution.</summary>
+    public Conv2d Conv => Layer as Conv2d ?? throw new InvalidOperationException($"Layer {Index} is not a convolution.");
+
+    /// <summary>Dense blocks: (layer, batch norm, index).</summary>
+    public void Deconstruct(out Linear linear, out BatchNorm? batchNorm, out int index)
+    {
+        linear = Linear;
+        batchNorm = BatchNorm;
+        index = Index;
+    }
+}
 
 /// <summary>
 /// Everything the exporter of one kind sees: the block, the next block (whose input quantizer is this layer's head),
 /// what arrives (the pixels or the previous layer's output, with the float value of every code and the plane scales),
 /// and the families of the weights and of the head.
 /// </summary>
-internal sealed record ExportSite(DenseBlock Block, DenseBlock? Next, ActivationSpec Input, float[] InputLevels, float[] InputScales,
+internal sealed record ExportSite(ExportBlock Block, ExportBlock? Next, ActivationSpec Input, float[] InputLevels, float[] InputScales,
     float[] PixelTable, QuantizerCode Weights, QuantizerCode Head)
 {
     /// <summary>The dense layer.</summary>
     public Linear Linear => Block.Linear;
 
     /// <summary>"Layer i (Linear(...))" for messages.</summary>
-    public string Name => $"Layer {Block.Index} ({Block.Linear.Describe()})";
+    public string Name => $"Layer {Block.Index} ({Block.Layer.Describe()})";
 
-    /// <summary>"Layer j (Linear(...))" of the next dense layer, for messages about the head.</summary>
-    public string NextName => Next is null ? Name : $"Layer {Next.Index} ({Next.Linear.Describe()})";
+    /// <summary>"Layer j (Linear(...))" of the next dense or convolution layer, for messages about the head.</summary>
+    public string NextName => Next is null ? Name : $"Layer {Next.Index} ({Next.Layer.Describe()})";
 }
 
 /// <summary>What a layer will be, known from the architecture alone: what it hands on and its bytes in the file.</summary>
 internal readonly record struct LayerPlan(ActivationSpec Output, long Bytes);
 
-/// <summary>An exported layer and what the next layer receives: the float value of each output code and the plane scales (empty for signs).</summary>
-internal sealed record ExportedLayer(PackedLayer Layer, float[] NextLevels, float[] NextScales);
+/// <summary>The packed layers of a block (one, or a convolution and its pooling) and what the next layer receives: the float value of each output code and the plane scales (empty for signs).</summary>
+internal sealed record ExportedLayer(IReadOnlyList<PackedLayer> Layers, float[] NextLevels, float[] NextScales)
+{
+    /// <summary>One packed layer.</summary>
+    public ExportedLayer(PackedLayer layer, float[] nextLevels, float[] nextScales)
+        : this([layer], nextLevels, nextScales)
+    {
+    }
+
+    /// <summary>The last packed layer (its output is what the next block receives).</summary>
+    public PackedLayer Last => Layers[^1];
+}
 
 /// <summary>
 /// How a model's dense block becomes one packed kind. A kind is picked by the encoding arriving at the block
 /// (<see cref="PackedLayerKind.Inputs"/>), the family of its weights (<see cref="Weights"/>) and the family of its head
 /// (<see cref="Head"/>: the next layer's input quantizer, or the logits for the last layer).
 /// </summary>
-internal abstract class KindExport(CodeFamily weights, CodeFamily head)
+internal abstract class KindExport(CodeFamily weights, CodeFamily head, KindOperation operation = KindOperation.Dense, CodeFamily? alsoWeights = null)
 {
+    /// <summary>The operation the kind packs.</summary>
+    public KindOperation Operation { get; } = operation;
+
     /// <summary>Weight family the kind packs.</summary>
     public CodeFamily Weights { get; } = weights;
+
+    /// <summary>Whether the kind packs weights of <paramref name="family"/>.</summary>
+    public bool PacksWeights(CodeFamily family) => family == Weights || family == alsoWeights;
 
     /// <summary>Head family the kind packs.</summary>
     public CodeFamily Head { get; } = head;

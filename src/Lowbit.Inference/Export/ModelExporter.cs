@@ -23,7 +23,8 @@ public static class ModelExporter
     /// <summary>Packs <paramref name="model"/>.</summary>
     /// <param name="model">The trained model (its mode is restored afterwards).</param>
     /// <param name="inputShape">Per-example input shape [channels, height, width].</param>
-    /// <param name="pixelTable">The float32 value the model receives for each byte value (256 entries), i.e. its input normalisation.</param>
+    /// <param name="pixelTable">The float32 value the model receives for each byte value, i.e. its input normalisation: 256
+    /// entries for every channel, or 256 per channel (channel c at c·256).</param>
     /// <param name="metadata">JSON text stored with the model (e.g. name and dataset); may be empty.</param>
     /// <returns>The packed model.</returns>
     /// <exception cref="NotSupportedException">The model contains a layer or quantizer the packed runtime does not support.</exception>
@@ -34,7 +35,8 @@ public static class ModelExporter
         ArgumentNullException.ThrowIfNull(inputShape);
         ArgumentNullException.ThrowIfNull(pixelTable);
         if (inputShape.Length != 3) throw new ArgumentException($"Input shape must be [channels, height, width], got [{string.Join(", ", inputShape)}].", nameof(inputShape));
-        if (pixelTable.Length != PackedModel.PixelTableSize) throw new ArgumentException($"The pixel table needs 256 entries but has {pixelTable.Length}.", nameof(pixelTable));
+        if (pixelTable.Length != PackedModel.PixelTableSize && pixelTable.Length != PackedModel.PixelTableSize * inputShape[0])
+            throw new ArgumentException($"The pixel table needs 256 entries (all channels) or 256·{inputShape[0]} (one per channel) but has {pixelTable.Length}.", nameof(pixelTable));
         var blocks = Blocks(model);
         bool wasTraining = model.Training;
         model.Eval();
@@ -42,14 +44,14 @@ public static class ModelExporter
         {
             using var _ = GradMode.Disable();
             var layers = new List<PackedLayer>(blocks.Count);
-            var input = ActivationSpec.Pixels(inputShape[0] * inputShape[1] * inputShape[2]);
+            var input = ActivationSpec.Pixels(inputShape[0], inputShape[1], inputShape[2]);
             float[] levels = pixelTable, scales = [];
             for (int b = 0; b < blocks.Count; b++)
             {
                 var site = Site(blocks, b, input, levels, scales, pixelTable);
-                var exported = Kind(site).Export.Export(site);
-                layers.Add(exported.Layer);
-                (input, levels, scales) = (exported.Layer.Output, exported.NextLevels, exported.NextScales);
+                var exported = Kind(site).Export!.Export(site);
+                layers.AddRange(exported.Layers);
+                (input, levels, scales) = (exported.Last.Output, exported.NextLevels, exported.NextScales);
             }
             return new PackedModel(inputShape, (float[])pixelTable.Clone(), metadata ?? "", layers);
         }
@@ -60,67 +62,99 @@ public static class ModelExporter
     }
 
     /// <summary>The site of block <paramref name="b"/>: checks what arrives against the block and finds the head's family.</summary>
-    internal static ExportSite Site(IReadOnlyList<DenseBlock> blocks, int b, ActivationSpec input, float[] levels, float[] scales, float[] pixelTable)
+    internal static ExportSite Site(IReadOnlyList<ExportBlock> blocks, int b, ActivationSpec input, float[] levels, float[] scales, float[] pixelTable)
     {
         var block = blocks[b];
-        var linear = block.Linear;
-        string name = $"Layer {block.Index} ({linear.Describe()})";
-        if (linear.Weight.Value.DType != DType.Float32)
-            throw new NotSupportedException($"{name} holds {linear.Weight.Value.DType}; the exporter reproduces float32 models only.");
-        if (linear.InFeatures != input.Count)
-            throw new ArgumentException($"{name} has {linear.InFeatures} inputs but receives {input.Count}.");
-        if (input.Encoding == ActivationEncoding.Pixels && linear.InputQuantizer is not null)
-            throw new NotSupportedException($"{name}: the first dense layer must take the real (normalised) pixels, but it has input quantizer {linear.InputQuantizer.Quantizer.Name}.");
+        var layer = block.Layer;
+        string name = $"Layer {block.Index} ({layer.Describe()})";
+        if (layer.Weight.Value.DType != DType.Float32)
+            throw new NotSupportedException($"{name} holds {layer.Weight.Value.DType}; the exporter reproduces float32 models only.");
+        if (layer is Conv2d conv)
+        {
+            if (!input.IsSpatial || input.Channels != conv.InChannels)
+                throw new ArgumentException($"{name} takes [{conv.InChannels}, height, width] but receives {input}.");
+        }
+        else if (block.Linear.InFeatures != input.Count)
+        {
+            throw new ArgumentException($"{name} has {block.Linear.InFeatures} inputs but receives {input.Count}.");
+        }
+        if (input.Encoding == ActivationEncoding.Pixels && layer.InputQuantizer is not null)
+            throw new NotSupportedException($"{name}: the first layer must take the real (normalised) pixels, but it has input quantizer {layer.InputQuantizer.Quantizer.Name}.");
         var next = b + 1 < blocks.Count ? blocks[b + 1] : null;
-        var head = next is null ? QuantizerCode.Logits : QuantizerCode.OfInputs(next.Linear);
-        return new ExportSite(block, next, input, levels, scales, pixelTable, QuantizerCode.OfWeights(linear), head);
+        var head = next is null ? QuantizerCode.Logits : QuantizerCode.OfInputs(next.Layer);
+        return new ExportSite(block, next, input, levels, scales, pixelTable, QuantizerCode.OfWeights(layer), head);
     }
 
-    /// <summary>The kind that packs <paramref name="site"/>: by what arrives, the weights' family and the head's family.</summary>
+    /// <summary>The kind that packs <paramref name="site"/>: by operation, what arrives, the weights' family and the head's family.</summary>
     /// <exception cref="NotSupportedException">No kind packs this combination; the message says what would.</exception>
     internal static PackedLayerKind Kind(ExportSite site)
     {
         bool last = site.Next is null;
-        var forWeights = PackedLayerKinds.All.Where(k => k.Export.Weights == site.Weights.Family && k.IsOutput == last).ToList();
+        var operation = site.Block.Operation;
+        var forWeights = PackedLayerKinds.All.Where(k => k.Export is { } e && e.Operation == operation && e.PacksWeights(site.Weights.Family) && k.IsOutput == last).ToList();
         if (forWeights.Count == 0)
-            throw new NotSupportedException($"{site.Name}: weights quantized with {site.Weights.Name} cannot be packed; packable weight quantizers: {QuantizerCode.PackableWeights}.");
+            throw new NotSupportedException(last && operation == KindOperation.Conv
+                ? $"{site.Name}: the last layer must be a dense layer (logits)."
+                : $"{site.Name}: {(operation == KindOperation.Conv ? "convolution " : "")}weights quantized with {site.Weights.Name} cannot be packed; packable weight quantizers: {QuantizerCode.PackableWeights}.");
         var forInput = forWeights.Where(k => k.Inputs.Contains(site.Input.Encoding)).ToList();
         if (forInput.Count == 0)
         {
             var accepted = forWeights.SelectMany(k => k.Inputs).Distinct().Select(e => e.ToString());
             throw new NotSupportedException($"{site.Name}: a layer with {site.Weights.Name} weights cannot take {site.Input} (it takes {string.Join(" or ", accepted)}); its input quantizer must match the weights' family.");
         }
-        return forInput.FirstOrDefault(k => k.Export.Head == site.Head.Family)
+        return forInput.FirstOrDefault(k => k.Export!.Head == site.Head.Family)
             ?? throw new NotSupportedException($"{site.NextName}: inputs after a layer with {site.Weights.Name} weights must be quantized with " +
-                $"{string.Join(" or ", forInput.Select(k => QuantizerCode.InputQuantizersOf(k.Export.Head)))}, got {site.Head.Name}.");
+                $"{string.Join(" or ", forInput.Select(k => QuantizerCode.InputQuantizersOf(k.Export!.Head)))}, got {site.Head.Name}.");
     }
 
-    internal static List<DenseBlock> Blocks(Sequential model)
+    /// <summary>
+    /// The model as blocks: dense layers with their batch norm; convolutions with a max-pool before or after their
+    /// batch norm; flatten and dropout in between (dropout is the identity in evaluation mode).
+    /// </summary>
+    internal static List<ExportBlock> Blocks(Sequential model)
     {
-        var blocks = new List<DenseBlock>();
+        var blocks = new List<ExportBlock>();
         var layers = model.Layers;
         for (int i = 0; i < layers.Count; i++)
         {
             switch (layers[i])
             {
-                case Flatten when blocks.Count == 0:
+                case Flatten:
                 case Dropout:
                     continue;
                 case Linear linear:
-                    BatchNorm? bn = null;
-                    if (i + 1 < layers.Count && layers[i + 1] is BatchNorm next)
-                    {
-                        if (next.Spatial) throw new NotSupportedException($"Layer {i + 1} ({next.Describe()}) follows a dense layer but is spatial.");
-                        bn = next;
-                        i++;
-                    }
-                    blocks.Add(new DenseBlock(linear, bn, i - (bn is null ? 0 : 1)));
+                    var bn = Take<BatchNorm>(layers, ref i);
+                    if (bn is { Spatial: true }) throw new NotSupportedException($"Layer {i} ({bn.Describe()}) follows a dense layer but is spatial.");
+                    blocks.Add(new ExportBlock(linear, bn, IndexOf(layers, linear)));
+                    continue;
+                case Conv2d conv:
+                    if (conv.Groups != 1) throw new NotSupportedException($"Layer {i} ({conv.Describe()}): grouped convolutions cannot be packed yet.");
+                    var before = Take<MaxPool2d>(layers, ref i);
+                    var norm = Take<BatchNorm>(layers, ref i);
+                    var after = before is null ? Take<MaxPool2d>(layers, ref i) : null;
+                    blocks.Add(new ExportBlock(conv, norm, IndexOf(layers, conv), before, after));
                     continue;
                 default:
-                    throw new NotSupportedException($"Layer {i} ({layers[i].Describe()}) is not supported by the packed exporter; it handles MLPs (flatten, dense, batch_norm, dropout) with ste_sign (BinaryNet), dorefa_weight/dorefa_act (k-bit) or hbb/residual weights with residual activations of frozen means (HBB) quantizers.");
+                    throw new NotSupportedException($"Layer {i} ({layers[i].Describe()}) is not supported by the packed exporter; it handles dense and " +
+                        "convolution layers with batch norm and max-pooling (flatten, dropout in between) quantized with ste_sign (binary), " +
+                        "dorefa_weight/dorefa_act (k-bit dense) or hbb/residual weights with residual activations of frozen means (HBB dense).");
             }
         }
-        if (blocks.Count < 2) throw new NotSupportedException($"The packed exporter needs at least two dense layers; the model has {blocks.Count}.");
+        if (blocks.Count < 2) throw new NotSupportedException($"The packed exporter needs at least two dense or convolution layers; the model has {blocks.Count}.");
         return blocks;
+    }
+
+    /// <summary>The layer after <paramref name="i"/> if it is a <typeparamref name="T"/> (then <paramref name="i"/> moves to it), else null.</summary>
+    private static T? Take<T>(IReadOnlyList<Nn.Module> layers, ref int i) where T : Nn.Module
+    {
+        if (i + 1 >= layers.Count || layers[i + 1] is not T t) return null;
+        i++;
+        return t;
+    }
+
+    private static int IndexOf(IReadOnlyList<Nn.Module> layers, Nn.Module layer)
+    {
+        for (int i = 0; i < layers.Count; i++) if (ReferenceEquals(layers[i], layer)) return i;
+        return -1;
     }
 }

@@ -23,12 +23,12 @@ public static class PackedSizePredictor
         ArgumentNullException.ThrowIfNull(inputShape);
         ArgumentNullException.ThrowIfNull(metadata);
         var blocks = ModelExporter.Blocks(model);
-        long size = PackedModelFile.HeaderSize + 3 * 4 + PackedModel.PixelTableSize * 4 + 4 + Encoding.UTF8.GetByteCount(metadata) + 4;
-        var input = ActivationSpec.Pixels(inputShape[0] * inputShape[1] * inputShape[2]);
+        long size = PackedModelFile.HeaderSize + 3 * 4 + PackedModel.PixelTableSize * 4L * inputShape[0] + 4 + Encoding.UTF8.GetByteCount(metadata) + 4;
+        var input = ActivationSpec.Pixels(inputShape[0], inputShape[1], inputShape[2]);
         for (int b = 0; b < blocks.Count; b++)
         {
             var site = ModelExporter.Site(blocks, b, input, [], [], []);
-            var plan = ModelExporter.Kind(site).Export.Plan(site);
+            var plan = ModelExporter.Kind(site).Export!.Plan(site);
             size += plan.Bytes;
             input = plan.Output;
         }

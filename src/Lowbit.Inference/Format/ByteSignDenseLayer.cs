@@ -64,5 +64,11 @@ public sealed class ByteSignDenseLayer : PackedDenseLayer
         return new ByteSignDenseLayer(n, m, weights, reader.ReadFloats(m, $"layer {context.Index} thresholds", allowInfinity: true));
     }
 
+    /// <summary>The pixels must share one table (the runtime's integer path uses one affine fit).</summary>
+    internal override string? CheckInput(ActivationSpec arriving, float[] pixelTables) =>
+        arriving.Encoding == ActivationEncoding.Pixels && !PackedModel.IsUniform(pixelTables)
+            ? "takes the pixels through one pixel table, but the model's channels have different tables"
+            : base.CheckInput(arriving, pixelTables);
+
     internal override LayerStep CreateStep(StepContext context) => new ByteSignDenseStep(this, context);
 }

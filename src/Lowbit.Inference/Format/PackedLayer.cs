@@ -32,8 +32,9 @@ public abstract class PackedLayer
 
     /// <summary>
     /// Whether the layer can take <paramref name="arriving"/> (the previous layer's output, or the model's pixels):
-    /// null if it can, else what is wrong. By default the arriving values must equal <see cref="Input"/>.
+    /// null if it can, else what is wrong. By default the arriving values must be readable as <see cref="Input"/>
+    /// (<see cref="ActivationSpec.CanFeed"/>). <paramref name="pixelTables"/> are the model's tables <c>[channels, 256]</c>.
     /// </summary>
-    internal virtual string? CheckInput(ActivationSpec arriving, float[] pixelTable) =>
-        arriving == Input ? null : $"takes {Input} but receives {arriving}";
+    internal virtual string? CheckInput(ActivationSpec arriving, float[] pixelTables) =>
+        arriving.CanFeed(Input) ? null : $"takes {Input} but receives {arriving}";
 }

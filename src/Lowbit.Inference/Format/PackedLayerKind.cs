@@ -5,8 +5,8 @@ namespace Lowbit.Inference.Format;
 /// <summary>Reads one layer of a kind, kind byte first, validating every field (errors name the byte offset).</summary>
 internal delegate PackedLayer PackedLayerReader(ref PackedModelReader reader, in LayerReadContext context);
 
-/// <summary>Where a layer is read: its index, the layer count, what arrives from the previous layer, the pixel table, the file's version.</summary>
-internal readonly record struct LayerReadContext(int Index, int Count, ActivationSpec Arriving, float[] PixelTable, uint Version);
+/// <summary>Where a layer is read: its index, the layer count, what arrives from the previous layer, the pixel tables <c>[channels, 256]</c>, the file's version.</summary>
+internal readonly record struct LayerReadContext(int Index, int Count, ActivationSpec Arriving, float[] PixelTables, uint Version);
 
 /// <summary>
 /// One packed layer kind (docs/FORMAT.md, "Kinds"): its kind byte, name, the format version that introduced it, the
@@ -18,6 +18,7 @@ internal readonly record struct LayerReadContext(int Index, int Count, Activatio
 /// <param name="Inputs">Encodings the kind can consume.</param>
 /// <param name="IsOutput">Whether the kind ends the network (its output is the logits).</param>
 /// <param name="Read">Its reader.</param>
-/// <param name="Export">How a model's layer becomes this kind (the exporter picks kinds by input, weights and head).</param>
+/// <param name="Export">How a model's layer becomes this kind (the exporter picks kinds by operation, input, weights and
+/// head), or null for kinds emitted by another kind's exporter (pooling).</param>
 internal sealed record PackedLayerKind(byte Code, string Name, uint SinceVersion, ActivationEncoding[] Inputs, bool IsOutput,
-    PackedLayerReader Read, KindExport Export);
+    PackedLayerReader Read, KindExport? Export);

@@ -19,6 +19,9 @@ internal static class PackedLayerKinds
         new(PlaneOutputDenseLayer.KindCode, "k-bit output", 2, [Pixels, LevelCodes], true, PlaneOutputDenseLayer.Read, new PlaneOutputDenseExport()),
         new(ResidualThresholdDenseLayer.KindCode, "residual threshold", 3, [Pixels, ResidualCodes], false, ResidualThresholdDenseLayer.Read, new ResidualThresholdDenseExport()),
         new(ResidualOutputDenseLayer.KindCode, "residual output", 3, [Pixels, ResidualCodes], true, ResidualOutputDenseLayer.Read, new ResidualOutputDenseExport()),
+        new(ByteSignConvLayer.KindCode, "byte-input sign conv", 4, [Pixels], false, ByteSignConvLayer.Read, new ByteSignConvExport()),
+        new(BinarySignConvLayer.KindCode, "binary sign conv", 4, [Signs], false, BinarySignConvLayer.Read, new BinarySignConvExport()),
+        new(SignMaxPoolLayer.KindCode, "sign max-pool", 4, [Signs], false, SignMaxPoolLayer.Read, null),
     ];
 
     /// <summary>"1 = byte-input sign, 2 = binary sign, …, 4 = k-bit threshold (version 2), …" for messages.</summary>

@@ -13,7 +13,8 @@ public sealed class PackedModel
 
     /// <summary>Creates and validates the model.</summary>
     /// <param name="inputShape">Per-example input shape [channels, height, width] of the 8-bit images.</param>
-    /// <param name="pixelTable">The float32 value the model sees for each byte value (its input normalisation, shared by all channels).</param>
+    /// <param name="pixelTable">The float32 value the model sees for each byte value (its input normalisation): 256
+    /// entries shared by all channels, or channels·256, channel c's table at c·256.</param>
     /// <param name="metadata">Free-form UTF-8 JSON describing the source (name, dataset); may be empty.</param>
     /// <param name="layers">The layers in order.</param>
     /// <exception cref="ArgumentException">The layers do not form a supported chain or the table is invalid.</exception>
@@ -25,13 +26,17 @@ public sealed class PackedModel
         ArgumentNullException.ThrowIfNull(layers);
         if (inputShape.Length != 3 || inputShape.Any(d => d < 1))
             throw new ArgumentException($"Input shape must be [channels, height, width] with positive sizes, got [{string.Join(", ", inputShape)}].", nameof(inputShape));
-        if (pixelTable.Length != PixelTableSize)
-            throw new ArgumentException($"The pixel table needs {PixelTableSize} entries but has {pixelTable.Length}.", nameof(pixelTable));
+        if (pixelTable.Length != PixelTableSize && pixelTable.Length != (long)PixelTableSize * inputShape[0])
+            throw new ArgumentException($"The pixel table needs {PixelTableSize} entries (shared) or {PixelTableSize}·{inputShape[0]} (one per channel) but has {pixelTable.Length}.", nameof(pixelTable));
         for (int p = 0; p < pixelTable.Length; p++)
             if (!float.IsFinite(pixelTable[p])) throw new ArgumentException($"Pixel table entry {p} is {pixelTable[p]}; it must be finite.", nameof(pixelTable));
-        ValidateChain(inputShape, pixelTable, layers);
+        var tables = pixelTable.Length == PixelTableSize && inputShape[0] > 1
+            ? Enumerable.Repeat(pixelTable, inputShape[0]).SelectMany(t => t).ToArray()
+            : pixelTable;
+        ValidateChain(inputShape, tables, layers);
         InputShape = (int[])inputShape.Clone();
-        PixelTable = pixelTable;
+        PixelTables = tables;
+        PixelTable = tables.AsSpan(0, PixelTableSize).ToArray();
         Metadata = metadata;
         Layers = layers.ToArray();
     }
@@ -42,8 +47,22 @@ public sealed class PackedModel
     /// <summary>Bytes per input image: channels·height·width.</summary>
     public int InputSize => InputShape[0] * InputShape[1] * InputShape[2];
 
-    /// <summary>The float32 input value for each byte value.</summary>
+    /// <summary>The float32 input value for each byte value of channel 0 (of every channel when <see cref="HasUniformPixelTable"/>).</summary>
     public float[] PixelTable { get; }
+
+    /// <summary>The float32 input value for each byte value per channel, <c>[channels, 256]</c>.</summary>
+    public float[] PixelTables { get; }
+
+    /// <summary>Whether every channel has the same pixel table.</summary>
+    public bool HasUniformPixelTable => IsUniform(PixelTables);
+
+    /// <summary>Whether the per-channel tables <c>[channels, 256]</c> are all equal.</summary>
+    internal static bool IsUniform(ReadOnlySpan<float> tables)
+    {
+        for (int c = PixelTableSize; c < tables.Length; c += PixelTableSize)
+            if (!tables.Slice(c, PixelTableSize).SequenceEqual(tables[..PixelTableSize])) return false;
+        return true;
+    }
 
     /// <summary>Free-form JSON metadata (e.g. {"name": ..., "dataset": ...}).</summary>
     public string Metadata { get; }
@@ -60,11 +79,11 @@ public sealed class PackedModel
     /// <summary>Number of classes (outputs of the last layer).</summary>
     public int Classes => Layers[^1].Output.Count;
 
-    private static void ValidateChain(int[] inputShape, float[] pixelTable, IReadOnlyList<PackedLayer> layers)
+    private static void ValidateChain(int[] inputShape, float[] pixelTables, IReadOnlyList<PackedLayer> layers)
     {
         if (layers.Count < 2)
             throw new ArgumentException($"A packed model needs a first (byte-input) layer and an output layer; got {layers.Count} layer(s).", nameof(layers));
-        var arriving = ActivationSpec.Pixels(inputShape[0] * inputShape[1] * inputShape[2]);
+        var arriving = ActivationSpec.Pixels(inputShape[0], inputShape[1], inputShape[2]);
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i] ?? throw new ArgumentException($"Layer {i} is null.", nameof(layers));
@@ -74,7 +93,7 @@ public sealed class PackedModel
                 throw new ArgumentException(last
                     ? $"Layer {i} (kind {kind.Code}, {kind.Name}) is last but does not produce the logits; the last layer must be an output kind."
                     : $"Layer {i} (kind {kind.Code}, {kind.Name}) produces the logits but is not last.", nameof(layers));
-            if (layer.CheckInput(arriving, pixelTable) is string problem)
+            if (layer.CheckInput(arriving, pixelTables) is string problem)
                 throw new ArgumentException($"Layer {i} (kind {kind.Code}, {kind.Name}) {problem}{(i == 0 ? " (the model's pixels)" : $" from layer {i - 1}")}.", nameof(layers));
             arriving = layer.Output;
         }

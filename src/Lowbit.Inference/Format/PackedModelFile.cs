@@ -11,8 +11,11 @@ public static class PackedModelFile
     /// <summary>File magic: the ASCII bytes "LOWBITPM".</summary>
     public static ReadOnlySpan<byte> Magic => "LOWBITPM"u8;
 
-    /// <summary>The format version this code writes. It reads this one, version 2 (no residual layers) and version 1 (binary layers only).</summary>
-    public const uint Version = 3;
+    /// <summary>
+    /// The format version this code writes. It reads this one and versions 1–3 (which had one pixel table for all
+    /// channels and fewer kinds: 3 no convolutions, 2 no residual layers, 1 binary dense layers only).
+    /// </summary>
+    public const uint Version = 4;
 
     /// <summary>The oldest format version this code reads.</summary>
     public const uint OldestReadableVersion = 1;
@@ -27,7 +30,7 @@ public static class PackedModelFile
     public static long PredictSize(PackedModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        long size = HeaderSize + 3 * 4 + PackedModel.PixelTableSize * 4 + 4 + Encoding.UTF8.GetByteCount(model.Metadata) + 4;
+        long size = HeaderSize + 3 * 4 + model.PixelTables.Length * 4L + 4 + Encoding.UTF8.GetByteCount(model.Metadata) + 4;
         foreach (var layer in model.Layers) size += layer.ByteSize;
         return size + ChecksumSize;
     }
@@ -68,7 +71,7 @@ public static class PackedModelFile
         w.U32(0);
         w.U64((ulong)size);
         foreach (int d in model.InputShape) w.U32((uint)d);
-        foreach (float v in model.PixelTable) w.F32(v);
+        w.F32(model.PixelTables);
         var meta = Encoding.UTF8.GetBytes(model.Metadata);
         w.U32((uint)meta.Length);
         w.Bytes(meta);

@@ -77,13 +77,18 @@ internal ref struct PackedModelReader
         for (int i = 0; i < 3; i++) shape[i] = ReadCount(dims[i], 1, 1 << 20);
         if ((long)shape[0] * shape[1] * shape[2] > int.MaxValue / 255)
             throw Error(shapeOffset, $"input shape [{shape[0]}, {shape[1]}, {shape[2]}] is too large.");
-        var table = new float[PackedModel.PixelTableSize];
+        // Version 4 stores one table per channel; earlier versions one table for all channels.
+        int tableCount = _version >= 4 ? shape[0] : 1;
+        if ((long)tableCount * PackedModel.PixelTableSize * 4 > Remaining)
+            throw Error(Offset, $"pixel tables: {tableCount} channel(s) need {(long)tableCount * PackedModel.PixelTableSize * 4} bytes but only {Remaining} remain.");
+        var table = new float[tableCount * PackedModel.PixelTableSize];
         for (int p = 0; p < table.Length; p++)
         {
             int at = Offset;
             table[p] = ReadF32("pixel table entry");
             if (!float.IsFinite(table[p])) throw Error(at, $"pixel table entry {p} is {table[p]}; it must be finite.");
         }
+        if (tableCount == 1 && shape[0] > 1) table = Enumerable.Repeat(table, shape[0]).SelectMany(t => t).ToArray();
         int metaLength = ReadCount("metadata length", 0, Remaining);
         int metaOffset = Offset;
         string metadata;
@@ -97,7 +102,7 @@ internal ref struct PackedModelReader
         }
         int layerCount = ReadCount("layer count", 2, Remaining / DenseHeader.Size);
         var layers = new List<PackedLayer>(layerCount);
-        var arriving = ActivationSpec.Pixels(shape[0] * shape[1] * shape[2]);
+        var arriving = ActivationSpec.Pixels(shape[0], shape[1], shape[2]);
         for (int i = 0; i < layerCount; i++)
         {
             var layer = ReadLayer(new LayerReadContext(i, layerCount, arriving, table, _version));

@@ -51,13 +51,13 @@ public abstract class PlaneDenseLayer : PackedDenseLayer
     public override ActivationSpec Input => ActivationSpec.LevelCodes(InFeatures, InputBits);
 
     /// <summary>Pixels are 8-bit codes whose levels must be the pixel table; later inputs must have <see cref="InputBits"/> bits.</summary>
-    internal override string? CheckInput(ActivationSpec arriving, float[] pixelTable)
+    internal override string? CheckInput(ActivationSpec arriving, float[] pixelTables)
     {
         if (arriving.Encoding == ActivationEncoding.Pixels && arriving.Count == InFeatures)
-            return InputBits == 8 && InputLevels.AsSpan().SequenceEqual(pixelTable)
+            return InputBits == 8 && PackedModel.IsUniform(pixelTables) && InputLevels.AsSpan().SequenceEqual(pixelTables.AsSpan(0, PackedModel.PixelTableSize))
                 ? null
-                : $"takes the 8-bit pixels, so it needs input bits 8 (has {InputBits}) and input levels equal to the pixel table";
-        return base.CheckInput(arriving, pixelTable);
+                : $"takes the 8-bit pixels, so it needs input bits 8 (has {InputBits}) and input levels equal to the pixel table of every channel";
+        return base.CheckInput(arriving, pixelTables);
     }
 
     /// <summary>Bytes of the fields before the head: header, level tables, planes.</summary>
@@ -85,7 +85,7 @@ public abstract class PlaneDenseLayer : PackedDenseLayer
         var weightLevels = r.ReadFloats(1 << weightBits, $"layer {index} weight levels", false);
         int levelsOffset = r.Offset;
         var inputLevels = r.ReadFloats(1 << inputBits, $"layer {index} input levels", false);
-        if (context.Arriving.Encoding == ActivationEncoding.Pixels && !inputLevels.AsSpan().SequenceEqual(context.PixelTable))
+        if (context.Arriving.Encoding == ActivationEncoding.Pixels && !inputLevels.AsSpan().SequenceEqual(context.PixelTables.AsSpan(0, PackedModel.PixelTableSize)))
             throw r.Error(levelsOffset, $"layer {index} input levels differ from the pixel table.");
         var planes = r.ReadWeights(index, n, m, weightBits);
         return new PlaneBody(header, n, m, weightLevels, inputLevels, planes);

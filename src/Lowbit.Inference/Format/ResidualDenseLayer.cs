@@ -67,6 +67,12 @@ public abstract class ResidualDenseLayer : PackedDenseLayer
     /// <inheritdoc/>
     public override ActivationSpec Input => InputPlanes == 0 ? ActivationSpec.Pixels(InFeatures) : ActivationSpec.ResidualCodes(InFeatures, InputPlanes);
 
+    /// <summary>The pixels must share one table (the runtime's integer path uses one affine fit).</summary>
+    internal override string? CheckInput(ActivationSpec arriving, float[] pixelTables) =>
+        arriving.Encoding == ActivationEncoding.Pixels && !PackedModel.IsUniform(pixelTables)
+            ? "takes the pixels through one pixel table, but the model's channels have different tables"
+            : base.CheckInput(arriving, pixelTables);
+
     /// <summary>Bytes of the fields before the head: header, scale and level tables, rows.</summary>
     internal static long BodySize(int inFeatures, int outFeatures, int weightPlanes, int inputPlanes) =>
         DenseHeader.Size + 4L * weightPlanes + 4L * WeightLevelCount(weightPlanes)

@@ -15,7 +15,7 @@ public static class BitIm2Col
     /// <param name="channels">Input channels.</param>
     /// <param name="kernelH">Kernel height.</param>
     /// <param name="kernelW">Kernel width.</param>
-    /// <returns>Words per output row of <see cref="Transform"/>.</returns>
+    /// <returns>Words per output row of the <c>Transform</c> methods.</returns>
     public static int PatchWords(int channels, int kernelH, int kernelW) =>
         BitLayout.WordsPerRow(checked(channels * kernelH * kernelW));
 
@@ -35,7 +35,30 @@ public static class BitIm2Col
     /// <exception cref="ArgumentOutOfRangeException">A size is out of range.</exception>
     /// <exception cref="ArgumentException">A span is too short or a pixel has non-zero padding bits.</exception>
     public static void Transform(ReadOnlySpan<ulong> input, int batch, int height, int width, int channels,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, Span<ulong> output)
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, Span<ulong> output) =>
+        Transform(input, batch, height, width, channels, kernelH, kernelW, strideH, strideW, padH, padW, padWithOnes: false, output);
+
+    /// <summary>
+    /// As <see cref="Transform(ReadOnlySpan{ulong}, int, int, int, int, int, int, int, int, int, int, Span{ulong})"/>,
+    /// padding with +1 (bit 1) instead of −1 when <paramref name="padWithOnes"/> (Larq's <c>pad_values=1</c>).
+    /// </summary>
+    /// <param name="input">Feature map <c>[batch, height, width, WordsPerRow(channels)]</c>.</param>
+    /// <param name="batch">Images (≥ 0).</param>
+    /// <param name="height">Input height (≥ 1).</param>
+    /// <param name="width">Input width (≥ 1).</param>
+    /// <param name="channels">Channels (≥ 1).</param>
+    /// <param name="kernelH">Kernel height.</param>
+    /// <param name="kernelW">Kernel width.</param>
+    /// <param name="strideH">Vertical stride.</param>
+    /// <param name="strideW">Horizontal stride.</param>
+    /// <param name="padH">Rows of padding above and below (&lt; kernelH).</param>
+    /// <param name="padW">Columns of padding left and right (&lt; kernelW).</param>
+    /// <param name="padWithOnes">Pad with +1 (bit 1) rather than −1 (bit 0).</param>
+    /// <param name="output">Output <c>[batch·outH·outW, PatchWords(channels, kernelH, kernelW)]</c>, rows in (b, oy, ox) order.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is out of range.</exception>
+    /// <exception cref="ArgumentException">A span is too short or a pixel has non-zero padding bits.</exception>
+    public static void Transform(ReadOnlySpan<ulong> input, int batch, int height, int width, int channels,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool padWithOnes, Span<ulong> output)
     {
         BitConvGeometry.CheckCommon(batch, channels);
         int outH = BitConvGeometry.OutputSize(height, kernelH, strideH, padH, "height");
@@ -47,6 +70,13 @@ public static class BitIm2Col
         BitChecks.Length(nameof(output), output.Length, BitChecks.Count(nameof(output), batch, outH, outW, rowWords),
             $"[rows={batch}·{outH}·{outW}, words={rowWords}]");
         BitChecks.Padding(nameof(input), input, batch * height * width, pixelWords, channels);
+        Span<ulong> ones = stackalloc ulong[0];
+        if (padWithOnes)
+        {
+            ones = pixelWords <= 64 ? stackalloc ulong[pixelWords] : new ulong[pixelWords];
+            ones.Fill(ulong.MaxValue);
+            ones[^1] = BitLayout.LastWordMask(channels);
+        }
         for (int b = 0; b < batch; b++)
         {
             for (int oy = 0; oy < outH; oy++)
@@ -58,11 +88,16 @@ public static class BitIm2Col
                     for (int ky = 0; ky < kernelH; ky++)
                     {
                         int y = oy * strideH - padH + ky;
-                        if ((uint)y >= (uint)height) continue; // padded row: bits stay 0 (−1)
+                        bool rowOutside = (uint)y >= (uint)height;
+                        if (rowOutside && !padWithOnes) continue; // padded row: bits stay 0 (−1)
                         for (int kx = 0; kx < kernelW; kx++)
                         {
                             int x = ox * strideW - padW + kx;
-                            if ((uint)x >= (uint)width) continue;
+                            if (rowOutside || (uint)x >= (uint)width)
+                            {
+                                if (padWithOnes) OrBits(row, (ky * kernelW + kx) * channels, ones);
+                                continue;
+                            }
                             OrBits(row, (ky * kernelW + kx) * channels, input.Slice(((b * height + y) * width + x) * pixelWords, pixelWords));
                         }
                     }

@@ -63,4 +63,61 @@ public static class BitPooling
             }
         }
     }
+
+    /// <summary>
+    /// Max-pool of ±1 values where the channels set in <paramref name="minChannels"/> take the minimum instead: OR over
+    /// the window for the others, AND for those. A max-pool before a decreasing batch norm (negative scale) followed by
+    /// sign is, after the sign, a min-pool of the signs: this is how a folded "max-pool → batch norm → sign" runs on bits.
+    /// No padding.
+    /// </summary>
+    /// <param name="input">Feature map <c>[batch, height, width, WordsPerRow(channels)]</c>.</param>
+    /// <param name="batch">Images (≥ 0).</param>
+    /// <param name="height">Input height (≥ 1).</param>
+    /// <param name="width">Input width (≥ 1).</param>
+    /// <param name="channels">Channels (≥ 1).</param>
+    /// <param name="kernel">Square window.</param>
+    /// <param name="stride">Step along both axes.</param>
+    /// <param name="minChannels">Packed channel mask <c>[WordsPerRow(channels)]</c>: bit c set = channel c takes the minimum.</param>
+    /// <param name="output">Output <c>[batch, outH, outW, WordsPerRow(channels)]</c>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is out of range.</exception>
+    /// <exception cref="ArgumentException">A span is too short or a pixel has non-zero padding bits.</exception>
+    public static void MaxMinPool(ReadOnlySpan<ulong> input, int batch, int height, int width, int channels, int kernel, int stride,
+        ReadOnlySpan<ulong> minChannels, Span<ulong> output)
+    {
+        BitConvGeometry.CheckCommon(batch, channels);
+        int outH = BitConvGeometry.OutputSize(height, kernel, stride, 0, "height");
+        int outW = BitConvGeometry.OutputSize(width, kernel, stride, 0, "width");
+        int words = BitLayout.WordsPerRow(channels);
+        BitChecks.Length(nameof(input), input.Length, BitChecks.Count(nameof(input), batch, height, width, words),
+            $"[batch={batch}, height={height}, width={width}, words={words}]");
+        BitChecks.Length(nameof(minChannels), minChannels.Length, words, $"[words={words}]");
+        BitChecks.Length(nameof(output), output.Length, BitChecks.Count(nameof(output), batch, outH, outW, words),
+            $"[batch={batch}, outH={outH}, outW={outW}, words={words}]");
+        BitChecks.Padding(nameof(input), input, batch * height * width, words, channels);
+        BitChecks.Padding(nameof(minChannels), minChannels, 1, words, channels);
+        for (int b = 0; b < batch; b++)
+        {
+            for (int oy = 0; oy < outH; oy++)
+            {
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    Span<ulong> dst = output.Slice(((b * outH + oy) * outW + ox) * words, words);
+                    for (int w = 0; w < words; w++)
+                    {
+                        ulong any = 0, all = ulong.MaxValue;
+                        for (int y = oy * stride; y < oy * stride + kernel; y++)
+                        {
+                            for (int x = ox * stride; x < ox * stride + kernel; x++)
+                            {
+                                ulong v = input[((b * height + y) * width + x) * words + w];
+                                any |= v;
+                                all &= v;
+                            }
+                        }
+                        dst[w] = (any & ~minChannels[w]) | (all & minChannels[w]);
+                    }
+                }
+            }
+        }
+    }
 }

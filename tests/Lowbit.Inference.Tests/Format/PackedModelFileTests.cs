@@ -96,8 +96,8 @@ public sealed class PackedModelFileTests
         bad[0] = (byte)'X';
         Rejects(bad, "byte offset 0", "not a Lowbit packed model");
         bad = (byte[])good.Clone();
-        BinaryPrimitives.WriteUInt32LittleEndian(bad.AsSpan(8), 4);
-        Rejects(WithCrc(bad), "byte offset 8", "version 4 is not supported");
+        BinaryPrimitives.WriteUInt32LittleEndian(bad.AsSpan(8), PackedModelFile.Version + 1);
+        Rejects(WithCrc(bad), "byte offset 8", $"version {PackedModelFile.Version + 1} is not supported");
         BinaryPrimitives.WriteUInt32LittleEndian(bad.AsSpan(8), 0);
         Rejects(WithCrc(bad), "byte offset 8", "version 0 is not supported");
         bad = (byte[])good.Clone();
@@ -182,7 +182,7 @@ public sealed class PackedModelFileTests
             edit(copy);
             return WithCrc(copy);
         }
-        Rejects(Edit(d => d[layer0] = 2), $"byte offset {layer0}", "has kind 2", "1, 4 or 6");
+        Rejects(Edit(d => d[layer0] = 2), $"byte offset {layer0}", "has kind 2", "1, 4, 6 or 8");
         Rejects(Edit(d => d[layer0 + 1] = 1), $"byte offset {layer0 + 1}", "flags");
         Rejects(Edit(d => d[layer0 + 2] = 9), $"byte offset {layer0 + 2}", "weight bits 9");
         Rejects(Edit(d => d[layer0 + 3] = 2), $"byte offset {layer0 + 3}", "input bits 2");

@@ -74,7 +74,7 @@ public sealed class ResidualModelFileTests
         var model = SmallResidualModel();
         var bytes = PackedModelFile.ToBytes(model);
         Assert.Equal(PackedModelFile.PredictSize(model), bytes.Length);
-        Assert.Equal(3u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
+        Assert.Equal(PackedModelFile.Version, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
         var loaded = PackedModelFile.Read(bytes, "mem");
         Assert.True(loaded.IsResidualModel);
         Assert.Equal(bytes, PackedModelFile.ToBytes(loaded));

@@ -18,13 +18,21 @@ public class BitConvTests
         { 129, 2, 2, 1, 3 },
     };
 
-    /// <summary>Value of the ±1 map at (b, y, x, c), −1 outside the image (the padding convention).</summary>
-    private static float At(float[] map, int height, int width, int channels, int b, int y, int x, int c) =>
-        y < 0 || y >= height || x < 0 || x >= width ? -1f : BitTestData.Sign(map[((b * height + y) * width + x) * channels + c]);
+    /// <summary>Value of the ±1 map at (b, y, x, c), <paramref name="padValue"/> outside the image.</summary>
+    private static float At(float[] map, int height, int width, int channels, int b, int y, int x, int c, float padValue = -1f) =>
+        y < 0 || y >= height || x < 0 || x >= width ? padValue : BitTestData.Sign(map[((b * height + y) * width + x) * channels + c]);
 
     [Theory]
     [MemberData(nameof(ConvData))]
-    public void Transform_ThenXnorGemm_MatchesFloatConvolutionPaddedWithMinusOne(int channels, int kernel, int stride, int pad, int size)
+    public void Transform_ThenXnorGemm_MatchesFloatConvolutionPaddedWithMinusOne(int channels, int kernel, int stride, int pad, int size) =>
+        CheckConvolution(channels, kernel, stride, pad, size, -1f);
+
+    [Theory]
+    [MemberData(nameof(ConvData))]
+    public void Transform_PadWithOnes_MatchesFloatConvolutionPaddedWithPlusOne(int channels, int kernel, int stride, int pad, int size) =>
+        CheckConvolution(channels, kernel, stride, pad, size, 1f);
+
+    private static void CheckConvolution(int channels, int kernel, int stride, int pad, int size, float padValue)
     {
         const int batch = 2, outChannels = 5;
         int seed = channels * 100 + kernel * 10 + stride + pad;
@@ -39,7 +47,7 @@ public class BitConvTests
         var patches = new ulong[rows * rowWords];
         Array.Fill(patches, ulong.MaxValue);
         BitIm2Col.Transform(BitTestData.Pack(map, batch * height * width, channels), batch, height, width, channels,
-            kernel, kernel, stride, stride, pad, pad, patches);
+            kernel, kernel, stride, stride, pad, pad, padValue > 0, patches);
 
         var expectedPatches = new float[rows * patch];
         var expectedConv = new int[rows * outChannels];
@@ -52,7 +60,7 @@ public class BitConvTests
                         for (int kx = 0; kx < kernel; kx++)
                             for (int c = 0; c < channels; c++)
                                 expectedPatches[r * patch + (ky * kernel + kx) * channels + c] =
-                                    At(map, height, width, channels, b, oy * stride - pad + ky, ox * stride - pad + kx, c);
+                                    At(map, height, width, channels, b, oy * stride - pad + ky, ox * stride - pad + kx, c, padValue);
                     for (int o = 0; o < outChannels; o++)
                     {
                         double s = 0;
@@ -104,6 +112,48 @@ public class BitConvTests
         var actual = new float[expected.Length];
         BitPacking.UnpackSigns(pooled, batch * outH * outW, channels, actual);
         BitTestData.Equal<float>(expected, actual, $"maxpool seed={seed}");
+        ulong padBits = ~BitLayout.LastWordMask(channels);
+        for (int p = 0; p < batch * outH * outW; p++) Assert.Equal(0UL, pooled[p * words + words - 1] & padBits);
+    }
+
+    [Theory]
+    [InlineData(1, 2, 2, 4)]
+    [InlineData(63, 2, 2, 5)]
+    [InlineData(64, 3, 1, 4)]
+    [InlineData(130, 2, 1, 3)]
+    public void MaxMinPool_MatchesFloatMaxAndMinOfSigns(int channels, int kernel, int stride, int size)
+    {
+        const int batch = 2;
+        var rng = new Random(channels * 13 + kernel);
+        int height = size, width = size + 1;
+        var map = new float[batch * height * width * channels];
+        for (int i = 0; i < map.Length; i++) map[i] = rng.Next(3) == 0 ? 1f : -1f;
+        var minimum = new float[channels];
+        for (int c = 0; c < channels; c++) minimum[c] = rng.Next(2) == 0 ? 1f : -1f; // +1: this channel takes the minimum
+        int outH = (height - kernel) / stride + 1, outW = (width - kernel) / stride + 1, words = BitLayout.WordsPerRow(channels);
+        var pooled = new ulong[batch * outH * outW * words];
+        Array.Fill(pooled, ulong.MaxValue);
+        BitPooling.MaxMinPool(BitTestData.Pack(map, batch * height * width, channels), batch, height, width, channels, kernel, stride,
+            BitTestData.Pack(minimum, 1, channels), pooled);
+        var expected = new float[batch * outH * outW * channels];
+        for (int b = 0; b < batch; b++)
+            for (int oy = 0; oy < outH; oy++)
+                for (int ox = 0; ox < outW; ox++)
+                    for (int c = 0; c < channels; c++)
+                    {
+                        bool min = minimum[c] > 0;
+                        float value = min ? float.PositiveInfinity : float.NegativeInfinity;
+                        for (int ky = 0; ky < kernel; ky++)
+                            for (int kx = 0; kx < kernel; kx++)
+                            {
+                                float v = At(map, height, width, channels, b, oy * stride + ky, ox * stride + kx, c);
+                                value = min ? Math.Min(value, v) : Math.Max(value, v);
+                            }
+                        expected[((b * outH + oy) * outW + ox) * channels + c] = value;
+                    }
+        var actual = new float[expected.Length];
+        BitPacking.UnpackSigns(pooled, batch * outH * outW, channels, actual);
+        BitTestData.Equal<float>(expected, actual, $"max-min pool channels={channels}");
         ulong padBits = ~BitLayout.LastWordMask(channels);
         for (int p = 0; p < batch * outH * outW; p++) Assert.Equal(0UL, pooled[p * words + words - 1] & padBits);
     }

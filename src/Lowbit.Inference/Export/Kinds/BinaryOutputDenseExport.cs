@@ -7,6 +7,7 @@ internal sealed class BinaryOutputDenseExport() : KindExport(CodeFamily.Signs, C
 {
     public override LayerPlan Plan(ExportSite site)
     {
+        DenseExport.CheckFlatten(site);
         var linear = site.Linear;
         return new(ActivationSpec.Logits(linear.OutFeatures),
             BinaryOutputDenseLayer.Size(linear.InFeatures, linear.OutFeatures, linear.Bias is not null, site.Block.BatchNorm is not null));
@@ -14,9 +15,10 @@ internal sealed class BinaryOutputDenseExport() : KindExport(CodeFamily.Signs, C
 
     public override ExportedLayer Export(ExportSite site)
     {
+        Plan(site);
         var linear = site.Linear;
         var (bias, scale, shift) = DenseExport.LogitsHead(site.Block);
-        var signs = DenseExport.WeightSigns(linear, site.Block.Index);
+        var signs = DenseExport.WeightSigns(site);
         return new ExportedLayer(new BinaryOutputDenseLayer(linear.InFeatures, linear.OutFeatures, signs, bias, scale, shift), [], []);
     }
 }

@@ -8,10 +8,19 @@ internal static class DenseExport
 {
     /// <summary>Each unit's bias and batch norm as the training model applies them (<see cref="UnitAffine"/>).</summary>
     /// <exception cref="ArgumentException">A coefficient is not finite.</exception>
-    public static UnitAffine[] Units(Linear linear, BatchNorm? bn, int index)
+    public static UnitAffine[] Units(Linear linear, BatchNorm? bn, int index) => Units(linear, linear.OutFeatures, bn, index, includeBias: true);
+
+    /// <summary>Each output's (optional) bias and batch norm as the training model applies them after the layer's products.</summary>
+    /// <param name="layer">The dense or convolution layer.</param>
+    /// <param name="n">Outputs (units or channels).</param>
+    /// <param name="bn">Its batch norm, or null.</param>
+    /// <param name="index">Layer index for messages.</param>
+    /// <param name="includeBias">Whether the layer's bias is a separate step (false where the kernel adds it).</param>
+    /// <exception cref="ArgumentException">A coefficient is not finite.</exception>
+    public static UnitAffine[] Units(Nn.Layers.QuantizedLayer layer, int n, BatchNorm? bn, int index, bool includeBias)
     {
-        int n = linear.OutFeatures;
-        float[]? bias = linear.Bias?.Value.ToArray();
+        var linear = layer;
+        float[]? bias = includeBias ? layer.Bias?.Value.ToArray() : null;
         float[]? gamma = bn?.Gamma?.Value.ToArray(), beta = bn?.Beta?.Value.ToArray();
         float[]? mean = bn?.RunningMean.ToArray(), variance = bn?.RunningVar.ToArray();
         var units = new UnitAffine[n];
@@ -28,7 +37,7 @@ internal static class DenseExport
     }
 
     /// <summary>The logits head of the last layer: its float32 bias, batch-norm scale and shift (null when absent).</summary>
-    public static (float[]? Bias, float[]? Scale, float[]? Shift) LogitsHead(DenseBlock block)
+    public static (float[]? Bias, float[]? Scale, float[]? Shift) LogitsHead(ExportBlock block)
     {
         var units = Units(block.Linear, block.BatchNorm, block.Index);
         float[]? bias = block.Linear.Bias is null ? null : units.Select(u => u.Bias).ToArray();
@@ -47,6 +56,37 @@ internal static class DenseExport
         var packed = new ulong[linear.OutFeatures * BitLayout.WordsPerRow(linear.InFeatures)];
         BitPacking.PackSigns(w, linear.OutFeatures, linear.InFeatures, packed);
         return packed;
+    }
+
+    /// <summary>
+    /// The ±1 weights packed for what arrives: when a spatial ±1 map is flattened into the layer, its bits are pixel by
+    /// pixel (channel-packed, [H, W, C]) while the model flattens [C, H, W], so the columns are reordered to match.
+    /// </summary>
+    public static ulong[] WeightSigns(ExportSite site)
+    {
+        var linear = site.Linear;
+        if (!site.Input.IsSpatial || site.Input.Encoding != Format.ActivationEncoding.Signs) return WeightSigns(linear, site.Block.Index);
+        var w = linear.EffectiveWeight().ToArray(); // [out, C·H·W]
+        int c = site.Input.Channels, h = site.Input.Height, width = site.Input.Width, n = linear.InFeatures;
+        var hwc = new float[w.Length];
+        for (int j = 0; j < linear.OutFeatures; j++)
+            for (int ch = 0; ch < c; ch++)
+                for (int p = 0; p < h * width; p++)
+                    hwc[j * n + p * c + ch] = w[j * n + ch * h * width + p];
+        for (int i = 0; i < hwc.Length; i++)
+            if (hwc[i] != 1f && hwc[i] != -1f)
+                throw new ArgumentException($"Layer {site.Block.Index} ({linear.Describe()}): quantized weight {i} is {hwc[i]}, not ±1.");
+        var packed = new ulong[linear.OutFeatures * BitLayout.WordsPerRow(n)];
+        BitPacking.PackSigns(hwc, linear.OutFeatures, n, packed);
+        return packed;
+    }
+
+    /// <summary>Rejects a spatial ±1 map flattened into a dense layer when its pixels are not whole words (channels not a multiple of 64).</summary>
+    public static void CheckFlatten(ExportSite site)
+    {
+        var input = site.Input;
+        if (input.IsSpatial && !input.CanFeed(Format.ActivationSpec.Signs(input.Count)))
+            throw new NotSupportedException($"{site.Name}: flattening a {input} map into a dense layer needs its channels to be a multiple of 64 (packed pixels are then one row).");
     }
 
     /// <summary>Negates packed ±1 row <paramref name="row"/> (padding bits stay zero).</summary>

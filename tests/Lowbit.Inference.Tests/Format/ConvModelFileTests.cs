@@ -1,0 +1,159 @@
+using System.Buffers.Binary;
+using Lowbit.Inference.Format;
+using Lowbit.Inference.Runtime;
+using Lowbit.Kernels.Bits;
+
+namespace Lowbit.Inference.Tests.Format;
+
+/// <summary>Format version 4: per-channel pixel tables and the convolution kinds 8, 9, 10.</summary>
+public sealed class ConvModelFileTests
+{
+    private const string Metadata = """{"name":"small-conv","dataset":"cifar10"}""";
+
+    /// <summary>
+    /// A small random convnet on [3, 8, 8] with three different pixel tables: kind 8 (±1 or float weights, bias) to 64
+    /// channels, kind 9 (+1 padding), kind 10 (some channels AND), kind 9 (stride 2, −1 padding), then kinds 2 and 3.
+    /// </summary>
+    internal static PackedModel SmallConvModel(int seed = 6, bool floatWeights = false)
+    {
+        var random = new Random(seed);
+        ulong[] Rows(int rows, int bits)
+        {
+            int words = BitLayout.WordsPerRow(bits);
+            var w = new ulong[rows * words];
+            for (int i = 0; i < w.Length; i++) w[i] = (ulong)random.NextInt64() ^ ((ulong)random.NextInt64() << 1);
+            for (int r = 0; r < rows; r++) w[(r + 1) * words - 1] &= BitLayout.LastWordMask(bits);
+            return w;
+        }
+        float[] Floats(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() - 0.5) * scale)).ToArray();
+        bool[] Directions(int n) => Enumerable.Range(0, n).Select(_ => random.Next(2) == 1).ToArray();
+        var tables = Enumerable.Range(0, 3 * 256).Select(i => (float)((i % 256 / 255.0 - 0.4 - 0.05 * (i / 256)) / (0.25 + 0.01 * (i / 256)))).ToArray();
+        var weights0 = floatWeights ? Floats(64 * 27, 2) : Floats(64 * 27, 2).Select(v => v >= 0 ? 1f : -1f).ToArray();
+        var thresholds0 = Floats(64, 10);
+        thresholds0[0] = float.NegativeInfinity;
+        thresholds0[1] = float.PositiveInfinity;
+        var g1 = new ConvGeometry(64, 8, 8, 64, 3, 1, 1, 1f);
+        var g3 = new ConvGeometry(64, 4, 4, 64, 3, 2, 1, -1f);
+        var mask = Rows(1, 64);
+        var layers = new PackedLayer[]
+        {
+            new ByteSignConvLayer(new ConvGeometry(3, 8, 8, 64, 3, 1, 1, 0f), weights0, floatWeights ? Floats(64, 1) : null, Directions(64), thresholds0),
+            new BinarySignConvLayer(g1, Rows(64, g1.PatchSize), Enumerable.Range(0, 64).Select(_ => random.Next(-1, g1.PatchSize + 1)).ToArray()),
+            new SignMaxPoolLayer(64, 8, 8, 2, 2, mask),
+            new BinarySignConvLayer(g3, Rows(64, g3.PatchSize), Enumerable.Range(0, 64).Select(_ => random.Next(250, 330)).ToArray()),
+            new BinarySignDenseLayer(256, 33, Rows(33, 256), Enumerable.Range(0, 33).Select(_ => random.Next(100, 156)).ToArray()),
+            new BinaryOutputDenseLayer(33, 10, Rows(10, 33), Floats(10, 2), Floats(10, 1), Floats(10, 3)),
+        };
+        return new PackedModel([3, 8, 8], tables, Metadata, layers);
+    }
+
+    private static byte[] WithCrc(byte[] data)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(data.Length - 4), Crc32.Compute(data.AsSpan(0, data.Length - 4)));
+        return data;
+    }
+
+    private static void Rejects(byte[] data, params string[] expectedParts)
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => PackedModelFile.Read(data, "model.lbpm"));
+        Assert.StartsWith("model.lbpm: byte offset ", ex.Message, StringComparison.Ordinal);
+        foreach (var part in expectedParts) Assert.Contains(part, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RoundTrip_ConvModel_PreservesEverythingAndPredictedSize(bool floatWeights)
+    {
+        var model = SmallConvModel(floatWeights: floatWeights);
+        var bytes = PackedModelFile.ToBytes(model);
+        Assert.Equal(PackedModelFile.PredictSize(model), bytes.Length);
+        var loaded = PackedModelFile.Read(bytes, "mem");
+        Assert.Equal(bytes, PackedModelFile.ToBytes(loaded));
+        Assert.Equal(model.PixelTables, loaded.PixelTables);
+        Assert.False(loaded.HasUniformPixelTable);
+        var pixels = new byte[20 * 192];
+        new Random(3).NextBytes(pixels);
+        var expected = new InferenceSession(model).Predict(pixels, 20);
+        Assert.Equal(expected, new InferenceSession(loaded, new InferenceOptions(2, 7)).Predict(pixels, 20));
+    }
+
+    [Fact]
+    public void Read_ConvStructuralErrorsBehindValidChecksum_NameOffsetAndField()
+    {
+        var model = SmallConvModel();
+        var good = PackedModelFile.ToBytes(model);
+        int layer0 = PackedModelFile.HeaderSize + 12 + 3 * 1024 + 4 + Metadata.Length + 4;
+        byte[] Edit(Action<byte[]> edit)
+        {
+            var copy = (byte[])good.Clone();
+            edit(copy);
+            return WithCrc(copy);
+        }
+        Rejects(Edit(d => d[layer0] = 9), $"byte offset {layer0}", "has kind 9", "1, 4, 6 or 8");
+        Rejects(Edit(d => d[layer0 + 2] = 2), $"byte offset {layer0 + 2}", "weight code 2");
+        Rejects(Edit(d => BinaryPrimitives.WriteUInt32LittleEndian(d.AsSpan(layer0 + 8), 9)), $"byte offset {layer0 + 4}", "input [3, 9, 8]", "receives [3, 8, 8]");
+        Rejects(Edit(d => d[layer0 + 22] = 3), $"byte offset {layer0 + 20}", "padding 3");
+        Rejects(Edit(d => BinaryPrimitives.WriteSingleLittleEndian(d.AsSpan(layer0 + 24), float.NaN)), $"byte offset {layer0 + 24}", "padding value");
+        int layer1 = layer0 + (int)model.Layers[0].ByteSize;
+        Rejects(Edit(d => BinaryPrimitives.WriteSingleLittleEndian(d.AsSpan(layer1 + 24), 0.5f)), $"byte offset {layer1}", "+1 or −1");
+        int thresholds1 = layer1 + 28 + 64 * 9 * 8;
+        Rejects(Edit(d => BinaryPrimitives.WriteInt32LittleEndian(d.AsSpan(thresholds1), 577)), $"byte offset {thresholds1}", "[-1, 576]");
+        int layer2 = layer1 + (int)model.Layers[1].ByteSize;
+        Rejects(Edit(d => d[layer2 + 2] = 9), $"byte offset {layer2 + 2}", "window 9");
+        Rejects(Edit(d => d[layer2 + 1] = 1), $"byte offset {layer2 + 1}", "flags");
+    }
+
+    [Fact]
+    public void Read_Version3File_RejectsConvKinds()
+    {
+        var data = PackedModelFile.ToBytes(SmallConvModel());
+        BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(8), 3);
+        Assert.Throws<InvalidDataException>(() => PackedModelFile.Read(WithCrc(data), "v3"));
+    }
+
+    [Fact]
+    public void Fuzz_ConvModel_RandomFlipsAndTruncations_OnlyInvalidDataException()
+    {
+        var good = PackedModelFile.ToBytes(SmallConvModel());
+        var random = new Random(20261202);
+        var pixels = new byte[3 * 192];
+        random.NextBytes(pixels);
+        int loaded = 0;
+        int layer0 = PackedModelFile.HeaderSize + 12 + 3 * 1024 + 4 + Metadata.Length + 4;
+        int layer2 = layer0 + (int)SmallConvModel().Layers[0].ByteSize + (int)SmallConvModel().Layers[1].ByteSize;
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            var data = (byte[])good.Clone();
+            int flips = 1 + random.Next(8);
+            for (int f = 0; f < flips; f++)
+            {
+                // Mostly the small fields: the conv headers, the pooling layer, thresholds at the ends of the layers.
+                int at = random.Next(4) switch
+                {
+                    0 => random.Next(data.Length),
+                    1 => layer0 + random.Next(28),
+                    2 => layer2 + random.Next(24),
+                    _ => Math.Max(0, data.Length - 1 - random.Next(600)),
+                };
+                data[at] ^= (byte)(1 << random.Next(8));
+            }
+            if (trial % 2 == 0) WithCrc(data);
+            if (trial % 5 == 0) data = data[..random.Next(data.Length)];
+            try
+            {
+                var model = PackedModelFile.Read(data, $"fuzz-{trial}");
+                loaded++;
+                new InferenceSession(model).Predict(pixels, 3);
+            }
+            catch (InvalidDataException)
+            {
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"trial {trial} (seed 20261202): {e.GetType().Name}: {e.Message}");
+            }
+        }
+        Assert.True(loaded > 0, "no mutated file loaded: the fuzz never reached the runtime");
+    }
+}
