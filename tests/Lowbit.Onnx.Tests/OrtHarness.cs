@@ -18,6 +18,22 @@ internal static class OrtHarness
         return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
     }
 
+    /// <summary>A session kept open for several runs (one thread).</summary>
+    public static InferenceSession Open(OnnxModel model)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        return new InferenceSession(model.ToBytes(), options);
+    }
+
+    /// <summary>Runs an open session on [batch, ...] and returns the named outputs.</summary>
+    public static float[][] Run(InferenceSession session, ReadOnlySpan<float> input, int[] shape, IReadOnlyList<string> outputs)
+    {
+        using var value = OrtValue.CreateTensorValueFromMemory(input.ToArray(), shape.Select(d => (long)d).ToArray());
+        using var run = new RunOptions();
+        using var results = session.Run(run, ["input"], [value], outputs);
+        return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
+    }
+
     /// <summary>
     /// The same model with extra graph outputs (intermediate values, per-example shape given), so tests can read
     /// activations inside the graph.

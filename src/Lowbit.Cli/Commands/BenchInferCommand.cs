@@ -10,6 +10,7 @@ namespace Lowbit.Cli.Commands;
 
 /// <summary>
 /// <c>lowbit bench infer</c>: the packed runtime against Lowbit's float (training-time) model on the same test images,
+/// against ONNX Runtime running the same model exported to ONNX (OnnxRuntimePeer, unless --onnx false),
 /// and optionally against PyTorch's float MLP (benchmarks/peers/torch_infer.py, run first in a child process), at
 /// batch 1 and 100, 1 and 2 threads, in one run; one JSON line per setting with the ratios. The same run also
 /// measures the clock, the POPCNT peak of one core and the XNOR GEMM rate at 1024³ bits (one JSON line each).
@@ -25,27 +26,29 @@ internal static class BenchInferCommand
         var images = new Option<int>("--images") { Description = "Test images timed per setting.", DefaultValueFactory = _ => 2000 };
         var peer = new Option<string?>("--peer") { Description = "PyTorch peer script (benchmarks/peers/torch_infer.py) to time the float MLP in the same run; omitted: no PyTorch column." };
         var python = new Option<string>("--python") { Description = "Python interpreter for --peer.", DefaultValueFactory = _ => "python3" };
+        var onnx = new Option<bool>("--onnx") { Description = "Also time ONNX Runtime on the same model exported to ONNX (in this process).", DefaultValueFactory = _ => true };
         var probes = new Option<bool>("--probes") { Description = "Also measure clock, POPCNT peak and XNOR GEMM bit-MACs/cycle at 1024³.", DefaultValueFactory = _ => true };
-        var cmd = new Command("infer", "Packed bitwise inference vs the float model (and PyTorch with --peer): µs per image at batch 1/100, threads 1/2 (JSON lines).") { checkpoint, images, peer, python, probes };
+        var cmd = new Command("infer", "Packed bitwise inference vs the float model (and PyTorch with --peer): µs per image at batch 1/100, threads 1/2 (JSON lines).") { checkpoint, images, peer, python, onnx, probes };
         cmd.SetAction(parse =>
         {
             int n = parse.GetValue(images);
             if (n < 100) throw new UserException("--images must be at least 100.");
             string? script = parse.GetValue(peer);
             if (script is not null && !File.Exists(script)) throw new UserException($"--peer: script '{script}' does not exist.");
-            return Run(parse.GetValue(checkpoint)!, n, script, parse.GetValue(python)!, parse.GetValue(probes), output);
+            return Run(parse.GetValue(checkpoint)!, n, script, parse.GetValue(python)!, parse.GetValue(onnx), parse.GetValue(probes), output);
         });
         return cmd;
     }
 
-    private static int Run(string path, int images, string? peerScript, string python, bool probes, TextWriter output)
+    private static int Run(string path, int images, string? peerScript, string python, bool onnx, bool probes, TextWriter output)
     {
-        output.WriteLine(new JsonObject { ["bench"] = "machine", ["utc"] = DateTime.UtcNow.ToString("u", System.Globalization.CultureInfo.InvariantCulture), ["loadavg"] = LoadAverage() }.ToJsonString());
+        output.WriteLine(new JsonObject { ["bench"] = "machine", ["onnxruntime"] = onnx ? OnnxRuntimePeer.Version : null, ["utc"] = DateTime.UtcNow.ToString("u", System.Globalization.CultureInfo.InvariantCulture), ["loadavg"] = LoadAverage() }.ToJsonString());
         var peer = peerScript is null ? null : RunPeer(python, peerScript);
         var exported = CheckpointPacking.Export(path);
         var config = exported.Source.Config;
         var data = DataResolver.Load(config.Data);
         var model = exported.Source.Model;
+        using var ort = onnx ? OnnxRuntimePeer.Create(model, data.InputShape, config.Name) : null;
         var test = data.Test;
         images = Math.Min(images, test.Count);
         int size = test.SampleSize;
@@ -61,6 +64,8 @@ internal static class BenchInferCommand
                 using var noGrad = GradMode.Disable();
                 Tensor Batch(int first) => Tensor.FromArray(inputs.AsSpan(first * size, batch * size).ToArray(), batch, test.Channels, test.Height, test.Width);
                 for (int w = 0; w < Math.Max(3, 30 / batch); w++) model.Forward(Batch(0));
+                ort?.WarmUp(inputs, batch, threads);
+                double ortUs = double.MaxValue, ortCpuUs = double.MaxValue;
                 // The machine is shared: alternate packed and float over Rounds slices of the images (same images for
                 // both within a slice) and keep each side's best slice, so a burst of other load hits both alike.
                 double packedUs = double.MaxValue, floatUs = double.MaxValue, packedCpuUs = double.MaxValue, floatCpuUs = double.MaxValue;
@@ -79,6 +84,12 @@ internal static class BenchInferCommand
                     for (int first = offset; first + batch <= offset + perRound; first += batch) model.Forward(Batch(first));
                     floatUs = Math.Min(floatUs, clock.Elapsed.TotalMicroseconds / perRound);
                     floatCpuUs = Math.Min(floatCpuUs, (CpuMicroseconds() - cpu) / perRound);
+                    if (ort is not null)
+                    {
+                        cpu = CpuMicroseconds();
+                        ortUs = Math.Min(ortUs, ort.MicrosecondsPerImage(inputs, offset, perRound, batch, threads));
+                        ortCpuUs = Math.Min(ortCpuUs, (CpuMicroseconds() - cpu) / perRound);
+                    }
                 }
                 var line = new JsonObject
                 {
@@ -96,6 +107,14 @@ internal static class BenchInferCommand
                     ["float_cpu_us_per_image"] = Math.Round(floatCpuUs, 2),
                     ["cpu_ratio_vs_float"] = Math.Round(floatCpuUs / packedCpuUs, 2),
                 };
+                if (ort is not null)
+                {
+                    line["onnxruntime_us_per_image"] = Math.Round(ortUs, 2);
+                    line["speedup_vs_onnxruntime"] = Math.Round(ortUs / packedUs, 2);
+                    line["onnxruntime_vs_lowbit_float"] = Math.Round(floatUs / ortUs, 2);
+                    line["onnxruntime_cpu_us_per_image"] = Math.Round(ortCpuUs, 2);
+                    line["cpu_ratio_vs_onnxruntime"] = Math.Round(ortCpuUs / packedCpuUs, 2);
+                }
                 if (peer is not null && peer.TryGetValue((threads, batch), out double torchUs))
                 {
                     line["pytorch_us_per_image"] = Math.Round(torchUs, 2);

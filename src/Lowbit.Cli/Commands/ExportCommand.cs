@@ -4,16 +4,23 @@ using Lowbit.Inference.Format;
 
 namespace Lowbit.Cli.Commands;
 
-/// <summary><c>lowbit export</c>: packs a checkpoint into a deployable bit-packed model file (docs/FORMAT.md).</summary>
+/// <summary>
+/// <c>lowbit export</c>: packs a checkpoint into a deployable bit-packed model file (docs/FORMAT.md), or with
+/// <c>--format onnx</c> writes its model as an ONNX graph (docs/ONNX.md).
+/// </summary>
 internal static class ExportCommand
 {
     public static Command Create(TextWriter output)
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint written by lowbit train (DIR/checkpoint.lbck).", Required = true };
-        var outPath = new Option<string>("--out") { Description = "Packed model file to write (e.g. model.lbpm).", Required = true };
+        var outPath = new Option<string>("--out") { Description = "File to write (e.g. model.lbpm, or model.onnx with --format onnx).", Required = true };
+        var format = new Option<string>("--format") { Description = "packed: Lowbit's bit-packed format; onnx: an ONNX graph for ONNX Runtime and other runtimes.", DefaultValueFactory = _ => "packed" };
+        format.AcceptOnlyFromAmong("packed", "onnx");
         var data = new Option<string?>("--data") { Description = "Dataset folder; only needed for \"standardize\" normalisation (training-set statistics)." };
-        var cmd = new Command("export", "Pack a trained binary network: fold batch norm + sign into integer thresholds, 64 weights per word.") { checkpoint, outPath, data };
-        cmd.SetAction(parse => Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), output));
+        var cmd = new Command("export", "Pack a trained binary network (fold batch norm + sign into integer thresholds, 64 weights per word), or write it as ONNX with --format onnx.") { checkpoint, outPath, data, format };
+        cmd.SetAction(parse => parse.GetValue(format) == "onnx"
+            ? ExportOnnx.Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), output)
+            : Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), output));
         return cmd;
     }
 

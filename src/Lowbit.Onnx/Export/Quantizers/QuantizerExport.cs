@@ -10,6 +10,12 @@ internal abstract class QuantizerExport
     public abstract OnnxValue Emit(ExportContext context, Quantizer quantizer, string path, OnnxValue x);
 
     /// <summary>
+    /// Whether each output element depends on its own input element only (sign, uniform grids, frozen residual means),
+    /// as opposed to statistics over the sample (XNOR-Net's K, per-sample residual means).
+    /// </summary>
+    public virtual bool IsElementwise(Quantizer quantizer) => true;
+
+    /// <summary>
     /// For quantizers whose scale belongs on a convolution's output (<see cref="Quantizer.ConvOutputScale"/>): the
     /// unscaled quantized input and the magnitude map [N, 1, H, W] the convolution box-filters; null otherwise.
     /// </summary>

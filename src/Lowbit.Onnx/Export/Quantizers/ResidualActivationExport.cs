@@ -13,6 +13,9 @@ namespace Lowbit.Onnx.Export.Quantizers;
 internal sealed class ResidualActivationExport : QuantizerExport
 {
     /// <inheritdoc/>
+    public override bool IsElementwise(Quantizer quantizer) => ((ResidualBinarizer)quantizer).RunningMeans is not null;
+
+    /// <inheritdoc/>
     public override OnnxValue Emit(ExportContext context, Quantizer quantizer, string path, OnnxValue x)
     {
         var q = (ResidualBinarizer)quantizer;

@@ -20,6 +20,9 @@ internal sealed class XnorActivationExport : QuantizerExport
     }
 
     /// <inheritdoc/>
+    public override bool IsElementwise(Quantizer quantizer) => !((XnorActivation)quantizer).Scale;
+
+    /// <inheritdoc/>
     public override (OnnxValue Quantized, OnnxValue Magnitude)? EmitConvSplit(ExportContext context, Quantizer quantizer, string path, OnnxValue x)
     {
         var q = (XnorActivation)quantizer;
