@@ -27,7 +27,7 @@ internal static class TrainedModels
     {
         string path = Path.Combine(RepositoryRoot, "configs", name + ".json");
         var json = File.ReadAllText(path);
-        var parsed = ConfigLoader.Parse(json, path, []);
+        var parsed = ConfigLoader.Parse(json, path, overrides);
         string dataPath = parsed.Data.Dataset == "cifar10" ? Cifar10 ?? throw new InvalidOperationException("no CIFAR-10") : Path.Combine(RepositoryRoot, "data", "mnist");
         var config = ConfigLoader.Parse(json, path,
             [$"data.train_limit={trainImages}", "data.validation=500", "train.epochs=1", $"data.path={System.Text.Json.JsonSerializer.Serialize(dataPath)}", .. overrides]);
