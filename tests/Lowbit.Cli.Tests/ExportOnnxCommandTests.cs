@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using Lowbit.Data;
-using Lowbit.Inference.Export;
 using Lowbit.Tensors;
 using Lowbit.Tensors.Autograd;
+using Lowbit.Training.Checkpoints;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Lowbit.Cli.Tests;
@@ -47,7 +47,7 @@ public class ExportOnnxCommandTests
         Assert.Contains("Where 3", output);
         Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
 
-        var (model, _, shape) = CheckpointExporter.LoadModel(checkpoint);
+        var (model, _, shape, _) = CheckpointModel.Load(checkpoint);
         model.Eval();
         var test = DatasetCatalog.LoadMnist(Path.Combine(RepoRoot(), "data", "mnist")).Test.Slice(0, 200);
         var inputs = NormalizationOptions.PlusMinusOne.ToFloatArray(test);
