@@ -5,11 +5,18 @@ using Xunit.Abstractions;
 namespace Lowbit.Onnx.Tests;
 
 /// <summary>What <see cref="OnnxComparison.OnTestSet"/> found.</summary>
-internal sealed record ComparisonReport(int Images, int ClassMismatches, int ImagesWithFlips, long Flips, long UnexplainedFlips, double WorstLogit)
+internal sealed record ComparisonReport(int Images, int ClassMismatches, int FlipFreeClassMismatches, int ImagesWithFlips, long Flips, long UnexplainedFlips,
+    double WorstLogit, bool PerSampleStatistics)
 {
+    /// <summary>
+    /// Classes identical on every image; for models whose activation quantizers use per-sample statistics (a flip of one
+    /// element moves every level of the sample), identical on every image without flips and on all but 0.1 % overall.
+    /// </summary>
     public void AssertAgreement(string label)
     {
-        Assert.True(ClassMismatches == 0, $"{label}: ONNX Runtime's class differs from Lowbit's on {ClassMismatches} of {Images} images.");
+        Assert.True(FlipFreeClassMismatches == 0, $"{label}: ONNX Runtime's class differs from Lowbit's on {FlipFreeClassMismatches} images without activation flips.");
+        Assert.True(PerSampleStatistics ? ClassMismatches * 1000 <= Images : ClassMismatches == 0,
+            $"{label}: ONNX Runtime's class differs from Lowbit's on {ClassMismatches} of {Images} images.");
         Assert.True(UnexplainedFlips == 0, $"{label}: {UnexplainedFlips} quantized activations differ away from any rounding boundary.");
         Assert.True(WorstLogit <= ModelExportTests.LogitTolerance,
             $"{label}: largest logit difference {WorstLogit:E2} on an image without activation flips exceeds {ModelExportTests.LogitTolerance:E0}.");
@@ -35,7 +42,7 @@ internal sealed class OnnxComparison(ITestOutputHelper output)
         var sites = ActivationSites.Find(trained.Model, onnx, shape);
         using var session = OrtHarness.Open(OrtHarness.WithOutputs(onnx, sites.Select(s => (s.OnnxValue, s.Shape)).ToArray()));
         var inputs = trained.Data.Normalization.ToFloatArray(test);
-        int size = test.SampleSize, classMismatches = 0, imagesWithFlips = 0;
+        int size = test.SampleSize, classMismatches = 0, flipFreeMismatches = 0, imagesWithFlips = 0;
         long flips = 0, unexplained = 0;
         double worst = 0;
         for (int first = 0; first < count; first += Batch)
@@ -63,7 +70,9 @@ internal sealed class OnnxComparison(ITestOutputHelper output)
                 }
                 var e0 = expected.AsSpan(i * classes, classes);
                 var a0 = ort[0].AsSpan(i * classes, classes);
-                if (ArgMax(e0) != ArgMax(a0)) classMismatches++;
+                bool differs = ArgMax(e0) != ArgMax(a0);
+                if (differs) classMismatches++;
+                if (differs && imageFlips == 0) flipFreeMismatches++;
                 flips += imageFlips;
                 if (imageFlips > 0)
                 {
@@ -77,7 +86,7 @@ internal sealed class OnnxComparison(ITestOutputHelper output)
         }
         output.WriteLine($"{label}: {count} images, {sites.Count} quantized activations; classes differ on {classMismatches}; "
             + $"{flips} activation flips ({unexplained} away from a boundary) on {imagesWithFlips} images; largest relative logit difference elsewhere {worst:E2}");
-        return new ComparisonReport(count, classMismatches, imagesWithFlips, flips, unexplained, worst);
+        return new ComparisonReport(count, classMismatches, flipFreeMismatches, imagesWithFlips, flips, unexplained, worst, sites.Any(s => !s.Elementwise));
     }
 
     private static int ArgMax(ReadOnlySpan<float> v)

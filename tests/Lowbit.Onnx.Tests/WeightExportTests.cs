@@ -63,3 +63,21 @@ public sealed class WeightExportTests
         Assert.Equal(expected, OrtHarness.Run(onnx, eye, [12, 12])[0]);
     }
 }
+
+/// <summary>The plain float32 graph (no Q/DQ) gives the same outputs as the default one.</summary>
+public sealed class FloatGraphTests
+{
+    [Fact]
+    public void Export_WithoutQuantizeDequantize_SameOutputsNoQdqNodes()
+    {
+        var random = new Random(9);
+        var model = new Sequential(new QuantLinear(16, 8, bias: false, random, QuantizerExportTests.Create("{\"type\": \"dorefa_act\", \"bits\": 2}"), new SteSign()));
+        var input = Enumerable.Range(0, 64).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
+        var plain = OnnxExporter.Export(model, [16], new OnnxExportOptions("f", QuantizeDequantize: false));
+        var marked = OnnxExporter.Export(model, [16], new OnnxExportOptions("q"));
+        Assert.DoesNotContain(plain.Nodes, n => n.OpType is "QuantizeLinear" or "DequantizeLinear");
+        Assert.Contains(marked.Nodes, n => n.OpType == "QuantizeLinear");
+        Assert.Equal(OnnxDataType.Float, plain.Initializers.Single(t => t.Name == "0.weight").DataType);
+        Assert.Equal(OrtHarness.Run(marked, input, [4, 16])[0], OrtHarness.Run(plain, input, [4, 16])[0]);
+    }
+}

@@ -16,10 +16,11 @@ internal static class ExportCommand
         var outPath = new Option<string>("--out") { Description = "File to write (e.g. model.lbpm, or model.onnx with --format onnx).", Required = true };
         var format = new Option<string>("--format") { Description = "packed: Lowbit's bit-packed format; onnx: an ONNX graph for ONNX Runtime and other runtimes.", DefaultValueFactory = _ => "packed" };
         format.AcceptOnlyFromAmong("packed", "onnx");
+        var qdq = new Option<bool>("--qdq") { Description = "With --format onnx: int8 weights and QuantizeLinear/DequantizeLinear pairs where bit-exact; false writes a plain float32 graph.", DefaultValueFactory = _ => true };
         var data = new Option<string?>("--data") { Description = "Dataset folder; only needed for \"standardize\" normalisation (training-set statistics)." };
-        var cmd = new Command("export", "Pack a trained binary network (fold batch norm + sign into integer thresholds, 64 weights per word), or write it as ONNX with --format onnx.") { checkpoint, outPath, data, format };
+        var cmd = new Command("export", "Pack a trained binary network (fold batch norm + sign into integer thresholds, 64 weights per word), or write it as ONNX with --format onnx.") { checkpoint, outPath, data, format, qdq };
         cmd.SetAction(parse => parse.GetValue(format) == "onnx"
-            ? ExportOnnx.Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), output)
+            ? ExportOnnx.Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), parse.GetValue(qdq), output)
             : Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), output));
         return cmd;
     }

@@ -10,13 +10,13 @@ namespace Lowbit.Cli.Commands;
 /// <summary><c>lowbit export --format onnx</c>: the checkpoint's model as an ONNX graph (docs/ONNX.md).</summary>
 internal static class ExportOnnx
 {
-    public static int Run(string checkpointPath, string outPath, string? dataPath, TextWriter output)
+    public static int Run(string checkpointPath, string outPath, string? dataPath, bool quantizeDequantize, TextWriter output)
     {
         var (model, config, inputShape, _) = CheckpointModel.Load(checkpointPath, dataPath);
         Onnx.Graph.OnnxModel onnx;
         try
         {
-            onnx = OnnxExporter.Export(model, inputShape, new OnnxExportOptions(config.Name, Metadata(config, checkpointPath)));
+            onnx = OnnxExporter.Export(model, inputShape, new OnnxExportOptions(config.Name, Metadata(config, checkpointPath), quantizeDequantize));
         }
         catch (NotSupportedException e)
         {

@@ -8,7 +8,9 @@ namespace Lowbit.Cli.Commands;
 /// <summary>
 /// The ONNX Runtime column of <c>lowbit bench infer</c>: the benchmarked model exported to ONNX in memory and run in this
 /// process through ONNX Runtime's C# API (CPU execution provider, default graph optimisations, intra-op threads from
-/// the setting, one inter-op thread), fed the same normalised float32 images as Lowbit's float model.
+/// the setting, one inter-op thread, ONNX Runtime's default thread spinning), fed the same normalised float32 images as
+/// Lowbit's float model. The export keeps float weights and no QuantizeLinear/DequantizeLinear pairs, so ONNX Runtime
+/// runs the float32 graph of the same model.
 /// </summary>
 internal sealed class OnnxRuntimePeer : IDisposable
 {
@@ -28,7 +30,8 @@ internal sealed class OnnxRuntimePeer : IDisposable
     {
         try
         {
-            return new OnnxRuntimePeer(OnnxExporter.Export(model, inputShape, new OnnxExportOptions(name)).ToBytes(), inputShape);
+            // Float weights and no Q/DQ pairs: ONNX Runtime runs the plain float32 graph (its "float" column).
+            return new OnnxRuntimePeer(OnnxExporter.Export(model, inputShape, new OnnxExportOptions(name, QuantizeDequantize: false)).ToBytes(), inputShape);
         }
         catch (NotSupportedException e)
         {
