@@ -29,6 +29,9 @@ internal static class LayerExports
         [typeof(QuantizerModule)] = ElementwiseExport.EmitQuantizerModule,
         [typeof(MaxPool2d)] = PoolExport.EmitMaxPool,
         [typeof(AvgPool2d)] = PoolExport.EmitAvgPool,
+        [typeof(GlobalAvgPool2d)] = StructureExport.EmitGlobalAvgPool,
+        [typeof(Residual)] = StructureExport.EmitResidual,
+        [typeof(ChannelPadShortcut)] = StructureExport.EmitChannelPad,
     };
 
     /// <summary>Emits <paramref name="module"/> and checks the output shape against the module's own shape rule.</summary>

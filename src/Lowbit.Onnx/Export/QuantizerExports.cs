@@ -40,6 +40,7 @@ internal static class QuantizerExports
     public static QuantizerExport Find(Quantizer quantizer, string path)
     {
         ArgumentNullException.ThrowIfNull(quantizer);
+        if (quantizer.IdentityAtEvaluation) return IdentityExport.Instance; // e.g. bc_stoch / fm_binary with eval "real"
         foreach (var entry in s_exports)
             if (entry.Type == quantizer.GetType()) return entry.Export;
         string why = s_reasons.TryGetValue(quantizer.GetType(), out var reason) ? reason : "it has no ONNX form yet";
