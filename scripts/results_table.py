@@ -8,7 +8,10 @@ Runs that stopped before writing result.json are listed separately from their me
 """
 import csv, json, math, os, sys
 
-# Paper anchors, quoted from /work/shared/METHODS.md sections 2-12 and 16 (tags [C]/[R] as there).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import claimstats  # noqa: E402
+
+# Paper anchors: [C] a number the paper or its released code states; [R] a number recalled from the paper, unchecked.
 PAPER = {
     "mnist-mlp-float": "1.33 % (FM README, full-res MLP) [C]; 1.30 % (BC paper, no reg.) [R]",
     "mnist-binarynet": "0.96 % (3x4096, 1000 ep, Theano) [C]",
@@ -62,42 +65,46 @@ PAPER = {
     "mnist-pact-w2a2-a3": "no MNIST number (PACT); clip alpha initialised at 3 instead of 10",
 }
 
-# Orderings METHODS.md section 16 expects (a, relation, b, what): "<=" means a's error should not exceed b's;
-# "~" means within the stated margin (pp); "le+" means a <= b + margin.
+# The orderings the papers claim or imply, as (a, relation, b, margin in pp, what). Lower error is better.
+# Relations (scripts/claimstats.py): "<" a better than b (one-sided Welch test); "le+" a no worse than b + margin
+# (non-inferiority, 90 % interval); "~" a within +-margin of b (equivalence, 90 % interval, two one-sided tests).
+BC, BNN, FM = "BinaryConnect (Courbariaux et al. 2015)", "BinaryNet (Hubara et al. 2016)", "few multiplications (Lin et al. 2016)"
+DOREFA, BNNP = "DoReFa-Net (Zhou et al. 2016)", "BNN+ (Darabi et al. 2018)"
+HBB, BQ, PDB = "HBB (Fromm et al. 2018)", "balanced quantization (Zhou et al. 2017)", "progressive bitwidth decrease"
 ORDERINGS = [
-    ("mnist-bc-stoch", "<=", "mnist-bc-det", 0.0, "16 #1: BC stoch <= det"),
-    ("mnist-bc-stoch-e20", "<=", "mnist-bc-det-e20", 0.0, "16 #1: BC stoch <= det, 20 epochs"),
-    ("mnist-binarynet-shift", "~", "mnist-binarynet", 0.3, "16 #3: SBN + shift AdaMax within ~0.3 pp of BinaryNet"),
-    ("mnist-fm-ternary", "<=", "mnist-fm-binary", 0.0, "16 #4: FM ternary <= binary"),
-    ("mnist-fm-binary", "le+", "mnist-mlp-float", 0.3, "16 #4: FM binary <= float + 0.3 pp"),
-    ("mnist-dorefa-w2a2", "le+", "mnist-dorefa-w32a2", 0.5, "16 #6: W2A2 <= W32A2 + 0.5 pp"),
-    ("mnist-dorefa-w1a2", "le+", "mnist-dorefa-w32a2", 0.5, "16 #6: W1A2 <= W32A2 + 0.5 pp"),
-    ("mnist-dorefa-w2a2g6", "le+", "mnist-dorefa-w2a2", 0.5, "16 #6: 6-bit gradients cost <= 0.5 pp"),
-    ("mnist-bnnplus", "le+", "mnist-ste", 0.0, "16 #11: BNN+ <= STE (small gain or parity), MNIST"),
-    ("fashion-mnist-bnnplus", "le+", "fashion-mnist-ste", 0.0, "16 #11: BNN+ <= STE (small gain or parity), Fashion"),
-    ("fashion-mnist-hbb-1.4", "~", "fashion-mnist-residual-w2a2", 0.3, "8.4: HBB 1.4-bit ~= 2-bit"),
-    ("fashion-mnist-hbb-1.4", "<", "fashion-mnist-residual-w1a2", 0.0, "8.4: HBB 1.4-bit better than 1-bit"),
-    ("fashion-mnist-residual-w2a2", "<", "fashion-mnist-residual-w1a2", 0.0, "8.4: 2-bit better than 1-bit (the premise)"),
-    ("fashion-mnist-hbb-1.4", "<", "fashion-mnist-hbb-1.4-random", 0.0, "8.3: Middle-Out better than random selection"),
-    ("fashion-mnist-hbb-1.4", "<", "fashion-mnist-hbb-1.4-magnitude", 0.0, "8.3: Middle-Out better than magnitude selection"),
-    ("fashion-mnist-w128-balanced-w2", "<=", "fashion-mnist-w128-uniform-minmax-w2", 0.0, "16 #8 (3x128 MLP): balanced <= uniform, 2-bit weights"),
-    ("fashion-mnist-w128-balanced-w3", "<=", "fashion-mnist-w128-uniform-minmax-w3", 0.0, "16 #8 (3x128 MLP): balanced <= uniform, 3-bit weights"),
-    ("fashion-mnist-w128-balanced-w4", "<=", "fashion-mnist-w128-uniform-minmax-w4", 0.0, "16 #8 (3x128 MLP): balanced <= uniform, 4-bit weights"),
-    ("fashion-mnist-w128-pdb-432", "~", "fashion-mnist-w128-dorefa-w3a2", 0.3, "16 #9 (3x128 MLP): staircase 4-3-2-2 ~= homogeneous 3-bit"),
-    ("fashion-mnist-w128-pdb-211", "~", "fashion-mnist-w128-dorefa-w1a2", 0.3, "16 #9 (3x128 MLP): staircase 2-1-1-1 ~= homogeneous 1-bit"),
-    ("fashion-mnist-w128-pdb-auto-b2", "~", "fashion-mnist-w128-dorefa-w2a2", 0.3, "16 #9 (3x128 MLP): automatic PDB at 2 bits ~= homogeneous 2-bit"),
-    ("mnist-w128-hbb-1.4", "~", "mnist-w128-residual-w2a2", 0.3, "8.4 (MNIST 3x128 MLP): HBB 1.4-bit ~= 2-bit"),
-    ("mnist-w128-hbb-1.4", "<", "mnist-w128-residual-w1a2", 0.0, "8.4 (MNIST 3x128 MLP): HBB 1.4-bit better than 1-bit"),
-    ("mnist-w128-hbb-1.4", "<", "mnist-w128-hbb-1.4-random", 0.0, "8.3 (MNIST 3x128 MLP): Middle-Out better than random"),
-    ("mnist-w128-hbb-1.4", "<", "mnist-w128-hbb-1.4-magnitude", 0.0, "8.3 (MNIST 3x128 MLP): Middle-Out better than magnitude"),
-    ("fashion-mnist-cnn-hbb-1.4", "~", "fashion-mnist-cnn-residual-w2a2", 0.3, "8.4 (small CNN, 3 epochs): HBB 1.4-bit ~= 2-bit"),
-    ("fashion-mnist-cnn-hbb-1.4", "<", "fashion-mnist-cnn-residual-w1a2", 0.0, "8.4 (small CNN, 3 epochs): HBB 1.4-bit better than 1-bit"),
-    ("fashion-mnist-cnn-residual-w2a2", "<", "fashion-mnist-cnn-residual-w1a2", 0.0, "8.4 (small CNN, 3 epochs): 2-bit better than 1-bit (the premise)"),
-    ("fashion-mnist-w128-hbb-1.4", "~", "fashion-mnist-w128-residual-w2a2", 0.3, "8.4 (3x128 MLP): HBB 1.4-bit ~= 2-bit"),
-    ("fashion-mnist-w128-hbb-1.4", "<", "fashion-mnist-w128-residual-w1a2", 0.0, "8.4 (3x128 MLP): HBB 1.4-bit better than 1-bit"),
-    ("fashion-mnist-w128-residual-w2a2", "<", "fashion-mnist-w128-residual-w1a2", 0.0, "8.4 (3x128 MLP): 2-bit better than 1-bit (the premise)"),
-    ("fashion-mnist-w128-hbb-1.4", "<", "fashion-mnist-w128-hbb-1.4-random", 0.0, "8.3 (3x128 MLP): Middle-Out better than random"),
-    ("fashion-mnist-w128-hbb-1.4", "<", "fashion-mnist-w128-hbb-1.4-magnitude", 0.0, "8.3 (3x128 MLP): Middle-Out better than magnitude"),
+    ("mnist-bc-stoch", "<", "mnist-bc-det", 0.0, f"{BC}: stochastic better than deterministic"),
+    ("mnist-bc-stoch-e20", "<", "mnist-bc-det-e20", 0.0, f"{BC}: stochastic better than deterministic, 20 epochs"),
+    ("mnist-binarynet-shift", "le+", "mnist-binarynet", 0.3, f"{BNN}: shift batch norm + shift AdaMax no worse than BinaryNet + 0.3 pp"),
+    ("mnist-fm-ternary", "<", "mnist-fm-binary", 0.0, f"{FM}: ternary better than binary"),
+    ("mnist-fm-binary", "le+", "mnist-mlp-float", 0.3, f"{FM}: binary no worse than float + 0.3 pp"),
+    ("mnist-dorefa-w2a2", "le+", "mnist-dorefa-w32a2", 0.5, f"{DOREFA}: W2A2 no worse than W32A2 + 0.5 pp"),
+    ("mnist-dorefa-w1a2", "le+", "mnist-dorefa-w32a2", 0.5, f"{DOREFA}: W1A2 no worse than W32A2 + 0.5 pp"),
+    ("mnist-dorefa-w2a2g6", "le+", "mnist-dorefa-w2a2", 0.5, f"{DOREFA}: 6-bit gradients cost at most 0.5 pp"),
+    ("mnist-bnnplus", "le+", "mnist-ste", 0.2, f"{BNNP}: no worse than plain STE + 0.2 pp, MNIST"),
+    ("fashion-mnist-bnnplus", "le+", "fashion-mnist-ste", 0.3, f"{BNNP}: no worse than plain STE + 0.3 pp, Fashion"),
+    ("fashion-mnist-hbb-1.4", "le+", "fashion-mnist-residual-w2a2", 0.3, f"{HBB}: 1.4-bit matches 2-bit (no worse + 0.3 pp)"),
+    ("fashion-mnist-hbb-1.4", "<", "fashion-mnist-residual-w1a2", 0.0, f"{HBB}: 1.4-bit better than 1-bit"),
+    ("fashion-mnist-residual-w2a2", "<", "fashion-mnist-residual-w1a2", 0.0, f"{HBB}: 2-bit better than 1-bit (the premise)"),
+    ("fashion-mnist-hbb-1.4", "<", "fashion-mnist-hbb-1.4-random", 0.0, f"{HBB}: Middle-Out better than random selection"),
+    ("fashion-mnist-hbb-1.4", "<", "fashion-mnist-hbb-1.4-magnitude", 0.0, f"{HBB}: Middle-Out better than magnitude selection"),
+    ("fashion-mnist-w128-balanced-w2", "<", "fashion-mnist-w128-uniform-minmax-w2", 0.0, f"{BQ} (3x128 MLP): balanced better than uniform, 2-bit weights"),
+    ("fashion-mnist-w128-balanced-w3", "<", "fashion-mnist-w128-uniform-minmax-w3", 0.0, f"{BQ} (3x128 MLP): balanced better than uniform, 3-bit weights"),
+    ("fashion-mnist-w128-balanced-w4", "<", "fashion-mnist-w128-uniform-minmax-w4", 0.0, f"{BQ} (3x128 MLP): balanced better than uniform, 4-bit weights"),
+    ("fashion-mnist-w128-pdb-432", "le+", "fashion-mnist-w128-dorefa-w3a2", 0.3, f"{PDB} (3x128 MLP): staircase 4-3-2-2 no worse than homogeneous 3-bit + 0.3 pp"),
+    ("fashion-mnist-w128-pdb-211", "le+", "fashion-mnist-w128-dorefa-w1a2", 0.3, f"{PDB} (3x128 MLP): staircase 2-1-1-1 no worse than homogeneous 1-bit + 0.3 pp"),
+    ("fashion-mnist-w128-pdb-auto-b2", "le+", "fashion-mnist-w128-dorefa-w2a2", 0.3, f"{PDB} (3x128 MLP): automatic at 2 bits no worse than homogeneous 2-bit + 0.3 pp"),
+    ("mnist-w128-hbb-1.4", "le+", "mnist-w128-residual-w2a2", 0.3, f"{HBB} (MNIST 3x128 MLP): 1.4-bit matches 2-bit (no worse + 0.3 pp)"),
+    ("mnist-w128-hbb-1.4", "<", "mnist-w128-residual-w1a2", 0.0, f"{HBB} (MNIST 3x128 MLP): 1.4-bit better than 1-bit"),
+    ("mnist-w128-hbb-1.4", "<", "mnist-w128-hbb-1.4-random", 0.0, f"{HBB} (MNIST 3x128 MLP): Middle-Out better than random"),
+    ("mnist-w128-hbb-1.4", "<", "mnist-w128-hbb-1.4-magnitude", 0.0, f"{HBB} (MNIST 3x128 MLP): Middle-Out better than magnitude"),
+    ("fashion-mnist-cnn-hbb-1.4", "le+", "fashion-mnist-cnn-residual-w2a2", 0.3, f"{HBB} (small CNN, 3 epochs): 1.4-bit matches 2-bit (no worse + 0.3 pp)"),
+    ("fashion-mnist-cnn-hbb-1.4", "<", "fashion-mnist-cnn-residual-w1a2", 0.0, f"{HBB} (small CNN, 3 epochs): 1.4-bit better than 1-bit"),
+    ("fashion-mnist-cnn-residual-w2a2", "<", "fashion-mnist-cnn-residual-w1a2", 0.0, f"{HBB} (small CNN, 3 epochs): 2-bit better than 1-bit"),
+    ("fashion-mnist-w128-hbb-1.4", "le+", "fashion-mnist-w128-residual-w2a2", 0.3, f"{HBB} (3x128 MLP): 1.4-bit matches 2-bit (no worse + 0.3 pp)"),
+    ("fashion-mnist-w128-hbb-1.4", "<", "fashion-mnist-w128-residual-w1a2", 0.0, f"{HBB} (3x128 MLP): 1.4-bit better than 1-bit"),
+    ("fashion-mnist-w128-residual-w2a2", "<", "fashion-mnist-w128-residual-w1a2", 0.0, f"{HBB} (3x128 MLP): 2-bit better than 1-bit"),
+    ("fashion-mnist-w128-hbb-1.4", "<", "fashion-mnist-w128-hbb-1.4-random", 0.0, f"{HBB} (3x128 MLP): Middle-Out better than random"),
+    ("fashion-mnist-w128-hbb-1.4", "<", "fashion-mnist-w128-hbb-1.4-magnitude", 0.0, f"{HBB} (3x128 MLP): Middle-Out better than magnitude"),
 ]
 TARGET = {
     "mnist-dorefa-w2a2": 0.018, "mnist-bc-det": 0.020, "mnist-bc-stoch": 0.020,
@@ -164,40 +171,34 @@ def table(done, partial):
 
 
 def orderings(done):
-    """Each expected ordering with the difference of the means and its standard error over seeds.
+    """Each claimed ordering with mean, sd, Welch p-value, 90 % interval of the difference and a verdict.
 
-    Verdict rules (stated in docs/RESULTS.md): with d = mean(a) - mean(b) in pp and se = sqrt(s_a^2/n_a + s_b^2/n_b)
-    (sample std over seeds; needs >= 2 seeds each), "<=" holds if d <= 0, is reversed if d > 2 se, and otherwise the
-    two are not distinguishable; "le+" (a <= b + m) holds if d <= m and is violated if d - m > 2 se; "~" (within m)
-    holds if |d| <= m and is violated if |d| - m > 2 se; "<" (a strictly better than b, a claimed gain) is
-    confirmed only if -d > 2 se, reversed if d > 2 se, and otherwise "not confirmed: no difference beyond 2 se".
+    The verdict rules are those of scripts/claimstats.py (docs/RESULTS.md, "How verdicts are decided").
     """
     by_cfg = {}
     for (cfg, _, _), rs in done.items():
-        by_cfg.setdefault(cfg, []).extend(r["test_error"] for r in rs)
-    out = ["| expectation | a | b | a mean % (n) | b mean % (n) | d = a - b (pp) | 2 se (pp) | verdict |", "|---|---|---|---|---|---|---|---|"]
+        by_cfg.setdefault(cfg, []).extend(100 * r["test_error"] for r in rs)
+    out = ["| claim | a | b | a % mean +- sd (n) | b % mean +- sd (n) | d = a - b (pp) | p | 90 % CI of d (pp) | margin (pp) | verdict |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def cell(xs):
+        if xs is None:
+            return "not run"
+        m, sd = claimstats.mean_sd(xs)
+        return f"{m:.2f} ({len(xs)})" if len(xs) < 2 else f"{m:.2f} +- {sd:.2f} ({len(xs)})"
+
     for a, rel, b, m, what in ORDERINGS:
-        if a not in by_cfg or b not in by_cfg:
-            out.append(f"| {what} | {a} | {b} | {'-' if a not in by_cfg else pct(stats(by_cfg[a])[0])} | {'-' if b not in by_cfg else pct(stats(by_cfg[b])[0])} | - | - | not run |")
+        ea, eb = by_cfg.get(a), by_cfg.get(b)
+        margin = "-" if rel == "<" else f"{m:.1f}"
+        if ea is None or eb is None:
+            out.append(f"| {what} | {a} | {b} | {cell(ea)} | {cell(eb)} | - | - | - | {margin} | not run |")
             continue
-        ea, eb = by_cfg[a], by_cfg[b]
-        (ma, sa), (mb, sb) = stats(ea), stats(eb)
-        d = 100 * (ma - mb)
-        if len(ea) < 2 or len(eb) < 2:
-            se2, verdict = float("nan"), "one seed: not established"
-        else:
-            se2 = 2 * 100 * math.sqrt(sa ** 2 / len(ea) + sb ** 2 / len(eb))
-            if rel == "<=":
-                verdict = ("holds, beyond 2 se" if -d > se2 else "holds on the means, within 2 se") if d <= 0 else \
-                    ("REVERSED, beyond 2 se" if d > se2 else "reversed on the means, within 2 se")
-            elif rel == "<":
-                verdict = "confirmed, beyond 2 se" if -d > se2 else ("REVERSED, beyond 2 se" if d > se2 else "not confirmed: no difference beyond 2 se")
-            elif rel == "le+":
-                verdict = "holds" if d <= m else ("VIOLATED, beyond 2 se" if d - m > se2 else "misses the margin on the means, within 2 se")
-            else:
-                verdict = "holds" if abs(d) <= m else ("VIOLATED, beyond 2 se" if abs(d) - m > se2 else "outside the margin on the means, within 2 se")
-        se_txt = "-" if math.isnan(se2) else f"{se2:.2f}"
-        out.append(f"| {what} | {a} | {b} | {pct(ma)} ({len(ea)}) | {pct(mb)} ({len(eb)}) | {d:+.2f} | {se_txt} | {verdict} |")
+        d = claimstats.mean_sd(ea)[0] - claimstats.mean_sd(eb)[0]
+        v, p, ci, note = claimstats.verdict(ea, eb, rel, m)
+        p_txt = "-" if p is None else f"{p:.3f}"
+        ci_txt = "-" if ci is None else f"[{ci[0]:+.2f}, {ci[1]:+.2f}]"
+        v_txt = v if not note else f"{v} ({note})"
+        out.append(f"| {what} | {a} | {b} | {cell(ea)} | {cell(eb)} | {d:+.2f} | {p_txt} | {ci_txt} | {margin} | {v_txt} |")
     return out
 
 
