@@ -59,7 +59,7 @@ internal static class InferCommand
         if (verifyCheckpoint is null) return ExitCodes.Ok;
         var floatModel = CheckpointModel.Load(verifyCheckpoint, dataPath).Model;
         var result = ExportVerifier.Verify(floatModel, packed, test.Pixels, test.Labels, count, new InferenceOptions(threads, Math.Max(batch, 1)));
-        output.WriteLine(string.Create(inv, $"verify against {Path.GetFileName(verifyCheckpoint)} (float32 model, {count} images): classes differ {result.ClassMismatches}, logits differ {result.LogitMismatches}, last-layer integers differ {(packed.IsResidualModel ? "n/a (residual models define none)" : result.IntegerMismatches.ToString(inv))}{(result.Exact ? " — bit-exact" : $"; first: {result.FirstMismatch}")}"));
+        output.WriteLine(string.Create(inv, $"verify against {Path.GetFileName(verifyCheckpoint)} (float32 model, {count} images): classes differ {result.ClassMismatches}, logits differ {result.LogitMismatches}, last-layer integers differ {(packed.HasIntegerOutputs ? result.IntegerMismatches.ToString(inv) : "n/a (this model's last layer defines none)")}{(result.Exact ? " — bit-exact" : $"; largest logit difference {result.MaxLogitDifference:G4}; first: {result.FirstMismatch}")}"));
         return result.Exact ? ExitCodes.Ok : ExitCodes.UserError;
     }
 

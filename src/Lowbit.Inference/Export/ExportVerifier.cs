@@ -14,7 +14,9 @@ namespace Lowbit.Inference.Export;
 /// <param name="Correct">Images the packed runtime classifies correctly (given labels).</param>
 /// <param name="Replays">Units recomputed in float32 by the runtime.</param>
 /// <param name="FirstMismatch">A description of the first disagreement, or empty.</param>
-public sealed record VerificationResult(int Images, int ClassMismatches, int LogitMismatches, int IntegerMismatches, int Correct, long Replays, string FirstMismatch)
+/// <param name="MaxLogitDifference">The largest |packed − float| over all logits (0 when bit-exact).</param>
+public sealed record VerificationResult(int Images, int ClassMismatches, int LogitMismatches, int IntegerMismatches, int Correct, long Replays, string FirstMismatch,
+    double MaxLogitDifference = 0)
 {
     /// <summary>Whether everything agrees bit for bit.</summary>
     public bool Exact => ClassMismatches == 0 && LogitMismatches == 0 && IntegerMismatches == 0;
@@ -46,6 +48,7 @@ public static class ExportVerifier
         var packedLogits = new float[count * c];
         session.Predict(pixels[..(count * size)], count, classes, dots, packedLogits);
         int classMismatch = 0, logitMismatch = 0, integerMismatch = 0, correct = 0;
+        double maxDifference = 0;
         string first = "";
         for (int i = 0; i < count; i++)
         {
@@ -54,12 +57,13 @@ public static class ExportVerifier
         }
         for (int i = 0; i < count * c; i++)
         {
+            maxDifference = Math.Max(maxDifference, Math.Abs((double)logits[i] - packedLogits[i]));
             if (BitConverter.SingleToInt32Bits(logits[i]) != BitConverter.SingleToInt32Bits(packedLogits[i]) && logitMismatch++ == 0 && first.Length == 0)
                 first = $"logit {i % c} of image {i / c}: float model {logits[i]:R}, packed {packedLogits[i]:R}";
             if (integers[i] != dots[i] && integerMismatch++ == 0 && first.Length == 0)
                 first = $"integer output {i % c} of image {i / c}: reference {integers[i]}, packed {dots[i]}";
         }
-        return new VerificationResult(count, classMismatch, logitMismatch, integerMismatch, correct, session.Statistics.FirstLayerReplays, first);
+        return new VerificationResult(count, classMismatch, logitMismatch, integerMismatch, correct, session.Statistics.FirstLayerReplays, first, maxDifference);
     }
 
     /// <summary>The float model's logits and the integer reference of its last dense layer.</summary>
@@ -96,7 +100,7 @@ public static class ExportVerifier
                 var x = Tensor.FromArray(input, [m, .. packed.InputShape]);
                 for (int i = 0; i < layers.Count; i++)
                 {
-                    if (i == lastDense && !packed.IsResidualModel)
+                    if (i == lastDense && packed.HasIntegerOutputs)
                     {
                         var q = (last.InputQuantizer?.Forward(x) ?? x).ToArray();
                         for (int r = 0; r < m; r++)

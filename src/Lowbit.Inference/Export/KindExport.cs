@@ -14,6 +14,9 @@ internal enum KindOperation
 
     /// <summary>Pooling (emitted by the convolution exporters, never picked on its own).</summary>
     Pool,
+
+    /// <summary>A residual block on the real-valued stream.</summary>
+    Residual,
 }
 
 /// <summary>
@@ -22,8 +25,23 @@ internal enum KindOperation
 /// </summary>
 internal sealed record ExportBlock(QuantizedLayer Layer, BatchNorm? BatchNorm, int Index, MaxPool2d? PoolBeforeNorm = null, MaxPool2d? PoolAfterNorm = null)
 {
-    /// <summary>The operation: dense or convolution.</summary>
-    public KindOperation Operation => Layer is Conv2d ? KindOperation.Conv : KindOperation.Dense;
+    /// <summary>The operation: dense, convolution, or a residual block (whose body starts with <see cref="Layer"/>).</summary>
+    public KindOperation Operation => ResidualModule is not null ? KindOperation.Residual : Layer is Conv2d ? KindOperation.Conv : KindOperation.Dense;
+
+    /// <summary>The residual module of a residual block, or null.</summary>
+    public Residual? ResidualModule { get; init; }
+
+    /// <summary>The activation after the block (relu or hard tanh), or none.</summary>
+    public Format.RealActivation Activation { get; init; }
+
+    /// <summary>Dense head: global average pooling before the dense layer.</summary>
+    public bool GlobalPool { get; init; }
+
+    /// <summary>Dense head: a batch norm between the pooling and the dense layer, or null.</summary>
+    public BatchNorm? NormBefore { get; init; }
+
+    /// <summary>Whether the block takes the real-valued stream itself (its own layers quantize it): residual blocks.</summary>
+    public bool TakesReals => ResidualModule is not null;
 
     /// <summary>The dense layer.</summary>
     public Linear Linear => Layer as Linear ?? throw new InvalidOperationException($"Layer {Index} is not a dense layer.");

@@ -74,6 +74,11 @@ public static class ModelExporter
             if (!input.IsSpatial || input.Channels != conv.InChannels)
                 throw new ArgumentException($"{name} takes [{conv.InChannels}, height, width] but receives {input}.");
         }
+        else if (block.GlobalPool)
+        {
+            if (!input.IsSpatial || input.Channels != block.Linear.InFeatures)
+                throw new ArgumentException($"{name} takes the global average of [{block.Linear.InFeatures}, height, width] but receives {input}.");
+        }
         else if (block.Linear.InFeatures != input.Count)
         {
             throw new ArgumentException($"{name} has {block.Linear.InFeatures} inputs but receives {input.Count}.");
@@ -81,8 +86,26 @@ public static class ModelExporter
         if (input.Encoding == ActivationEncoding.Pixels && layer.InputQuantizer is not null)
             throw new NotSupportedException($"{name}: the first layer must take the real (normalised) pixels, but it has input quantizer {layer.InputQuantizer.Quantizer.Name}.");
         var next = b + 1 < blocks.Count ? blocks[b + 1] : null;
-        var head = next is null ? QuantizerCode.Logits : QuantizerCode.OfInputs(next.Layer);
+        var head = next is null ? QuantizerCode.Logits : next.TakesReals ? QuantizerCode.Reals : QuantizerCode.OfInputs(next.Layer);
+        CheckActivation(block, head, name);
         return new ExportSite(block, next, input, levels, scales, pixelTable, QuantizerCode.OfWeights(layer), head);
+    }
+
+    /// <summary>
+    /// An activation after a block is kept where the next quantizer does not see it (hard tanh before a sign, relu or
+    /// hard tanh before dorefa_act's clip to [0, 1]) and applied where the block's output is real; elsewhere it is refused.
+    /// </summary>
+    private static void CheckActivation(ExportBlock block, QuantizerCode head, string name)
+    {
+        bool ok = block.Activation switch
+        {
+            Format.RealActivation.None => true,
+            Format.RealActivation.HardTanh => head.Family is CodeFamily.Signs or CodeFamily.Levels or CodeFamily.Real,
+            _ => head.Family is CodeFamily.Levels or CodeFamily.Real,
+        };
+        if (!ok)
+            throw new NotSupportedException($"{name}: a {block.Activation} after this layer changes what {head.Name} sees; the packed exporter keeps " +
+                "hard tanh before a sign, relu or hard tanh before dorefa_act, and any of them on real-valued outputs.");
     }
 
     /// <summary>The kind that packs <paramref name="site"/>: by operation, what arrives, the weights' family and the head's family.</summary>
@@ -93,9 +116,9 @@ public static class ModelExporter
         var operation = site.Block.Operation;
         var forWeights = PackedLayerKinds.All.Where(k => k.Export is { } e && e.Operation == operation && e.PacksWeights(site.Weights.Family) && k.IsOutput == last).ToList();
         if (forWeights.Count == 0)
-            throw new NotSupportedException(last && operation == KindOperation.Conv
+            throw new NotSupportedException(last && operation != KindOperation.Dense
                 ? $"{site.Name}: the last layer must be a dense layer (logits)."
-                : $"{site.Name}: {(operation == KindOperation.Conv ? "convolution " : "")}weights quantized with {site.Weights.Name} cannot be packed; packable weight quantizers: {QuantizerCode.PackableWeights}.");
+                : $"{site.Name}: {(operation == KindOperation.Dense ? "" : operation == KindOperation.Conv ? "convolution " : "residual block ")}weights quantized with {site.Weights.Name} cannot be packed; packable weight quantizers: {QuantizerCode.PackableWeights}.");
         var forInput = forWeights.Where(k => k.Inputs.Contains(site.Input.Encoding)).ToList();
         if (forInput.Count == 0)
         {
@@ -109,7 +132,9 @@ public static class ModelExporter
 
     /// <summary>
     /// The model as blocks: dense layers with their batch norm; convolutions with a max-pool before or after their
-    /// batch norm; flatten and dropout in between (dropout is the identity in evaluation mode).
+    /// batch norm; residual blocks (a convolution and batch norm with an identity or channel-padding shortcut); a
+    /// global average pool with a batch norm before the last dense layer; each optionally followed by relu or hard
+    /// tanh; flatten and dropout in between (dropout is the identity in evaluation mode).
     /// </summary>
     internal static List<ExportBlock> Blocks(Sequential model)
     {
@@ -117,6 +142,8 @@ public static class ModelExporter
         var layers = model.Layers;
         for (int i = 0; i < layers.Count; i++)
         {
+            int at = i;
+            ExportBlock block;
             switch (layers[i])
             {
                 case Flatten:
@@ -125,23 +152,57 @@ public static class ModelExporter
                 case Linear linear:
                     var bn = Take<BatchNorm>(layers, ref i);
                     if (bn is { Spatial: true }) throw new NotSupportedException($"Layer {i} ({bn.Describe()}) follows a dense layer but is spatial.");
-                    blocks.Add(new ExportBlock(linear, bn, IndexOf(layers, linear)));
-                    continue;
+                    block = new ExportBlock(linear, bn, at);
+                    break;
                 case Conv2d conv:
                     if (conv.Groups != 1) throw new NotSupportedException($"Layer {i} ({conv.Describe()}): grouped convolutions cannot be packed yet.");
                     var before = Take<MaxPool2d>(layers, ref i);
                     var norm = Take<BatchNorm>(layers, ref i);
                     var after = before is null ? Take<MaxPool2d>(layers, ref i) : null;
-                    blocks.Add(new ExportBlock(conv, norm, IndexOf(layers, conv), before, after));
-                    continue;
+                    block = new ExportBlock(conv, norm, at, before, after);
+                    break;
+                case Residual residual:
+                    block = ResidualBlock(residual, at);
+                    break;
+                case GlobalAvgPool2d:
+                    var pooledNorm = Take<BatchNorm>(layers, ref i);
+                    Take<Flatten>(layers, ref i);
+                    var dense = Take<Linear>(layers, ref i)
+                        ?? throw new NotSupportedException($"Layer {at} (global average pool): the packed exporter needs a dense layer after it (with an optional batch norm in between).");
+                    block = new ExportBlock(dense, Take<BatchNorm>(layers, ref i), IndexOf(layers, dense)) { GlobalPool = true, NormBefore = pooledNorm };
+                    break;
                 default:
                     throw new NotSupportedException($"Layer {i} ({layers[i].Describe()}) is not supported by the packed exporter; it handles dense and " +
-                        "convolution layers with batch norm and max-pooling (flatten, dropout in between) quantized with ste_sign (binary), " +
-                        "dorefa_weight/dorefa_act (k-bit dense) or hbb/residual weights with residual activations of frozen means (HBB dense).");
+                        "convolution layers with batch norm and max-pooling, residual blocks of one convolution with an identity or " +
+                        "channel-padding shortcut, global average pooling before the last dense layer, relu and hard tanh after a block " +
+                        "(flatten, dropout in between), quantized with ste_sign (binary), dorefa_weight/dorefa_act (k-bit dense) or " +
+                        "hbb/residual weights with residual activations of frozen means (HBB dense).");
             }
+            var activation = i + 1 < layers.Count ? layers[i + 1] switch
+            {
+                Relu => Format.RealActivation.Relu,
+                HardTanh => Format.RealActivation.HardTanh,
+                _ => Format.RealActivation.None,
+            } : Format.RealActivation.None;
+            if (activation != Format.RealActivation.None) i++;
+            blocks.Add(block with { Activation = activation });
         }
         if (blocks.Count < 2) throw new NotSupportedException($"The packed exporter needs at least two dense or convolution layers; the model has {blocks.Count}.");
         return blocks;
+    }
+
+    /// <summary>A residual block whose body is one convolution and its batch norm, shortcut the identity or channel padding.</summary>
+    private static ExportBlock ResidualBlock(Residual residual, int index)
+    {
+        var body = residual.Body.Layers;
+        string name = $"Layer {index} ({residual.Describe()})";
+        if (body.Count is < 1 or > 2 || body[0] is not Conv2d conv || (body.Count == 2 && body[1] is not BatchNorm))
+            throw new NotSupportedException($"{name}: the packed exporter handles residual bodies of one convolution and its batch norm.");
+        if (conv.Groups != 1) throw new NotSupportedException($"{name}: grouped convolutions cannot be packed yet.");
+        var shortcut = residual.Shortcut?.Layers;
+        if (shortcut is not null && (shortcut.Count != 1 || shortcut[0] is not ChannelPadShortcut))
+            throw new NotSupportedException($"{name}: the packed exporter handles identity and channel-padding (\"pad\") shortcuts.");
+        return new ExportBlock(conv, body.Count == 2 ? (BatchNorm)body[1] : null, index) { ResidualModule = residual };
     }
 
     /// <summary>The layer after <paramref name="i"/> if it is a <typeparamref name="T"/> (then <paramref name="i"/> moves to it), else null.</summary>

@@ -39,6 +39,9 @@ internal readonly record struct QuantizerCode(CodeFamily Family, int Bits, strin
     /// <summary>The head of a last layer.</summary>
     public static QuantizerCode Logits { get; } = new(CodeFamily.Logits, 32, "logits", null);
 
+    /// <summary>The head of a layer whose float32 output the next block takes as it is (a residual block quantizes it itself).</summary>
+    public static QuantizerCode Reals { get; } = new(CodeFamily.Real, 32, "real values", null);
+
     /// <summary>The code of <paramref name="layer"/>'s weights.</summary>
     public static QuantizerCode OfWeights(QuantizedLayer layer) => layer.WeightQuantizer?.Quantizer switch
     {
@@ -66,6 +69,7 @@ internal readonly record struct QuantizerCode(CodeFamily Family, int Bits, strin
         CodeFamily.Signs => "ste_sign",
         CodeFamily.Levels => "dorefa_act",
         CodeFamily.Residual => "residual (role activation, \"means\": \"running\")",
+        CodeFamily.Real => "nothing (real values, as the input of a residual block or a real-valued layer)",
         _ => family.ToString(),
     };
 

@@ -22,6 +22,9 @@ internal static class PackedLayerKinds
         new(ByteSignConvLayer.KindCode, "byte-input sign conv", 4, [Pixels], false, ByteSignConvLayer.Read, new ByteSignConvExport()),
         new(BinarySignConvLayer.KindCode, "binary sign conv", 4, [Signs], false, BinarySignConvLayer.Read, new BinarySignConvExport()),
         new(SignMaxPoolLayer.KindCode, "sign max-pool", 4, [Signs], false, SignMaxPoolLayer.Read, null),
+        new(ByteRealConvLayer.KindCode, "byte-input real conv", 4, [Pixels], false, ByteRealConvLayer.Read, new ByteRealConvExport()),
+        new(BinaryResidualConvLayer.KindCode, "binary residual conv", 4, [Reals], false, BinaryResidualConvLayer.Read, new BinaryResidualConvExport()),
+        new(RealHeadLayer.KindCode, "real head", 4, [Reals], true, RealHeadLayer.Read, new RealHeadExport()),
     ];
 
     /// <summary>"1 = byte-input sign, 2 = binary sign, …, 4 = k-bit threshold (version 2), …" for messages.</summary>

@@ -76,6 +76,9 @@ public sealed class PackedModel
     /// <summary>Whether this is a residual (HBB) network (<see cref="ResidualDenseLayer"/>s).</summary>
     public bool IsResidualModel => Layers[0] is ResidualDenseLayer;
 
+    /// <summary>Whether the last layer defines integer outputs (binary and k-bit output kinds: the dot products before bias and batch norm).</summary>
+    public bool HasIntegerOutputs => Layers[^1] is BinaryOutputDenseLayer or PlaneOutputDenseLayer;
+
     /// <summary>Number of classes (outputs of the last layer).</summary>
     public int Classes => Layers[^1].Output.Count;
 

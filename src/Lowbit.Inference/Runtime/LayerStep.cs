@@ -36,8 +36,11 @@ internal readonly ref struct StepIO
     /// <summary>Input pixels or codes <c>[Images, Count]</c>, or empty.</summary>
     public ReadOnlySpan<byte> InputBytes { get; init; }
 
-    /// <summary>Input signs <c>[Images, WordsPerRow(Count)]</c>, or empty.</summary>
+    /// <summary>Input signs <c>[Images, WordsPerImage]</c>, or empty.</summary>
     public ReadOnlySpan<ulong> InputWords { get; init; }
+
+    /// <summary>Input reals <c>[Images, Count]</c>, or empty.</summary>
+    public ReadOnlySpan<float> InputFloats { get; init; }
 
     /// <summary>Output codes <c>[Images, Count]</c>, or empty.</summary>
     public Span<byte> OutputBytes { get; init; }
@@ -45,7 +48,7 @@ internal readonly ref struct StepIO
     /// <summary>Output signs <c>[Images, WordsPerRow(Count)]</c>, or empty.</summary>
     public Span<ulong> OutputWords { get; init; }
 
-    /// <summary>Output logits <c>[Images, Count]</c>, or empty.</summary>
+    /// <summary>Output reals or logits <c>[Images, Count]</c>, or empty.</summary>
     public Span<float> OutputFloats { get; init; }
 
     /// <summary>Last layer: its integer outputs <c>[Images, Classes]</c> (docs/FORMAT.md per kind); empty otherwise.</summary>

@@ -40,6 +40,7 @@ internal sealed class Pipeline
         var integers = _integers.AsSpan(0, m * c);
         ReadOnlySpan<byte> inBytes = pixels;
         ReadOnlySpan<ulong> inWords = default;
+        ReadOnlySpan<float> inFloats = default;
         long t0 = Stopwatch.GetTimestamp();
         for (int l = 0; l < _steps.Length; l++)
         {
@@ -48,18 +49,21 @@ internal sealed class Pipeline
             var buffers = _buffers[l & 1];
             var outBytes = buffers.Bytes(m * spec.BytesPerImage);
             var outWords = buffers.Words(m * spec.WordsPerImage);
+            var outFloats = last ? logits : buffers.Floats(m * spec.FloatsPerImage);
             _steps[l].Run(new StepIO
             {
                 Images = m,
                 InputBytes = inBytes,
                 InputWords = inWords,
+                InputFloats = inFloats,
                 OutputBytes = outBytes,
                 OutputWords = outWords,
-                OutputFloats = last ? logits : default,
+                OutputFloats = outFloats,
                 Integers = last ? integers : default,
             });
             inBytes = outBytes;
             inWords = outWords;
+            inFloats = outFloats;
             long now = Stopwatch.GetTimestamp();
             _counters.LayerTicks[l] += now - t0;
             t0 = now;
@@ -74,6 +78,7 @@ internal sealed class Pipeline
     {
         private byte[] _bytes = [];
         private ulong[] _words = [];
+        private float[] _floats = [];
 
         public Span<byte> Bytes(int count)
         {
@@ -85,6 +90,12 @@ internal sealed class Pipeline
         {
             if (_words.Length < count) _words = new ulong[count];
             return _words.AsSpan(0, count);
+        }
+
+        public Span<float> Floats(int count)
+        {
+            if (_floats.Length < count) _floats = new float[count];
+            return _floats.AsSpan(0, count);
         }
     }
 }

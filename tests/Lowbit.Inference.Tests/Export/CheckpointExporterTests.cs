@@ -30,16 +30,20 @@ public sealed class CheckpointExporterTests(BinaryNetFixture fixture, ITestOutpu
         Assert.Equal(expected, session.Predict(test.Pixels.AsSpan(0, Count * test.SampleSize), Count));
     }
 
+    /// <summary>A float convnet packs as the real-valued kinds (no speed-up, but the same outputs bit for bit).</summary>
     [Fact]
-    public void Export_FloatConvnet_IsRejectedNamingTheLayer()
+    public void Export_FloatConvnet_PacksAsRealKindsBitExactly()
     {
         var config = Lowbit.Training.Config.ConfigLoader.Parse("""
             { "name": "conv", "data": { "dataset": "mnist" },
-              "layers": [ { "type": "conv2d", "filters": 4, "kernel_size": 3 }, { "type": "flatten" }, { "type": "dense", "units": 10 } ] }
+              "layers": [ { "type": "conv2d", "filters": 4, "kernel_size": 3 }, { "type": "relu" }, { "type": "flatten" }, { "type": "dense", "units": 10 } ] }
             """, "conv.json");
         var model = Lowbit.Training.Config.ModelBuilder.Build(config, [1, 28, 28]);
-        var ex = Assert.Throws<NotSupportedException>(() => ModelExporter.Export(model, [1, 28, 28], new float[256]));
-        Assert.Contains("Layer 2", ex.Message, StringComparison.Ordinal); // the dense layer's inputs are not quantized
-        Assert.Contains("ste_sign", ex.Message, StringComparison.Ordinal);
+        var table = TestData.PixelTable(fixture.Data.Normalization, 1);
+        var packed = ModelExporter.Export(model, [1, 28, 28], table);
+        Assert.Equal([11, 13], packed.Layers.Select(l => (int)l.Kind));
+        var test = fixture.Data.Test;
+        var result = ExportVerifier.Verify(model, packed, test.Pixels.AsSpan(0, 200 * 784), test.Labels, 200);
+        Assert.True(result.Exact, $"{result}");
     }
 }

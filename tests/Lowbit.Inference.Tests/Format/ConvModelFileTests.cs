@@ -47,6 +47,86 @@ public sealed class ConvModelFileTests
         return new PackedModel([3, 8, 8], tables, Metadata, layers);
     }
 
+    /// <summary>A small random real-stream network on [3, 8, 8]: kind 11 (float weights, bias, batch norm, hard tanh), kind 12 (identity, batch norm), kind 12 (option A, stride 2), kind 13 (global pool, batch norm, bias).</summary>
+    internal static PackedModel SmallRealStreamModel(int seed = 8)
+    {
+        var random = new Random(seed);
+        float[] Floats(int n, double scale, double offset = 0) => Enumerable.Range(0, n).Select(_ => (float)(offset + (random.NextDouble() - 0.5) * scale)).ToArray();
+        ulong[] Rows(int rows, int bits)
+        {
+            int words = BitLayout.WordsPerRow(bits);
+            var w = new ulong[rows * words];
+            for (int i = 0; i < w.Length; i++) w[i] = (ulong)random.NextInt64() ^ ((ulong)random.NextInt64() << 1);
+            for (int r = 0; r < rows; r++) w[(r + 1) * words - 1] &= BitLayout.LastWordMask(bits);
+            return w;
+        }
+        BatchNormParams Norm(int c, bool affine) => new(affine ? Floats(c, 2) : null, affine ? Floats(c, 1) : null, Floats(c, 4), Floats(c, 1, 1), 1e-5);
+        var tables = Enumerable.Range(0, 3 * 256).Select(i => (float)((i % 256 / 255.0 - 0.4 - 0.05 * (i / 256)) / 0.25)).ToArray();
+        var g1 = new ConvGeometry(16, 8, 8, 16, 3, 1, 1, 1f);
+        var g2 = new ConvGeometry(16, 8, 8, 32, 3, 2, 1, -1f);
+        var layers = new PackedLayer[]
+        {
+            new ByteRealConvLayer(new ConvGeometry(3, 8, 8, 16, 3, 1, 1, 0f), Floats(16 * 27, 1), Floats(16, 0.2), Norm(16, true), RealActivation.HardTanh),
+            new BinaryResidualConvLayer(g1, Rows(16, g1.PatchSize), Norm(16, true), ResidualShortcut.Identity, RealActivation.HardTanh),
+            new BinaryResidualConvLayer(g2, Rows(32, g2.PatchSize), Norm(32, false), new ResidualShortcut(1, 2, 8, 8), RealActivation.Relu),
+            new RealHeadLayer(32, 4, 4, true, Norm(32, true), 10, Floats(320, 1), Floats(10, 0.1)),
+        };
+        return new PackedModel([3, 8, 8], tables, Metadata, layers);
+    }
+
+    [Fact]
+    public void RoundTrip_RealStreamModel_PreservesEverythingAndPredictedSize()
+    {
+        var model = SmallRealStreamModel();
+        var bytes = PackedModelFile.ToBytes(model);
+        Assert.Equal(PackedModelFile.PredictSize(model), bytes.Length);
+        var loaded = PackedModelFile.Read(bytes, "mem");
+        Assert.Equal(bytes, PackedModelFile.ToBytes(loaded));
+        var pixels = new byte[20 * 192];
+        new Random(5).NextBytes(pixels);
+        var logits = new float[200];
+        var again = new float[200];
+        new InferenceSession(model).Predict(pixels, 20, new int[20], default, logits);
+        new InferenceSession(loaded, new InferenceOptions(2, 3)).Predict(pixels, 20, new int[20], default, again);
+        Assert.Equal(logits, again);
+    }
+
+    [Fact]
+    public void Fuzz_RealStreamModel_RandomFlipsAndTruncations_OnlyInvalidDataException()
+    {
+        var good = PackedModelFile.ToBytes(SmallRealStreamModel());
+        var random = new Random(20261203);
+        var pixels = new byte[2 * 192];
+        random.NextBytes(pixels);
+        int loaded = 0;
+        for (int trial = 0; trial < 1500; trial++)
+        {
+            var data = (byte[])good.Clone();
+            int flips = 1 + random.Next(6);
+            for (int f = 0; f < flips; f++)
+            {
+                int at = random.Next(2) == 0 ? random.Next(data.Length) : Math.Max(0, data.Length - 1 - random.Next(1600));
+                data[at] ^= (byte)(1 << random.Next(8));
+            }
+            if (trial % 2 == 0) WithCrc(data);
+            if (trial % 5 == 0) data = data[..random.Next(data.Length)];
+            try
+            {
+                var model = PackedModelFile.Read(data, $"fuzz-{trial}");
+                loaded++;
+                new InferenceSession(model).Predict(pixels, 2);
+            }
+            catch (InvalidDataException)
+            {
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"trial {trial} (seed 20261203): {e.GetType().Name}: {e.Message}");
+            }
+        }
+        Assert.True(loaded > 0, "no mutated file loaded: the fuzz never reached the runtime");
+    }
+
     private static byte[] WithCrc(byte[] data)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(data.Length - 4), Crc32.Compute(data.AsSpan(0, data.Length - 4)));
@@ -90,7 +170,7 @@ public sealed class ConvModelFileTests
             edit(copy);
             return WithCrc(copy);
         }
-        Rejects(Edit(d => d[layer0] = 9), $"byte offset {layer0}", "has kind 9", "1, 4, 6 or 8");
+        Rejects(Edit(d => d[layer0] = 9), $"byte offset {layer0}", "has kind 9", "1, 4, 6, 8 or 11");
         Rejects(Edit(d => d[layer0 + 2] = 2), $"byte offset {layer0 + 2}", "weight code 2");
         Rejects(Edit(d => BinaryPrimitives.WriteUInt32LittleEndian(d.AsSpan(layer0 + 8), 9)), $"byte offset {layer0 + 4}", "input [3, 9, 8]", "receives [3, 8, 8]");
         Rejects(Edit(d => d[layer0 + 22] = 3), $"byte offset {layer0 + 20}", "padding 3");

@@ -35,8 +35,9 @@ public sealed partial class PackedLayerKindsTests
     [InlineData(3u, ActivationEncoding.Pixels, true, "5 or 7")]
     [InlineData(3u, ActivationEncoding.Signs, true, "3")]
     [InlineData(3u, ActivationEncoding.ResidualCodes, false, "6")]
-    [InlineData(4u, ActivationEncoding.Pixels, false, "1, 4, 6 or 8")]
+    [InlineData(4u, ActivationEncoding.Pixels, false, "1, 4, 6, 8 or 11")]
     [InlineData(4u, ActivationEncoding.Signs, false, "2, 9 or 10")]
+    [InlineData(4u, ActivationEncoding.Reals, true, "13")]
     public void Allowed_FollowsVersionInputAndPosition(uint version, ActivationEncoding arriving, bool last, string expected) =>
         Assert.Equal(expected, PackedLayerKinds.Join(PackedLayerKinds.Allowed(version, arriving, last)));
 

@@ -182,7 +182,7 @@ public sealed class PackedModelFileTests
             edit(copy);
             return WithCrc(copy);
         }
-        Rejects(Edit(d => d[layer0] = 2), $"byte offset {layer0}", "has kind 2", "1, 4, 6 or 8");
+        Rejects(Edit(d => d[layer0] = 2), $"byte offset {layer0}", "has kind 2", "1, 4, 6, 8 or 11");
         Rejects(Edit(d => d[layer0 + 1] = 1), $"byte offset {layer0 + 1}", "flags");
         Rejects(Edit(d => d[layer0 + 2] = 9), $"byte offset {layer0 + 2}", "weight bits 9");
         Rejects(Edit(d => d[layer0 + 3] = 2), $"byte offset {layer0 + 3}", "input bits 2");

@@ -1,5 +1,4 @@
 using Lowbit.Inference.Format;
-using Lowbit.Kernels.Bits;
 
 namespace Lowbit.Inference.Export.Kinds;
 
@@ -24,17 +23,8 @@ internal sealed class BinarySignConvExport() : KindExport(CodeFamily.Signs, Code
         var block = site.Block;
         var conv = block.Conv;
         var geometry = Normalized(ConvExport.Geometry(site));
-        int o = geometry.OutChannels, c = geometry.InChannels, k = geometry.Kernel, n = geometry.PatchSize;
-        var w = conv.EffectiveWeight().ToArray(); // [O, C, k, k]
-        var ohwi = new float[w.Length];
-        for (int oc = 0; oc < o; oc++)
-            for (int ch = 0; ch < c; ch++)
-                for (int tap = 0; tap < k * k; tap++)
-                    ohwi[oc * n + tap * c + ch] = w[(oc * c + ch) * k * k + tap];
-        for (int i = 0; i < ohwi.Length; i++)
-            if (ohwi[i] is not (1f or -1f)) throw new ArgumentException($"{site.Name}: quantized weight {i} is {ohwi[i]}, not ±1.");
-        var packed = new ulong[o * BitLayout.WordsPerRow(n)];
-        BitPacking.PackSigns(ohwi, o, n, packed);
+        int o = geometry.OutChannels, n = geometry.PatchSize;
+        var packed = ConvExport.SignRows(site, geometry);
         var units = DenseExport.Units(conv, o, block.BatchNorm, block.Index, includeBias: true);
         var maxMismatches = new int[o];
         var negated = new bool[o];

@@ -44,4 +44,25 @@ internal static class ConvExport
     /// <summary>The packed layers of a convolution and its optional pooling.</summary>
     public static ExportedLayer WithPool(PackedLayer conv, SignMaxPoolLayer? pool) =>
         pool is null ? new ExportedLayer(conv, [], []) : new ExportedLayer([conv, pool], [], []);
+
+    /// <summary>The model's batch norm as stored parameters (γ, β, running statistics, ε), or null.</summary>
+    public static BatchNormParams? BatchNorm(Nn.Layers.BatchNorm? bn) => bn is null ? null
+        : new BatchNormParams(bn.Gamma?.Value.ToArray(), bn.Beta?.Value.ToArray(), bn.RunningMean.ToArray(), bn.RunningVar.ToArray(), bn.Epsilon);
+
+    /// <summary>The convolution's ±1 weights reordered from [C, k, k] to the (ky, kx, c) order of bit im2col and packed.</summary>
+    public static ulong[] SignRows(ExportSite site, ConvGeometry g)
+    {
+        int o = g.OutChannels, c = g.InChannels, k = g.Kernel, n = g.PatchSize;
+        var w = site.Block.Conv.EffectiveWeight().ToArray(); // [O, C, k, k]
+        var ohwi = new float[w.Length];
+        for (int oc = 0; oc < o; oc++)
+            for (int ch = 0; ch < c; ch++)
+                for (int tap = 0; tap < k * k; tap++)
+                    ohwi[oc * n + tap * c + ch] = w[(oc * c + ch) * k * k + tap];
+        for (int i = 0; i < ohwi.Length; i++)
+            if (ohwi[i] is not (1f or -1f)) throw new ArgumentException($"{site.Name}: quantized weight {i} is {ohwi[i]}, not ±1.");
+        var packed = new ulong[o * BitLayout.WordsPerRow(n)];
+        BitPacking.PackSigns(ohwi, o, n, packed);
+        return packed;
+    }
 }

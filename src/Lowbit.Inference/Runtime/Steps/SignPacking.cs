@@ -26,4 +26,20 @@ internal static class SignPacking
                 }
             }
     }
+
+    /// <summary>The signs of a real map <c>[m, C, P]</c> (x ≥ 0 → +1, as ste_sign) packed per pixel: <c>[m, P, WordsPerRow(C)]</c>.</summary>
+    public static void PackSigns(ReadOnlySpan<float> x, int m, int channels, int positions, Span<ulong> bits)
+    {
+        int words = Kernels.Bits.BitLayout.WordsPerRow(channels);
+        bits[..(m * positions * words)].Clear();
+        for (int i = 0; i < m; i++)
+            for (int c = 0; c < channels; c++)
+            {
+                var plane = x.Slice((i * channels + c) * positions, positions);
+                ulong bit = 1UL << (c & 63);
+                int word = i * positions * words + (c >> 6);
+                for (int p = 0; p < positions; p++)
+                    if (plane[p] >= 0) bits[word + p * words] |= bit;
+            }
+    }
 }
