@@ -41,35 +41,51 @@ public static partial class DirectConv
         // Bias padded to whole panels (zeros past O; only stored rows are read).
         float* panelBias = stackalloc float[bias.IsEmpty ? 1 : blocks * PanelRows];
         if (!bias.IsEmpty) bias.CopyTo(new Span<float>(panelBias, outC));
+        // Panels outer, tiles inner, over blocks of groups whose inputs fit in L2: a panel's 4 output rows are then
+        // written left to right, each cache line completed by consecutive tiles. (Tiles outer with all panels inner
+        // kept O rows of y, OH·OW floats apart, often 4 KiB, in flight at once; they evicted each other half-written.)
+        int blockGroups = ForwardBlockGroups(shape);
+        var groupX = new nint[blockGroups];
+        var groupY = new nint[blockGroups];
         fixed (float* px = xpad, pw = packed, py = y)
         fixed (int* po = offsets)
         {
-            for (int t = n0 * groupsPerImage; t < end; t += TileGroups)
+            for (int start = n0 * groupsPerImage; start < end; start += blockGroups)
             {
-                int valid = Math.Min(TileGroups, end - t);
-                var (x0, y0) = GroupBase(shape, t, groupsPerRow, groupsPerImage);
-                var (x1, y1) = valid > 1 ? GroupBase(shape, t + 1, groupsPerRow, groupsPerImage) : (x0, y0);
-                var (x2, y2) = valid > 2 ? GroupBase(shape, t + 2, groupsPerRow, groupsPerImage) : (x0, y0);
+                int count = Math.Min(blockGroups, end - start);
+                for (int i = 0; i < count; i++) (groupX[i], groupY[i]) = GroupBase(shape, start + i, groupsPerRow, groupsPerImage);
                 for (int b = 0; b < blocks; b++)
                 {
                     int rows = Math.Min(PanelRows, outC - b * PanelRows);
                     float* w = pw + (nint)b * k * PanelRows, tileBias = bias.IsEmpty ? null : panelBias + b * PanelRows;
-                    nint rowOffset = (nint)b * PanelRows * ohw;
-                    if (rows == PanelRows && valid == TileGroups)
+                    float* yPanel = py + (nint)b * PanelRows * ohw;
+                    for (int i = 0; i < count; i += TileGroups)
                     {
-                        ForwardTile(k, w, po, px + x0, px + x1, px + x2, py + y0 + rowOffset, py + y1 + rowOffset, py + y2 + rowOffset, ohw, tileBias);
-                        continue;
-                    }
-                    ForwardTile(k, w, po, px + x0, px + x1, px + x2, scratch, scratch + GroupWidth, scratch + 2 * GroupWidth, TileGroups * GroupWidth, tileBias);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        new ReadOnlySpan<float>(scratch + r * TileGroups * GroupWidth, GroupWidth).CopyTo(new Span<float>(py + y0 + rowOffset + r * ohw, GroupWidth));
-                        if (valid > 1) new ReadOnlySpan<float>(scratch + r * TileGroups * GroupWidth + GroupWidth, GroupWidth).CopyTo(new Span<float>(py + y1 + rowOffset + r * ohw, GroupWidth));
-                        if (valid > 2) new ReadOnlySpan<float>(scratch + r * TileGroups * GroupWidth + 2 * GroupWidth, GroupWidth).CopyTo(new Span<float>(py + y2 + rowOffset + r * ohw, GroupWidth));
+                        int valid = Math.Min(TileGroups, count - i);
+                        nint x0 = groupX[i], x1 = groupX[valid > 1 ? i + 1 : i], x2 = groupX[valid > 2 ? i + 2 : i];
+                        nint y0 = groupY[i], y1 = groupY[valid > 1 ? i + 1 : i], y2 = groupY[valid > 2 ? i + 2 : i];
+                        if (rows == PanelRows && valid == TileGroups)
+                        {
+                            ForwardTile(k, w, po, px + x0, px + x1, px + x2, yPanel + y0, yPanel + y1, yPanel + y2, ohw, tileBias);
+                            continue;
+                        }
+                        ForwardTile(k, w, po, px + x0, px + x1, px + x2, scratch, scratch + GroupWidth, scratch + 2 * GroupWidth, TileGroups * GroupWidth, tileBias);
+                        for (int r = 0; r < rows; r++)
+                            for (int j = 0; j < valid; j++)
+                                new ReadOnlySpan<float>(scratch + (r * TileGroups + j) * GroupWidth, GroupWidth)
+                                    .CopyTo(new Span<float>(yPanel + groupY[i + j] + r * ohw, GroupWidth));
                     }
                 }
             }
         }
+    }
+
+    /// <summary>Groups per forward block: a multiple of 3 whose images' padded inputs take about 128 KiB (at least one tile).</summary>
+    internal static int ForwardBlockGroups(DirectConvShape shape)
+    {
+        int groupsPerImage = shape.OutH * (shape.OutW / GroupWidth);
+        long images = Math.Max(1, 128 * 1024 / (4L * shape.ImageLength));
+        return (int)Math.Max(TileGroups, Math.Min(1 << 16, images * groupsPerImage) / TileGroups * TileGroups);
     }
 
     /// <summary>Offsets of group t's first input (in xpad) and first output (in y).</summary>
