@@ -95,6 +95,11 @@ internal static class BenchCommand
             update += phase.Elapsed.TotalMilliseconds;
         }
         for (int i = 0; i < warmup; i++) Step();
+        // After warm-up a step should allocate the same small amount every time: no arena buffer, no growth.
+        int buffersAfterWarmup = stepBuffers.BuffersCreated;
+        long allocatedAfterWarmup = GC.GetTotalAllocatedBytes();
+        int gen2AfterWarmup = GC.CollectionCount(2);
+        var allocatedPerWindow = new JsonArray();
         forward = backward = update = 0;
         profiler?.Reset();
         var rates = new List<double>();
@@ -105,6 +110,7 @@ internal static class BenchCommand
             for (int i = 0; i < steps; i++) Step();
             double seconds = clock.Elapsed.TotalSeconds;
             rates.Add(steps * batch / seconds);
+            allocatedPerWindow.Add((JsonNode?)((GC.GetTotalAllocatedBytes() - gcBefore) / steps));
             if (win == windows - 1)
             {
                 var inOrder = new JsonArray(rates.Select(r => (JsonNode?)Math.Round(r, 1)).ToArray());
@@ -121,6 +127,10 @@ internal static class BenchCommand
                     ["images_per_second_max"] = Math.Round(rates[^1], 1),
                     ["images_per_second_windows"] = inOrder, // every window, in time order
                     ["allocated_bytes_per_step"] = (GC.GetTotalAllocatedBytes() - gcBefore) / steps,
+                    ["allocated_bytes_per_step_windows"] = allocatedPerWindow, // in time order: flat = nothing grows with the step count
+                    ["allocated_bytes_after_warmup"] = GC.GetTotalAllocatedBytes() - allocatedAfterWarmup,
+                    ["arena_buffers_created_after_warmup"] = stepBuffers.BuffersCreated - buffersAfterWarmup,
+                    ["gen2_collections_after_warmup"] = GC.CollectionCount(2) - gen2AfterWarmup,
                     ["forward_ms_per_step"] = Math.Round(forward / (steps * windows), 3),
                     ["backward_ms_per_step"] = Math.Round(backward / (steps * windows), 3),
                     ["update_ms_per_step"] = Math.Round(update / (steps * windows), 3),

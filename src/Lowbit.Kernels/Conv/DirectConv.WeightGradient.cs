@@ -53,35 +53,42 @@ public static partial class DirectConv
             gOffsets[t] = t * GroupWidth;
         }
         int panelStride = block * ohw + 2 * GroupWidth; // floats between the panel copy's rows (skewed off 4 KiB)
-        var panel = new float[PanelRows * panelStride];
+        float[] panel = System.Buffers.ArrayPool<float>.Shared.Rent(PanelRows * panelStride);
         float* sums = stackalloc float[PanelRows * TileTaps];
-        fixed (float* px = xpad, pg = g, pdw = dw, pp = panel)
-        fixed (int* pxo = xOffsets, pgo = gOffsets)
+        try
         {
-            for (int nStart = 0; nStart < shape.Batch; nStart += block)
+            fixed (float* px = xpad, pg = g, pdw = dw, pp = panel)
+            fixed (int* pxo = xOffsets, pgo = gOffsets)
             {
-                int count = Math.Min(block, shape.Batch - nStart) * groupsPerImage;
-                float* xb = px + (nint)nStart * image;
-                float* gb = pg + (nint)nStart * outC * ohw;
-                for (int o0 = row0; o0 < row1; o0 += PanelRows)
+                for (int nStart = 0; nStart < shape.Batch; nStart += block)
                 {
-                    int rows = Math.Min(PanelRows, row1 - o0);
-                    for (int r = 0; r < rows; r++)
-                        for (int i = 0; i < count / groupsPerImage; i++)
-                            new ReadOnlySpan<float>(gb + ((nint)i * outC + o0 + r) * ohw, ohw).CopyTo(new Span<float>(pp + r * panelStride + i * ohw, ohw));
-                    // Rows past O (never stored) read whatever the copy holds there.
-                    float* g0 = pp, g1 = pp + panelStride, g2 = pp + 2 * panelStride, g3 = pp + 3 * panelStride;
-                    for (int p = 0; p < k; p += TileTaps)
+                    int count = Math.Min(block, shape.Batch - nStart) * groupsPerImage;
+                    float* xb = px + (nint)nStart * image;
+                    float* gb = pg + (nint)nStart * outC * ohw;
+                    for (int o0 = row0; o0 < row1; o0 += PanelRows)
                     {
-                        int taps = Math.Min(TileTaps, k - p);
-                        int off1 = offsets[taps > 1 ? p + 1 : p], off2 = offsets[taps > 2 ? p + 2 : p];
-                        WeightTile(count, pxo, pgo, xb + offsets[p], xb + off1, xb + off2, g0, g1, g2, g3, sums);
+                        int rows = Math.Min(PanelRows, row1 - o0);
                         for (int r = 0; r < rows; r++)
-                            for (int j = 0; j < taps; j++)
-                                pdw[(nint)(o0 + r) * k + p + j] += sums[r * TileTaps + j];
+                            for (int i = 0; i < count / groupsPerImage; i++)
+                                new ReadOnlySpan<float>(gb + ((nint)i * outC + o0 + r) * ohw, ohw).CopyTo(new Span<float>(pp + r * panelStride + i * ohw, ohw));
+                        // Rows past O (never stored) read whatever the copy holds there.
+                        float* g0 = pp, g1 = pp + panelStride, g2 = pp + 2 * panelStride, g3 = pp + 3 * panelStride;
+                        for (int p = 0; p < k; p += TileTaps)
+                        {
+                            int taps = Math.Min(TileTaps, k - p);
+                            int off1 = offsets[taps > 1 ? p + 1 : p], off2 = offsets[taps > 2 ? p + 2 : p];
+                            WeightTile(count, pxo, pgo, xb + offsets[p], xb + off1, xb + off2, g0, g1, g2, g3, sums);
+                            for (int r = 0; r < rows; r++)
+                                for (int j = 0; j < taps; j++)
+                                    pdw[(nint)(o0 + r) * k + p + j] += sums[r * TileTaps + j];
+                        }
                     }
                 }
             }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(panel);
         }
     }
 
