@@ -10,28 +10,35 @@ namespace Lowbit.Cli;
 public static class CliApp
 {
     /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams; returns the exit code.</summary>
+    /// <remarks>
+    /// User errors (see <see cref="IsUserError"/>) print one line, "lowbit: message", and return
+    /// <see cref="ExitCodes.UserError"/>; anything else is a fault of lowbit: the stack trace and
+    /// <see cref="ExitCodes.InternalError"/>.
+    /// </remarks>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var root = Build(output, error);
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            error.WriteLine($"lowbit: {parse.Errors[0].Message}");
-            return ExitCodes.UserError;
-        }
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
         try
         {
+            var root = Build(output, error);
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                error.WriteLine($"lowbit: {ErrorText.OneLine(parse.Errors[0].Message)}");
+                return ExitCodes.UserError;
+            }
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (IsUserError(e))
         {
-            error.WriteLine($"lowbit: {e.Message}");
+            error.WriteLine($"lowbit: {ErrorText.OneLine(e.Message)}");
             return ExitCodes.UserError;
         }
         catch (TrainingDivergedException e)
         {
-            error.WriteLine($"lowbit: training stopped: {e.Message}");
+            error.WriteLine($"lowbit: training stopped: {ErrorText.OneLine(e.Message)}");
             return ExitCodes.Diverged;
         }
         catch (Exception e)
@@ -41,9 +48,13 @@ public static class CliApp
         }
     }
 
-    /// <summary>Exceptions caused by the user's input rather than by a bug.</summary>
+    /// <summary>
+    /// Exceptions caused by the user's input or environment rather than by a bug: invalid configs and options, missing
+    /// or malformed files, and input/output failures (a folder in the way, permission denied, disk full), whose
+    /// messages name the path.
+    /// </summary>
     public static bool IsUserError(Exception e) => e is ConfigException or QuantizerConfigException or UserException
-        or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or UnauthorizedAccessException;
+        or IOException or InvalidDataException or UnauthorizedAccessException;
 
     /// <summary>The command tree.</summary>
     public static RootCommand Build(TextWriter output, TextWriter error)

@@ -38,6 +38,12 @@ public abstract class Module
     /// <summary>Short description for summaries, e.g. "Linear(784 → 1024)".</summary>
     public virtual string Describe() => GetType().Name;
 
+    /// <summary>
+    /// Smallest batch this module can train on: 1 for most; 2 for layers that normalise with batch statistics, whose
+    /// variance over a single example is undefined. Trainers use it to decide the last-batch policy.
+    /// </summary>
+    public virtual int MinimumTrainingBatch => 1;
+
     /// <summary>Registers a learnable tensor.</summary>
     protected Parameter AddParameter(string name, Tensor value)
     {
@@ -130,7 +136,16 @@ public abstract class Module
                 throw new ArgumentException($"State dict entry '{k}' has shape {ShapeUtil.Format(src.ShapeSpan)} but the model expects {ShapeUtil.Format(t.ShapeSpan)}.", nameof(state));
             t.CopyFrom(src);
         }
+        foreach (var (name, module) in NamedModules())
+            if (module.FindInvalidState() is { } problem)
+                throw new ArgumentException($"State dict entries of '{(name.Length == 0 ? "the model" : name)}' are unusable: {problem}.", nameof(state));
     }
+
+    /// <summary>
+    /// After <see cref="LoadStateDict"/>: the first of this module's own values it cannot work with (a negative running
+    /// variance, a non-positive learned scale), or null. Children are checked separately.
+    /// </summary>
+    protected virtual string? FindInvalidState() => null;
 
     /// <summary>Sets training mode on the whole tree.</summary>
     public void Train(bool on = true)

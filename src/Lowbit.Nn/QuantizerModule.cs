@@ -53,6 +53,9 @@ public sealed class QuantizerModule : Module
     public override string Describe() => Quantizer.Name;
 
     /// <inheritdoc/>
+    protected override string? FindInvalidState() => Quantizer.FindInvalidState();
+
+    /// <inheritdoc/>
     protected override void ConvertOwn(DType type)
     {
         Quantizer.ConvertTo(type);

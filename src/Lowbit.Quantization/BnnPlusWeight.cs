@@ -79,6 +79,12 @@ public sealed class BnnPlusWeight : Quantizer
     public override IReadOnlyList<(string Name, Tensor Value)> StateTensors => [("alpha_initialized", _initialized)];
 
     /// <inheritdoc/>
+    public override string? FindInvalidState() =>
+        !IsFlag(_initialized) ? "bnn_plus_weight: 'alpha_initialized' must be 0 or 1"
+        : IndexOfNonPositive(_alpha) is var i and >= 0 ? $"bnn_plus_weight: α = {_alpha.GetFlat(i)} at index {i} must be positive and finite"
+        : null;
+
+    /// <inheritdoc/>
     public override void ConvertTo(DType type) => _alpha = QuantMath.ConvertLearnable(_alpha, type);
 
     private void Prepare(Tensor w)

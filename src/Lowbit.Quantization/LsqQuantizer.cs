@@ -87,6 +87,12 @@ public sealed class LsqQuantizer : Quantizer
     public override IReadOnlyList<(string Name, Tensor Value)> StateTensors => [("step_initialized", _initialized)];
 
     /// <inheritdoc/>
+    public override string? FindInvalidState() =>
+        !IsFlag(_initialized) ? "lsq: 'step_initialized' must be 0 or 1"
+        : IndexOfNonPositive(_step) is var i and >= 0 ? $"lsq: step {_step.GetFlat(i)} at index {i} must be positive and finite"
+        : null;
+
+    /// <inheritdoc/>
     public override void ConvertTo(DType type) => _step = QuantMath.ConvertLearnable(_step, type);
 
     /// <inheritdoc/>

@@ -51,6 +51,9 @@ public sealed class Pact : Quantizer
     public override LearnableTensorOptions LearnableOptions { get; } = new(Decay: true);
 
     /// <inheritdoc/>
+    public override string? FindInvalidState() => IndexOfNonPositive(_alpha) >= 0 ? $"pact: α = {_alpha.GetFlat(0)} must be positive and finite" : null;
+
+    /// <inheritdoc/>
     public override void ConvertTo(DType type) => _alpha = QuantMath.ConvertLearnable(_alpha, type);
 
     /// <inheritdoc/>

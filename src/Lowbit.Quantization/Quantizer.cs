@@ -87,6 +87,30 @@ public abstract class Quantizer
     {
     }
 
+    /// <summary>
+    /// After its tensors were restored (from a checkpoint): the first learnable or state value this quantizer cannot
+    /// work with, described for a message, or null when all are usable.
+    /// </summary>
+    public virtual string? FindInvalidState() => null;
+
+    /// <summary>The first index of <paramref name="values"/> that is not finite and positive, or -1.</summary>
+    protected static int IndexOfNonPositive(Tensor values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var v = values.ToDoubleArray();
+        for (int i = 0; i < v.Length; i++)
+            if (!(v[i] > 0) || double.IsInfinity(v[i])) return i;
+        return -1;
+    }
+
+    /// <summary>True when the one-element flag tensor holds exactly 0 or 1.</summary>
+    protected static bool IsFlag(Tensor flag)
+    {
+        ArgumentNullException.ThrowIfNull(flag);
+        double f = flag.GetFlat(0);
+        return f is 0 or 1;
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -56,7 +56,7 @@ public static class QuantizerRegistry
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (!s_factories.TryGetValue(spec.Type, out var factory))
-            throw new QuantizerConfigException($"{spec.Where}: unknown quantizer '{spec.Type}'; known quantizers: {string.Join(", ", s_factories.Keys.Order(StringComparer.Ordinal))}.");
+            throw new QuantizerConfigException($"{spec.Where}: unknown quantizer '{QuantizerSpec.Shown(spec.Type)}'; known quantizers: {string.Join(", ", s_factories.Keys.Order(StringComparer.Ordinal))}.");
         Quantizer q;
         try
         {

@@ -68,8 +68,16 @@ public sealed class QuantizerSpec
     {
         _read.Add(key);
         if (!_options.TryGetValue(key, out var v)) return fallback;
-        return v as string ?? throw new QuantizerConfigException($"{Where}: option '{key}' of quantizer '{Type}' must be a string, got {Describe(v)}.");
+        var text = v as string ?? throw new QuantizerConfigException($"{Where}: option '{key}' of quantizer '{Type}' must be a string, got {Describe(v)}.");
+        // String options are names or short lists ("middle_out", "1:0.7,2:0.3"): anything else is refused here, so no
+        // later message quotes a page of text.
+        if (text.Length > MaxStringOption || text.Any(char.IsControl))
+            throw new QuantizerConfigException($"{Where}: option '{key}' of quantizer '{Type}' is {Describe(v)}; expected a name of at most {MaxStringOption} printable characters.");
+        return text;
     }
+
+    /// <summary>Longest string option value.</summary>
+    public const int MaxStringOption = 200;
 
     /// <summary>Reads a boolean option, or <paramref name="fallback"/> when absent.</summary>
     public bool GetBool(string key, bool fallback)
@@ -86,13 +94,20 @@ public sealed class QuantizerSpec
         if (unknown.Count > 0)
         {
             string allowed = _read.Count == 0 ? "none" : string.Join(", ", _read.OrderBy(k => k, StringComparer.Ordinal));
-            throw new QuantizerConfigException($"{Where}: unknown option '{unknown[0]}' for quantizer '{Type}'; allowed options: {allowed}.");
+            throw new QuantizerConfigException($"{Where}: unknown option '{Shown(unknown[0])}' for quantizer '{Type}'; allowed options: {allowed}.");
         }
+    }
+
+    /// <summary>A user's text as quoted in messages: at most 60 characters, control characters as '?'.</summary>
+    internal static string Shown(string text)
+    {
+        var shown = new string(text.Take(60).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return text.Length <= 60 ? shown : shown + "...";
     }
 
     private static string Describe(object v) => v switch
     {
-        string s => $"\"{s}\"",
+        string s => $"\"{Shown(s)}\"",
         bool b => b ? "true" : "false",
         _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "null",
     };

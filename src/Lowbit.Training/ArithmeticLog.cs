@@ -81,7 +81,7 @@ public sealed class ArithmeticLog
         }
         catch (Exception e) when (e is ArgumentException or JsonException)
         {
-            throw new InvalidDataException($"{path}: arithmetic state does not match this model: {e.Message}");
+            throw new InvalidDataException($"{path}: arithmetic state does not match this model: {ErrorText.Bare(e)}");
         }
     }
 

@@ -23,14 +23,25 @@ public static class DataResolver
     public static RunData Load(DataConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        TrainTestSets sets = config.Dataset switch
+        string folder = config.Path ?? config.Dataset switch
         {
-            "mnist" => DatasetCatalog.LoadMnist(config.Path ?? FindBundledMnist()),
-            "fashion-mnist" => DatasetCatalog.LoadFashionMnist(config.Path ?? DebianFashionMnist),
-            "cifar10" => LoadCifar(config.Path ?? throw new ConfigException("data.path is required for cifar10 (a folder of CIFAR-10 binary batches)."), config.TrainBatches),
+            "mnist" => FindBundledMnist(),
+            "fashion-mnist" => DebianFashionMnist,
+            "cifar10" => throw new ConfigException("data.path is required for cifar10 (a folder of CIFAR-10 binary batches)."),
             _ => throw new ConfigException($"Unknown dataset '{config.Dataset}'."),
         };
+        TrainTestSets sets = config.Dataset switch
+        {
+            "mnist" => DatasetCatalog.LoadMnist(folder),
+            "fashion-mnist" => DatasetCatalog.LoadFashionMnist(folder),
+            "cifar10" => LoadCifar(folder, config.TrainBatches),
+            _ => throw new ConfigException($"Unknown dataset '{config.Dataset}'."),
+        };
+        RequireShape(sets.Train, config.Dataset, folder, "training");
+        RequireShape(sets.Test, config.Dataset, folder, "test");
+        if (sets.Test.Count == 0) throw new InvalidDataException($"{config.Dataset} in '{folder}': the test set is empty; a run reports its test error, so it needs test images.");
         var train = sets.Train;
+        if (train.Count == 0) throw new InvalidDataException($"{config.Dataset} in '{folder}': the training set is empty.");
         if (config.Validation >= train.Count)
             throw new ConfigException($"data.validation is {config.Validation} but the training set has only {train.Count} images.");
         ImageDataset? validation = null;
@@ -59,8 +70,29 @@ public static class DataResolver
             "zero_one" => NormalizationOptions.ZeroOne,
             "plus_minus_one" => NormalizationOptions.PlusMinusOne,
             _ when config.Mean is not null && config.Std is not null => NormalizationOptions.Standardize(config.Mean, config.Std),
-            _ => NormalizationOptions.Standardize(train),
+            _ => Standardize(train),
         };
+    }
+
+    private static NormalizationOptions Standardize(ImageDataset train)
+    {
+        try
+        {
+            return NormalizationOptions.Standardize(train);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigException($"data.normalize \"standardize\" needs pixel statistics with a spread: {ErrorText.Bare(e)} Use \"zero_one\" or \"plus_minus_one\" for this data.");
+        }
+    }
+
+    /// <summary>A folder of the wrong images (32x32 under "mnist") would train a model no other command can rebuild.</summary>
+    private static void RequireShape(ImageDataset set, string dataset, string folder, string part)
+    {
+        int[] expected = InputShape(dataset);
+        if (set.Channels == expected[0] && set.Height == expected[1] && set.Width == expected[2]) return;
+        throw new InvalidDataException($"{dataset} images are {expected[0]}x{expected[1]}x{expected[2]} (channels x height x width) but the {part} images in '{folder}' are " +
+            $"{set.Channels}x{set.Height}x{set.Width}; point data.path at {dataset}'s files or set data.dataset to match.");
     }
 
     /// <summary>CIFAR-10 with the configured training batches, or every batch present (40,000 or 50,000 images).</summary>

@@ -47,7 +47,6 @@ public sealed partial class Trainer
     private TrainerState _state = new();
 
     /// <summary>Trainer state as JSON; the last finite loss is NaN before the first step (a checkpoint at step 0).</summary>
-    private static readonly JsonSerializerOptions s_stateJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>
     /// Prepares a run (builds the model). Nothing is written yet, except that an unresolved "bit_assignment" of method
@@ -97,16 +96,20 @@ public sealed partial class Trainer
     private bool FineTuning(int epoch) => _config.BitPruning is not null && epoch >= _config.Train.Epochs;
 
     /// <summary>Restores model, optimizer and progress from the output folder's checkpoint.</summary>
-    public void Resume()
+    /// <exception cref="InvalidDataException">The checkpoint is damaged or does not fit this run's model.</exception>
+    public void Resume() => Resume(RunCheckpoint.Load(Path.Combine(_outDir, CheckpointFile)));
+
+    /// <summary>Restores model, optimizer and progress from an already-read checkpoint.</summary>
+    /// <exception cref="InvalidDataException">The checkpoint does not fit this run's model.</exception>
+    public void Resume(RunCheckpoint checkpoint)
     {
-        var path = Path.Combine(_outDir, CheckpointFile);
-        var ck = Checkpoint.Load(path);
-        var header = JsonNode.Parse(ck.Header)!.AsObject();
-        _model.LoadStateDict(ck.Model);
-        _optimizer.LoadState(ck.Optimizer);
-        _state = header["state"].Deserialize<TrainerState>(s_stateJson) ?? throw new InvalidDataException($"{path}: checkpoint has no trainer state.");
-        _arithmetic?.Load(header["arithmetic"], path);
-        _observer.Message($"resuming from {path}: epoch {_state.Epoch + 1}, batch {_state.Batch}");
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var state = checkpoint.RequireState();
+        checkpoint.LoadInto(_model);
+        checkpoint.LoadInto(_optimizer);
+        _state = state;
+        _arithmetic?.Load(checkpoint.Header["arithmetic"], checkpoint.Path);
+        _observer.Message($"resuming from {checkpoint.Path}: epoch {_state.Epoch + 1}, batch {_state.Batch}");
     }
 
     /// <summary>Trains until the configured epochs are done or <paramref name="cancellation"/> fires.</summary>
@@ -122,6 +125,7 @@ public sealed partial class Trainer
             Normalization = _data.Normalization,
             Prefetch = _config.Data.Prefetch,
             Augmentation = _config.Data.Augmentation,
+            DropLast = DropsLastBatch(),
         });
         var (c, h, w) = (_data.Train.Channels, _data.Train.Height, _data.Train.Width);
         double waitCounted = 0, fillCounted = 0;
@@ -158,6 +162,21 @@ public sealed partial class Trainer
         }
         var result = WriteResult();
         return new TrainingOutcome(true, _state, _outDir, result);
+    }
+
+    /// <summary>
+    /// The last-batch policy (docs/RELIABILITY.md): train.drop_last drops every partial last batch; otherwise only a
+    /// last batch too small for a layer that needs batch statistics (batch norm: 2 images) is dropped, with a note.
+    /// </summary>
+    private bool DropsLastBatch()
+    {
+        if (_config.Train.DropLast) return true;
+        int remainder = _data.Train.Count % _config.Train.BatchSize;
+        int minimum = _model.NamedModules().Max(m => m.Module.MinimumTrainingBatch);
+        if (remainder == 0 || remainder >= minimum) return false;
+        _observer.Message($"note: {_data.Train.Count} training images in batches of {_config.Train.BatchSize} leave a last batch of {remainder}, " +
+            $"too small for batch norm (needs {minimum}); it is skipped each epoch (a different image each epoch, as the order is shuffled). Set train.drop_last=true to drop every partial batch, or change train.batch_size.");
+        return true;
     }
 
     private void TrainStep(ImageBatch batch, int epoch, int c, int h, int w)
@@ -239,10 +258,10 @@ public sealed partial class Trainer
     {
         var header = new JsonObject
         {
-            ["format"] = "lowbit-checkpoint",
+            ["format"] = RunCheckpoint.FormatTag,
             ["config"] = JsonNode.Parse(_config.Json),
             ["config_source"] = _config.Source,
-            ["state"] = JsonSerializer.SerializeToNode(_state, s_stateJson),
+            ["state"] = JsonSerializer.SerializeToNode(_state, RunCheckpoint.StateJson),
         };
         if (_arithmetic is not null) header["arithmetic"] = _arithmetic.Save();
         Checkpoint.Save(Path.Combine(_outDir, CheckpointFile), new CheckpointData(header.ToJsonString(), _model.StateDict(), _optimizer.State()));

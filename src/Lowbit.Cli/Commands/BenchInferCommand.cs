@@ -44,7 +44,15 @@ internal static class BenchInferCommand
     {
         output.WriteLine(new JsonObject { ["bench"] = "machine", ["onnxruntime"] = onnx ? OnnxRuntimePeer.Version : null, ["utc"] = DateTime.UtcNow.ToString("u", System.Globalization.CultureInfo.InvariantCulture), ["loadavg"] = LoadAverage() }.ToJsonString());
         var peer = peerScript is null ? null : RunPeer(python, peerScript);
-        var exported = CheckpointPacking.Export(path);
+        PackedCheckpoint exported;
+        try
+        {
+            exported = CheckpointPacking.Export(path);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new UserException($"cannot pack '{path}': {e.Message}");
+        }
         var config = exported.Source.Config;
         var data = DataResolver.Load(config.Data);
         var model = exported.Source.Model;

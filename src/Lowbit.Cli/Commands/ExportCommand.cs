@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Lowbit.Inference.Format;
+using Lowbit.Training.Checkpoints;
 
 namespace Lowbit.Cli.Commands;
 
@@ -27,6 +28,7 @@ internal static class ExportCommand
 
     private static int Run(string checkpointPath, string outPath, string? dataPath, TextWriter output)
     {
+        CheckOutput(checkpointPath, outPath);
         PackedCheckpoint exported;
         try
         {
@@ -36,7 +38,9 @@ internal static class ExportCommand
         {
             throw new UserException($"cannot pack '{checkpointPath}': {e.Message}");
         }
-        long packed = PackedModelFile.Write(exported.Model, outPath);
+        var bytes = PackedModelFile.ToBytes(exported.Model);
+        AtomicFile.WriteAllBytes(outPath, bytes);
+        long packed = bytes.Length;
         long original = new FileInfo(checkpointPath).Length;
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(inv, $"{exported.Source.Config.Name}: {exported.Model.Layers.Count} packed layers, input [{string.Join(", ", exported.Model.InputShape)}], {exported.Model.Classes} classes"));
@@ -47,5 +51,28 @@ internal static class ExportCommand
         }
         output.WriteLine(string.Create(inv, $"checkpoint {original:N0} bytes → packed model {packed:N0} bytes ({(double)original / packed:F1}x smaller): {outPath}"));
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// --out may name a new file or an earlier packed model; anything else (the checkpoint itself, a folder, another
+    /// kind of file) is refused before any work, so an export never destroys what it did not write.
+    /// </summary>
+    private static void CheckOutput(string checkpointPath, string outPath)
+    {
+        if (Directory.Exists(outPath)) throw new UserException($"--out '{outPath}' is a folder; name the packed model file to write (e.g. {Path.Combine(outPath, "model.lbpm")}).");
+        if (!File.Exists(outPath)) return;
+        if (SameFile(checkpointPath, outPath))
+            throw new UserException($"--out '{outPath}' is the checkpoint being exported; writing there would replace the training checkpoint. Choose another file (e.g. model.lbpm).");
+        Span<byte> head = stackalloc byte[PackedModelFile.Magic.Length];
+        int read;
+        using (var stream = File.OpenRead(outPath)) read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (read < head.Length || !head.SequenceEqual(PackedModelFile.Magic))
+            throw new UserException($"--out '{outPath}' exists and is not a Lowbit packed model; refusing to replace it. Remove it first or choose another file.");
+    }
+
+    private static bool SameFile(string a, string b)
+    {
+        static string Resolve(string p) => new FileInfo(p).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(p);
+        return string.Equals(Resolve(a), Resolve(b), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
     }
 }

@@ -14,15 +14,16 @@ namespace Lowbit.Cli.Commands;
 /// <summary><c>lowbit infer</c>: runs a packed model on its dataset's test set; prints accuracy and latency.</summary>
 internal static class InferCommand
 {
+    /// <summary>Largest --batch (the runtime keeps buffers for a whole batch).</summary>
+    public const int MaxBatch = 1 << 16;
+
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "Packed model file written by lowbit export.", Required = true };
         var data = new Option<string?>("--data") { Description = "Dataset folder (default: the bundled or installed one for the model's dataset)." };
-        var threads = new Option<int>("--threads") { Description = "Worker threads for the bit kernels.", DefaultValueFactory = _ => 1 };
-        var batch = new Option<int>("--batch") { Description = "Images per Predict call.", DefaultValueFactory = _ => 100 };
+        var threads = CliOptions.WholeNumber("--threads", "Worker threads for the bit kernels.", 1, 1, CliOptions.MaxThreads);
+        var batch = CliOptions.WholeNumber("--batch", "Images per Predict call.", 100, 1, MaxBatch);
         var verify = new Option<string?>("--verify") { Description = "Checkpoint the model was exported from: also run its float model on every test image and report any class, logit or last-layer integer that differs (exit 1 if any)." };
-        threads.Validators.Add(r => { if (r.GetValue(threads) < 1) r.AddError("--threads must be at least 1."); });
-        batch.Validators.Add(r => { if (r.GetValue(batch) < 1) r.AddError("--batch must be at least 1."); });
         var cmd = new Command("infer", "Run a packed model on its dataset's test set: accuracy and latency per image.") { model, data, threads, batch, verify };
         cmd.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(threads), parse.GetValue(batch), parse.GetValue(verify), output));
         return cmd;
@@ -36,6 +37,8 @@ internal static class InferCommand
         var test = DataResolver.Load(new DataConfig(dataset, dataPath, 0, "zero_one", null, null)).Test;
         if (test.SampleSize != packed.InputSize)
             throw new UserException($"{modelPath} expects {packed.InputSize}-byte images but {dataset} test images have {test.SampleSize} bytes.");
+        if (threads > Environment.ProcessorCount)
+            output.WriteLine($"note: --threads {threads} is more than the {Environment.ProcessorCount} processors here; results are the same for every thread count, but the extra threads only add overhead.");
         var session = new InferenceSession(packed, new InferenceOptions(threads, Math.Max(batch, 1)));
         int count = test.Count, size = test.SampleSize;
         var classes = new int[count];

@@ -24,23 +24,28 @@ internal static class TrainCommand
     private static int Run(string? configPath, string[] overrides, string? outDir, bool resume, bool quiet, TextWriter output, TextWriter error)
     {
         ExperimentConfig config;
+        RunCheckpoint? checkpoint = null;
         if (resume)
         {
             if (configPath is not null) throw new UserException("--resume takes the config saved in the checkpoint; drop --config (overrides with --set still apply).");
             if (outDir is null) throw new UserException("--resume needs --out DIR, the folder of the run to continue.");
-            var ckPath = Path.Combine(outDir, Trainer.CheckpointFile);
-            config = CheckpointModel.SavedConfig(Checkpoint.Load(ckPath), ckPath, null, overrides);
+            checkpoint = RunCheckpoint.Load(Path.Combine(outDir, Trainer.CheckpointFile), overrides);
+            config = checkpoint.Config;
         }
         else
         {
             config = ConfigLoader.Load(configPath ?? Paths.ShippedConfig(Paths.DefaultConfig), overrides);
             outDir ??= Path.Combine("runs", config.Name);
-            if (File.Exists(Path.Combine(outDir, Trainer.CheckpointFile)))
-                throw new UserException($"'{outDir}' already holds a run ({Trainer.CheckpointFile}); pass --resume to continue it or choose another --out.");
+            RequireNoRun(outDir);
         }
+        if (File.Exists(outDir)) throw new UserException($"--out '{outDir}' is an existing file; choose a folder.");
         // Validate the model against the dataset's shape before touching the data or the output folder.
         ModelBuilder.Build(config, DataResolver.InputShape(config.Data.Dataset));
         var data = DataResolver.Load(config.Data);
+        // From here on the folder is ours alone (a second train on it stops here), and known to be writable.
+        using var folderLock = OutputFolderLock.Acquire(outDir, "lowbit train", Trainer.CheckpointFile, "result.json", "metrics.csv");
+        if (resume) checkpoint = RunCheckpoint.Load(Path.Combine(outDir, Trainer.CheckpointFile), overrides); // as of now, under the lock
+        else RequireNoRun(outDir);
 
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -54,8 +59,8 @@ internal static class TrainCommand
             output.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} ({data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test), seed {config.Seed}, {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}");
             bool interactive = !quiet && !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
             TrainingOutcome outcome = interactive
-                ? ProgressObserver.RunWithProgress(observer => RunTrainer(config, data, outDir, observer, resume, cts.Token))
-                : RunTrainer(config, data, outDir, new LineObserver(output), resume, cts.Token);
+                ? ProgressObserver.RunWithProgress(observer => RunTrainer(config, data, folderLock, observer, checkpoint, cts.Token))
+                : RunTrainer(config, data, folderLock, new LineObserver(output), checkpoint, cts.Token);
             if (!outcome.Completed)
             {
                 error.WriteLine($"lowbit: interrupted; checkpoint saved in {outDir}. Continue with: lowbit train --out {outDir} --resume");
@@ -72,10 +77,32 @@ internal static class TrainCommand
         }
     }
 
-    private static TrainingOutcome RunTrainer(ExperimentConfig config, RunData data, string outDir, ITrainingObserver observer, bool resume, CancellationToken token)
+    private static TrainingOutcome RunTrainer(ExperimentConfig config, RunData data, OutputFolderLock folder, ITrainingObserver observer, RunCheckpoint? checkpoint, CancellationToken token)
     {
-        var trainer = new Trainer(config, data, outDir, observer);
-        if (resume) trainer.Resume();
+        var trainer = new Trainer(config, data, folder.Folder, observer);
+        if (checkpoint is not null) trainer.Resume(checkpoint);
+        folder.RequireFreeSpace(CheckpointBytesLowerBound(trainer), "each checkpoint");
         return trainer.Run(token);
+    }
+
+    /// <summary>Model tensors, plus the moments the optimizer keeps per parameter (Adam and AdaMax two, SGD with momentum one).</summary>
+    private static long CheckpointBytesLowerBound(Trainer trainer)
+    {
+        long model = trainer.Model.StateDict().Values.Sum(t => (long)t.Length * (t.DType == Lowbit.Tensors.DType.Float64 ? 8 : 4));
+        long parameters = trainer.Model.NamedParameters().Sum(p => (long)p.Parameter.Value.Length * 4);
+        var optimizer = trainer.Config.Optimizer;
+        int moments = optimizer.Type switch
+        {
+            "adam" or "adamax" or "shift_adamax" => 2,
+            "sgd" when optimizer.Momentum > 0 => 1,
+            _ => 0,
+        };
+        return model + moments * parameters;
+    }
+
+    private static void RequireNoRun(string outDir)
+    {
+        if (File.Exists(Path.Combine(outDir, Trainer.CheckpointFile)))
+            throw new UserException($"'{outDir}' already holds a run ({Trainer.CheckpointFile}); pass --resume to continue it or choose another --out.");
     }
 }

@@ -12,6 +12,11 @@ internal static class DataFile
     public static Stream OpenRead(string path, out bool isGzip)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new InvalidDataException($"Data file '{Path.GetFullPath(path)}' is a folder, not a file.");
+        }
+
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"Data file not found: '{Path.GetFullPath(path)}'.", path);
@@ -37,7 +42,7 @@ internal static class DataFile
         }
         catch (InvalidDataException ex) when (!DataFormatError.IsFormatError(ex))
         {
-            throw DataFormatError.At(path, offset, "gzip stream", $"corrupt compressed data ({ex.Message})", ex);
+            throw DataFormatError.At(path, offset, "gzip stream", GzipDiagnosis.Explain(path), ex);
         }
     }
 

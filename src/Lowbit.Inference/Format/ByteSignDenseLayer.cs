@@ -43,6 +43,12 @@ public sealed class ByteSignDenseLayer : PackedDenseLayer
     /// <inheritdoc/>
     public override ActivationSpec Output => ActivationSpec.Signs(OutFeatures);
 
+    /// <summary>The runtime bounds the float dot product through x ≈ a·p + b, so the pixel table must increase (a &gt; 0).</summary>
+    internal override string? CheckInput(ActivationSpec arriving, float[] pixelTable) =>
+        base.CheckInput(arriving, pixelTable) ?? (Export.FirstLayerBound.Compute(pixelTable, InFeatures).A > 0
+            ? null
+            : "needs a pixel table that increases with the byte value (x ≈ a·p + b with a > 0)");
+
     /// <inheritdoc/>
     public override long ByteSize => Size(InFeatures, OutFeatures);
 

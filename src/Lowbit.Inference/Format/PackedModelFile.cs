@@ -42,12 +42,27 @@ public static class PackedModelFile
         return layer.ByteSize;
     }
 
-    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> (replacing it) and returns the byte count.</summary>
+    /// <summary>
+    /// Writes <paramref name="model"/> to <paramref name="path"/> and returns the byte count. The bytes go to a temporary
+    /// file in the same folder that is then renamed over <paramref name="path"/>, so a failed write (disk full) leaves
+    /// any previous file intact.
+    /// </summary>
     public static long Write(PackedModel model, string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         var bytes = ToBytes(model);
-        File.WriteAllBytes(path, bytes);
+        string full = Path.GetFullPath(path);
+        string temp = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
         return bytes.Length;
     }
 
@@ -94,6 +109,8 @@ public static class PackedModelFile
     public static PackedModel Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path)) throw new InvalidDataException($"'{path}' is a folder, not a packed model file (lowbit export --out FILE writes one).");
+        if (!File.Exists(path)) throw new FileNotFoundException($"Packed model '{path}' does not exist.", path);
         return Read(File.ReadAllBytes(path), path);
     }
 

@@ -117,7 +117,7 @@ internal ref struct PackedModelReader
         }
         catch (ArgumentException e)
         {
-            throw Error(shapeOffset, $"the layers do not form a valid model: {e.Message}");
+            throw Error(shapeOffset, $"the layers do not form a valid model: {Bare(e)}");
         }
     }
 
@@ -141,8 +141,16 @@ internal ref struct PackedModelReader
         }
         catch (ArgumentException e)
         {
-            throw Error(start, $"layer {context.Index} is invalid: {e.Message}");
+            throw Error(start, $"layer {context.Index} is invalid: {Bare(e)}");
         }
+    }
+
+    /// <summary>An argument exception's message without .NET's " (Parameter 'x')" and "Actual value was" additions.</summary>
+    private static string Bare(ArgumentException e)
+    {
+        string message = e.Message.Split('\n')[0].TrimEnd('\r');
+        string suffix = $" (Parameter '{e.ParamName}')";
+        return e.ParamName is not null && message.EndsWith(suffix, StringComparison.Ordinal) ? message[..^suffix.Length] : message;
     }
 
     /// <summary>Packed rows <c>[outFeatures · planes, WordsPerRow(inFeatures)]</c>, checking that padding bits are zero.</summary>

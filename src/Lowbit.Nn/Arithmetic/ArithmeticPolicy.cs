@@ -139,7 +139,8 @@ public sealed partial class ArithmeticPolicy : ILayerOutputHook, IUpdateArithmet
             g.Tracker!.Load(s);
         }
         foreach (var name in state.Keys)
-            if (dynamic.All(g => g.Name != name)) throw new ArgumentException($"saved arithmetic state has unknown group '{name}'.", nameof(state));
+            if (dynamic.All(g => g.Name != name))
+                throw new ArgumentException($"saved arithmetic state has unknown group '{new string(name.Take(60).Select(c => char.IsControl(c) ? '?' : c).ToArray())}{(name.Length > 60 ? "..." : "")}'.", nameof(state));
     }
 
     /// <summary>Puts every dynamic group back at its format's starting integer bits with an empty window.</summary>

@@ -11,6 +11,18 @@ public abstract class ChannelNormalization : Module
     private Tensor _runningMean;
     private Tensor _runningVar;
 
+    /// <inheritdoc/>
+    /// <remarks>Batch statistics of one example have zero variance (PyTorch refuses it in training mode).</remarks>
+    public override int MinimumTrainingBatch => 2;
+
+    /// <inheritdoc/>
+    protected override string? FindInvalidState()
+    {
+        var variance = _runningVar.ToDoubleArray();
+        int bad = Array.FindIndex(variance, v => !(v >= 0) || double.IsInfinity(v));
+        return bad < 0 ? null : $"running_var[{bad}] is {variance[bad]}; a variance is finite and at least 0";
+    }
+
     /// <summary>Validates the settings and registers γ, β (when affine) and the running statistics.</summary>
     /// <param name="features">Channels (≥ 1).</param>
     /// <param name="spatial">True for [N, C, H, W] inputs, false for [N, C].</param>

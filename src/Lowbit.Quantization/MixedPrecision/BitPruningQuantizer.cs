@@ -68,6 +68,16 @@ public sealed class BitPruningQuantizer : Quantizer, ILearnedBitLength
     /// <inheritdoc/>
     public override IReadOnlyList<(string Name, Tensor Value)> StateTensors => [("frozen_bits", _frozenBits)];
 
+    /// <inheritdoc/>
+    public override string? FindInvalidState()
+    {
+        var frozen = _frozenBits.ToDoubleArray();
+        bool allZero = frozen.All(b => b == 0);
+        if (!allZero && frozen.Any(b => b != Math.Floor(b) || b < 1 || b > MaxBits))
+            return $"bitpruning: 'frozen_bits' must be all 0 (learning) or whole bitwidths in [1, {MaxBits}]";
+        return _bitLength.ToDoubleArray().Any(n => !double.IsFinite(n)) ? "bitpruning: a bitlength is not finite" : null;
+    }
+
     /// <summary>
     /// Rounds each bitlength to an integer (<paramref name="roundUp"/>: b = ⌈n − 1e-6⌉, the paper's rule [R]; else
     /// nearest, halves up), clamped to [1, MaxBits]; writes it back into n and keeps it fixed from now on.

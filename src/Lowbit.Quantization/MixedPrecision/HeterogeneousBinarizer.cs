@@ -105,6 +105,21 @@ public sealed class HeterogeneousBinarizer : Quantizer, ICostInfo
     public override IReadOnlyList<(string Name, Tensor Value)> StateTensors =>
         _bitMapState is null ? [("frozen", _frozenState)] : [("bit_map", _bitMapState), ("frozen", _frozenState)];
 
+    /// <inheritdoc/>
+    public override string? FindInvalidState()
+    {
+        if (!IsFlag(_frozenState)) return "hbb: 'frozen' must be 0 or 1";
+        try
+        {
+            CurrentMap();
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>The current bit map (a copy; per sample of the last forward for activations), or null before the first selection.</summary>
     public byte[]? BitMap => CurrentMap()?.ToArray();
 

@@ -93,6 +93,9 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
     public override IReadOnlyList<(string Name, Tensor Value)> StateTensors => _running?.StateTensors ?? [];
 
     /// <inheritdoc/>
+    public override string? FindInvalidState() => _running?.FindInvalidState();
+
+    /// <inheritdoc/>
     public override string Name => "residual";
 
     /// <inheritdoc/>

@@ -37,6 +37,14 @@ internal sealed class ResidualRunningMeans
     /// <summary>"running_means" [B] and "running_updates" [1], float32.</summary>
     public IReadOnlyList<(string Name, Tensor Value)> StateTensors => [("running_means", _means), ("running_updates", _updates)];
 
+    /// <summary>The first restored value that cannot be used (means not finite, a negative or fractional update count), or null.</summary>
+    public string? FindInvalidState()
+    {
+        double updates = _updates.GetFlat(0);
+        if (!(updates >= 0) || updates != Math.Floor(updates)) return $"residual: 'running_updates' is {updates}; it counts updates (a whole number ≥ 0)";
+        return _means.ToDoubleArray().Any(m => !double.IsFinite(m)) ? "residual: a running mean is not finite" : null;
+    }
+
     /// <summary>Number of updates so far (restored from checkpoints).</summary>
     public long Updates => (long)_updates.GetFlat(0);
 

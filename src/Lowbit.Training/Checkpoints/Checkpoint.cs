@@ -68,60 +68,100 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>Smallest well-formed file: magic, version, header length, section count, two empty sections, CRC.</summary>
+    private const int MinimumSize = 8 + 4 + 4 + 4 + 4 + 4 + 4;
+
+    /// <summary>Longest tensor name (UTF-8 bytes) a checkpoint may hold; real names are a few dozen.</summary>
+    public const int MaxNameBytes = 256;
+
+    /// <summary>Largest tensor rank a checkpoint may hold.</summary>
+    public const int MaxRank = 8;
+
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Reads and validates a checkpoint; errors name the file and byte offset.</summary>
-    /// <exception cref="InvalidDataException">Wrong magic, unknown version, truncation or checksum mismatch.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">Not a checkpoint (a folder, wrong magic), unknown version, truncation,
+    /// checksum mismatch, or a structure that cannot be valid (sizes past the end, unknown dtype, bad names).</exception>
     public static CheckpointData Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
-        byte[] bytes = File.ReadAllBytes(path);
         string file = Path.GetFileName(path);
-        if (bytes.Length < s_magic.Length + 12 || !bytes.AsSpan(0, 8).SequenceEqual(s_magic))
+        if (Directory.Exists(path)) throw new InvalidDataException($"'{path}' is a folder, not a checkpoint file (lowbit train writes FOLDER/checkpoint.lbck).");
+        if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
+        return Parse(File.ReadAllBytes(path), file);
+    }
+
+    /// <summary>Parses checkpoint bytes; <paramref name="file"/> names the source in errors.</summary>
+    /// <exception cref="InvalidDataException">See <see cref="Load"/>.</exception>
+    public static CheckpointData Parse(ReadOnlySpan<byte> bytes, string file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (bytes.Length == 0) throw new InvalidDataException($"{file}: the file is empty; a checkpoint starts with the magic \"LBITCKPT\".");
+        int magicLength = Math.Min(bytes.Length, s_magic.Length);
+        if (!bytes[..magicLength].SequenceEqual(s_magic.AsSpan(0, magicLength)))
             throw new InvalidDataException($"{file}: not a Lowbit checkpoint (expected magic \"LBITCKPT\" at byte 0).");
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4));
-        uint actual = Crc32.Update(0, bytes.AsSpan(0, bytes.Length - 4));
-        uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
-        if (version != Version) throw new InvalidDataException($"{file}: checkpoint format version {version} is not supported (this build reads version {Version}).");
+        if (bytes.Length < MinimumSize)
+            throw new InvalidDataException($"{file}: truncated: the file has {bytes.Length} bytes, a checkpoint has at least {MinimumSize}.");
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+        if (version != Version) throw new InvalidDataException($"{file}: checkpoint format version {version} at byte 8 is not supported (this build reads version {Version}).");
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes[^4..]);
+        uint actual = Crc32.Update(0, bytes[..^4]);
         if (stored != actual) throw new InvalidDataException($"{file}: checksum mismatch (stored 0x{stored:X8}, computed 0x{actual:X8}); the file is truncated or corrupted.");
-        var r = new Reader(bytes, file, bytes.Length - 4) { Position = 12 };
-        int headerLength = r.Int32("header length");
-        string header = Encoding.UTF8.GetString(r.Bytes(headerLength, "header"));
+        var r = new Reader(bytes.ToArray(), file, bytes.Length - 4) { Position = 12 };
+        int headerLength = r.Count("header length", 1);
+        int headerAt = r.Position;
+        string header = r.Utf8(headerLength, "header");
+        if (header.Length == 0 || header[0] != '{') throw new InvalidDataException($"{file}: the header at byte {headerAt} is not a JSON object.");
+        int sectionsAt = r.Position;
         uint sections = (uint)r.Int32("section count");
-        if (sections != 2) throw new InvalidDataException($"{file}: expected 2 sections at byte {r.Position - 4}, found {sections}.");
-        var model = ReadSection(r);
-        var optimizer = ReadSection(r);
+        if (sections != 2) throw new InvalidDataException($"{file}: expected 2 sections at byte {sectionsAt}, found {sections}.");
+        var model = ReadSection(r, "model");
+        var optimizer = ReadSection(r, "optimizer");
         if (r.Position != bytes.Length - 4) throw new InvalidDataException($"{file}: {bytes.Length - 4 - r.Position} unexpected bytes after the last tensor at byte {r.Position}.");
         return new CheckpointData(header, model, optimizer);
     }
 
-    private static Dictionary<string, Tensor> ReadSection(Reader r)
+    private static Dictionary<string, Tensor> ReadSection(Reader r, string section)
     {
-        int count = r.Int32("tensor count");
+        // Every tensor record takes at least 4 bytes (name length, dtype, rank, one name byte), which bounds the count.
+        int count = r.Count($"{section} tensor count", 4);
         var d = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         for (int i = 0; i < count; i++)
         {
-            int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(r.Bytes(2, "name length"));
-            string name = Encoding.UTF8.GetString(r.Bytes(nameLength, "name"));
             long at = r.Position;
+            int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(r.Bytes(2, "name length"));
+            if (nameLength is 0 or > MaxNameBytes)
+                throw new InvalidDataException($"{r.File}: {section} tensor {i} has a name of {nameLength} bytes at byte {at}; names have 1 to {MaxNameBytes}.");
+            string name = r.Utf8(nameLength, "tensor name");
+            if (name.Any(char.IsControl)) throw new InvalidDataException($"{r.File}: {section} tensor {i} has a name with control characters at byte {at + 2}.");
+            string shown = Shown(name);
+            long dtypeAt = r.Position;
             byte dtype = r.Bytes(1, "dtype")[0];
+            if (dtype > 1) throw new InvalidDataException($"{r.File}: tensor '{shown}' has unknown dtype {dtype} at byte {dtypeAt} (0 float32, 1 float64).");
             int rank = r.Bytes(1, "rank")[0];
-            if (dtype > 1) throw new InvalidDataException($"{r.File}: tensor '{name}' has unknown dtype {dtype} at byte {at}.");
+            if (rank > MaxRank) throw new InvalidDataException($"{r.File}: tensor '{shown}' has rank {rank} at byte {dtypeAt + 1}; at most {MaxRank} is allowed.");
             var shape = new int[rank];
-            long n = 1;
+            int elementSize = dtype == 1 ? 8 : 4;
+            long bytes = elementSize;
             for (int k = 0; k < rank; k++)
             {
                 shape[k] = r.Int32("dimension");
-                if (shape[k] < 0) throw new InvalidDataException($"{r.File}: tensor '{name}' has negative dimension at byte {r.Position - 4}.");
-                n *= shape[k];
+                if (shape[k] < 0) throw new InvalidDataException($"{r.File}: tensor '{shown}' has negative dimension {shape[k]} at byte {r.Position - 4}.");
+                // Stays below 2^63: bytes never exceeds the file size before the multiplication by a 31-bit dimension.
+                bytes *= shape[k];
+                if (bytes > r.Remaining)
+                    throw new InvalidDataException($"{r.File}: tensor '{shown}' of shape [{string.Join(", ", shape[..(k + 1)])}{(k + 1 < rank ? ", ..." : "")}] needs more bytes than the {r.Remaining} left at byte {r.Position}.");
             }
-            int elementSize = dtype == 1 ? 8 : 4;
-            if (n * elementSize > r.Remaining) throw new InvalidDataException($"{r.File}: tensor '{name}' needs {n * elementSize} bytes at byte {r.Position} but only {r.Remaining} remain.");
-            var raw = r.Bytes((int)(n * elementSize), "tensor data");
+            var raw = r.Bytes((int)bytes, "tensor data");
             Tensor t = dtype == 1 ? Tensor.FromArray(MemoryMarshal.Cast<byte, double>(raw).ToArray(), shape) : Tensor.FromArray(MemoryMarshal.Cast<byte, float>(raw).ToArray(), shape);
-            if (!d.TryAdd(name, t)) throw new InvalidDataException($"{r.File}: duplicate tensor '{name}' at byte {at}.");
+            if (!d.TryAdd(name, t)) throw new InvalidDataException($"{r.File}: duplicate tensor '{shown}' at byte {at}.");
         }
         return d;
     }
+
+    /// <summary>A name as quoted in messages: at most 80 characters.</summary>
+    internal static string Shown(string name) => ErrorText.Shown(name, 80);
 
     private sealed class Reader(byte[] bytes, string file, int end)
     {
@@ -141,5 +181,28 @@ public static class Checkpoint
         }
 
         public int Int32(string what) => BinaryPrimitives.ReadInt32LittleEndian(Bytes(4, what));
+
+        /// <summary>A u32 count whose items take at least <paramref name="minItemBytes"/> each; larger counts cannot fit.</summary>
+        public int Count(string what, int minItemBytes)
+        {
+            int at = Position;
+            uint n = (uint)Int32(what);
+            if (n > Remaining / minItemBytes)
+                throw new InvalidDataException($"{file}: {what} {n} at byte {at} does not fit in the {Remaining} bytes that remain.");
+            return (int)n;
+        }
+
+        public string Utf8(int count, string what)
+        {
+            int at = Position;
+            try
+            {
+                return s_strictUtf8.GetString(Bytes(count, what));
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new InvalidDataException($"{file}: {what} at byte {at} is not valid UTF-8.");
+            }
+        }
     }
 }

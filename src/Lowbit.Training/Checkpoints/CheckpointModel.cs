@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Lowbit.Nn.Layers;
 using Lowbit.Training.Config;
 
@@ -7,7 +6,8 @@ namespace Lowbit.Training.Checkpoints;
 
 /// <summary>
 /// A checkpoint's model rebuilt from the config saved in it, with its weights loaded (evaluation mode): what
-/// <c>lowbit eval</c>, <c>summary</c>, <c>export</c>, <c>infer --verify</c> and <c>bench infer</c> run.
+/// <c>lowbit eval</c>, <c>summary</c>, <c>export</c>, <c>infer --verify</c> and <c>bench infer</c> run. The file is read
+/// and checked by <see cref="RunCheckpoint"/>.
 /// </summary>
 /// <param name="Model">The model with the checkpoint's weights and buffers.</param>
 /// <param name="Config">The config saved in the checkpoint (with any overrides applied).</param>
@@ -20,42 +20,35 @@ public sealed record CheckpointModel(Sequential Model, ExperimentConfig Config, 
     /// <param name="dataPath">Dataset folder overriding the one the run used, or null.</param>
     /// <param name="overrides">Further config overrides ("field=value"), or null.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The checkpoint is corrupted or has no saved config.</exception>
-    /// <exception cref="ConfigException">The saved config is invalid (or an override is).</exception>
+    /// <exception cref="InvalidDataException">The checkpoint is damaged, has no saved config, or its tensors do not fit
+    /// the model its config builds (see <see cref="RunCheckpoint"/>).</exception>
+    /// <exception cref="ConfigException">An override is invalid.</exception>
     public static CheckpointModel Load(string checkpointPath, string? dataPath = null, IReadOnlyList<string>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(checkpointPath);
-        var checkpoint = Checkpoint.Load(checkpointPath);
-        var config = SavedConfig(checkpoint, checkpointPath, dataPath, overrides);
-        int[] inputShape = DataResolver.InputShape(config.Data.Dataset);
-        var model = ModelBuilder.Build(config, inputShape);
-        model.LoadStateDict(checkpoint.Model);
+        var checkpoint = RunCheckpoint.Load(checkpointPath, Overrides(dataPath, overrides));
+        int[] inputShape = DataResolver.InputShape(checkpoint.Config.Data.Dataset);
+        var model = checkpoint.BuildModel(inputShape);
         // A run with an "arithmetic" block evaluates with the radix points it reached, not the starting ones.
         if (model.OutputHook is Nn.Arithmetic.ArithmeticPolicy policy)
-            new ArithmeticLog(policy).Load(JsonNode.Parse(checkpoint.Header)?["arithmetic"], checkpointPath);
+            new ArithmeticLog(policy).Load(checkpoint.Header["arithmetic"], checkpointPath);
         model.Eval();
-        return new CheckpointModel(model, config, inputShape, checkpointPath);
+        return new CheckpointModel(model, checkpoint.Config, inputShape, checkpointPath);
     }
 
     /// <summary>The config saved in a checkpoint's header, with a data path and overrides applied.</summary>
-    /// <exception cref="InvalidDataException">The header has no saved config.</exception>
+    /// <exception cref="InvalidDataException">The header is damaged or has no saved config.</exception>
     public static ExperimentConfig SavedConfig(CheckpointData checkpoint, string checkpointPath, string? dataPath = null, IReadOnlyList<string>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(checkpointPath);
-        JsonObject? header;
-        try
-        {
-            header = JsonNode.Parse(checkpoint.Header)?.AsObject();
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"{checkpointPath}: the checkpoint header is not a JSON object ({e.Message}).", e);
-        }
-        var saved = header?["config"] ?? throw new InvalidDataException($"{checkpointPath}: the checkpoint has no saved config in its header.");
+        return RunCheckpoint.FromData(checkpoint, checkpointPath, Overrides(dataPath, overrides)).Config;
+    }
+
+    private static List<string> Overrides(string? dataPath, IReadOnlyList<string>? overrides)
+    {
         var all = new List<string>(overrides ?? []);
         if (dataPath is not null) all.Add($"data.path={JsonSerializer.Serialize(dataPath)}");
-        string source = header["config_source"]?.GetValue<string>() ?? checkpointPath;
-        return ConfigLoader.Parse(saved.ToJsonString(), source, all);
+        return all;
     }
 }

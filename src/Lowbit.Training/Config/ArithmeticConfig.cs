@@ -47,11 +47,11 @@ internal static class ArithmeticConfig
                 Quantity q;
                 try
                 {
-                    q = QuantityNames.Parse(key);
+                    q = QuantityNames.Parse(key.Length <= 40 ? key : throw new ArgumentException($"unknown quantity '{ErrorText.Shown(key)}'."));
                 }
                 catch (ArgumentException e)
                 {
-                    throw new ConfigException($"{block.Source}: field '{o.Field(key)}': {e.Message}");
+                    throw new ConfigException($"{block.Source}: field '{o.Field(key)}': {ErrorText.Bare(e)}");
                 }
                 overrides[q] = Format(o, key);
             }
@@ -84,11 +84,14 @@ internal static class ArithmeticConfig
         {
             try
             {
-                return NumberFormat.Preset(v.GetValue<string>());
+                string preset = v.GetValue<string>();
+                if (preset.Length > 40 || preset.Any(char.IsControl))
+                    throw new ConfigException($"{parent.Source}: field '{parent.Field(key)}' is \"{ErrorText.Shown(preset)}\"; presets are short names such as float16.");
+                return NumberFormat.Preset(preset);
             }
             catch (ArgumentException e)
             {
-                throw new ConfigException($"{parent.Source}: field '{parent.Field(key)}': {e.Message}");
+                throw new ConfigException($"{parent.Source}: field '{parent.Field(key)}': {ErrorText.Bare(e)}");
             }
         }
         if (node is not JsonObject) throw parent.Error(key, $"must be a format name (float32, float16, bfloat16) or an object with \"type\" ({string.Join(", ", s_types)}); got {JsonFields.Kind(node)}.");

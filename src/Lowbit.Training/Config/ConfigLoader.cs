@@ -18,6 +18,7 @@ public static class ConfigLoader
     public static ExperimentConfig Load(string path, IEnumerable<string>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path)) throw new ConfigException($"Config '{path}' is a folder; pass a JSON file (e.g. configs/mnist-binarynet.json).");
         if (!File.Exists(path)) throw new ConfigException($"Config file '{path}' does not exist.");
         return Parse(File.ReadAllText(path), Path.GetFileName(path), overrides);
     }
@@ -25,24 +26,11 @@ public static class ConfigLoader
     /// <summary>Parses config text (see <see cref="Load"/>).</summary>
     public static ExperimentConfig Parse(string json, string source, IEnumerable<string>? overrides = null)
     {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            throw new ConfigException($"{source}: invalid JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}: {FirstSentence(e.Message)}");
-        }
-        if (root is not JsonObject) throw new ConfigException($"{source}: the config must be a JSON object.");
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(source);
+        JsonObject root = StrictJson.ParseObject(json, source, "the config");
         foreach (var o in overrides ?? []) ApplyOverride(root, o, source);
-        return FromNode(root.AsObject(), source);
-    }
-
-    private static string FirstSentence(string s)
-    {
-        int i = s.IndexOf(". ", StringComparison.Ordinal);
-        return i < 0 ? s : s[..(i + 1)];
+        return FromNode(root, source);
     }
 
     /// <summary>Sets a dotted path (object keys and array indices) to a value parsed as JSON, or as a string if that fails.</summary>
@@ -53,15 +41,7 @@ public static class ConfigLoader
         int eq = assignment.IndexOf('=', StringComparison.Ordinal);
         if (eq <= 0) throw new ConfigException($"--set '{assignment}': expected key=value, e.g. train.epochs=2.");
         string key = assignment[..eq].Trim(), text = assignment[(eq + 1)..];
-        JsonNode? value;
-        try
-        {
-            value = JsonNode.Parse(text);
-        }
-        catch (JsonException)
-        {
-            value = JsonValue.Create(text);
-        }
+        JsonNode? value = StrictJson.ParseOverrideValue(assignment, text);
         var parts = key.Split('.');
         JsonNode node = root;
         for (int i = 0; i < parts.Length; i++)
@@ -137,7 +117,10 @@ public static class ConfigLoader
             throw new ConfigException($"{source}: schedule '{schedule.Type}' needs field 'schedule.end_lr'.");
 
         var t = f.Object("train");
-        var train = new TrainConfig(t.Int("epochs", 10, 1, 100000), t.Int("batch_size", 100, 1, 1 << 20), t.Int("eval_batch_size", 1000, 1, 1 << 20));
+        var train = new TrainConfig(t.Int("epochs", 10, 1, 100000), t.Int("batch_size", 100, 1, 1 << 20), t.Int("eval_batch_size", 1000, 1, 1 << 20))
+        {
+            DropLast = t.Bool("drop_last", false),
+        };
         t.EnsureAllRead();
         RegularizerConfig? regularizer = null;
         if (f.Has("regularizer"))

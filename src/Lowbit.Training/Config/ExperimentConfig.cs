@@ -35,7 +35,14 @@ public sealed record OptimizerConfig(string Type, double LearningRate, double Be
 public sealed record ScheduleConfig(string Type, double? EndLearningRate, double Factor, int Every);
 
 /// <summary>Loop settings.</summary>
-public sealed record TrainConfig(int Epochs, int BatchSize, int EvalBatchSize);
+public sealed record TrainConfig(int Epochs, int BatchSize, int EvalBatchSize)
+{
+    /// <summary>
+    /// Drop the last partial batch of every epoch (PyTorch's drop_last). When false, only a last batch smaller than a
+    /// layer's <see cref="Nn.Module.MinimumTrainingBatch"/> (a single image with batch norm) is dropped.
+    /// </summary>
+    public bool DropLast { get; init; }
+}
 
 /// <summary>An extra loss term over the whole model (e.g. BitPruning's bit regulariser).</summary>
 /// <param name="Type">bitpruning.</param>

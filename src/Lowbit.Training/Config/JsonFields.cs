@@ -80,7 +80,7 @@ internal sealed class JsonFields
         if (n is null) return fallback;
         if (n is not JsonValue v || v.GetValueKind() != JsonValueKind.String) throw Error(key, $"must be a string, got {Kind(n)}.");
         string s = v.GetValue<string>();
-        if (allowed is not null && !allowed.Contains(s)) throw Error(key, $"is \"{s}\" but must be one of: {string.Join(", ", allowed)}.");
+        if (allowed is not null && !allowed.Contains(s)) throw Error(key, $"is \"{Shown(s)}\" but must be one of: {string.Join(", ", allowed)}.");
         return s;
     }
 
@@ -126,10 +126,13 @@ internal sealed class JsonFields
             if (!_read.Contains(k))
             {
                 string known = string.Join(", ", _read.OrderBy(x => x, StringComparer.Ordinal));
-                throw new ConfigException($"{Source}: unknown field '{Field(k)}'; known fields here: {known}.");
+                throw new ConfigException($"{Source}: unknown field '{Shown(Field(k))}'; known fields here: {known}.");
             }
         }
     }
+
+    /// <summary>A value as quoted in messages (<see cref="ErrorText.Shown"/>).</summary>
+    public static string Shown(string value) => ErrorText.Shown(value);
 
     public static string Kind(JsonNode? n) => n switch
     {
@@ -138,7 +141,7 @@ internal sealed class JsonFields
         JsonArray => "an array",
         JsonValue v => v.GetValueKind() switch
         {
-            JsonValueKind.String => $"the string \"{v.GetValue<string>()}\"",
+            JsonValueKind.String => $"the string \"{Shown(v.GetValue<string>())}\"",
             JsonValueKind.Number => $"the number {v.ToJsonString()}",
             JsonValueKind.True or JsonValueKind.False => v.ToJsonString(),
             _ => v.ToJsonString(),

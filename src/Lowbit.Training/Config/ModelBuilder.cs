@@ -45,11 +45,12 @@ public static class ModelBuilder
             }
             catch (ArgumentException e)
             {
-                throw new ConfigException($"{config.Source}: {where} ({type}): {e.Message}");
+                throw new ConfigException($"{config.Source}: {where} ({type}): {ErrorText.Bare(e)}");
             }
             catch (QuantizerConfigException e)
             {
-                throw new ConfigException($"{config.Source}: {e.Message}");
+                // Its message already starts with the source and field.
+                throw new ConfigException(ErrorText.OneLine(e.Message));
             }
             model.Add(layer);
         }
@@ -61,7 +62,7 @@ public static class ModelBuilder
             }
             catch (ArgumentException e)
             {
-                throw new ConfigException($"{config.Source}: field 'arithmetic': {e.Message}");
+                throw new ConfigException($"{config.Source}: field 'arithmetic': {ErrorText.Bare(e)}");
             }
         }
         return model;

@@ -188,14 +188,31 @@ public abstract class Optimizer
     }
 
     /// <summary>Restores state saved by <see cref="State"/>.</summary>
+    /// <exception cref="ArgumentException">An entry is not "step" (a whole non-negative float64 scalar) or
+    /// "kind:parameter" for one of this optimizer's parameters with a float32 vector of the parameter's length.</exception>
     public void LoadState(IReadOnlyDictionary<string, Tensor> state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        _state.Clear();
+        var lengths = _parameters.ToDictionary(p => p.Name, p => p.Parameter.Value.Length, StringComparer.Ordinal);
+        long step = 0;
         foreach (var (k, v) in state)
         {
-            if (k == "step") StepCount = (long)v.Item();
-            else _state[k] = v.Clone();
+            if (k == "step")
+            {
+                double s = v.Length == 1 ? v.Item() : double.NaN;
+                if (!(s >= 0 && s <= long.MaxValue / 2 && s == Math.Floor(s))) throw new ArgumentException($"Optimizer entry 'step' must be one whole number ≥ 0.", nameof(state));
+                step = (long)s;
+                continue;
+            }
+            int colon = k.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0 || !lengths.TryGetValue(k[(colon + 1)..], out int length))
+                throw new ArgumentException($"Optimizer entry '{k}' names no parameter of this model.", nameof(state));
+            if (v.DType != DType.Float32 || v.Rank != 1 || v.Length != length)
+                throw new ArgumentException($"Optimizer entry '{k}' is {v.DType} {ShapeUtil.Format(v.ShapeSpan)}; the parameter needs Float32 [{length}].", nameof(state));
         }
+        _state.Clear();
+        foreach (var (k, v) in state)
+            if (k != "step") _state[k] = v.Clone();
+        StepCount = step;
     }
 }
