@@ -43,12 +43,6 @@ public sealed class ByteSignDenseLayer : PackedDenseLayer
     /// <inheritdoc/>
     public override ActivationSpec Output => ActivationSpec.Signs(OutFeatures);
 
-    /// <summary>The runtime bounds the float dot product through x ≈ a·p + b, so the pixel table must increase (a &gt; 0).</summary>
-    internal override string? CheckInput(ActivationSpec arriving, float[] pixelTable) =>
-        base.CheckInput(arriving, pixelTable) ?? (Export.FirstLayerBound.Compute(pixelTable, InFeatures).A > 0
-            ? null
-            : "needs a pixel table that increases with the byte value (x ≈ a·p + b with a > 0)");
-
     /// <inheritdoc/>
     public override long ByteSize => Size(InFeatures, OutFeatures);
 
@@ -70,11 +64,18 @@ public sealed class ByteSignDenseLayer : PackedDenseLayer
         return new ByteSignDenseLayer(n, m, weights, reader.ReadFloats(m, $"layer {context.Index} thresholds", allowInfinity: true));
     }
 
-    /// <summary>The pixels must share one table (the runtime's integer path uses one affine fit).</summary>
-    internal override string? CheckInput(ActivationSpec arriving, float[] pixelTables) =>
-        arriving.Encoding == ActivationEncoding.Pixels && !PackedModel.IsUniform(pixelTables)
-            ? "takes the pixels through one pixel table, but the model's channels have different tables"
-            : base.CheckInput(arriving, pixelTables);
+    /// <summary>
+    /// The pixels must share one table that increases with the byte value: the runtime's integer path bounds the float
+    /// dot product through one affine fit x ≈ a·p + b with a &gt; 0.
+    /// </summary>
+    internal override string? CheckInput(ActivationSpec arriving, float[] pixelTables)
+    {
+        if (arriving.Encoding != ActivationEncoding.Pixels) return base.CheckInput(arriving, pixelTables);
+        if (!PackedModel.IsUniform(pixelTables)) return "takes the pixels through one pixel table, but the model's channels have different tables";
+        if (!(Export.FirstLayerBound.Compute(pixelTables.AsSpan(0, PackedModel.PixelTableSize), InFeatures).A > 0))
+            return "needs a pixel table that increases with the byte value (x ≈ a·p + b with a > 0)";
+        return base.CheckInput(arriving, pixelTables);
+    }
 
     internal override LayerStep CreateStep(StepContext context) => new ByteSignDenseStep(this, context);
 }
