@@ -10,8 +10,8 @@ namespace Lowbit.Inference.Tests.Format;
 
 /// <summary>
 /// Structure-aware fuzzing of the packed-model reader through its public entry points (<see cref="PackedModelFile.ToBytes"/>,
-/// <see cref="PackedModelFile.Read(ReadOnlySpan{byte}, string)"/>, <see cref="InferenceSession"/>): binary, k-bit and
-/// residual models are cut into fields (header, shape, pixel table, metadata, layers and their words), 1 to 3 fields are
+/// <see cref="PackedModelFile.Read(ReadOnlySpan{byte}, string)"/>, <see cref="InferenceSession"/>): binary, k-bit, residual, convolutional
+/// and real-stream models are cut into fields (header, shape, pixel table, metadata, layers and their words), 1 to 3 fields are
 /// damaged, lengths and the CRC are recomputed, and the result must be rejected with a clean one-line
 /// <see cref="InvalidDataException"/> or load into a model that predicts a valid class for every image. 10^4 cases in
 /// CI; LOWBIT_FUZZ_CASES=1000000 for the long run (docs/RELIABILITY.md).
@@ -20,7 +20,7 @@ namespace Lowbit.Inference.Tests.Format;
 public sealed class PackedModelFuzzTests
 {
     private const string Source = "fuzz.lbpm";
-    private const int ShapeOffset = PackedModelFile.HeaderSize, TableOffset = ShapeOffset + 12, MetaOffset = TableOffset + 4 * PackedModel.PixelTableSize;
+    private const int ShapeOffset = PackedModelFile.HeaderSize, TableOffset = ShapeOffset + 12;
 
     /// <summary>A packed file as fields; serialisation recomputes the file length, metadata length, layer count and CRC unless a mutation set them.</summary>
     private sealed class Image
@@ -39,9 +39,10 @@ public sealed class PackedModelFuzzTests
         public static Image From(PackedModel model)
         {
             var bytes = PackedModelFile.ToBytes(model);
-            int metaLength = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(MetaOffset));
-            int at = MetaOffset + 4 + metaLength + 4;
-            var image = new Image { Head = bytes[..16], Body = bytes[ShapeOffset..MetaOffset], Meta = bytes[(MetaOffset + 4)..(MetaOffset + 4 + metaLength)] };
+            int metaOffset = TableOffset + 4 * model.PixelTables.Length; // one 256-entry table per channel, or one for all
+            int metaLength = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(metaOffset));
+            int at = metaOffset + 4 + metaLength + 4;
+            var image = new Image { Head = bytes[..16], Body = bytes[ShapeOffset..metaOffset], Meta = bytes[(metaOffset + 4)..(metaOffset + 4 + metaLength)] };
             foreach (var layer in model.Layers)
             {
                 image.Layers.Add(bytes[at..(at + (int)layer.ByteSize)]);
@@ -101,7 +102,7 @@ public sealed class PackedModelFuzzTests
                 BinaryPrimitives.WriteUInt32LittleEndian(image.Body.AsSpan(4 * random.Next(3)), unchecked((uint)Interesting.Integer(random, 28)));
                 break;
             case 3:
-                BinaryPrimitives.WriteSingleLittleEndian(image.Body.AsSpan(12 + 4 * random.Next(PackedModel.PixelTableSize)), (float)Interesting.Float(random, 1));
+                BinaryPrimitives.WriteSingleLittleEndian(image.Body.AsSpan(12 + 4 * random.Next((image.Body.Length - 12) / 4)), (float)Interesting.Float(random, 1));
                 break;
             case 4:
                 image.Meta = MutatedMetadata(image.Meta, random);
@@ -172,9 +173,11 @@ public sealed class PackedModelFuzzTests
     [Fact]
     public void Fuzz_PackedModelReader_RejectsCleanlyOrLoadsARunnableModel()
     {
-        var seeds = new[] { PackedModelFileTests.SmallModel(), PackedModelFileTests.SmallPlaneModel(), ResidualModelFileTests.SmallResidualModel() }.Select(Image.From).ToArray();
-        var pixels = new byte[3 * 784];
-        new Random(7).NextBytes(pixels);
+        var seeds = new[]
+        {
+            PackedModelFileTests.SmallModel(), PackedModelFileTests.SmallPlaneModel(), ResidualModelFileTests.SmallResidualModel(),
+            ConvModelFileTests.SmallConvModel(), ConvModelFileTests.SmallConvModel(floatWeights: true), ConvModelFileTests.SmallRealStreamModel(),
+        }.Select(Image.From).ToArray();
         int accepted = 0, rejected = 0;
         int cases = FuzzRunner.Run("packed model", 20261203, FuzzRunner.Cases(10_000), (index, random) =>
         {
@@ -193,8 +196,8 @@ public sealed class PackedModelFuzzTests
                 return;
             }
             accepted++;
-            int perImage = model.InputShape.Aggregate(1, (a, b) => a * b);
-            if (perImage != 784) return; // a changed input shape that still forms a valid model: nothing to feed it here
+            var pixels = new byte[3 * model.InputSize];
+            random.NextBytes(pixels);
             foreach (int c in new InferenceSession(model).Predict(pixels, 3))
                 if (c < 0 || c >= model.Classes) throw new FuzzFinding($"accepted a model that predicts class {c} of {model.Classes}", null);
         });
