@@ -8,7 +8,8 @@ public static partial class CostModel
 
     /// <remarks>
     /// METHODS 14.3: weights Σ_l N_l·b_l + 32·#scales; heterogeneous payload Σ_j |A_j|; metadata per
-    /// <see cref="HeterogeneousMetadataScheme"/>; float32 baseline 32·(N + other float parameters).
+    /// <see cref="HeterogeneousMetadataScheme"/>, plus the shift indices of shift-attention layers (indices · index bits);
+    /// float32 baseline 32·(N + other float parameters) + the shift indices.
     /// </remarks>
     internal static MemoryBits ComputeMemory(LayerCostInput layer, HeterogeneousMetadataScheme scheme)
     {
@@ -29,10 +30,12 @@ public static partial class CostModel
             HeterogeneousMetadataScheme.ExplicitCode => explicitCode,
             _ => throw new ArgumentOutOfRangeException(nameof(scheme), scheme, "Use NestedMasks or ExplicitCode."),
         };
+        long indexBits = checked(layer.ShiftIndices * layer.ShiftIndexBits);
+        metadata = checked(metadata + indexBits);
         long scaleBits = 32L * layer.ScaleCount;
         long otherBits = checked(32 * layer.OtherFloatParameters);
         long total = checked(payload + metadata + scaleBits + otherBits);
-        long baseline = checked(32 * (layer.Weights + layer.OtherFloatParameters));
+        long baseline = checked(32 * (layer.Weights + layer.OtherFloatParameters) + indexBits);
         double average = layer.Weights > 0 ? (double)payload / layer.Weights : 0;
         return new MemoryBits(payload, average, metadata, nested, explicitCode, entropy, scaleBits, otherBits, total, baseline);
     }

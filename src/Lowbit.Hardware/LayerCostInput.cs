@@ -44,6 +44,12 @@ public sealed partial record LayerCostInput
     /// <summary>Number of float32 scales stored with the weights (per-plane μ_j, per-channel α, ...).</summary>
     public int ScaleCount { get; init; }
 
+    /// <summary>Shift indices stored with the weights (a shift-attention layer's learned shifts; 0 otherwise).</summary>
+    public long ShiftIndices { get; init; }
+
+    /// <summary>Bits per shift index (⌈log2 k²⌉; 0 without indices).</summary>
+    public int ShiftIndexBits { get; init; }
+
     /// <summary>Other float32 parameters stored with the layer (bias, BN γ/β/mean/variance).</summary>
     public long OtherFloatParameters { get; init; }
 
@@ -66,6 +72,12 @@ public sealed partial record LayerCostInput
         RequireNonNegative(FanIn, nameof(FanIn));
         RequireNonNegative(ScaleCount, nameof(ScaleCount));
         RequireNonNegative(OtherFloatParameters, nameof(OtherFloatParameters));
+        RequireNonNegative(ShiftIndices, nameof(ShiftIndices));
+        if (ShiftIndexBits < 0 || ShiftIndexBits > 32 || (ShiftIndices > 0) != (ShiftIndexBits > 0))
+        {
+            throw Error(nameof(ShiftIndexBits), $"is {ShiftIndexBits} with {ShiftIndices} shift indices; give 1..32 bits exactly when there are indices");
+        }
+
         RequireNonNegative(OutputElements, nameof(OutputElements));
         if (!double.IsFinite(OutputBits) || OutputBits < 0 || OutputBits > 64)
         {

@@ -30,7 +30,7 @@ public sealed record LayerCostRow
     /// <summary>Weight payload bits: 32·N, k·N, B·N, or Σ_j |A_j| (one sign bit per active weight per level).</summary>
     public required long PayloadBits { get; init; }
 
-    /// <summary>Bit-map metadata bits counted in <see cref="TotalBits"/> (per <see cref="CostModelOptions.MetadataScheme"/>); 0 for homogeneous layers.</summary>
+    /// <summary>Bit-map metadata bits counted in <see cref="TotalBits"/> (per <see cref="CostModelOptions.MetadataScheme"/>) plus stored shift indices; 0 for other homogeneous layers.</summary>
     public required long MetadataBits { get; init; }
 
     /// <summary>Compact nested masks Σ_{j=1}^{B_max−1} |A_j| (heterogeneous only).</summary>

@@ -162,6 +162,20 @@ public abstract class Module
         foreach (var (_, m) in NamedModules()) m.Random = random;
     }
 
+    /// <summary>
+    /// Tells every module of the tree where training is (the trainer calls this before each step and each evaluation);
+    /// modules with per-step schedules override <see cref="OnProgress"/>.
+    /// </summary>
+    public void SetProgress(TrainingProgress progress)
+    {
+        foreach (var (_, m) in NamedModules()) m.OnProgress(progress);
+    }
+
+    /// <summary>Follows training progress (e.g. sets an annealed temperature); the default does nothing.</summary>
+    protected virtual void OnProgress(TrainingProgress progress)
+    {
+    }
+
     /// <summary>Clears all gradients.</summary>
     public void ZeroGrad()
     {

@@ -48,8 +48,20 @@ public sealed record OperationCost
     /// </summary>
     public long OtherFloatParameters { get; init; }
 
-    /// <summary>Weight elements (0 without weights).</summary>
-    public long WeightElements => Weight?.Value.Length ?? 0;
+    /// <summary>
+    /// Weights stored at deployment (0 without weights): the weight tensor's length, or fewer when the module keeps only
+    /// part of its training-time weights (a shift-attention layer keeps one of its k·k weights per connection).
+    /// </summary>
+    public long WeightElements { get; init; }
+
+    /// <summary>Shift indices stored with the weights (shift layers with learned shifts; 0 otherwise).</summary>
+    public long ShiftIndices { get; init; }
+
+    /// <summary>Bits per stored shift index (⌈log2(k·k)⌉ for k×k positions; 0 without indices).</summary>
+    public int ShiftIndexBits { get; init; }
+
+    /// <summary>Connections removed by the layer's own pruning (they are stored but cost no MACs); 0 for most layers.</summary>
+    public long PrunedConnections { get; init; }
 
     /// <summary>Bits per weight: the weight quantizer's bit width, 32 for real weights.</summary>
     public double WeightBits => WeightQuantizer?.Quantizer.BitWidth ?? 32;
@@ -88,6 +100,7 @@ public sealed record OperationCost
             WeightQuantizer = weightQuantizer,
             InputQuantizer = inputQuantizer,
             Macs = checked(outputPositions * weight.Value.Length),
+            WeightElements = weight.Value.Length,
             OutputPositions = outputPositions,
             FanIn = fanIn,
             InputElements = inputElements,

@@ -45,6 +45,7 @@ public sealed partial class Trainer
     private readonly ModelRegularizer? _regularizer;
     private readonly ArithmeticLog? _arithmetic;
     private TrainerState _state = new();
+    private long _totalSteps = 1;
 
     /// <summary>Trainer state as JSON; the last finite loss is NaN before the first step (a checkpoint at step 0).</summary>
 
@@ -135,6 +136,7 @@ public sealed partial class Trainer
             _state.DataFillSeconds += loader.FillSeconds - fillCounted;
             (waitCounted, fillCounted) = (loader.WaitSeconds, loader.FillSeconds);
         }
+        _totalSteps = Math.Max(1, (long)TotalEpochs * loader.BatchCount);
         if (NeedsRangeInit && !RangeInit(loader, c, h, w, cancellation)) return new TrainingOutcome(false, _state, _outDir, null);
         for (int epoch = _state.Epoch; epoch < TotalEpochs; epoch++)
         {
@@ -187,6 +189,7 @@ public sealed partial class Trainer
         var x = Tensor.FromArray(batch.Count == batch.Capacity ? batch.Inputs : batch.ValidInputs.ToArray(), batch.Count, c, h, w);
         var labels = batch.ValidLabels;
         _model.SetRandom(new Random(StepSeed(_config.Seed, epoch, batch.BatchIndex)));
+        _model.SetProgress(Progress);
         _arithmetic?.Policy.BeginStep(_state.Step);
         var output = _model.Forward(x);
         var loss = _loss.Compute(output, labels);
@@ -220,8 +223,12 @@ public sealed partial class Trainer
         return (int)(z & 0x7FFFFFFF);
     }
 
+    /// <summary>Steps done out of the run's total (per-step schedules of the model follow it; a function of the saved state).</summary>
+    private TrainingProgress Progress => new(Math.Min(_state.Step, _totalSteps), _totalSteps);
+
     private void FinishEpoch(int epoch, double lr)
     {
+        _model.SetProgress(Progress);
         var evalClock = Stopwatch.StartNew();
         (double Loss, double Accuracy)? val = _data.Validation is null ? null : Evaluate(_data.Validation);
         var test = Evaluate(_data.Test);
@@ -306,6 +313,11 @@ public sealed partial class Trainer
             ["config"] = _config.Source,
             ["layer_weight_bits"] = new JsonArray(BitPruningFinetune.LayerWeightBits(_model).Select(b => (JsonNode)Math.Round(b, 4)).ToArray()),
         };
+        if (stats.ShiftIndices > 0)
+        {
+            result["shift_indices"] = stats.ShiftIndices;
+            result["pruned_connections"] = stats.PrunedConnections;
+        }
         if (_arithmetic is not null) result["arithmetic"] = _arithmetic.Result();
         if (_config.BitAssignment is not null) result["bit_assignment"] = JsonNode.Parse(_config.Json)!["bit_assignment"]!["result"]!.DeepClone();
         AtomicFile.WriteAllText(Path.Combine(_outDir, "result.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

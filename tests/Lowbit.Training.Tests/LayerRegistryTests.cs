@@ -23,6 +23,8 @@ public class LayerRegistryTests
         ["dropout"] = ("""{ "type": "dropout", "rate": 0.2 }""", [6]),
         ["max_pool"] = ("""{ "type": "max_pool" }""", [2, 4, 4]),
         ["avg_pool"] = ("""{ "type": "avg_pool", "pool_size": 2 }""", [2, 4, 4]),
+        ["shift_conv2d"] = ("""{ "type": "shift_conv2d", "filters": 4, "padding": 1 }""", [9, 5, 5]),
+        ["shift_attention_conv2d"] = ("""{ "type": "shift_attention_conv2d", "filters": 4, "padding": 1, "shared": true }""", [3, 5, 5]),
         ["quant_activation"] = ("""{ "type": "quant_activation", "quantizer": "ste_sign" }""", [6]),
     };
 
@@ -46,7 +48,7 @@ public class LayerRegistryTests
             int own = operations.Count(o => o.Path == "0" && o.Operation.IsWeighted);
             Assert.True(quantizable == own > 0, $"{name}: quantizable {quantizable} but {own} weighted operations of its own");
             foreach (var o in operations.Where(o => o.Operation.IsWeighted))
-                Assert.Equal(o.Operation.OutputPositions * o.Operation.WeightElements, o.Operation.Macs);
+                Assert.Equal(o.Operation.OutputPositions * (o.Operation.WeightElements - o.Operation.PrunedConnections), o.Operation.Macs);
         }
     }
 

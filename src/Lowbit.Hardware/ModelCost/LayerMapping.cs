@@ -96,6 +96,8 @@ internal sealed class LayerMapping
                 ActiveWeightsPerLevel = weights.ActivePerLevel,
                 ScaleCount = weights.ScaleCount,
                 OtherFloatParameters = op.OtherFloatParameters,
+                ShiftIndices = op.ShiftIndices,
+                ShiftIndexBits = op.ShiftIndexBits,
                 OutputElements = op.OutputElements,
                 OutputBits = 32,
             };
@@ -126,7 +128,8 @@ internal sealed class LayerMapping
 
     /// <summary>
     /// Stored parameters per bit width: weights at 32 / k / B bits, heterogeneous weights split by their own plane
-    /// count (|A_b| − |A_{b+1}| weights with b bits), scales and other float parameters at 32.
+    /// count (|A_b| − |A_{b+1}| weights with b bits), scales and other float parameters at 32, shift indices at their
+    /// index bits.
     /// </summary>
     internal static IReadOnlyList<KeyValuePair<int, long>> ParametersByBits(LayerCostInput row)
     {
@@ -152,6 +155,7 @@ internal sealed class LayerMapping
         }
 
         Add(32, row.ScaleCount + row.OtherFloatParameters);
+        Add(row.ShiftIndexBits, row.ShiftIndices);
         return counts.ToList();
     }
 }

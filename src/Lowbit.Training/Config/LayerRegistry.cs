@@ -18,6 +18,8 @@ internal static class LayerRegistry
         new("dense", WeightedLayers.Dense, Quantizable: true),
         new("conv2d", WeightedLayers.Conv2d, Quantizable: true),
         new("depthwise_conv2d", WeightedLayers.DepthwiseConv2d, Quantizable: true),
+        new("shift_conv2d", ShiftLayers.ShiftConv2d, Quantizable: true),
+        new("shift_attention_conv2d", ShiftLayers.ShiftAttentionConv2d, Quantizable: true),
         new("batch_norm", BasicLayers.BatchNorm),
         new("shift_batch_norm", BasicLayers.ShiftBatchNorm),
         new("relu", _ => new Relu()),
