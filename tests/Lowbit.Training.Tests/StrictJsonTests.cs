@@ -29,6 +29,18 @@ public class StrictJsonTests
     }
 
     [Fact]
+    public void InvalidLiteralOnALongLine_QuotesAShortExcerpt()
+    {
+        // System.Text.Json quotes an invalid literal up to the end of its line; a one-line config would print whole.
+        string json = "{\"seed\": fal,se, " + string.Concat(Enumerable.Repeat("\"k\": 1, ", 200)) + Layers + "}";
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(json, "long.json"));
+        AssertOneLine(ex.Message);
+        Assert.True(ex.Message.Length < 300, ex.Message);
+        Assert.Contains("'fal,se, \"k\"", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("…'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DuplicateKeyInAnOverrideValue_IsAnError()
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("{" + Layers + "}", "c.json", ["""train={"epochs":1,"epochs":2}"""]));

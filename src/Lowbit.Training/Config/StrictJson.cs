@@ -62,10 +62,16 @@ public static class StrictJson
         }
     }
 
+    /// <summary>Longest quoted excerpt kept from System.Text.Json's message (it quotes an invalid literal up to the end of its line).</summary>
+    private const int MaxQuotedExcerpt = 80;
+
     private static string FirstSentence(string message)
     {
         int end = message.IndexOf(". ", StringComparison.Ordinal);
         string first = end < 0 ? message : message[..(end + 1)];
+        int open = first.IndexOf('\''), close = first.LastIndexOf('\'');
+        if (open >= 0 && close - open - 1 > MaxQuotedExcerpt)
+            first = string.Concat(first.AsSpan(0, open + 1 + MaxQuotedExcerpt), "…", first.AsSpan(close));
         return first.ReplaceLineEndings(" ");
     }
 
