@@ -78,6 +78,7 @@ internal static class BenchInferCommand
                 // both within a slice) and keep each side's best slice, so a burst of other load hits both alike.
                 double packedUs = double.MaxValue, floatUs = double.MaxValue, packedCpuUs = double.MaxValue, floatCpuUs = double.MaxValue;
                 int perRound = Math.Max(batch, images / Rounds / batch * batch);
+                session.ResetStatistics();
                 for (int round = 0; round < Rounds; round++)
                 {
                     int offset = round * perRound % Math.Max(batch, images - perRound + 1);
@@ -128,6 +129,7 @@ internal static class BenchInferCommand
                     line["pytorch_us_per_image"] = Math.Round(torchUs, 2);
                     line["speedup_vs_pytorch"] = Math.Round(torchUs / packedUs, 2);
                 }
+                line["layers"] = LayerTimes(exported.Model, session.Statistics);
                 output.WriteLine(line.ToJsonString());
             }
         if (probes)
@@ -143,6 +145,29 @@ internal static class BenchInferCommand
             }.ToJsonString());
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Per packed layer over the timed rounds: kind, output, µs per image and share of the packed time (layer times of
+    /// chunks split between threads are summed over the threads, so at 2 threads they add up to CPU rather than wall time).
+    /// </summary>
+    private static JsonArray LayerTimes(Lowbit.Inference.Format.PackedModel model, InferenceStatistics stats)
+    {
+        var layers = new JsonArray();
+        double total = stats.LayerTicks.Sum();
+        for (int l = 0; l < model.Layers.Count; l++)
+        {
+            var layer = model.Layers[l];
+            layers.Add(new JsonObject
+            {
+                ["layer"] = l,
+                ["kind"] = $"{layer.Kind} {layer.KindName}",
+                ["output"] = layer.Output.ToString(),
+                ["us_per_image"] = Math.Round(stats.LayerTicks[l] * 1e6 / Stopwatch.Frequency / Math.Max(1, stats.Images), 2),
+                ["share"] = Math.Round(total > 0 ? stats.LayerTicks[l] / total : 0, 3),
+            });
+        }
+        return layers;
     }
 
     private static double CpuMicroseconds() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMicroseconds;

@@ -31,6 +31,15 @@ internal sealed record ExportBlock(QuantizedLayer Layer, BatchNorm? BatchNorm, i
     /// <summary>The residual module of a residual block, or null.</summary>
     public Residual? ResidualModule { get; init; }
 
+    /// <summary>A residual body's second convolution (conv, batch norm, activation, conv, batch norm), or null.</summary>
+    public Conv2d? SecondConv { get; init; }
+
+    /// <summary>The batch norm after <see cref="SecondConv"/>, or null.</summary>
+    public BatchNorm? SecondNorm { get; init; }
+
+    /// <summary>The activation between the two convolutions of a residual body, or none.</summary>
+    public Format.RealActivation InnerActivation { get; init; }
+
     /// <summary>The activation after the block (relu or hard tanh), or none.</summary>
     public Format.RealActivation Activation { get; init; }
 

@@ -191,18 +191,29 @@ public static class ModelExporter
         return blocks;
     }
 
-    /// <summary>A residual block whose body is one convolution and its batch norm, shortcut the identity or channel padding.</summary>
+    /// <summary>
+    /// A residual block whose body is one convolution and its batch norm, or two (convolution, batch norm, relu or hard
+    /// tanh, convolution, batch norm); shortcut the identity or channel padding.
+    /// </summary>
     private static ExportBlock ResidualBlock(Residual residual, int index)
     {
         var body = residual.Body.Layers;
         string name = $"Layer {index} ({residual.Describe()})";
-        if (body.Count is < 1 or > 2 || body[0] is not Conv2d conv || (body.Count == 2 && body[1] is not BatchNorm))
-            throw new NotSupportedException($"{name}: the packed exporter handles residual bodies of one convolution and its batch norm.");
-        if (conv.Groups != 1) throw new NotSupportedException($"{name}: grouped convolutions cannot be packed yet.");
+        var layers = body.ToList();
+        int at = -1;
+        var conv = Take<Conv2d>(layers, ref at);
+        var norm = conv is null ? null : Take<BatchNorm>(layers, ref at);
+        var between = at + 1 < layers.Count ? layers[at + 1] switch { Relu => Format.RealActivation.Relu, HardTanh => Format.RealActivation.HardTanh, _ => Format.RealActivation.None } : Format.RealActivation.None;
+        if (between != Format.RealActivation.None) at++;
+        var second = Take<Conv2d>(layers, ref at);
+        var secondNorm = second is null ? null : Take<BatchNorm>(layers, ref at);
+        if (conv is null || at != layers.Count - 1 || (second is null && between != Format.RealActivation.None))
+            throw new NotSupportedException($"{name}: the packed exporter handles residual bodies of one convolution and its batch norm, or of two (convolution, batch norm, relu or hard tanh, convolution, batch norm).");
+        if (conv.Groups != 1 || second is { Groups: not 1 }) throw new NotSupportedException($"{name}: grouped convolutions cannot be packed yet.");
         var shortcut = residual.Shortcut?.Layers;
         if (shortcut is not null && (shortcut.Count != 1 || shortcut[0] is not ChannelPadShortcut))
             throw new NotSupportedException($"{name}: the packed exporter handles identity and channel-padding (\"pad\") shortcuts.");
-        return new ExportBlock(conv, body.Count == 2 ? (BatchNorm)body[1] : null, index) { ResidualModule = residual };
+        return new ExportBlock(conv, norm, index) { ResidualModule = residual, SecondConv = second, SecondNorm = secondNorm, InnerActivation = between };
     }
 
     /// <summary>The layer after <paramref name="i"/> if it is a <typeparamref name="T"/> (then <paramref name="i"/> moves to it), else null.</summary>

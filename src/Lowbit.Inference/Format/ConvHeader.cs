@@ -15,8 +15,8 @@ internal readonly record struct ConvHeader(byte Kind, byte Flags, byte WeightCod
     /// <summary>Flag: a float32 bias per output channel follows the weights.</summary>
     public const byte FlagBias = 1;
 
-    /// <summary>Weight codes.</summary>
-    public const byte FloatWeights = 0, SignWeights = 1;
+    /// <summary>Weight codes: float32, ±1 signs, unsigned k-bit codes as bit planes with a level table.</summary>
+    public const byte FloatWeights = 0, SignWeights = 1, CodeWeights = 2;
 
     /// <summary>Bytes of the weights: O rows of C·k·k ±1 bits packed, or O·C·k·k float32.</summary>
     public static long WeightBytes(ConvGeometry g, byte weightCode) =>
@@ -34,13 +34,14 @@ internal readonly record struct ConvHeader(byte Kind, byte Flags, byte WeightCod
         w.F32(g.PadValue);
     }
 
-    /// <summary>Reads and checks the header: flags within <paramref name="allowedFlags"/>, input shape equal to what arrives.</summary>
-    public static ConvHeader Read(ref PackedModelReader r, in LayerReadContext context, byte allowedFlags)
+    /// <summary>Reads and checks the header: flags within <paramref name="allowedFlags"/>, the weight code in range, the input shape equal to what arrives.</summary>
+    public static ConvHeader Read(ref PackedModelReader r, in LayerReadContext context, byte allowedFlags, byte weightCodeMin = FloatWeights, byte weightCodeMax = SignWeights)
     {
         int start = r.Offset, index = context.Index;
         var head = r.Take(4, $"layer {index} header");
         if ((head[1] & ~allowedFlags) != 0) throw r.Error(start + 1, $"layer {index} flags 0x{head[1]:X2} are not defined for kind {head[0]}.");
-        if (head[2] > SignWeights) throw r.Error(start + 2, $"layer {index} weight code {head[2]}; allowed is 0 (float32) or 1 (±1).");
+        if (head[2] < weightCodeMin || head[2] > weightCodeMax)
+            throw r.Error(start + 2, $"layer {index} weight code {head[2]}; kind {head[0]} allows {weightCodeMin}..{weightCodeMax} (0 = float32, 1 = ±1, 2 = k-bit codes).");
         if (head[3] != 0) throw r.Error(start + 3, $"layer {index} reserved byte must be 0.");
         var a = context.Arriving;
         int shapeOffset = r.Offset;

@@ -25,6 +25,7 @@ internal static class PackedLayerKinds
         new(ByteRealConvLayer.KindCode, "byte-input real conv", 4, [Pixels], false, ByteRealConvLayer.Read, new ByteRealConvExport()),
         new(BinaryResidualConvLayer.KindCode, "binary residual conv", 4, [Reals], false, BinaryResidualConvLayer.Read, new BinaryResidualConvExport()),
         new(RealHeadLayer.KindCode, "real head", 4, [Reals], true, RealHeadLayer.Read, new RealHeadExport()),
+        new(KBitResidualBlockLayer.KindCode, "k-bit residual block", 4, [Reals], false, KBitResidualBlockLayer.Read, new KBitResidualBlockExport()),
     ];
 
     /// <summary>"1 = byte-input sign, 2 = binary sign, …, 4 = k-bit threshold (version 2), …" for messages.</summary>

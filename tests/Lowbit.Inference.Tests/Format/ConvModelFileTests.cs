@@ -47,7 +47,7 @@ public sealed class ConvModelFileTests
         return new PackedModel([3, 8, 8], tables, Metadata, layers);
     }
 
-    /// <summary>A small random real-stream network on [3, 8, 8]: kind 11 (float weights, bias, batch norm, hard tanh), kind 12 (identity, batch norm), kind 12 (option A, stride 2), kind 13 (global pool, batch norm, bias).</summary>
+    /// <summary>A small random real-stream network on [3, 8, 8]: kind 11 (float weights, bias, batch norm, hard tanh), kind 12 (identity, batch norm), kind 12 (option A, stride 2), kind 14 (W2A2 then W3 on A2), kind 13 (global pool, batch norm, bias).</summary>
     internal static PackedModel SmallRealStreamModel(int seed = 8)
     {
         var random = new Random(seed);
@@ -64,11 +64,18 @@ public sealed class ConvModelFileTests
         var tables = Enumerable.Range(0, 3 * 256).Select(i => (float)((i % 256 / 255.0 - 0.4 - 0.05 * (i / 256)) / 0.25)).ToArray();
         var g1 = new ConvGeometry(16, 8, 8, 16, 3, 1, 1, 1f);
         var g2 = new ConvGeometry(16, 8, 8, 32, 3, 2, 1, -1f);
+        var g3 = new ConvGeometry(32, 4, 4, 16, 3, 1, 1, 0f);
+        var g4 = new ConvGeometry(16, 4, 4, 32, 3, 1, 1, 0f);
+        float[] Sorted(int units, int levels) => Enumerable.Range(0, units).SelectMany(_ => Floats(levels, 20).Order()).ToArray();
+        var block = new KBitResidualBlockLayer(g3, new KBitConv(2, [-1f, -1f / 3, 1f / 3, 1f], Rows(16 * 2, g3.PatchSize)), [1f / 6, 0.5f, 5f / 6],
+            [0f, 1f / 3, 2f / 3, 1f], Enumerable.Range(0, 16).Select(_ => random.Next(2) == 1).ToArray(), Sorted(16, 3), [0f, 1f / 3, 2f / 3, 1f],
+            g4, new KBitConv(3, Floats(8, 2), Rows(32 * 3, g4.PatchSize)), Norm(32, true), ResidualShortcut.Identity, RealActivation.Relu);
         var layers = new PackedLayer[]
         {
             new ByteRealConvLayer(new ConvGeometry(3, 8, 8, 16, 3, 1, 1, 0f), Floats(16 * 27, 1), Floats(16, 0.2), Norm(16, true), RealActivation.HardTanh),
             new BinaryResidualConvLayer(g1, Rows(16, g1.PatchSize), Norm(16, true), ResidualShortcut.Identity, RealActivation.HardTanh),
             new BinaryResidualConvLayer(g2, Rows(32, g2.PatchSize), Norm(32, false), new ResidualShortcut(1, 2, 8, 8), RealActivation.Relu),
+            block,
             new RealHeadLayer(32, 4, 4, true, Norm(32, true), 10, Floats(320, 1), Floats(10, 0.1)),
         };
         return new PackedModel([3, 8, 8], tables, Metadata, layers);
@@ -99,13 +106,13 @@ public sealed class ConvModelFileTests
         var pixels = new byte[2 * 192];
         random.NextBytes(pixels);
         int loaded = 0;
-        for (int trial = 0; trial < 1500; trial++)
+        for (int trial = 0; trial < 1500; trial++) // kinds 11-14
         {
             var data = (byte[])good.Clone();
             int flips = 1 + random.Next(6);
             for (int f = 0; f < flips; f++)
             {
-                int at = random.Next(2) == 0 ? random.Next(data.Length) : Math.Max(0, data.Length - 1 - random.Next(1600));
+                int at = random.Next(2) == 0 ? random.Next(data.Length) : Math.Max(0, data.Length - 1 - random.Next(5000));
                 data[at] ^= (byte)(1 << random.Next(8));
             }
             if (trial % 2 == 0) WithCrc(data);

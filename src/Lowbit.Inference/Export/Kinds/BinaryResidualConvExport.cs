@@ -14,6 +14,8 @@ internal sealed class BinaryResidualConvExport() : KindExport(CodeFamily.Signs, 
         var block = site.Block;
         var conv = block.Conv;
         var g = ConvExport.Geometry(site);
+        if (block.SecondConv is not null)
+            throw new NotSupportedException($"{site.Name}: a residual body of two binary convolutions cannot be packed yet (one per block, Bi-Real Net's structure).");
         if (QuantizerCode.OfInputs(conv).Family != CodeFamily.Signs)
             throw new NotSupportedException($"{site.Name}: a binary residual convolution needs ste_sign inputs, got {QuantizerCode.OfInputs(conv).Name}.");
         if (conv.Bias is not null) throw new NotSupportedException($"{site.Name}: a bias on a binary residual convolution cannot be packed yet.");

@@ -43,7 +43,11 @@ internal static class LevelCodeExport
     }
 
     /// <summary>The weight codes as bit planes [out, m, words] and the float32 value of each code.</summary>
-    public static (float[] Levels, ulong[] Planes) WeightPlanes(Linear linear, int bits, int index)
+    public static (float[] Levels, ulong[] Planes) WeightPlanes(Linear linear, int bits, int index) =>
+        WeightPlanes(linear, linear.OutFeatures, linear.InFeatures, bits, index);
+
+    /// <summary>The weight codes of a layer with <paramref name="rows"/> outputs of <paramref name="cols"/> weights as bit planes [rows, m, words] and the float32 value of each code.</summary>
+    public static (float[] Levels, ulong[] Planes) WeightPlanes(Nn.Layers.QuantizedLayer linear, int rows, int cols, int bits, int index)
     {
         int count = 1 << bits;
         double top = count - 1;
@@ -63,8 +67,8 @@ internal static class LevelCodeExport
             codes[i] = c;
         }
         for (int c = 0; c < count; c++) if (!seen[c]) levels[c] = (float)(2.0 * c / top - 1.0);
-        var planes = new ulong[linear.OutFeatures * bits * BitLayout.WordsPerRow(linear.InFeatures)];
-        BitPacking.PackBitPlanes(codes, linear.OutFeatures, linear.InFeatures, bits, planes);
+        var planes = new ulong[rows * bits * BitLayout.WordsPerRow(cols)];
+        BitPacking.PackBitPlanes(codes, rows, cols, bits, planes);
         return (levels, planes);
     }
 

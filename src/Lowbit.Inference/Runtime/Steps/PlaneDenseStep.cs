@@ -21,35 +21,16 @@ namespace Lowbit.Inference.Runtime.Steps;
 /// </remarks>
 internal abstract class PlaneDenseStep : LayerStep
 {
-    private readonly double _perAbsInput, _constant;
+    private readonly CodeProductBound _bound;
 
     protected PlaneDenseStep(PlaneDenseLayer layer, StepContext context)
     {
         Layer = layer;
         Context = context;
         int n = layer.InFeatures, units = layer.OutFeatures;
-        var (aw, bw, dw, maxW, maxFitW) = Fit(layer.WeightLevels);
-        var (ax, bx, dx, _, _) = Fit(layer.InputLevels);
-        ProductCoefficient = aw * ax;
-        InputCoefficient = bw * ax;
-        AbsInputLevels = layer.InputLevels.Select(v => Math.Abs((double)v)).ToArray();
-        WeightsFloat = new float[units * n];
-        UnitOffset = new double[units];
         var weightCodes = new int[units * n];
         BitPacking.UnpackBitPlanes(layer.Weights, units, n, layer.WeightBits, weightCodes);
-        for (int j = 0; j < units; j++)
-        {
-            long codeSum = 0;
-            for (int t = 0; t < n; t++)
-            {
-                int code = weightCodes[j * n + t];
-                codeSum += code;
-                WeightsFloat[j * n + t] = layer.WeightLevels[code];
-            }
-            UnitOffset[j] = aw * bx * codeSum + n * bw * bx;
-        }
-        _perAbsInput = (FirstLayerBound.Gamma(n + 1) * maxW + dw) * 1.01 + 1e-9 * maxW;
-        _constant = maxFitW * n * dx * 1.01 + 1e-9;
+        _bound = new CodeProductBound(layer.WeightLevels, layer.InputLevels, weightCodes, units, n);
         Dot = SgemmDotEmulation.Create(n);
     }
 
@@ -58,25 +39,22 @@ internal abstract class PlaneDenseStep : LayerStep
     protected StepContext Context { get; }
 
     /// <summary>αw·αx: the coefficient of P.</summary>
-    protected double ProductCoefficient { get; }
+    protected double ProductCoefficient => _bound.ProductCoefficient;
 
     /// <summary>βw·αx: the coefficient of A_i.</summary>
-    protected double InputCoefficient { get; }
+    protected double InputCoefficient => _bound.InputCoefficient;
 
     /// <summary>αw·βx·C_j + N·βw·βx per unit.</summary>
-    protected double[] UnitOffset { get; }
-
-    /// <summary>|X[a]| per input code.</summary>
-    protected double[] AbsInputLevels { get; }
+    protected double[] UnitOffset => _bound.UnitOffset;
 
     /// <summary>The float32 weights [units, N] (for replays and the output layer).</summary>
-    protected float[] WeightsFloat { get; }
+    protected float[] WeightsFloat => _bound.WeightsFloat;
 
     /// <summary>Single-unit replays in Sgemm's operation order, or null (replay with Sgemm).</summary>
     protected SgemmDotEmulation? Dot { get; }
 
     /// <summary>The bound on |y − y_e| for an image with Σ_t |x_t| = <paramref name="absInputSum"/>.</summary>
-    protected double Bound(double absInputSum) => _perAbsInput * absInputSum + _constant;
+    protected double Bound(double absInputSum) => _bound.Bound(absInputSum);
 
     /// <summary>P = Σ_t c_jt·a_it for every image and unit, by bit-serial AND-popcount on the code planes (scratch longs slot 0).</summary>
     protected Span<long> Products(ReadOnlySpan<byte> codes, int m)
@@ -90,31 +68,5 @@ internal abstract class PlaneDenseStep : LayerStep
     }
 
     /// <summary>A_i = Σ_t a_it of one image and Σ_t |x_it|.</summary>
-    protected (long Sum, double Abs) InputSums(ReadOnlySpan<byte> codes)
-    {
-        long sum = 0;
-        double abs = 0;
-        foreach (byte a in codes)
-        {
-            sum += a;
-            abs += AbsInputLevels[a];
-        }
-        return (sum, abs);
-    }
-
-    /// <summary>Affine fit v ≈ α·c + β through the end points; max deviation, max |v|, max |fit|.</summary>
-    private static (double Alpha, double Beta, double Deviation, double MaxAbs, double MaxAbsFit) Fit(float[] levels)
-    {
-        int top = levels.Length - 1;
-        double alpha = ((double)levels[top] - levels[0]) / top, beta = levels[0];
-        double deviation = 0, maxAbs = 0, maxFit = 0;
-        for (int c = 0; c <= top; c++)
-        {
-            double fit = alpha * c + beta;
-            deviation = Math.Max(deviation, Math.Abs(levels[c] - fit));
-            maxAbs = Math.Max(maxAbs, Math.Abs((double)levels[c]));
-            maxFit = Math.Max(maxFit, Math.Abs(fit));
-        }
-        return (alpha, beta, deviation, maxAbs, maxFit);
-    }
+    protected (long Sum, double Abs) InputSums(ReadOnlySpan<byte> codes) => _bound.InputSums(codes);
 }
