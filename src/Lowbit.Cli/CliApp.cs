@@ -68,6 +68,7 @@ public static class CliApp
         root.Subcommands.Add(InferCommand.Create(output));
         root.Subcommands.Add(PlotCommand.Create(output));
         root.Subcommands.Add(RadixPlotCommand.Create(output));
+        root.Subcommands.Add(ConfigsCommand.Create(output));
         return root;
     }
 }

@@ -41,7 +41,7 @@ internal static class BenchCommand
             if (s < 1 || w < 0 || win < 1) throw new UserException("--steps and --windows must be ≥ 1 and --warmup ≥ 0.");
             var overrides = (parse.GetValue(set) ?? []).ToList();
             if (parse.GetValue(threads) is int t) overrides.Add($"threads={t}");
-            var c = ConfigLoader.Load(parse.GetValue(config) ?? Paths.ShippedConfig(Paths.DefaultConfig), overrides);
+            var c = ConfigLoader.Load(Paths.ResolveConfig(parse.GetValue(config)), overrides);
             return Run(c, s, w, win, parse.GetValue(profile), output);
         });
         return cmd;

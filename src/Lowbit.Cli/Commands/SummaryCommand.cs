@@ -104,7 +104,7 @@ internal static class SummaryCommand
 
         if (configPath is not null)
         {
-            var config = ConfigLoader.Load(configPath, overrides);
+            var config = ConfigLoader.Load(Paths.ResolveConfig(configPath), overrides);
             var shape = DataResolver.InputShape(config.Data.Dataset);
             var model = ModelBuilder.Build(config, shape);
             model.Eval();

@@ -11,7 +11,7 @@ internal static class TrainCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var config = new Option<string?>("--config", "-c") { Description = "Experiment config (JSON). Default: configs/mnist-binarynet.json." };
+        var config = new Option<string?>("--config", "-c") { Description = "Experiment config: a JSON file, or the name of a shipped config (lowbit configs). Default: mnist-binarynet.json." };
         var set = new Option<string[]>("--set") { Description = "Override a config field, e.g. --set train.epochs=2 --set layers.1.units=512 (repeatable).", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
         var outDir = new Option<string?>("--out", "-o") { Description = "Output folder (default: runs/<config name>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run saved in --out from its last checkpoint." };
@@ -34,7 +34,7 @@ internal static class TrainCommand
         }
         else
         {
-            config = ConfigLoader.Load(configPath ?? Paths.ShippedConfig(Paths.DefaultConfig), overrides);
+            config = ConfigLoader.Load(Paths.ResolveConfig(configPath), overrides);
             outDir ??= Path.Combine("runs", config.Name);
             RequireNoRun(outDir);
         }

@@ -98,7 +98,7 @@ public static class PackedModelFile
             if (w.Offset - start != layer.ByteSize)
                 throw new InvalidOperationException($"Layer kind {layer.Kind} wrote {w.Offset - start} bytes but its size is {layer.ByteSize}.");
         }
-        w.U32(Crc32.Compute(buffer.AsSpan(0, w.Offset)));
+        w.U32(System.IO.Hashing.Crc32.HashToUInt32(buffer.AsSpan(0, w.Offset)));
         if (w.Offset != size) throw new InvalidOperationException($"Wrote {w.Offset} bytes but predicted {size}.");
         return buffer;
     }

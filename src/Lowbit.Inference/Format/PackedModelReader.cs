@@ -63,7 +63,7 @@ internal ref struct PackedModelReader
         int crcOffset = _data.Length - PackedModelFile.ChecksumSize;
         if (crcOffset < PackedModelFile.HeaderSize) throw Error(16, $"declared length {length} is too small for header and checksum.");
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(_data[crcOffset..]);
-        uint actual = Crc32.Compute(_data[..crcOffset]);
+        uint actual = System.IO.Hashing.Crc32.HashToUInt32(_data[..crcOffset]);
         if (stored != actual)
             throw Error(crcOffset, $"checksum mismatch: stored CRC-32 0x{stored:X8}, computed 0x{actual:X8} over bytes [0, {crcOffset}); the file is corrupted.");
         Offset = PackedModelFile.HeaderSize;

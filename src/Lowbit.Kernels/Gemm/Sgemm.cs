@@ -20,6 +20,12 @@ namespace Lowbit.Kernels.Gemm;
 /// element is computed with the same operation sequence wherever its tile lies, so on a given path the result is
 /// bit-identical for every thread count (and run to run).
 /// </para>
+/// <para>
+/// Why hand-written: .NET has no matrix multiply (TensorPrimitives stops at vector operations), and a native BLAS
+/// (OpenBLAS, MKL) would add a native dependency per platform and split the k reduction differently per thread count,
+/// breaking the reproducibility above. This kernel is measured against numpy's BLAS side by side
+/// (benchmarks/sgemm-ratio.sh, BENCHMARKS.md).
+/// </para>
 /// </remarks>
 public static partial class Sgemm
 {

@@ -45,7 +45,7 @@ public static class Checkpoint
             WriteSection(w, data.Model);
             WriteSection(w, data.Optimizer);
         }
-        uint crc = Crc32.Update(0, ms.GetBuffer().AsSpan(0, (int)ms.Length));
+        uint crc = System.IO.Hashing.Crc32.HashToUInt32(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         Span<byte> crcBytes = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(crcBytes, crc);
         ms.Write(crcBytes);
@@ -106,7 +106,7 @@ public static class Checkpoint
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
         if (version != Version) throw new InvalidDataException($"{file}: checkpoint format version {version} at byte 8 is not supported (this build reads version {Version}).");
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes[^4..]);
-        uint actual = Crc32.Update(0, bytes[..^4]);
+        uint actual = System.IO.Hashing.Crc32.HashToUInt32(bytes[..^4]);
         if (stored != actual) throw new InvalidDataException($"{file}: checksum mismatch (stored 0x{stored:X8}, computed 0x{actual:X8}); the file is truncated or corrupted.");
         var r = new Reader(bytes.ToArray(), file, bytes.Length - 4) { Position = 12 };
         int headerLength = r.Count("header length", 1);

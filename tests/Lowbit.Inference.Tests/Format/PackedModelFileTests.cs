@@ -35,7 +35,7 @@ public sealed class PackedModelFileTests
 
     private static byte[] WithCrc(byte[] data)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(data.Length - 4), Crc32.Compute(data.AsSpan(0, data.Length - 4)));
+        BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(data.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(data.AsSpan(0, data.Length - 4)));
         return data;
     }
 
@@ -48,7 +48,7 @@ public sealed class PackedModelFileTests
     }
 
     [Fact]
-    public void Crc32_KnownVector() => Assert.Equal(0xCBF43926u, Crc32.Compute("123456789"u8));
+    public void Crc32_KnownVector() => Assert.Equal(0xCBF43926u, System.IO.Hashing.Crc32.HashToUInt32("123456789"u8));
 
     [Fact]
     public void RoundTrip_PreservesEverythingAndPredictedSize()

@@ -57,7 +57,7 @@ public sealed class ResidualModelFileTests
 
     private static byte[] WithCrc(byte[] data)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(data.Length - 4), Crc32.Compute(data.AsSpan(0, data.Length - 4)));
+        BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(data.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(data.AsSpan(0, data.Length - 4)));
         return data;
     }
 
