@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs every project, checks the packages' metadata, installs the lowbit .NET tool from the package folder into a
 # temporary tool path and runs it from an empty folder: the shipped configs are found by name, `lowbit configs` lists
-# them, and the bundled MNIST is found. Ends with one line "N passed, M failed" (.ci/run adds it to its count).
+# them, and the bundled MNIST is found; runs samples/BinaryMlp and reads its files with the installed tool. Ends with
+# one line "N passed, M failed" (.ci/run adds it to its count).
 # Usage: scripts/tool-smoke.sh [--full]   (--full trains on all of MNIST; default: 2,000 training and test images)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -60,6 +61,17 @@ check "lowbit eval of that run's checkpoint" "$lowbit" eval --checkpoint runs/mn
 check "lowbit summary --config NAME" "$lowbit" summary --config mnist-binarynet
 unknown_name() { ! "$lowbit" train --config no-such-config.json 2>"$work/err.txt" && grep -q "lowbit configs" "$work/err.txt"; }
 check "an unknown config name is a one-line error pointing at lowbit configs" unknown_name
+
+# The C# sample (docs/GUIDE.md), run from the repository (its bundled MNIST) into a folder the installed tool then reads.
+sample_runs() {
+  (cd "$root" && dotnet run -c Release --project samples/BinaryMlp -- "$work/empty/sample" 2000) >"$work/sample.txt" 2>&1 &&
+    grep -q '^test accuracy' "$work/sample.txt" && grep -q '^packed model: ' "$work/sample.txt" && grep -q 'sample-bnn' "$work/sample.txt"
+}
+check "samples/BinaryMlp builds, trains, evaluates, saves, reloads, exports, infers and summarises (2,000 images)" sample_runs
+check "lowbit eval reads the sample's saved checkpoint" "$lowbit" eval --checkpoint sample/model.lbck
+check "lowbit eval reads the sample's run checkpoint" "$lowbit" eval --checkpoint sample/run/checkpoint.lbck
+check "lowbit infer runs the sample's packed model, bit-exact against its checkpoint" "$lowbit" infer --model sample/model.lbpm --verify sample/model.lbck
+check "lowbit summary reads the sample's checkpoint" "$lowbit" summary --checkpoint sample/model.lbck
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -15,6 +15,9 @@ public sealed class ApproxSign : Quantizer
     public override string Name => "approx_sign";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal);
+
+    /// <inheritdoc/>
     public override double BitWidth => 1;
 
     /// <inheritdoc/>

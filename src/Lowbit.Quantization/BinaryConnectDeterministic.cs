@@ -24,6 +24,9 @@ public sealed class BinaryConnectDeterministic : Quantizer
     public override string Name => "bc_det";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["h"] = H };
+
+    /// <inheritdoc/>
     public override double BitWidth => 1;
 
     /// <inheritdoc/>

@@ -40,6 +40,9 @@ public sealed class BinaryConnectStochastic : Quantizer
     public override string Name => "bc_stoch";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["h"] = H, ["eval"] = EvalMode };
+
+    /// <inheritdoc/>
     public override double BitWidth => 1;
 
     /// <inheritdoc/>

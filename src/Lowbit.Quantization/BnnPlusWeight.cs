@@ -25,6 +25,9 @@ public sealed class BnnPlusWeight : Quantizer
     private Tensor _alpha;
     private readonly Tensor _initialized = Tensor.Zeros(1);
 
+    private readonly int _channels;
+    private readonly double? _initialAlpha;
+
     /// <summary>Creates the quantizer.</summary>
     /// <param name="beta">SignSwish sharpness (positive).</param>
     /// <param name="perChannel">One α per output channel (dimension 0) instead of one per layer.</param>
@@ -45,6 +48,8 @@ public sealed class BnnPlusWeight : Quantizer
         if (!(lambda >= 0) || double.IsInfinity(lambda))
             throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "bnn_plus_weight: lambda must be a finite number ≥ 0.");
         PerChannel = perChannel;
+        _channels = channels;
+        _initialAlpha = alpha;
         Regularizer = regularizer;
         Lambda = lambda;
         _alpha = QuantMath.Learnable(alpha is null ? 1.0 : QuantMath.CheckPositive(alpha.Value, nameof(alpha), Name), perChannel ? channels : 1);
@@ -68,6 +73,9 @@ public sealed class BnnPlusWeight : Quantizer
 
     /// <inheritdoc/>
     public override string Name => "bnn_plus_weight";
+
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => QuantizerOptions.Of(("beta", Beta), ("per_channel", PerChannel), ("channels", _channels), ("alpha", _initialAlpha), ("regularizer", Regularizer), ("lambda", Lambda));
 
     /// <inheritdoc/>
     public override double BitWidth => 1;

@@ -24,6 +24,9 @@ public sealed class DoReFaActivation : Quantizer
     public override string Name => "dorefa_act";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["bits"] = Bits };
+
+    /// <inheritdoc/>
     public override double BitWidth => Bits;
 
     /// <inheritdoc/>

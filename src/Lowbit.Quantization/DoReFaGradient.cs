@@ -29,6 +29,9 @@ public sealed class DoReFaGradient : Quantizer
     public override string Name => "dorefa_grad";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["bits"] = Bits };
+
+    /// <inheritdoc/>
     public override double BitWidth => Bits;
 
     /// <inheritdoc/>

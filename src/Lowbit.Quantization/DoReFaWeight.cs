@@ -36,6 +36,9 @@ public sealed class DoReFaWeight : Quantizer
     public override string Name => "dorefa_weight";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["bits"] = Bits, ["per_channel"] = PerChannel };
+
+    /// <inheritdoc/>
     public override double BitWidth => Bits;
 
     /// <inheritdoc/>

@@ -40,6 +40,9 @@ public sealed class FewMultiplicationsBinary : Quantizer
     /// <inheritdoc/>
     public override string Name => "fm_binary";
 
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => QuantizerOptions.Of(("w0", W0), ("eval", EvalMode));
+
     /// <summary>[−W0, W0]: the paper clips the latent weights to it after every update (used when the config has no weight_clip).</summary>
     public override double? DefaultLatentClip(IReadOnlyList<int> weightShape) => FewMultiplicationsScale.Resolve(W0, weightShape, Name);
 

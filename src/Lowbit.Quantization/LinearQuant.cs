@@ -56,6 +56,9 @@ public sealed class LinearQuant : Quantizer
     public override string Name => "linear_quant";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["bits"] = Bits, ["signed"] = IsSigned, ["range"] = Range, ["range_mode"] = RangeMode, ["per_channel"] = PerChannel };
+
+    /// <inheritdoc/>
     public override double BitWidth => Bits;
 
     /// <inheritdoc/>

@@ -47,6 +47,9 @@ public sealed class LogQuant : Quantizer
     public override string Name => "log_quant";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["bits"] = Bits, ["max_exponent"] = MaxExponent, ["signed"] = IsSigned };
+
+    /// <inheritdoc/>
     public override double BitWidth => Bits;
 
     /// <inheritdoc/>

@@ -24,6 +24,9 @@ public sealed class LsqQuantizer : Quantizer
     private Tensor _step;
     private readonly Tensor _initialized = Tensor.Zeros(1);
 
+    private readonly int _channels;
+    private readonly double? _initialStep;
+
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">Bits b.</param>
     /// <param name="signed">Signed or unsigned grid.</param>
@@ -46,6 +49,8 @@ public sealed class LsqQuantizer : Quantizer
             throw new ArgumentOutOfRangeException(nameof(channels), channels, "lsq: channels > 1 needs per_channel: true.");
         Role = role;
         PerChannel = perChannel;
+        _channels = channels;
+        _initialStep = step;
         _step = QuantMath.Learnable(step is null ? 1.0 : QuantMath.CheckPositive(step.Value, nameof(step), "lsq"), perChannel ? channels : 1);
         if (step is not null) _initialized.Fill(1);
     }
@@ -73,6 +78,9 @@ public sealed class LsqQuantizer : Quantizer
 
     /// <inheritdoc/>
     public override string Name => "lsq";
+
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => QuantizerOptions.Of(("bits", Bits), ("signed", IsSigned), ("role", Role), ("per_channel", PerChannel), ("channels", _channels), ("step", _initialStep));
 
     /// <inheritdoc/>
     public override double BitWidth => Bits;

@@ -18,6 +18,8 @@ public sealed class Pact : Quantizer
 {
     private Tensor _alpha;
 
+    private readonly double _initialAlpha;
+
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">Bits k (1..16).</param>
     /// <param name="alpha">Initial α (positive).</param>
@@ -25,6 +27,7 @@ public sealed class Pact : Quantizer
     public Pact(int bits = 4, double alpha = 10.0)
     {
         Bits = QuantMath.CheckBits(bits, 1, 16, "pact");
+        _initialAlpha = alpha;
         _alpha = QuantMath.Learnable(QuantMath.CheckPositive(alpha, nameof(alpha), "pact"), 1);
     }
 
@@ -36,6 +39,9 @@ public sealed class Pact : Quantizer
 
     /// <inheritdoc/>
     public override string Name => "pact";
+
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["bits"] = Bits, ["alpha"] = _initialAlpha };
 
     /// <inheritdoc/>
     public override double BitWidth => Bits;

@@ -45,6 +45,9 @@ public sealed class PowerOfTwoBackprop : Quantizer
     public override string Name => "fm_pow2_input";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["min_exponent"] = MinExponent, ["max_exponent"] = MaxExponent };
+
+    /// <inheritdoc/>
     /// <remarks>The forward value is exact; only the weight gradient sees the power-of-two input.</remarks>
     public override bool IdentityAtEvaluation => true;
 

@@ -27,6 +27,14 @@ public abstract class Quantizer
     /// <summary>Registry name (as written in configs), e.g. <c>ste_sign</c>.</summary>
     public abstract string Name { get; }
 
+    /// <summary>
+    /// The options that recreate this quantizer through <see cref="QuantizerRegistry"/> under <see cref="Name"/> (a
+    /// config's quantizer object without its "type"): numbers as double or int, strings, booleans. Learned values are
+    /// not options; initial values are, and the learned ones live in checkpoints. Null when the quantizer cannot be
+    /// written as a config entry (then a model holding it cannot be saved for the CLI).
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, object>? Options => null;
+
     /// <summary>Bits per quantized value (fractional for mixed/heterogeneous schemes: the average).</summary>
     public abstract double BitWidth { get; }
 

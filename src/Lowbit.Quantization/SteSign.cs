@@ -27,6 +27,9 @@ public sealed class SteSign : Quantizer
     public override string Name => "ste_sign";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["clip"] = Clip };
+
+    /// <inheritdoc/>
     public override double BitWidth => 1;
 
     /// <inheritdoc/>

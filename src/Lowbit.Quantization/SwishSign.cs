@@ -26,6 +26,9 @@ public sealed class SwishSign : Quantizer
     public override string Name => "swish_sign";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["beta"] = Beta };
+
+    /// <inheritdoc/>
     public override double BitWidth => 1;
 
     /// <summary>dSS_β/dx = β(2 − βx·tanh(βx/2)) / (1 + cosh(βx)); 0 once cosh overflows.</summary>

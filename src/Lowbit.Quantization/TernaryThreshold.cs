@@ -35,6 +35,9 @@ public sealed class TernaryThreshold : Quantizer
     public override string Name => "ternary";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["threshold"] = Threshold, ["per_channel"] = PerChannel };
+
+    /// <inheritdoc/>
     public override double BitWidth => 2;
 
     /// <inheritdoc/>

@@ -41,6 +41,9 @@ public sealed class XnorActivation : Quantizer
     public override string Name => "xnor_act";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["scale"] = Scale, ["clip"] = _sign.Clip, ["window"] = BoxWindow ? "box" : "position" };
+
+    /// <inheritdoc/>
     public override double BitWidth => 1;
 
     /// <inheritdoc/>

@@ -24,6 +24,9 @@ public sealed class XnorWeight : Quantizer
     public override string Name => "xnor_weight";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["per_channel"] = PerChannel };
+
+    /// <inheritdoc/>
     public override double BitWidth => 1;
 
     /// <inheritdoc/>

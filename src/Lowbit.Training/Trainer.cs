@@ -54,16 +54,33 @@ public sealed partial class Trainer
     /// pdb pre-trains into OUT/pdb-pretrain first (<see cref="BitAssigner"/>).
     /// </summary>
     public Trainer(ExperimentConfig config, RunData data, string outputDirectory, ITrainingObserver? observer = null)
+        : this(config, data, outputDirectory, observer, model: null)
+    {
+    }
+
+    /// <summary>
+    /// Prepares a run of a model built by the caller (a network built in C#), which <paramref name="config"/>'s layer list
+    /// must describe: checkpoints store that config, and every command that reads them rebuilds the model from it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The config has a bit assignment still to resolve (it rebuilds the model).</exception>
+    public Trainer(ExperimentConfig config, Sequential model, RunData data, string outputDirectory, ITrainingObserver? observer = null)
+        : this(config, data, outputDirectory, observer, model ?? throw new ArgumentNullException(nameof(model)))
+    {
+    }
+
+    private Trainer(ExperimentConfig config, RunData data, string outputDirectory, ITrainingObserver? observer, Sequential? model)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(outputDirectory);
         _observer = observer ?? NullTrainingObserver.Instance;
-        config = BitAssigner.Resolve(config, data, outputDirectory, _observer);
+        if (model is null) config = BitAssigner.Resolve(config, data, outputDirectory, _observer);
+        else if (config.BitAssignment is { Result: null })
+            throw new ArgumentException($"{config.Source}: a pending bit_assignment chooses bits by rebuilding the model; train it from the config instead.", nameof(config));
         _config = config;
         _data = data;
         _outDir = outputDirectory;
-        _model = ModelBuilder.Build(config, data.InputShape);
+        _model = model ?? ModelBuilder.Build(config, data.InputShape);
         var outShape = _model.OutputShape(data.InputShape);
         if (outShape.Length != 1 || outShape[0] != data.Train.Classes)
             throw new ConfigException($"{config.Source}: the model's output is {ShapeUtil.Format(outShape)} per example but the dataset has {data.Train.Classes} classes; the last layer needs {data.Train.Classes} units.");

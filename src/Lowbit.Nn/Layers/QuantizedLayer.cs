@@ -22,6 +22,9 @@ public abstract class QuantizedLayer : Module
         if (Bias is not null) Bias.Decay = false;
         InputQuantizer = inputQuantizer is null ? null : AddModule("input_quantizer", new QuantizerModule(inputQuantizer));
         WeightQuantizer = weightQuantizer is null ? null : AddModule("weight_quantizer", new QuantizerModule(weightQuantizer));
+        // The clipping range the quantizer's method prescribes (Few Multiplications' ±W0), as the config builder applies
+        // when no weight_clip is given: a layer built in C# trains like the same layer built from a config.
+        if (weightQuantizer?.DefaultLatentClip(weight.Shape) is { } clip) Weight.Clip = (-clip, clip);
     }
 
     /// <summary>Latent (real) weights.</summary>

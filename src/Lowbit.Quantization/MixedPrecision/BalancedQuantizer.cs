@@ -45,6 +45,9 @@ public sealed class BalancedQuantizer : Quantizer
     public override string Name => "balanced";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["bits"] = Bits, ["partition"] = Partition };
+
+    /// <inheritdoc/>
     public override double BitWidth => Bits;
 
     /// <summary>Codes c ∈ [0, 2^k) of the values of <paramref name="x"/> (flat order).</summary>

@@ -33,6 +33,9 @@ public sealed class BitPruningQuantizer : Quantizer, ILearnedBitLength
     private Tensor _bitLength;
     private readonly Tensor _frozenBits;
 
+    private readonly double _initialBits;
+    private readonly int _channels;
+
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">Initial bitlength n (in [1, maxBits]).</param>
     /// <param name="perChannel">One bitlength per output channel (dimension 0).</param>
@@ -55,6 +58,8 @@ public sealed class BitPruningQuantizer : Quantizer, ILearnedBitLength
         if (perChannel && channels < 1) throw new ArgumentOutOfRangeException(nameof(channels), channels, "bitpruning: per_channel needs channels ≥ 1 (the weight's dimension 0).");
         if (!perChannel && channels > 1) throw new ArgumentOutOfRangeException(nameof(channels), channels, "bitpruning: channels > 1 needs per_channel: true.");
         PerChannel = perChannel;
+        _initialBits = bits;
+        _channels = channels;
         _bitLength = QuantMath.Learnable(bits, perChannel ? channels : 1);
         _frozenBits = Tensor.Zeros(_bitLength.Length);
     }
@@ -121,6 +126,9 @@ public sealed class BitPruningQuantizer : Quantizer, ILearnedBitLength
 
     /// <inheritdoc/>
     public override string Name => "bitpruning";
+
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => QuantizerOptions.Of(("bits", _initialBits), ("per_channel", PerChannel), ("channels", _channels), ("max_bits", MaxBits), ("lr_scale", LearningRateScale), ("bitlength_update", PlainGradientBitLengths ? "sgd" : "optimizer"));
 
     /// <summary>Mean of the current bitlengths (fractional), or of the frozen bits.</summary>
     public override double BitWidth => IsFrozen ? FrozenBits!.Average() : _bitLength.ToDoubleArray().Average();

@@ -39,6 +39,9 @@ public sealed class FixedBitQuantizer : Quantizer
     /// <inheritdoc/>
     public override string Name => "bitpruning_fixed";
 
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => _bits.Length == 1 ? new Dictionary<string, object>(StringComparer.Ordinal) { ["bits"] = _bits[0], ["per_channel"] = PerChannel } : null;
+
     /// <summary>Mean bits over the groups.</summary>
     public override double BitWidth => _bits.Average();
 

@@ -98,6 +98,17 @@ public sealed class HeterogeneousBinarizer : Quantizer, ICostInfo
     /// <inheritdoc/>
     public override string Name => "hbb";
 
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal)
+    {
+        ["mix"] = Mix.ToString(),
+        ["selection"] = Selection switch { BitSelection.Random => "random", BitSelection.Magnitude => "magnitude", _ => "middle_out" },
+        ["recompute"] = RecomputeFrozen ? "frozen" : "every_step",
+        ["role"] = Role,
+        ["elements"] = Elements,
+        ["clip"] = Clip,
+    };
+
     /// <summary>Nominal average bits Σ_b b·p_b of the mix (the realised mean(M) is <see cref="AverageBits"/>).</summary>
     public override double BitWidth => Mix.AverageBits;
 

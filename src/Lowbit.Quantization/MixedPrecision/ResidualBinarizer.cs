@@ -99,6 +99,11 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
     public override string Name => "residual";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => Means == "running"
+        ? new Dictionary<string, object>(StringComparer.Ordinal) { ["bits"] = Bits, ["role"] = Role, ["clip"] = Clip, ["means"] = Means, ["momentum"] = Momentum, ["train_means"] = TrainMeans }
+        : new Dictionary<string, object>(StringComparer.Ordinal) { ["bits"] = Bits, ["role"] = Role, ["clip"] = Clip, ["means"] = Means };
+
+    /// <inheritdoc/>
     public override double BitWidth => Bits;
 
     /// <inheritdoc/>

@@ -26,6 +26,9 @@ public sealed class UniformMinMaxQuantizer : Quantizer
     public override string Name => "uniform_minmax";
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object>? Options => new Dictionary<string, object>(StringComparer.Ordinal) { ["bits"] = Bits };
+
+    /// <inheritdoc/>
     public override double BitWidth => Bits;
 
     /// <summary>Codes round((x − min)/Δ) ∈ [0, 2^k) in flat order (all 0 for a constant tensor).</summary>

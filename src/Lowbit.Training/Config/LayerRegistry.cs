@@ -14,25 +14,29 @@ internal static class LayerRegistry
 {
     private static readonly LayerType[] s_types =
     [
-        new("flatten", _ => new Flatten()),
-        new("dense", WeightedLayers.Dense, Quantizable: true),
-        new("conv2d", WeightedLayers.Conv2d, Quantizable: true),
+        new("flatten", _ => new Flatten(), Write: (m, _) => m is Flatten ? [] : null),
+        new("dense", WeightedLayers.Dense, Quantizable: true, Write: WeightedLayers.WriteDense),
+        new("conv2d", WeightedLayers.Conv2d, Quantizable: true, Write: WeightedLayers.WriteConv2d),
         new("depthwise_conv2d", WeightedLayers.DepthwiseConv2d, Quantizable: true),
-        new("shift_conv2d", ShiftLayers.ShiftConv2d, Quantizable: true),
-        new("shift_attention_conv2d", ShiftLayers.ShiftAttentionConv2d, Quantizable: true),
-        new("batch_norm", BasicLayers.BatchNorm),
-        new("shift_batch_norm", BasicLayers.ShiftBatchNorm),
-        new("relu", _ => new Relu()),
-        new("hardtanh", _ => new HardTanh()),
-        new("dropout", c => new Dropout(c.Fields.Double("rate", 0.5, 0, 0.999))),
-        new("max_pool", BasicLayers.MaxPool),
-        new("avg_pool", BasicLayers.AvgPool),
-        new("global_avg_pool", _ => new GlobalAvgPool2d()),
-        new("residual", ResidualLayer.Create, NestedLayers: ResidualLayer.Nested),
-        new("quant_activation", c => new QuantActivation(c.Quantizer("quantizer") ?? throw c.Fields.Error("quantizer", "is required for quant_activation."))),
+        new("shift_conv2d", ShiftLayers.ShiftConv2d, Quantizable: true, Write: ShiftLayers.WriteShiftConv2d),
+        new("shift_attention_conv2d", ShiftLayers.ShiftAttentionConv2d, Quantizable: true, Write: ShiftLayers.WriteShiftAttentionConv2d),
+        new("batch_norm", BasicLayers.BatchNorm, Write: BasicLayers.WriteBatchNorm),
+        new("shift_batch_norm", BasicLayers.ShiftBatchNorm, Write: BasicLayers.WriteShiftBatchNorm),
+        new("relu", _ => new Relu(), Write: (m, _) => m is Relu ? [] : null),
+        new("hardtanh", _ => new HardTanh(), Write: (m, _) => m is HardTanh ? [] : null),
+        new("dropout", c => new Dropout(c.Fields.Double("rate", 0.5, 0, 0.999)), Write: (m, _) => m is Dropout d ? new() { ["rate"] = d.Probability } : null),
+        new("max_pool", BasicLayers.MaxPool, Write: BasicLayers.WriteMaxPool),
+        new("avg_pool", BasicLayers.AvgPool, Write: BasicLayers.WriteAvgPool),
+        new("global_avg_pool", _ => new GlobalAvgPool2d(), Write: (m, _) => m is GlobalAvgPool2d ? [] : null),
+        new("residual", ResidualLayer.Create, NestedLayers: ResidualLayer.Nested, Write: ResidualLayer.Write),
+        new("quant_activation", c => new QuantActivation(c.Quantizer("quantizer") ?? throw c.Fields.Error("quantizer", "is required for quant_activation.")),
+            Write: (m, w) => m is QuantActivation q ? new() { ["quantizer"] = w.Quantizer(q.Quantizer, "quantizer") } : null),
     ];
 
     private static readonly Dictionary<string, LayerType> s_byName = s_types.ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>All layer types, in declaration order.</summary>
+    public static IReadOnlyList<LayerType> Types => s_types;
 
     /// <summary>Names of all layer types, in declaration order.</summary>
     public static IReadOnlyList<string> Names { get; } = s_types.Select(t => t.Name).ToArray();

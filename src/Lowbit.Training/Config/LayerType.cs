@@ -13,5 +13,10 @@ namespace Lowbit.Training.Config;
 /// <param name="Create">Builds the module from the layer's fields; reads every field it knows (unread fields are errors).</param>
 /// <param name="Quantizable">True for layers with weights and the <c>input_quantizer</c> / <c>weight_quantizer</c> fields (dense, conv2d).</param>
 /// <param name="NestedLayers">The nested layer lists of one entry (a residual block's body and shortcut), or null for none.</param>
+/// <param name="Write">
+/// The inverse of <paramref name="Create"/> for <see cref="ModelConfigWriter"/>: the fields (without "type") that rebuild a
+/// module of this type, or null when the module is not of this type; null when models built in C# cannot hold this type.
+/// </param>
 internal sealed record LayerType(
-    string Name, Func<LayerContext, Module> Create, bool Quantizable = false, Func<JsonObject, IEnumerable<JsonArray>>? NestedLayers = null);
+    string Name, Func<LayerContext, Module> Create, bool Quantizable = false, Func<JsonObject, IEnumerable<JsonArray>>? NestedLayers = null,
+    Func<Module, LayerWriter, JsonObject?>? Write = null);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Lowbit.Nn;
 using Lowbit.Nn.Layers;
 using Lowbit.Tensors;
@@ -36,6 +37,23 @@ internal static class BasicLayers
         int k = c.Fields.Int("pool_size", 2, 1, 64);
         return new AvgPool2d(k, c.Fields.Int("stride", k, 1, 64));
     }
+
+    /// <summary>The fields of a <see cref="Nn.Layers.BatchNorm"/> layer.</summary>
+    public static JsonObject? WriteBatchNorm(Module module, LayerWriter w) => module is Nn.Layers.BatchNorm b ? Normalization(b) : null;
+
+    /// <summary>The fields of a <see cref="Nn.Layers.ShiftBatchNorm"/> layer.</summary>
+    public static JsonObject? WriteShiftBatchNorm(Module module, LayerWriter w) => module is Nn.Layers.ShiftBatchNorm b ? Normalization(b) : null;
+
+    /// <summary>The fields of a <see cref="MaxPool2d"/> layer.</summary>
+    public static JsonObject? WriteMaxPool(Module module, LayerWriter w) =>
+        module is MaxPool2d p ? new() { ["pool_size"] = p.KernelSize, ["stride"] = p.Stride } : null;
+
+    /// <summary>The fields of an <see cref="AvgPool2d"/> layer.</summary>
+    public static JsonObject? WriteAvgPool(Module module, LayerWriter w) =>
+        module is AvgPool2d p ? new() { ["pool_size"] = p.KernelSize, ["stride"] = p.Stride } : null;
+
+    private static JsonObject Normalization(ChannelNormalization n) =>
+        new() { ["momentum"] = n.Momentum, ["epsilon"] = n.Epsilon, ["affine"] = n.Gamma is not null };
 
     private static bool Normalized(LayerContext c, string type)
     {

@@ -43,6 +43,28 @@ internal static class ResidualLayer
         return new Residual(body, shortcut);
     }
 
+    /// <summary>
+    /// The fields of a <see cref="Residual"/> block: its body, and its shortcut as a layer list (none for the identity;
+    /// "pad" for a <see cref="ChannelPadShortcut"/>, whose split of the new channels is the one "pad" generates).
+    /// </summary>
+    public static JsonObject? Write(Module module, LayerWriter w)
+    {
+        if (module is not Residual block) return null;
+        var entry = new JsonObject { ["body"] = w.Layers(block.Body, "body") };
+        if (block.Shortcut is { Layers: [ChannelPadShortcut pad] })
+        {
+            int added = pad.Before + pad.After;
+            if (pad.Before != added / 2)
+                throw new NotSupportedException($"{w.Path}.shortcut: channel padding {pad.Before} in front and {pad.After} behind; shortcut \"pad\" puts {added / 2} in front.");
+            entry["shortcut"] = "pad";
+        }
+        else if (block.Shortcut is not null)
+        {
+            entry["shortcut"] = w.Layers(block.Shortcut, "shortcut");
+        }
+        return entry;
+    }
+
     /// <summary>The nested lists of a residual entry: its body, then its shortcut when that is a list.</summary>
     public static IEnumerable<JsonArray> Nested(JsonObject entry)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Lowbit.Nn;
 using Lowbit.Nn.Layers;
 
@@ -55,6 +56,36 @@ internal static class ShiftLayers
         c.ConfigureWeight(layer.Weight, g.InChannels * area, g.Filters * area, wQ);
         return layer;
     }
+
+    /// <summary>The fields of a <see cref="Nn.Layers.ShiftConv2d"/> layer.</summary>
+    public static JsonObject? WriteShiftConv2d(Module module, LayerWriter w) =>
+        module is Nn.Layers.ShiftConv2d layer ? w.Weighted(GeometryFields(layer), layer) : null;
+
+    /// <summary>The fields of a <see cref="Nn.Layers.ShiftAttentionConv2d"/> layer.</summary>
+    public static JsonObject? WriteShiftAttentionConv2d(Module module, LayerWriter w)
+    {
+        if (module is not Nn.Layers.ShiftAttentionConv2d layer) return null;
+        var entry = GeometryFields(layer);
+        entry["shared"] = layer.Shared;
+        entry["temperature_schedule"] = layer.Schedule.Kind switch
+        {
+            TemperatureScheduleKind.Linear => "linear",
+            TemperatureScheduleKind.Constant => "constant",
+            _ => "geometric",
+        };
+        entry["temperature_start"] = layer.Schedule.Start;
+        entry["temperature_end"] = layer.Schedule.End;
+        return w.Weighted(entry, layer);
+    }
+
+    private static JsonObject GeometryFields(ShiftLayerBase layer) => new()
+    {
+        ["filters"] = layer.OutChannels,
+        ["kernel_size"] = layer.KernelSize,
+        ["stride"] = layer.Stride,
+        ["padding"] = layer.Padding,
+        ["pad_value"] = layer.PadValue,
+    };
 
     private readonly record struct ShiftGeometryFields(int InChannels, int Filters, int Kernel, int Stride, int Padding, double PadValue, bool Bias);
 

@@ -53,6 +53,26 @@ internal static class WeightedLayers
         return Convolution(c, channels * multiplier, channels);
     }
 
+    /// <summary>The fields of a <see cref="Linear"/> layer (the inverse of <see cref="Dense"/>).</summary>
+    public static System.Text.Json.Nodes.JsonObject? WriteDense(Module module, LayerWriter w) =>
+        module is Linear l ? w.Weighted(new() { ["units"] = l.OutFeatures }, l) : null;
+
+    /// <summary>The fields of a <see cref="Nn.Layers.Conv2d"/> layer, depthwise ones included (as conv2d with groups).</summary>
+    public static System.Text.Json.Nodes.JsonObject? WriteConv2d(Module module, LayerWriter w)
+    {
+        if (module is not Nn.Layers.Conv2d conv) return null;
+        var entry = new System.Text.Json.Nodes.JsonObject
+        {
+            ["filters"] = conv.OutChannels,
+            ["kernel_size"] = conv.KernelSize,
+            ["stride"] = conv.Stride,
+            ["padding"] = conv.Padding,
+        };
+        if (conv.PadValue != 0) entry["pad_value"] = conv.PadValue;
+        if (conv.Groups != 1) entry["groups"] = conv.Groups;
+        return w.Weighted(entry, conv);
+    }
+
     private static Module Convolution(LayerContext c, int filters, int groups)
     {
         var f = c.Fields;
