@@ -7,22 +7,25 @@ namespace Lowbit.Cli.Commands;
 
 /// <summary>
 /// <c>lowbit export</c>: packs a checkpoint into a deployable bit-packed model file (docs/FORMAT.md), or with
-/// <c>--format onnx</c> writes its model as an ONNX graph (docs/ONNX.md).
+/// <c>--format onnx</c> writes its model as an ONNX graph (docs/ONNX.md), or with <c>--format safetensors</c> its weights.
 /// </summary>
 internal static class ExportCommand
 {
     public static Command Create(TextWriter output)
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint written by lowbit train (DIR/checkpoint.lbck).", Required = true };
-        var outPath = new Option<string>("--out") { Description = "File to write (e.g. model.lbpm, or model.onnx with --format onnx).", Required = true };
-        var format = new Option<string>("--format") { Description = "packed: Lowbit's bit-packed format; onnx: an ONNX graph for ONNX Runtime and other runtimes.", DefaultValueFactory = _ => "packed" };
-        format.AcceptOnlyFromAmong("packed", "onnx");
+        var outPath = new Option<string>("--out") { Description = "File to write (e.g. model.lbpm, model.onnx with --format onnx, model.safetensors with --format safetensors).", Required = true };
+        var format = new Option<string>("--format") { Description = "packed: Lowbit's bit-packed format; onnx: an ONNX graph for ONNX Runtime and other runtimes; safetensors: the weights under PyTorch's names.", DefaultValueFactory = _ => "packed" };
+        format.AcceptOnlyFromAmong("packed", "onnx", "safetensors");
         var qdq = new Option<bool>("--qdq") { Description = "With --format onnx: int8 weights and QuantizeLinear/DequantizeLinear pairs where bit-exact; false writes a plain float32 graph.", DefaultValueFactory = _ => true };
         var data = new Option<string?>("--data") { Description = "Dataset folder; only needed for \"standardize\" normalisation (training-set statistics)." };
-        var cmd = new Command("export", "Pack a trained binary network (fold batch norm + sign into integer thresholds, 64 weights per word), or write it as ONNX with --format onnx.") { checkpoint, outPath, data, format, qdq };
-        cmd.SetAction(parse => parse.GetValue(format) == "onnx"
-            ? ExportOnnx.Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), parse.GetValue(qdq), output)
-            : Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), output));
+        var cmd = new Command("export", "Pack a trained binary network (fold batch norm + sign into integer thresholds, 64 weights per word), or write it as ONNX (--format onnx) or its weights as safetensors (--format safetensors).") { checkpoint, outPath, data, format, qdq };
+        cmd.SetAction(parse => parse.GetValue(format) switch
+        {
+            "onnx" => ExportOnnx.Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), parse.GetValue(qdq), output),
+            "safetensors" => ExportSafetensors.Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), output),
+            _ => Run(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, parse.GetValue(data), output),
+        });
         return cmd;
     }
 
