@@ -57,7 +57,7 @@ public sealed partial class LowbitModel
         if (!file.Metadata.TryGetValue(ConfigMetadataKey, out var json))
             throw new InvalidDataException($"{Path.GetFileName(path)}: no \"{ConfigMetadataKey}\" in the metadata; build the network in C# and call LoadWeights instead.");
         var config = ConfigLoader.Parse(json, Path.GetFileName(path));
-        var shape = Training.DataResolver.InputShape(config.Data.Dataset);
+        var shape = Training.DataResolver.InputShape(config.Data);
         var model = new LowbitModel(ModelBuilder.Build(config, shape), config, shape);
         model.LoadWeights(path);
         model.Network.Eval();

@@ -55,7 +55,7 @@ public sealed partial class LowbitModel
         json["data"] = data.ToJson();
         json["layers"] = ModelConfigWriter.Layers(network);
         Config = ConfigLoader.Parse(json.ToJsonString(), options.Name + " (C#)", options.Set);
-        InputShape = DataResolver.InputShape(Config.Data.Dataset);
+        InputShape = DataResolver.InputShape(Config.Data);
         try
         {
             network.OutputShape(InputShape);
@@ -87,7 +87,7 @@ public sealed partial class LowbitModel
     public static LowbitModel FromConfig(string configPath, IEnumerable<string>? overrides = null)
     {
         var config = ConfigLoader.Load(configPath, overrides);
-        var shape = DataResolver.InputShape(config.Data.Dataset);
+        var shape = DataResolver.InputShape(config.Data);
         return new LowbitModel(ModelBuilder.Build(config, shape), config, shape);
     }
 

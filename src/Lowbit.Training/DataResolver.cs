@@ -1,4 +1,5 @@
 using Lowbit.Data;
+using Lowbit.Data.Formats;
 using Lowbit.Training.Config;
 
 namespace Lowbit.Training;
@@ -17,7 +18,31 @@ public static class DataResolver
     public const string DebianFashionMnist = "/usr/share/datasets/fashion-mnist";
 
     /// <summary>Per-example input shape of a dataset name (to validate a model before loading data).</summary>
-    public static int[] InputShape(string dataset) => dataset == "cifar10" ? [3, 32, 32] : [1, 28, 28];
+    /// <exception cref="ArgumentException">npz and image_folder data has no fixed shape: use <see cref="InputShape(DataConfig)"/>.</exception>
+    public static int[] InputShape(string dataset) => dataset switch
+    {
+        "cifar10" => [3, 32, 32],
+        "npz" or "image_folder" => throw new ArgumentException($"{dataset} data has the shape of its files; call InputShape(DataConfig).", nameof(dataset)),
+        _ => [1, 28, 28],
+    };
+
+    /// <summary>
+    /// Per-example input shape [C, H, W] of a config's data, before loading it: fixed for the standard datasets, read from
+    /// the first image's header for npz and image_folder.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The npz file does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException">The image folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">The first image array or file is malformed.</exception>
+    public static int[] InputShape(DataConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Dataset switch
+        {
+            "npz" => NpzDataset.ImageShape(config.Path ?? throw new ConfigException("data.path is required for npz."), config.Layout),
+            "image_folder" => ImageFolderDataset.ImageShape(config.Path ?? throw new ConfigException("data.path is required for image_folder.")),
+            _ => InputShape(config.Dataset),
+        };
+    }
 
     /// <summary>Loads and splits the data of <paramref name="config"/>.</summary>
     public static RunData Load(DataConfig config)
@@ -28,6 +53,7 @@ public static class DataResolver
             "mnist" => FindBundledMnist(),
             "fashion-mnist" => DebianFashionMnist,
             "cifar10" => throw new ConfigException("data.path is required for cifar10 (a folder of CIFAR-10 binary batches)."),
+            "npz" or "image_folder" => throw new ConfigException($"data.path is required for {config.Dataset}."),
             _ => throw new ConfigException($"Unknown dataset '{config.Dataset}'."),
         };
         TrainTestSets sets = config.Dataset switch
@@ -35,10 +61,19 @@ public static class DataResolver
             "mnist" => DatasetCatalog.LoadMnist(folder),
             "fashion-mnist" => DatasetCatalog.LoadFashionMnist(folder),
             "cifar10" => LoadCifar(folder, config.TrainBatches),
+            "npz" => NpzDataset.Load(folder, config.Layout),
+            "image_folder" => ImageFolderDataset.Load(folder),
             _ => throw new ConfigException($"Unknown dataset '{config.Dataset}'."),
         };
-        RequireShape(sets.Train, config.Dataset, folder, "training");
-        RequireShape(sets.Test, config.Dataset, folder, "test");
+        if (config.Dataset is not ("npz" or "image_folder"))
+        {
+            RequireShape(sets.Train, config.Dataset, folder, "training");
+            RequireShape(sets.Test, config.Dataset, folder, "test");
+        }
+        else if (config.Mean is { } mean && mean.Count != sets.Train.Channels)
+        {
+            throw new ConfigException($"data.mean has {mean.Count} values but the images in '{folder}' have {sets.Train.Channels} channel(s).");
+        }
         if (sets.Test.Count == 0) throw new InvalidDataException($"{config.Dataset} in '{folder}': the test set is empty; a run reports its test error, so it needs test images.");
         var train = sets.Train;
         if (train.Count == 0) throw new InvalidDataException($"{config.Dataset} in '{folder}': the training set is empty.");

@@ -49,7 +49,7 @@ internal static class BenchCommand
 
     private static int Run(ExperimentConfig config, int steps, int warmup, int windows, string? profile, TextWriter output)
     {
-        var shape = DataResolver.InputShape(config.Data.Dataset);
+        var shape = DataResolver.InputShape(config.Data);
         var model = ModelBuilder.Build(config, shape);
         var optimizer = Components.CreateOptimizer(config.Optimizer, model);
         var loss = Components.CreateLoss(config.Loss);

@@ -105,7 +105,7 @@ internal static class SummaryCommand
         if (configPath is not null)
         {
             var config = ConfigLoader.Load(Paths.ResolveConfig(configPath), overrides);
-            var shape = DataResolver.InputShape(config.Data.Dataset);
+            var shape = DataResolver.InputShape(config.Data);
             var model = ModelBuilder.Build(config, shape);
             model.Eval();
             return (config, model, shape);

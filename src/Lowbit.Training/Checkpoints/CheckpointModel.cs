@@ -27,7 +27,7 @@ public sealed record CheckpointModel(Sequential Model, ExperimentConfig Config, 
     {
         ArgumentNullException.ThrowIfNull(checkpointPath);
         var checkpoint = RunCheckpoint.Load(checkpointPath, Overrides(dataPath, overrides));
-        int[] inputShape = DataResolver.InputShape(checkpoint.Config.Data.Dataset);
+        int[] inputShape = DataResolver.InputShape(checkpoint.Config.Data);
         var model = checkpoint.BuildModel(inputShape);
         // A run with an "arithmetic" block evaluates with the radix points it reached, not the starting ones.
         if (model.OutputHook is Nn.Arithmetic.ArithmeticPolicy policy)

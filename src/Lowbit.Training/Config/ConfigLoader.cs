@@ -8,7 +8,7 @@ namespace Lowbit.Training.Config;
 public static class ConfigLoader
 {
     /// <summary>Allowed dataset names.</summary>
-    public static readonly string[] Datasets = ["mnist", "fashion-mnist", "cifar10"];
+    public static readonly string[] Datasets = ["mnist", "fashion-mnist", "cifar10", "npz", "image_folder"];
 
     private static readonly string[] s_losses = ["softmax_cross_entropy", "squared_hinge", "mse"];
     private static readonly string[] s_optimizers = ["sgd", "adam", "adamax", "shift_adamax"];

@@ -27,18 +27,33 @@ internal static class DataSection
             Std = Statistics(d, "std", double.Epsilon, double.PositiveInfinity),
             Augmentation = Augmentation(d),
             Prefetch = d.Bool("prefetch", true),
+            Layout = Layout(d, dataset),
         };
+        if (dataset is "npz" or "image_folder" && data.Path is null)
+            throw d.Error("path", dataset == "npz" ? "is required for npz: the .npz file (x_train, y_train, x_test, y_test)." : "is required for image_folder: the folder holding train/CLASS/*.pgm and test/CLASS/*.pgm.");
         if ((data.Mean is null) != (data.Std is null))
             throw d.Error(data.Mean is null ? "std" : "mean", $"needs '{d.Field(data.Mean is null ? "mean" : "std")}' too (one value per channel each), or neither to compute both on the training split.");
         if (data.Mean is not null && data.Normalize != "standardize")
             throw d.Error("mean", $"is only used with \"normalize\": \"standardize\", but normalize is \"{data.Normalize}\".");
         if (data.Mean is not null && data.Mean.Count != data.Std!.Count)
             throw d.Error("std", $"has {data.Std.Count} values but '{d.Field("mean")}' has {data.Mean.Count}; give one per channel.");
-        int channels = DataResolver.InputShape(dataset)[0];
+        // The channel count of npz and image_folder data is known once the files are read (DataResolver checks it there).
+        int channels = dataset is "npz" or "image_folder" ? data.Mean?.Count ?? 0 : DataResolver.InputShape(dataset)[0];
         if (data.Mean is not null && data.Mean.Count != channels)
             throw d.Error("mean", $"has {data.Mean.Count} values but {dataset} images have {channels} channel{(channels == 1 ? "" : "s")}.");
         d.EnsureAllRead();
         return data;
+    }
+
+    private static string Layout(JsonFields d, string dataset)
+    {
+        if (!d.Has("layout"))
+        {
+            d.Raw("layout");
+            return "auto";
+        }
+        if (dataset != "npz") throw d.Error("layout", $"only applies to npz image arrays, not {dataset}.");
+        return d.String("layout", "auto", Lowbit.Data.Formats.NpzDataset.Layouts);
     }
 
     private static int[]? TrainBatches(JsonFields d, string dataset)

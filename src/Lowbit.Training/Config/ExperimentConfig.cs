@@ -4,8 +4,8 @@ using Lowbit.Data;
 namespace Lowbit.Training.Config;
 
 /// <summary>Which data to train on and how to prepare it.</summary>
-/// <param name="Dataset">mnist, fashion-mnist or cifar10.</param>
-/// <param name="Path">Folder with the dataset files, or null for the default (bundled MNIST; the Debian folder for Fashion-MNIST).</param>
+/// <param name="Dataset">mnist, fashion-mnist, cifar10, npz (a NumPy archive) or image_folder (PGM/PPM files in class folders).</param>
+/// <param name="Path">Folder (file, for npz) with the dataset, or null for the default (bundled MNIST; the Debian folder for Fashion-MNIST).</param>
 /// <param name="Validation">Images held out from the end of the training set for validation.</param>
 /// <param name="Normalize">zero_one, plus_minus_one or standardize.</param>
 /// <param name="TrainLimit">Use only the first N training images (quick experiments, tests), or null for all.</param>
@@ -23,6 +23,9 @@ public sealed record DataConfig(string Dataset, string? Path, int Validation, st
 
     /// <summary>Random crop and flip of training batches (never of validation or test data).</summary>
     public AugmentationOptions Augmentation { get; init; } = AugmentationOptions.None;
+
+    /// <summary>For "npz": how rank-4 image arrays are laid out, "auto", "nhwc" or "nchw" (<see cref="Lowbit.Data.Formats.NpzDataset"/>).</summary>
+    public string Layout { get; init; } = "auto";
 
     /// <summary>Prepare the next training batch on a background thread while the current step runs.</summary>
     public bool Prefetch { get; init; } = true;
