@@ -45,7 +45,10 @@ public class ModelConfigWriterTests
         }
         var layers = ModelConfigWriter.Layers(model);
         var rebuilt = Rebuild(config, layers, shape);
-        AssertSameModel(model, rebuilt, shape, name);
+        // Outputs are compared where a forward pass is cheap (the MLPs and small CNNs; every layer type occurs in one);
+        // state names, shapes and clipping everywhere.
+        long macs = CostWalker.Operations(model, shape).Sum(o => o.Operation.Macs);
+        AssertSameModel(model, rebuilt, shape, name, compareOutputs: macs <= MaxComparedMacs);
         // Writing the rebuilt model gives the same list: nothing is lost or added on a second round.
         Assert.Equal(layers.ToJsonString(), ModelConfigWriter.Layers(rebuilt).ToJsonString());
     }
@@ -117,7 +120,10 @@ public class ModelConfigWriterTests
         return ModelBuilder.Build(again, shape);
     }
 
-    private static void AssertSameModel(Sequential model, Sequential rebuilt, int[] shape, string name)
+    /// <summary>Largest model (MACs per example) whose outputs the shipped-config test compares.</summary>
+    private const long MaxComparedMacs = 20_000_000;
+
+    private static void AssertSameModel(Sequential model, Sequential rebuilt, int[] shape, string name, bool compareOutputs = true)
     {
         var a = model.StateDict();
         var b = rebuilt.StateDict();
@@ -127,6 +133,7 @@ public class ModelConfigWriterTests
             Assert.True(tensor.ShapeSpan.SequenceEqual(b[key].ShapeSpan), $"{name}: '{key}' {ShapeUtil.Format(tensor.ShapeSpan)} vs {ShapeUtil.Format(b[key].ShapeSpan)}");
         var clips = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Clip);
         foreach (var (key, parameter) in rebuilt.NamedParameters()) Assert.True(clips[key] == parameter.Clip, $"{name}: '{key}' clip {clips[key]} vs {parameter.Clip}");
+        if (!compareOutputs) return;
         var random = new Random(7);
         var x = Tensor.FromArray(Enumerable.Range(0, 2 * shape.Aggregate(1, (p, d) => p * d)).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), [2, .. shape]);
         // One training-mode pass first: state drawn or initialised at first use (random bit maps, LSQ steps) then exists.

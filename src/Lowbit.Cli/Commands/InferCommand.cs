@@ -82,6 +82,6 @@ internal static class InferCommand
         {
             throw new UserException($"{modelPath}: metadata is not valid JSON ({e.Message}).");
         }
-        throw new UserException($"{modelPath}: the model's metadata names no dataset; it was not written by lowbit export.");
+        throw new UserException($"{modelPath}: the model's metadata names no dataset, so lowbit infer cannot tell which test set to run; write it with lowbit export or LowbitModel.Export (or pass ModelExporter.Export the metadata of Lowbit.Api.PackedExport.Metadata).");
     }
 }

@@ -25,7 +25,8 @@ public static class ModelExporter
     /// <param name="inputShape">Per-example input shape [channels, height, width].</param>
     /// <param name="pixelTable">The float32 value the model receives for each byte value, i.e. its input normalisation: 256
     /// entries for every channel, or 256 per channel (channel c at c·256).</param>
-    /// <param name="metadata">JSON text stored with the model (e.g. name and dataset); may be empty.</param>
+    /// <param name="metadata">JSON text stored with the model (e.g. name and dataset); may be empty, but <c>lowbit infer</c>
+    /// needs a "dataset" field to choose its test set (Lowbit.Api's PackedExport.Pack and LowbitModel.Export write it).</param>
     /// <returns>The packed model.</returns>
     /// <exception cref="NotSupportedException">The model contains a layer or quantizer the packed runtime does not support.</exception>
     /// <exception cref="ArgumentException">Shapes disagree or a parameter is not finite.</exception>
