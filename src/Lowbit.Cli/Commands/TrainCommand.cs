@@ -39,6 +39,7 @@ internal static class TrainCommand
             RequireNoRun(outDir);
         }
         if (File.Exists(outDir)) throw new UserException($"--out '{outDir}' is an existing file; choose a folder.");
+        if (config.Data.IsText) return TrainLanguageModel.Run(config, outDir, resume, quiet, output, error);
         // Validate the model against the dataset's shape before touching the data or the output folder.
         ModelBuilder.Build(config, DataResolver.InputShape(config.Data.Dataset));
         var data = DataResolver.Load(config.Data);

@@ -49,6 +49,7 @@ public sealed class Decoder : Module
         }
 
         _tied = tiedTo;
+        if (tiedTo is not null) tiedTo.TableStoredByDecoder = true;
         InFeatures = inFeatures;
         Vocabulary = vocabulary;
         Bias = bias ? AddParameter("bias", Tensor.Zeros(vocabulary)) : null;
@@ -102,6 +103,16 @@ public sealed class Decoder : Module
         if (inputShape.Length != 1 || inputShape[0] != InFeatures)
             throw new ArgumentException($"Decoder({InFeatures} → {Vocabulary}) expects {InFeatures} features per token but receives {ShapeUtil.Format(inputShape)}.");
         return [Vocabulary];
+    }
+
+    /// <summary>Per token: a dense product [in] → [V] with the (own or tied) weights; the bias is a float parameter.</summary>
+    public override ModuleCost Cost(int[] inputShape)
+    {
+        OutputShape(inputShape);
+        var quantizer = _tied is not null ? _tied.WeightQuantizer : WeightQuantizer;
+        long other = (Bias?.Value.Length ?? 0) + (InputQuantizer?.Parameters().Sum(p => (long)p.Value.Length) ?? 0);
+        var op = OperationCost.Weighted(OperationKind.Dense, Weight, quantizer, InputQuantizer, 1, InFeatures, InFeatures, Vocabulary, other);
+        return ModuleCost.Leaf(op, OutputLevels.Float);
     }
 
     /// <inheritdoc/>

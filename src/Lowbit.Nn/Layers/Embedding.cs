@@ -118,6 +118,19 @@ public sealed class Embedding : Module
         return [Dimension];
     }
 
+    /// <summary>True when a tied <see cref="Decoder"/> uses this table: the cost model counts the stored table there, once.</summary>
+    internal bool TableStoredByDecoder { get; set; }
+
+    /// <summary>Per token: a look-up of one row (no MACs); the table is stored at its quantizer's bits.</summary>
+    public override ModuleCost Cost(int[] inputShape)
+    {
+        OutputShape(inputShape);
+        var op = OperationCost.Lookup(TableStoredByDecoder ? null : Weight, WeightQuantizer, 1, Dimension);
+        return WeightQuantizer is null
+            ? ModuleCost.Leaf(op, OutputLevels.Float)
+            : new ModuleCost { Operations = [op], Output = OutputLevels.Quantize, OutputQuantizer = WeightQuantizer };
+    }
+
     /// <inheritdoc/>
     public override string Describe() => $"Embedding({Vocabulary} → {Dimension}{(WeightQuantizer is null ? "" : ", w: " + WeightQuantizer.Describe())})";
 

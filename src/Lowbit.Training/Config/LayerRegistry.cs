@@ -30,6 +30,10 @@ internal static class LayerRegistry
         new("global_avg_pool", _ => new GlobalAvgPool2d()),
         new("residual", ResidualLayer.Create, NestedLayers: ResidualLayer.Nested),
         new("quant_activation", c => new QuantActivation(c.Quantizer("quantizer") ?? throw c.Fields.Error("quantizer", "is required for quant_activation."))),
+        new("embedding", SequenceLayers.CreateEmbedding),
+        new("lstm", c => SequenceLayers.CreateRecurrent(c, "lstm")),
+        new("gru", c => SequenceLayers.CreateRecurrent(c, "gru")),
+        new("decoder", SequenceLayers.CreateDecoder),
     ];
 
     private static readonly Dictionary<string, LayerType> s_byName = s_types.ToDictionary(t => t.Name, StringComparer.Ordinal);

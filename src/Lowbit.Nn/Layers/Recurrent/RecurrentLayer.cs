@@ -221,6 +221,39 @@ public abstract class RecurrentLayer : Module
         return [HiddenSize];
     }
 
+    /// <summary>
+    /// Per token (one time step), two dense products per stacked layer: "ih{l}", the input projection W_ih reading the
+    /// layer input (the first layer's input quantizer, else the quantized h of the layer below), and "hh{l}", the
+    /// recurrent W_hh reading h_{t−1} at the layer's hidden quantizer. Biases (b_ih and b_hh) and learned quantizer
+    /// parameters are float parameters of the ih row. The gates' element-wise products are not counted as MACs. The
+    /// output lies on the top layer's hidden quantizer's levels (float without one).
+    /// </summary>
+    public override ModuleCost Cost(int[] inputShape)
+    {
+        OutputShape(inputShape);
+        var operations = new List<OperationCost>();
+        int rows = GateCount * HiddenSize;
+        for (int l = 0; l < Layers; l++)
+        {
+            string suffix = l.ToString(CultureInfo.InvariantCulture);
+            int fanIn = _weightIh[l].Value.Dim(1);
+            var below = l == 0 ? InputQuantizer : _sites[l - 1].Hidden?.Module;
+            long learned = Learned(_sites[l].Gate?.Module) + Learned(_sites[l].Candidate?.Module) + Learned(_sites[l].Hidden?.Module) + (l == 0 ? Learned(InputQuantizer) : 0);
+            operations.Add(OperationCost.Weighted(OperationKind.Dense, _weightIh[l], _weightIhQuantizers[l], below, 1, fanIn, fanIn, rows, 2L * rows + learned)
+                with { Part = "ih" + suffix, FloatInput = l > 0 && below is null });
+            var hidden = _sites[l].Hidden?.Module;
+            operations.Add(OperationCost.Weighted(OperationKind.Dense, _weightHh[l], _weightHhQuantizers[l], hidden, 1, HiddenSize, HiddenSize, rows, 0)
+                with { Part = "hh" + suffix, FloatInput = hidden is null });
+        }
+
+        var top = _sites[Layers - 1].Hidden?.Module;
+        return top is null
+            ? new ModuleCost { Operations = operations, Output = OutputLevels.Float }
+            : new ModuleCost { Operations = operations, Output = OutputLevels.Quantize, OutputQuantizer = top };
+    }
+
+    private static long Learned(QuantizerModule? module) => module?.Parameters().Sum(p => (long)p.Value.Length) ?? 0;
+
     /// <inheritdoc/>
     public override string Describe()
     {
