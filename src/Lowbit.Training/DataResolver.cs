@@ -20,7 +20,7 @@ public static class DataResolver
     /// <summary>Per-example input shape of an image dataset name (to validate a model before loading data).</summary>
     /// <exception cref="ConfigException">A text dataset: its shape depends on the vocabulary; use <see cref="InputShape(DataConfig)"/>.</exception>
     public static int[] InputShape(string dataset) => ConfigLoader.TextDatasets.Contains(dataset)
-        ? throw new ConfigException($"'{dataset}' is a text dataset: its per-token input shape is [vocabulary]; pass the data config.")
+        ? throw new ConfigException($"'{dataset}' is a language-modelling dataset and this command handles image models only (language models work with lowbit train, eval, summary and bench train).")
         : dataset == "cifar10" ? [3, 32, 32] : [1, 28, 28];
 
     /// <summary>

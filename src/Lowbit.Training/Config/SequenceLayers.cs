@@ -142,8 +142,8 @@ public static class SequenceLayers
         foreach (var layer in RecurrentLayers(model)) layer.ResetState();
     }
 
-    /// <summary>Float ids [T, B] for the embedding.</summary>
-    internal static Tensor TokenTensor(int[] ids, int steps, int streams)
+    /// <summary>Token ids [T, B] (time-major, as in a <c>SequenceBatch</c>) as the float tensor the embedding reads.</summary>
+    public static Tensor TokenTensor(int[] ids, int steps, int streams)
     {
         var values = new float[ids.Length];
         for (int i = 0; i < ids.Length; i++) values[i] = ids[i];
