@@ -79,7 +79,7 @@ public sealed class Decoder : Module
     /// <summary>Quantizer of the input, or null.</summary>
     public QuantizerModule? InputQuantizer { get; }
 
-    /// <summary>Quantizer of own weights (or, when tied, the embedding's), or null.</summary>
+    /// <summary>Quantizer of own weights, or null (a tied decoder uses the embedding's table as the embedding quantizes it).</summary>
     public QuantizerModule? WeightQuantizer { get; }
 
     /// <summary>The weights as used in the forward pass.</summary>

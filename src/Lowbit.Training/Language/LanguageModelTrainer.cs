@@ -63,7 +63,7 @@ public sealed class LanguageModelTrainer
         _schedule = Components.CreateSchedule(config.Schedule, config.Optimizer.LearningRate, config.Train.Epochs);
         if (config.Loss != "softmax_cross_entropy")
             throw new ConfigException($"{config.Source}: field 'loss' is '{config.Loss}'; language models train with softmax_cross_entropy.");
-        Train = new BpttBatcher(corpus.Train, config.Train.BatchSize, config.Train.Bptt, $"{corpus.Name} training text");
+        TrainingWindows = new BpttBatcher(corpus.Train, config.Train.BatchSize, config.Train.Bptt, $"{corpus.Name} training text");
         if (corpus.UnknownInValidation + corpus.UnknownInTest > 0)
             _observer.Message($"note: {corpus.UnknownInValidation} validation and {corpus.UnknownInTest} test words are not in the training vocabulary and count as {Vocabulary.Unknown}.");
     }
@@ -72,7 +72,7 @@ public sealed class LanguageModelTrainer
     public Sequential Model => _model;
 
     /// <summary>The training windows of an epoch.</summary>
-    public BpttBatcher Train { get; }
+    public BpttBatcher TrainingWindows { get; }
 
     /// <summary>Restores model, optimizer, carried state and progress from the output folder's checkpoint.</summary>
     public void Resume()
@@ -97,11 +97,11 @@ public sealed class LanguageModelTrainer
         {
             double lr = _schedule.At(epoch);
             _optimizer.LearningRate = lr;
-            _observer.EpochStarted(epoch, epochs, Train.BatchCount, _state.Batch, lr);
+            _observer.EpochStarted(epoch, epochs, TrainingWindows.BatchCount, _state.Batch, lr);
             _model.Train();
             if (_state.Batch == 0) SequenceLayers.ResetState(_model); // a new pass over the streams
             var clock = Stopwatch.StartNew();
-            foreach (var batch in Train.GetBatches(_state.Batch))
+            foreach (var batch in TrainingWindows.GetBatches(_state.Batch))
             {
                 if (cancellation.IsCancellationRequested)
                 {
@@ -205,7 +205,7 @@ public sealed class LanguageModelTrainer
     private JsonObject WriteResult()
     {
         double trainSeconds = _state.History.Sum(m => m.TrainSeconds);
-        long tokens = Train.PredictedTokens * _state.History.Count;
+        long tokens = TrainingWindows.PredictedTokens * _state.History.Count;
         var bits = LanguageModelStats.Of(_model);
         var result = new JsonObject
         {
