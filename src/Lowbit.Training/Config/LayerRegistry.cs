@@ -31,9 +31,9 @@ internal static class LayerRegistry
         new("residual", ResidualLayer.Create, NestedLayers: ResidualLayer.Nested),
         new("quant_activation", c => new QuantActivation(c.Quantizer("quantizer") ?? throw c.Fields.Error("quantizer", "is required for quant_activation."))),
         new("embedding", SequenceLayers.CreateEmbedding),
-        new("lstm", c => SequenceLayers.CreateRecurrent(c, "lstm")),
-        new("gru", c => SequenceLayers.CreateRecurrent(c, "gru")),
-        new("decoder", SequenceLayers.CreateDecoder),
+        new("lstm", c => SequenceLayers.CreateRecurrent(c, "lstm"), Quantizable: true),
+        new("gru", c => SequenceLayers.CreateRecurrent(c, "gru"), Quantizable: true),
+        new("decoder", SequenceLayers.CreateDecoder, Quantizable: true),
     ];
 
     private static readonly Dictionary<string, LayerType> s_byName = s_types.ToDictionary(t => t.Name, StringComparer.Ordinal);

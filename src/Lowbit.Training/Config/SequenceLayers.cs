@@ -38,7 +38,6 @@ public static class SequenceLayers
     internal static Module CreateRecurrent(LayerContext c, string type)
     {
         RequireText(c, type);
-        RequireEmbedding(type, c.Chain);
         var f = c.Fields;
         int units = f.Int("units", 0, 1);
         if (units == 0) throw f.Error("units", "is required (hidden units ≥ 1).");
@@ -60,14 +59,17 @@ public static class SequenceLayers
     internal static Module CreateDecoder(LayerContext c)
     {
         RequireText(c, "decoder");
-        var embedding = RequireEmbedding("decoder", c.Chain);
         var f = c.Fields;
-        int inFeatures = c.InputShape[0];
+        var embedding = c.Chain.Layers.Count > 0 ? c.Chain.Layers[0] as Embedding : null;
         bool tied = f.Bool("tied", false);
+        if (tied && embedding is null) throw new ArgumentException("a tied decoder needs an embedding as the model's first layer (it uses its table).");
+        int vocabulary = embedding?.Vocabulary ?? c.Config.Data.Vocabulary
+            ?? throw new ArgumentException("decoder needs the vocabulary size: an embedding as the model's first layer, or data.vocabulary.");
+        int inFeatures = c.InputShape[0];
         var inputQuantizer = c.Quantizer("input_quantizer");
-        var weightQuantizer = c.Quantizer("weight_quantizer", [embedding.Vocabulary, inFeatures]);
+        var weightQuantizer = c.Quantizer("weight_quantizer", [vocabulary, inFeatures]);
         if (tied && weightQuantizer is not null) throw f.Error("weight_quantizer", "cannot be set on a tied decoder: it uses the embedding's table; quantize the embedding's weights instead.");
-        var layer = new Decoder(inFeatures, embedding.Vocabulary, c.Random, tied ? embedding : null, f.Bool("bias", true), inputQuantizer, weightQuantizer, f.Double("init_range", 0.1, 1e-9, 1e3));
+        var layer = new Decoder(inFeatures, vocabulary, c.Random, tied ? embedding : null, f.Bool("bias", true), inputQuantizer, weightQuantizer, f.Double("init_range", 0.1, 1e-9, 1e3));
         if (!tied) ClipWeights(f, [layer.Weight], weightQuantizer);
         else if (f.Has("weight_clip")) throw f.Error("weight_clip", "cannot be set on a tied decoder; set it on the embedding.");
         return layer;
@@ -80,11 +82,6 @@ public static class SequenceLayers
         if (c.InputShape.Length != 1)
             throw new ArgumentException($"{type} expects one vector (or token) per time step but receives {ShapeUtil.Format(c.InputShape)}.");
     }
-
-    private static Embedding RequireEmbedding(string type, Sequential built) =>
-        built.Layers.Count > 0 && built.Layers[0] is Embedding embedding
-            ? embedding
-            : throw new ArgumentException($"{type} needs an embedding as the model's first layer (a language model reads token ids).");
 
     /// <summary>A factory creating a fresh quantizer from the field for every site, or null when the field is absent.</summary>
     private static Func<Quantizer>? Factory(LayerContext c, string key)

@@ -41,7 +41,7 @@ public class LanguageModelConfigTests
 
     [Theory]
     [InlineData("""{ "dataset": "mnist" }""", Model, "embedding layers need a text dataset")]
-    [InlineData(Ptb, """{ "type": "lstm", "units": 8 }, { "type": "decoder" }""", "lstm needs an embedding as the model's first layer")]
+    [InlineData(Ptb, """{ "type": "lstm", "units": 8 }, { "type": "decoder" }""", "needs an embedding as layers[0]")]
     [InlineData(Ptb, """{ "type": "embedding", "units": 8 }, { "type": "lstm", "units": 8 }""", "needs an embedding as layers[0] and a decoder as the last layer")]
     [InlineData(Ptb, """{ "type": "embedding", "units": 8 }, { "type": "decoder" }""", "at least one lstm or gru layer")]
     [InlineData(Ptb, """{ "type": "embedding", "units": 8 }, { "type": "lstm", "units": 8 }, { "type": "dense", "units": 8 }, { "type": "decoder" }""", "layers[2] (dense) cannot be used in a language model")]
