@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Lowbit.Nn;
 using Lowbit.Nn.Layers.Recurrent;
 using Lowbit.Tensors;
+using Lowbit.Training.Checkpoints;
 using Lowbit.Training.Config;
 
 namespace Lowbit.Training.Language;
@@ -14,6 +15,8 @@ namespace Lowbit.Training.Language;
 /// </summary>
 internal static class CarriedStateCodec
 {
+    private static readonly string[] s_fields = ["module", "shape", "hidden", "cell"];
+
     public static JsonArray Save(Module model)
     {
         var array = new JsonArray();
@@ -32,32 +35,52 @@ internal static class CarriedStateCodec
         return array;
     }
 
-    /// <exception cref="InvalidDataException">An entry names no recurrent layer of the model or has the wrong size.</exception>
-    public static void Restore(Module model, JsonArray? saved, string path)
+    /// <summary>Resets every recurrent layer, then restores the saved entries (null: nothing carried).</summary>
+    /// <exception cref="InvalidDataException">An entry is malformed, names no recurrent layer of the model, has the
+    /// wrong shape for the layer and <paramref name="streams"/>, holds a non-finite value, or a layer appears twice.</exception>
+    public static void Restore(Module model, JsonArray? saved, int streams, string path)
     {
         SequenceLayers.ResetState(model);
         if (saved is null) return;
         var layers = model.NamedModules().Where(m => m.Module is RecurrentLayer).ToDictionary(m => m.Name, m => (RecurrentLayer)m.Module, StringComparer.Ordinal);
-        foreach (var entry in saved.OfType<JsonObject>())
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in saved)
         {
-            string name = entry["module"]?.GetValue<string>() ?? "";
+            if (node is not JsonObject entry || entry.Any(kv => Array.IndexOf(s_fields, kv.Key) < 0) || entry["module"] is not JsonValue mv || !mv.TryGetValue(out string? name))
+                throw Malformed(path, "each entry is an object with fields 'module' (a name), 'shape', 'hidden' and 'cell'");
             if (!layers.TryGetValue(name, out var layer))
-                throw new InvalidDataException($"{path}: the saved recurrent state names module '{name}', which is not a recurrent layer of this model.");
-            int[] shape = entry["shape"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray();
-            var hidden = Decode(entry["hidden"], shape, path, name);
-            var cell = entry["cell"] is null ? null : Decode(entry["cell"], shape, path, name);
-            if (shape.Length != 3 || shape[0] != layer.Layers || shape[2] != layer.HiddenSize || (cell is null) == layer.HasCell)
-                throw new InvalidDataException($"{path}: the saved recurrent state of '{name}' has shape [{string.Join(", ", shape)}], which does not fit {layer.Describe()}.");
+                throw new InvalidDataException($"{path}: the saved recurrent state names module '{Checkpoint.Shown(name)}', which is not a recurrent layer of this model.");
+            if (!seen.Add(name)) throw new InvalidDataException($"{path}: the saved recurrent state holds module '{name}' twice.");
+            int[] expected = [layer.Layers, streams, layer.HiddenSize];
+            if (entry["shape"] is not JsonArray shapeNode || shapeNode.Count != 3 || !shapeNode.Select((n, i) => n is JsonValue v && v.TryGetValue(out int d) && d == expected[i]).All(ok => ok))
+                throw new InvalidDataException($"{path}: the saved recurrent state of '{name}' must have shape [{string.Join(", ", expected)}] (layers, train.batch_size streams, hidden units) for {layer.Describe()}.");
+            if (entry["cell"] is not null != layer.HasCell)
+                throw new InvalidDataException($"{path}: the saved recurrent state of '{name}' {(layer.HasCell ? "lacks" : "has")} a cell state, which does not fit {layer.Describe()}.");
+            var hidden = Decode(entry["hidden"], expected, path, name, "hidden");
+            var cell = layer.HasCell ? Decode(entry["cell"], expected, path, name, "cell") : null;
             layer.CarriedState = new RecurrentState(hidden, cell);
         }
     }
 
-    private static Tensor Decode(JsonNode? node, int[] shape, string path, string name)
+    private static InvalidDataException Malformed(string path, string what) => new($"{path}: header field 'recurrent_state' is malformed: {what}.");
+
+    private static Tensor Decode(JsonNode? node, int[] shape, string path, string name, string part)
     {
-        byte[] bytes = Convert.FromBase64String(node?.GetValue<string>() ?? "");
-        int count = shape.Aggregate(1, (p, d) => p * d);
+        int count = shape[0] * shape[1] * shape[2];
+        byte[] bytes;
+        try
+        {
+            bytes = node is JsonValue v && v.TryGetValue(out string? text) ? Convert.FromBase64String(text) : throw Malformed(path, $"'{name}' {part} must be a base64 string");
+        }
+        catch (FormatException)
+        {
+            throw Malformed(path, $"'{name}' {part} is not valid base64");
+        }
         if (bytes.Length != count * sizeof(float))
-            throw new InvalidDataException($"{path}: the saved recurrent state of '{name}' holds {bytes.Length} bytes, not {count} float32 values.");
-        return Tensor.FromArray(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), shape);
+            throw new InvalidDataException($"{path}: the saved recurrent {part} state of '{name}' holds {bytes.Length} bytes, not {count} float32 values.");
+        float[] values = MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        int bad = Array.FindIndex(values, x => !float.IsFinite(x) || Math.Abs(x) > 1e10f);
+        if (bad >= 0) throw new InvalidDataException($"{path}: the saved recurrent {part} state of '{name}' holds an impossible value at element {bad}.");
+        return Tensor.FromArray(values, shape);
     }
 }

@@ -63,4 +63,26 @@ public sealed class LanguageModelTrainerState
 
     /// <summary>Finished epochs.</summary>
     public List<LanguageModelEpochMetrics> History { get; set; } = [];
+
+    /// <summary>Why this state cannot come from a run (a damaged or edited checkpoint), or null when it can.</summary>
+    public string? FindInconsistency()
+    {
+        if (Epoch < 0 || Batch < 0 || Step < 0) return $"epoch {Epoch}, window {Batch} and step {Step} must be at least 0";
+        if (History is null) return "history is missing";
+        if (History.Count != Epoch) return $"epoch is {Epoch} but the history has {History.Count} rows (one per finished epoch)";
+        if (EpochTokens < 0 || EpochSteps < 0 || EpochClippedSteps < 0 || EpochClippedSteps > EpochSteps) return $"this epoch's counts ({EpochSteps} steps, {EpochClippedSteps} clipped, {EpochTokens} tokens) are impossible";
+        if (!double.IsFinite(EpochLossSum) || EpochLossSum < 0 || !double.IsFinite(EpochTrainSeconds) || EpochTrainSeconds < 0) return "this epoch's loss sum or time is not a finite non-negative number";
+        if (BestEpoch < 0 || BestEpoch > Epoch || (BestEpoch == 0) != (Epoch == 0)) return $"best epoch is {BestEpoch}; it must be in [1, {Epoch}] once an epoch has finished";
+        if (!double.IsFinite(BestValidationLoss) || BestValidationLoss < 0 || !double.IsFinite(TestLossAtBest) || TestLossAtBest < 0) return "the best validation or test loss is not a finite non-negative number";
+        if (double.IsInfinity(LastFiniteLoss)) return "last finite loss is infinite";
+        for (int i = 0; i < History.Count; i++)
+        {
+            var m = History[i];
+            if (m is null || m.Epoch != i + 1) return $"history row {i} is not epoch {i + 1}";
+            bool finite = double.IsFinite(m.LearningRate) && m.LearningRate > 0 && double.IsFinite(m.TrainSeconds) && double.IsFinite(m.EpochSeconds);
+            bool losses = new[] { m.TrainLoss, m.ValidationLoss, m.TestLoss }.All(l => double.IsFinite(l) && l >= 0);
+            if (!finite || !losses || m.ClippedFraction is not (>= 0 and <= 1)) return $"history row {i} (epoch {m.Epoch}) holds a value out of range";
+        }
+        return null;
+    }
 }

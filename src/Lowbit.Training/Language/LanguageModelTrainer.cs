@@ -32,8 +32,6 @@ public sealed record LanguageModelOutcome(bool Completed, LanguageModelTrainerSt
 /// </remarks>
 public sealed class LanguageModelTrainer
 {
-    private static readonly JsonSerializerOptions s_stateJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     private readonly ExperimentConfig _config;
     private readonly LanguageCorpus _corpus;
     private readonly string _outDir;
@@ -75,16 +73,25 @@ public sealed class LanguageModelTrainer
     public BpttBatcher TrainingWindows { get; }
 
     /// <summary>Restores model, optimizer, carried state and progress from the output folder's checkpoint.</summary>
-    public void Resume()
+    /// <exception cref="InvalidDataException">The checkpoint is damaged or does not fit this run's model.</exception>
+    public void Resume() => Resume(RunCheckpoint.Load(Path.Combine(_outDir, Trainer.CheckpointFile)));
+
+    /// <summary>Restores model, optimizer, carried state and progress from an already-read checkpoint.</summary>
+    /// <exception cref="InvalidDataException">The checkpoint does not fit this run (model, corpus, batch size).</exception>
+    public void Resume(RunCheckpoint checkpoint)
     {
-        var path = Path.Combine(_outDir, Trainer.CheckpointFile);
-        var ck = Checkpoint.Load(path);
-        var header = JsonNode.Parse(ck.Header)!.AsObject();
-        _model.LoadStateDict(ck.Model);
-        _optimizer.LoadState(ck.Optimizer);
-        _state = header["state"].Deserialize<LanguageModelTrainerState>(s_stateJson) ?? throw new InvalidDataException($"{path}: checkpoint has no trainer state.");
-        CarriedStateCodec.Restore(_model, header["recurrent_state"] as JsonArray, path);
-        _observer.Message($"resuming from {path}: epoch {_state.Epoch + 1}, window {_state.Batch}");
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var state = checkpoint.RequireLanguageModelState();
+        if (state.Batch > TrainingWindows.BatchCount)
+            throw new InvalidDataException($"{checkpoint.Path}: the run stopped at window {state.Batch} but an epoch of this corpus has {TrainingWindows.BatchCount} windows of train.bptt {_config.Train.Bptt}; resume with the corpus and train.batch_size/bptt it was trained with.");
+        checkpoint.LoadInto(_model);
+        checkpoint.LoadInto(_optimizer);
+        var carried = checkpoint.Header["recurrent_state"] as JsonArray;
+        if (state.Batch > 0 && carried is null)
+            throw new InvalidDataException($"{checkpoint.Path}: the run stopped inside epoch {state.Epoch + 1} (window {state.Batch}) but the header carries no 'recurrent_state' to continue from.");
+        CarriedStateCodec.Restore(_model, carried, _config.Train.BatchSize, checkpoint.Path);
+        _state = state;
+        _observer.Message($"resuming from {checkpoint.Path}: epoch {_state.Epoch + 1}, window {_state.Batch}");
     }
 
     /// <summary>Trains until the configured epochs are done or <paramref name="cancellation"/> fires (then a checkpoint is saved).</summary>
@@ -184,10 +191,10 @@ public sealed class LanguageModelTrainer
     {
         var header = new JsonObject
         {
-            ["format"] = "lowbit-checkpoint",
+            ["format"] = RunCheckpoint.FormatTag,
             ["config"] = JsonNode.Parse(_config.Json),
             ["config_source"] = _config.Source,
-            ["state"] = JsonSerializer.SerializeToNode(_state, s_stateJson),
+            ["state"] = JsonSerializer.SerializeToNode(_state, RunCheckpoint.StateJson),
             ["recurrent_state"] = withCarriedState ? CarriedStateCodec.Save(_model) : null,
         };
         Checkpoint.Save(Path.Combine(_outDir, Trainer.CheckpointFile), new CheckpointData(header.ToJsonString(), _model.StateDict(), _optimizer.State()));
