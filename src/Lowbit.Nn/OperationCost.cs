@@ -126,6 +126,7 @@ public sealed record OperationCost
     {
         Kind = OperationKind.Lookup,
         Weight = table,
+        WeightElements = table?.Value.Length ?? 0,
         WeightQuantizer = table is null ? null : quantizer,
         InputElements = inputElements,
         OutputElements = outputElements,

@@ -132,6 +132,7 @@ public sealed class LanguageModelTrainer
     {
         using var buffers = _stepBuffers.BeginStep(); // op results of the previous step are recycled here
         _model.SetRandom(new Random(Trainer.StepSeed(_config.Seed, epoch, batch.Index)));
+        _model.SetProgress(Progress);
         var logits = _model.Forward(SequenceLayers.TokenTensor(batch.Inputs, batch.Steps, batch.Streams)); // [T·B, V]
         var (loss, sum) = TokenCrossEntropy.Compute(logits, batch.Targets);
         var reg = _model.Regularization();
@@ -152,9 +153,20 @@ public sealed class LanguageModelTrainer
         _observer.BatchFinished(epoch, batch.Index, loss.Item());
     }
 
+    /// <summary>Steps done out of the run's total (per-step schedules of the model follow it; a function of the saved state).</summary>
+    private Nn.TrainingProgress Progress
+    {
+        get
+        {
+            long total = Math.Max(1L, (long)_config.Train.Epochs * TrainingWindows.BatchCount);
+            return new(Math.Min(_state.Step, total), total);
+        }
+    }
+
     private void FinishEpoch(int epoch, double lr)
     {
         var evalClock = Stopwatch.StartNew();
+        _model.SetProgress(Progress);
         double validation = Evaluate(_corpus.Validation, "validation");
         double test = Evaluate(_corpus.Test, "test");
         bool best = _state.BestEpoch == 0 || validation < _state.BestValidationLoss;
