@@ -128,10 +128,12 @@ def load(root):
             rj, mc = os.path.join(p, "result.json"), os.path.join(p, "metrics.csv")
             if os.path.exists(rj):
                 r = json.load(open(rj))
+                if "test_error" not in r:
+                    continue  # a language model (perplexity): scripts/lm_results_table.py
                 done.setdefault((cfg, r.get("dataset", "?"), r["epochs"]), []).append(r)
             elif os.path.exists(mc):
                 rows = list(csv.DictReader(open(mc)))
-                if rows:
+                if rows and "val_accuracy" in rows[0]:
                     best = max(rows, key=lambda row: float(row["val_accuracy"]))  # first max = earliest epoch
                     partial.append((cfg, sd, rows, best))
     return done, partial

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lowbit.Training;
+using Lowbit.Training.Language;
 using Spectre.Console;
 
 namespace Lowbit.Cli;
@@ -18,6 +19,8 @@ internal sealed class LineObserver(TextWriter output) : ITrainingObserver
     public void EpochFinished(EpochMetrics m, bool best) => output.WriteLine(EpochLine(m, best));
 
     public void Message(string text) => output.WriteLine(text);
+
+    public void LanguageModelEpochFinished(LanguageModelEpochMetrics m, bool best) => output.WriteLine(LanguageModelTrainer.EpochLine(m, best));
 
     public static string EpochLine(EpochMetrics m, bool best) => string.Create(CultureInfo.InvariantCulture,
         $"epoch {m.Epoch,3}  lr {m.LearningRate:G3}  train loss {m.TrainLoss:F4} acc {100 * m.TrainAccuracy:F2}%  val acc {(m.ValidationAccuracy is double v ? (100 * v).ToString("F2", CultureInfo.InvariantCulture) + "%" : "-")}  test acc {100 * m.TestAccuracy:F2}%  {m.TrainSeconds:F1}s{(best ? "  *best" : "")}");
@@ -60,4 +63,10 @@ internal sealed class ProgressObserver(ProgressContext context) : ITrainingObser
     }
 
     public void Message(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
+
+    public void LanguageModelEpochFinished(LanguageModelEpochMetrics m, bool best)
+    {
+        if (_task is not null) _task.Description = Markup.Escape(LanguageModelTrainer.EpochLine(m, best));
+        _task?.StopTask();
+    }
 }

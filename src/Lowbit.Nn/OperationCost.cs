@@ -27,6 +27,13 @@ public sealed record OperationCost
     /// <summary>Quantizer applied to the operation's input, or null when the input is used as it arrives.</summary>
     public QuantizerModule? InputQuantizer { get; init; }
 
+    /// <summary>
+    /// True when the operation reads float values produced inside its module (e.g. a recurrent layer's unquantized
+    /// hidden state) rather than the module's input; with no <see cref="InputQuantizer"/> its input is then float32
+    /// whatever entered the module.
+    /// </summary>
+    public bool FloatInput { get; init; }
+
     /// <summary>Multiply-accumulates per example (0 for operations without weights).</summary>
     public long Macs { get; init; }
 
@@ -109,6 +116,22 @@ public sealed record OperationCost
         };
     }
 
+    /// <summary>Describes a table look-up (an embedding): the table is stored (at its quantizer's bits), no MACs.</summary>
+    /// <param name="table">The table, or null when another operation stores it (a decoder tied to the embedding).</param>
+    /// <param name="quantizer">The table's quantizer, or null.</param>
+    /// <param name="inputElements">Input elements per example (1 token).</param>
+    /// <param name="outputElements">Output elements per example (the embedding size).</param>
+    /// <returns>The description.</returns>
+    public static OperationCost Lookup(Parameter? table, QuantizerModule? quantizer, long inputElements, long outputElements) => new()
+    {
+        Kind = OperationKind.Lookup,
+        Weight = table,
+        WeightElements = table?.Value.Length ?? 0,
+        WeightQuantizer = table is null ? null : quantizer,
+        InputElements = inputElements,
+        OutputElements = outputElements,
+    };
+
     /// <summary>Describes an operation without weights (normalisation, pooling, element-wise, add).</summary>
     /// <param name="kind">The kind (not Dense or Conv2d).</param>
     /// <param name="inputElements">Input elements per example.</param>
@@ -117,8 +140,8 @@ public sealed record OperationCost
     /// <returns>The description.</returns>
     public static OperationCost Unweighted(OperationKind kind, long inputElements, long outputElements, long otherFloatParameters = 0)
     {
-        if (kind is OperationKind.Dense or OperationKind.Conv2d)
-            throw new ArgumentException($"{kind} has weights; use {nameof(Weighted)}.", nameof(kind));
+        if (kind is OperationKind.Dense or OperationKind.Conv2d or OperationKind.Lookup)
+            throw new ArgumentException($"{kind} has weights; use {(kind == OperationKind.Lookup ? nameof(Lookup) : nameof(Weighted))}.", nameof(kind));
         return new OperationCost { Kind = kind, InputElements = inputElements, OutputElements = outputElements, OtherFloatParameters = otherFloatParameters };
     }
 }

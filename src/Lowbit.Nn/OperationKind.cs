@@ -20,4 +20,7 @@ public enum OperationKind
 
     /// <summary>Element-wise sum of branches (a residual block's shortcut addition): no parameters, no MACs.</summary>
     Add,
+
+    /// <summary>Table look-up (an embedding): stored weights (the table, see <see cref="OperationCost.Weight"/>), no MACs.</summary>
+    Lookup,
 }

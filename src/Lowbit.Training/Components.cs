@@ -25,6 +25,7 @@ public static class Components
         };
         // A model built with an "arithmetic" block rounds through its policy; so do the optimizer's updates.
         if (model is Nn.Layers.Sequential { OutputHook: Nn.Arithmetic.IUpdateArithmetic arithmetic }) optimizer.UseArithmetic(arithmetic);
+        optimizer.MaxGradientNorm = config.ClipNorm;
         return optimizer;
     }
 

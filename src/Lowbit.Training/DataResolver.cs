@@ -1,5 +1,6 @@
 using Lowbit.Data;
 using Lowbit.Data.Formats;
+using Lowbit.Data.Text;
 using Lowbit.Training.Config;
 
 namespace Lowbit.Training;
@@ -17,31 +18,68 @@ public static class DataResolver
     /// <summary>Debian's dataset-fashion-mnist install folder.</summary>
     public const string DebianFashionMnist = "/usr/share/datasets/fashion-mnist";
 
-    /// <summary>Per-example input shape of a dataset name (to validate a model before loading data).</summary>
+    /// <summary>Per-example input shape of an image dataset name (to validate a model before loading data).</summary>
+    /// <exception cref="ConfigException">A text dataset: its shape depends on the vocabulary; use <see cref="InputShape(DataConfig)"/>.</exception>
     /// <exception cref="ArgumentException">npz and image_folder data has no fixed shape: use <see cref="InputShape(DataConfig)"/>.</exception>
     public static int[] InputShape(string dataset) => dataset switch
     {
+        _ when ConfigLoader.TextDatasets.Contains(dataset) => throw new ConfigException($"'{dataset}' is a language-modelling dataset and this command handles image models only (language models work with lowbit train, eval, summary and bench train)."),
         "cifar10" => [3, 32, 32],
         "npz" or "image_folder" => throw new ArgumentException($"{dataset} data has the shape of its files; call InputShape(DataConfig).", nameof(dataset)),
         _ => [1, 28, 28],
     };
 
     /// <summary>
-    /// Per-example input shape [C, H, W] of a config's data, before loading it: fixed for the standard datasets, read from
-    /// the first image's header for npz and image_folder.
+    /// Per-example input shape of a config's data, before loading it: [C, H, W] for images (fixed for the standard
+    /// datasets, read from the first image's header for npz and image_folder); [V] (a token of a V-token vocabulary) for
+    /// text, V from data.vocabulary or, when absent, from reading the data at data.path.
     /// </summary>
+    /// <exception cref="ConfigException">A text dataset with neither data.vocabulary nor data.path.</exception>
     /// <exception cref="FileNotFoundException">The npz file does not exist.</exception>
     /// <exception cref="DirectoryNotFoundException">The image folder does not exist.</exception>
     /// <exception cref="InvalidDataException">The first image array or file is malformed.</exception>
-    public static int[] InputShape(DataConfig config)
+    public static int[] InputShape(DataConfig data)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        return config.Dataset switch
+        ArgumentNullException.ThrowIfNull(data);
+        if (!data.IsText)
         {
-            "npz" => NpzDataset.ImageShape(config.Path ?? throw new ConfigException("data.path is required for npz."), config.Layout),
-            "image_folder" => ImageFolderDataset.ImageShape(config.Path ?? throw new ConfigException("data.path is required for image_folder.")),
-            _ => InputShape(config.Dataset),
-        };
+            return data.Dataset switch
+            {
+                "npz" => NpzDataset.ImageShape(data.Path ?? throw new ConfigException("data.path is required for npz."), data.Layout),
+                "image_folder" => ImageFolderDataset.ImageShape(data.Path ?? throw new ConfigException("data.path is required for image_folder.")),
+                _ => InputShape(data.Dataset),
+            };
+        }
+        if (data.Vocabulary is int v) return [v];
+        if (data.Path is null)
+            throw new ConfigException($"data.vocabulary or data.path is needed to size the model of the text dataset '{data.Dataset}' (e.g. --set data.vocabulary=10000 for Penn Treebank, or --set data.path=DIR).");
+        return [LoadText(data).Vocabulary.Count];
+    }
+
+    /// <summary>
+    /// Loads the text corpus of a ptb (word level) or chars (character level) config, applies the token limits and checks
+    /// data.vocabulary against it.
+    /// </summary>
+    /// <exception cref="ConfigException">No data.path, or the vocabulary differs from data.vocabulary.</exception>
+    public static LanguageCorpus LoadText(DataConfig data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        string path = data.Path ?? throw new ConfigException(data.Dataset == "ptb"
+            ? "data.path is required for ptb: a folder with ptb.train.txt, ptb.valid.txt and ptb.test.txt (optionally .gz)."
+            : "data.path is required for chars: a text file, or a folder with input.txt (optionally .gz).");
+        LanguageCorpus corpus;
+        try
+        {
+            corpus = data.Dataset == "ptb" ? TextCorpora.LoadWords(path) : TextCorpora.LoadCharacters(path, data.ValidationFraction, data.TestFraction);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new ConfigException($"data: {e.Message}");
+        }
+
+        if (data.Vocabulary is int v && v != corpus.Vocabulary.Count)
+            throw new ConfigException($"data.vocabulary is {v} but '{path}' has {corpus.Vocabulary.Count} distinct tokens{(corpus.Level == TokenLevel.Word ? " (including <eos> and <unk>)" : "")}; set data.vocabulary to {corpus.Vocabulary.Count} or drop it.");
+        return corpus.Truncate(data.TrainLimit, data.ValidationLimit, data.TestLimit);
     }
 
     /// <summary>Loads and splits the data of <paramref name="config"/>.</summary>

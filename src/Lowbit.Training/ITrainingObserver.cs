@@ -14,6 +14,9 @@ public interface ITrainingObserver
 
     /// <summary>A notice for the user (resume, warnings).</summary>
     void Message(string text);
+
+    /// <summary>Validation and test evaluation of a language-model epoch finished (default: one line through <see cref="Message"/>).</summary>
+    void LanguageModelEpochFinished(Language.LanguageModelEpochMetrics metrics, bool best) => Message(Language.LanguageModelTrainer.EpochLine(metrics, best));
 }
 
 /// <summary>An observer that ignores everything.</summary>

@@ -26,6 +26,19 @@ public class LayerRegistryTests
         ["shift_conv2d"] = ("""{ "type": "shift_conv2d", "filters": 4, "padding": 1 }""", [9, 5, 5]),
         ["shift_attention_conv2d"] = ("""{ "type": "shift_attention_conv2d", "filters": 4, "padding": 1, "shared": true }""", [3, 5, 5]),
         ["quant_activation"] = ("""{ "type": "quant_activation", "quantizer": "ste_sign" }""", [6]),
+        ["embedding"] = ("""{ "type": "embedding", "units": 4, "weight_quantizer": { "type": "linear_quant", "bits": 4 } }""", [10]),
+        ["lstm"] = ("""{ "type": "lstm", "units": 4, "layers": 2, "weight_quantizer": "ste_sign", "hidden_quantizer": "ste_sign" }""", [3]),
+        ["gru"] = ("""{ "type": "gru", "units": 4, "gate_quantizer": { "type": "dorefa_act", "bits": 2 } }""", [3]),
+        ["decoder"] = ("""{ "type": "decoder" }""", [4]),
+    };
+
+    /// <summary>The data section of examples that need one (language-model layers need a text dataset).</summary>
+    private static readonly Dictionary<string, string> s_data = new()
+    {
+        ["embedding"] = """{ "dataset": "ptb", "vocabulary": 10 }""",
+        ["lstm"] = """{ "dataset": "ptb", "vocabulary": 10 }""",
+        ["gru"] = """{ "dataset": "ptb", "vocabulary": 10 }""",
+        ["decoder"] = """{ "dataset": "ptb", "vocabulary": 10 }""",
     };
 
     [Fact]
@@ -40,7 +53,8 @@ public class LayerRegistryTests
         foreach (var name in LayerRegistry.Names)
         {
             var (entry, shape) = s_examples[name];
-            var config = ConfigLoader.Parse($$"""{ "name": "t", "layers": [ {{entry}} ] }""", name + ".json");
+            string data = s_data.TryGetValue(name, out var d) ? $", \"data\": {d}" : "";
+            var config = ConfigLoader.Parse($$"""{ "name": "t", "layers": [ {{entry}} ]{{data}} }""", name + ".json");
             var model = ModelBuilder.Build(config, shape);
             var operations = CostWalker.Operations(model, shape);
             // The entry's own module is at path "0"; nested layers (a residual body) are entries of their own.
@@ -55,7 +69,7 @@ public class LayerRegistryTests
     [Fact]
     public void UnknownType_ListsRegisteredTypes()
     {
-        var config = ConfigLoader.Parse("""{ "name": "t", "layers": [ { "type": "lstm" } ] }""", "t.json");
+        var config = ConfigLoader.Parse("""{ "name": "t", "layers": [ { "type": "transformer" } ] }""", "t.json");
         var e = Assert.Throws<ConfigException>(() => ModelBuilder.Build(config, [6]));
         Assert.Contains("layers[0].type", e.Message);
         foreach (var name in LayerRegistry.Names) Assert.Contains(name, e.Message);

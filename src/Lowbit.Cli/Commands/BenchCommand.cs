@@ -42,7 +42,7 @@ internal static class BenchCommand
             var overrides = (parse.GetValue(set) ?? []).ToList();
             if (parse.GetValue(threads) is int t) overrides.Add($"threads={t}");
             var c = ConfigLoader.Load(Paths.ResolveConfig(parse.GetValue(config)), overrides);
-            return Run(c, s, w, win, parse.GetValue(profile), output);
+            return c.Data.IsText ? BenchTrainLanguageModel.Run(c, s, w, win, parse.GetValue(profile), output) : Run(c, s, w, win, parse.GetValue(profile), output);
         });
         return cmd;
     }
@@ -64,13 +64,7 @@ internal static class BenchCommand
         double forward = 0, backward = 0, update = 0;
         var stepBuffers = new TensorArena(); // reuses op result buffers step to step, as the trainer does
         var arithmetic = model.OutputHook as Nn.Arithmetic.ArithmeticPolicy; // an "arithmetic" block: rounding as in training
-        var profiler = profile switch
-        {
-            null => null,
-            "cpu" when !ThreadCpuClock.IsAvailable => throw new UserException("--profile cpu needs Linux (thread CPU clock); use --profile wall."),
-            "cpu" => new OpProfiler(ThreadCpuClock.Now, ThreadCpuClock.TicksPerSecond),
-            _ => new OpProfiler(),
-        };
+        var profiler = CreateProfiler(profile);
         void Step()
         {
             using var buffers = stepBuffers.BeginStep();
@@ -146,8 +140,17 @@ internal static class BenchCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>The op profiler for --profile wall|cpu, or null.</summary>
+    internal static OpProfiler? CreateProfiler(string? profile) => profile switch
+    {
+        null => null,
+        "cpu" when !ThreadCpuClock.IsAvailable => throw new UserException("--profile cpu needs Linux (thread CPU clock); use --profile wall."),
+        "cpu" => new OpProfiler(ThreadCpuClock.Now, ThreadCpuClock.TicksPerSecond),
+        _ => new OpProfiler(),
+    };
+
     /// <summary>Per op name, most expensive first: forward and backward milliseconds and calls per step.</summary>
-    private static JsonArray ProfileJson(OpProfiler profiler, int steps)
+    internal static JsonArray ProfileJson(OpProfiler profiler, int steps)
     {
         var ops = new JsonArray();
         foreach (var t in profiler.Timings.OrderByDescending(t => t.ForwardTicks + t.BackwardTicks))

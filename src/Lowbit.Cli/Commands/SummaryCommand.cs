@@ -58,7 +58,7 @@ internal static class SummaryCommand
         }
         else
         {
-            WriteTable(description, report, inputShape, output);
+            WriteTable(description, report, config.Data.IsText ? $"one token of a {inputShape[0]}-token vocabulary, counts per token (one time step)" : $"input {Shape(inputShape)}, counts per example", output);
             output.WriteLine(packedBytes is long bytes
                 ? Invariant($"Packed model file (lowbit export, docs/FORMAT.md): {Integer(bytes)} bytes ({packedNote})")
                 : $"Packed model file: not packable ({packedNote})");
@@ -120,7 +120,7 @@ internal static class SummaryCommand
         return (loaded.Config, loaded.Model, loaded.InputShape);
     }
 
-    private static void WriteTable(ModelCostDescription description, CostReport report, int[] inputShape, TextWriter output)
+    private static void WriteTable(ModelCostDescription description, CostReport report, string inputLabel, TextWriter output)
     {
         bool terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -135,7 +135,7 @@ internal static class SummaryCommand
             console.Profile.Width = RedirectedWidth;
         }
 
-        console.WriteLine(Invariant($"{report.Name}: input {Shape(inputShape)}, counts per example; energy is a 45 nm estimate (docs/COST-MODEL.md)"));
+        console.WriteLine(Invariant($"{report.Name}: {inputLabel}; energy is a 45 nm estimate (docs/COST-MODEL.md)"));
         console.Write(BuildTable(description, report));
         foreach (string line in FooterLines(description, report))
         {

@@ -39,6 +39,7 @@ internal static class TrainCommand
             RequireNoRun(outDir);
         }
         if (File.Exists(outDir)) throw new UserException($"--out '{outDir}' is an existing file; choose a folder.");
+        if (config.Data.IsText) return TrainLanguageModel.Run(config, outDir, resume ? overrides : null, quiet, output, error);
         // Validate the model against the dataset's shape before touching the data or the output folder.
         ModelBuilder.Build(config, DataResolver.InputShape(config.Data));
         var data = DataResolver.Load(config.Data);
@@ -100,7 +101,7 @@ internal static class TrainCommand
         return model + moments * parameters;
     }
 
-    private static void RequireNoRun(string outDir)
+    internal static void RequireNoRun(string outDir)
     {
         if (File.Exists(Path.Combine(outDir, Trainer.CheckpointFile)))
             throw new UserException($"'{outDir}' already holds a run ({Trainer.CheckpointFile}); pass --resume to continue it or choose another --out.");

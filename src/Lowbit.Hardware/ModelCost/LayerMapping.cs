@@ -82,7 +82,8 @@ internal sealed class LayerMapping
         if (op.IsWeighted)
         {
             var weights = QuantizerEncoding.Weights(op.WeightQuantizer, op.Weight!.Value, name);
-            var activations = op.InputQuantizer is null ? state.Encoding : QuantizerEncoding.Activations(op.InputQuantizer.Quantizer, name);
+            var activations = op.InputQuantizer is not null ? QuantizerEncoding.Activations(op.InputQuantizer.Quantizer, name)
+                : op.FloatInput ? OperandEncoding.Float32 : state.Encoding;
             return new LayerCostInput
             {
                 Name = name,
@@ -100,6 +101,28 @@ internal sealed class LayerMapping
                 ShiftIndexBits = op.ShiftIndexBits,
                 OutputElements = op.OutputElements,
                 OutputBits = 32,
+            };
+        }
+
+        if (op.Kind == OperationKind.Lookup)
+        {
+            // A table look-up: the table is stored (possibly quantized), nothing is multiplied.
+            var table = op.Weight is null ? new OperandDescription(OperandEncoding.Float32, null, 0) : QuantizerEncoding.Weights(op.WeightQuantizer, op.Weight.Value, name);
+            return new LayerCostInput
+            {
+                Name = name,
+                Kind = LayerKind.Other,
+                Weights = op.WeightElements,
+                Macs = 0,
+                OutputPositions = 0,
+                FanIn = 0,
+                WeightEncoding = table.Encoding,
+                ActivationEncoding = OperandEncoding.Float32,
+                ActiveWeightsPerLevel = table.ActivePerLevel,
+                ScaleCount = table.ScaleCount,
+                OtherFloatParameters = op.OtherFloatParameters,
+                OutputElements = op.OutputElements,
+                OutputBits = outputBits,
             };
         }
 

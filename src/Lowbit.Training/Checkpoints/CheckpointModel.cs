@@ -11,7 +11,7 @@ namespace Lowbit.Training.Checkpoints;
 /// </summary>
 /// <param name="Model">The model with the checkpoint's weights and buffers.</param>
 /// <param name="Config">The config saved in the checkpoint (with any overrides applied).</param>
-/// <param name="InputShape">Per-example input shape [channels, height, width] of the config's dataset.</param>
+/// <param name="InputShape">Per-example input shape: [channels, height, width] of an image dataset; [vocabulary] for a language model.</param>
 /// <param name="Path">The checkpoint file.</param>
 public sealed record CheckpointModel(Sequential Model, ExperimentConfig Config, int[] InputShape, string Path)
 {
@@ -27,7 +27,7 @@ public sealed record CheckpointModel(Sequential Model, ExperimentConfig Config, 
     {
         ArgumentNullException.ThrowIfNull(checkpointPath);
         var checkpoint = RunCheckpoint.Load(checkpointPath, Overrides(dataPath, overrides));
-        int[] inputShape = DataResolver.InputShape(checkpoint.Config.Data);
+        int[] inputShape = checkpoint.Config.Data.IsText ? [Vocabulary(checkpoint.Data, checkpointPath)] : DataResolver.InputShape(checkpoint.Config.Data);
         var model = checkpoint.BuildModel(inputShape);
         // A run with an "arithmetic" block evaluates with the radix points it reached, not the starting ones.
         if (model.OutputHook is Nn.Arithmetic.ArithmeticPolicy policy)
@@ -35,6 +35,12 @@ public sealed record CheckpointModel(Sequential Model, ExperimentConfig Config, 
         model.Eval();
         return new CheckpointModel(model, checkpoint.Config, inputShape, checkpointPath);
     }
+
+    /// <summary>A language model's vocabulary: the rows of its embedding table (layer 0's "weight").</summary>
+    private static int Vocabulary(CheckpointData checkpoint, string checkpointPath) =>
+        checkpoint.Model.TryGetValue("0.weight", out var table) && table.Rank == 2
+            ? table.Dim(0)
+            : throw new InvalidDataException($"{checkpointPath}: the language model in this checkpoint has no embedding table '0.weight'.");
 
     /// <summary>The config saved in a checkpoint's header, with a data path and overrides applied.</summary>
     /// <exception cref="InvalidDataException">The header is damaged or has no saved config.</exception>

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Lowbit.Nn.Layers;
 using Lowbit.Tensors;
 using Lowbit.Training.Config;
+using Lowbit.Training.Language;
 
 namespace Lowbit.Training.Checkpoints;
 
@@ -15,8 +16,9 @@ namespace Lowbit.Training.Checkpoints;
 /// </summary>
 /// <param name="Path">The file read.</param>
 /// <param name="Config">The saved config with any overrides applied.</param>
-/// <param name="State">The trainer's progress (validated: see <see cref="TrainerState.FindInconsistency"/>), or null
-/// when the header has none (a model saved by other code: it can be evaluated and exported, not resumed).</param>
+/// <param name="State">The image trainer's progress (validated: see <see cref="TrainerState.FindInconsistency"/>), or
+/// null when the header has none (a model saved by other code: it can be evaluated and exported, not resumed) or the
+/// run is a language model (see <see cref="LanguageModelState"/>).</param>
 /// <param name="Data">The raw tensors.</param>
 /// <param name="Header">The parsed header (e.g. for the "arithmetic" section the trainer restores).</param>
 public sealed record RunCheckpoint(string Path, ExperimentConfig Config, TrainerState? State, CheckpointData Data, JsonObject Header)
@@ -32,7 +34,13 @@ public sealed record RunCheckpoint(string Path, ExperimentConfig Config, Trainer
     };
 
     /// <summary>Header fields the trainer writes; any other is refused (a new field must be added here).</summary>
-    private static readonly string[] s_headerKeys = ["format", "config", "config_source", "state", "arithmetic"];
+    private static readonly string[] s_headerKeys = ["format", "config", "config_source", "state", "arithmetic", "recurrent_state"];
+
+    /// <summary>
+    /// A language-model run's progress (validated: see <see cref="LanguageModelTrainerState.FindInconsistency"/>), or
+    /// null for image runs and headers without a state.
+    /// </summary>
+    public LanguageModelTrainerState? LanguageModelState { get; init; }
 
     /// <summary>Reads <paramref name="path"/> and checks its header; <paramref name="overrides"/> (<c>key=value</c>) apply to the saved config.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -74,10 +82,14 @@ public sealed record RunCheckpoint(string Path, ExperimentConfig Config, Trainer
             source = s;
         }
         var config = ParseConfig(configNode, source, file, overrides);
-        var state = header["state"] is null ? null : ParseState(header["state"], file);
+        bool text = config.Data.IsText;
+        var state = header["state"] is null || text ? null : ParseState<TrainerState>(header["state"], file, s => s.FindInconsistency());
+        var lmState = header["state"] is null || !text ? null : ParseState<LanguageModelTrainerState>(header["state"], file, s => s.FindInconsistency());
         if (header["arithmetic"] is { } arithmetic && arithmetic is not JsonObject)
             throw new InvalidDataException($"{file}: header field 'arithmetic' must be an object.");
-        return new RunCheckpoint(path, config, state, data, header);
+        if (header["recurrent_state"] is { } carried && (!text || carried is not JsonArray))
+            throw new InvalidDataException(text ? $"{file}: header field 'recurrent_state' must be an array." : $"{file}: header field 'recurrent_state' belongs to language models, not to a '{config.Data.Dataset}' run.");
+        return new RunCheckpoint(path, config, state, data, header) { LanguageModelState = lmState };
     }
 
     private static ExperimentConfig ParseConfig(JsonObject configNode, string source, string file, IEnumerable<string>? overrides)
@@ -97,27 +109,34 @@ public sealed record RunCheckpoint(string Path, ExperimentConfig Config, Trainer
         return list.Count == 0 ? saved : ConfigLoader.Parse(json, source, list);
     }
 
-    private static TrainerState ParseState(JsonNode? node, string file)
+    private static T ParseState<T>(JsonNode? node, string file, Func<T, string?> findInconsistency)
+        where T : class
     {
         if (node is not JsonObject) throw new InvalidDataException($"{file}: header field 'state' must be an object.");
-        TrainerState? state;
+        T? state;
         try
         {
-            state = node.Deserialize<TrainerState>(StateJson);
+            state = node.Deserialize<T>(StateJson);
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{file}: trainer state: {(e.Path is { } p ? $"field '{p}' " : "")}is malformed ({e.Message.Split(". ")[0].ReplaceLineEndings(" ")}).", e);
         }
         if (state is null) throw new InvalidDataException($"{file}: the header has no trainer 'state' object.");
-        if (state.FindInconsistency() is { } problem) throw new InvalidDataException($"{file}: trainer state is inconsistent: {problem}.");
+        if (findInconsistency(state) is { } problem) throw new InvalidDataException($"{file}: trainer state is inconsistent: {problem}.");
         return state;
     }
 
     /// <summary>The trainer state, required to resume.</summary>
     /// <exception cref="InvalidDataException">The header holds no trainer state.</exception>
-    public TrainerState RequireState() => State ?? throw new InvalidDataException(
-        $"{Path}: the header has no trainer 'state'; the checkpoint can be evaluated and exported but not resumed.");
+    public TrainerState RequireState() => State ?? throw new InvalidDataException(LanguageModelState is null
+        ? $"{Path}: the header has no trainer 'state'; the checkpoint can be evaluated and exported but not resumed."
+        : $"{Path}: the checkpoint holds a language model; it resumes with the language-model trainer.");
+
+    /// <summary>The language-model trainer state, required to resume a language model.</summary>
+    /// <exception cref="InvalidDataException">The header holds no language-model state.</exception>
+    public LanguageModelTrainerState RequireLanguageModelState() => LanguageModelState ?? throw new InvalidDataException(
+        $"{Path}: the header has no language-model trainer 'state'; the checkpoint can be evaluated but not resumed.");
 
     /// <summary>Builds the config's model for <paramref name="inputShape"/> and loads the saved weights into it.</summary>
     /// <exception cref="InvalidDataException">The saved config does not build a model for this input shape, or the saved

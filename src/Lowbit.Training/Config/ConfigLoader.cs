@@ -8,7 +8,10 @@ namespace Lowbit.Training.Config;
 public static class ConfigLoader
 {
     /// <summary>Allowed dataset names.</summary>
-    public static readonly string[] Datasets = ["mnist", "fashion-mnist", "cifar10", "npz", "image_folder"];
+    public static readonly string[] Datasets = ["mnist", "fashion-mnist", "cifar10", "npz", "image_folder", "ptb", "chars"];
+
+    /// <summary>The language-modelling datasets: ptb (word level, Penn Treebank text format) and chars (character level).</summary>
+    public static readonly string[] TextDatasets = ["ptb", "chars"];
 
     private static readonly string[] s_losses = ["softmax_cross_entropy", "squared_hinge", "mse"];
     private static readonly string[] s_optimizers = ["sgd", "adam", "adamax", "shift_adamax"];
@@ -77,7 +80,9 @@ public static class ConfigLoader
         int seed = f.Int("seed", 1, 0);
         int threads = f.Int("threads", 1, 1, 256);
 
-        var data = DataSection.Parse(f.Object("data"));
+        var dataFields = f.Object("data");
+        var data = TextDataSection.Names(dataFields) ? TextDataSection.Parse(dataFields) : DataSection.Parse(dataFields);
+        bool text = data.IsText;
 
         var layers = f.Array("layers");
         if (f.Has("quantization"))
@@ -102,7 +107,10 @@ public static class ConfigLoader
             o.Double("weight_decay", 0, 0, 1),
             o.Double("momentum", 0, 0, 0.999999),
             o.Bool("nesterov", false),
-            o.Bool("glorot_lr_scale", false));
+            o.Bool("glorot_lr_scale", false))
+        {
+            ClipNorm = o.OptionalDouble("clip_norm", 1e-12, 1e12),
+        };
         o.EnsureAllRead();
         if (!(opt.LearningRate > 0)) throw new ConfigException($"{source}: field 'optimizer.lr' must be positive.");
 
@@ -117,9 +125,10 @@ public static class ConfigLoader
             throw new ConfigException($"{source}: schedule '{schedule.Type}' needs field 'schedule.end_lr'.");
 
         var t = f.Object("train");
-        var train = new TrainConfig(t.Int("epochs", 10, 1, 100000), t.Int("batch_size", 100, 1, 1 << 20), t.Int("eval_batch_size", 1000, 1, 1 << 20))
+        var train = new TrainConfig(t.Int("epochs", 10, 1, 100000), t.Int("batch_size", text ? 20 : 100, 1, 1 << 20), t.Int("eval_batch_size", text ? 10 : 1000, 1, 1 << 20))
         {
-            DropLast = t.Bool("drop_last", false),
+            Bptt = text ? t.Int("bptt", 35, 1, 1 << 16) : TextDataSection.TextOnly(t, "bptt", false, 35),
+            DropLast = text ? TextDataSection.ImageOnly(t, "drop_last", false) : t.Bool("drop_last", false),
         };
         t.EnsureAllRead();
         RegularizerConfig? regularizer = null;

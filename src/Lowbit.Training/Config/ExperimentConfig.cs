@@ -4,7 +4,7 @@ using Lowbit.Data;
 namespace Lowbit.Training.Config;
 
 /// <summary>Which data to train on and how to prepare it.</summary>
-/// <param name="Dataset">mnist, fashion-mnist, cifar10, npz (a NumPy archive) or image_folder (PGM/PPM files in class folders).</param>
+/// <param name="Dataset">Images: mnist, fashion-mnist, cifar10, npz (a NumPy archive) or image_folder (PGM/PPM files in class folders); text: ptb (word level) or chars (character level).</param>
 /// <param name="Path">Folder (file, for npz) with the dataset, or null for the default (bundled MNIST; the Debian folder for Fashion-MNIST).</param>
 /// <param name="Validation">Images held out from the end of the training set for validation.</param>
 /// <param name="Normalize">zero_one, plus_minus_one or standardize.</param>
@@ -29,10 +29,29 @@ public sealed record DataConfig(string Dataset, string? Path, int Validation, st
 
     /// <summary>Prepare the next training batch on a background thread while the current step runs.</summary>
     public bool Prefetch { get; init; } = true;
+
+    /// <summary>Text datasets: the vocabulary size the model is built for (checked against the data), or null to take it from the data.</summary>
+    public int? Vocabulary { get; init; }
+
+    /// <summary>Character-level text: share of the characters held out for validation.</summary>
+    public double ValidationFraction { get; init; } = 0.05;
+
+    /// <summary>Character-level text: share of the characters held out for test.</summary>
+    public double TestFraction { get; init; } = 0.05;
+
+    /// <summary>Text datasets: use only the first N validation tokens, or null for all.</summary>
+    public int? ValidationLimit { get; init; }
+
+    /// <summary>True for the language-modelling datasets (ptb, chars).</summary>
+    public bool IsText => ConfigLoader.TextDatasets.Contains(Dataset);
 }
 
 /// <summary>Optimizer settings.</summary>
-public sealed record OptimizerConfig(string Type, double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay, double Momentum, bool Nesterov, bool GlorotLearningRateScale);
+public sealed record OptimizerConfig(string Type, double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay, double Momentum, bool Nesterov, bool GlorotLearningRateScale)
+{
+    /// <summary>Gradient clipping: rescale all gradients together when their global L2 norm exceeds this, or null for none.</summary>
+    public double? ClipNorm { get; init; }
+}
 
 /// <summary>Learning-rate schedule settings.</summary>
 public sealed record ScheduleConfig(string Type, double? EndLearningRate, double Factor, int Every);
@@ -45,6 +64,9 @@ public sealed record TrainConfig(int Epochs, int BatchSize, int EvalBatchSize)
     /// layer's <see cref="Nn.Module.MinimumTrainingBatch"/> (a single image with batch norm) is dropped.
     /// </summary>
     public bool DropLast { get; init; }
+
+    /// <summary>Language models: truncation length of back-propagation through time (steps per window).</summary>
+    public int Bptt { get; init; } = 35;
 }
 
 /// <summary>An extra loss term over the whole model (e.g. BitPruning's bit regulariser).</summary>

@@ -26,6 +26,9 @@ internal sealed class LayerContext(JsonFields fields, int[] inputShape, Random r
     /// <summary>The experiment config.</summary>
     public ExperimentConfig Config { get; } = config;
 
+    /// <summary>The layers built so far in this layer list (a decoder finds the embedding it ties to here).</summary>
+    public Sequential Chain { get; init; } = new();
+
     /// <summary>Throws unless the input is [channels, height, width] per example.</summary>
     public void RequireImage(string type)
     {

@@ -39,7 +39,7 @@ public static class ModelBuilder
             Module layer;
             try
             {
-                layer = definition.Create(new LayerContext(f, shape, random, config));
+                layer = definition.Create(new LayerContext(f, shape, random, config) { Chain = model });
                 f.EnsureAllRead();
                 shape = layer.OutputShape(shape);
             }

@@ -76,10 +76,24 @@ public abstract class Optimizer
     {
     }
 
+    /// <summary>
+    /// Gradient clipping by global norm (Pascanu et al., arXiv 1211.5063): before each update, when the L2 norm of all
+    /// gradients together exceeds this value, every gradient is multiplied by max/norm. Null (the default) disables it.
+    /// </summary>
+    public double? MaxGradientNorm
+    {
+        get;
+        set => field = value is null || (value > 0 && double.IsFinite(value.Value)) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Gradient clipping norm must be positive and finite.");
+    }
+
+    /// <summary>Global L2 norm of the gradients at the last <see cref="Step"/> (before clipping); NaN before the first step.</summary>
+    public double LastGradientNorm { get; private set; } = double.NaN;
+
     /// <summary>Applies one update to every parameter that has a gradient, then its clipping.</summary>
     public void Step()
     {
         StepCount++;
+        ClipGradientNorm();
         foreach (var (name, p) in _parameters)
         {
             if (p.Grad is null) continue;
@@ -105,6 +119,33 @@ public abstract class Optimizer
     /// <summary>One update through the arithmetic policy, with the learning rate divided by the loss scale the gradient carries.</summary>
     private void StepWithArithmetic(string name, Parameter p, IUpdateArithmetic arithmetic) =>
         UpdateWithArithmetic(name, p, StateTensor("master", name, p.Value.Length), LearningRate * p.LearningRateScale / arithmetic.LossScale, arithmetic);
+
+    /// <summary>Computes the global gradient norm (in parameter order, double precision) and rescales when it exceeds <see cref="MaxGradientNorm"/>.</summary>
+    private void ClipGradientNorm()
+    {
+        if (MaxGradientNorm is not double max)
+        {
+            LastGradientNorm = double.NaN;
+            return;
+        }
+
+        double sum = 0;
+        foreach (var (_, p) in _parameters)
+        {
+            if (p.Grad is null) continue;
+            double s = System.Numerics.Tensors.TensorPrimitives.SumOfSquares(p.Grad.AsSpan());
+            sum += s;
+        }
+
+        // Under an arithmetic policy with loss scaling the gradients carry the loss scale; the norm is of dE/dW itself.
+        double norm = Math.Sqrt(sum) / (Arithmetic?.LossScale ?? 1.0);
+        LastGradientNorm = norm;
+        if (!(norm > max)) return; // also leaves NaN gradients alone: the trainer reports a NaN loss
+        // New tensors rather than in-place scaling: two parameters' gradients may share storage (e.g. both operands of an Add).
+        double scale = max / norm;
+        foreach (var (_, p) in _parameters)
+            if (p.Grad is not null) p.Value.Grad = Tensor.MulScalar(p.Grad, scale);
+    }
 
     /// <summary>
     /// Rounds dE/dW, starts from the master copy, updates, clips, and stores at update and propagation precision.
