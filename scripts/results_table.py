@@ -63,6 +63,12 @@ PAPER = {
     "fashion-mnist-bnnplus-wbeta1": "ours: BNN+ with weight surrogate beta 1 (activations beta 5)",
     "mnist-bnnplus-wbeta1": "ours: BNN+ with weight surrogate beta 1 (activations beta 5)",
     "mnist-pact-w2a2-a3": "no MNIST number (PACT); clip alpha initialised at 3 instead of 10",
+    # Low-precision arithmetic (arXiv 1412.7024, PI-MNIST test errors as recalled; maxout nets, 800 epochs): docs/ARITHMETIC.md
+    "mnist-lowprec-float32": "1412.7024 PI-MNIST float32 1.05 % [R]",
+    "mnist-lowprec-float16": "1412.7024 PI-MNIST float16 1.10 % [R]",
+    "mnist-lowprec-fixed-20-20": "1412.7024 PI-MNIST fixed 20/20 1.39 % [R]",
+    "mnist-lowprec-dfxp-10-12": "1412.7024 PI-MNIST dfxp 10/12 1.28 % [R]; claim: ~= float32",
+    "fashion-mnist-lowprec-dfxp-10-12": "claim (1412.7024): dfxp 10/12 ~= float32",
 }
 
 # The orderings the papers claim or imply, as (a, relation, b, margin in pp, what). Lower error is better.
