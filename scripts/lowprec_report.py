@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Tables for the low-precision arithmetic runs (docs/RESULTS.md, docs/ARITHMETIC.md), from results/*-lowprec-*/.
 
-Standard library only. Usage: python3 scripts/lowprec_report.py [--results DIR] [--queue FILE] [--write]
+Standard library only. Usage: python3 scripts/lowprec_report.py [--results DIR] [--queue FILE] [--write | --summary]
 Prints markdown (or, with --write, puts it between the "lowprec" markers of docs/RESULTS.md):
 - per dataset, test error per format (mean +- sd over seeds, the runs) and the claim "format no worse than float32 +
   margin" judged by scripts/claimstats.py (non-inferiority: Welch's 90 % interval of error - float32 error);
 - the MNIST propagation-bits sweep (dynamic fixed point, 12-bit updates) with its knee;
 - the radix points of the MNIST dfxp 10/12 runs (after range initialisation, range during training, final);
 - the lines of the queue file that have no result yet.
+--summary prints "float32-mean float32-mean+margin knee final|provisional" (PI-MNIST) for scripts/plots.sh.
 Test error = test error at the best-validation epoch (result.json "test_error").
 
 Knee: the fewest propagation bits from which on every measured sweep point's mean error is within the margin of the
@@ -198,6 +199,20 @@ def report(root, queue):
     return out
 
 
+def summary(root, queue):
+    """(float32 mean %, float32 mean + margin, knee bits or "-", "final" or "provisional") for scripts/plots.sh."""
+    runs = load(root)
+    base = errors(runs, "mnist-lowprec-float32")
+    pts = sweep_points(runs)
+    if not base:
+        return ["-", "-", "-", "provisional"]
+    ref = sum(base) / len(base)
+    k = knee(pts, ref, MARGIN["mnist"]) if len(pts) > 1 else None
+    planned = {int(c.split("-")[3]) for c, _, _ in queue_lines(queue) if c.startswith("mnist-lowprec-dfxp-")}
+    done = "final" if planned <= {b for b, _ in pts} else "provisional"
+    return [f"{ref:.2f}", f"{ref + MARGIN['mnist']:.2f}", "-" if k is None else str(k), done]
+
+
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.join(here, "..", "results")
@@ -206,6 +221,9 @@ def main(argv):
         root = argv[argv.index("--results") + 1]
     if "--queue" in argv:
         queue = argv[argv.index("--queue") + 1]
+    if "--summary" in argv:
+        print(" ".join(summary(root, queue)))
+        return
     lines = report(root, queue)
     if "--write" not in argv:
         print("\n".join(lines))

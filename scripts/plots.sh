@@ -19,3 +19,15 @@ plot --out docs/plots/fashion-mnist-w128-weights.svg --dataset fashion-mnist --i
   --include w128-dorefa --include w128-pdb --title "Fashion-MNIST, 3x128 MLP: balanced vs uniform, PDB staircases vs homogeneous DoReFa"
 plot --out docs/plots/fashion-mnist-w128-bitpruning.svg --dataset fashion-mnist --include w128-bitpruning --include w128-dorefa \
   --title "Fashion-MNIST, 3x128 MLP: BitPruning fronts (bits, memory, BOPs targets) vs homogeneous DoReFa"
+# Low-precision arithmetic (docs/ARITHMETIC.md): PI-MNIST test error against dynamic fixed-point propagation bits
+# (12-bit updates) with the float32 mean, its margin and the knee; radix points of the first dfxp 10/12 run.
+read -r ref lim knee state < <(python3 scripts/lowprec_report.py --summary)
+marks=(); [ "$knee" != "-" ] && marks=(--mark "$knee=knee$([ "$state" = final ] || echo ' (so far)')")
+plot --out docs/plots/mnist-lowprec-sweep.svg --dataset mnist --include mnist-lowprec-dfxp --x arithmetic.propagation_bits \
+  --hline "$ref=float32" --hline "$lim=float32 + 0.3 pp" "${marks[@]}" \
+  --title "PI-MNIST, 784-800-800-10 MLP: test error vs dynamic fixed-point propagation bits (12-bit updates)"
+radix=results/mnist-lowprec-dfxp-10-12/seed1
+"${lb[@]}" plot-radix --run "$radix" --out docs/plots/mnist-lowprec-dfxp-10-12-radix-L1.svg --group L1/ \
+  --title "PI-MNIST, dfxp 10/12, seed 1: radix points of layer 1's ten groups" | head -1
+"${lb[@]}" plot-radix --run "$radix" --out docs/plots/mnist-lowprec-dfxp-10-12-radix-gradients.svg --group dE/dW --group dE/dz \
+  --title "PI-MNIST, dfxp 10/12, seed 1: radix points of dE/dW and dE/dz per layer" | head -1
