@@ -19,3 +19,17 @@ plot --out docs/plots/fashion-mnist-w128-weights.svg --dataset fashion-mnist --i
   --include w128-dorefa --include w128-pdb --title "Fashion-MNIST, 3x128 MLP: balanced vs uniform, PDB staircases vs homogeneous DoReFa"
 plot --out docs/plots/fashion-mnist-w128-bitpruning.svg --dataset fashion-mnist --include w128-bitpruning --include w128-dorefa \
   --title "Fashion-MNIST, 3x128 MLP: BitPruning fronts (bits, memory, BOPs targets) vs homogeneous DoReFa"
+# Low-precision arithmetic (docs/ARITHMETIC.md): PI-MNIST test error against dynamic fixed-point propagation bits
+# (12-bit updates) with the float32 mean, its margin and the knee; radix points of the first dfxp 10/12 run.
+read -r ref lim knee state < <(python3 scripts/lowprec_report.py --summary)
+marks=(); [ "$knee" != "-" ] && marks=(--mark "$knee=knee$([ "$state" = final ] || echo ' (so far)')")
+# 6 bits is left out (about 30 % error: it would flatten the rest of the curve; docs/RESULTS.md has it).
+widths=(); for b in 7 8 9 10 11 12 13 14 15 16; do widths+=(--include "mnist-lowprec-dfxp-$b-12"); done
+plot --out docs/plots/mnist-lowprec-sweep.svg --dataset mnist "${widths[@]}" --x arithmetic.propagation_bits \
+  --hline "$ref=float32" --hline "$lim=float32 + 0.3 pp" "${marks[@]}" \
+  --title "PI-MNIST MLP: test error vs dfxp propagation bits, 12-bit updates (6 bits: see RESULTS)"
+radix=results/mnist-lowprec-dfxp-10-12/seed1
+"${lb[@]}" plot-radix --run "$radix" --out docs/plots/mnist-lowprec-dfxp-10-12-radix-L1.svg --group L1/ \
+  --title "PI-MNIST, dfxp 10/12, seed 1: radix points of layer 1's ten groups" | head -1
+"${lb[@]}" plot-radix --run "$radix" --out docs/plots/mnist-lowprec-dfxp-10-12-radix-gradients.svg --group dE/dW --group dE/dz \
+  --title "PI-MNIST, dfxp 10/12, seed 1: radix points of dE/dW and dE/dz per layer" | head -1

@@ -57,8 +57,9 @@ public sealed class ArithmeticLog
     public void WriteCsv(string folder)
     {
         var sb = new StringBuilder("step,epoch,phase,group,integer_bits,overflow_rate,overflow_rate_below\n");
+        static string Rate(double? r) => r?.ToString("G6", CultureInfo.InvariantCulture) ?? "";
         foreach (var r in History)
-            sb.Append(CultureInfo.InvariantCulture, $"{r.Step},{r.Epoch},{r.Phase},{r.Group},{r.IntegerBits},{r.OverflowRate?.ToString("G6", CultureInfo.InvariantCulture)},{r.OverflowRateBelow?.ToString("G6", CultureInfo.InvariantCulture)}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{r.Step},{r.Epoch},{r.Phase},{r.Group},{r.IntegerBits},{Rate(r.OverflowRate)},{Rate(r.OverflowRateBelow)}\n");
         AtomicFile.WriteAllText(Path.Combine(folder, FileName), sb.ToString());
     }
 

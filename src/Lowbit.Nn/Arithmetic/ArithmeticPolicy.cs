@@ -64,7 +64,8 @@ public sealed partial class ArithmeticPolicy : ILayerOutputHook, IUpdateArithmet
         }
         foreach (var (name, _) in model.NamedParameters())
             if (!_parameters.ContainsKey(name))
-                throw new ArgumentException($"parameter '{name}' is not a dense or conv2d weight or bias; arithmetic formats cover only those (remove batch norm, learnable quantizers and other parameterised layers, or train without an \"arithmetic\" block).", nameof(model));
+                throw new ArgumentException($"parameter '{name}' is not a dense or conv2d weight or bias; arithmetic formats cover only those " +
+                    "(remove batch norm, learnable quantizers and other parameterised layers, or train without an \"arithmetic\" block).", nameof(model));
     }
 
     /// <summary>Attaches a policy to <paramref name="model"/> (as its output hook) and returns it.</summary>
