@@ -63,6 +63,14 @@ PAPER = {
     "fashion-mnist-bnnplus-wbeta1": "ours: BNN+ with weight surrogate beta 1 (activations beta 5)",
     "mnist-bnnplus-wbeta1": "ours: BNN+ with weight surrogate beta 1 (activations beta 5)",
     "mnist-pact-w2a2-a3": "no MNIST number (PACT); clip alpha initialised at 3 instead of 10",
+    "cifar10-resnet20-sal-unshared": "claim: SAL > shift layer, >= conv, fewer parameters and FLOPs (SAL abstract) [C]; the paper's table not checked",
+    "cifar10-resnet20-sal-shared": "claim: SAL > shift layer, >= conv (SAL abstract) [C]",
+    "cifar10-resnet20-shift": "shift-layer baseline (Wu et al.); 30 epochs",
+    "cifar10-resnet20-conv": "conv baseline for the SAL claim; 30 epochs",
+    "fashion-mnist-resnet20-sal-unshared": "claim: SAL > shift layer, >= conv (SAL abstract, object recognition) [C]",
+    "fashion-mnist-resnet20-sal-shared": "claim: SAL > shift layer, >= conv (SAL abstract) [C]",
+    "fashion-mnist-resnet20-shift": "shift-layer baseline (Wu et al.); 10 epochs",
+    "fashion-mnist-resnet20-conv": "conv baseline for the SAL claim; 10 epochs",
 }
 
 # The orderings the papers claim or imply, as (a, relation, b, margin in pp, what). Lower error is better.
@@ -71,6 +79,21 @@ PAPER = {
 BC, BNN, FM = "BinaryConnect (Courbariaux et al. 2015)", "BinaryNet (Hubara et al. 2016)", "few multiplications (Lin et al. 2016)"
 DOREFA, BNNP = "DoReFa-Net (Zhou et al. 2016)", "BNN+ (Darabi et al. 2018)"
 HBB, BQ, PDB = "HBB (Fromm et al. 2018)", "balanced quantization (Zhou et al. 2017)", "progressive bitwidth decrease"
+SAL = "Shift Attention Layers (Hacene et al. 2019)"
+
+
+def sal_orderings(dataset, epochs):
+    """SAL's claim on one dataset: both SAL forms better than the fixed shift layer and no worse than conv + 0.5 pp."""
+    name = f"{dataset}-resnet20"
+    where = f"ResNet-20, {dataset}, {epochs} epochs"
+    return [
+        (f"{name}-sal-unshared", "<", f"{name}-shift", 0.0, f"{SAL} ({where}): unshared SAL better than shift layer"),
+        (f"{name}-sal-shared", "<", f"{name}-shift", 0.0, f"{SAL} ({where}): shared SAL better than shift layer"),
+        (f"{name}-sal-unshared", "le+", f"{name}-conv", 0.5, f"{SAL} ({where}): unshared SAL no worse than conv + 0.5 pp"),
+        (f"{name}-sal-shared", "le+", f"{name}-conv", 0.5, f"{SAL} ({where}): shared SAL no worse than conv + 0.5 pp"),
+    ]
+
+
 ORDERINGS = [
     ("mnist-bc-stoch", "<", "mnist-bc-det", 0.0, f"{BC}: stochastic better than deterministic"),
     ("mnist-bc-stoch-e20", "<", "mnist-bc-det-e20", 0.0, f"{BC}: stochastic better than deterministic, 20 epochs"),
@@ -105,6 +128,8 @@ ORDERINGS = [
     ("fashion-mnist-w128-residual-w2a2", "<", "fashion-mnist-w128-residual-w1a2", 0.0, f"{HBB} (3x128 MLP): 2-bit better than 1-bit"),
     ("fashion-mnist-w128-hbb-1.4", "<", "fashion-mnist-w128-hbb-1.4-random", 0.0, f"{HBB} (3x128 MLP): Middle-Out better than random"),
     ("fashion-mnist-w128-hbb-1.4", "<", "fashion-mnist-w128-hbb-1.4-magnitude", 0.0, f"{HBB} (3x128 MLP): Middle-Out better than magnitude"),
+    *sal_orderings("cifar10", 30),
+    *sal_orderings("fashion-mnist", 10),
 ]
 TARGET = {
     "mnist-dorefa-w2a2": 0.018, "mnist-bc-det": 0.020, "mnist-bc-stoch": 0.020,
