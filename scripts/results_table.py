@@ -70,6 +70,14 @@ PAPER = {
     "mnist-lowprec-fixed-20-20": "1.39 % (low-precision arithmetic paper, fixed point 20/20) [R]",
     "mnist-lowprec-dfxp-10-12": "1.28 % (low-precision arithmetic paper, dfxp 10/12) [R]; claim: near float32",
     "fashion-mnist-lowprec-dfxp-10-12": "claim (low-precision arithmetic paper): dfxp 10/12 near float32",
+    "cifar10-resnet20-sal-unshared": "claim: SAL > shift layer, >= conv, fewer parameters and FLOPs (SAL abstract) [C]; the paper's table not checked",
+    "cifar10-resnet20-sal-shared": "claim: SAL > shift layer, >= conv (SAL abstract) [C]",
+    "cifar10-resnet20-shift": "shift-layer baseline (Wu et al.); 30 epochs",
+    "cifar10-resnet20-conv": "conv baseline for the SAL claim; 30 epochs",
+    "fashion-mnist-resnet20-sal-unshared": "claim: SAL > shift layer, >= conv (SAL abstract, object recognition) [C]",
+    "fashion-mnist-resnet20-sal-shared": "claim: SAL > shift layer, >= conv (SAL abstract) [C]",
+    "fashion-mnist-resnet20-shift": "shift-layer baseline (Wu et al.); 10 epochs",
+    "fashion-mnist-resnet20-conv": "conv baseline for the SAL claim; 10 epochs",
 }
 
 # The orderings the papers claim or imply, as (a, relation, b, margin in pp, what). Lower error is better.
@@ -79,6 +87,21 @@ BC, BNN, FM = "BinaryConnect (Courbariaux et al. 2015)", "BinaryNet (Hubara et a
 DOREFA, BNNP = "DoReFa-Net (Zhou et al. 2016)", "BNN+ (Darabi et al. 2018)"
 HBB, BQ, PDB = "HBB (Fromm et al. 2018)", "balanced quantization (Zhou et al. 2017)", "progressive bitwidth decrease"
 LPA = "low-precision arithmetic (Courbariaux, Bengio, David 2015)"
+SAL = "Shift Attention Layers (Hacene et al. 2019)"
+
+
+def sal_orderings(dataset, epochs):
+    """SAL's claim on one dataset: both SAL forms better than the fixed shift layer and no worse than conv + 0.5 pp."""
+    name = f"{dataset}-resnet20"
+    where = f"ResNet-20, {dataset}, {epochs} epochs"
+    return [
+        (f"{name}-sal-unshared", "<", f"{name}-shift", 0.0, f"{SAL} ({where}): unshared SAL better than shift layer"),
+        (f"{name}-sal-shared", "<", f"{name}-shift", 0.0, f"{SAL} ({where}): shared SAL better than shift layer"),
+        (f"{name}-sal-unshared", "le+", f"{name}-conv", 0.5, f"{SAL} ({where}): unshared SAL no worse than conv + 0.5 pp"),
+        (f"{name}-sal-shared", "le+", f"{name}-conv", 0.5, f"{SAL} ({where}): shared SAL no worse than conv + 0.5 pp"),
+    ]
+
+
 ORDERINGS = [
     ("mnist-bc-stoch", "<", "mnist-bc-det", 0.0, f"{BC}: stochastic better than deterministic"),
     ("mnist-bc-stoch-e20", "<", "mnist-bc-det-e20", 0.0, f"{BC}: stochastic better than deterministic, 20 epochs"),
@@ -116,6 +139,8 @@ ORDERINGS = [
     ("mnist-lowprec-dfxp-10-12", "le+", "mnist-lowprec-float32", 0.3, f"{LPA}: dynamic fixed point 10/12 no worse than float32 + 0.3 pp, PI-MNIST"),
     ("mnist-lowprec-float16", "le+", "mnist-lowprec-float32", 0.3, f"{LPA}: float16 no worse than float32 + 0.3 pp, PI-MNIST"),
     ("fashion-mnist-lowprec-dfxp-10-12", "le+", "fashion-mnist-lowprec-float32", 0.5, f"{LPA}: dynamic fixed point 10/12 no worse than float32 + 0.5 pp, Fashion"),
+    *sal_orderings("cifar10", 30),
+    *sal_orderings("fashion-mnist", 10),
 ]
 TARGET = {
     "mnist-dorefa-w2a2": 0.018, "mnist-bc-det": 0.020, "mnist-bc-stoch": 0.020,

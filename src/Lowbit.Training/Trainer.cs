@@ -322,6 +322,7 @@ public sealed partial class Trainer
             ["data_fill_seconds"] = Math.Round(_state.DataFillSeconds, 3),
             ["data_wait_seconds"] = Math.Round(_state.DataWaitSeconds, 3),
             ["parameters"] = stats.Parameters,
+            ["macs"] = stats.Macs,
             ["weight_bits_avg"] = Math.Round(stats.WeightBitsAverage, 4),
             ["activation_bits_avg"] = Math.Round(stats.ActivationBitsAverage, 4),
             ["train_examples"] = _data.Train.Count,

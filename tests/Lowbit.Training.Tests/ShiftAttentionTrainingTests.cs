@@ -83,6 +83,9 @@ public class ShiftAttentionTrainingTests
             long pruned = trainer.Model.NamedModules().Select(m => m.Module).OfType<ShiftAttentionConv2d>()
                 .Sum(l => l.PrunedShifts() * (l.Shared ? l.OutChannels : 1));
             Assert.Equal(pruned, result["pruned_connections"]!.GetValue<long>());
+            // MACs of the rounded network: the stem conv, one MAC per active connection and pixel, the shift layer, the head.
+            long macs = 16 * 9 * 14 * 14 + (2 * 16 * 16 - pruned) * 14 * 14 + 16 * 12 * 7 * 7 + 12 * 10;
+            Assert.Equal(macs, result["macs"]!.GetValue<long>());
             Assert.True(result["test_accuracy"]!.GetValue<double>() > 0.3, $"test accuracy {result["test_accuracy"]} (chance 0.1)");
         }
         finally

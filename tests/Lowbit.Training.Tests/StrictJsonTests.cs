@@ -41,6 +41,14 @@ public class StrictJsonTests
     }
 
     [Fact]
+    public void InvalidLiteralWithAControlCharacter_PrintsItEscaped()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("{\"seed\": fal\u0007se, " + Layers + "}", "bell.json"));
+        Assert.DoesNotContain(ex.Message, char.IsControl);
+        Assert.Contains("fal\\u0007se", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DuplicateKeyInAnOverrideValue_IsAnError()
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("{" + Layers + "}", "c.json", ["""train={"epochs":1,"epochs":2}"""]));

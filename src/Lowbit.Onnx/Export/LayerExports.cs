@@ -19,6 +19,7 @@ internal static class LayerExports
         [typeof(Sequential)] = SequenceExport.Emit,
         [typeof(Linear)] = DenseExport.Emit,
         [typeof(Conv2d)] = ConvExport.Emit,
+        [typeof(ShiftLayerBase)] = ShiftExport.Emit,
         [typeof(BatchNorm)] = NormalizationExport.EmitBatchNorm,
         [typeof(ShiftBatchNorm)] = NormalizationExport.EmitShiftBatchNorm,
         [typeof(Relu)] = ElementwiseExport.EmitRelu,

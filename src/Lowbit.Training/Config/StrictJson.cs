@@ -72,7 +72,11 @@ public static class StrictJson
         int open = first.IndexOf('\''), close = first.LastIndexOf('\'');
         if (open >= 0 && close - open - 1 > MaxQuotedExcerpt)
             first = string.Concat(first.AsSpan(0, open + 1 + MaxQuotedExcerpt), "…", first.AsSpan(close));
-        return first.ReplaceLineEndings(" ");
+        // The excerpt is the user's text: line breaks become spaces, other control characters \uXXXX (one printable line).
+        var line = new StringBuilder(first.Length);
+        foreach (char ch in first.ReplaceLineEndings(" "))
+            line.Append(char.IsControl(ch) ? $"\\u{(int)ch:X4}" : ch);
+        return line.ToString();
     }
 
     /// <summary>The first key that repeats within one object: its name, the object's path and the 1-based line.</summary>

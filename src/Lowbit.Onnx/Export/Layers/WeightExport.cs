@@ -29,11 +29,17 @@ internal static class WeightExport
         {
             throw new NotSupportedException($"layer '{LayerExports.Label(path)}': weight quantizer '{layer.WeightQuantizer!.Quantizer.Name}' does not give fixed weights at evaluation ({e.Message})", e);
         }
-        var q = layer.WeightQuantizer?.Quantizer;
+        return Values(context, layer.WeightQuantizer?.Quantizer, w.ToArray(), w.Shape.Select(d => (long)d).ToArray(), path);
+    }
+
+    /// <summary>
+    /// Adds "path.weight" holding <paramref name="values"/> (weights already through the layer's quantizer, e.g. a
+    /// shift layer's selected weights) and returns its name; int8 codes and DequantizeLinear when they lie on a grid.
+    /// </summary>
+    public static string Values(ExportContext context, Quantization.Quantizer? q, float[] values, long[] dims, string path)
+    {
         string? doc = q is null ? null : string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"weights after quantizer {q.Name} ({q.BitWidth:0.###} bits), as the evaluation forward uses them");
-        var dims = w.Shape.Select(d => (long)d).ToArray();
-        var values = w.ToArray();
         string name = LayerExports.Child(path, "weight");
         if (q is not null && context.Options.QuantizeDequantize)
         {
