@@ -79,7 +79,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>dx of a direct convolution: direct at stride 1 (the forward kernel on the padded gradient with transposed,
-    /// flipped filters), im2col-based otherwise.</summary>
+    /// flipped filters) and for 3×3 stride-2 padding-1 layers (by phases), im2col-based otherwise.</summary>
     private static Tensor DirectInputGradient(Tensor g, Tensor x, Tensor weight, ConvGeometry geo)
     {
         int outC = weight._shape[0], k = geo.KernelH, transposedPadding = k - 1 - geo.Padding;
@@ -96,8 +96,27 @@ public sealed partial class Tensor
             Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), n0, n1));
             return dx;
         }
+        if (geo.KernelW == k && DirectConv.SupportsStride2InputGradient(k, geo.Stride, geo.Padding, geo.Height, geo.Width)) return Stride2InputGradient(g, x, weight, geo);
         var result = ZerosResult(g.DType, x.Shape.ToArray());
         ForImages(geo.Batch, (n0, n1, threads) => ConvInputGradientImages<float>(g, weight, result, geo, n0, n1, threads));
         return result;
+    }
+
+    /// <summary>dx of a 3×3 stride-2 padding-1 convolution: one direct convolution of g (zero row and column added at the
+    /// bottom and right) with 2×2 phase filters into 4·C channels, interleaved into dx (see <see cref="DirectConv.PackStride2InputGradientFilters"/>).</summary>
+    private static Tensor Stride2InputGradient(Tensor g, Tensor x, Tensor weight, ConvGeometry geo)
+    {
+        int n = geo.Batch, outC = weight._shape[0], c = geo.Channels, oh = geo.OutH, ow = geo.OutW;
+        var gpad = Uninitialized(DType.Float32, [n * outC, (oh + 1) * (ow + 1)]);
+        Compute.For(n * outC, Math.Max(1, Elementwise.Grain / (oh * ow)), 1, (p0, p1) => DirectConv.PadBottomRight(g.AsSpan(), gpad.AsSpan(), oh, ow, p0, p1));
+        var shape = new DirectConvShape(n, outC, oh + 1, ow + 1, 4 * c, 2, 2);
+        var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(4 * c, shape.K)]);
+        DirectConv.PackStride2InputGradientFilters(weight.AsSpan(), outC, c, packed.AsSpan());
+        var offsets = DirectConv.Offsets(shape);
+        var phases = Uninitialized(DType.Float32, [n, 4 * c, oh, ow]);
+        Compute.For(n, 1, 1, (n0, n1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsets, shape, phases.AsSpan(), n0, n1));
+        var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
+        Compute.For(n, Math.Max(1, Elementwise.Grain / (4 * c * oh * ow)), 1, (n0, n1) => DirectConv.InterleavePhases(phases.AsSpan(), dx.AsSpan(), c, oh, ow, n0, n1));
+        return dx;
     }
 }

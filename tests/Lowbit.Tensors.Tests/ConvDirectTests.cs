@@ -33,7 +33,7 @@ public class ConvDirectTests
     [InlineData(5, 6, 16, 16, 8, 3, 1, 1)]
     [InlineData(3, 4, 10, 18, 4, 3, 0, 1)]   // OW = 16 but W = 18: input gradient falls back to im2col
     [InlineData(6, 8, 8, 8, 12, 1, 0, 1)]    // 1×1
-    [InlineData(5, 4, 16, 16, 8, 3, 1, 2)]   // stride 2: direct forward and weight gradient, im2col input gradient
+    [InlineData(5, 4, 16, 16, 8, 3, 1, 2)]   // stride 2: direct forward and weight gradient, input gradient by phases
     [InlineData(4, 6, 16, 16, 4, 1, 0, 2)]   // 1×1 stride 2
     [InlineData(3, 32, 8, 16, 10, 3, 1, 1)]  // Winograd F(2×2, 3×3): forward, weight gradient, input gradient (O = 10 < 32: direct)
     [InlineData(3, 32, 8, 8, 36, 3, 1, 1)]   // Winograd including the input gradient (O ≥ 32), panel tail (36 = 9 × 4)
