@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Lowbit.Tensors;
 using Lowbit.Tensors.Autograd;
+using Lowbit.Tensors.Ops;
 
 namespace Lowbit.Benchmarks;
 
@@ -12,7 +13,7 @@ namespace Lowbit.Benchmarks;
 /// <remarks>
 /// Usage: <c>conv-timing [threads] [rounds]</c> (default 1 thread, 5 rounds). Each figure is the best round of
 /// process CPU time and of wall time per call (the CPU figure is steadier on a shared machine). GFLOP/s count
-/// 2·MACs of the dense convolution.
+/// 2·MACs of the dense convolution (also for Winograd rows, marked "wino": effective rates).
 /// </remarks>
 public static class ConvTiming
 {
@@ -36,7 +37,7 @@ public static class ConvTiming
         var arena = new TensorArena();
         var rng = new Random(1);
         Console.WriteLine($"# conv-timing threads={threads} rounds={rounds} batch={batch}: ms per call, best round (cpu / wall), GFLOP/s on cpu time");
-        Console.WriteLine($"{"shape",-18} {"fwd cpu",8} {"wall",7} {"GF/s",6} {"dW cpu",8} {"GF/s",6} {"dX cpu",8} {"GF/s",6}");
+        Console.WriteLine($"{"shape",-23} {"fwd cpu",8} {"wall",7} {"GF/s",6} {"dW cpu",8} {"GF/s",6} {"dX cpu",8} {"GF/s",6} {"total",8}");
         foreach (var (name, c, o, size, stride, kernel) in Shapes)
         {
             int pad = kernel / 2, outSize = (size + 2 * pad - kernel) / stride + 1;
@@ -45,13 +46,19 @@ public static class ConvTiming
             var w = Tensor.RandomUniform(rng, -1, 1, [o, c, kernel, kernel]);
             var g = Tensor.RandomUniform(rng, -1, 1, [batch, o, outSize, outSize]);
             w.RequiresGrad = true;
-            var fwd = Best(rounds, arena, () => Tensor.Conv2d(x, w, null, stride, pad));
-            var dW = Best(rounds, arena, () => { w.Grad = null; Tensor.Conv2d(x, w, null, stride, pad).Backward(g); });
-            x.RequiresGrad = true;
-            var both = Best(rounds, arena, () => { w.Grad = x.Grad = null; Tensor.Conv2d(x, w, null, stride, pad).Backward(g); });
-            double dWms = dW.Cpu - fwd.Cpu, dXms = both.Cpu - dW.Cpu;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-18} {fwd.Cpu,8:F2} {fwd.Wall,7:F2} {Gf(macs, fwd.Cpu),6:F1} {dWms,8:F2} {Gf(macs, dWms),6:F1} {dXms,8:F2} {Gf(macs, dXms),6:F1}"));
+            foreach (var algorithm in new[] { Tensor.ConvAlgorithm.Direct, Tensor.ConvAlgorithm.Winograd })
+            {
+                if (algorithm == Tensor.ConvAlgorithm.Winograd && !Tensor.UsesWinograd(new ConvGeometry(batch, c, size, size, kernel, kernel, stride, pad), o)) continue;
+                x.RequiresGrad = false;
+                var fwd = Best(rounds, arena, () => Tensor.Conv2dWith(algorithm, x, w, null, stride, pad));
+                var dW = Best(rounds, arena, () => { w.Grad = null; Tensor.Conv2dWith(algorithm, x, w, null, stride, pad).Backward(g); });
+                x.RequiresGrad = true;
+                var both = Best(rounds, arena, () => { w.Grad = x.Grad = null; Tensor.Conv2dWith(algorithm, x, w, null, stride, pad).Backward(g); });
+                double dWms = dW.Cpu - fwd.Cpu, dXms = both.Cpu - dW.Cpu;
+                string label = algorithm == Tensor.ConvAlgorithm.Winograd ? name + " wino" : name;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{label,-23} {fwd.Cpu,8:F2} {fwd.Wall,7:F2} {Gf(macs, fwd.Cpu),6:F1} {dWms,8:F2} {Gf(macs, dWms),6:F1} {dXms,8:F2} {Gf(macs, dXms),6:F1} {both.Cpu,8:F2}"));
+            }
             w.Grad = null;
         }
         Console.WriteLine("# binary forward with the existing bit kernels (float NCHW -> NHWC sign bits -> BitIm2Col -> XnorGemm -> float NCHW), ms cpu:");

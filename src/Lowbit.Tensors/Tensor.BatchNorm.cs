@@ -55,17 +55,21 @@ public sealed partial class Tensor
                 invStd[ch] = 1.0 / Math.Sqrt(runningVar.GetFlatFast(ch) + options.Epsilon);
             }
         }
-        var scale = new double[c];
-        var shift = new double[c];
-        for (int ch = 0; ch < c; ch++)
-        {
-            double gm = gamma?.GetFlatFast(ch) ?? 1.0, bt = beta?.GetFlatFast(ch) ?? 0.0;
-            scale[ch] = gm * invStd[ch];
-            shift[ch] = bt - mean[ch] * scale[ch];
-        }
         var y = Uninitialized(x.DType, x.Shape.ToArray());
-        if (x.DType == DType.Float64) Affine<double>(x, y, scale, shift, n, c, inner);
-        else Affine<float>(x, y, scale, shift, n, c, inner);
+        if (x.DType == DType.Float32 && inner >= BatchNormPlaneKernels.Lanes) CenteredAffine(x, y, gamma, beta, mean, invStd, n, c, inner);
+        else
+        {
+            var scale = new double[c];
+            var shift = new double[c];
+            for (int ch = 0; ch < c; ch++)
+            {
+                double gm = gamma?.GetFlatFast(ch) ?? 1.0, bt = beta?.GetFlatFast(ch) ?? 0.0;
+                scale[ch] = gm * invStd[ch];
+                shift[ch] = bt - mean[ch] * scale[ch];
+            }
+            if (x.DType == DType.Float64) Affine<double>(x, y, scale, shift, n, c, inner);
+            else Affine<float>(x, y, scale, shift, n, c, inner);
+        }
         var inputs = new List<Tensor> { x };
         if (gamma is not null) inputs.Add(gamma);
         if (beta is not null) inputs.Add(beta);
@@ -84,6 +88,7 @@ public sealed partial class Tensor
         {
             if (x.DType == DType.Float64) BatchNormKernels.Stats<double>(x.Span<double>(), n, c, inner, c0, c1, mean, v);
             else if (inner == 1) BatchNormKernels.StatsRows(x.AsSpan(), n, c, c0, c1, mean, v);
+            else if (inner >= BatchNormPlaneKernels.Lanes) BatchNormPlaneKernels.Stats(x.AsSpan(), n, c, inner, c0, c1, mean, v);
             else BatchNormKernels.Stats<float>(x.AsSpan(), n, c, inner, c0, c1, mean, v);
         });
         for (int ch = 0; ch < c; ch++) invStd[ch] = 1.0 / Math.Sqrt(v[ch] + eps);
@@ -103,6 +108,17 @@ public sealed partial class Tensor
             (b0, b1) => BatchNormKernels.Affine<T>(x.Span<T>(), y.Span<T>(), s, h, c, inner, b0, b1));
     }
 
+    /// <summary>Float32 planes: y = (x − m_f)·s + h per channel (<see cref="BatchNormPlaneKernels.AffineCoefficients"/>), images split across threads.</summary>
+    private static void CenteredAffine(Tensor x, Tensor y, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, int n, int c, int inner)
+    {
+        var center = new float[c];
+        var scale = new float[c];
+        var shift = new float[c];
+        for (int ch = 0; ch < c; ch++)
+            (center[ch], scale[ch], shift[ch]) = BatchNormPlaneKernels.AffineCoefficients(mean[ch], invStd[ch], gamma?.GetFlatFast(ch) ?? 1.0, beta?.GetFlatFast(ch) ?? 0.0);
+        Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1, (b0, b1) => BatchNormPlaneKernels.Affine(x.AsSpan(), y.AsSpan(), center, scale, shift, c, inner, b0, b1));
+    }
+
     private static Tensor?[] BatchNormBackward(Tensor g, Tensor x, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, bool training, int n, int c, int inner)
     {
         var sumG = new double[c];
@@ -115,6 +131,8 @@ public sealed partial class Tensor
                 BatchNormKernels.GradientSums<double>(g.Span<double>(), x.Span<double>(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat);
             else if (inner == 1)
                 BatchNormKernels.GradientSumsRows(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, c0, c1, sumG, sumGXhat);
+            else if (inner >= BatchNormPlaneKernels.Lanes)
+                BatchNormPlaneKernels.GradientSums(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat);
             else
                 BatchNormKernels.GradientSums<float>(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat);
         });
@@ -127,6 +145,8 @@ public sealed partial class Tensor
                     BatchNormKernels.InputGradient<double>(g.Span<double>(), x.Span<double>(), gx.Span<double>(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat, b0, b1);
                 else if (inner == 1)
                     BatchNormKernels.InputGradientRows(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, sumG, sumGXhat, b0, b1);
+                else if (inner >= BatchNormPlaneKernels.Lanes)
+                    BatchNormPlaneKernels.InputGradient(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat, b0, b1);
                 else
                     BatchNormKernels.InputGradient<float>(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat, b0, b1);
             });

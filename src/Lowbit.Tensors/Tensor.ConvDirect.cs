@@ -16,8 +16,9 @@ public sealed partial class Tensor
     /// weight gradient splits output-channel panels; no split changes any value (see <see cref="DirectConv"/>). The input
     /// gradient is direct at stride 1 and im2col-based otherwise.
     /// </summary>
-    private static Tensor Conv2dDirect(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, float padValue)
+    private static Tensor Conv2dDirect(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, float padValue, bool allowWinograd = true)
     {
+        if (allowWinograd && UsesWinograd(geo, weight._shape[0])) return Conv2dWinograd(x, weight, bias, geo, padValue);
         int outC = weight._shape[0], k = geo.KernelH, hp = geo.Height + 2 * geo.Padding, wp = geo.Width + 2 * geo.Padding;
         var shape = new DirectConvShape(geo.Batch, geo.Channels, hp, wp, outC, k, k, geo.Stride);
         var xpad = geo.Padding == 0 && geo.Stride == 1 ? x : Padded(x, shape, geo.Padding, padValue);
@@ -65,7 +66,7 @@ public sealed partial class Tensor
     private static (Tensor? Gx, Tensor? Gw) ConvDirectBackward(Tensor g, Tensor x, Tensor weight, Tensor xpad, int[] offsets, DirectConvShape shape, ConvGeometry geo)
     {
         Tensor? gw = null, gx = null;
-        int outC = shape.OutChannels, k = shape.KernelH;
+        int outC = shape.OutChannels;
         if (weight.TracksGrad)
         {
             var dw = Uninitialized(DType.Float32, weight.Shape.ToArray());
@@ -73,29 +74,49 @@ public sealed partial class Tensor
             Compute.For(panels, 1, 1, (p0, p1) => DirectConv.WeightGradient(xpad.AsSpan(), g.AsSpan(), offsets, shape, dw.AsSpan(), p0, p1));
             gw = dw;
         }
-        if (x.TracksGrad)
-        {
-            int transposedPadding = k - 1 - geo.Padding;
-            if (geo.Stride == 1 && transposedPadding >= 0 && DirectConv.Supports(1, geo.Width))
-            {
-                // dx = conv(pad(g, kh − 1 − padding), flipped Wᵀ): the same kernel with channels exchanged.
-                int hp = geo.OutH + 2 * transposedPadding, wp = geo.OutW + 2 * transposedPadding;
-                var transposed = new DirectConvShape(geo.Batch, outC, hp, wp, geo.Channels, k, k);
-                var gpad = transposedPadding == 0 ? g : Padded(g, transposed, transposedPadding, 0f);
-                var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(geo.Channels, outC * k * k)]);
-                DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, true, packed.AsSpan());
-                var offsetsT = DirectConv.Offsets(transposed);
-                var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
-                Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), n0, n1));
-                gx = dx;
-            }
-            else
-            {
-                var dx = ZerosResult(g.DType, x.Shape.ToArray());
-                ForImages(geo.Batch, (n0, n1, threads) => ConvInputGradientImages<float>(g, weight, dx, geo, n0, n1, threads));
-                gx = dx;
-            }
-        }
+        if (x.TracksGrad) gx = DirectInputGradient(g, x, weight, geo);
         return (gx, gw);
+    }
+
+    /// <summary>dx of a direct convolution: direct at stride 1 (the forward kernel on the padded gradient with transposed,
+    /// flipped filters) and for 3×3 stride-2 padding-1 layers (by phases), im2col-based otherwise.</summary>
+    private static Tensor DirectInputGradient(Tensor g, Tensor x, Tensor weight, ConvGeometry geo)
+    {
+        int outC = weight._shape[0], k = geo.KernelH, transposedPadding = k - 1 - geo.Padding;
+        if (geo.Stride == 1 && transposedPadding >= 0 && DirectConv.Supports(1, geo.Width))
+        {
+            // dx = conv(pad(g, kh − 1 − padding), flipped Wᵀ): the same kernel with channels exchanged.
+            int hp = geo.OutH + 2 * transposedPadding, wp = geo.OutW + 2 * transposedPadding;
+            var transposed = new DirectConvShape(geo.Batch, outC, hp, wp, geo.Channels, k, k);
+            var gpad = transposedPadding == 0 ? g : Padded(g, transposed, transposedPadding, 0f);
+            var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(geo.Channels, outC * k * k)]);
+            DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, true, packed.AsSpan());
+            var offsetsT = DirectConv.Offsets(transposed);
+            var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
+            Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), n0, n1));
+            return dx;
+        }
+        if (geo.KernelW == k && DirectConv.SupportsStride2InputGradient(k, geo.Stride, geo.Padding, geo.Height, geo.Width)) return Stride2InputGradient(g, x, weight, geo);
+        var result = ZerosResult(g.DType, x.Shape.ToArray());
+        ForImages(geo.Batch, (n0, n1, threads) => ConvInputGradientImages<float>(g, weight, result, geo, n0, n1, threads));
+        return result;
+    }
+
+    /// <summary>dx of a 3×3 stride-2 padding-1 convolution: one direct convolution of g (zero row and column added at the
+    /// bottom and right) with 2×2 phase filters into 4·C channels, interleaved into dx (see <see cref="DirectConv.PackStride2InputGradientFilters"/>).</summary>
+    private static Tensor Stride2InputGradient(Tensor g, Tensor x, Tensor weight, ConvGeometry geo)
+    {
+        int n = geo.Batch, outC = weight._shape[0], c = geo.Channels, oh = geo.OutH, ow = geo.OutW;
+        var gpad = Uninitialized(DType.Float32, [n * outC, (oh + 1) * (ow + 1)]);
+        Compute.For(n * outC, Math.Max(1, Elementwise.Grain / (oh * ow)), 1, (p0, p1) => DirectConv.PadBottomRight(g.AsSpan(), gpad.AsSpan(), oh, ow, p0, p1));
+        var shape = new DirectConvShape(n, outC, oh + 1, ow + 1, 4 * c, 2, 2);
+        var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(4 * c, shape.K)]);
+        DirectConv.PackStride2InputGradientFilters(weight.AsSpan(), outC, c, packed.AsSpan());
+        var offsets = DirectConv.Offsets(shape);
+        var phases = Uninitialized(DType.Float32, [n, 4 * c, oh, ow]);
+        Compute.For(n, 1, 1, (n0, n1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsets, shape, phases.AsSpan(), n0, n1));
+        var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
+        Compute.For(n, Math.Max(1, Elementwise.Grain / (4 * c * oh * ow)), 1, (n0, n1) => DirectConv.InterleavePhases(phases.AsSpan(), dx.AsSpan(), c, oh, ow, n0, n1));
+        return dx;
     }
 }

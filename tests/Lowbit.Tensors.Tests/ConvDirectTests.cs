@@ -33,8 +33,11 @@ public class ConvDirectTests
     [InlineData(5, 6, 16, 16, 8, 3, 1, 1)]
     [InlineData(3, 4, 10, 18, 4, 3, 0, 1)]   // OW = 16 but W = 18: input gradient falls back to im2col
     [InlineData(6, 8, 8, 8, 12, 1, 0, 1)]    // 1×1
-    [InlineData(5, 4, 16, 16, 8, 3, 1, 2)]   // stride 2: direct forward and weight gradient, im2col input gradient
+    [InlineData(5, 4, 16, 16, 8, 3, 1, 2)]   // stride 2: direct forward and weight gradient, input gradient by phases
     [InlineData(4, 6, 16, 16, 4, 1, 0, 2)]   // 1×1 stride 2
+    [InlineData(3, 32, 8, 16, 10, 3, 1, 1)]  // Winograd F(2×2, 3×3): forward, weight gradient, input gradient (O = 10 < 32: direct)
+    [InlineData(3, 32, 8, 8, 36, 3, 1, 1)]   // Winograd including the input gradient (O ≥ 32), panel tail (36 = 9 × 4)
+    [InlineData(2, 33, 10, 18, 32, 3, 0, 1)] // Winograd without padding (OH 8, OW 16); input width 18: input gradient im2col
     public void Conv2d_DirectPath_MatchesIm2ColAndIsThreadInvariant(int n, int c, int h, int w, int o, int k, int padding, int stride)
     {
         Assert.True(Tensor.UsesDirectConv(DType.Float32, new ConvGeometry(n, c, h, w, k, k, stride, padding)));
@@ -53,12 +56,23 @@ public class ConvDirectTests
         }
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Conv2d_PadValue_MatchesExplicitPadThenUnpaddedConv(int stride)
+    [Fact]
+    public void UsesWinograd_ThreeByThreeStrideOneWideEnough()
     {
-        const int n = 3, c = 4, h = 16, w = 16, o = 8, k = 3;
+        Assert.True(Tensor.UsesWinograd(new ConvGeometry(3, 32, 8, 16, 3, 3, 1, 1), 10));
+        Assert.True(Tensor.UsesWinograd(new ConvGeometry(2, 33, 10, 18, 3, 3, 1, 0), 32));
+        Assert.False(Tensor.UsesWinograd(new ConvGeometry(3, 16, 8, 16, 3, 3, 1, 1), 16));   // too few channels to pay
+        Assert.False(Tensor.UsesWinograd(new ConvGeometry(3, 32, 16, 16, 3, 3, 2, 1), 32));  // stride 2
+        Assert.False(Tensor.UsesWinograd(new ConvGeometry(3, 32, 7, 16, 3, 3, 1, 1), 32));   // odd output height
+    }
+
+    [Theory]
+    [InlineData(1, 4)]
+    [InlineData(2, 4)]
+    [InlineData(1, 32)] // Winograd
+    public void Conv2d_PadValue_MatchesExplicitPadThenUnpaddedConv(int stride, int c)
+    {
+        const int n = 3, h = 16, w = 16, o = 8, k = 3;
         var geo = new ConvGeometry(n, c, h, w, k, k, stride, 1);
         Assert.True(Tensor.UsesDirectConv(DType.Float32, geo));
         var results = new List<float[]>();

@@ -11,6 +11,8 @@ public class PoolKernelsTests
     [InlineData(2, 2, 9, 9, 3, 2)]   // overlapping windows
     [InlineData(1, 3, 9, 6, 3, 3)]
     [InlineData(1, 1, 5, 5, 1, 1)]
+    [InlineData(2, 3, 8, 8, 1, 2)]   // 1×1 window, stride 2: the residual shortcut's subsampling
+    [InlineData(1, 2, 9, 7, 1, 2)]   // 1×1, stride 2, odd sizes
     [InlineData(2, 2, 32, 32, 2, 2)] // vector path with whole rows of 4-window groups
     [InlineData(1, 1, 2, 34, 2, 2)]  // groups ending near the last element of the tensor (scalar fallback)
     [InlineData(3, 1, 6, 35, 2, 2)]  // odd width: vector forward, reference-order backward

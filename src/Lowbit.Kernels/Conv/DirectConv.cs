@@ -111,6 +111,11 @@ public static partial class DirectConv
                 PadPlane(src, dst, height, width, padding, padValue);
                 continue;
             }
+            if (s == 2)
+            {
+                PadPlanePhase2(src, dst, height, width, padding, padValue, hq, wq);
+                continue;
+            }
             for (int py = 0; py < s; py++)
                 for (int px = 0; px < s; px++)
                 {

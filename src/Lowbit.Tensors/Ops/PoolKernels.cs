@@ -20,6 +20,17 @@ internal static class PoolKernels
     public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, ConvGeometry g, int p0, int p1) where T : unmanaged, INumber<T>
     {
         int oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width;
+        if (g.KernelH == 1 && g.KernelW == 1)
+        {
+            // A 1×1 window is a strided pick (residual shortcuts subsample this way).
+            for (int p = p0; p < p1; p++)
+                for (int oy = 0, o = p * oh * ow; oy < oh; oy++)
+                {
+                    int rowStart = p * plane + oy * g.Stride * g.Width;
+                    for (int ox = 0; ox < ow; ox++, o++) y[o] = x[rowStart + ox * g.Stride];
+                }
+            return;
+        }
         bool twoByTwo = g.KernelH == 2 && g.KernelW == 2 && g.Stride == 2;
         bool vector = twoByTwo && typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated;
         for (int p = p0; p < p1; p++)
@@ -66,6 +77,19 @@ internal static class PoolKernels
         }
         // The caller hands over an uninitialised gx when windows tile x exactly (see MaxPool2d): clear these planes.
         bool tiles = TilesExactly(g);
+        if (g.KernelH == 1 && g.KernelW == 1)
+        {
+            for (int p = p0; p < p1; p++)
+            {
+                if (tiles) gx.Slice(p * plane, plane).Clear();
+                for (int oy = 0, o = p * oh * ow; oy < oh; oy++)
+                {
+                    int rowStart = p * plane + oy * g.Stride * w;
+                    for (int ox = 0; ox < ow; ox++, o++) gx[rowStart + ox * g.Stride] += gy[o];
+                }
+            }
+            return;
+        }
         for (int p = p0; p < p1; p++)
         {
             if (tiles) gx.Slice(p * plane, plane).Clear();
