@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/run-queue.sh QUEUE_FILE [JOBS]
 # Runs the trainings listed in QUEUE_FILE (one "config seed epochs [key=value ...]" per line, '#' comments allowed; the
-# optional key=value fields are passed as --set overrides, e.g. data.path=/work/shared/data/ptb) with JOBS
+# optional key=value words become --set overrides, e.g. data.path=../shared/data/cifar10) with JOBS
 # (default 2) single-threaded trainings at a time, and copies each run's command, per-epoch log, metrics.csv,
 # arithmetic.csv (low-precision arithmetic runs) and
 # result.json into results/<config>/seed<k>/. Lines are taken in order; a line already done (result.json present
@@ -21,13 +21,13 @@ OUTROOT=${OUTROOT:-/tmp/exp}
 lockdir=${QUEUE_LOCKDIR:-$(mktemp -d)}; mkdir -p "$lockdir"
 
 run_one() {
-  local cfg=$1 s=$2 ep=$3 extra=${4:-}
+  local cfg=$1 s=$2 ep=$3; shift 3
   local out="$OUTROOT/$cfg-s$s" dest="results/$cfg/seed$s"
   if [ -f "$dest/result.json" ] && grep -q "\"epochs\": *$ep[,}]" "$dest/result.json"; then
     echo "[$(date -u +%T)] skip $cfg seed $s (done)"; return; fi
   rm -rf "$out"; mkdir -p "$dest"
   local args=(train --config "configs/$cfg.json" --out "$out" --quiet --set "seed=$s" --set threads=1 --set "train.epochs=$ep")
-  local kv; for kv in $extra; do args+=(--set "$kv"); done
+  local kv; for kv in "$@"; do args+=(--set "$kv"); done
   echo "lowbit ${args[*]}" > "$dest/command.txt"
   echo "[$(date -u +%T)] start $cfg seed $s"
   local rc=0; "$LOWBIT" "${args[@]}" > "$dest/train.log" 2>&1 || rc=$?
@@ -45,7 +45,8 @@ worker() {
     n=$((n + 1))
     # claim line n atomically (mkdir succeeds for exactly one worker)
     mkdir "$lockdir/$n" 2>/dev/null || continue
-    run_one "$cfg" "$s" "$ep" "$extra"
+    # shellcheck disable=SC2086 # extra holds space-separated key=value words
+    run_one "$cfg" "$s" "$ep" $extra
   done < "$queue"
 }
 

@@ -34,6 +34,25 @@ public sealed class SummaryCommandTests : IDisposable
         Assert.Contains("Parameters: 2,922,536", output);
     }
 
+    [Theory]
+    // ResNet-20 per 3×32×32 image: conv weights 432 (stem) + 13,824 + 50,688 + 202,752, dense 640; MACs 442,368 + 14,155,776 +
+    // 12,976,128 + 12,976,128 + 640; stored floats: BN 4 per channel (688 channels, +64 for the binary net's BN before the
+    // dense layer) and 10 biases. BOPs = MACs·b_w·b_a: float everywhere 32·32; binary: stem and dense 32·32, blocks 1·1.
+    // The binary network (one binary convolution + batch norm per residual body) packs as a real-stream network; the float
+    // one (two convolutions per body, float weights) does not.
+    [InlineData("cifar10-resnet20.json", "Parameters: 271,098", "MACs: 40,551,040; BOPs: 41,524,264,960", "Packed model file: not packable")]
+    [InlineData("cifar10-resnet20-binary.json", "Parameters: 271,354", "MACs: 40,551,040; BOPs: 493,748,224", "Packed model file (lowbit export")]
+    public void Summary_ResNet20Configs_CountResidualNetworksByHand(string file, string parameters, string operations, string packed)
+    {
+        var (code, output, error) = Run("summary", "--config", Path.Combine(RepoRoot(), "configs", file));
+
+        Assert.True(code == 0, error);
+        Assert.Contains(parameters, output);
+        Assert.Contains(operations, output);
+        Assert.Contains("3.body.0:Conv2d", output);
+        Assert.Contains(packed, output);
+    }
+
     [Fact]
     public void Summary_Json_ParsesAndHoldsHandTotals()
     {

@@ -7,33 +7,54 @@ using Lowbit.Tensors.Autograd;
 
 namespace Lowbit.Onnx.Tests;
 
-/// <summary>A quantized activation of a Sequential model: the layer whose input (or output, for quant_activation) it is, and its ONNX value.</summary>
-internal sealed record ActivationSite(int Layer, Quantizer Quantizer, bool Elementwise, string OnnxValue, int[] Shape);
+/// <summary>
+/// A quantized activation: the module path of the layer whose input (or output, for quant_activation) it is (e.g. "3" or
+/// "3.body.0" inside a residual block), and its ONNX value.
+/// </summary>
+internal sealed record ActivationSite(string Path, Quantizer Quantizer, bool Elementwise, string OnnxValue, int[] Shape);
 
-/// <summary>Finds the quantized activations of a top-level Sequential and computes them in Lowbit, layer by layer.</summary>
+/// <summary>
+/// Finds the quantized activations of a Sequential model, residual bodies and shortcuts included, and computes them in
+/// Lowbit, layer by layer.
+/// </summary>
 internal static class ActivationSites
 {
-    /// <summary>Sites with a node in <paramref name="onnx"/> (the value of the last node in the quantizer's scope).</summary>
+    /// <summary>Sites with a node in <paramref name="onnx"/> (the value of the last node in the quantizer's scope), in forward order.</summary>
     public static IReadOnlyList<ActivationSite> Find(Sequential model, OnnxModel onnx, int[] inputShape)
     {
         var sites = new List<ActivationSite>();
-        var shape = inputShape;
-        for (int i = 0; i < model.Layers.Count; i++)
+        Find(model, "", inputShape, onnx, sites);
+        return sites;
+    }
+
+    private static int[] Find(Sequential sequence, string prefix, int[] shape, OnnxModel onnx, List<ActivationSite> sites)
+    {
+        for (int i = 0; i < sequence.Layers.Count; i++)
         {
-            var layer = model.Layers[i];
-            (Quantizer? q, string scope, int[] siteShape) = layer switch
+            var layer = sequence.Layers[i];
+            string path = prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (layer is Residual block)
             {
-                QuantizedLayer { InputQuantizer: { } iq } when !(layer is Conv2d && iq.Quantizer is XnorActivation { Scale: true, BoxWindow: true }) => (iq.Quantizer, $"{i}.input_quantizer/", shape),
-                QuantActivation qa => (qa.Quantizer.Quantizer, $"{i}.quantizer/", shape),
-                _ => (null, "", shape),
+                var output = Find(block.Body, path + ".body.", shape, onnx, sites);
+                if (block.Shortcut is not null) Find(block.Shortcut, path + ".shortcut.", shape, onnx, sites);
+                shape = output;
+                continue;
+            }
+            Quantizer? q = layer switch
+            {
+                QuantizedLayer { InputQuantizer: { } iq } when !(layer is Conv2d && iq.Quantizer is XnorActivation { Scale: true, BoxWindow: true }) => iq.Quantizer,
+                QuantActivation qa => qa.Quantizer.Quantizer,
+                _ => null,
             };
+            string scope = layer is QuantActivation ? $"{path}.quantizer/" : $"{path}.input_quantizer/";
+            var siteShape = shape;
             shape = layer.OutputShape(shape);
             if (q is null) continue;
             var last = onnx.Nodes.LastOrDefault(n => n.Name.StartsWith(scope, StringComparison.Ordinal));
             if (last is null) continue; // identity forward
-            sites.Add(new ActivationSite(i, q, QuantizerExports.Find(q, scope).IsElementwise(q), last.Outputs[0], siteShape));
+            sites.Add(new ActivationSite(path, q, QuantizerExports.Find(q, scope).IsElementwise(q), last.Outputs[0], siteShape));
         }
-        return sites;
+        return shape;
     }
 
     /// <summary>Lowbit's outputs and, per site, (pre-quantization input, quantized activation) for one batch.</summary>
@@ -42,10 +63,25 @@ internal static class ActivationSites
         model.Eval();
         using var _ = GradMode.Disable();
         var captured = new (float[], float[])[sites.Count];
-        for (int i = 0; i < model.Layers.Count; i++)
+        var output = Run(model, "", sites, captured, x);
+        return (output.ToArray(), captured);
+    }
+
+    /// <summary>The forward pass of <paramref name="sequence"/> as Sequential and Residual compute it, capturing the sites on the way.</summary>
+    private static Tensor Run(Sequential sequence, string prefix, IReadOnlyList<ActivationSite> sites, (float[], float[])[] captured, Tensor x)
+    {
+        for (int i = 0; i < sequence.Layers.Count; i++)
         {
-            int s = IndexOf(sites, i);
-            var layer = model.Layers[i];
+            var layer = sequence.Layers[i];
+            string path = prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (layer is Residual block)
+            {
+                var body = Run(block.Body, path + ".body.", sites, captured, x);
+                var shortcut = block.Shortcut is null ? x : Run(block.Shortcut, path + ".shortcut.", sites, captured, x);
+                x = Tensor.Add(body, shortcut);
+                continue;
+            }
+            int s = IndexOf(sites, path);
             if (s >= 0)
             {
                 var quantized = layer is QuantizedLayer ql ? ql.InputQuantizer!.Forward(x) : layer.Forward(x);
@@ -53,7 +89,7 @@ internal static class ActivationSites
             }
             x = layer.Forward(x);
         }
-        return (x.ToArray(), captured);
+        return x;
     }
 
     /// <summary>Whether the elementwise quantizer's output changes within a relative step 1e-4 of <paramref name="value"/>.</summary>
@@ -65,9 +101,9 @@ internal static class ActivationSites
         return q[0] != q[1];
     }
 
-    private static int IndexOf(IReadOnlyList<ActivationSite> sites, int layer)
+    private static int IndexOf(IReadOnlyList<ActivationSite> sites, string path)
     {
-        for (int s = 0; s < sites.Count; s++) if (sites[s].Layer == layer) return s;
+        for (int s = 0; s < sites.Count; s++) if (sites[s].Path == path) return s;
         return -1;
     }
 }
