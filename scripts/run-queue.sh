@@ -3,39 +3,67 @@
 # Runs the trainings listed in QUEUE_FILE (one "config seed epochs [key=value ...]" per line, '#' comments allowed; the
 # optional key=value words become --set overrides, e.g. data.path=../shared/data/cifar10) with JOBS
 # (default 2) single-threaded trainings at a time, and copies each run's command, per-epoch log, metrics.csv,
-# arithmetic.csv (low-precision arithmetic runs) and
-# result.json into results/<config>/seed<k>/. Lines are taken in order; a line already done (result.json present
-# for the same epochs) is skipped, so the script can be restarted after an interruption.
+# arithmetic.csv (low-precision arithmetic runs), result.json and CPU time into results/<config>/seed<k>/.
+# Restartable, also across sessions: a line already done (result.json present for the same epochs) is skipped, and a
+# line whose run stopped part-way (killed, Ctrl-C, machine restart) continues from its last checkpoint with
+# `lowbit train --out DIR --resume` (the result is the same as an uninterrupted run's: same seed and thread count).
+# A run continues only if its folder was started by the same queue line (config, seed, epochs, overrides); otherwise,
+# or if the checkpoint is refused, it starts over. Stop a queue with Ctrl-C / kill -INT (each training saves a checkpoint
+# mid-epoch and exits 130); after SIGTERM/SIGKILL the runs continue from their last end-of-epoch checkpoint.
+# cpu_seconds.txt gets one "user system elapsed" line (seconds, /usr/bin/time) per start or resume of the run; their
+# user + system sum is the run's CPU cost, which a loaded machine does not inflate (elapsed time it does).
 # Results do not depend on the thread count (checked: 1 and 2 threads give identical epochs for mnist-binarynet),
 # so JOBS one-thread runs side by side use the 2 cores better than one two-thread run (thread scaling of a single
 # training is well under 2x on this machine).
 # Environment: QUEUE_LOCKDIR (see below), LOWBIT (the lowbit binary; default /tmp/art-exp/bin/Lowbit.Cli/release/lowbit, built with
-#   dotnet build src/Lowbit.Cli -c Release --artifacts-path /tmp/art-exp), OUTROOT (default /tmp/exp).
+#   dotnet build src/Lowbit.Cli -c Release --artifacts-path /tmp/art-exp), OUTROOT (the runs' folders with their
+#   checkpoints; default runs/queue, which survives a new session where /tmp may not).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 queue=${1:?usage: $0 QUEUE_FILE [JOBS]}; jobs=${2:-2}
 LOWBIT=${LOWBIT:-/tmp/art-exp/bin/Lowbit.Cli/release/lowbit}
-OUTROOT=${OUTROOT:-/tmp/exp}
+OUTROOT=${OUTROOT:-runs/queue}
 # QUEUE_LOCKDIR: share line claims between several runners of the same queue (e.g. a second runner started
 # when a core frees up); a shared lock directory is left in place at the end.
 lockdir=${QUEUE_LOCKDIR:-$(mktemp -d)}; mkdir -p "$lockdir"
+timed=(); [ -x /usr/bin/time ] && timed=(/usr/bin/time -a -f "%U %S %e")
+
+# Runs lowbit with the given arguments, appending the CPU time to $1/cpu_seconds.txt and the output to $1/train.log.
+lowbit_timed() {
+  local dest=$1; shift
+  local rc=0
+  if [ ${#timed[@]} -gt 0 ]; then "${timed[@]}" -o "$dest/cpu_seconds.txt" "$LOWBIT" "$@" >> "$dest/train.log" 2>&1 || rc=$?
+  else "$LOWBIT" "$@" >> "$dest/train.log" 2>&1 || rc=$?; fi
+  echo "exit code $rc" >> "$dest/train.log"
+  return $rc
+}
 
 run_one() {
   local cfg=$1 s=$2 ep=$3; shift 3
-  local out="$OUTROOT/$cfg-s$s" dest="results/$cfg/seed$s"
+  local out="$OUTROOT/$cfg-s$s" dest="results/$cfg/seed$s" line="$cfg $s $ep $*"
   if [ -f "$dest/result.json" ] && grep -q "\"epochs\": *$ep[,}]" "$dest/result.json"; then
     echo "[$(date -u +%T)] skip $cfg seed $s (done)"; return; fi
-  rm -rf "$out"; mkdir -p "$dest"
-  local args=(train --config "configs/$cfg.json" --out "$out" --quiet --set "seed=$s" --set threads=1 --set "train.epochs=$ep")
-  local kv; for kv in "$@"; do args+=(--set "$kv"); done
-  echo "lowbit ${args[*]}" > "$dest/command.txt"
-  echo "[$(date -u +%T)] start $cfg seed $s"
-  local rc=0; "$LOWBIT" "${args[@]}" > "$dest/train.log" 2>&1 || rc=$?
-  echo "exit code $rc" >> "$dest/train.log"
+  mkdir -p "$dest"
+  local rc=fresh
+  if [ -f "$out/checkpoint.lbck" ] && [ "$(cat "$out.queue-line" 2>/dev/null)" = "$line" ]; then
+    local resume=(train --out "$out" --resume --quiet --set threads=1)
+    echo "lowbit ${resume[*]}" >> "$dest/command.txt"
+    echo "[$(date -u +%T)] resume $cfg seed $s"
+    rc=0; lowbit_timed "$dest" "${resume[@]}" || rc=$?
+    if [ "$rc" = 1 ]; then echo "resume refused (exit 1): starting over" >> "$dest/train.log"; rc=fresh; fi
+  fi
+  if [ "$rc" = fresh ]; then
+    local args=(train --config "configs/$cfg.json" --out "$out" --quiet --set "seed=$s" --set threads=1 --set "train.epochs=$ep")
+    local kv; for kv in "$@"; do args+=(--set "$kv"); done
+    rm -rf "$out"; mkdir -p "$(dirname "$out")"; echo "$line" > "$out.queue-line"
+    echo "lowbit ${args[*]}" > "$dest/command.txt"; : > "$dest/train.log"; : > "$dest/cpu_seconds.txt"
+    echo "[$(date -u +%T)] start $cfg seed $s"
+    rc=0; lowbit_timed "$dest" "${args[@]}" || rc=$?
+  fi
   [ -f "$out/metrics.csv" ] && cp "$out/metrics.csv" "$dest/"
   [ -f "$out/result.json" ] && cp "$out/result.json" "$dest/"
   [ -f "$out/arithmetic.csv" ] && cp "$out/arithmetic.csv" "$dest/"
-  echo "[$(date -u +%T)] end $cfg seed $s rc=$rc $(grep -oE 'test (error [0-9.]* %|perplexity [0-9.]*)' "$dest/train.log" | tail -1)"
+  echo "[$(date -u +%T)] end $cfg seed $s rc=$rc $(grep -o 'test error [0-9.]* %' "$dest/train.log" | tail -1)"
 }
 
 worker() {

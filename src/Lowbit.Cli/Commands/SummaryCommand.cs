@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Lowbit.Hardware;
+using Lowbit.Hardware.Accelerators;
 using Lowbit.Hardware.ModelCost;
 using Lowbit.Nn.Layers;
 using Lowbit.Training;
@@ -26,12 +27,23 @@ internal static class SummaryCommand
         var set = new Option<string[]>("--set") { Description = "Override a config field, e.g. --set layers.1.units=512 (repeatable; with --config only).", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint written by lowbit train (DIR/checkpoint.lbck): summarise its model with its saved config and weights." };
         var json = new Option<bool>("--json") { Description = "Print the cost report as JSON (every column, see docs/COST-MODEL.md) instead of the table." };
-        var cmd = new Command("summary", "Show a model's cost per layer: parameters by bit width, weight memory, MACs, BOPs, energy estimate.") { config, set, checkpoint, json };
-        cmd.SetAction(parse => Run(parse.GetValue(config), parse.GetValue(set) ?? [], parse.GetValue(checkpoint), parse.GetValue(json), output));
+        var hardware = new Option<string?>("--hardware") { Description = "Instead of the cost table, estimate FPGA resources (fpga: LUTs, BRAM36, DSPs) or 45 nm ASIC area and energy (asic) per layer, with the assumptions." };
+        hardware.AcceptOnlyFromAmong(HardwareSummary.Targets);
+        var architecture = new Option<string>("--architecture") { Description = "Accelerator layout for --hardware: unrolled (hardwired weights), folded (PE x SIMD bit-parallel array) or bitserial.", DefaultValueFactory = _ => "folded" };
+        architecture.AcceptOnlyFromAmong(HardwareSummary.Architectures);
+        var pe = new Option<int>("--pe") { Description = "Processing elements (output channels in parallel) of a folded or bit-serial array.", DefaultValueFactory = _ => AcceleratorOptions.Default.ProcessingElements };
+        var simd = new Option<int>("--simd") { Description = "Inputs per processing element per cycle of a folded or bit-serial array.", DefaultValueFactory = _ => AcceleratorOptions.Default.SimdLanes };
+        var cmd = new Command("summary", "Show a model's cost per layer: parameters by bit width, weight memory, MACs, BOPs, energy estimate; or FPGA / ASIC estimates with --hardware.") { config, set, checkpoint, json, hardware, architecture, pe, simd };
+        cmd.SetAction(parse =>
+        {
+            string? target = parse.GetValue(hardware);
+            var accelerator = target is null ? null : HardwareSummary.Options(parse.GetValue(architecture)!, parse.GetValue(pe), parse.GetValue(simd));
+            return Run(parse.GetValue(config), parse.GetValue(set) ?? [], parse.GetValue(checkpoint), parse.GetValue(json), output, target, accelerator);
+        });
         return cmd;
     }
 
-    private static int Run(string? configPath, string[] overrides, string? checkpointPath, bool json, TextWriter output)
+    private static int Run(string? configPath, string[] overrides, string? checkpointPath, bool json, TextWriter output, string? hardware = null, AcceleratorOptions? accelerator = null)
     {
         var (config, model, inputShape) = LoadModel(configPath, overrides, checkpointPath);
         ModelCostDescription description;
@@ -43,6 +55,12 @@ internal static class SummaryCommand
         {
             // The model came from the user's config: a layer the cost model cannot describe is an input problem.
             throw new UserException($"{config.Source}: {e.Message}");
+        }
+
+        if (hardware is not null)
+        {
+            HardwareSummary.Write(description.Network, hardware, accelerator!, json, output, CreateConsole);
+            return ExitCodes.Ok;
         }
 
         var report = CostModel.Estimate(description.Network);
@@ -122,6 +140,18 @@ internal static class SummaryCommand
 
     private static void WriteTable(ModelCostDescription description, CostReport report, string inputLabel, TextWriter output)
     {
+        var console = CreateConsole(output);
+        console.WriteLine(Invariant($"{report.Name}: {inputLabel}; energy is a 45 nm estimate (docs/COST-MODEL.md)"));
+        console.Write(BuildTable(description, report));
+        foreach (string line in FooterLines(description, report))
+        {
+            console.WriteLine(line);
+        }
+    }
+
+    /// <summary>A console on <paramref name="output"/>: colours only on an interactive terminal, a fixed width otherwise.</summary>
+    private static IAnsiConsole CreateConsole(TextWriter output)
+    {
         bool terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -135,12 +165,7 @@ internal static class SummaryCommand
             console.Profile.Width = RedirectedWidth;
         }
 
-        console.WriteLine(Invariant($"{report.Name}: {inputLabel}; energy is a 45 nm estimate (docs/COST-MODEL.md)"));
-        console.Write(BuildTable(description, report));
-        foreach (string line in FooterLines(description, report))
-        {
-            console.WriteLine(line);
-        }
+        return console;
     }
 
     private static Table BuildTable(ModelCostDescription description, CostReport report)

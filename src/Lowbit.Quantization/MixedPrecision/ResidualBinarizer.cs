@@ -31,6 +31,7 @@ namespace Lowbit.Quantization.MixedPrecision;
 public sealed class ResidualBinarizer : Quantizer, ICostInfo
 {
     private double[] _scratch = []; // residual buffer of the fast path, reused across calls
+    private double[] _sliceIn = [], _sliceOut = []; // one slice widened to double and its x̂ (float32 path)
     private readonly ResidualRunningMeans? _running;
 
     /// <summary>Creates the quantizer.</summary>
@@ -122,6 +123,7 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
     public override Tensor Quantize(Tensor x, QuantizerContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (_running is null && x.DType == DType.Float32) return QuantizeFloat32(x);
         var v = MixedMath.FiniteValues(x, Name);
         if (_running is not null && !context.Training)
             return MixedMath.ClippedStraightThrough(x, v, _running.Apply(v, withSigns: null), Clip);
@@ -130,6 +132,42 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
         if (_running is null) return MixedMath.ClippedStraightThrough(x, v, xhat, Clip);
         _running.Update(means.AsSpan(0, slices * Bits), slices);
         return MixedMath.ClippedStraightThrough(x, v, TrainMeans == "running" ? _running.Apply(v, withSigns: null) : xhat, Clip);
+    }
+
+    /// <summary>
+    /// Per-sample (or per-tensor) means without whole-tensor double copies: each slice is widened into a reused double
+    /// buffer, binarized by <see cref="ResidualKernel"/> and rounded once to float, and the clipped-STE factor is computed
+    /// from the float inputs. Bit-identical to the double path followed by the float write.
+    /// </summary>
+    private Tensor QuantizeFloat32(Tensor x)
+    {
+        ReadOnlySpan<float> xs = x.AsSpan();
+        MixedMath.CheckFinite(xs, x, Name);
+        int slices = MixedMath.Slices(x, Role == "activation");
+        int size = xs.Length / slices;
+        if (_scratch.Length < size) _scratch = new double[size];
+        if (_sliceIn.Length < size) (_sliceIn, _sliceOut) = (new double[size], new double[size]);
+        var q = Tensor.ZerosLike(x);
+        Span<float> qs = q.AsSpan();
+        Span<double> means = stackalloc double[Bits];
+        for (int s = 0; s < slices; s++)
+        {
+            var input = _sliceIn.AsSpan(0, size);
+            var output = _sliceOut.AsSpan(0, size);
+            var slice = xs.Slice(s * size, size);
+            for (int k = 0; k < size; k++) input[k] = slice[k];
+            ResidualKernel.Binarize(input, Bits, output, means, _scratch);
+            var target = qs.Slice(s * size, size);
+            for (int k = 0; k < size; k++) target[k] = (float)output[k];
+        }
+        if (!x.TracksGrad) return q;
+        var factor = Tensor.ZerosLike(x);
+        Span<float> fs = factor.AsSpan();
+        float clip = (float)Clip;
+        bool exactClip = clip == Clip;
+        if (exactClip) QuantMath.WindowFactor(xs, fs, -clip, clip);
+        else for (int i = 0; i < xs.Length; i++) fs[i] = Math.Abs((double)xs[i]) <= Clip ? 1f : 0f;
+        return Tensor.StraightThrough(x, q, factor);
     }
 
     /// <summary>The sign planes b_j and means μ_j of <paramref name="x"/> (for export and inspection).</summary>
