@@ -40,6 +40,7 @@ public static class Paths
     {
         if (config is null) return ShippedConfig(DefaultConfig);
         if (File.Exists(config)) return config;
+        if (Directory.Exists(config)) throw new UserException($"config file '{config}' is a folder; give a JSON config file.");
         bool bareName = config.IndexOfAny([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar]) < 0;
         if (bareName) return ShippedConfig(config);
         throw new UserException($"config file '{config}' does not exist.");

@@ -34,7 +34,7 @@ public class ModelConfigWriterTests
     public void ShippedConfig_WrittenAndRebuilt_SameStateAndOutputs(string name)
     {
         var config = ConfigLoader.Load(Path.Combine(RepoRoot(), "configs", name));
-        if (!ConfigLoader.Datasets.Contains(config.Data.Dataset)) return; // language models: not image layer lists
+        if (config.Data.IsText) return; // language models: their sequence layers have no writer yet (ModelConfigWriter refuses them by name)
         int[] shape = DataResolver.InputShape(config.Data.Dataset);
         var model = ModelBuilder.Build(config, shape);
         if (config.Arithmetic is not null)
