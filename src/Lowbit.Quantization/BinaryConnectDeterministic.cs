@@ -8,7 +8,7 @@ namespace Lowbit.Quantization;
 /// Backward: identity straight-through estimator, g_w = g_{w_b} everywhere; keep the latent weights bounded by
 /// clipping them to [−H, H] after each step (<c>Parameter.Clip</c>), as the paper does.
 /// Options: <c>h</c> (H &gt; 0, default 1).
-/// Paper: Courbariaux, Bengio, David, "BinaryConnect", arXiv 1511.00363 (METHODS.md §2).
+/// Paper: Courbariaux, Bengio, David, "BinaryConnect", arXiv 1511.00363.
 /// </remarks>
 public sealed class BinaryConnectDeterministic : Quantizer
 {

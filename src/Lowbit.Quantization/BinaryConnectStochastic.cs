@@ -9,7 +9,7 @@ namespace Lowbit.Quantization;
 /// So E[w_b] = clip(w, −H, H): unbiased inside the clip range.
 /// Backward: identity straight-through estimator, g_w = g_{w_b}.
 /// Evaluation (option <c>eval</c>): <c>"real"</c> (default) uses the real-valued weights unchanged, as the paper
-/// evaluates stochastic BinaryConnect (METHODS.md §2, recalled); <c>"sign"</c> uses H·sign(w) (sign(0) = +1).
+/// evaluates stochastic BinaryConnect; <c>"sign"</c> uses H·sign(w) (sign(0) = +1).
 /// Options: <c>h</c> (default 1), <c>eval</c> ("real" | "sign").
 /// Paper: Courbariaux, Bengio, David, "BinaryConnect", arXiv 1511.00363.
 /// </remarks>

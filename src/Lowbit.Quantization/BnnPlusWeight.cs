@@ -16,9 +16,9 @@ namespace Lowbit.Quantization;
 /// (our choice; the paper's initialisation is not confirmed). Per-channel α needs <c>channels</c> (= dimension 0
 /// of the weight) because the learnable tensor is created with the layer.
 /// Options: <c>beta</c> (default 5), <c>per_channel</c> (default false), <c>channels</c>, <c>alpha</c>,
-/// <c>regularizer</c> ("l1" | "l2" | "none", default "l2"), <c>lambda</c> (λ ≥ 0, default 1e-5; our choice inside the
-/// 1e-7…1e-4 sweep range of METHODS.md §12).
-/// Paper: Darabi et al., arXiv 1812.11800 (METHODS.md §12).
+/// <c>regularizer</c> ("l1" | "l2" | "none", default "l2"), <c>lambda</c> (λ ≥ 0, default 1e-5: our choice, inside the
+/// range 1e-7…1e-4 worth sweeping; the paper's values are not confirmed).
+/// Paper: Darabi et al., arXiv 1812.11800.
 /// </remarks>
 public sealed class BnnPlusWeight : Quantizer
 {

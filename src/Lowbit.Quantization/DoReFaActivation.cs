@@ -9,7 +9,7 @@ namespace Lowbit.Quantization;
 /// zero; levels {0, 1/(2^k − 1), …, 1}.
 /// Backward: identity STE inside the clip range, g_x = g·1[0 ≤ x ≤ 1] (inclusive, like <c>Tensor.Clamp</c>), else 0.
 /// Unsigned. Options: <c>bits</c> (1..16, default 2).
-/// Paper: Zhou et al., "DoReFa-Net", arXiv 1606.06160 (METHODS.md §7.2); QNN uses the same form (§5).
+/// Paper: Zhou et al., "DoReFa-Net", arXiv 1606.06160; QNN (Hubara et al., arXiv 1609.07061) uses the same form.
 /// </remarks>
 public sealed class DoReFaActivation : Quantizer
 {

@@ -13,7 +13,7 @@ namespace Lowbit.Quantization;
 /// round(y + U(−½, ½)) rounds up with probability frac(y).
 /// The generator is the <see cref="QuantizerContext.Random"/> of the forward call; in evaluation the gradient
 /// passes unchanged. Options: <c>bits</c> (1..16, default 6 as in QNN/DoReFa's 6-bit gradients).
-/// Paper: Zhou et al., "DoReFa-Net", arXiv 1606.06160 (METHODS.md §7.2); QNN §5.
+/// Paper: Zhou et al., "DoReFa-Net", arXiv 1606.06160; also used by QNN (Hubara et al., arXiv 1609.07061).
 /// </remarks>
 public sealed class DoReFaGradient : Quantizer
 {

@@ -12,7 +12,7 @@ namespace Lowbit.Quantization;
 /// Backward: identity STE through quantize_k only; tanh, the division and the max are differentiated exactly
 /// (the max's gradient goes to its first arg-max). If every t is 0, m is taken as 1 (u = 1/2; our choice).
 /// Options: <c>bits</c> (1..16, default 1), <c>per_channel</c> (default false).
-/// Paper: Zhou et al., "DoReFa-Net", arXiv 1606.06160 (METHODS.md §7.2).
+/// Paper: Zhou et al., "DoReFa-Net", arXiv 1606.06160.
 /// </remarks>
 public sealed class DoReFaWeight : Quantizer
 {

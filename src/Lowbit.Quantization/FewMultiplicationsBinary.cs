@@ -6,7 +6,8 @@ namespace Lowbit.Quantization;
 /// <remarks>
 /// Training forward: q = +W0 with probability p = hard_sigmoid(w/W0) = clip((w/W0 + 1)/2, 0, 1), else −W0
 /// (one uniform draw u per element, +W0 when u &lt; p), so E[q] = clip(w, −W0, W0).
-/// W0 = option <c>w0</c>, or half the Glorot-uniform bound sqrt(6/(fan_in + fan_out)) of the weight (METHODS.md §3).
+/// W0 = option <c>w0</c>, or half the Glorot-uniform bound sqrt(6/(fan_in + fan_out)) of the weight, as in the
+/// paper's code (Lin, Courbariaux, Memisevic, Bengio, arXiv 1510.03009).
 /// Backward: identity STE. Clip the latent weights to [−W0, W0] after each step as the paper does.
 /// Evaluation (option <c>eval</c>): "real" (default; real-valued weights, as for stochastic BinaryConnect) or
 /// "sign" (W0·sign(w), sign(0) = +1).

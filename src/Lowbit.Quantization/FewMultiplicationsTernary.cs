@@ -5,8 +5,8 @@ namespace Lowbit.Quantization;
 /// <summary>Stochastic ternary weights {−W0, 0, W0} of "Neural Networks with Few Multiplications" (<c>fm_ternary</c>).</summary>
 /// <remarks>
 /// Training forward: w̄ = clip(w/W0, −1, 1); q = sign(w̄)·W0 with probability |w̄|, else 0 (one uniform draw u per
-/// element, non-zero when u &lt; |w̄|), so E[q] = clip(w, −W0, W0). The sampling rule is recalled, not
-/// confirmed (METHODS.md §3).
+/// element, non-zero when u &lt; |w̄|), so E[q] = clip(w, −W0, W0). This sampling rule is our reading of
+/// the paper (Lin et al., arXiv 1510.03009), not checked against the authors' code.
 /// W0 = option <c>w0</c>, or half the Glorot-uniform bound of the weight. Backward: identity STE.
 /// Evaluation (option <c>eval</c>): "real" (default; real weights) or "round" (W0·round(w̄), i.e. ±W0 when
 /// |w̄| ≥ 1/2, else 0; half away from zero).

@@ -4,12 +4,12 @@ namespace Lowbit.Quantization;
 
 /// <summary>
 /// Optional cost description of a quantizer whose output is a sum of scaled ±1 bit planes: homogeneous residual
-/// binarization (METHODS 8.1) or heterogeneous binarization with a bit map (METHODS 8.2). The hardware cost model
+/// binarization or heterogeneous binarization with a bit map (HBB, Fromm et al., arXiv 1805.10368; docs/MIXED-PRECISION.md). The hardware cost model
 /// (Lowbit.Hardware's ModelCostMapper) reads it when present; quantizers without it are described by
 /// <see cref="Quantizer.BitWidth"/> alone (1 bit = ±1 code, integer k = k-bit uniform code).
 /// </summary>
 /// <remarks>
-/// Symbols as in METHODS 14: B (or B_max) = <see cref="MaxPlanes"/>; A_j = {n : M_n ≥ j} is the set of elements active
+/// Symbols as in docs/COST-MODEL.md: B (or B_max) = <see cref="MaxPlanes"/>; A_j = {n : M_n ≥ j} is the set of elements active
 /// on plane j, so |A_1| = N and |A_1| ≥ |A_2| ≥ … ≥ |A_B|.
 /// </remarks>
 public interface ICostInfo
@@ -17,7 +17,7 @@ public interface ICostInfo
     /// <summary>B for residual binarization, B_max for heterogeneous binarization (1..16).</summary>
     int MaxPlanes { get; }
 
-    /// <summary>True when elements carry different numbers of planes (a bit map, METHODS 8.2); false for homogeneous residual binarization.</summary>
+    /// <summary>True when elements carry different numbers of planes (a bit map); false for homogeneous residual binarization.</summary>
     bool Heterogeneous { get; }
 
     /// <summary>

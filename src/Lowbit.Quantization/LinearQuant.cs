@@ -5,8 +5,8 @@ namespace Lowbit.Quantization;
 /// <summary>QNN k-bit uniform (linear) quantizer (<c>linear_quant</c>).</summary>
 /// <remarks>
 /// Signed (default): step s = r/(2^(k−1) − 1), q = clip(round(x/s), −(2^(k−1) − 1), 2^(k−1) − 1)·s: a symmetric
-/// grid of 2^k − 1 levels on [−r, r] with 0 on the grid (our choice of the QNN form
-/// LinearQuant(x, step) = clip(round(x/step)·step, minV, maxV), METHODS.md §5).
+/// grid of 2^k − 1 levels on [−r, r] with 0 on the grid (our choice of QNN's linear
+/// quantizer, clip(round(x/step)·step, minV, maxV); Hubara et al., arXiv 1609.07061).
 /// Unsigned: s = r/(2^k − 1), q = clip(round(x/s), 0, 2^k − 1)·s: 2^k levels on [0, r].
 /// Range r: <c>range_mode: "fixed"</c> uses the option <c>range</c> (default 1); <c>"max"</c> uses max|x| of the
 /// tensor (or of each output channel with per_channel), treated as a constant in backward.

@@ -9,8 +9,8 @@ namespace Lowbit.Quantization;
 /// e_max is the option <c>max_exponent</c> (default 0); the exponent range holds 2^(k−1) − 1 values, so
 /// e_min = e_max − 2^(k−1) + 2. Signed: 2·(2^(k−1) − 1) + 1 = 2^k − 1 levels (zero plus ± powers).
 /// Unsigned: levels {0} ∪ {2^e}, with 2^k − 1 exponents; negative x maps to 0.
-/// (Our choice of the QNN form LogQuant(x) = clip(AP2(x), minV, maxV), METHODS.md §5: clipping to the level
-/// range plus an explicit zero for underflow.)
+/// (Our choice of QNN's logarithmic quantizer, clip(AP2(x), minV, maxV) (Hubara et al., arXiv 1609.07061): clipping
+/// to the level range plus an explicit zero for underflow.)
 /// Backward: identity STE inside the range, g·1[|x| ≤ 2^e_max] (signed) or g·1[0 ≤ x ≤ 2^e_max] (unsigned), else 0.
 /// Options: <c>bits</c> (2..8, default 4), <c>max_exponent</c> (−64..64, default 0), <c>signed</c> (default true).
 /// Paper: Hubara et al., "Quantized Neural Networks", arXiv 1609.07061.

@@ -17,7 +17,7 @@ namespace Lowbit.Quantization;
 /// layer. s must stay positive (an error otherwise).
 /// Options: <c>bits</c> (signed 2..16, unsigned 1..16; default 4), <c>signed</c> (default true), <c>role</c>
 /// ("weight" | "activation"), <c>per_channel</c> (weights only), <c>channels</c>, <c>step</c>.
-/// Paper: Esser et al., "Learned Step Size Quantization", arXiv 1902.08153 (METHODS.md §7.4).
+/// Paper: Esser et al., "Learned Step Size Quantization", arXiv 1902.08153.
 /// </remarks>
 public sealed class LsqQuantizer : Quantizer
 {

@@ -12,7 +12,7 @@ namespace Lowbit.Quantization;
 /// α is one learnable scalar (a parameter "…alpha"; the layer registers it without weight decay, so the paper's
 /// L2 on α is not applied: our choice for now). Options: <c>bits</c> (1..16, default 4), <c>alpha</c> (initial α &gt; 0,
 /// default 10).
-/// Paper: Choi et al., "PACT", arXiv 1805.06085 (METHODS.md §7.3).
+/// Paper: Choi et al., "PACT", arXiv 1805.06085.
 /// </remarks>
 public sealed class Pact : Quantizer
 {

@@ -7,7 +7,7 @@ namespace Lowbit.Quantization;
 /// <remarks>
 /// The exponent is rounded exactly from the binary representation: |x| = m·2^e with m in [1, 2) rounds up when
 /// m ≥ √2. √2 is irrational, so no finite double is a tie. AP2(0) = 0; infinities and NaN pass through.
-/// Source: BinaryNet (arXiv 1602.02830) AP2; METHODS.md §1.3.
+/// Source: the AP2 operator of BinaryNet (Courbariaux, Hubara et al., arXiv 1602.02830).
 /// </remarks>
 public static class PowerOfTwo
 {

@@ -13,7 +13,8 @@ namespace Lowbit.Quantization;
 /// <see cref="QuantizedBackprop.Linear"/> (a hook in the layer; see that method).
 /// x_q: e0 = floor(log2|x|); e = e0 + 1 with probability |x|/2^e0 − 1, else e0 (stochastic rounding of the
 /// exponent, unbiased: E[x_q] = x); the exponent is limited to [min_exponent, max_exponent]
-/// (default [−8, 0], our choice, METHODS.md §3): |x| ≥ 2^max_exponent saturates to ±2^max_exponent, and
+/// (default [−8, 0], our choice: the paper bounds the exponent range, but its released code shows no bound):
+/// |x| ≥ 2^max_exponent saturates to ±2^max_exponent, and
 /// |x| &lt; 2^min_exponent rounds stochastically between 0 and ±2^min_exponent with probability |x|/2^min_exponent
 /// (our choice: keeps the estimate unbiased instead of clamping up). x = 0 gives 0; sign(0) is irrelevant.
 /// Options: <c>min_exponent</c>, <c>max_exponent</c> (−126 ≤ min ≤ max ≤ 127).

@@ -8,7 +8,7 @@ namespace Lowbit.Quantization;
 /// <remarks>
 /// Forward: q(x) = +1 if x ≥ 0 else −1 (sign(0) = +1).
 /// Backward: dq/dx := 1 if |x| ≤ clip, else 0 (clip = 1 by default; inclusive at the edge).
-/// Paper: Courbariaux, Hubara et al., "Binarized Neural Networks", arXiv 1602.02830 (METHODS.md §1.2, §4).
+/// Paper: Courbariaux, Hubara et al., "Binarized Neural Networks", arXiv 1602.02830.
 /// </remarks>
 public sealed class SteSign : Quantizer
 {

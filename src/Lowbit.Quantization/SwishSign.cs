@@ -10,7 +10,7 @@ namespace Lowbit.Quantization;
 /// SS_β(x) = 2σ(βx)(1 + βx(1 − σ(βx))) − 1. It equals β at 0, is negative for large |x| and tends to 0.
 /// Options: <c>beta</c> (β &gt; 0, default 5 as in Larq; the paper's β settings are not confirmed, our choice).
 /// Paper: Darabi et al., "BNN+: Improved Binary Network Training" / "Regularized Binary Network Training",
-/// arXiv 1812.11800 (METHODS.md §1.2, §12).
+/// arXiv 1812.11800.
 /// </remarks>
 public sealed class SwishSign : Quantizer
 {

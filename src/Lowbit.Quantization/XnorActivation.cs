@@ -13,7 +13,7 @@ namespace Lowbit.Quantization;
 /// Backward: the product rule with sign's clipped STE, g_x = g·K·1[|x| ≤ clip] + (the exact path through K:
 /// ∂A/∂x = sign(x)/C, subgradient 0 at x = 0; the box filter is linear).
 /// Options: <c>scale</c> (default true), <c>clip</c> (default 1), <c>window</c> (box | position, default box).
-/// Paper: Rastegari et al., "XNOR-Net", arXiv 1603.05279 (METHODS.md §7.1).
+/// Paper: Rastegari et al., "XNOR-Net", arXiv 1603.05279.
 /// </remarks>
 public sealed class XnorActivation : Quantizer
 {

@@ -6,7 +6,7 @@ namespace Lowbit.Quantization;
 /// <remarks>
 /// Forward: q_i = α_c·sign(w_i), α_c = mean_{i in c}|w_i| = ||W_c||₁/n (n = elements per scale group: fan-in per
 /// output filter when per_channel, the whole tensor otherwise); sign(0) = +1.
-/// Backward (the paper's elementwise rule, METHODS.md §7.1): g_{w_i} = g_i·(1/n + α_c·1[|w_i| ≤ 1]); the 1/n
+/// Backward (the paper's elementwise rule): g_{w_i} = g_i·(1/n + α_c·1[|w_i| ≤ 1]); the 1/n
 /// term stands for the path through α, the second for sign with the clipped STE (inclusive at |w| = 1).
 /// Options: <c>per_channel</c> (default true: one α per output filter, dimension 0).
 /// Paper: Rastegari et al., "XNOR-Net", arXiv 1603.05279.

@@ -13,7 +13,7 @@ public class QuantizerRegistryTests
     }
 
     [Fact]
-    public void Names_ContainEveryQuantizerOfIssue4()
+    public void Names_ContainEveryCoreQuantizer()
     {
         string[] expected = ["ste_sign", "approx_sign", "swish_sign", "bc_det", "bc_stoch", "bnn_plus_weight", "xnor_weight", "xnor_act",
             "dorefa_weight", "dorefa_act", "dorefa_grad", "linear_quant", "log_quant", "fm_binary", "fm_ternary", "fm_pow2_input",

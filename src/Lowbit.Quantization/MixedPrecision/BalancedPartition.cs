@@ -7,7 +7,7 @@ namespace Lowbit.Quantization.MixedPrecision;
 internal sealed record BalancedSplit(int Depth, double Threshold, double[] Subset);
 
 /// <summary>
-/// Recursive percentile partition of Balanced Quantization (METHODS.md §9 step 1): k levels of splits give 2^k bins;
+/// Recursive percentile partition of Balanced Quantization (Zhou et al., arXiv 1706.07145): k levels of splits give 2^k bins;
 /// the bin index is the code. Reference implementation: one stable sort, then splits of contiguous ranges.
 /// </summary>
 internal static class BalancedPartition

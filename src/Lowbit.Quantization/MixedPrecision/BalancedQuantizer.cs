@@ -4,11 +4,11 @@ namespace Lowbit.Quantization.MixedPrecision;
 
 /// <summary>Balanced quantization: equal-count bins by recursive median (or mean) splits, then uniform codes (<c>balanced</c>).</summary>
 /// <remarks>
-/// Forward (METHODS.md §9, defaults [D]): split the tensor's values at their median, each half at its median, … k levels
-/// deep → 2^k bins of equal count (see <c>BalancedPartition</c>: lower median, values ≤ t go low, so ties share a
-/// bin); the equalized value x̃ of bin j lies in [j/2^k, (j+1)/2^k], so the code c = min(⌊x̃·2^k⌋, 2^k − 1) is the bin
+/// Forward (the code rule and the scale are our choices): split the tensor's values at their median, each half at its
+/// median, … k levels deep → 2^k bins of equal count (see <c>BalancedPartition</c>: lower median, values ≤ t go low,
+/// so ties share a bin); the equalized value x̃ of bin j lies in [j/2^k, (j+1)/2^k], so the code c = min(⌊x̃·2^k⌋, 2^k − 1) is the bin
 /// index j and is taken directly. q = c/(2^k − 1), u = 2q − 1 ∈ [−1, 1], output s·u with
-/// s = mean|x| / mean|u| (our choice, METHODS.md §9: keeps the layer's mean magnitude; s = 0 for an all-zero tensor).
+/// s = mean|x| / mean|u| (our choice: keeps the layer's mean magnitude; s = 0 for an all-zero tensor).
 /// With partition "mean" each median is replaced by the subset mean (one pass per level, no sort needed in
 /// principle; this reference implementation sorts once for both). Error bound of the approximation: for any
 /// subset, |mean − median| ≤ σ (the subset's population standard deviation), so each mean threshold lies within one

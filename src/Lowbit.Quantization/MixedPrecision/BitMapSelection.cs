@@ -1,7 +1,7 @@
 namespace Lowbit.Quantization.MixedPrecision;
 
 /// <summary>
-/// Bit-map selection rules for heterogeneous binarization: Middle-Out (METHODS.md §8.3) and the random and
+/// Bit-map selection rules for heterogeneous binarization: Middle-Out (HBB, Fromm, Patel, Philipose, arXiv 1805.10368) and the random and
 /// magnitude ablations. Every rule gives exactly <see cref="BitMix.Counts"/> elements to each bitwidth.
 /// </summary>
 internal static class BitMapSelection

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Lowbit.Quantization.MixedPrecision;
 
 /// <summary>
-/// A mixture of bitwidths for heterogeneous binarization: fractions p_b of elements with b bits (METHODS.md §8.2),
+/// A mixture of bitwidths for heterogeneous binarization: fractions p_b of elements with b bits (HBB),
 /// e.g. "1:0.7,2:0.2,3:0.1" (average 1.4 bits).
 /// </summary>
 /// <remarks>
@@ -14,7 +14,8 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// exactly N. The realised average bits Σ_b b·c_b/N can therefore differ from the nominal Σ_b b·p_b by O(1/N).
 /// <see cref="FromAverageBits"/> rule (our choice): the two adjacent bitwidths around the target,
 /// a → {⌊a⌋: 1 − (a − ⌊a⌋), ⌊a⌋ + 1: a − ⌊a⌋} (1.4 → "1:0.6,2:0.4"; 2 → homogeneous 2 bits), which meets the
-/// average exactly with the smallest spread; the paper's 1.4-bit mix is [U] (METHODS.md §8.3).
+/// average exactly with the smallest spread; the proportions of the HBB paper's 1.4-bit mix
+/// are not confirmed, so configs state theirs with <c>mix</c>.
 /// </remarks>
 public sealed class BitMix
 {

@@ -5,7 +5,7 @@ namespace Lowbit.Quantization.MixedPrecision;
 
 /// <summary>Uniform quantization with a learnable fractional bitlength n per tensor or per output channel (<c>bitpruning</c>).</summary>
 /// <remarks>
-/// Forward (METHODS.md §11): Q(x; n) = (1 − α)·Q_⌊n⌋(x) + α·Q_⌊n⌋+1(x), α = n − ⌊n⌋, with Q_b the symmetric max-abs
+/// Forward: Q(x; n) = (1 − α)·Q_⌊n⌋(x) + α·Q_⌊n⌋+1(x), α = n − ⌊n⌋, with Q_b the symmetric max-abs
 /// grid of the group (<c>MaxAbsGrid</c>: 2^b levels over [−m, m], m = max|x| of the group; our choice).
 /// Backward: g_x = g (identity STE; every x is within [−m, m]); g_n = Σ_group g·(Q_⌊n⌋+1(x) − Q_⌊n⌋(x)), the exact
 /// derivative of Q in n (at an integer n it is the right derivative); no gradient through m.
@@ -15,8 +15,8 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// clamp(n, 1, max_bits) and gives n no gradient while it is outside the range, so an unprojected n &lt; 1 acts as
 /// n = 1 instead of producing an undefined 0-bit grid.
 /// Regulariser: see <see cref="BitPruningRegularizer"/> (network-wide, so not returned by <see cref="Quantizer.Regularization"/>).
-/// Rounding and freezing: <see cref="Freeze"/> rounds each n (up by default, [R]) and from then on the quantizer is
-/// Q_b(x) with those integer bits (the same map as <see cref="FixedBitQuantizer"/>), identity STE for x and no gradient
+/// Rounding and freezing: <see cref="Freeze"/> rounds each n (up by default, the paper's rule as we read it) and from
+/// then on the quantizer is Q_b(x) with those integer bits (the same map as <see cref="FixedBitQuantizer"/>), identity STE for x and no gradient
 /// into n; the frozen bits are the state tensor "frozen_bits" ([groups], 0 = still learning), so checkpoints keep them.
 /// <see cref="ToFixedBits"/> returns the equivalent fixed quantizer instead.
 /// Options: <c>bits</c> (initial n, default 8), <c>per_channel</c> (one n per dimension-0 slice), <c>channels</c>
@@ -25,8 +25,8 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// "sgd": plain gradient steps n −= lr·lr_scale·g_n. With Adam every bitlength moves by about lr·lr_scale per step once
 /// the regulariser dominates, whatever the target's per-layer weights; plain steps keep those weights, which is what
 /// makes the bits / memory / BOPs targets differ).
-/// Paper: Nikolić, Mahmoud, Moshovos et al., "BitPruning: Learning Bitlengths for Aggressive and Accurate
-/// Quantization", arXiv 2002.03090.
+/// Paper: Nikolić, Boukli Hacene, Bannon, Delmas Lascorz, Courbariaux, Bengio, Gripon, Moshovos, "BitPruning:
+/// Learning Bitlengths for Aggressive and Accurate Quantization", arXiv 2002.03090.
 /// </remarks>
 public sealed class BitPruningQuantizer : Quantizer, ILearnedBitLength
 {
@@ -84,7 +84,7 @@ public sealed class BitPruningQuantizer : Quantizer, ILearnedBitLength
     }
 
     /// <summary>
-    /// Rounds each bitlength to an integer (<paramref name="roundUp"/>: b = ⌈n − 1e-6⌉, the paper's rule [R]; else
+    /// Rounds each bitlength to an integer (<paramref name="roundUp"/>: b = ⌈n − 1e-6⌉, the paper's rule as we read it; else
     /// nearest, halves up), clamped to [1, MaxBits]; writes it back into n and keeps it fixed from now on.
     /// </summary>
     /// <param name="roundUp">Round up (default) or to the nearest integer.</param>

@@ -2,7 +2,7 @@ using Lowbit.Tensors;
 
 namespace Lowbit.Quantization.MixedPrecision;
 
-/// <summary>What the BitPruning regulariser pushes down (METHODS.md §11).</summary>
+/// <summary>What the BitPruning regulariser pushes down (Nikolić et al., arXiv 2002.03090).</summary>
 public enum BitPruningTarget
 {
     /// <summary>Average bitlength over all groups: c_g = 1.</summary>
@@ -23,14 +23,14 @@ public enum BitPruningTarget
 /// <param name="ActivationBits">Fixed activation bits when <paramref name="ActivationBitLength"/> is null (32 for float).</param>
 public sealed record BitPruningLayer(Tensor WeightBitLength, long Elements, long Macs, Tensor? ActivationBitLength = null, double ActivationBits = 32);
 
-/// <summary>BitPruning's bit regulariser λ·R over a network (METHODS.md §11), differentiable in every bitlength.</summary>
+/// <summary>BitPruning's bit regulariser λ·R over a network (docs/MIXED-PRECISION.md), differentiable in every bitlength.</summary>
 /// <remarks>
 /// R = Σ_g c_g·n_g / Σ_g c_g over all weight groups g of all layers: c_g = 1 (<see cref="BitPruningTarget.AverageBits"/>)
 /// or c_g = elements of g = Elements_l / groups_l (<see cref="BitPruningTarget.Memory"/>).
 /// Bit operations: R = Σ_l MAC_l·n̄_w,l·n_a,l / Σ_l MAC_l with n̄_w,l the mean of the layer's n_g, so
-/// ∂R/∂n_w,l,g = MAC_l·n_a,l / (groups_l·Σ MAC) and ∂R/∂n_a,l = MAC_l·n̄_w,l / Σ MAC ([R] form; the normalisation by
-/// Σ MAC is ours [D]). The result is a rank-0 tensor built from autograd ops; add it to the task loss.
-/// λ values are [U]; the caller picks one. Paper: Nikolić et al., arXiv 2002.03090.
+/// ∂R/∂n_w,l,g = MAC_l·n_a,l / (groups_l·Σ MAC) and ∂R/∂n_a,l = MAC_l·n̄_w,l / Σ MAC (the form follows the paper as we read
+/// it; the normalisation by Σ MAC is ours). The result is a rank-0 tensor built from autograd ops; add it to the task loss.
+/// The paper's λ values are not confirmed; the caller picks one. Paper: Nikolić et al., arXiv 2002.03090.
 /// </remarks>
 /// <param name="target">What to penalise.</param>
 /// <param name="lambda">Strength λ ≥ 0.</param>

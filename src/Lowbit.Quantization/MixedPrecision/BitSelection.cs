@@ -1,6 +1,6 @@
 namespace Lowbit.Quantization.MixedPrecision;
 
-/// <summary>How a heterogeneous binarizer chooses which elements get how many bits (METHODS.md §8.3).</summary>
+/// <summary>How a heterogeneous binarizer chooses which elements get how many bits (HBB, Fromm, Patel, Philipose, arXiv 1805.10368).</summary>
 public enum BitSelection
 {
     /// <summary>Middle-Out: elements whose residual magnitude is closest to the level mean stop first.</summary>

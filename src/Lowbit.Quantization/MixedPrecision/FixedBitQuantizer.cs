@@ -10,7 +10,7 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// This is the fine-tuning quantizer after BitPruning rounds its learned bitlengths up and freezes them
 /// (<see cref="BitPruningQuantizer.ToFixedBits"/>); from a config it takes one <c>bits</c> for all groups.
 /// Options: <c>bits</c> (1..24, default 4), <c>per_channel</c> (scale per dimension-0 slice).
-/// Paper: Nikolić et al., arXiv 2002.03090 (METHODS.md §11, "round up, freeze, fine-tune").
+/// Paper: Nikolić et al., arXiv 2002.03090 (round up, freeze, fine-tune).
 /// </remarks>
 public sealed class FixedBitQuantizer : Quantizer
 {

@@ -4,10 +4,10 @@ namespace Lowbit.Quantization.MixedPrecision;
 
 /// <summary>Heterogeneous bitwidth binarization with a per-element bit map (<c>hbb</c>).</summary>
 /// <remarks>
-/// Forward (METHODS.md §8.2): given bits M_n ∈ {1..B_max}, level i acts on A_i = {n : M_n ≥ i}:
+/// Forward: given bits M_n ∈ {1..B_max}, level i acts on A_i = {n : M_n ≥ i}:
 /// μ_i = mean_{n∈A_i} |r_n| (0 if A_i is empty), and for n ∈ A_i: x̂_n += μ_i·sign(r_n), r_n −= μ_i·sign(r_n);
 /// r starts at x. Average bits = mean(M) = Σ_b b·p_b.
-/// Bit map (METHODS.md §8.3): <see cref="BitSelection.MiddleOut"/> (default), <see cref="BitSelection.Random"/> or
+/// Bit map: <see cref="BitSelection.MiddleOut"/> (default), <see cref="BitSelection.Random"/> or
 /// <see cref="BitSelection.Magnitude"/>, each with the exact counts of <see cref="BitMix.Counts"/>; Middle-Out ties
 /// are broken by the lower flat index.
 /// When the map is chosen (role "weight"): recompute "every_step" (default) selects M from the current weights on
@@ -20,14 +20,14 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// complete for every_step with middle_out/magnitude (M is a function of the checkpointed weights). recompute
 /// "frozen" and selection "random" therefore require <c>elements</c>, and a model whose checkpoint says
 /// "frozen" but holds no map is an error rather than a silent re-selection.
-/// Activations (role "activation", METHODS.md §8.3 notes that BinOps supports per-sample heterogeneous
-/// activations): each sample (slice of dimension 0) gets its own map by the same selection rule and its own means,
-/// recomputed on every forward pass (M depends on the input, so it is neither stored nor frozen); random
-/// selection is not offered there because evaluation has no generator.
+/// Activations (role "activation"; the authors' BinOps code supports per-sample heterogeneous activations): each
+/// sample (slice of dimension 0) gets its own map by the same selection rule and its own means, recomputed on every
+/// forward pass (M depends on the input, so it is neither stored nor frozen); random selection is not offered there
+/// because evaluation has no generator.
 /// Speed: when Middle-Out or magnitude selects a map (every forward by default), selection and binarization run fused
 /// in <see cref="MiddleOutBinarizer"/> (histogram select, reused buffers), bit-identical to the reference
-/// <see cref="BitMapSelection.MiddleOut"/> / <see cref="BitMapSelection.Magnitude"/> followed by §8.2; the map is still
-/// recomputed on every step.
+/// <see cref="BitMapSelection.MiddleOut"/> / <see cref="BitMapSelection.Magnitude"/> followed by the binarization above; the map is
+/// still recomputed on every step.
 /// Backward: g_x = g_x̂·1[|x| ≤ clip] (clip = 1); no gradient into the μ_i or the bit map (BinOps).
 /// Options: <c>mix</c> ("1:0.7,2:0.2,3:0.1") or <c>average_bits</c> (see <see cref="BitMix.FromAverageBits"/>),
 /// <c>selection</c> (middle_out | random | magnitude), <c>recompute</c> (every_step | frozen), <c>role</c>,

@@ -1,7 +1,7 @@
 namespace Lowbit.Quantization.MixedPrecision;
 
 /// <summary>
-/// The uniform b-bit grid of BitPruning (our choice for METHODS.md §11's [U] range rule): symmetric over [−m, m]
+/// The uniform b-bit grid of BitPruning (our choice; the paper's range rule is not confirmed): symmetric over [−m, m]
 /// with m = max|x| of the group, 2^b levels, Q_b(x) = m·(2·round((x/m + 1)/2·(2^b − 1))/(2^b − 1) − 1).
 /// </summary>
 /// <remarks>

@@ -1,7 +1,7 @@
 namespace Lowbit.Quantization.MixedPrecision;
 
 /// <summary>
-/// Fast path for Middle-Out selection (METHODS.md §8.3) fused with heterogeneous binarization (§8.2): the same bit
+/// Fast path for Middle-Out selection fused with heterogeneous binarization (docs/MIXED-PRECISION.md): the same bit
 /// map, means and x̂ as <see cref="BitMapSelection.MiddleOut"/> followed by <see cref="ResidualMath.Binarize"/>,
 /// bit for bit, in a few linear passes per level and with scratch buffers reused across calls.
 /// </summary>
@@ -16,14 +16,14 @@ namespace Lowbit.Quantization.MixedPrecision;
 ///   threshold is an element's exact key value, found by any correct selection; the set taken (key &lt; t, then the
 ///   lowest-index ties key = t) is then the reference's.
 /// - Keys are recomputed from the stored residual with the same expression in every pass, so they are identical.
-/// - Consistency (METHODS.md §8.3 note): at level b the unassigned set R is §8.2's active set A_b and μ is §8.2's
-///   μ_b, so x̂_n += μ_b·sign(r_n) for every n ∈ R (including those that stop at b) reproduces §8.2's x̂; the
+/// - Consistency: at level b the unassigned set R is the binarization's active set A_b and μ is its μ_b, so
+///   x̂_n += μ_b·sign(r_n) for every n ∈ R (including those that stop at b) reproduces the binarization's x̂; the
 ///   residual update r −= μ·sign(r) is applied to the elements that go on, exactly as both references do.
 /// - sign(0) = +1: ±μ is formed as CopySign(μ, r + 0.0), and r + 0.0 turns −0.0 into +0.0 (IEEE round to
 ///   nearest), matching the reference's r ≥ 0 test; μ·(±1) = ±μ exactly.
 /// Magnitude ablation (<c>magnitude: true</c>): the same machinery with the fixed keys |x_n| (stored and compacted with
 /// the residuals) gives <see cref="BitMapSelection.Magnitude"/>'s map (order (|x|, index)); the unassigned set is
-/// again §8.2's active set, so the fused binarization is exact as well.
+/// again the binarization's active set, so the fused binarization is exact as well.
 /// Not thread-safe: one instance per quantizer, used by one forward at a time.
 /// Cost: per level about four passes over the unassigned elements (sum, histogram, bucket gather, assign and
 /// compact) plus a quickselect over one bucket (≈ |R|/4096 elements for a smooth key distribution; the whole set
@@ -46,7 +46,7 @@ internal sealed class MiddleOutBinarizer
     /// <param name="x">Values of one slice (finite).</param>
     /// <param name="mix">Bit mix.</param>
     /// <param name="map">Output bits per element, length of x.</param>
-    /// <param name="xhat">Output x̂ (§8.2), length of x.</param>
+    /// <param name="xhat">Output x̂ of the heterogeneous binarization, length of x.</param>
     /// <param name="means">Output μ_1..μ_B_max.</param>
     /// <param name="magnitude">Select by the magnitude ablation instead (keys |x_n| of the input, fixed across levels):
     /// the same map as <see cref="BitMapSelection.Magnitude"/>.</param>

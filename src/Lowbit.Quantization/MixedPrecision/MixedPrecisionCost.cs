@@ -1,8 +1,8 @@
 namespace Lowbit.Quantization.MixedPrecision;
 
 /// <summary>
-/// Bits and bit operations of a heterogeneous (or residual) weight tensor from its per-level active counts |A_j|
-/// (METHODS.md §14.2–14.3), with the same definitions as docs/COST-MODEL.md.
+/// Bits and bit operations of a heterogeneous (or residual) weight tensor from its per-level active counts |A_j|,
+/// with the definitions of docs/COST-MODEL.md (memory and compute sections).
 /// </summary>
 /// <remarks>
 /// Payload P = Σ_{j=1}^{B_max} |A_j| (one sign bit per active weight per plane); average bits n̄ = P/N with N = |A_1|.

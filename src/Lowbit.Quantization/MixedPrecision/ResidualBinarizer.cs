@@ -4,7 +4,7 @@ namespace Lowbit.Quantization.MixedPrecision;
 
 /// <summary>Homogeneous residual binarization with B planes, one mean per plane (<c>residual</c>).</summary>
 /// <remarks>
-/// Forward (METHODS.md §8.1): r_1 = x, x̂ = 0; for i = 1..B: μ_i = mean(|r_i|), x̂ += μ_i·sign(r_i),
+/// Forward: r_1 = x, x̂ = 0; for i = 1..B: μ_i = mean(|r_i|), x̂ += μ_i·sign(r_i),
 /// r_{i+1} = r_i − μ_i·sign(r_i). So x̂ = Σ_i μ_i·b_i with sign planes b_i ∈ {±1}^N.
 /// Scope of the means: the whole tensor for role "weight"; per sample (per slice of dimension 0) for role
 /// "activation" on tensors of rank ≥ 2, as Fromm's BinOps op does for a batch axis.

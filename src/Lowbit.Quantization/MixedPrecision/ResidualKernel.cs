@@ -1,7 +1,7 @@
 namespace Lowbit.Quantization.MixedPrecision;
 
 /// <summary>
-/// Fast path for homogeneous residual binarization (METHODS.md §8.1): the same x̂ and means as
+/// Fast path for homogeneous residual binarization (<see cref="ResidualBinarizer"/>): the same x̂ and means as
 /// <see cref="ResidualMath.Binarize"/> with an empty bit map, bit for bit, in B + 1 branch-free passes and without
 /// allocating.
 /// </summary>

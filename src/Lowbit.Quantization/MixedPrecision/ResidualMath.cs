@@ -1,7 +1,7 @@
 namespace Lowbit.Quantization.MixedPrecision;
 
 /// <summary>
-/// Residual binarization of one slice (METHODS.md §8.1 homogeneous, §8.2 with a bit map). Reference loop in
+/// Residual binarization of one slice, homogeneous or with a bit map (docs/MIXED-PRECISION.md). Reference loop in
 /// double precision: no SIMD, sequential sums.
 /// </summary>
 internal static class ResidualMath

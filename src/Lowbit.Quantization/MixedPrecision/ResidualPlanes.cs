@@ -5,8 +5,8 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// x̂_n = Σ_j μ_{s,j}·b_{j,n} with s the slice (sample) of element n.
 /// </summary>
 /// <remarks>
-/// Layout: <see cref="Signs"/>[j][n] for level j = 0..MaxBits−1 (level j+1 of METHODS.md §8) and flat element n;
-/// +1/−1 on the active set A_{j+1}, 0 outside it (METHODS.md §15.4: "don't care, store 0").
+/// Layout: <see cref="Signs"/>[j][n] for level j = 0..MaxBits−1 (level j+1 in docs/MIXED-PRECISION.md) and flat
+/// element n; +1/−1 on the active set A_{j+1}, 0 outside it (outside the set the sign is unused and stored as 0).
 /// <see cref="Means"/>[s·MaxBits + j] = μ_{j+1} of slice s (one slice for weights, one per sample for activations).
 /// <see cref="BitMap"/> is null for homogeneous residual binarization (every element uses every level).
 /// </remarks>

@@ -2,13 +2,13 @@ using Lowbit.Tensors;
 
 namespace Lowbit.Quantization.MixedPrecision;
 
-/// <summary>Class separability of a layer's features for the PDB bitwidth assignment (METHODS.md §10).</summary>
+/// <summary>Class separability of a layer's features for the PDB bitwidth assignment (Chu et al., arXiv 1912.12656).</summary>
 /// <remarks>
 /// Fisher ratio S = tr(S_B)/tr(S_W) with S_W = Σ_c Σ_{i∈c} (f_i − μ_c)(f_i − μ_c)ᵀ and
 /// S_B = Σ_c N_c·(μ_c − μ)(μ_c − μ)ᵀ, so tr(S_W) = Σ_c Σ_{i∈c} ‖f_i − μ_c‖² and tr(S_B) = Σ_c N_c·‖μ_c − μ‖²
 /// (μ_c class means, μ the overall mean). Features [N, D] are used as they are; [N, C, H, W] are globally
-/// average-pooled to [N, C] first, as METHODS.md §10 step 2 prescribes. A ratio with tr(S_W) = 0 and tr(S_B) &gt; 0
-/// (every class collapsed to a point) is +∞. The metric itself is [U] for the paper; this is our default.
+/// average-pooled to [N, C] first (our choice, docs/MIXED-PRECISION.md). A ratio with tr(S_W) = 0 and tr(S_B) &gt; 0
+/// (every class collapsed to a point) is +∞. The paper's exact metric is not confirmed; this is our default.
 /// Paper: Chu, Luo, Yang, Huang, "Mixed-precision quantized neural networks with progressively decreasing bitwidth",
 /// Pattern Recognition 111:107647 (2021).
 /// </remarks>

@@ -1,9 +1,12 @@
 namespace Lowbit.Quantization.MixedPrecision;
 
-/// <summary>PDB's bitwidth assignment: a non-increasing staircase b_1 ≥ b_2 ≥ … ≥ b_L under a memory budget (METHODS.md §10).</summary>
+/// <summary>
+/// PDB's bitwidth assignment: a non-increasing staircase b_1 ≥ b_2 ≥ … ≥ b_L under a memory budget (Chu et al., arXiv
+/// 1912.12656).
+/// </summary>
 /// <remarks>
 /// Inputs are per layer (or per stage: pass summed parameter counts and the stage's separability), in depth order.
-/// Rule (our choice for METHODS.md §10 step 4, which leaves the exact procedure [U]):
+/// Rule (our choice; the paper's exact procedure is not confirmed):
 /// 1. Ideal real bitwidths inversely proportional to separability, scaled to the budget B:
 ///    t_l = B·(1/S_l)·Σ_l P_l / Σ_l (P_l/S_l), so the parameter-weighted mean of t is exactly B and low-separability
 ///    layers get more.

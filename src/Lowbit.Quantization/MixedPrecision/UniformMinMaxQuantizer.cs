@@ -10,7 +10,7 @@ namespace Lowbit.Quantization.MixedPrecision;
 /// recomputed every forward; a constant tensor (max = min) is returned unchanged.
 /// Backward: identity STE (g_x = g); no gradient through min and max.
 /// Options: <c>bits</c> k (1..16, default 2).
-/// Paper: the min/max uniform baseline that Zhou et al., arXiv 1706.07145, compare balanced quantization with (METHODS.md §9).
+/// Paper: the min/max uniform baseline that Zhou et al., arXiv 1706.07145, compare balanced quantization with.
 /// </remarks>
 public sealed class UniformMinMaxQuantizer : Quantizer
 {

@@ -2,7 +2,7 @@ using Lowbit.Quantization.MixedPrecision;
 
 namespace Lowbit.Quantization.Tests.MixedPrecision;
 
-/// <summary>The fused fast path against the slow references (LINQ Middle-Out, then §8.2 binarization): exact.</summary>
+/// <summary>The fused fast path against the slow references (LINQ Middle-Out, then heterogeneous binarization): exact.</summary>
 public class MiddleOutBinarizerTests
 {
     private static readonly string[] s_mixes = ["1:0.7,2:0.2,3:0.1", "1:0.6,2:0.4", "1:0.5,3:0.5", "1:0.3,2:0.3,3:0.2,4:0.2", "1:1", "2:1", "1:0.999,2:0.001"];

@@ -3,7 +3,7 @@ namespace Lowbit.Quantization.Tests.MixedPrecision;
 /// <summary>Slow, obviously-correct references for the mixed-precision tests (LINQ, no shared code with the library).</summary>
 internal static class MixedPrecisionReference
 {
-    /// <summary>METHODS.md §8.2 with a bit map; returns x̂ and the means of levels 1..maxBits.</summary>
+    /// <summary>Heterogeneous binarization (docs/MIXED-PRECISION.md) with a bit map; returns x̂ and the means of levels 1..maxBits.</summary>
     public static (double[] Xhat, double[] Means) Heterogeneous(double[] x, int[] bits, int maxBits)
     {
         var r = (double[])x.Clone();
@@ -38,7 +38,7 @@ internal static class MixedPrecisionReference
         return c;
     }
 
-    /// <summary>Middle-Out per METHODS.md §8.3, sorting by (||r| − μ|, index) with LINQ at every level.</summary>
+    /// <summary>Middle-Out as in docs/MIXED-PRECISION.md, sorting by (||r| − μ|, index) with LINQ at every level.</summary>
     public static int[] MiddleOut(double[] x, double[] fractions)
     {
         int n = x.Length, levels = fractions.Length;

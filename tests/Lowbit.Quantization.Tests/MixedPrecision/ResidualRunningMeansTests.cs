@@ -60,7 +60,7 @@ public class ResidualRunningMeansTests
         Assert.Null(byDefault.RunningMeans);
         foreach (bool training in new[] { true, false })
             Assert.Equal(Run(byDefault, x, training).Values, Run(explicitly, x, training).Values);
-        // and the same values as the per-slice kernel the quantizer always used (METHODS §8.1 reference)
+        // and the same values as the per-slice kernel the quantizer always used (the residual binarization reference)
         var expected = new double[x.Length];
         var means = new double[2];
         for (int s = 0; s < 4; s++)
