@@ -7,9 +7,9 @@ public static partial class CostModel
     internal readonly record struct HardwareCounts(long XnorGates, int Passes, double EffectivePasses);
 
     /// <remarks>
-    /// METHODS 14.1: BinaryWork = S_l · b_a · Σ_j |A_j|.
-    /// METHODS 14.2: Bops = MAC · b_w · b_a with MAC · Σ_j |A_j| / N for MAC · b_w (exact per-level counts);
-    /// UniqBops = MAC · (b_w·b_a + b_w + b_a + log2 fanIn) with b_w = n̄, so its first term equals Bops.
+    /// docs/COST-MODEL.md section 3. BinaryWork = S_l · b_a · Σ_j |A_j| (HBB's work model, Fromm et al., arXiv 1805.10368).
+    /// Bops = MAC · b_w · b_a with MAC · Σ_j |A_j| / N for MAC · b_w (exact per-level counts);
+    /// UniqBops = MAC · (b_w·b_a + b_w + b_a + log2 fanIn) (UNIQ, Baskin et al., arXiv 1804.10969) with b_w = n̄, so its first term equals Bops.
     /// Float operands count 32 planes.
     /// </remarks>
     internal static OperationCounts ComputeOperations(LayerCostInput layer, long weightPlaneBits)
@@ -30,7 +30,7 @@ public static partial class CostModel
     }
 
     /// <remarks>
-    /// METHODS 14.2: one real multiply per (weight plane, activation plane, output) for residual schemes, one per
+    /// docs/COST-MODEL.md section 3: one real multiply per (weight plane, activation plane, output) for residual schemes, one per
     /// output for XNOR-style α·K. Scaled weight planes: B (residual / heterogeneous), 1 for uniform weights with stored
     /// scales, 0 otherwise. Scaled activation planes: B_a for residual activations, else 0 (one uniform activation scale
     /// folds into the weight scale or the following BN threshold). Product when both are present, otherwise the
@@ -71,7 +71,7 @@ public static partial class CostModel
     }
 
     /// <remarks>
-    /// METHODS 14.4 estimator, per datapath (pJ):
+    /// Energy estimate from the 45 nm table (<see cref="Horowitz45nm"/>; docs/COST-MODEL.md section 5), per datapath (pJ):
     /// Float: MAC·(3.7 + 0.9). SignFlip: MAC·n̄·0.9 (one float add per active weight-plane bit).
     /// Binary: Bops·0.004 (one XNOR-popcount step per bit operation).
     /// Integer: MAC·(E_mul(b_w, b_a) + E_add(b_w + b_a + ⌈log2 fanIn⌉)).
@@ -100,7 +100,7 @@ public static partial class CostModel
     }
 
     /// <remarks>
-    /// METHODS 14.1 area and bit-serial models, for Binary and Integer datapaths only:
+    /// Area and bit-serial models (docs/COST-MODEL.md section 6), for Binary and Integer datapaths only:
     /// gates = Σ_j |A_j| · b_a (XNOR for ±1 planes, AND for unsigned planes); popcount full adders ≈ gates;
     /// passes = weight planes (B_max) × activation planes; effective passes = n̄ · b_a.
     /// </remarks>

@@ -7,7 +7,7 @@ public static partial class CostModel
         double EntropyBoundBits, long ScaleBits, long OtherFloatBits, long TotalBits, long BaselineBits);
 
     /// <remarks>
-    /// METHODS 14.3: weights Σ_l N_l·b_l + 32·#scales; heterogeneous payload Σ_j |A_j|; metadata per
+    /// docs/COST-MODEL.md section 2: weights Σ_l N_l·b_l + 32·#scales; heterogeneous payload Σ_j |A_j|; metadata per
     /// <see cref="HeterogeneousMetadataScheme"/>, plus the shift indices of shift-attention layers (indices · index bits);
     /// float32 baseline 32·(N + other float parameters) + the shift indices.
     /// </remarks>

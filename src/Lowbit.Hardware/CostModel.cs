@@ -4,7 +4,7 @@ namespace Lowbit.Hardware;
 /// Pure cost model over layer descriptions: memory (payload, bit-map metadata, scales), compute (MACs, HBB binary
 /// work, BOPs, UNIQ BOPs, scale multiplications), activation peak, and 45 nm energy/area/bit-serial estimates.
 /// </summary>
-/// <remarks>Formulas and their METHODS sections are listed in docs/COST-MODEL.md.</remarks>
+/// <remarks>Formulas and their sources are listed in docs/COST-MODEL.md.</remarks>
 public static partial class CostModel
 {
     /// <summary>Computes the per-layer rows and totals of <paramref name="network"/>.</summary>

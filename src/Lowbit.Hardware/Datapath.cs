@@ -12,7 +12,10 @@ public enum Datapath
     /// <summary>±1 weight planes times float activations: each active weight-plane bit costs one float add (sign flip, no multiply; BinaryConnect).</summary>
     SignFlip,
 
-    /// <summary>±1 weight planes times quantized activation planes: one XNOR-popcount step per bit operation (METHODS 15.1–15.4).</summary>
+    /// <summary>
+    /// ±1 weight planes times quantized activation planes: one XNOR-popcount step per bit operation (docs/COST-MODEL.md
+    /// section 5).
+    /// </summary>
     Binary,
 
     /// <summary>Multi-bit integer weights times quantized activations: an integer multiplier and accumulator per MAC.</summary>

@@ -1,6 +1,9 @@
 namespace Lowbit.Hardware;
 
-/// <summary>Which storage format of the heterogeneous bit map is counted in a layer's metadata and total bits (METHODS 14.3).</summary>
+/// <summary>
+/// Which storage format of the heterogeneous bit map is counted in a layer's metadata and total bits (docs/COST-MODEL.md
+/// section 2).
+/// </summary>
 public enum HeterogeneousMetadataScheme
 {
     /// <summary>

@@ -1,7 +1,8 @@
 namespace Lowbit.Hardware;
 
 /// <summary>
-/// The 45 nm energy/area table (Horowitz, ISSCC 2014, as cited by BNN; METHODS 14.4) and the interpolation
+/// The 45 nm energy/area table (Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014, as
+/// cited by BinaryNet, arXiv 1602.02830) and the interpolation
 /// formulas built on it. This file is the only place these numbers live. All results derived from them are estimates.
 /// </summary>
 public static class Horowitz45nm
@@ -28,11 +29,11 @@ public static class Horowitz45nm
     public const double Dram32BitReadPicojoules = 640;
 
     /// <summary>
-    /// One 1-bit XNOR + popcount step, charged as a 1-bit add: 0.03 pJ · 1/8 = 0.00375 ≈ 0.004 pJ (METHODS 14.4 rounds to 0.004).
+    /// One 1-bit XNOR + popcount step, charged as a 1-bit add: 0.03 pJ · 1/8 = 0.00375, rounded to 0.004 pJ.
     /// </summary>
     public const double XnorPopcountPicojoules = 0.004;
 
-    /// <summary>The table rows as data, in the order of METHODS 14.4.</summary>
+    /// <summary>The table rows as data: adds, multiplies, then memory reads.</summary>
     public static IReadOnlyList<EnergyTableEntry> Entries { get; } =
     [
         new("8-bit int add", Int8AddPicojoules, Int8AddAreaSquareMicrometers),

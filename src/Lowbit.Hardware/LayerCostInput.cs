@@ -6,7 +6,7 @@ namespace Lowbit.Hardware;
 /// <c>with { ScaleCount = ..., OtherFloatParameters = ... }</c>, or fill every property for other layers.
 /// </summary>
 /// <remarks>
-/// Symbols as in METHODS 14: N = <see cref="Weights"/>, S_l = <see cref="OutputPositions"/>,
+/// Symbols as in docs/COST-MODEL.md: N = <see cref="Weights"/>, S_l = <see cref="OutputPositions"/>,
 /// |A_j| = <see cref="ActiveWeightsPerLevel"/>[j-1], b_a = activation bits, b_w = weight bits.
 /// </remarks>
 public sealed partial record LayerCostInput

@@ -66,13 +66,13 @@ public sealed record LayerCostRow
     /// <summary>Multiply-accumulates per sample.</summary>
     public required long Macs { get; init; }
 
-    /// <summary>HBB binary work S_l · b_a · Σ_j |A_j| (METHODS 14.1); with float operands the plane count is 32.</summary>
+    /// <summary>HBB binary work S_l · b_a · Σ_j |A_j| (Fromm et al., arXiv 1805.10368); with float operands the plane count is 32.</summary>
     public required long BinaryWork { get; init; }
 
-    /// <summary>Simple BOPs MAC · b_w · b_a, with MAC · Σ_j |A_j| / N in place of MAC · b_w for heterogeneous weights (METHODS 14.2).</summary>
+    /// <summary>Simple BOPs MAC · b_w · b_a, with MAC · Σ_j |A_j| / N in place of MAC · b_w for heterogeneous weights.</summary>
     public required double Bops { get; init; }
 
-    /// <summary>Accumulator-aware BOPs (UNIQ): Bops + MAC · (n̄ + b_a + log2 fanIn) (METHODS 14.2; formula [R]).</summary>
+    /// <summary>Accumulator-aware BOPs (UNIQ, Baskin et al., arXiv 1804.10969): Bops + MAC · (n̄ + b_a + log2 fanIn).</summary>
     public required double UniqBops { get; init; }
 
     /// <summary>FP32-equivalent BOPs MAC · 32 · 32.</summary>
@@ -105,7 +105,7 @@ public sealed record LayerCostRow
     /// <summary>Bit-serial passes per output: weight planes × activation planes (B_max for heterogeneous weights).</summary>
     public required int? BitSerialPassesPerOutput { get; init; }
 
-    /// <summary>Passes per output if each weight stops after its own planes: n̄ · b_a (energy-relevant, METHODS 14.1).</summary>
+    /// <summary>Passes per output if each weight stops after its own planes: n̄ · b_a (energy-relevant, docs/COST-MODEL.md section 6).</summary>
     public required double? EffectiveBitSerialPassesPerOutput { get; init; }
 
     /// <summary>Bit-serial cycles per sample for one fan-in-wide XNOR-popcount unit: OutputElements · passes.</summary>

@@ -42,13 +42,13 @@ public sealed record OperandEncoding
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bits"/> is outside 1..<see cref="MaxQuantizedBits"/>.</exception>
     public static OperandEncoding Uniform(int bits) => new(QuantizationKind.Uniform, CheckBits(bits));
 
-    /// <summary>Homogeneous residual binarization with <paramref name="planes"/> ±1 planes (METHODS 8.1).</summary>
+    /// <summary>Homogeneous residual binarization with <paramref name="planes"/> ±1 planes (docs/MIXED-PRECISION.md).</summary>
     /// <param name="planes">B, between 1 and <see cref="MaxQuantizedBits"/>.</param>
     /// <returns>The encoding.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="planes"/> is outside 1..<see cref="MaxQuantizedBits"/>.</exception>
     public static OperandEncoding Residual(int planes) => new(QuantizationKind.Residual, CheckBits(planes));
 
-    /// <summary>Heterogeneous residual binarization with at most <paramref name="maxPlanes"/> planes per value (METHODS 8.2).</summary>
+    /// <summary>Heterogeneous residual binarization with at most <paramref name="maxPlanes"/> planes per value (HBB).</summary>
     /// <param name="maxPlanes">B_max, between 1 and <see cref="MaxQuantizedBits"/>.</param>
     /// <returns>The encoding.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxPlanes"/> is outside 1..<see cref="MaxQuantizedBits"/>.</exception>
