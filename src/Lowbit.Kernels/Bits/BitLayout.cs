@@ -17,7 +17,7 @@ namespace Lowbit.Kernels.Bits;
 /// plane 0 = least significant bit. Layout <c>[rows, k, WordsPerRow(n)]</c>: the planes of one row are adjacent,
 /// plane p of row r starts at word <c>(r·k + p)·WordsPerRow(n)</c>. Weight planes for the "unipolar" kernels
 /// use the sign convention above (bit 1 = +1, bit 0 = −1) in the same layout.</para>
-/// <para><b>Masked (heterogeneous) planes</b> (METHODS 15.4): sign planes <c>b_j</c> and masks <c>m_j</c>, both
+/// <para><b>Masked (heterogeneous) planes</b> (per-weight bit widths, HBB, Fromm et al. 2018): sign planes <c>b_j</c> and masks <c>m_j</c>, both
 /// <c>[rows, levels, WordsPerRow(n)]</c>; bit set in <c>m_j</c> iff the weight has at least j+1 levels. Sign bits
 /// outside the mask are don't-care (store 0).</para>
 /// <para><b>Feature maps (channel-packed NHWC).</b> A binary feature map <c>[batch, height, width, channels]</c>

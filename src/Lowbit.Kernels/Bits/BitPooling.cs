@@ -12,7 +12,7 @@ public static class BitPooling
     public static int OutputSize(int input, int kernel, int stride, int pad) => BitConvGeometry.OutputSize(input, kernel, stride, pad, "size");
 
     /// <summary>
-    /// Max-pool of ±1 values as OR over the window: <c>max(x) = +1</c> iff any bit is 1 (METHODS 15.5).
+    /// Max-pool of ±1 values as OR over the window: <c>max(x) = +1</c> iff any bit is 1 (see <see cref="BitLayout"/>).
     /// Padded pixels are −1 (bit 0), the identity of max, so they never change a result.
     /// </summary>
     /// <param name="input">Feature map <c>[batch, height, width, WordsPerRow(channels)]</c>.</param>

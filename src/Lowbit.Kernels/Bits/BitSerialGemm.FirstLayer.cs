@@ -7,7 +7,8 @@ public static partial class BitSerialGemm
 {
     /// <summary>
     /// First layer of a binary network: 8-bit unsigned inputs times ±1 weights,
-    /// <c>c[i, j] = Σ_t x[i, t]·s[j, t] = Σ_{p=0}^{7} 2^p·(unipolar dot of input plane p with s_j)</c> (METHODS 15.6).
+    /// <c>c[i, j] = Σ_t x[i, t]·s[j, t] = Σ_{p=0}^{7} 2^p·(unipolar dot of input plane p with s_j)</c>, the bit-plane first layer of
+    /// BinaryNet (Courbariaux, Hubara et al. 2016).
     /// </summary>
     /// <param name="x">Unsigned 8-bit inputs <c>[m, k]</c> (e.g. raw pixels).</param>
     /// <param name="w">Packed ±1 weights <c>[n, WordsPerRow(k)]</c> from <see cref="BitPacking.PackSigns"/>.</param>

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace Lowbit.Kernels.Bits;
 
 /// <summary>
-/// Bit-serial GEMM on bit planes (METHODS 15.2): unsigned k-bit activations times unsigned or ±1 weight planes,
+/// Bit-serial GEMM on bit planes: unsigned k-bit activations times unsigned or ±1 weight planes,
 /// computed exactly with AND-popcounts.
 /// </summary>
 /// <remarks>

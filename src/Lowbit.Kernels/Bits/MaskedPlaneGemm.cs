@@ -5,7 +5,7 @@ namespace Lowbit.Kernels.Bits;
 
 /// <summary>
 /// Per-level integer dot products of ±1 activations with heterogeneous (per-weight bit-width) residual weight
-/// planes stored as sign planes plus nested masks (METHODS 15.4, HBB).
+/// planes stored as sign planes plus nested masks (HBB, Fromm et al. 2018; layout in <see cref="BitLayout"/>).
 /// </summary>
 /// <remarks>
 /// <para>For activation row <c>a_i</c> (±1, packed signs), weight row j and level l:

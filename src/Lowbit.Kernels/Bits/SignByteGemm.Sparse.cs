@@ -9,8 +9,9 @@ namespace Lowbit.Kernels.Bits;
 public static partial class SignByteGemm
 {
     /// <summary>
-    /// The sparse path is taken when at most this share of the input pairs is non-zero (measured on this machine:
-    /// see BENCHMARKS.md "First layer on sparse inputs"); denser inputs go through the dense tile kernels.
+    /// The sparse path is taken when at most this share of the input pairs is non-zero (measured on a Zen 4 with
+    /// AVX-512BW, the only kind of CPU that takes this path: see BENCHMARKS.md "First layer on sparse inputs"); denser
+    /// inputs go through the dense tile kernels.
     /// </summary>
     internal const double SparseMaxDensity = 0.5;
 

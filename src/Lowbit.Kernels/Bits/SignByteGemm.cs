@@ -7,7 +7,7 @@ namespace Lowbit.Kernels.Bits;
 
 /// <summary>
 /// First layer of a binary network on 8-bit inputs: <c>c[i, j] = Σ_t x[i, t]·s[j, t]</c> for unsigned bytes x and
-/// weights s ∈ {−1, 0, +1} (±1 for binary panels, also 0 for masked ones) (METHODS 15.6), exact in 32-bit integers.
+/// weights s ∈ {−1, 0, +1} (±1 for binary panels, also 0 for masked ones), exact in 32-bit integers.
 /// </summary>
 /// <remarks>
 /// The vector paths multiply 64 (AVX-512BW) or 32 (AVX2) byte pairs per instruction with <c>vpmaddubsw</c>

@@ -65,7 +65,7 @@ public sealed class SignBytePanel
 
     /// <summary>
     /// Expands a sign plane restricted to a mask into a panel: weight = +1 where the mask bit is 1 and the sign bit 1,
-    /// −1 where the mask bit is 1 and the sign bit 0, 0 where the mask bit is 0 (METHODS 15.4).
+    /// −1 where the mask bit is 1 and the sign bit 0, 0 where the mask bit is 0 (masked planes, see <see cref="BitLayout"/>).
     /// </summary>
     /// <param name="signs">Packed signs <c>[n, WordsPerRow(k)]</c> (bit 1 = +1).</param>
     /// <param name="masks">Packed masks <c>[n, WordsPerRow(k)]</c> (bit 1 = active).</param>

@@ -7,7 +7,7 @@ namespace Lowbit.Kernels.Bits;
 /// XNOR-popcount GEMM on packed ±1 rows: <c>c[i, j] = Σ_k a[i, k]·b[j, k]</c> for a, b ∈ {±1}.
 /// </summary>
 /// <remarks>
-/// <c>c[i, j] = bits − 2·popcount(a_i XOR b_j)</c> (METHODS 15.1; BNN, Courbariaux et al. 2016). Both operands are
+/// <c>c[i, j] = bits − 2·popcount(a_i XOR b_j)</c> (BinaryNet, Courbariaux, Hubara et al. 2016). Both operands are
 /// packed with <see cref="BitPacking.PackSigns"/> along the reduction axis (layout in <see cref="BitLayout"/>), so the
 /// zero padding bits never count. B is given row-major <c>[n, words]</c> (one packed row per output column, e.g. a
 /// weight matrix <c>[outFeatures, inFeatures]</c>). Results are exact and identical for every thread count.

@@ -5,7 +5,7 @@ namespace Lowbit.Kernels.Tests.Bits;
 /// <summary>Seeded random data and plain-loop references for the bit-kernel tests.</summary>
 internal static class BitTestData
 {
-    /// <summary>Lengths straddling word boundaries (STYLE §5.6).</summary>
+    /// <summary>Lengths straddling 64-bit word boundaries.</summary>
     public static readonly int[] Lengths = [1, 31, 32, 33, 63, 64, 65, 127, 129];
 
     /// <summary>Row counts: 1, odd, prime, more than one tile.</summary>
