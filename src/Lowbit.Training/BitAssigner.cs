@@ -11,10 +11,11 @@ using Lowbit.Training.Config;
 namespace Lowbit.Training;
 
 /// <summary>
-/// Resolves a config's "bit_assignment" block (PDB, METHODS.md §10) into per-layer weight quantizers before training.
+/// Resolves a config's "bit_assignment" block (PDB, Chu et al., arXiv 1912.12656) into per-layer weight quantizers before training.
 /// </summary>
 /// <remarks>
-/// Method "staircase": the given bits (normally already applied by <see cref="ConfigLoader"/>). Method "pdb" (METHODS.md §10 steps 1–4, our implementable default):
+/// Method "staircase": the given bits (normally already applied by <see cref="ConfigLoader"/>).
+/// Method "pdb" (our procedure, docs/MIXED-PRECISION.md; the paper's is not confirmed):
 /// 1. Train the config's model for pretrain_epochs with full-precision weights on the assigned layers (their weight
 ///    quantizers removed; activations, other layers, optimizer and schedule as configured) into
 ///    <c>OUT/pdb-pretrain</c>; 0 epochs measures the network at initialisation.

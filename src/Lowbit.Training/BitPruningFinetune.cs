@@ -7,7 +7,7 @@ using Lowbit.Training.Config;
 namespace Lowbit.Training;
 
 /// <summary>
-/// BitPruning's last phase (METHODS.md §11): after train.epochs with the bit regulariser, round every learned
+/// BitPruning's last phase (Nikolić et al., arXiv 2002.03090): after train.epochs with the bit regulariser, round every learned
 /// bitlength (up by default), freeze it, and fine-tune for the config's "bitpruning.finetune_epochs" without the
 /// regulariser.
 /// </summary>

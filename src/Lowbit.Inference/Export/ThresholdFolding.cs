@@ -2,7 +2,7 @@ namespace Lowbit.Inference.Export;
 
 /// <summary>
 /// Folds "bias, batch norm, then sign" of one unit into a single comparison that reproduces the float32 model
-/// exactly (METHODS 15.5).
+/// exactly (the standard fold of binarized-network accelerators; derivation below and in docs/FORMAT.md).
 /// </summary>
 /// <remarks>
 /// The textbook fold sign(γ(y−μ)/sqrt(σ²+ε)+β) = sign(y − τ) with τ = μ − β·sqrt(σ²+ε)/γ is exact in real

@@ -18,7 +18,7 @@ namespace Lowbit.Nn.Layers;
 /// (means, products, 1/sqrt) are differentiated exactly. With AP2 replaced by the identity the layer is ordinary
 /// batch normalisation with biased batch variance (the smooth surrogate, gradient-checked in tests).
 /// The default ε = 1e-4 follows the BinaryNet scripts.
-/// Paper: Courbariaux, Hubara et al., "Binarized Neural Networks", arXiv 1602.02830 (METHODS.md §4; SBN recalled).
+/// Paper: Courbariaux, Hubara et al., "Binarized Neural Networks", arXiv 1602.02830 (shift-based batch norm, our reading of the paper's algorithm).
 /// </remarks>
 public sealed class ShiftBatchNorm : ChannelNormalization
 {

@@ -4,7 +4,7 @@ namespace Lowbit.Training.Config;
 
 /// <summary>
 /// The config's optional <c>"bit_assignment"</c> block: per-layer weight bitwidths for the progressively decreasing
-/// bitwidth scheme (PDB, METHODS.md §10), either given as a staircase or chosen automatically from each layer's
+/// bitwidth scheme (PDB, Chu et al., arXiv 1912.12656), either given as a staircase or chosen automatically from each layer's
 /// feature separability under a memory budget.
 /// </summary>
 /// <remarks>

@@ -102,7 +102,10 @@ public sealed record ExperimentConfig(
     public Nn.Arithmetic.ArithmeticOptions? Arithmetic { get; init; }
 }
 
-/// <summary>BitPruning after the regularised epochs: round the learned bitlengths, freeze them, fine-tune (METHODS.md §11).</summary>
-/// <param name="Round">"up" (the paper's rule, [R]) or "nearest".</param>
+/// <summary>
+/// BitPruning after the regularised epochs: round the learned bitlengths, freeze them, fine-tune (Nikolić et al., arXiv
+/// 2002.03090).
+/// </summary>
+/// <param name="Round">"up" (the paper's rule as we read it) or "nearest".</param>
 /// <param name="FinetuneEpochs">Epochs trained after train.epochs with the bitlengths frozen and no bit regulariser.</param>
 public sealed record BitPruningFinetuneConfig(string Round, int FinetuneEpochs);

@@ -13,10 +13,10 @@ namespace Lowbit.Training.Optimizers;
 /// w ← w − AP2(η/(1 − β1ᵗ)) · m · AP2(1/(v + ε)), with η = learning rate × the parameter's scale.
 /// With the defaults 1 − β1 = 2^−3 and 1 − β2 = 2^−10 the moment updates are shift-and-add too
 /// (m − m·2^−3 + g·2^−3). The placement of AP2 on the bias-corrected step size and on 1/v is our choice: the paper
-/// writes the step size (α ≫≪ (1 − β1)) and (m ≫≪ v^−1), which METHODS.md §4 marks as not confirmed.
+/// writes the step size (α ≫≪ (1 − β1)) and (m ≫≪ v^−1), and we could not confirm the exact placement.
 /// Defaults η = 2^−10, β1 = 1 − 2^−3, β2 = 1 − 2^−10, ε = 1e-8 (ε keeps 1/v finite before any gradient).
 /// AP2(x) = sign(x)·2^round(log2|x|), see <see cref="PowerOfTwo"/>.
-/// Paper: Courbariaux, Hubara et al., "Binarized Neural Networks", arXiv 1602.02830 (Algorithm 4; METHODS.md §4).
+/// Paper: Courbariaux, Hubara et al., "Binarized Neural Networks", arXiv 1602.02830 (Algorithm 4).
 /// </remarks>
 public sealed class ShiftAdaMax : MomentOptimizer
 {
