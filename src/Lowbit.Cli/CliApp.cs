@@ -23,13 +23,21 @@ public static class CliApp
         try
         {
             var root = Build(output, error);
+            UsageErrors.SetHelpWidth(root, TerminalWidth(output));
             var parse = root.Parse(args);
+            var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            if (parse.Errors.Count > 0 && UsageErrors.IsMissingSubcommand(parse))
+            {
+                // `lowbit` alone, or a command group without its subcommand: what can be run, as --help shows it.
+                return root.Parse([.. args, "--help"]).Invoke(invocation);
+            }
+
             if (parse.Errors.Count > 0)
             {
-                error.WriteLine($"lowbit: {ErrorText.OneLine(parse.Errors[0].Message)}");
+                error.WriteLine($"lowbit: {UsageErrors.Message(parse)}");
                 return ExitCodes.UserError;
             }
-            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            return parse.Invoke(invocation);
         }
         catch (Exception e) when (IsUserError(e))
         {
@@ -47,6 +55,26 @@ public static class CliApp
             return ExitCodes.InternalError;
         }
     }
+
+    /// <summary>
+    /// Columns of the terminal <paramref name="output"/> is shown on, or 80 when it is not a terminal (a file, a pipe, a
+    /// test's writer): help and tables are laid out for 80 columns unless the terminal says otherwise.
+    /// </summary>
+    internal static int TerminalWidth(TextWriter output)
+    {
+        if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected) return DefaultWidth;
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : DefaultWidth;
+        }
+        catch (IOException)
+        {
+            return DefaultWidth;
+        }
+    }
+
+    /// <summary>Width assumed when the output is not a terminal.</summary>
+    internal const int DefaultWidth = 80;
 
     /// <summary>
     /// Exceptions caused by the user's input or environment rather than by a bug: invalid configs and options, missing
