@@ -93,7 +93,7 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(SummaryCommand.Create(output));
         root.Subcommands.Add(ExportCommand.Create(output));
-        root.Subcommands.Add(InferCommand.Create(output));
+        root.Subcommands.Add(InferCommand.Create(output, error));
         root.Subcommands.Add(PlotCommand.Create(output));
         root.Subcommands.Add(RadixPlotCommand.Create(output));
         root.Subcommands.Add(ConfigsCommand.Create(output));

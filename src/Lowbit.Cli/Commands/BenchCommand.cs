@@ -15,6 +15,9 @@ internal static class BenchCommand
     public static Command Create(TextWriter output)
     {
         var bench = new Command("bench", "Measure throughput (JSON lines on stdout).");
+        // JSON lines are bench's only output (one object per measurement); --json is accepted so that scripts can pass
+        // it to every command that measures or evaluates (train, eval, infer, bench) alike.
+        bench.Options.Add(new Option<bool>("--json") { Description = "JSON lines on stdout (bench's only format).", Recursive = true });
         bench.Subcommands.Add(CreateTrain(output));
         bench.Subcommands.Add(BenchInferCommand.Create(output));
         return bench;

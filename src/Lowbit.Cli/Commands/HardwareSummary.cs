@@ -39,7 +39,7 @@ internal static class HardwareSummary
         return options;
     }
 
-    public static void Write(NetworkCostInput network, string target, AcceleratorOptions options, bool json, TextWriter output, Func<TextWriter, IAnsiConsole> console)
+    public static void Write(NetworkCostInput network, string target, AcceleratorOptions options, bool json, SummaryCommand.TextOutput text)
     {
         bool fpga = target switch
         {
@@ -59,48 +59,56 @@ internal static class HardwareSummary
 
         if (json)
         {
-            output.WriteLine(Json(report, fpga).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            text.Writer.WriteLine(Json(report, fpga).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return;
         }
 
-        var c = console(output);
+        var c = TableLayout.Console(text.Writer, text.Width);
         c.WriteLine(Invariant($"{report.Name}: {(fpga ? "FPGA resources" : "45 nm ASIC area and energy")} per layer, per example; estimates, not measurements (docs/COST-MODEL.md, section 11)"));
-        c.Write(fpga ? FpgaTable(report) : AsicTable(report));
+        var (table, leftOut) = fpga ? FpgaTable(report, text.Width) : AsicTable(report, text.Width);
+        c.Write(table);
+        if (TableLayout.LeftOutNote(leftOut, text.Width) is string note) c.WriteLine(note);
         c.WriteLine(fpga
             ? Invariant($"Total: {Number(report.Luts, 0)} LUTs, {report.Bram36:N0} BRAM36, {report.Dsps:N0} DSPs, {report.StoredWeightBits:N0} stored weight bits, {report.CyclesPerSample:N0} cycles per example (layers one after another).")
             : Invariant($"Total: {Number(report.AreaSquareMicrometers / 1e6, 4)} mm2 (logic {Number(report.LogicAreaSquareMicrometers / 1e6, 4)} + weight SRAM {Number(report.MemoryAreaSquareMicrometers / 1e6, 4)}), {Number(report.EnergyPicojoules / 1000, 3)} nJ per example (compute {Number(report.ComputeEnergyPicojoules, 1)} pJ + weight reads {Number(report.MemoryEnergyPicojoules, 1)} pJ), {report.CyclesPerSample:N0} cycles."));
         c.WriteLine("Layers without multiply-accumulates (batch norm, pooling, activations, sums) are not listed: they are not charged.");
         c.WriteLine("Assumptions:");
+        // A bullet list whose wrapped lines stay indented under their text.
+        var list = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(2).PadRight(1)).AddColumn();
         foreach (string line in AcceleratorAssumptions.Lines(options, fpga))
         {
-            c.WriteLine("  - " + line);
+            list.AddRow(new Text("-"), new Text(line));
         }
+
+        c.Write(list);
     }
 
-    private static Table FpgaTable(AcceleratorReport report)
+    private static (Table Table, IReadOnlyList<string> LeftOut) FpgaTable(AcceleratorReport report, int? width)
     {
-        var table = NewTable(["layer", "W/A", "datapath", "avg bits", "PE x SIMD", "gates", "popcount in", "adder bits", "LUTs", "BRAM36", "DSPs", "stored bits", "cycles"]);
-        foreach (var l in report.Layers.Where(l => l.Datapath != Datapath.None))
-        {
-            table.AddRow(Cells(l.Name, $"{l.WeightEncoding}/{l.ActivationEncoding}", l.Datapath.ToString(), Number(l.AverageWeightBits, 3),
-                Invariant($"{l.ProcessingElements} x {l.SimdLanes}"), Int(l.ProductGates), Int(l.PopcountInputs), Int(l.AdderBits),
-                Number(l.Luts, 0), Int(l.Bram36), Int(l.Dsps), Int(l.StoredWeightBits), Int(l.CyclesPerSample)));
-        }
-
-        return table;
+        LayoutColumn[] columns =
+        [
+            new("layer", 0, false), new("W/A", 1, false), new("datapath", 2, false), new("avg bits", 7), new("PE x SIMD", 8), new("gates", 10),
+            new("popcount in", 11), new("adder bits", 12), new("LUTs", 3), new("BRAM36", 4), new("DSPs", 5), new("stored bits", 9), new("cycles", 6),
+        ];
+        var rows = report.Layers.Where(l => l.Datapath != Datapath.None).Select(l => (string[]?)[
+            l.Name, $"{l.WeightEncoding}/{l.ActivationEncoding}", l.Datapath.ToString(), Number(l.AverageWeightBits, 3),
+            Invariant($"{l.ProcessingElements} x {l.SimdLanes}"), Int(l.ProductGates), Int(l.PopcountInputs), Int(l.AdderBits),
+            Number(l.Luts, 0), Int(l.Bram36), Int(l.Dsps), Int(l.StoredWeightBits), Int(l.CyclesPerSample)]).ToList();
+        return TableLayout.Fit(columns, rows, width);
     }
 
-    private static Table AsicTable(AcceleratorReport report)
+    private static (Table Table, IReadOnlyList<string> LeftOut) AsicTable(AcceleratorReport report, int? width)
     {
-        var table = NewTable(["layer", "W/A", "datapath", "avg bits", "PE x SIMD", "logic um2", "SRAM um2", "compute pJ", "weight reads pJ", "energy nJ", "cycles"]);
-        foreach (var l in report.Layers.Where(l => l.Datapath != Datapath.None))
-        {
-            table.AddRow(Cells(l.Name, $"{l.WeightEncoding}/{l.ActivationEncoding}", l.Datapath.ToString(), Number(l.AverageWeightBits, 3),
-                Invariant($"{l.ProcessingElements} x {l.SimdLanes}"), Number(l.LogicAreaSquareMicrometers, 0), Number(l.MemoryAreaSquareMicrometers, 0),
-                Number(l.ComputeEnergyPicojoules, 1), Number(l.MemoryEnergyPicojoules, 1), Number(l.EnergyPicojoules / 1000, 3), Int(l.CyclesPerSample)));
-        }
-
-        return table;
+        LayoutColumn[] columns =
+        [
+            new("layer", 0, false), new("W/A", 1, false), new("datapath", 2, false), new("avg bits", 7), new("PE x SIMD", 8), new("logic um2", 4),
+            new("SRAM um2", 5), new("compute pJ", 9), new("weight reads pJ", 10), new("energy nJ", 3), new("cycles", 6),
+        ];
+        var rows = report.Layers.Where(l => l.Datapath != Datapath.None).Select(l => (string[]?)[
+            l.Name, $"{l.WeightEncoding}/{l.ActivationEncoding}", l.Datapath.ToString(), Number(l.AverageWeightBits, 3),
+            Invariant($"{l.ProcessingElements} x {l.SimdLanes}"), Number(l.LogicAreaSquareMicrometers, 0), Number(l.MemoryAreaSquareMicrometers, 0),
+            Number(l.ComputeEnergyPicojoules, 1), Number(l.MemoryEnergyPicojoules, 1), Number(l.EnergyPicojoules / 1000, 3), Int(l.CyclesPerSample)]).ToList();
+        return TableLayout.Fit(columns, rows, width);
     }
 
     private static JsonObject Json(AcceleratorReport report, bool fpga)
@@ -144,20 +152,6 @@ internal static class HardwareSummary
             ["assumptions"] = new JsonArray(AcceleratorAssumptions.Lines(report.Options, fpga).Select(s => (JsonNode)s).ToArray()),
         };
     }
-
-    private static Table NewTable(string[] headers)
-    {
-        var table = new Table().Border(TableBorder.Simple);
-        for (int i = 0; i < headers.Length; i++)
-        {
-            var column = new TableColumn(Markup.Escape(headers[i]));
-            table.AddColumn(i >= 3 ? column.RightAligned() : column);
-        }
-
-        return table;
-    }
-
-    private static string[] Cells(params string[] texts) => texts.Select(Markup.Escape).ToArray();
 
     private static string Int(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -18,9 +18,6 @@ namespace Lowbit.Cli.Commands;
 /// </summary>
 internal static class SummaryCommand
 {
-    /// <summary>Table width used when the output is not an interactive terminal (tests, pipes, files).</summary>
-    private const int RedirectedWidth = 220;
-
     public static Command Create(TextWriter output)
     {
         var config = new Option<string?>("--config", "-c") { Description = "Experiment config (JSON) whose model to summarise." };
@@ -33,17 +30,22 @@ internal static class SummaryCommand
         architecture.AcceptOnlyFromAmong(HardwareSummary.Architectures);
         var pe = new Option<int>("--pe") { Description = "Processing elements (output channels in parallel) of a folded or bit-serial array.", DefaultValueFactory = _ => AcceleratorOptions.Default.ProcessingElements };
         var simd = new Option<int>("--simd") { Description = "Inputs per processing element per cycle of a folded or bit-serial array.", DefaultValueFactory = _ => AcceleratorOptions.Default.SimdLanes };
-        var cmd = new Command("summary", "Show a model's cost per layer: parameters by bit width, weight memory, MACs, BOPs, energy estimate; or FPGA / ASIC estimates with --hardware.") { config, set, checkpoint, json, hardware, architecture, pe, simd };
+        var width = CliOptions.OptionalWholeNumber("--width", "Lay the tables out for this many columns (default: the terminal's width; every column when not a terminal).", 40, TableLayout.Unlimited);
+        var cmd = new Command("summary", "Show a model's cost per layer: parameters by bit width, weight memory, MACs, BOPs, energy estimate; or FPGA / ASIC estimates with --hardware.") { config, set, checkpoint, json, hardware, architecture, pe, simd, width };
         cmd.SetAction(parse =>
         {
             string? target = parse.GetValue(hardware);
             var accelerator = target is null ? null : HardwareSummary.Options(parse.GetValue(architecture)!, parse.GetValue(pe), parse.GetValue(simd));
-            return Run(parse.GetValue(config), parse.GetValue(set) ?? [], parse.GetValue(checkpoint), parse.GetValue(json), output, target, accelerator);
+            var text = new TextOutput(output, TableLayout.WidthFor(output, parse.GetValue(width)));
+            return Run(parse.GetValue(config), parse.GetValue(set) ?? [], parse.GetValue(checkpoint), parse.GetValue(json), text, target, accelerator);
         });
         return cmd;
     }
 
-    private static int Run(string? configPath, string[] overrides, string? checkpointPath, bool json, TextWriter output, string? hardware = null, AcceleratorOptions? accelerator = null)
+    /// <summary>Where the tables go and the width they are laid out for (null: every column).</summary>
+    internal sealed record TextOutput(TextWriter Writer, int? Width);
+
+    private static int Run(string? configPath, string[] overrides, string? checkpointPath, bool json, TextOutput text, string? hardware = null, AcceleratorOptions? accelerator = null)
     {
         var (config, model, inputShape) = LoadModel(configPath, overrides, checkpointPath);
         ModelCostDescription description;
@@ -59,7 +61,7 @@ internal static class SummaryCommand
 
         if (hardware is not null)
         {
-            HardwareSummary.Write(description.Network, hardware, accelerator!, json, output, CreateConsole);
+            HardwareSummary.Write(description.Network, hardware, accelerator!, json, text);
             return ExitCodes.Ok;
         }
 
@@ -72,15 +74,16 @@ internal static class SummaryCommand
             node["packed_file_bytes"] = packedBytes;
             node["packed_file_note"] = packedNote;
             if (assignmentNote is not null) node["bit_assignment_note"] = assignmentNote;
-            output.WriteLine(node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            text.Writer.WriteLine(node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         }
         else
         {
-            WriteTable(description, report, config.Data.IsText ? $"one token of a {inputShape[0]}-token vocabulary, counts per token (one time step)" : $"input {Shape(inputShape)}, counts per example", output);
-            output.WriteLine(packedBytes is long bytes
+            var console = TableLayout.Console(text.Writer, text.Width);
+            WriteTable(description, report, config.Data.IsText ? $"one token of a {inputShape[0]}-token vocabulary, counts per token (one time step)" : $"input {Shape(inputShape)}, counts per example", console, text.Width);
+            console.WriteLine(packedBytes is long bytes
                 ? Invariant($"Packed model file (lowbit export, docs/FORMAT.md): {Integer(bytes)} bytes ({packedNote})")
                 : $"Packed model file: not packable ({packedNote})");
-            if (assignmentNote is not null) output.WriteLine(assignmentNote);
+            if (assignmentNote is not null) console.WriteLine(assignmentNote);
         }
 
         return ExitCodes.Ok;
@@ -138,66 +141,52 @@ internal static class SummaryCommand
         return (loaded.Config, loaded.Model, loaded.InputShape);
     }
 
-    private static void WriteTable(ModelCostDescription description, CostReport report, string inputLabel, TextWriter output)
+    private static void WriteTable(ModelCostDescription description, CostReport report, string inputLabel, IAnsiConsole console, int? width)
     {
-        var console = CreateConsole(output);
         console.WriteLine(Invariant($"{report.Name}: {inputLabel}; energy is a 45 nm estimate (docs/COST-MODEL.md)"));
-        console.Write(BuildTable(description, report));
+        var (table, leftOut) = TableLayout.Fit(Columns, Rows(description, report), width);
+        console.Write(table);
+        if (TableLayout.LeftOutNote(leftOut, width) is string note) console.WriteLine(note);
         foreach (string line in FooterLines(description, report))
         {
             console.WriteLine(line);
         }
     }
 
-    /// <summary>A console on <paramref name="output"/>: colours only on an interactive terminal, a fixed width otherwise.</summary>
-    private static IAnsiConsole CreateConsole(TextWriter output)
+    /// <summary>
+    /// The cost table's columns; at a narrow width the layer, its encodings, average bits, memory, MACs and the module
+    /// (wrapped) are kept first, and the footer lines give every total.
+    /// </summary>
+    private static readonly LayoutColumn[] Columns =
+    [
+        new("layer", 0, false), new("module", 5, false, WrapWidth: 26), new("output", 8, false), new("W/A", 1, false), new("parameters × bits", 9, false),
+        new("avg bits", 2), new("payload bits", 11), new("metadata bits", 12), new("memory bits", 10), new("memory bytes", 3),
+        new("MACs", 4), new("BOPs", 7), new("energy nJ", 6),
+    ];
+
+    private static List<string[]?> Rows(ModelCostDescription description, CostReport report)
     {
-        bool terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        if (!terminal)
-        {
-            console.Profile.Width = RedirectedWidth;
-        }
-
-        return console;
-    }
-
-    private static Table BuildTable(ModelCostDescription description, CostReport report)
-    {
-        var table = new Table().Border(TableBorder.Simple);
-        string[] headers = ["layer", "module", "output", "W/A", "parameters × bits", "avg bits", "payload bits", "metadata bits", "memory bits", "memory bytes", "MACs", "BOPs", "energy nJ"];
-        for (int i = 0; i < headers.Length; i++)
-        {
-            var column = new TableColumn(Markup.Escape(headers[i]));
-            table.AddColumn(i >= 5 ? column.RightAligned() : column);
-        }
-
+        var rows = new List<string[]?>();
         for (int i = 0; i < report.Layers.Count; i++)
         {
             var row = report.Layers[i];
             var layer = description.Layers[i];
-            table.AddRow(Cells(
+            rows.Add([
                 row.Name, layer.Description, Shape(layer.OutputShape),
                 row.Macs == 0 && row.Weights == 0 ? "-" : $"{row.WeightEncoding}/{row.ActivationEncoding}",
                 ParametersByBits(layer.ParametersByBits),
                 row.Weights == 0 ? "-" : Fixed(row.AverageWeightBits, 3),
                 Integer(row.PayloadBits), Integer(row.MetadataBits), Integer(row.TotalBits), Integer(row.TotalBytes),
-                Integer(row.Macs), Fixed(row.Bops, 0), Fixed(row.TotalEnergyPicojoules / 1000, 3)));
+                Integer(row.Macs), Fixed(row.Bops, 0), Fixed(row.TotalEnergyPicojoules / 1000, 3)]);
         }
 
         var t = report.Totals;
-        table.AddEmptyRow();
-        table.AddRow(Cells(
+        rows.Add(null);
+        rows.Add([
             "total", "", "", "", ParametersByBits(TotalParametersByBits(description)), Fixed(t.AverageWeightBits, 3),
             Integer(t.PayloadBits), Integer(t.MetadataBits), Integer(t.TotalBits), Integer(t.TotalBytes),
-            Integer(t.Macs), Fixed(t.Bops, 0), Fixed(t.TotalEnergyPicojoules / 1000, 3)));
-        return table;
+            Integer(t.Macs), Fixed(t.Bops, 0), Fixed(t.TotalEnergyPicojoules / 1000, 3)]);
+        return rows;
     }
 
     private static IEnumerable<string> FooterLines(ModelCostDescription description, CostReport report)
@@ -221,8 +210,6 @@ internal static class SummaryCommand
 
     private static string ParametersByBits(IReadOnlyList<KeyValuePair<int, long>> counts) =>
         counts.Count == 0 ? "-" : string.Join(" + ", counts.Select(p => Invariant($"{Integer(p.Value)}×{p.Key}b")));
-
-    private static string[] Cells(params string[] texts) => texts.Select(Markup.Escape).ToArray();
 
     private static string Integer(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Lowbit.Cli.Observers;
 using Lowbit.Training;
 using Lowbit.Training.Checkpoints;
 using Lowbit.Training.Config;
@@ -16,12 +17,14 @@ internal static class TrainCommand
         var outDir = new Option<string?>("--out", "-o") { Description = "Output folder (default: runs/<config name>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run saved in --out from its last checkpoint." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar; one line per epoch." };
-        var cmd = new Command("train", "Train a model from a config; prints the test error at the best-validation epoch.") { config, set, outDir, resume, quiet };
-        cmd.SetAction(parse => Run(parse.GetValue(config), parse.GetValue(set) ?? [], parse.GetValue(outDir), parse.GetValue(resume), parse.GetValue(quiet), output, error));
+        var json = new Option<bool>("--json") { Description = "JSON lines on stdout: one per epoch, then the result; messages on stderr." };
+        var cmd = new Command("train", "Train a model from a config; prints the test error at the best-validation epoch.") { config, set, outDir, resume, quiet, json };
+        cmd.SetAction(parse => Run(parse.GetValue(config), parse.GetValue(set) ?? [], parse.GetValue(outDir), parse.GetValue(resume),
+            new TrainingConsole(output, error, parse.GetValue(quiet), parse.GetValue(json))));
         return cmd;
     }
 
-    private static int Run(string? configPath, string[] overrides, string? outDir, bool resume, bool quiet, TextWriter output, TextWriter error)
+    private static int Run(string? configPath, string[] overrides, string? outDir, bool resume, TrainingConsole console)
     {
         ExperimentConfig config;
         RunCheckpoint? checkpoint = null;
@@ -39,7 +42,7 @@ internal static class TrainCommand
             RequireNoRun(outDir);
         }
         if (File.Exists(outDir)) throw new UserException($"--out '{outDir}' is an existing file; choose a folder.");
-        if (config.Data.IsText) return TrainLanguageModel.Run(config, outDir, resume ? overrides : null, quiet, output, error);
+        if (config.Data.IsText) return TrainLanguageModel.Run(config, outDir, resume ? overrides : null, console);
         // Validate the model against the dataset's shape before touching the data or the output folder.
         ModelBuilder.Build(config, DataResolver.InputShape(config.Data));
         var data = DataResolver.Load(config.Data);
@@ -57,19 +60,17 @@ internal static class TrainCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            output.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} ({data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test), seed {config.Seed}, {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}");
-            bool interactive = !quiet && !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
-            TrainingOutcome outcome = interactive
-                ? ProgressObserver.RunWithProgress(observer => RunTrainer(config, data, folderLock, observer, checkpoint, cts.Token))
-                : RunTrainer(config, data, folderLock, new LineObserver(output), checkpoint, cts.Token);
+            console.Messages.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} ({data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test){Environment.NewLine}  seed {config.Seed}, {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}");
+            TrainingOutcome outcome = console.Run(observer => RunTrainer(config, data, folderLock, observer, checkpoint, cts.Token));
             if (!outcome.Completed)
             {
-                error.WriteLine($"lowbit: interrupted; checkpoint saved in {outDir}. Continue with: lowbit train --out {outDir} --resume");
+                console.Interrupted(outDir);
                 return ExitCodes.Interrupted;
             }
             var r = outcome.Result!;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"test error {100 * r["test_error"]!.GetValue<double>():F2} % (accuracy {100 * r["test_accuracy"]!.GetValue<double>():F2} %) at best validation epoch {r["best_epoch"]}; {r["train_examples_per_second"]} train images/s; results in {Path.Combine(outDir, "result.json")}"));
+            console.Completed(string.Create(CultureInfo.InvariantCulture,
+                $"test error {100 * r["test_error"]!.GetValue<double>():F2} % (accuracy {100 * r["test_accuracy"]!.GetValue<double>():F2} %) at best validation epoch {r["best_epoch"]}{Environment.NewLine}{r["train_examples_per_second"]} train images/s; results in {Path.Combine(outDir, "result.json")}"),
+                r, Path.Combine(outDir, "result.json"));
             return ExitCodes.Ok;
         }
         finally

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lowbit.Cli.Observers;
 using Lowbit.Training;
 using Lowbit.Training.Checkpoints;
 using Lowbit.Training.Config;
@@ -13,10 +14,8 @@ internal static class TrainLanguageModel
     /// <param name="outDir">The output folder.</param>
     /// <param name="resumeOverrides">Null for a new run; for --resume, the --set overrides to re-apply when the
     /// checkpoint is read again under the folder lock.</param>
-    /// <param name="quiet">One line per epoch, no progress bar.</param>
-    /// <param name="output">Standard output.</param>
-    /// <param name="error">Standard error.</param>
-    public static int Run(ExperimentConfig config, string outDir, string[]? resumeOverrides, bool quiet, TextWriter output, TextWriter error)
+    /// <param name="console">Where progress, messages and the result go.</param>
+    public static int Run(ExperimentConfig config, string outDir, string[]? resumeOverrides, TrainingConsole console)
     {
         // Validate the layer list before reading the text (data.vocabulary sizes the model when given).
         if (config.Data.Vocabulary is int vocabulary) SequenceLayers.Validate(config, ModelBuilder.Build(config, [vocabulary]));
@@ -36,23 +35,19 @@ internal static class TrainLanguageModel
         try
         {
             string unit = corpus.Level == Lowbit.Data.Text.TokenLevel.Word ? "words" : "characters";
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"lowbit train: {config.Name} on {config.Data.Dataset} '{corpus.Name}' ({corpus.Vocabulary.Count} tokens; {corpus.Train.Length} train, {corpus.Validation.Length} validation, {corpus.Test.Length} test {unit}), batch {config.Train.BatchSize} × bptt {config.Train.Bptt}, seed {config.Seed}, {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}"));
-            bool interactive = !quiet && !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
-            LanguageModelOutcome? outcome = null;
-            if (interactive)
-                ProgressObserver.RunWithProgress(observer => Wrap(outcome = RunTrainer(config, corpus, folderLock, observer, checkpoint, cts.Token)));
-            else
-                outcome = RunTrainer(config, corpus, folderLock, new LineObserver(output), checkpoint, cts.Token);
-            if (!outcome!.Completed)
+            console.Messages.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"lowbit train: {config.Name} on {config.Data.Dataset} '{corpus.Name}' ({corpus.Vocabulary.Count} tokens; {corpus.Train.Length} train, {corpus.Validation.Length} validation, {corpus.Test.Length} test {unit}){Environment.NewLine}  batch {config.Train.BatchSize} × bptt {config.Train.Bptt}, seed {config.Seed}, {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}"));
+            var outcome = console.Run(observer => RunTrainer(config, corpus, folderLock, observer, checkpoint, cts.Token));
+            if (!outcome.Completed)
             {
-                error.WriteLine($"lowbit: interrupted; checkpoint saved in {outDir}. Continue with: lowbit train --out {outDir} --resume");
+                console.Interrupted(outDir);
                 return ExitCodes.Interrupted;
             }
 
             var r = outcome.Result!;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"test perplexity {r["test_perplexity"]} per {r["perplexity_per"]} at best validation epoch {r["best_epoch"]} (validation {r["best_val_perplexity"]}); {r["train_tokens_per_second"]} train tokens/s; results in {Path.Combine(outDir, "result.json")}"));
+            console.Completed(string.Create(CultureInfo.InvariantCulture,
+                $"test perplexity {r["test_perplexity"]} per {r["perplexity_per"]} at best validation epoch {r["best_epoch"]} (validation {r["best_val_perplexity"]}){Environment.NewLine}{r["train_tokens_per_second"]} train tokens/s; results in {Path.Combine(outDir, "result.json")}"),
+                r, Path.Combine(outDir, "result.json"));
             return ExitCodes.Ok;
         }
         finally
@@ -60,9 +55,6 @@ internal static class TrainLanguageModel
             Console.CancelKeyPress -= onCancel;
         }
     }
-
-    /// <summary>The progress wrapper expects an image-training outcome; the language-model outcome is kept by the caller.</summary>
-    private static TrainingOutcome Wrap(LanguageModelOutcome outcome) => new(outcome.Completed, new TrainerState(), outcome.OutputDirectory, outcome.Result);
 
     private static LanguageModelOutcome RunTrainer(ExperimentConfig config, Lowbit.Data.Text.LanguageCorpus corpus, OutputFolderLock folder, ITrainingObserver observer, RunCheckpoint? checkpoint, CancellationToken token)
     {
