@@ -15,6 +15,9 @@ public static class ExitCodes
     /// <summary>Training stopped because the loss became NaN or infinite.</summary>
     public const int Diverged = 3;
 
+    /// <summary>Data-parallel training stopped: another process died, failed or stopped answering (see docs/DISTRIBUTED.md).</summary>
+    public const int DistributedFailure = 4;
+
     /// <summary>Interrupted by Ctrl-C after saving a checkpoint.</summary>
     public const int Interrupted = 130;
 }

@@ -27,6 +27,9 @@ public sealed class BatchLoader
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, $"{nameof(options)}.{nameof(options.BatchSize)}");
         ArgumentNullException.ThrowIfNull(options.Normalization, $"{nameof(options)}.{nameof(options.Normalization)}");
         ArgumentNullException.ThrowIfNull(options.Augmentation, $"{nameof(options)}.{nameof(options.Augmentation)}");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ShardCount, $"{nameof(options)}.{nameof(options.ShardCount)}");
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ShardIndex, $"{nameof(options)}.{nameof(options.ShardIndex)}");
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(options.ShardIndex, options.ShardCount, $"{nameof(options)}.{nameof(options.ShardIndex)}");
         Dataset = dataset;
         Options = options;
         _table = options.Normalization.BuildTable(dataset.Channels);
@@ -51,6 +54,24 @@ public sealed class BatchLoader
     /// prefetching, only the part not hidden behind the consumer's work with it.
     /// </summary>
     public double WaitSeconds => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _waitTicks)).TotalSeconds;
+
+    /// <summary>
+    /// The rows [Start, Start + Count) of a batch of <paramref name="count"/> images that shard <paramref name="shard"/> of
+    /// <paramref name="shards"/> takes: contiguous, and the first count mod shards shards take one image more (so shard 0
+    /// has an image whenever the batch has one).
+    /// </summary>
+    public static (int Start, int Count) Shard(int count, int shard, int shards)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shards);
+        ArgumentOutOfRangeException.ThrowIfNegative(shard);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, shards);
+        int q = count / shards, extra = count % shards;
+        return (shard * q + Math.Min(shard, extra), q + (shard < extra ? 1 : 0));
+    }
+
+    /// <summary>Images per yielded batch at most (the shard of a full batch).</summary>
+    private int Capacity => (Options.BatchSize + Options.ShardCount - 1) / Options.ShardCount;
 
     /// <summary>The dataset indices in the order epoch <paramref name="epoch"/> visits them (identity when not shuffling).</summary>
     public int[] GetEpochOrder(int epoch)
@@ -85,7 +106,7 @@ public sealed class BatchLoader
 
     private IEnumerable<ImageBatch> Enumerate(int[] order, int epoch, int firstBatch)
     {
-        var batch = new ImageBatch(Options.BatchSize, Dataset.SampleSize);
+        var batch = new ImageBatch(Capacity, Dataset.SampleSize);
         for (int b = firstBatch; b < BatchCount; b++)
         {
             long start = Stopwatch.GetTimestamp();
@@ -97,7 +118,7 @@ public sealed class BatchLoader
 
     private IEnumerable<ImageBatch> EnumeratePrefetched(int[] order, int epoch, int firstBatch)
     {
-        ImageBatch[] buffers = [new(Options.BatchSize, Dataset.SampleSize), new(Options.BatchSize, Dataset.SampleSize)];
+        ImageBatch[] buffers = [new(Capacity, Dataset.SampleSize), new(Capacity, Dataset.SampleSize)];
         Task? pending = firstBatch < BatchCount ? FillInBackground(buffers[firstBatch & 1], order, epoch, firstBatch) : null;
         try
         {
@@ -125,8 +146,9 @@ public sealed class BatchLoader
     private void Fill(ImageBatch batch, int[] order, int epoch, int batchIndex)
     {
         long started = Stopwatch.GetTimestamp();
-        int start = batchIndex * Options.BatchSize;
-        int count = Math.Min(Options.BatchSize, order.Length - start);
+        int batchStart = batchIndex * Options.BatchSize;
+        var (offset, count) = Shard(Math.Min(Options.BatchSize, order.Length - batchStart), Options.ShardIndex, Options.ShardCount);
+        int start = batchStart + offset;
         int sampleSize = Dataset.SampleSize;
         AugmentationOptions augmentation = Options.Augmentation;
         for (int i = 0; i < count; i++)

@@ -27,6 +27,15 @@ public sealed record BatchLoaderOptions
     /// </summary>
     public AugmentationOptions Augmentation { get; init; } = AugmentationOptions.None;
 
+    /// <summary>
+    /// Data parallelism: this process takes only its shard of every batch, rows <see cref="BatchLoader.Shard"/> of
+    /// <see cref="ShardCount"/>; batch indices, order and augmentation draws stay those of the whole batch. Default 0.
+    /// </summary>
+    public int ShardIndex { get; init; }
+
+    /// <summary>Number of shards every batch is split into (processes of a data-parallel run). Default 1.</summary>
+    public int ShardCount { get; init; } = 1;
+
     /// <summary>Byte-to-float mapping. Default <see cref="NormalizationOptions.ZeroOne"/>.</summary>
     public NormalizationOptions Normalization { get; init; } = NormalizationOptions.ZeroOne;
 }

@@ -8,7 +8,14 @@ public sealed partial class Tensor
     /// Computes gradients of this tensor with respect to every leaf that requires them.
     /// A one-element tensor is seeded with 1; otherwise pass <paramref name="gradient"/>.
     /// </summary>
-    public void Backward(Tensor? gradient = null)
+    public void Backward(Tensor? gradient = null) => Backward(gradient, null);
+
+    /// <summary>
+    /// <see cref="Backward(Tensor?)"/>, calling <paramref name="leafGradientReady"/> with each leaf as soon as its gradient
+    /// for this pass is complete (no later op adds to it), so that work on finished gradients (e.g. sending them to other
+    /// processes) can overlap the rest of the pass. Leaves come in reverse topological order: the last layers first.
+    /// </summary>
+    public void Backward(Tensor? gradient, Action<Tensor>? leafGradientReady)
     {
         if (!TracksGrad)
             throw new InvalidOperationException("Backward() called on a tensor that does not depend on any parameter (no graph was recorded; is GradMode disabled?).");
@@ -22,6 +29,6 @@ public sealed partial class Tensor
         {
             throw new ArgumentException($"Backward: gradient shape {ShapeUtil.Format(gradient.ShapeSpan)} differs from tensor shape {ShapeUtil.Format(ShapeSpan)}.", nameof(gradient));
         }
-        GradGraph.Backward(this, gradient);
+        GradGraph.Backward(this, gradient, leafGradientReady);
     }
 }

@@ -66,7 +66,7 @@ public sealed partial class Tensor
     /// <summary>Whether gradients are accumulated into <see cref="Grad"/> for this (leaf) tensor.</summary>
     public bool RequiresGrad { get; set; }
 
-    /// <summary>Accumulated gradient after <see cref="Backward"/>, same shape and type as this tensor.</summary>
+    /// <summary>Accumulated gradient after <see cref="Backward(Tensor?)"/>, same shape and type as this tensor.</summary>
     public Tensor? Grad { get; set; }
 
     /// <summary>The op that produced this tensor, when it was recorded for autograd.</summary>

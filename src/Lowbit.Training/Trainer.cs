@@ -101,6 +101,15 @@ public sealed partial class Trainer
                 _observer.Message($"warning: '{names[weight]}' is quantized but its latent weights are not clipped (set weight_clip, e.g. 1.0 for binary weights).");
     }
 
+    /// <summary>
+    /// Data parallelism over several processes (<see cref="Distributed.DataParallel"/>), or null (the default) for one
+    /// process training alone, exactly as without it.
+    /// </summary>
+    public Distributed.DataParallel? Parallel { get; init; }
+
+    /// <summary>Rank 0 of a data-parallel run, or a run alone: the process that evaluates and writes files.</summary>
+    private bool Writes => Parallel is null || Parallel.IsRoot;
+
     /// <summary>The model being trained.</summary>
     public Sequential Model => _model;
 
@@ -133,7 +142,7 @@ public sealed partial class Trainer
     /// <summary>Trains until the configured epochs are done or <paramref name="cancellation"/> fires.</summary>
     public TrainingOutcome Run(CancellationToken cancellation = default)
     {
-        Directory.CreateDirectory(_outDir);
+        if (Writes) Directory.CreateDirectory(_outDir);
         using var threads = Compute.UseThreads(_config.Threads);
         var loader = new BatchLoader(_data.Train, new BatchLoaderOptions
         {
@@ -144,6 +153,8 @@ public sealed partial class Trainer
             Prefetch = _config.Data.Prefetch,
             Augmentation = _config.Data.Augmentation,
             DropLast = DropsLastBatch(),
+            ShardIndex = Parallel?.Rank ?? 0,
+            ShardCount = Parallel?.Size ?? 1,
         });
         var (c, h, w) = (_data.Train.Channels, _data.Train.Height, _data.Train.Width);
         double waitCounted = 0, fillCounted = 0;
@@ -154,6 +165,7 @@ public sealed partial class Trainer
             (waitCounted, fillCounted) = (loader.WaitSeconds, loader.FillSeconds);
         }
         _totalSteps = Math.Max(1, (long)TotalEpochs * loader.BatchCount);
+        if (Parallel is not null) StartParallel(Parallel);
         if (NeedsRangeInit && !RangeInit(loader, c, h, w, cancellation)) return new TrainingOutcome(false, _state, _outDir, null);
         for (int epoch = _state.Epoch; epoch < TotalEpochs; epoch++)
         {
@@ -165,6 +177,16 @@ public sealed partial class Trainer
             var clock = Stopwatch.StartNew();
             foreach (var batch in loader.GetBatches(epoch, Math.Min(_state.Batch, loader.BatchCount)))
             {
+                if (Parallel is not null)
+                {
+                    bool stop = TrainStepParallel(Parallel, batch, epoch, c, h, w, cancellation.IsCancellationRequested);
+                    _state.Batch = batch.BatchIndex + 1;
+                    if (!stop) continue;
+                    _state.EpochTrainSeconds += clock.Elapsed.TotalSeconds;
+                    CountLoaderTime();
+                    SaveCheckpoint();
+                    return new TrainingOutcome(false, _state, _outDir, null);
+                }
                 if (cancellation.IsCancellationRequested)
                 {
                     _state.EpochTrainSeconds += clock.Elapsed.TotalSeconds;
@@ -179,7 +201,8 @@ public sealed partial class Trainer
             CountLoaderTime();
             FinishEpoch(epoch, lr);
         }
-        var result = WriteResult();
+        var result = Writes ? WriteResult() : null;
+        Parallel?.Barrier("the end of training");
         return new TrainingOutcome(true, _state, _outDir, result);
     }
 
@@ -189,10 +212,11 @@ public sealed partial class Trainer
     /// </summary>
     private bool DropsLastBatch()
     {
+        int minimum = _model.NamedModules().Max(m => m.Module.MinimumTrainingBatch);
+        if (Parallel is not null) RequireShardsOf(_config.Train.BatchSize, minimum);
         if (_config.Train.DropLast) return true;
         int remainder = _data.Train.Count % _config.Train.BatchSize;
-        int minimum = _model.NamedModules().Max(m => m.Module.MinimumTrainingBatch);
-        if (remainder == 0 || remainder >= minimum) return false;
+        if (remainder == 0 || SmallestShard(remainder) >= minimum) return false;
         _observer.Message($"note: {_data.Train.Count} training images in batches of {_config.Train.BatchSize} leave a last batch of {remainder}, " +
             $"too small for batch norm (needs {minimum}); it is skipped each epoch (a different image each epoch, as the order is shuffled). Set train.drop_last=true to drop every partial batch, or change train.batch_size.");
         return true;
@@ -245,6 +269,7 @@ public sealed partial class Trainer
 
     private void FinishEpoch(int epoch, double lr)
     {
+        if (Parallel is not null && !FinishEpochParallel(Parallel, epoch)) return;
         _model.SetProgress(Progress);
         var evalClock = Stopwatch.StartNew();
         (double Loss, double Accuracy)? val = _data.Validation is null ? null : Evaluate(_data.Validation);
@@ -280,6 +305,12 @@ public sealed partial class Trainer
 
     private void SaveCheckpoint()
     {
+        if (Writes) Checkpoint.Save(Path.Combine(_outDir, CheckpointFile), Snapshot());
+    }
+
+    /// <summary>Model, optimizer and trainer state as checkpoint data.</summary>
+    private CheckpointData Snapshot()
+    {
         var header = new JsonObject
         {
             ["format"] = RunCheckpoint.FormatTag,
@@ -288,7 +319,7 @@ public sealed partial class Trainer
             ["state"] = JsonSerializer.SerializeToNode(_state, RunCheckpoint.StateJson),
         };
         if (_arithmetic is not null) header["arithmetic"] = _arithmetic.Save();
-        Checkpoint.Save(Path.Combine(_outDir, CheckpointFile), new CheckpointData(header.ToJsonString(), _model.StateDict(), _optimizer.State()));
+        return new CheckpointData(header.ToJsonString(), _model.StateDict(), _optimizer.State());
     }
 
     private void WriteMetrics()
@@ -337,6 +368,7 @@ public sealed partial class Trainer
             result["pruned_connections"] = stats.PrunedConnections;
         }
         if (_arithmetic is not null) result["arithmetic"] = _arithmetic.Result();
+        if (Parallel is not null) result["distributed"] = ParallelResult(Parallel);
         if (_config.BitAssignment is not null) result["bit_assignment"] = JsonNode.Parse(_config.Json)!["bit_assignment"]!["result"]!.DeepClone();
         AtomicFile.WriteAllText(Path.Combine(_outDir, "result.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return result;

@@ -26,6 +26,7 @@ internal static class TrainCommand
 
     private static int Run(string? configPath, string[] overrides, string? outDir, bool resume, TrainingConsole console)
     {
+        if (TrainDistributed.Launched()) return TrainDistributed.Run(configPath, overrides, outDir, resume, output, error);
         ExperimentConfig config;
         RunCheckpoint? checkpoint = null;
         if (resume)

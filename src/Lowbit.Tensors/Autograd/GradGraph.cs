@@ -29,7 +29,8 @@ public static class GradGraph
     }
 
     /// <summary>Back-propagates from <paramref name="root"/>, accumulating into <see cref="Tensor.Grad"/> of leaves.</summary>
-    internal static void Backward(Tensor root, Tensor seed)
+    /// <remarks>A leaf is visited once, after every op that uses it, so its gradient is final when <paramref name="leafReady"/> sees it.</remarks>
+    internal static void Backward(Tensor root, Tensor seed, Action<Tensor>? leafReady = null)
     {
         var order = TopologicalOrder(root);
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = seed };
@@ -40,7 +41,11 @@ public static class GradGraph
             var t = order[i];
             if (!grads.Remove(t, out var g)) continue;
             long mark = profiler?.Now() ?? 0;
-            if (t.RequiresGrad) Accumulate(t, g);
+            if (t.RequiresGrad)
+            {
+                Accumulate(t, g);
+                if (t.Node is null) leafReady?.Invoke(t);
+            }
             var node = t.Node;
             if (node is not null)
             {

@@ -32,6 +32,12 @@ public static class Checkpoint
     public static void Save(string path, CheckpointData data)
     {
         ArgumentNullException.ThrowIfNull(path);
+        AtomicFile.WriteAllBytes(path, Serialize(data));
+    }
+
+    /// <summary>The bytes <see cref="Save"/> writes (what <see cref="Parse"/> reads).</summary>
+    public static byte[] Serialize(CheckpointData data)
+    {
         ArgumentNullException.ThrowIfNull(data);
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
@@ -49,7 +55,7 @@ public static class Checkpoint
         Span<byte> crcBytes = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(crcBytes, crc);
         ms.Write(crcBytes);
-        AtomicFile.WriteAllBytes(path, ms.GetBuffer().AsSpan(0, (int)ms.Length));
+        return ms.ToArray();
     }
 
     private static void WriteSection(BinaryWriter w, IReadOnlyDictionary<string, Tensor> tensors)

@@ -167,12 +167,14 @@ public static class ConfigLoader
         {
             f.Raw("arithmetic");
         }
+        var distributed = f.Has("distributed") ? DistributedConfig.Parse(f.Object("distributed")) : NullBlock<DistributedConfig>(f, "distributed") ?? DistributedConfig.Default;
         f.EnsureAllRead();
         return new ExperimentConfig(name, seed, threads, data, layers, loss, opt, schedule, train, regularizer, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), source)
         {
             BitAssignment = bitAssignment,
             BitPruning = bitPruning,
             Arithmetic = arithmetic,
+            Distributed = distributed,
         };
     }
 

@@ -100,6 +100,9 @@ public sealed record ExperimentConfig(
 
     /// <summary>Number formats of training arithmetic from the "arithmetic" block, or null for plain float32.</summary>
     public Nn.Arithmetic.ArithmeticOptions? Arithmetic { get; init; }
+
+    /// <summary>Data-parallel settings from the "distributed" block (used only when several processes train).</summary>
+    public DistributedConfig Distributed { get; init; } = DistributedConfig.Default;
 }
 
 /// <summary>

@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Lowbit.Quantization;
+using Lowbit.Training;
+using Lowbit.Training.Checkpoints;
+using Lowbit.Training.Config;
+using Lowbit.Training.Distributed;
+
+namespace Lowbit.Cli.Commands;
+
+/// <summary>
+/// <c>lowbit train</c> as one process of <c>mpirun -np N</c> (N &gt; 1): synchronous data-parallel training over Open MPI
+/// (docs/DISTRIBUTED.md). Rank 0 alone holds the output folder, prints progress and writes files.
+/// </summary>
+/// <remarks>
+/// Failures: an error every rank meets alike (an invalid config, a diverged loss) is printed once, by rank 0, and every
+/// rank finalises MPI and exits with the usual code. An error of one rank (a file it cannot write, a timeout, a lost
+/// peer) is printed by that rank with its number, and the rank ends the job (MPI_Abort) so that no other waits for it.
+/// A rank stopped by mpirun (SIGTERM, because another rank died) prints one line before it exits.
+/// </remarks>
+internal static class TrainDistributed
+{
+    /// <summary>
+    /// True when this process was started by Open MPI's mpirun with more than one process: the CLI reads the launcher's
+    /// environment (OMPI_COMM_WORLD_SIZE) here so that the libraries never do; a single process trains as usual.
+    /// </summary>
+    /// <exception cref="UserException">Another MPI launcher started several processes (only Open MPI is supported).</exception>
+    public static bool Launched()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE"), NumberStyles.None, CultureInfo.InvariantCulture, out int size))
+            return size > 1;
+        if (int.TryParse(Environment.GetEnvironmentVariable("PMI_SIZE"), NumberStyles.None, CultureInfo.InvariantCulture, out int other) && other > 1)
+            throw new UserException($"this process is one of {other} started by an MPI launcher other than Open MPI's mpirun; lowbit trains over Open MPI only (Debian: apt-get install openmpi-bin).");
+        return false;
+    }
+
+    public static int Run(string? configPath, string[] overrides, string? outDir, bool resume, TextWriter output, TextWriter error)
+    {
+        if (resume && configPath is not null) throw new UserException("--resume takes the config saved in the checkpoint; drop --config (overrides with --set still apply).");
+        if (resume && outDir is null) throw new UserException("--resume needs --out DIR, the folder of the run to continue.");
+        using var group = MpiCollectives.Initialize(TimeSpan.FromSeconds(DistributedConfig.Default.TimeoutSeconds));
+        string where = outDir ?? "the output folder";
+        using var stopped = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
+            error.WriteLine($"lowbit: rank {group.Rank} of {group.Size}: stopped by mpirun (SIGTERM): another process of the job failed or the job was cancelled; " +
+                $"rank 0's last checkpoint is in {where} (continue with --resume and the same number of processes)."));
+        try
+        {
+            return Train(group, configPath, overrides, ref where, resume, output);
+        }
+        catch (Exception e)
+        {
+            bool collective = e is ConfigException or QuantizerConfigException or TrainingDivergedException;
+            int code = e switch
+            {
+                TrainingDivergedException => ExitCodes.Diverged,
+                DistributedException => ExitCodes.DistributedFailure,
+                _ when CliApp.IsUserError(e) => ExitCodes.UserError,
+                _ => ExitCodes.InternalError,
+            };
+            string prefix = collective ? "" : $"rank {group.Rank} of {group.Size}: ";
+            string what = e is TrainingDivergedException ? "training stopped: " : "";
+            if (!collective || group.Rank == 0)
+                error.WriteLine(code == ExitCodes.InternalError ? $"lowbit: {prefix}internal error (please report): {e}" : $"lowbit: {prefix}{what}{ErrorText.OneLine(e.Message)}");
+            if (!collective) group.Abort(code);
+            return code;
+        }
+    }
+
+    private static int Train(MpiCollectives group, string? configPath, string[] overrides, ref string where, bool resume, TextWriter output)
+    {
+        bool root = group.Rank == 0;
+        string? outDir = where == "the output folder" ? null : where;
+        ExperimentConfig config;
+        RunCheckpoint? checkpoint = null;
+        OutputFolderLock? folderLock = null;
+        try
+        {
+            if (resume)
+            {
+                string path = Path.Combine(outDir!, Trainer.CheckpointFile);
+                byte[]? bytes = null;
+                if (root)
+                {
+                    try
+                    {
+                        folderLock = OutputFolderLock.Acquire(outDir!, "lowbit train", Trainer.CheckpointFile, "result.json", "metrics.csv");
+                        bytes = File.ReadAllBytes(path);
+                    }
+                    catch
+                    {
+                        DataParallel.Broadcast(group, null, "the checkpoint");
+                        throw;
+                    }
+                }
+                bytes = DataParallel.Broadcast(group, bytes, "the checkpoint");
+                checkpoint = RunCheckpoint.FromData(Checkpoint.Parse(bytes, path), path, overrides);
+                config = checkpoint.Config;
+            }
+            else
+            {
+                config = ConfigLoader.Load(Paths.ResolveConfig(configPath), overrides);
+                outDir ??= Path.Combine("runs", config.Name);
+                where = outDir;
+            }
+            if (config.Data.IsText)
+                throw new ConfigException($"{config.Source}: language models (dataset '{config.Data.Dataset}') train in one process; run lowbit train without mpirun.");
+            if (config.BitAssignment is { Result: null })
+                throw new ConfigException($"{config.Source}: a pending bit_assignment pre-trains in one process; resolve it without mpirun first.");
+            group.Timeout = TimeSpan.FromSeconds(config.Distributed.TimeoutSeconds);
+            var data = DataResolver.Load(config.Data);
+            if (root && !resume)
+            {
+                if (File.Exists(outDir)) throw new UserException($"--out '{outDir}' is an existing file; choose a folder.");
+                TrainCommand.RequireNoRun(outDir!);
+                folderLock = OutputFolderLock.Acquire(outDir!, "lowbit train", Trainer.CheckpointFile, "result.json", "metrics.csv");
+            }
+            ITrainingObserver observer = root ? new LineObserver(output) : NullTrainingObserver.Instance;
+            if (root) output.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} ({data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test), seed {config.Seed}, {group.Size} processes x {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}");
+            var trainer = new Trainer(config, data, outDir!, observer) { Parallel = new DataParallel(group, config.Distributed) };
+            if (checkpoint is not null) trainer.Resume(checkpoint);
+            var outcome = trainer.Run();
+            if (root)
+            {
+                var r = outcome.Result!;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"test error {100 * r["test_error"]!.GetValue<double>():F2} % (accuracy {100 * r["test_accuracy"]!.GetValue<double>():F2} %) at best validation epoch {r["best_epoch"]}; {r["train_examples_per_second"]} train images/s; results in {Path.Combine(outDir!, "result.json")}"));
+            }
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            folderLock?.Dispose();
+        }
+    }
+}
