@@ -45,7 +45,7 @@ internal static class TrainDistributed
                 $"rank 0's last checkpoint is in {where} (continue with --resume and the same number of processes)."));
         try
         {
-            return Train(group, configPath, overrides, ref where, resume, output);
+            return Train(group, configPath, overrides, ref where, resume, output, error);
         }
         catch (Exception e)
         {
@@ -66,64 +66,46 @@ internal static class TrainDistributed
         }
     }
 
-    private static int Train(MpiCollectives group, string? configPath, string[] overrides, ref string where, bool resume, TextWriter output)
+    /// <summary>What every rank has once the run is set up.</summary>
+    private sealed record Setup(ExperimentConfig Config, Lowbit.Training.RunData Data, string OutDir, RunCheckpoint? Checkpoint);
+
+    private static int Train(MpiCollectives group, string? configPath, string[] overrides, ref string where, bool resume, TextWriter output, TextWriter error)
     {
         bool root = group.Rank == 0;
-        string? outDir = where == "the output folder" ? null : where;
-        ExperimentConfig config;
-        RunCheckpoint? checkpoint = null;
         OutputFolderLock? folderLock = null;
         try
         {
-            if (resume)
+            // Set-up errors are agreed on before any rank trains: the first failing rank prints its message (an invalid
+            // config fails everywhere alike and is printed once) and every rank stops with exit code 1.
+            Setup? setup = null;
+            Exception? failure = null;
+            try
             {
-                string path = Path.Combine(outDir!, Trainer.CheckpointFile);
-                byte[]? bytes = null;
-                if (root)
-                {
-                    try
-                    {
-                        folderLock = OutputFolderLock.Acquire(outDir!, "lowbit train", Trainer.CheckpointFile, "result.json", "metrics.csv");
-                        bytes = File.ReadAllBytes(path);
-                    }
-                    catch
-                    {
-                        DataParallel.Broadcast(group, null, "the checkpoint");
-                        throw;
-                    }
-                }
-                bytes = DataParallel.Broadcast(group, bytes, "the checkpoint");
-                checkpoint = RunCheckpoint.FromData(Checkpoint.Parse(bytes, path), path, overrides);
-                config = checkpoint.Config;
+                setup = Prepare(group, configPath, overrides, where == "the output folder" ? null : where, resume, ref folderLock);
+                where = setup.OutDir;
             }
-            else
+            catch (Exception e) when (CliApp.IsUserError(e) || e is DistributedException)
             {
-                config = ConfigLoader.Load(Paths.ResolveConfig(configPath), overrides);
-                outDir ??= Path.Combine("runs", config.Name);
-                where = outDir;
+                failure = e;
             }
-            if (config.Data.IsText)
-                throw new ConfigException($"{config.Source}: language models (dataset '{config.Data.Dataset}') train in one process; run lowbit train without mpirun.");
-            if (config.BitAssignment is { Result: null })
-                throw new ConfigException($"{config.Source}: a pending bit_assignment pre-trains in one process; resolve it without mpirun first.");
-            group.Timeout = TimeSpan.FromSeconds(config.Distributed.TimeoutSeconds);
-            var data = DataResolver.Load(config.Data);
-            if (root && !resume)
+            var failed = FailedRanks(group, failure is not null);
+            if (failed.Count > 0)
             {
-                if (File.Exists(outDir)) throw new UserException($"--out '{outDir}' is an existing file; choose a folder.");
-                TrainCommand.RequireNoRun(outDir!);
-                folderLock = OutputFolderLock.Acquire(outDir!, "lowbit train", Trainer.CheckpointFile, "result.json", "metrics.csv");
+                if (failure is not null && group.Rank == failed[0])
+                    error.WriteLine($"lowbit: {(failed.Count < group.Size ? $"rank {group.Rank} of {group.Size}: " : "")}{ErrorText.OneLine(failure.Message)}");
+                return ExitCodes.UserError;
             }
+            var (config, data, outDir, checkpoint) = setup!;
             ITrainingObserver observer = root ? new LineObserver(output) : NullTrainingObserver.Instance;
             if (root) output.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} ({data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test), seed {config.Seed}, {group.Size} processes x {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}");
-            var trainer = new Trainer(config, data, outDir!, observer) { Parallel = new DataParallel(group, config.Distributed) };
+            var trainer = new Trainer(config, data, outDir, observer) { Parallel = new DataParallel(group, config.Distributed) };
             if (checkpoint is not null) trainer.Resume(checkpoint);
             var outcome = trainer.Run();
             if (root)
             {
                 var r = outcome.Result!;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"test error {100 * r["test_error"]!.GetValue<double>():F2} % (accuracy {100 * r["test_accuracy"]!.GetValue<double>():F2} %) at best validation epoch {r["best_epoch"]}; {r["train_examples_per_second"]} train images/s; results in {Path.Combine(outDir!, "result.json")}"));
+                    $"test error {100 * r["test_error"]!.GetValue<double>():F2} % (accuracy {100 * r["test_accuracy"]!.GetValue<double>():F2} %) at best validation epoch {r["best_epoch"]}; {r["train_examples_per_second"]} train images/s; results in {Path.Combine(outDir, "result.json")}"));
             }
             return ExitCodes.Ok;
         }
@@ -131,5 +113,63 @@ internal static class TrainDistributed
         {
             folderLock?.Dispose();
         }
+    }
+
+    /// <summary>The ranks (in order) whose set-up failed, known to every rank.</summary>
+    private static List<int> FailedRanks(ICollectives group, bool failed)
+    {
+        var flags = new byte[group.Size];
+        flags[group.Rank] = failed ? (byte)1 : (byte)0;
+        group.Wait(group.StartAllGather(flags, 1), "the agreement on the set-up");
+        return [.. Enumerable.Range(0, group.Size).Where(r => flags[r] != 0)];
+    }
+
+    /// <summary>Config, data and (rank 0) the output folder; on --resume rank 0 reads the checkpoint and sends it to the others.</summary>
+    private static Setup Prepare(ICollectives group, string? configPath, string[] overrides, string? outDir, bool resume, ref OutputFolderLock? folderLock)
+    {
+        bool root = group.Rank == 0;
+        ExperimentConfig config;
+        RunCheckpoint? checkpoint = null;
+        if (resume)
+        {
+            string path = Path.Combine(outDir!, Trainer.CheckpointFile);
+            byte[]? bytes = null;
+            if (root)
+            {
+                try
+                {
+                    folderLock = OutputFolderLock.Acquire(outDir!, "lowbit train", Trainer.CheckpointFile, "result.json", "metrics.csv");
+                    bytes = File.ReadAllBytes(path);
+                }
+                catch
+                {
+                    DataParallel.Broadcast(group, null, "the checkpoint");
+                    throw;
+                }
+            }
+            bytes = DataParallel.Broadcast(group, bytes, "the checkpoint");
+            checkpoint = RunCheckpoint.FromData(Checkpoint.Parse(bytes, path), path, overrides);
+            config = checkpoint.Config;
+        }
+        else
+        {
+            config = ConfigLoader.Load(Paths.ResolveConfig(configPath), overrides);
+            outDir ??= Path.Combine("runs", config.Name);
+        }
+        string folder = outDir ?? throw new UserException("--resume needs --out DIR, the folder of the run to continue.");
+        if (config.Data.IsText)
+            throw new ConfigException($"{config.Source}: language models (dataset '{config.Data.Dataset}') train in one process; run lowbit train without mpirun.");
+        if (config.BitAssignment is { Result: null })
+            throw new ConfigException($"{config.Source}: a pending bit_assignment pre-trains in one process; resolve it without mpirun first.");
+        if (group is MpiCollectives mpi) mpi.Timeout = TimeSpan.FromSeconds(config.Distributed.TimeoutSeconds);
+        ModelBuilder.Build(config, DataResolver.InputShape(config.Data));
+        var data = DataResolver.Load(config.Data);
+        if (root && !resume)
+        {
+            if (File.Exists(folder)) throw new UserException($"--out '{folder}' is an existing file; choose a folder.");
+            TrainCommand.RequireNoRun(folder);
+            folderLock = OutputFolderLock.Acquire(folder, "lowbit train", Trainer.CheckpointFile, "result.json", "metrics.csv");
+        }
+        return new Setup(config, data, folder, checkpoint);
     }
 }

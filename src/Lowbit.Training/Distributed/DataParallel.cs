@@ -76,7 +76,7 @@ public sealed class DataParallel
         if (root) BitConverter.TryWriteBytes(length, data is null ? -1L : data.LongLength);
         group.Wait(group.StartBroadcast(length, 0), $"the broadcast of {what}");
         long n = BitConverter.ToInt64(length);
-        if (n < 0) throw new DistributedException($"rank {group.Rank}: rank 0 could not prepare {what} (see its message)");
+        if (n < 0) throw new DistributedException($"rank 0 could not prepare {what} (see its message)");
         if (n > int.MaxValue) throw new DistributedException($"{what} is {n} bytes; at most {int.MaxValue} can be broadcast");
         var buffer = root ? data! : new byte[n];
         group.Wait(group.StartBroadcast(buffer, 0), $"the broadcast of {what}");

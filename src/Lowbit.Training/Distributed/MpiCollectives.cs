@@ -99,7 +99,7 @@ public sealed unsafe class MpiCollectives : ICollectives, IDisposable
         if (rc != MpiLibrary.Success)
         {
             pin.Dispose();
-            throw new DistributedException($"{call} failed on rank {Rank}: {_mpi.ErrorString(rc)}");
+            throw new DistributedException($"{call} failed: {_mpi.ErrorString(rc)}");
         }
         return new Operation(this, pin, request, call);
     }
@@ -115,7 +115,7 @@ public sealed unsafe class MpiCollectives : ICollectives, IDisposable
         {
             var waited = Stopwatch.GetElapsedTime(start);
             if (waited > Timeout)
-                throw new DistributedException($"rank {Rank} of {Size}: no answer from the other ranks for {waited.TotalSeconds:F0} s in {what}; " +
+                throw new DistributedException($"no answer from the other ranks for {waited.TotalSeconds:F0} s in {what}; " +
                     "a rank has stopped or hangs (raise distributed.timeout_seconds if rank 0's evaluation takes longer)");
             // Spin briefly (a step's reduction usually completes within microseconds of the last rank joining), then
             // yield and sleep so that a rank waiting for a slower one leaves the CPU to it.
@@ -159,7 +159,7 @@ public sealed unsafe class MpiCollectives : ICollectives, IDisposable
             {
                 _done = true;
                 _pin.Dispose();
-                throw new DistributedException($"{call} failed on rank {owner.Rank} of {owner.Size}: {owner._mpi.ErrorString(rc)} (has another rank died?)");
+                throw new DistributedException($"{call} failed: {owner._mpi.ErrorString(rc)} (has another rank died?)");
             }
             if (!done) return false;
             _done = true;
