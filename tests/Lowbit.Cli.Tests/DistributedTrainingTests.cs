@@ -103,7 +103,7 @@ public sealed class DistributedTrainingTests : IDisposable
     public void KilledRank_EndsTheJob_WithAMessageFromEveryOtherRank()
     {
         using var job = MpiHarness.Start(3, "train", "--quiet", "--config", Config("killed", 1000), "--out", Out("killed"), "--set", "train.batch_size=3");
-        Assert.True(job.WaitFor("epoch   1", 120), $"no first epoch:\n{job.Output}");
+        Assert.True(job.WaitFor(" 1/1000 ", 120), $"no first epoch:\n{job.Output}");
         System.Diagnostics.Process.GetProcessById(job.RankProcess(1)).Kill();
         var (code, output) = job.Finish(60);
         Assert.True(code != 0 && code != -1, $"exit {code}:\n{output}");
@@ -119,7 +119,7 @@ public sealed class DistributedTrainingTests : IDisposable
         AssertOk(MpiHarness.Run(2, 240, ["train", "--quiet", "--config", config, "--out", Out("whole"), .. set]));
         using (var job = MpiHarness.Start(2, ["train", "--quiet", "--config", config, "--out", Out("cut"), .. set]))
         {
-            Assert.True(job.WaitFor("epoch   1", 120), $"no first epoch:\n{job.Output}");
+            Assert.True(job.WaitFor(" 1/4 ", 120), $"no first epoch:\n{job.Output}");
             System.Diagnostics.Process.GetProcessById(job.RankProcess(1)).Kill();
             var (code, output) = job.Finish(60);
             Assert.True(code != 0, $"the run was not cut:\n{output}");

@@ -26,7 +26,7 @@ internal static class TrainCommand
 
     private static int Run(string? configPath, string[] overrides, string? outDir, bool resume, TrainingConsole console)
     {
-        if (TrainDistributed.Launched()) return TrainDistributed.Run(configPath, overrides, outDir, resume, output, error);
+        if (TrainDistributed.Launched()) return TrainDistributed.Run(configPath, overrides, outDir, resume, console.WithoutProgressBar());
         ExperimentConfig config;
         RunCheckpoint? checkpoint = null;
         if (resume)

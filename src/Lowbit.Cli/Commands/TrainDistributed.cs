@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Lowbit.Cli.Observers;
 using Lowbit.Quantization;
 using Lowbit.Training;
 using Lowbit.Training.Checkpoints;
@@ -34,8 +35,9 @@ internal static class TrainDistributed
         return false;
     }
 
-    public static int Run(string? configPath, string[] overrides, string? outDir, bool resume, TextWriter output, TextWriter error)
+    public static int Run(string? configPath, string[] overrides, string? outDir, bool resume, TrainingConsole console)
     {
+        var error = console.Error;
         if (resume && configPath is not null) throw new UserException("--resume takes the config saved in the checkpoint; drop --config (overrides with --set still apply).");
         if (resume && outDir is null) throw new UserException("--resume needs --out DIR, the folder of the run to continue.");
         using var group = MpiCollectives.Initialize(TimeSpan.FromSeconds(DistributedConfig.Default.TimeoutSeconds));
@@ -45,7 +47,7 @@ internal static class TrainDistributed
                 $"rank 0's last checkpoint is in {where} (continue with --resume and the same number of processes)."));
         try
         {
-            return Train(group, configPath, overrides, ref where, resume, output, error);
+            return Train(group, configPath, overrides, ref where, resume, console);
         }
         catch (Exception e)
         {
@@ -69,7 +71,7 @@ internal static class TrainDistributed
     /// <summary>What every rank has once the run is set up.</summary>
     private sealed record Setup(ExperimentConfig Config, Lowbit.Training.RunData Data, string OutDir, RunCheckpoint? Checkpoint);
 
-    private static int Train(MpiCollectives group, string? configPath, string[] overrides, ref string where, bool resume, TextWriter output, TextWriter error)
+    private static int Train(MpiCollectives group, string? configPath, string[] overrides, ref string where, bool resume, TrainingConsole console)
     {
         bool root = group.Rank == 0;
         OutputFolderLock? folderLock = null;
@@ -92,20 +94,25 @@ internal static class TrainDistributed
             if (failed.Count > 0)
             {
                 if (failure is not null && group.Rank == failed[0])
-                    error.WriteLine($"lowbit: {(failed.Count < group.Size ? $"rank {group.Rank} of {group.Size}: " : "")}{ErrorText.OneLine(failure.Message)}");
+                    console.Error.WriteLine($"lowbit: {(failed.Count < group.Size ? $"rank {group.Rank} of {group.Size}: " : "")}{ErrorText.OneLine(failure.Message)}");
                 return ExitCodes.UserError;
             }
             var (config, data, outDir, checkpoint) = setup!;
-            ITrainingObserver observer = root ? new LineObserver(output) : NullTrainingObserver.Instance;
-            if (root) output.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} ({data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test), seed {config.Seed}, {group.Size} processes x {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}");
-            var trainer = new Trainer(config, data, outDir, observer) { Parallel = new DataParallel(group, config.Distributed) };
-            if (checkpoint is not null) trainer.Resume(checkpoint);
-            var outcome = trainer.Run();
+            if (root) console.Messages.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} ({data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test){Environment.NewLine}  seed {config.Seed}, {group.Size} processes x {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}");
+            TrainingOutcome Train(ITrainingObserver observer)
+            {
+                var trainer = new Trainer(config, data, outDir, observer) { Parallel = new DataParallel(group, config.Distributed) };
+                if (checkpoint is not null) trainer.Resume(checkpoint);
+                return trainer.Run();
+            }
+            var outcome = root ? console.Run(Train) : Train(NullTrainingObserver.Instance);
             if (root)
             {
                 var r = outcome.Result!;
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"test error {100 * r["test_error"]!.GetValue<double>():F2} % (accuracy {100 * r["test_accuracy"]!.GetValue<double>():F2} %) at best validation epoch {r["best_epoch"]}; {r["train_examples_per_second"]} train images/s; results in {Path.Combine(outDir, "result.json")}"));
+                string path = Path.Combine(outDir, "result.json");
+                console.Completed(string.Create(CultureInfo.InvariantCulture,
+                    $"test error {100 * r["test_error"]!.GetValue<double>():F2} % (accuracy {100 * r["test_accuracy"]!.GetValue<double>():F2} %) at best validation epoch {r["best_epoch"]}{Environment.NewLine}{r["train_examples_per_second"]} train images/s; results in {path}"),
+                    r, path);
             }
             return ExitCodes.Ok;
         }

@@ -18,6 +18,15 @@ internal sealed class TrainingConsole(TextWriter output, TextWriter error, bool 
     /// <summary>Where messages for people go: standard error with --json, standard output otherwise.</summary>
     public TextWriter Messages => json ? error : output;
 
+    /// <summary>Standard error (errors, whatever the format of the output).</summary>
+    public TextWriter Error => error;
+
+    /// <summary>
+    /// The same console without the live progress bar: under mpirun a process's output reaches the user through the
+    /// launcher (a pseudo-terminal even when the user redirects mpirun to a file), so lines are the safe choice.
+    /// </summary>
+    public TrainingConsole WithoutProgressBar() => new(output, error, true, json);
+
     /// <summary>Runs the trainer with the observer that suits the output.</summary>
     public T Run<T>(Func<ITrainingObserver, T> run)
     {
