@@ -43,8 +43,7 @@ public static class PackedExport
         }.ToJsonString();
     }
 
-    /// <summary>The float32 value the model sees for each byte value under the config's normalisation.</summary>
-    /// <exception cref="NotSupportedException">Per-channel statistics differ between channels (one table must serve all).</exception>
+    /// <summary>The float32 value the model sees for each byte value of each channel under the config's normalisation: [channels, 256].</summary>
     public static float[] PixelTable(DataConfig data, int channels)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -57,15 +56,13 @@ public static class PackedExport
         return PixelTable(normalization, channels);
     }
 
-    /// <summary>The float32 value <paramref name="normalization"/> gives each byte value (all channels must agree).</summary>
-    /// <exception cref="NotSupportedException">Channels map bytes differently.</exception>
+    /// <summary>
+    /// The float32 value <paramref name="normalization"/> gives each byte value of each channel, [channels, 256] (the
+    /// packed format stores one table per channel, so per-channel standardisation packs as it is).
+    /// </summary>
     public static float[] PixelTable(NormalizationOptions normalization, int channels)
     {
         ArgumentNullException.ThrowIfNull(normalization);
-        var values = normalization.PixelTable(channels);
-        for (int c = 1; c < channels; c++)
-            if (!values.AsSpan(c * 256, 256).SequenceEqual(values.AsSpan(0, 256)))
-                throw new NotSupportedException($"The packed format has one pixel table for all channels, but normalisation {normalization.Kind} maps channel {c} differently from channel 0.");
-        return values[..PackedModel.PixelTableSize];
+        return normalization.PixelTable(channels);
     }
 }

@@ -30,9 +30,9 @@ internal static class CheckpointPacking
     /// <summary>The metadata JSON <c>lowbit export</c> stores (<see cref="PackedExport.Metadata"/>).</summary>
     public static string Metadata(ExperimentConfig config, string checkpointFileName) => PackedExport.Metadata(config, checkpointFileName);
 
-    /// <summary>The float32 value the model sees for each byte value under the config's normalisation.</summary>
+    /// <summary>The float32 value the model sees for each byte value of each channel under the config's normalisation.</summary>
     public static float[] PixelTable(DataConfig data, int channels) => PackedExport.PixelTable(data, channels);
 
-    /// <summary>The float32 value <paramref name="normalization"/> gives each byte value (all channels must agree).</summary>
+    /// <summary>The float32 value <paramref name="normalization"/> gives each byte value of each channel, [channels, 256].</summary>
     public static float[] PixelTable(NormalizationOptions normalization, int channels) => PackedExport.PixelTable(normalization, channels);
 }
