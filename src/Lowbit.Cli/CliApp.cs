@@ -37,6 +37,12 @@ public static class CliApp
                 error.WriteLine($"lowbit: {UsageErrors.Message(parse)}");
                 return ExitCodes.UserError;
             }
+            if (UsageErrors.OptionLikeArgument(parse) is string misplaced)
+            {
+                error.WriteLine($"lowbit: {misplaced}");
+                return ExitCodes.UserError;
+            }
+
             return parse.Invoke(invocation);
         }
         catch (Exception e) when (IsUserError(e))
@@ -97,6 +103,7 @@ public static class CliApp
         root.Subcommands.Add(PlotCommand.Create(output));
         root.Subcommands.Add(RadixPlotCommand.Create(output));
         root.Subcommands.Add(ConfigsCommand.Create(output));
+        root.Subcommands.Add(ReportCommand.Create(output));
         return root;
     }
 }

@@ -32,6 +32,18 @@ internal static class UsageErrors
         }
     }
 
+    /// <summary>
+    /// A word like "--ttle" taken as a positional argument (a run folder) of a command that has some, when no such file or
+    /// folder exists: the message for a mistyped option, or null when there is none.
+    /// </summary>
+    public static string? OptionLikeArgument(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var values = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>().SelectMany(a => a.Tokens).Select(t => t.Value);
+        string? word = values.FirstOrDefault(v => v.StartsWith("--", StringComparison.Ordinal) && !File.Exists(v) && !Directory.Exists(v));
+        return word is null ? null : UnknownOption(word, parse.CommandResult.Command, CommandPath(parse), parse.RootCommandResult.Command);
+    }
+
     /// <summary>The one-line message (without the "lowbit: " prefix) for a command line with parse errors.</summary>
     public static string Message(ParseResult parse)
     {

@@ -1,13 +1,10 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Xml.Linq;
 using Lowbit.Cli.Plotting;
 
 namespace Lowbit.Cli.Tests;
 
 public sealed class PlotCommandTests : IDisposable
 {
-    private static readonly XNamespace s_svg = "http://www.w3.org/2000/svg";
     private readonly string _folder = Directory.CreateTempSubdirectory("lowbit-plot-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
@@ -40,26 +37,34 @@ public sealed class PlotCommandTests : IDisposable
         Assert.True(code == 0, error);
         Assert.Contains("2 series, 4 points from 5 runs; left out above 8 bits: fashion-mnist-mlp-float", output);
 
-        var doc = XDocument.Parse(File.ReadAllText(svgPath)); // throws unless well-formed
-        Assert.Equal(s_svg + "svg", doc.Root!.Name);
-        var series = doc.Descendants(s_svg + "g").Where(g => (string?)g.Attribute("class") == "series").ToList();
-        Assert.Equal(new[] { "fashion-mnist-hbb", "fashion-mnist-residual" }, series.Select(g => (string)g.Attribute("data-name")!));
+        var svg = SvgDrawing.Parse(File.ReadAllText(svgPath)); // throws unless well-formed
+        // Series in name order, styled by position: hbb (1.4, 11 %); residual (1, 13 % = mean of 12 and 14), (2, 10 %), (3, 9 %).
+        var hbb = svg.Markers(ChartStyle.For(0));
+        var residual = svg.Markers(ChartStyle.For(1));
+        var scale = SvgDrawing.Scale.Fit([(1.4, 11, hbb[0]), (1, 13, residual[0]), (2, 10, residual[1]), (3, 9, residual[2])]);
+        Assert.Equal(3, svg.Line(ChartStyle.For(1), 2).Length);
+        scale.AssertMaps([(1, 13), (2, 10), (3, 9)], svg.Line(ChartStyle.For(1), 2));
+        // The 1-bit point has a min–max bar from 12 % to 14 %; single-seed points have none.
+        scale.AssertMaps([(1, 12), (1, 14)], svg.Line(ChartStyle.For(1), 1));
+        Assert.Empty(svg.Lines(ChartStyle.For(0), 1));
 
-        // Axes: x 1..3 (range 2 → step 0.5), y 9..14 % (range 5 → step 1). Plot area x 80..600, y 430 (bottom)..50 (top).
-        // hbb (1.4, 11 %): x = 80 + 0.4/2·520 = 184, y = 430 − 2/5·380 = 278.
-        // residual: (1, 13 % mean of 12 and 14) → (80, 126); (2, 10 %) → (340, 354); (3, 9 %) → (600, 430).
-        AssertCircles(series[0], (184, 278));
-        AssertCircles(series[1], (80, 126), (340, 354), (600, 430));
-        // The 1-bit point has a min–max bar from 12 % (y 202) to 14 % (y 50); single-seed points have none.
-        var bar = Assert.Single(series[1].Elements(s_svg + "path"));
-        Assert.Equal("M76.00,202.00 H84.00 M80.00,202.00 V50.00 M76.00,50.00 H84.00", (string)bar.Attribute("d")!);
-        Assert.Equal("80.00,126.00 340.00,354.00 600.00,430.00", (string)series[1].Element(s_svg + "polyline")!.Attribute("points")!);
+        Assert.Contains("average weight bits", svg.Texts);
+        Assert.Contains("test error (%)", svg.Texts);
+        Assert.Contains("fashion-mnist-residual", svg.Texts); // legend
+        Assert.Contains("fashion-mnist-hbb", svg.Texts);
+    }
 
-        var texts = doc.Descendants(s_svg + "text").Select(t => t.Value).ToList();
-        Assert.Contains("average weight bits", texts);
-        Assert.Contains("test error (%)", texts);
-        Assert.Contains("fashion-mnist-residual", texts); // legend
-        foreach (var tick in new[] { "1", "1.5", "2", "2.5", "3", "9", "14" }) Assert.Contains(tick, texts);
+    [Fact]
+    public void Plot_SixteenSeries_SixteenDistinctStyles()
+    {
+        for (int i = 0; i < 16; i++) Result($"family{i:00}-model", 1, "mnist", 1 + i % 4, 0.01 * (i + 1));
+        string svgPath = Path.Combine(_folder, "many.svg");
+        Assert.Equal(0, Run("plot", "--results", Path.Combine(_folder, "results"), "--out", svgPath).Code);
+        var svg = SvgDrawing.Parse(File.ReadAllText(svgPath));
+        var styles = Enumerable.Range(0, 16).Select(ChartStyle.For).ToList();
+        Assert.Equal(16, styles.Distinct().Count());
+        Assert.Equal(16, styles.Select(s => s.Color).Distinct().Count());
+        foreach (var style in styles) Assert.NotEmpty(svg.Markers(style));
     }
 
     [Fact]
@@ -79,18 +84,18 @@ public sealed class PlotCommandTests : IDisposable
             "--mark", "10=knee", "--hline", "1.2=float32");
         Assert.True(code == 0, err);
         Assert.Contains("1 series, 4 points from 4 runs", output, StringComparison.Ordinal);
-        var doc = XDocument.Parse(File.ReadAllText(svgPath));
-        var series = Assert.Single(doc.Descendants(s_svg + "g"), g => (string?)g.Attribute("class") == "series");
-        Assert.Equal("mnist-lowprec-dfxp", (string)series.Attribute("data-name")!);
-        // x 6..12 (step 2) over 80..600: 10 → 80 + 4/6·520 = 426.67; y 1..5 % (step 1) over 430..50: 1.3 % → 430 − 0.3/4·380 = 401.5
-        AssertCircles(series, (80, 50), (253.33, 335), (426.67, 401.5), (600, 411));
-        var mark = Assert.Single(doc.Descendants(s_svg + "g"), g => (string?)g.Attribute("class") == "mark");
-        Assert.Equal("426.67", (string)mark.Element(s_svg + "line")!.Attribute("x1")!);
-        Assert.Equal("knee", mark.Element(s_svg + "text")!.Value);
-        Assert.Contains("arithmetic.propagation_bits", doc.Descendants(s_svg + "text").Select(t => t.Value));
-        var hline = Assert.Single(doc.Descendants(s_svg + "g"), g => (string?)g.Attribute("class") == "hline");
-        Assert.Equal("411.00", (string)hline.Element(s_svg + "line")!.Attribute("y1")!); // 1.2 % on the 1..5 % axis
-        Assert.Equal("float32", hline.Element(s_svg + "text")!.Value);
+        var svg = SvgDrawing.Parse(File.ReadAllText(svgPath));
+        var markers = svg.Markers(ChartStyle.For(0));
+        var scale = SvgDrawing.Scale.Fit([(6, 5, markers[0]), (8, 2, markers[1]), (10, 1.3, markers[2]), (12, 1.2, markers[3])]);
+        Assert.Contains("arithmetic.propagation_bits", svg.Texts);
+        Assert.Contains("mnist-lowprec-dfxp", svg.Texts);
+        // The reference lines: a vertical one at x = 10 and a horizontal one at 1.2 %, with their labels.
+        var references = svg.Lines(SvgDrawing.ReferenceColor, 1.5);
+        Assert.Equal(2, references.Count);
+        Assert.All(references[0], p => Assert.Equal(scale.X(10), p.X, 2));
+        Assert.All(references[1], p => Assert.Equal(scale.Y(1.2), p.Y, 2));
+        Assert.Contains("knee", svg.Texts);
+        Assert.Contains("float32", svg.Texts);
         var (badCode, _, badError) = Run("plot", "--results", Path.Combine(_folder, "results"), "--out", svgPath, "--mark", "ten=knee");
         Assert.Equal(1, badCode);
         Assert.Contains("--mark 'ten=knee'", badError, StringComparison.Ordinal);
@@ -116,11 +121,13 @@ public sealed class PlotCommandTests : IDisposable
         Assert.True(code == 0, err);
         Assert.Contains("1 groups, 4 records", output, StringComparison.Ordinal);
         Assert.Contains("L1/dE/dW: 5 → 2 integer bits (min 2, max 5)", output, StringComparison.Ordinal);
-        var doc = XDocument.Parse(File.ReadAllText(svgPath));
-        var series = Assert.Single(doc.Descendants(s_svg + "g"), g => (string?)g.Attribute("class") == "series");
-        Assert.Empty(series.Elements(s_svg + "circle"));
-        // x −200..100 (step 50) over 80..600, y 2..5 → axis 2..5 (step 0.5) over 430..50
-        Assert.Equal("80.00,50.00 253.33,176.67 426.67,303.33 600.00,430.00", (string)series.Element(s_svg + "polyline")!.Attribute("points")!);
+        var svg = SvgDrawing.Parse(File.ReadAllText(svgPath));
+        Assert.Empty(svg.Markers(ChartStyle.For(0)));
+        var line = svg.Line(ChartStyle.For(0), 2);
+        Assert.Equal(4, line.Length);
+        var scale = SvgDrawing.Scale.Fit([(-200, 5, line[0]), (100, 2, line[3])]);
+        scale.AssertMaps([(-200, 5), (-100, 4), (0, 3), (100, 2)], line);
+        Assert.Contains("L1/dE/dW", svg.Texts);
         var (missing, _, missingError) = Run("plot-radix", "--run", _folder, "--out", svgPath);
         Assert.Equal(1, missing);
         Assert.Contains("arithmetic.csv' does not exist", missingError, StringComparison.Ordinal);
@@ -156,32 +163,6 @@ public sealed class PlotCommandTests : IDisposable
     [InlineData("fashion-mnist-w128-residual-w2a2", "fashion-mnist-w128-residual")]
     [InlineData("fashion-mnist-w128-bitpruning-memory-lam0.01", "fashion-mnist-w128-bitpruning-memory")]
     public void Family_StripsBitSettingTokens(string model, string family) => Assert.Equal(family, ResultSeries.Family(model));
-
-    [Theory]
-    [InlineData(1, 3, 1, 3, 0.5)]
-    [InlineData(9, 14, 9, 14, 1)]
-    [InlineData(1.2, 1.9, 1.2, 2, 0.2)]
-    [InlineData(2, 2, 1.4, 2.6, 0.2)] // flat: padded to [1.5, 2.5] first
-    [InlineData(0.11, 0.87, 0, 1, 0.2)]
-    public void NiceAxis_CoversRangeWithOneTwoFiveSteps(double lo, double hi, double min, double max, double step)
-    {
-        var axis = NiceAxis.For(lo, hi, 0.5);
-        Assert.Equal(min, axis.Min, 9);
-        Assert.Equal(max, axis.Max, 9);
-        Assert.Equal(step, axis.Step, 9);
-    }
-
-    private static void AssertCircles(XElement series, params (double X, double Y)[] expected)
-    {
-        var circles = series.Elements(s_svg + "circle").ToList();
-        Assert.Equal(expected.Length, circles.Count);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double cx = double.Parse((string)circles[i].Attribute("cx")!, CultureInfo.InvariantCulture);
-            double cy = double.Parse((string)circles[i].Attribute("cy")!, CultureInfo.InvariantCulture);
-            Assert.True(Math.Abs(cx - expected[i].X) < 0.01 && Math.Abs(cy - expected[i].Y) < 0.01, $"point {i}: expected ({expected[i].X}, {expected[i].Y}), got ({cx}, {cy})");
-        }
-    }
 
     private static (int Code, string Output, string Error) Run(params string[] args)
     {

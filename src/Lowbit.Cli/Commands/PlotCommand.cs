@@ -58,7 +58,7 @@ internal static class PlotCommand
             throw new UserException($"no result.json under '{results}' matches (dataset {dataset ?? "any"}, include [{string.Join(", ", include)}], at most {maxBits.ToString(CultureInfo.InvariantCulture)} bits).");
         var series = ResultSeries.Group(rows);
         string xLabel = request.X == DefaultX ? "average weight bits" : request.X;
-        string svg = SvgPlot.Render(series, title ?? $"Test error against {xLabel}{(dataset is null ? "" : $" ({dataset})")}", xLabel, "test error (%)", marks, hlines: hlines);
+        string svg = ResultChart.Render(series, title ?? $"Test error against {xLabel}{(dataset is null ? "" : $" ({dataset})")}", xLabel, "test error (%)", marks, hlines: hlines);
         var folder = Path.GetDirectoryName(Path.GetFullPath(outPath));
         if (folder is not null) Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(outPath, svg);

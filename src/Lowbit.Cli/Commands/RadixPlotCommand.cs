@@ -55,7 +55,7 @@ internal static class RadixPlotCommand
         var series = Read(csv, groups);
         if (series.Count == 0)
             throw new UserException($"{csv}: no fixed-point group matches [{string.Join(", ", groups)}] (float formats have no radix point).");
-        string svg = SvgPlot.Render(series, title ?? $"Radix points over training ({run})", "training step (negative: range initialisation)", "integer bits", pointMarkers: false);
+        string svg = ResultChart.Render(series, title ?? $"Radix points over training ({run})", "training step (negative: range initialisation)", "integer bits", pointMarkers: false);
         var folder = Path.GetDirectoryName(Path.GetFullPath(outPath));
         if (folder is not null) Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(outPath, svg);

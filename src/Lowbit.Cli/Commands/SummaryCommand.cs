@@ -157,14 +157,15 @@ internal static class SummaryCommand
     /// The cost table's columns; at a narrow width the layer, its encodings, average bits, memory, MACs and the module
     /// (wrapped) are kept first, and the footer lines give every total.
     /// </summary>
-    private static readonly LayoutColumn[] Columns =
+    internal static readonly LayoutColumn[] Columns =
     [
         new("layer", 0, false), new("module", 5, false, WrapWidth: 26), new("output", 8, false), new("W/A", 1, false), new("parameters × bits", 9, false),
         new("avg bits", 2), new("payload bits", 11), new("metadata bits", 12), new("memory bits", 10), new("memory bytes", 3),
         new("MACs", 4), new("BOPs", 7), new("energy nJ", 6),
     ];
 
-    private static List<string[]?> Rows(ModelCostDescription description, CostReport report)
+    /// <summary>The cost table's cells, one row per costed layer, then an empty row (null) and the totals.</summary>
+    internal static List<string[]?> Rows(ModelCostDescription description, CostReport report)
     {
         var rows = new List<string[]?>();
         for (int i = 0; i < report.Layers.Count; i++)
