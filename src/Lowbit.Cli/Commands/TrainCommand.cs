@@ -61,7 +61,9 @@ internal static class TrainCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            console.Messages.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} ({data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test){Environment.NewLine}  seed {config.Seed}, {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}");
+            // Short lines: the output folder, the data, then the settings (each fits 80 columns for usual names).
+            console.Messages.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} -> {outDir}");
+            console.Messages.WriteLine($"  {data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test images; seed {config.Seed}, {config.Threads} thread(s), {config.Train.Epochs} epochs");
             TrainingOutcome outcome = console.Run(observer => RunTrainer(config, data, folderLock, observer, checkpoint, cts.Token));
             if (!outcome.Completed)
             {

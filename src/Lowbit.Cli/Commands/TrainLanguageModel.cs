@@ -36,7 +36,9 @@ internal static class TrainLanguageModel
         {
             string unit = corpus.Level == Lowbit.Data.Text.TokenLevel.Word ? "words" : "characters";
             console.Messages.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"lowbit train: {config.Name} on {config.Data.Dataset} '{corpus.Name}' ({corpus.Vocabulary.Count} tokens; {corpus.Train.Length} train, {corpus.Validation.Length} validation, {corpus.Test.Length} test {unit}){Environment.NewLine}  batch {config.Train.BatchSize} × bptt {config.Train.Bptt}, seed {config.Seed}, {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}"));
+                $"lowbit train: {config.Name} on {config.Data.Dataset} '{corpus.Name}' -> {outDir}{Environment.NewLine}" +
+                $"  {corpus.Train.Length} train, {corpus.Validation.Length} validation, {corpus.Test.Length} test {unit}; {corpus.Vocabulary.Count}-token vocabulary{Environment.NewLine}" +
+                $"  batch {config.Train.BatchSize} × bptt {config.Train.Bptt}, seed {config.Seed}, {config.Threads} thread(s), {config.Train.Epochs} epochs"));
             var outcome = console.Run(observer => RunTrainer(config, corpus, folderLock, observer, checkpoint, cts.Token));
             if (!outcome.Completed)
             {
