@@ -69,7 +69,7 @@ internal static class UsageErrors
 
         var close = Suggestions.For(word, visible.SelectMany(c => c.Aliases.Prepend(c.Name)));
         string hint = close.Count > 0 ? $"; did you mean {Suggestions.Quoted(close)}?" : ".";
-        return $"'{word}' is not a{(command.Parents.Any() ? $" '{path}'" : "")} command{hint} ({path} --help lists the commands)";
+        return $"'{word}' is not a{(command.Parents.Any() ? $" '{path}'" : "")} command{hint} (see {path} --help)";
     }
 
     private static string UnknownOption(string word, Command command, string path, Command root)

@@ -52,11 +52,11 @@ public sealed class UsageTests
     [Fact]
     public void MistypedCommand_OneLineWithSuggestion()
     {
-        Assert.Equal("lowbit: 'trian' is not a command; did you mean 'train'? (lowbit --help lists the commands)",
+        Assert.Equal("lowbit: 'trian' is not a command; did you mean 'train'? (see lowbit --help)",
             AssertOneLineUserError(Run("trian"), "'train'"));
         AssertOneLineUserError(Run("sumary", "--config", "x.json"), "did you mean 'summary'?");
         AssertOneLineUserError(Run("bench", "trian"), "not a 'lowbit bench' command; did you mean 'train'?");
-        string none = AssertOneLineUserError(Run("deploy"), "'deploy' is not a command", "lowbit --help");
+        string none = AssertOneLineUserError(Run("deploy"), "'deploy' is not a command", "see lowbit --help");
         Assert.DoesNotContain("did you mean", none, StringComparison.Ordinal);
     }
 
