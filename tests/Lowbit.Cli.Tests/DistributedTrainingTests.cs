@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Lowbit.Testing;
 using Lowbit.Training.Checkpoints;
+using Xunit.Abstractions;
 
 namespace Lowbit.Cli.Tests;
 
@@ -14,11 +15,13 @@ public sealed class DistributedTrainingTests : IDisposable
     /// <summary>A float MLP without batch norm or dropout: its global-batch gradient does not depend on the split.</summary>
     private const string Layers = "[{\"type\":\"flatten\"},{\"type\":\"dense\",\"units\":24},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":10}]";
 
+    private readonly ITestOutputHelper _log;
     private readonly string _root = CliHarness.TempDir("mpi");
     private readonly string _data;
 
-    public DistributedTrainingTests()
+    public DistributedTrainingTests(ITestOutputHelper log)
     {
+        _log = log;
         // 205 images, 20 for validation: 185 in batches of 20 is 9 full batches and one of 5 (split 3/2 or 2/2/1).
         _data = SyntheticIdx.Write(Path.Combine(_root, "data"), 205, 40, pixel: (i, p) => (byte)((i % 10) * 20 + (p * 13 + i * 7) % 50));
     }
@@ -52,8 +55,9 @@ public sealed class DistributedTrainingTests : IDisposable
     /// <summary>
     /// 50 steps (5 epochs of 10 batches, the last one partial) in one process and split over 2 and 3 processes give the
     /// same metrics and weights up to float rounding: each process's mean-loss gradient times its share of the batch,
-    /// summed, is the batch's gradient computed in another order. Tolerance: 2e-4 relative on losses, 1e-4 absolute on
-    /// weights (measured: about 1e-6 after 50 Adam steps), accuracies equal.
+    /// summed, is the batch's gradient computed in another order. Tolerance: 1e-5 relative on losses (metrics.csv keeps 6
+    /// digits), 1e-5 absolute on weights of magnitude ~0.1 (measured: 2.7e-7 and 1.4e-7, losses equal to 6 digits),
+    /// accuracies equal.
     /// </summary>
     [RequiresMpirunFact]
     public void SeveralProcesses_MatchOneProcess_AfterFiftySteps()
@@ -62,7 +66,8 @@ public sealed class DistributedTrainingTests : IDisposable
         var (code, _, err) = CliHarness.Run("train", "--quiet", "--config", config, "--out", Out("one"));
         Assert.True(code == 0, err);
         AssertOk(MpiHarness.Run(2, 240, "train", "--quiet", "--config", config, "--out", Out("two")));
-        AssertOk(MpiHarness.Run(3, 240, "train", "--quiet", "--config", config, "--out", Out("three")));
+        // Three processes also overlap the exchange with the backward pass, in buckets of about one layer.
+        AssertOk(MpiHarness.Run(3, 240, "train", "--quiet", "--config", config, "--out", Out("three"), "--set", "distributed.overlap=true", "--set", "distributed.bucket_mb=0.005"));
         var one = Metrics(Out("one"));
         var reference = Model(Out("one"));
         foreach (var name in new[] { "two", "three" })
@@ -72,20 +77,22 @@ public sealed class DistributedTrainingTests : IDisposable
             for (int e = 0; e < one.Length; e++)
                 for (int c = 0; c < 7; c++)
                 {
-                    double tolerance = c is 2 or 4 ? 2e-4 * Math.Abs(one[e][c]) : 1e-9;
+                    double tolerance = c is 2 or 4 ? 1e-5 * Math.Abs(one[e][c]) : 1e-9;
                     Assert.True(Math.Abs(one[e][c] - many[e][c]) <= tolerance, $"{name} processes: epoch {e + 1} column {c}: {many[e][c]} vs one process {one[e][c]} (tolerance {tolerance})");
                 }
             var weights = Model(Out(name));
             double worst = reference.Max(kv => kv.Value.Zip(weights[kv.Key], (a, b) => (double)Math.Abs(a - b)).Max());
-            Assert.True(worst <= 1e-4, $"{name} processes: weights differ from one process's by up to {worst}");
+            double loss = one.Select((row, e) => Math.Abs(row[2] - many[e][2]) / Math.Abs(row[2])).Max();
+            _log.WriteLine($"{name} processes: largest weight difference {worst:G3}, largest relative train-loss difference {loss:G3}");
+            Assert.True(worst <= 1e-5, $"{name} processes: weights differ from one process's by up to {worst}");
         }
     }
 
-    /// <summary>Two runs of 2 processes with the same seed, with 6-bit stochastic gradients on the wire, are identical.</summary>
+    /// <summary>Two runs of 2 processes with the same seed, with 6-bit stochastic gradients on the wire (overlapped), are identical.</summary>
     [RequiresMpirunFact]
     public void TwoProcesses_SameSeed_GiveIdenticalRuns()
     {
-        string config = Config("repeat", 3, ", \"distributed\": { \"gradient_bits\": 6, \"bucket_mb\": 0.005 }");
+        string config = Config("repeat", 3, ", \"distributed\": { \"gradient_bits\": 6, \"bucket_mb\": 0.005, \"overlap\": true }");
         AssertOk(MpiHarness.Run(2, 240, "train", "--quiet", "--config", config, "--out", Out("a")));
         AssertOk(MpiHarness.Run(2, 240, "train", "--quiet", "--config", config, "--out", Out("b")));
         Assert.Equal(Metrics(Out("a")), Metrics(Out("b")));

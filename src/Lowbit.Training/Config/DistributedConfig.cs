@@ -12,8 +12,11 @@ namespace Lowbit.Training.Config;
 /// <param name="TimeoutSeconds">How long a rank waits for the others in one collective before stopping the job.</param>
 public sealed record DistributedConfig(int? GradientBits, double BucketMegabytes, bool Overlap, double TimeoutSeconds)
 {
-    /// <summary>The defaults: float32 gradients, 4 MB buckets, overlap on, 30 minutes.</summary>
-    public static DistributedConfig Default { get; } = new(null, 4, true, 1800);
+    /// <summary>
+    /// The defaults: float32 gradients, 4 MB buckets, no overlap (it did not pay in BENCHMARKS.md's measurements over
+    /// shared memory, where the exchange competes with the backward pass for the same cores), 30 minutes.
+    /// </summary>
+    public static DistributedConfig Default { get; } = new(null, 4, false, 1800);
 
     /// <summary>Float32 values per bucket.</summary>
     public int BucketValues => (int)Math.Max(1, Math.Round(BucketMegabytes * 1024 * 1024 / sizeof(float)));

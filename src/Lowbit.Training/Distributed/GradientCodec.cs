@@ -6,13 +6,14 @@ namespace Lowbit.Training.Distributed;
 /// </summary>
 /// <remarks>
 /// With m = max|g| over the block and L = 2^k − 1 levels: u = g/(2m) + 1/2 + ν, ν ~ U(−1/(2L), 1/(2L)) per element;
-/// code = round(L·clip(u, 0, 1)) (half away from zero; a tie has probability zero with continuous noise); decoded value
+/// code = round(L·clip(u, 0, 1)) (half up); decoded value
 /// 2m·(code/L − 1/2). The noise makes the rounding stochastic, so the decoded value is unbiased: E = g (inside the
 /// clip, which only the extremes ±m can touch). A block with m = 0 decodes to zeros. Paper: Zhou et al., "DoReFa-Net",
 /// arXiv 1606.06160, eq. 12; Hubara et al., "Quantized Neural Networks", JMLR 2018, section 5.
 /// Message layout: scale m as little-endian float32, then the codes, value i in bits [k·i, k·i + k) of the byte stream
 /// (least significant bit first); the last byte's unused high bits are zero.
-/// Noise comes from a SplitMix64 hash of (seed, element index), so a message is a pure function of (gradients, seed).
+/// Noise comes from a SplitMix64 stream seeded with the caller's seed (16 bits per draw), so a message is a pure function
+/// of (gradients, seed).
 /// </remarks>
 public static class GradientCodec
 {
@@ -25,35 +26,27 @@ public static class GradientCodec
     public static void Encode(ReadOnlySpan<float> values, int bits, ulong seed, Span<byte> message)
     {
         Check(values.Length, bits, message.Length);
-        float m = 0;
-        foreach (float v in values) m = Math.Max(m, Math.Abs(v));
-        BitConverter.TryWriteBytes(message, m);
+        float m = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(values.IsEmpty ? [0f] : values);
+        m = Math.Abs(m);
         var codes = message[4..];
         codes.Clear();
-        if (m == 0 || !float.IsFinite(m))
+        if (!float.IsFinite(m))
         {
-            if (!float.IsFinite(m)) BitConverter.TryWriteBytes(message, float.NaN); // a non-finite gradient stays visible
+            BitConverter.TryWriteBytes(message, float.NaN); // a non-finite gradient stays visible
             return;
         }
+        BitConverter.TryWriteBytes(message, m);
+        if (m == 0) return;
+        // code = round(clip(y + e, 0, L)) with y = L(g/(2m) + 1/2) in [0, L], e uniform in [−1/2, 1/2), equals
+        // min(floor(y + r), L) with r = e + 1/2 uniform in [0, 1): y + r ≥ 0, and the rounding of y + e > L is L.
         double levels = Math.ScaleB(1.0, bits) - 1;
-        double inverse = 1.0 / (2.0 * m);
-        double halfNoise = 0.5 / levels;
-        ulong accumulator = 0;
-        int held = 0, position = 0;
+        double a = levels / (2.0 * m), b = levels / 2;
+        ulong top = (ulong)levels;
+        var writer = new BitWriter(codes, bits);
+        var noise = new NoiseStream(seed);
         for (int i = 0; i < values.Length; i++)
-        {
-            double u = values[i] * inverse + 0.5 + (2 * Noise(seed, i) - 1) * halfNoise;
-            ulong code = (ulong)Math.Round(Math.Clamp(u, 0, 1) * levels, MidpointRounding.AwayFromZero);
-            accumulator |= code << held;
-            held += bits;
-            while (held >= 8)
-            {
-                codes[position++] = (byte)accumulator;
-                accumulator >>= 8;
-                held -= 8;
-            }
-        }
-        if (held > 0) codes[position] = (byte)accumulator;
+            writer.Write(Math.Min((ulong)(values[i] * a + b + noise.Next()), top));
+        writer.Flush();
     }
 
     /// <summary>Adds the decoded values of <paramref name="message"/> to <paramref name="sum"/>.</summary>
@@ -70,32 +63,80 @@ public static class GradientCodec
         }
         var codes = message[4..];
         double levels = Math.ScaleB(1.0, bits) - 1;
-        double step = 2.0 * m / levels;
+        float step = (float)(2.0 * m / levels);
         ulong mask = (1UL << bits) - 1;
-        ulong accumulator = 0;
-        int held = 0, position = 0;
-        for (int i = 0; i < sum.Length; i++)
+        int i = 0;
+        if (bits <= 8)
         {
-            while (held < bits)
+            // Eight values fill exactly `bits` bytes: read them as one word.
+            Span<byte> word = stackalloc byte[8];
+            for (; i + 8 <= sum.Length; i += 8)
             {
-                accumulator |= (ulong)codes[position++] << held;
-                held += 8;
+                codes.Slice(i / 8 * bits, bits).CopyTo(word);
+                ulong w = BitConverter.ToUInt64(word);
+                for (int j = 0; j < 8; j++, w >>= bits) sum[i + j] += (w & mask) * step - m;
             }
-            ulong code = accumulator & mask;
-            accumulator >>= bits;
-            held -= bits;
-            sum[i] += (float)(code * step - m);
+        }
+        long bit = (long)i * bits;
+        for (; i < sum.Length; i++, bit += bits)
+        {
+            ulong code = 0;
+            for (int j = 0; j < bits; j++)
+                code |= (ulong)((codes[(int)((bit + j) >> 3)] >> (int)((bit + j) & 7)) & 1) << j;
+            sum[i] += code * step - m;
         }
     }
 
-    /// <summary>The uniform draw in [0, 1) for element <paramref name="index"/> (53 bits of a SplitMix64 hash).</summary>
-    internal static double Noise(ulong seed, int index)
+    /// <summary>Appends codes of a fixed width to a byte span, least significant bit first.</summary>
+    private ref struct BitWriter(Span<byte> target, int bits)
     {
-        ulong z = seed + 0x9E3779B97F4A7C15UL * ((ulong)(uint)index + 1);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53));
+        private readonly Span<byte> _target = target;
+        private ulong _accumulator;
+        private int _held;
+        private int _position;
+
+        public void Write(ulong code)
+        {
+            _accumulator |= code << _held;
+            _held += bits;
+            if (_held < 32) return;
+            BitConverter.TryWriteBytes(_target.Slice(_position, 4), (uint)_accumulator);
+            _position += 4;
+            _accumulator >>= 32;
+            _held -= 32;
+        }
+
+        public void Flush()
+        {
+            for (; _held > 0; _held -= 8, _accumulator >>= 8) _target[_position++] = (byte)_accumulator;
+        }
+    }
+
+    /// <summary>
+    /// Uniform draws in [0, 1) with 16 bits each, four from every SplitMix64 output; a pure function of the seed and
+    /// the position (1/65536 of a level is far below the rounding's own noise).
+    /// </summary>
+    private struct NoiseStream(ulong seed)
+    {
+        private ulong _state = seed;
+        private ulong _bits;
+        private int _left;
+
+        public double Next()
+        {
+            if (_left == 0)
+            {
+                ulong z = _state += 0x9E3779B97F4A7C15UL;
+                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+                z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+                _bits = z ^ (z >> 31);
+                _left = 4;
+            }
+            _left--;
+            double r = (_bits & 0xFFFF) * (1.0 / 65536);
+            _bits >>= 16;
+            return r;
+        }
     }
 
     private static void Check(int count, int bits, int messageBytes)

@@ -12,14 +12,15 @@ public class DistributedConfigTests
         var c = ConfigLoader.Parse("{ " + Layers + " }", "t.json");
         Assert.Equal(DistributedConfig.Default, c.Distributed);
         Assert.Null(c.Distributed.GradientBits);
+        Assert.False(c.Distributed.Overlap);
         Assert.Equal(1 << 20, c.Distributed.BucketValues);
     }
 
     [Fact]
     public void Block_IsRead()
     {
-        var c = ConfigLoader.Parse("{ " + Layers + ", \"distributed\": { \"gradient_bits\": 6, \"bucket_mb\": 0.5, \"overlap\": false, \"timeout_seconds\": 60 } }", "t.json");
-        Assert.Equal(new DistributedConfig(6, 0.5, false, 60), c.Distributed);
+        var c = ConfigLoader.Parse("{ " + Layers + ", \"distributed\": { \"gradient_bits\": 6, \"bucket_mb\": 0.5, \"overlap\": true, \"timeout_seconds\": 60 } }", "t.json");
+        Assert.Equal(new DistributedConfig(6, 0.5, true, 60), c.Distributed);
         Assert.Equal(131072, c.Distributed.BucketValues);
     }
 
