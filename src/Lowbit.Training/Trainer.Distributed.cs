@@ -30,9 +30,10 @@ public sealed partial class Trainer
         }
         parallel.Prepare(_optimizer.NamedParameters);
         parallel.CheckIdentical(SynchronisedTensors(), "the initial broadcast");
-        _observer.Message($"data parallel: {parallel.Size} processes over {parallel.Description}; batches of {_config.Train.BatchSize} split into shards of " +
-            $"{SmallestShard(_config.Train.BatchSize)}-{(_config.Train.BatchSize + parallel.Size - 1) / parallel.Size}; gradients " +
-            (parallel.Options.GradientBits is int k ? $"quantized to {k} bits" : "in float32") + $" in {parallel.Traffic.Buckets} bucket(s); batch norm statistics per process");
+        int largest = (_config.Train.BatchSize + parallel.Size - 1) / parallel.Size;
+        _observer.Message($"  shards of {SmallestShard(_config.Train.BatchSize)}-{largest} images; batch norm statistics per process");
+        _observer.Message($"  gradients {(parallel.Options.GradientBits is int k ? $"quantized to {k} bits" : "in float32")}, {parallel.Traffic.Buckets} bucket(s)" +
+            $"{(parallel.Options.Overlap ? " overlapping the backward pass" : "")}");
     }
 
     /// <summary>One synchronous step on this rank's shard; returns true when some rank asked to stop.</summary>

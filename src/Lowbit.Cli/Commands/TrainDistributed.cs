@@ -98,7 +98,12 @@ internal static class TrainDistributed
                 return ExitCodes.UserError;
             }
             var (config, data, outDir, checkpoint) = setup!;
-            if (root) console.Messages.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} ({data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test){Environment.NewLine}  seed {config.Seed}, {group.Size} processes x {config.Threads} thread(s), {config.Train.Epochs} epochs -> {outDir}");
+            if (root)
+            {
+                console.Messages.WriteLine($"lowbit train: {config.Name} on {config.Data.Dataset} -> {outDir}");
+                console.Messages.WriteLine($"  {data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test images; seed {config.Seed}, {config.Train.Epochs} epochs");
+                console.Messages.WriteLine($"  {group.Size} processes x {config.Threads} thread(s) over {group.Description}");
+            }
             TrainingOutcome Train(ITrainingObserver observer)
             {
                 var trainer = new Trainer(config, data, outDir, observer) { Parallel = new DataParallel(group, config.Distributed) };
