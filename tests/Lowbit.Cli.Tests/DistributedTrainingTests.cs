@@ -117,6 +117,23 @@ public sealed class DistributedTrainingTests : IDisposable
         foreach (int rank in new[] { 0, 2 }) Assert.Contains($"lowbit: rank {rank} of 3: stopped by mpirun", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A process that stops answering (SIGSTOP: alive but silent, which mpirun cannot see) makes the other give up after
+    /// distributed.timeout_seconds with a line naming the exchange it waited for, and the job exits with code 4.
+    /// </summary>
+    [RequiresMpirunFact]
+    public void HungRank_TimesOut_WithExitCodeFour()
+    {
+        using var job = MpiHarness.Start(2, "train", "--quiet", "--config", Config("hung", 1000), "--out", Out("hung"),
+            "--set", "train.batch_size=3", "--set", "distributed.timeout_seconds=3");
+        Assert.True(job.WaitFor(" 1/1000 ", 120), $"no first epoch:\n{job.Output}");
+        int rank1 = job.RankProcess(1);
+        using (var stop = System.Diagnostics.Process.Start("kill", ["-STOP", rank1.ToString(CultureInfo.InvariantCulture)])) stop.WaitForExit();
+        var (code, output) = job.Finish(60);
+        Assert.True(code == ExitCodes.DistributedFailure, $"exit {code}:\n{output}");
+        Assert.Contains("lowbit: rank 0 of 2: no answer from the other ranks for 3 s in the ", output, StringComparison.Ordinal);
+    }
+
     /// <summary>A 2-process run killed after its first epoch, resumed with 2 processes, ends as the uninterrupted run.</summary>
     [RequiresMpirunFact]
     public void Resume_TwoProcesses_EndsLikeTheUninterruptedRun()
@@ -137,5 +154,27 @@ public sealed class DistributedTrainingTests : IDisposable
         Assert.Equal(Metrics(Out("whole")), Metrics(Out("cut")));
         var (whole, cut) = (Model(Out("whole")), Model(Out("cut")));
         foreach (var (name, values) in whole) Assert.True(values.SequenceEqual(cut[name]), $"tensor {name} differs after resuming");
+    }
+
+    /// <summary>
+    /// A set-up error every process meets alike is printed once, as one line, and the job exits with 1: an unknown config
+    /// field, and a language model (whose trainer runs in one process only).
+    /// </summary>
+    [RequiresMpirunFact]
+    public void SetupErrors_ArePrintedOnce_AndTheJobExitsWithOne()
+    {
+        var cases = new[]
+        {
+            (Args: new[] { "train", "--quiet", "--config", Config("bad", 1), "--out", Out("bad"), "--set", "train.epochz=3" }, Part: "train.epochz"),
+            (Args: new[] { "train", "--quiet", "--config", "ptb-lstm-balanced-w2a2.json", "--out", Out("lm") }, Part: "language models"),
+        };
+        foreach (var (args, part) in cases)
+        {
+            var (code, output) = MpiHarness.Run(2, 120, args);
+            // Lines as the processes wrote them, without the keypad-mode sequence .NET sends to mpirun's pseudo-terminal.
+            var lines = output.Split('\n').Select(l => l.Replace("\u001b[?1h\u001b=", "", StringComparison.Ordinal).Trim()).Where(l => l.StartsWith("lowbit:", StringComparison.Ordinal)).ToList();
+            Assert.True(code == ExitCodes.UserError && lines.Count == 1 && lines[0].Contains(part, StringComparison.Ordinal), $"exit {code}:\n{output}");
+            Assert.False(Directory.Exists(Out("bad")) || Directory.Exists(Out("lm")), "a failed set-up created the output folder");
+        }
     }
 }
