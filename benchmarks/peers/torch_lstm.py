@@ -1,7 +1,8 @@
 """PyTorch peer of Lowbit's language-model training step (lowbit bench train --config configs/ptb-lstm-float.json).
 
   /usr/bin/python3 benchmarks/peers/torch_lstm.py --threads 2 --steps 10 --windows 5
-  -> one JSON line: tokens/s of the median window of --steps training steps.
+  -> one JSON line: tokens/s of the median window of --steps training steps, and the process CPU time per step
+     (all threads, including OpenMP workers' spin-waiting) over the timed windows.
 
 Model (the same sizes as configs/ptb-lstm-float.json): Embedding(10000, 300) -> Dropout(0.5) -> nn.LSTM(300, 300)
 -> Dropout(0.5) -> Linear(300, 10000); loss = mean softmax cross-entropy over the bptt x batch tokens; SGD lr 20;
@@ -87,12 +88,14 @@ def main():
         step()
     waited = cpuload.wait_idle(timeout_seconds=args.wait_idle)
     rates = []
+    cpu_start = time.process_time()
     with cpuload.OtherLoad() as other:
         for _ in range(args.windows):
             t0 = time.perf_counter()
             for _ in range(args.steps):
                 step()
             rates.append(args.steps * tokens / (time.perf_counter() - t0))
+    cpu_ms_per_step = 1000.0 * (time.process_time() - cpu_start) / (args.windows * args.steps)
     median = statistics.median(rates)
     print(json.dumps({
         "peer": "pytorch",
@@ -110,6 +113,7 @@ def main():
         "tokens_per_second": round(median, 1),
         "tokens_per_second_windows": [round(r, 1) for r in rates],
         "ms_per_step": round(1000.0 * tokens / median, 3),
+        "cpu_ms_per_step": round(cpu_ms_per_step, 3),
         "loadavg_1min": round(os.getloadavg()[0], 2),
         "other_cpu_load": other.value,
         "waited_seconds": waited,

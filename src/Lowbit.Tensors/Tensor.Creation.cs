@@ -35,6 +35,22 @@ public sealed partial class Tensor
         return type == DType.Float64 ? new Tensor(new double[n], 0, (int[])shape.Clone()) : new Tensor(new float[n], 0, (int[])shape.Clone());
     }
 
+    /// <summary>
+    /// A tensor whose contents are not initialised, for an op's result or scratch that the caller overwrites before
+    /// reading. Inside a <see cref="TensorArena"/> step (float32, at least <see cref="TensorArena.MinPooledLength"/>
+    /// elements) the buffer is the arena's and is recycled at the next step, so a large per-step buffer costs no fresh
+    /// memory; <see cref="Clone"/> what must outlive the step.
+    /// </summary>
+    /// <param name="type">Element type.</param>
+    /// <param name="shape">Shape (every dimension ≥ 0).</param>
+    /// <returns>The tensor; its elements are arbitrary until written.</returns>
+    public static Tensor Empty(DType type, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        foreach (int d in shape) ArgumentOutOfRangeException.ThrowIfNegative(d, nameof(shape));
+        return Uninitialized(type, (int[])shape.Clone());
+    }
+
     /// <summary>A tensor of the given type whose contents are not initialised (callers overwrite every element).</summary>
     internal static Tensor Uninitialized(DType type, int[] shape)
     {

@@ -30,6 +30,24 @@ public class OpProfilerTests
     }
 
     [Fact]
+    public void Backward_OpsRunByABackwardRule_AreChargedToThatRuleOnly()
+    {
+        // MatMul's backward computes its gradients with two more MatMuls: they belong to the rule's backward time and
+        // must not appear as forward calls (which would count their time twice).
+        long now = 0;
+        var profiler = new OpProfiler(() => now += 1, 1);
+        var a = Tensor.FromArray(new float[] { 1, 2, 3, 4 }, 2, 2);
+        var b = Tensor.FromArray(new float[] { 5, 6, 7, 8 }, 2, 2);
+        a.RequiresGrad = b.RequiresGrad = true;
+        using (profiler.Begin())
+            Tensor.Sum(Tensor.MatMul(a, b)).Backward();
+        var matMul = profiler.Timings.Single(t => t.OpName == "MatMul");
+        Assert.Equal(1, matMul.ForwardCalls);
+        Assert.Equal(1, matMul.BackwardCalls);
+        Assert.Equal(1, profiler.Timings.Single(t => t.OpName == "Sum").ForwardCalls);
+    }
+
+    [Fact]
     public void Begin_Twice_Throws()
     {
         var profiler = new OpProfiler();

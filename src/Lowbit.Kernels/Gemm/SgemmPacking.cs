@@ -32,6 +32,17 @@ internal static unsafe class SgemmPacking
             return;
         }
 
+        if (rows == width && width == 6)
+        {
+            // Two overlapping 4-float copies per p (floats 0..3 and 2..5): no read past the row's 6 floats.
+            for (int p = 0; p < kc; p++, src += ld, dst += 6)
+            {
+                Vector128.Load(src).Store(dst);
+                Vector128.Load(src + 2).Store(dst + 2);
+            }
+            return;
+        }
+
         if (rows == width && width % 8 == 0)
         {
             for (int p = 0; p < kc; p++, src += ld, dst += width)
@@ -54,6 +65,12 @@ internal static unsafe class SgemmPacking
     public static void PackStrided(float* src, nint ld, int rows, int kc, int width, float* dst)
     {
         int r0 = 0;
+        if (Avx.IsSupported && rows == 6 && width == 6)
+        {
+            PackStrided6(src, ld, kc, dst);
+            return;
+        }
+
         if (Avx.IsSupported)
         {
             for (; r0 + 8 <= rows; r0 += 8)
@@ -85,6 +102,54 @@ internal static unsafe class SgemmPacking
                 for (int r = rows; r < width; r++) d[r] = 0f;
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="PackStrided"/> for a full 6-row panel (the Vector256 kernel's A panels): 8 columns p at a time, the
+    /// 6 × 8 block is transposed as an 8 × 8 block with two zero rows, and the 8 resulting [r0..r5, 0, 0] vectors are
+    /// stored at dst + 6p in increasing p, each store's two trailing zeros overwritten by the next one. The last
+    /// vector of a block is stored as 4 + 2 floats so nothing is written past the block's 48 floats.
+    /// </summary>
+    private static void PackStrided6(float* src, nint ld, int kc, float* dst)
+    {
+        int p0 = 0;
+        for (; p0 + 8 <= kc; p0 += 8)
+        {
+            float* s = src + p0;
+            Transpose6x8(Avx.LoadVector256(s), Avx.LoadVector256(s + ld), Avx.LoadVector256(s + 2 * ld),
+                Avx.LoadVector256(s + 3 * ld), Avx.LoadVector256(s + 4 * ld), Avx.LoadVector256(s + 5 * ld), dst + (nint)p0 * 6);
+        }
+
+        for (; p0 < kc; p0++)
+        {
+            for (int r = 0; r < 6; r++)
+                dst[(nint)p0 * 6 + r] = src[r * ld + p0];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose6x8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, float* dst)
+    {
+        Vector256<float> zero = Vector256<float>.Zero;
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, zero, 0x44), u5 = Avx.Shuffle(t4, zero, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, zero, 0x44), u7 = Avx.Shuffle(t5, zero, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + 6, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 12, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 18, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 24, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 30, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 36, Avx.Permute2x128(u2, u6, 0x31));
+        Vector256<float> last = Avx.Permute2x128(u3, u7, 0x31);
+        last.GetLower().Store(dst + 42);
+        dst[46] = last.GetElement(4);
+        dst[47] = last.GetElement(5);
     }
 
     /// <summary>

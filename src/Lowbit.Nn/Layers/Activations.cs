@@ -71,9 +71,20 @@ public sealed class Dropout : Module
         ArgumentNullException.ThrowIfNull(x);
         if (!Training || Probability == 0) return x;
         var random = Random ?? throw new InvalidOperationException("Dropout in training mode needs a generator: call SetRandom(...) on the model before the forward pass.");
-        var mask = Tensor.Zeros(x.DType, x.Shape.ToArray());
+        var mask = Tensor.Empty(x.DType, x.Shape.ToArray()); // a step buffer under the trainer's arena
         double keep = 1.0 / (1.0 - Probability);
-        for (int i = 0; i < mask.Length; i++) mask.SetFlat(i, random.NextDouble() >= Probability ? keep : 0.0);
+        if (x.DType == DType.Float32)
+        {
+            // One draw per element in order, as the double path: the same masks for float32 and float64.
+            var m = mask.AsSpan();
+            float keepFloat = (float)keep;
+            for (int i = 0; i < m.Length; i++) m[i] = random.NextDouble() >= Probability ? keepFloat : 0f;
+        }
+        else
+        {
+            for (int i = 0; i < mask.Length; i++) mask.SetFlat(i, random.NextDouble() >= Probability ? keep : 0.0);
+        }
+
         return Tensor.Mul(x, mask);
     }
 

@@ -89,7 +89,9 @@ public sealed class Embedding : Module
 
         return GradGraph.Record(result, "Embedding", [table], g =>
         {
-            var gw = Tensor.ZerosLike(table);
+            var gw = Tensor.Empty(table.DType, [.. table.ShapeSpan]); // a step buffer under the trainer's arena, zeroed here
+            if (gw.DType == DType.Float64) gw.Span<double>().Clear();
+            else gw.AsSpan().Clear();
             for (int n = 0; n < idArray.Length; n++)
             {
                 int row = idArray[n] * e;

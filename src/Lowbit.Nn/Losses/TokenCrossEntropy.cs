@@ -40,21 +40,25 @@ public static class TokenCrossEntropy
 
     private static (Tensor Mean, double Sum) Compute<T>(Tensor logits, int[] ids, int n, int v) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var probabilities = GC.AllocateUninitializedArray<T>(n * v);
+        // exp(x − max) per row, unnormalised: backward divides by the row sum while it scales (one pass fewer).
+        // A step buffer: recycled by the trainer's TensorArena at the next step instead of fresh memory each step.
+        var probabilities = Tensor.Empty(logits.DType, n, v);
         var rowLoss = new double[n];
+        var inverseSum = new double[n];
         Lowbit.Tensors.Compute.For(n, RowGrain, 1, (start, end) =>
         {
             ReadOnlySpan<T> x = logits.Span<T>();
+            Span<T> all = probabilities.Span<T>();
             for (int r = start; r < end; r++)
             {
                 var row = x.Slice(r * v, v);
-                var p = probabilities.AsSpan(r * v, v);
+                var p = all.Slice(r * v, v);
                 T max = TensorPrimitives.Max<T>(row);
                 TensorPrimitives.Subtract(row, max, p);
                 TensorPrimitives.Exp<T>(p, p);
                 double sum = double.CreateTruncating(TensorPrimitives.Sum<T>(p));
                 rowLoss[r] = Math.Log(sum) + double.CreateTruncating(max) - double.CreateTruncating(row[ids[r]]);
-                TensorPrimitives.Multiply(p, T.CreateTruncating(1.0 / sum), p);
+                inverseSum[r] = 1.0 / sum;
             }
         });
         double total = 0;
@@ -65,17 +69,19 @@ public static class TokenCrossEntropy
         {
             if (consumed) throw new InvalidOperationException("TokenCrossEntropy: backward ran twice on the same loss; compute the loss again.");
             consumed = true;
-            T scale = T.CreateTruncating(g.GetFlat(0) / n);
+            double scale = g.GetFlat(0) / n;
             Lowbit.Tensors.Compute.For(n, RowGrain, 1, (start, end) =>
             {
+                Span<T> all = probabilities.Span<T>();
                 for (int r = start; r < end; r++)
                 {
-                    var p = probabilities.AsSpan(r * v, v);
-                    p[ids[r]] -= T.One;
-                    TensorPrimitives.Multiply(p, scale, p);
+                    // (softmax − onehot)·scale = exp(x − max)·(scale / sum) − scale at the target.
+                    var p = all.Slice(r * v, v);
+                    TensorPrimitives.Multiply(p, T.CreateTruncating(scale * inverseSum[r]), p);
+                    p[ids[r]] -= T.CreateTruncating(scale);
                 }
             });
-            return [typeof(T) == typeof(double) ? Tensor.FromArray((double[])(object)probabilities, n, v) : Tensor.FromArray((float[])(object)probabilities, n, v)];
+            return [probabilities];
         });
         return (result, total);
     }

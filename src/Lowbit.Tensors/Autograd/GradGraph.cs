@@ -36,6 +36,19 @@ public static class GradGraph
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = seed };
         using var _ = GradMode.Disable();
         var profiler = OpProfiler.Current;
+        if (profiler is not null) profiler.BackwardDepth++;
+        try
+        {
+            BackwardInOrder(order, grads, profiler, leafReady);
+        }
+        finally
+        {
+            if (profiler is not null) profiler.BackwardDepth--;
+        }
+    }
+
+    private static void BackwardInOrder(List<Tensor> order, Dictionary<Tensor, Tensor> grads, OpProfiler? profiler, Action<Tensor>? leafReady)
+    {
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var t = order[i];

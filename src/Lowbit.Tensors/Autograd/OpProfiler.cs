@@ -12,7 +12,9 @@ namespace Lowbit.Tensors.Autograd;
 /// moment the op records its result, so it includes any unrecorded work in between (module bookkeeping, ops run
 /// without gradients); call <see cref="Mark"/> before a section that should not be charged to the next op.
 /// Backward time is the op's backward rule; summing gradients of tensors used more than once and accumulating into
-/// leaves is reported as <see cref="AccumulateName"/>. Nothing is recorded while no profiler scope is open, and the
+/// leaves is reported as <see cref="AccumulateName"/>. Ops that a backward rule runs (the products of a MatMul's
+/// gradient, a quantizer's own graph back-propagated inside a fused op) are charged to that rule only, not recorded
+/// again as forward or backward time of their own. Nothing is recorded while no profiler scope is open, and the
 /// open-scope check is one thread-static read per op. Not thread-safe: one profiler per thread.
 /// </remarks>
 public sealed class OpProfiler
@@ -62,8 +64,12 @@ public sealed class OpProfiler
     /// <summary>The profiler's clock now (for <see cref="RecordBackward"/>).</summary>
     internal long Now() => _clock();
 
+    /// <summary>Depth of nested <c>GradGraph.Backward</c> calls (0 outside backward).</summary>
+    internal int BackwardDepth { get; set; }
+
     internal void RecordForward(string opName)
     {
+        if (BackwardDepth > 0) return; // run by a backward rule: already inside that rule's time
         long now = _clock();
         var timing = Get(opName);
         timing.ForwardTicks += now - _last;
@@ -75,6 +81,7 @@ public sealed class OpProfiler
     internal long RecordBackward(string opName, long startTimestamp)
     {
         long now = _clock();
+        if (BackwardDepth > 1) return now; // a backward nested in a backward rule: charged to the outer rule
         var timing = Get(opName);
         timing.BackwardTicks += now - startTimestamp;
         timing.BackwardCalls++;

@@ -44,18 +44,17 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     protected override void Update(string name, Parameter parameter, Span<float> value, Span<float> grad, double learningRate)
     {
-        float lr = (float)learningRate, mu = (float)Momentum, wd = parameter.Decay ? (float)WeightDecay : 0f;
-        Span<float> v = Momentum > 0 ? StateBuffer("momentum", name, value.Length) : default;
-        for (int i = 0; i < value.Length; i++)
+        var step = new SgdStep((float)learningRate, (float)Momentum, parameter.Decay ? (float)WeightDecay : 0f, Nesterov);
+        if (Momentum == 0)
         {
-            float g = grad[i] + wd * value[i];
-            if (Momentum > 0)
-            {
-                v[i] = mu * v[i] + g;
-                g = Nesterov ? g + mu * v[i] : v[i];
-            }
-            value[i] -= lr * g;
+            step.Plain(value, grad);
+            return;
         }
+
+        // v ← μ·v + g; w ← w − η·v (Nesterov: w − η·(g + μ·v)), vectorised with the scalar loop's operations.
+        Span<float> v = StateBuffer("momentum", name, value.Length);
+        step.Velocity(v, grad, value);
+        step.Apply(value, grad, v);
     }
 
     /// <summary>Elements per block of the fused arithmetic update (four float arrays of it stay in L2).</summary>

@@ -46,6 +46,14 @@ internal readonly record struct SgdStep(float LearningRate, float Momentum, floa
     public void Plain(Span<float> w, ReadOnlySpan<float> g)
     {
         float lr = LearningRate, wd = WeightDecay;
-        for (int i = 0; i < w.Length; i++) w[i] -= lr * (g[i] + wd * w[i]);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var wv = MemoryMarshal.Cast<float, Vector<float>>(w);
+            var gv = MemoryMarshal.Cast<float, Vector<float>>(g);
+            for (int k = 0; k < wv.Length; k++) wv[k] -= lr * (gv[k] + wd * wv[k]);
+            i = wv.Length * Vector<float>.Count;
+        }
+        for (; i < w.Length; i++) w[i] -= lr * (g[i] + wd * w[i]);
     }
 }
