@@ -70,6 +70,49 @@ public class LanguageModelLayerTests
     }
 
     [Fact]
+    public void LanguageModelSteps_InsideArenaSteps_EqualFreshMemory()
+    {
+        // Step buffers are recycled at each TensorArena step: losses, gradients and the carried state must come out as
+        // with fresh memory, over consecutive windows whose state carries across (a recycled buffer still in use
+        // would change a value or throw).
+        int createdAfterFirstStep = 0, createdAtEnd = 0;
+        List<float[]> Run(bool arena)
+        {
+            var rng = new Random(6);
+            // Sizes above TensorArena.MinPooledLength for every step buffer: 80 tokens × 64 units, 300 words.
+            var embedding = new Embedding(300, 64, rng);
+            var lstm = new Lstm(64, 64, rng, layers: 2, dropout: 0.3);
+            var model = new Layers.Sequential(embedding, new Dropout(0.4), lstm, new Decoder(64, 300, rng, embedding));
+            model.Train();
+            var buffers = new TensorArena();
+            var results = new List<float[]>();
+            var data = new Random(7);
+            for (int step = 0; step < 3; step++)
+            {
+                using var scope = arena ? buffers.BeginStep() : null;
+                model.SetRandom(new Random(step));
+                var ids = Tensor.FromArray(Enumerable.Range(0, 8 * 10).Select(_ => (float)data.Next(300)).ToArray(), 8, 10);
+                int[] targets = [.. Enumerable.Range(0, 8 * 10).Select(_ => data.Next(300))];
+                foreach (var p in model.Parameters()) p.ZeroGrad();
+                var loss = TokenCrossEntropy.Compute(model.Forward(ids), targets).Mean;
+                loss.Backward();
+                results.Add([(float)loss.Item(), .. model.Parameters().SelectMany(p => p.Grad!.ToArray()), .. lstm.CarriedState!.Hidden.ToArray()]);
+                if (step == 0) createdAfterFirstStep = buffers.BuffersCreated;
+            }
+
+            createdAtEnd = buffers.BuffersCreated;
+            return results;
+        }
+
+        var fresh = Run(arena: false);
+        var recycled = Run(arena: true);
+        for (int step = 0; step < fresh.Count; step++) Assert.Equal(fresh[step], recycled[step]);
+        Assert.NotEqual(fresh[0][0], fresh[1][0]); // the windows differ
+        Assert.True(createdAfterFirstStep >= 8, $"only {createdAfterFirstStep} step buffers came from the arena");
+        Assert.Equal(createdAfterFirstStep, createdAtEnd); // later steps reused the first step's buffers
+    }
+
+    [Fact]
     public void LstmStep_IsBitIdenticalForOneAndTwoThreads()
     {
         float[] Run(int threads)
