@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Lowbit.Nn;
 using Lowbit.Nn.Layers;
+using Lowbit.Nn.Layers.Recurrent;
+using Lowbit.Quantization.MixedPrecision;
 using Lowbit.Quantization;
 using Lowbit.Tensors;
 using Lowbit.Training.Config;
@@ -34,8 +36,7 @@ public class ModelConfigWriterTests
     public void ShippedConfig_WrittenAndRebuilt_SameStateAndOutputs(string name)
     {
         var config = ConfigLoader.Load(Path.Combine(RepoRoot(), "configs", name));
-        if (config.Data.IsText) return; // language models: their sequence layers have no writer yet (ModelConfigWriter refuses them by name)
-        int[] shape = DataResolver.InputShape(config.Data.Dataset);
+        int[] shape = config.Data.IsText ? DataResolver.InputShape(config.Data) : DataResolver.InputShape(config.Data.Dataset);
         var model = ModelBuilder.Build(config, shape);
         if (config.Arithmetic is not null)
         {
@@ -81,6 +82,60 @@ public class ModelConfigWriterTests
         Assert.Equal("pad", layers[3]!["shortcut"]!.GetValue<string>());
         Assert.Equal(8, layers[4]!["groups"]!.GetValue<int>());
         Assert.Equal(1.0, layers[3]!["body"]![0]!["weight_clip"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void LanguageModelBuiltInCSharp_RebuildsFromItsLayerList()
+    {
+        // Every field of the sequence layers away from its default: two stacked GRU layers with dropout and every
+        // quantizer site, an explicit latent clip, a quantized embedding and a tied decoder without bias.
+        var random = new Random(4);
+        var embedding = new Embedding(40, 12, random, initRange: 0.3, weightQuantizer: new DoReFaWeight(3));
+        embedding.Weight.Clip = (-0.5, 0.5);
+        var gru = new Gru(12, 12, random, layers: 2, dropout: 0.25, new RecurrentQuantizers(
+            () => new UniformMinMaxQuantizer(3), () => new LinearQuant(4), () => new LinearQuant(3), () => new DoReFaActivation(3), () => new LinearQuant(2)), initRange: 0.2);
+        var model = new Sequential(embedding, new Dropout(0.1), gru, new Decoder(12, 40, random, embedding, bias: false));
+        var config = ConfigLoader.Parse("""{ "name": "csharp-lm", "data": { "dataset": "ptb", "vocabulary": 40 }, "layers": [ { "type": "embedding", "units": 12 } ] }""", "t.json");
+        var layers = ModelConfigWriter.Layers(model);
+        AssertSameModel(model, Rebuild(config, layers, [40]), [40], "C# language model");
+        var written = layers[2]!.AsObject();
+        Assert.Equal("gru", written["type"]!.GetValue<string>());
+        Assert.Equal(2, written["layers"]!.GetValue<int>());
+        Assert.Equal(0.25, written["dropout"]!.GetValue<double>());
+        Assert.Equal(0.2, written["init_range"]!.GetValue<double>());
+        Assert.Equal("uniform_minmax", written["weight_quantizer"]!["type"]!.GetValue<string>());
+        Assert.Equal(2, written["candidate_quantizer"]!["bits"]!.GetValue<int>());
+        Assert.Equal(0.5, layers[0]!["weight_clip"]!.GetValue<double>());
+        Assert.True(layers[3]!["tied"]!.GetValue<bool>());
+        Assert.False(layers[3]!["bias"]!.GetValue<bool>());
+        Assert.Null(layers[3]!["weight_clip"]); // a tied decoder's clipping is the embedding's
+    }
+
+    [Fact]
+    public void LanguageModelWithDefaults_WritesOnlyTheRequiredFields()
+    {
+        var random = new Random(5);
+        var model = new Sequential(new Embedding(30, 8, random), new Lstm(8, 16, random), new Decoder(16, 30, random));
+        Assert.Equal("""[{"type":"embedding","units":8},{"type":"lstm","units":16},{"type":"decoder"}]""", ModelConfigWriter.Layers(model).ToJsonString());
+    }
+
+    [Fact]
+    public void StackedLayersWithDifferentQuantizers_NotSupported()
+    {
+        int calls = 0;
+        var lstm = new Lstm(8, 8, new Random(1), layers: 2, quantizers: new RecurrentQuantizers(Hidden: () => new LinearQuant(++calls + 1)));
+        var model = new Sequential(new Embedding(20, 8, new Random(2)), lstm, new Decoder(8, 20, new Random(3)));
+        var e = Assert.Throws<NotSupportedException>(() => ModelConfigWriter.Layers(model));
+        Assert.Contains("layers[1].hidden_quantizer: the stacked layers' quantizers differ", e.Message);
+    }
+
+    [Fact]
+    public void DecoderTiedToAnotherEmbedding_NotSupported()
+    {
+        var outside = new Embedding(20, 8, new Random(1));
+        var model = new Sequential(new Embedding(20, 8, new Random(2)), new Lstm(8, 8, new Random(3)), new Decoder(8, 20, new Random(4), outside));
+        var e = Assert.Throws<NotSupportedException>(() => ModelConfigWriter.Layers(model));
+        Assert.Contains("layers[2]: the decoder is tied to an embedding that is not the model's first layer", e.Message);
     }
 
     [Fact]
@@ -135,7 +190,11 @@ public class ModelConfigWriterTests
         foreach (var (key, parameter) in rebuilt.NamedParameters()) Assert.True(clips[key] == parameter.Clip, $"{name}: '{key}' clip {clips[key]} vs {parameter.Clip}");
         if (!compareOutputs) return;
         var random = new Random(7);
-        var x = Tensor.FromArray(Enumerable.Range(0, 2 * shape.Aggregate(1, (p, d) => p * d)).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), [2, .. shape]);
+        // A language model reads token ids [steps, streams] (and carries its state: reset before each pass); others a batch of 2.
+        bool text = model.Layers[0] is Embedding;
+        var x = text
+            ? Tensor.FromArray(Enumerable.Range(0, 3 * 2).Select(_ => (float)random.Next(shape[0])).ToArray(), 3, 2)
+            : Tensor.FromArray(Enumerable.Range(0, 2 * shape.Aggregate(1, (p, d) => p * d)).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), [2, .. shape]);
         // One training-mode pass first: state drawn or initialised at first use (random bit maps, LSQ steps) then exists.
         model.SetRandom(new Random(1));
         model.Forward(x);
@@ -143,6 +202,8 @@ public class ModelConfigWriterTests
         rebuilt.LoadStateDict(model.StateDict());
         model.Eval();
         rebuilt.Eval();
+        SequenceLayers.ResetState(model);
+        SequenceLayers.ResetState(rebuilt);
         var expected = model.Forward(x).ToDoubleArray();
         var actual = rebuilt.Forward(x).ToDoubleArray();
         Assert.Equal(expected, actual);

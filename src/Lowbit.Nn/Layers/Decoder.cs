@@ -46,8 +46,10 @@ public sealed class Decoder : Module
         {
             if (!(initRange > 0) || double.IsInfinity(initRange)) throw new ArgumentOutOfRangeException(nameof(initRange), initRange, "init_range must be a positive number.");
             _weight = AddParameter("weight", Tensor.RandomUniform(random, -initRange, initRange, [vocabulary, inFeatures]));
+            if (weightQuantizer?.DefaultLatentClip(_weight.Value.Shape) is { } clip) _weight.Clip = (-clip, clip); // as QuantizedLayer does
         }
 
+        InitRange = initRange;
         _tied = tiedTo;
         if (tiedTo is not null) tiedTo.TableStoredByDecoder = true;
         InFeatures = inFeatures;
@@ -60,6 +62,9 @@ public sealed class Decoder : Module
 
     /// <summary>Input features.</summary>
     public int InFeatures { get; }
+
+    /// <summary>Half-width r of the initialisation U(−r, r) of own weights (unused when tied).</summary>
+    public double InitRange { get; }
 
     /// <summary>Vocabulary size V (output features).</summary>
     public int Vocabulary { get; }

@@ -31,9 +31,14 @@ public sealed class Embedding : Module
         if (!(initRange > 0) || double.IsInfinity(initRange)) throw new ArgumentOutOfRangeException(nameof(initRange), initRange, "init_range must be a positive number.");
         Vocabulary = vocabulary;
         Dimension = dimension;
+        InitRange = initRange;
         Weight = AddParameter("weight", Tensor.RandomUniform(random, -initRange, initRange, [vocabulary, dimension]));
         WeightQuantizer = weightQuantizer is null ? null : AddModule("weight_quantizer", new QuantizerModule(weightQuantizer));
+        if (weightQuantizer?.DefaultLatentClip(Weight.Value.Shape) is { } clip) Weight.Clip = (-clip, clip); // as QuantizedLayer does
     }
+
+    /// <summary>Half-width r of the initialisation U(−r, r).</summary>
+    public double InitRange { get; }
 
     /// <summary>Number of tokens V.</summary>
     public int Vocabulary { get; }

@@ -31,10 +31,10 @@ internal static class LayerRegistry
         new("residual", ResidualLayer.Create, NestedLayers: ResidualLayer.Nested, Write: ResidualLayer.Write),
         new("quant_activation", c => new QuantActivation(c.Quantizer("quantizer") ?? throw c.Fields.Error("quantizer", "is required for quant_activation.")),
             Write: (m, w) => m is QuantActivation q ? new() { ["quantizer"] = w.Quantizer(q.Quantizer, "quantizer") } : null),
-        new("embedding", SequenceLayers.CreateEmbedding),
-        new("lstm", c => SequenceLayers.CreateRecurrent(c, "lstm"), Quantizable: true),
-        new("gru", c => SequenceLayers.CreateRecurrent(c, "gru"), Quantizable: true),
-        new("decoder", SequenceLayers.CreateDecoder, Quantizable: true),
+        new("embedding", SequenceLayers.CreateEmbedding, Write: SequenceLayers.WriteEmbedding),
+        new("lstm", c => SequenceLayers.CreateRecurrent(c, "lstm"), Quantizable: true, Write: (m, w) => SequenceLayers.WriteRecurrent(m, w, "lstm")),
+        new("gru", c => SequenceLayers.CreateRecurrent(c, "gru"), Quantizable: true, Write: (m, w) => SequenceLayers.WriteRecurrent(m, w, "gru")),
+        new("decoder", SequenceLayers.CreateDecoder, Quantizable: true, Write: SequenceLayers.WriteDecoder),
     ];
 
     private static readonly Dictionary<string, LayerType> s_byName = s_types.ToDictionary(t => t.Name, StringComparer.Ordinal);

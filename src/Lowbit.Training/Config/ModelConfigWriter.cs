@@ -23,6 +23,7 @@ public static class ModelConfigWriter
         ArgumentNullException.ThrowIfNull(model);
         if (model.OutputHook is not null)
             throw new NotSupportedException("the model has an output hook (a low-precision arithmetic policy); such models are defined by a config's \"arithmetic\" block, not written from C#.");
+        SequenceLayers.CheckWritable(model);
         return Layers(model, "layers");
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Lowbit.Nn;
 using Lowbit.Nn.Layers;
 using Lowbit.Nn.Layers.Recurrent;
@@ -101,12 +102,99 @@ public static class SequenceLayers
         };
     }
 
+    /// <summary>Applies an explicit weight_clip; without one the layers keep the clipping their quantizer implies (set by their constructors).</summary>
     private static void ClipWeights(JsonFields f, IEnumerable<Parameter> weights, Quantizer? quantizer)
     {
+        _ = quantizer;
         foreach (var weight in weights)
         {
-            double? clip = f.OptionalDouble("weight_clip", 1e-9, 1e9) ?? quantizer?.DefaultLatentClip(weight.Value.Shape);
-            if (clip is { } c) weight.Clip = (-c, c);
+            if (f.OptionalDouble("weight_clip", 1e-9, 1e9) is { } c) weight.Clip = (-c, c);
+        }
+    }
+
+    /// <summary>The fields of an <see cref="Embedding"/>: units, init_range (when not 0.1), weight_quantizer, weight_clip.</summary>
+    internal static JsonObject? WriteEmbedding(Module module, LayerWriter w)
+    {
+        if (module is not Embedding e) return null;
+        var entry = new JsonObject { ["units"] = e.Dimension };
+        if (e.InitRange != 0.1) entry["init_range"] = e.InitRange;
+        if (w.Quantizer(e.WeightQuantizer, "weight_quantizer") is { } q) entry["weight_quantizer"] = q;
+        return WithClip(entry, w, [e.Weight], e.WeightQuantizer);
+    }
+
+    /// <summary>
+    /// The fields of an <see cref="Lstm"/> or <see cref="Gru"/> stack: units, layers, dropout, init_range (when not
+    /// 1/√H), the five quantizer sites (every stacked layer's instance must describe the same options: a config gives
+    /// each site one spec), weight_clip.
+    /// </summary>
+    internal static JsonObject? WriteRecurrent(Module module, LayerWriter w, string type)
+    {
+        if (module is not RecurrentLayer r || (type == "lstm") != (r is Lstm)) return null;
+        var entry = new JsonObject { ["units"] = r.HiddenSize };
+        if (r.Layers > 1) entry["layers"] = r.Layers;
+        if (r.DropoutProbability > 0) entry["dropout"] = r.DropoutProbability;
+        if (r.InitRange != 1.0 / Math.Sqrt(r.HiddenSize)) entry["init_range"] = r.InitRange;
+        var layers = Enumerable.Range(0, r.Layers).ToArray();
+        Site(entry, w, "weight_quantizer", [.. layers.SelectMany(l => new[] { r.WeightIhQuantizer(l), r.WeightHhQuantizer(l) })]);
+        Site(entry, w, "input_quantizer", [r.InputQuantizer]);
+        Site(entry, w, "hidden_quantizer", [.. layers.Select(r.HiddenQuantizer)]);
+        Site(entry, w, "gate_quantizer", [.. layers.Select(r.GateQuantizer)]);
+        Site(entry, w, "candidate_quantizer", [.. layers.Select(r.CandidateQuantizer)]);
+        var weights = layers.SelectMany(l => new[] { r.WeightIh(l), r.WeightHh(l) }).ToArray();
+        return WithClip(entry, w, weights, r.WeightIhQuantizer(0));
+    }
+
+    /// <summary>The fields of a <see cref="Decoder"/>: tied, bias, init_range (own weights, when not 0.1), input_quantizer, weight_quantizer, weight_clip.</summary>
+    internal static JsonObject? WriteDecoder(Module module, LayerWriter w)
+    {
+        if (module is not Decoder d) return null;
+        var entry = new JsonObject();
+        if (d.Tied) entry["tied"] = true;
+        if (d.Bias is null) entry["bias"] = false;
+        if (!d.Tied && d.InitRange != 0.1) entry["init_range"] = d.InitRange;
+        if (w.Quantizer(d.InputQuantizer, "input_quantizer") is { } input) entry["input_quantizer"] = input;
+        if (w.Quantizer(d.WeightQuantizer, "weight_quantizer") is { } weight) entry["weight_quantizer"] = weight;
+        return d.Tied ? entry : WithClip(entry, w, [d.Weight], d.WeightQuantizer);
+    }
+
+    /// <summary>One quantizer field for every instance of a site; null instances mean the site is absent.</summary>
+    private static void Site(JsonObject entry, LayerWriter w, string key, QuantizerModule?[] instances)
+    {
+        if (instances.All(q => q is null)) return;
+        var written = instances.Select(q => w.Quantizer(q, key)?.ToJsonString()).Distinct(StringComparer.Ordinal).ToList();
+        if (written.Count != 1)
+            throw new NotSupportedException($"{w.Path}.{key}: the stacked layers' quantizers differ ({string.Join(" vs ", written.Select(x => x ?? "none"))}); a config gives every layer of a stack the same {key}.");
+        entry[key] = w.Quantizer(instances[0], key);
+    }
+
+    /// <summary>
+    /// Adds weight_clip when the weights' clipping is not the one their quantizer implies (which a rebuilt layer gets by
+    /// itself); every weight must then share one symmetric range.
+    /// </summary>
+    private static JsonObject WithClip(JsonObject entry, LayerWriter w, Parameter[] weights, QuantizerModule? quantizer)
+    {
+        bool implied = weights.All(p => p.Clip == Implied(quantizer, p));
+        if (implied) return entry;
+        var clips = weights.Select(p => p.Clip).Distinct().ToList();
+        if (clips.Count != 1 || clips[0] is not var (low, high) || low != -high)
+            throw new NotSupportedException($"{w.Path}: the latent weights are clipped to {string.Join(", ", clips.Select(c => c is var (l, h) ? $"[{l}, {h}]" : "nothing"))}; a config's weight_clip is one symmetric range (±c) for all of the layer's weights.");
+        entry["weight_clip"] = high;
+        return entry;
+    }
+
+    private static (double Min, double Max)? Implied(QuantizerModule? quantizer, Parameter weight) =>
+        quantizer?.Quantizer.DefaultLatentClip(weight.Value.Shape) is { } c ? (-c, c) : null;
+
+    /// <summary>
+    /// Checks what a config cannot express about a language model written from C#: a tied decoder must use the table
+    /// of the model's first layer (the embedding a config's tied decoder refers to).
+    /// </summary>
+    internal static void CheckWritable(Sequential model)
+    {
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            if (model.Layers[i] is Decoder { TiedTo: { } table } && !ReferenceEquals(model.Layers[0], table))
+                throw new NotSupportedException($"layers[{i}]: the decoder is tied to an embedding that is not the model's first layer; a config's tied decoder uses layers[0]'s table.");
         }
     }
 

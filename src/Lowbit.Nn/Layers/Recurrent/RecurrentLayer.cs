@@ -77,12 +77,20 @@ public abstract class RecurrentLayer : Module
         {
             _weightIhQuantizers[l] = Site(quantizers.Weight, Name("weight_ih_quantizer", l));
             _weightHhQuantizers[l] = Site(quantizers.Weight, Name("weight_hh_quantizer", l));
+            DefaultClip(_weightIh[l], _weightIhQuantizers[l]);
+            DefaultClip(_weightHh[l], _weightHhQuantizers[l]);
             _sites[l] = new RecurrentSites(
                 Step(Site(quantizers.Gate, Name("gate_quantizer", l))),
                 Step(Site(quantizers.Candidate, Name("candidate_quantizer", l))),
                 Step(Site(quantizers.Hidden, Name("hidden_quantizer", l))));
             if (l < layers - 1 && dropout > 0) _dropouts[l] = AddModule(Name("dropout", l), new Dropout(dropout));
         }
+    }
+
+    /// <summary>The latent clipping the weight quantizer implies (none for most), as <see cref="QuantizedLayer"/> applies it.</summary>
+    private static void DefaultClip(Parameter weight, QuantizerModule? quantizer)
+    {
+        if (quantizer?.Quantizer.DefaultLatentClip(weight.Value.Shape) is { } clip) weight.Clip = (-clip, clip);
     }
 
     private static string Name(string kind, int layer) => kind + "_l" + layer.ToString(CultureInfo.InvariantCulture);
