@@ -10,7 +10,7 @@ internal sealed record BalancedSplit(int Depth, double Threshold, double[] Subse
 /// Recursive percentile partition of Balanced Quantization (Zhou et al., arXiv 1706.07145): k levels of splits give 2^k bins;
 /// the bin index is the code. Reference implementation: one stable sort, then splits of contiguous ranges.
 /// </summary>
-internal static class BalancedPartition
+internal static partial class BalancedPartition
 {
     /// <summary>
     /// Codes (bin indices, ascending with the value) of <paramref name="x"/>. Each subset S of m values is split at

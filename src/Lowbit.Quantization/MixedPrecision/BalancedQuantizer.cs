@@ -56,6 +56,7 @@ public sealed class BalancedQuantizer : Quantizer
     /// <inheritdoc/>
     public override Tensor Quantize(Tensor x, QuantizerContext context)
     {
+        if (x.DType == DType.Float32 && x.Length > 0 && Partition == "median") return QuantizeMedianFloat(x);
         var v = MixedMath.FiniteValues(x, Name);
         var codes = BalancedPartition.Codes(v, Bits, Partition == "median");
         double levels = (1 << Bits) - 1;
@@ -70,5 +71,33 @@ public sealed class BalancedQuantizer : Quantizer
         double s = sumAbsX / sumAbsU; // mean|u| > 0: 2c − (2^k − 1) is odd, so u ≠ 0
         for (int i = 0; i < u.Length; i++) u[i] *= s;
         return MixedMath.IdentityStraightThrough(x, u, Name);
+    }
+
+    /// <summary>
+    /// The median mode on float32 values without double copies: radix-sorted thresholds
+    /// (<see cref="BalancedPartition.CodesMedian"/>), then the same double arithmetic per element as the generic path,
+    /// so the result is bit-identical to it.
+    /// </summary>
+    private Tensor QuantizeMedianFloat(Tensor x)
+    {
+        ReadOnlySpan<float> xs = x.AsSpan();
+        MixedMath.CheckFinite(xs, x, Name);
+        var codes = BalancedPartition.CodesMedian(xs, Bits);
+        double levels = (1 << Bits) - 1;
+        var u = new double[1 << Bits]; // u(c) = 2c/(2^k − 1) − 1, the generic path's expression, per code
+        for (int c = 0; c < u.Length; c++) u[c] = 2 * (c / levels) - 1;
+        double sumAbsX = 0, sumAbsU = 0;
+        for (int i = 0; i < xs.Length; i++)
+        {
+            sumAbsX += Math.Abs((double)xs[i]);
+            sumAbsU += Math.Abs(u[codes[i]]);
+        }
+
+        double s = sumAbsX / sumAbsU;
+        var levelValues = u.Select(uc => (float)(uc * s)).ToArray();
+        var q = Tensor.ZerosLike(x);
+        var qs = q.AsSpan();
+        for (int i = 0; i < qs.Length; i++) qs[i] = levelValues[codes[i]];
+        return Lowbit.Tensors.Autograd.GradGraph.Record(q, Name, [x], g => [g]);
     }
 }

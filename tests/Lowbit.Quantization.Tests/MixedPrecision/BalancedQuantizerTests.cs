@@ -106,6 +106,58 @@ public class BalancedQuantizerTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void FloatMedianPath_EqualsSortedReference_WithTiesSignedZerosAndEmptyBins(int bits)
+    {
+        // Few distinct values (many ties and empty bins at 8 bits), ±0, negatives, and spread floats; the radix-sorted
+        // float path must give the double reference's codes exactly.
+        var rng = new Random(bits);
+        foreach (int n in new[] { 1, 2, 3, 7, 64, 65, 1000, 4097 })
+        {
+            foreach (int kind in new[] { 0, 1, 2, 3 })
+            {
+                var x = Enumerable.Range(0, n).Select(_ => kind switch
+                {
+                    0 => (float)rng.Next(-3, 3),
+                    1 => rng.Next(4) == 0 ? -0f : 0f,
+                    2 => (float)((rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-6, 6))),
+                    _ => (float)rng.NextDouble() * 0.1f - 0.05f,
+                }).ToArray();
+                var expected = BalancedPartition.CodesBySort(x.Select(v => (double)v).ToArray(), bits, median: true);
+                var actual = BalancedPartition.CodesMedian(x, bits);
+                Assert.True(expected.SequenceEqual(actual), $"n {n}, kind {kind}, bits {bits}: codes differ.");
+            }
+        }
+    }
+
+    [Fact]
+    public void CountedCodes_EqualTheDescent()
+    {
+        // The vector count and the scalar descent over the same in-order thresholds (ties, equal thresholds, values on them).
+        float[] thresholds = [-1f, -1f, 0f, 0.5f, 0.5f, 0.5f, 2f];
+        var x = new float[] { -2, -1, -0.5f, 0, 0.25f, 0.5f, 1, 2, 3, -0f, 0.5f, -1, 2, 2.5f, -3, 0.75f, 7 };
+        var counted = new int[x.Length];
+        int done = BalancedPartition.CodesByCountVector256(x, thresholds, counted);
+        Assert.Equal(16, done);
+        for (int i = 0; i < done; i++) Assert.Equal(BalancedPartition.CodeByDescent(x[i], thresholds, 3), counted[i]);
+    }
+
+    [Fact]
+    public void Quantize_Float32_BitIdenticalToTheDoublePath()
+    {
+        var rng = new Random(12);
+        var values = Enumerable.Range(0, 3001).Select(_ => (float)(rng.NextDouble() * 0.2 - 0.1)).ToArray();
+        var q = new BalancedQuantizer(3);
+        var viaFloat = q.Quantize(Tensor.FromArray(values, 3001), new QuantizerContext(true, null)).ToArray();
+        var viaDouble = q.Quantize(Tensor.FromArray(values.Select(v => (double)v).ToArray(), 3001), new QuantizerContext(true, null)).ToDoubleArray();
+        Assert.Equal(viaDouble.Select(v => (float)v).ToArray(), viaFloat);
+    }
+
     [Fact]
     public void MeanPartition_Gaussian_CodeFractionsMatchClosedForm()
     {

@@ -65,6 +65,22 @@ public class UniformMinMaxQuantizerTests
     }
 
     [Fact]
+    public void VectorPath_EqualsScalarPath_OnHalfSteps()
+    {
+        // Values on and beside every half step of a 4-bit grid on [−1.5, 6] (ties round away from zero, i.e. up here),
+        // plus spread values, with a tail that is not a whole vector block.
+        var grid = Enumerable.Range(0, 31).Select(j => -1.5f + j * 0.25f).ToList();
+        var x = grid.SelectMany(g => new[] { g, MathF.BitDecrement(g), MathF.BitIncrement(g) }).Concat(new[] { 6f, -1.5f }).ToArray();
+        double min = -1.5, step = 7.5 / 15;
+        var scalar = new float[x.Length];
+        var vector = new float[x.Length];
+        UniformMinMaxQuantizer.QuantizeScalar(x, scalar, min, step);
+        int done = UniformMinMaxQuantizer.QuantizeVector256(x, vector, min, step);
+        Assert.Equal(x.Length / 8 * 8, done);
+        for (int i = 0; i < done; i++) Assert.True(scalar[i].Equals(vector[i]), $"x[{i}] = {x[i]}: scalar {scalar[i]}, vector {vector[i]}");
+    }
+
+    [Fact]
     public void Quantize_Float32NaN_ThrowsNamingTheIndex()
     {
         var f = Tensor.FromArray(new[] { 0.5f, float.NaN, 1f }, 3);
