@@ -69,8 +69,10 @@ public class LanguageModelLayerTests
         Assert.Equal(expected, TokenCrossEntropy.Compute(floats, targets).Mean.Item(), 5);
     }
 
-    [Fact]
-    public void LanguageModelSteps_InsideArenaSteps_EqualFreshMemory()
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("gru")]
+    public void LanguageModelSteps_InsideArenaSteps_EqualFreshMemory(string type)
     {
         // Step buffers are recycled at each TensorArena step: losses, gradients and the carried state must come out as
         // with fresh memory, over consecutive windows whose state carries across (a recycled buffer still in use
@@ -81,7 +83,7 @@ public class LanguageModelLayerTests
             var rng = new Random(6);
             // Sizes above TensorArena.MinPooledLength for every step buffer: 80 tokens × 64 units, 300 words.
             var embedding = new Embedding(300, 64, rng);
-            var lstm = new Lstm(64, 64, rng, layers: 2, dropout: 0.3);
+            RecurrentLayer lstm = type == "lstm" ? new Lstm(64, 64, rng, layers: 2, dropout: 0.3) : new Gru(64, 64, rng, layers: 2, dropout: 0.3);
             var model = new Layers.Sequential(embedding, new Dropout(0.4), lstm, new Decoder(64, 300, rng, embedding));
             model.Train();
             var buffers = new TensorArena();

@@ -23,7 +23,7 @@ internal static class GruSequence
         return Forward<float>(xproj, whh, bhh, h0, steps, batch, sites, out finalHidden);
     }
 
-    private sealed record Saved<T>(T[] Raw, T[] Used, T[] HiddenProjection, T[] Output, QuantizedStep?[] GateSteps, QuantizedStep?[] CandidateSteps, QuantizedStep?[] HiddenSteps);
+    private sealed record Saved(Tensor Raw, Tensor Used, Tensor HiddenProjection, Tensor Output, QuantizedStep?[] GateSteps, QuantizedStep?[] CandidateSteps, QuantizedStep?[] HiddenSteps);
 
     private static Tensor Forward<T>(Tensor xproj, Tensor whh, Tensor bhh, Tensor h0, int steps, int batch, RecurrentSites sites, out Tensor finalHidden)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -31,10 +31,13 @@ internal static class GruSequence
         int h = whh.Dim(1), g = 3 * h, n = steps * batch, bh = batch * h, bg = batch * g;
         bool record = GradMode.IsEnabled && (xproj.TracksGrad || whh.TracksGrad || bhh.TracksGrad || h0.TracksGrad);
         bool quantizedGates = sites.Gate is not null || sites.Candidate is not null;
-        var raw = xproj.Span<T>().ToArray();           // [T·B, 3H]: raw activations r, z, n
-        var used = quantizedGates ? new T[n * g] : raw;
-        var hiddenProjection = new T[n * g];          // hh = h_{t−1}·W_hhᵀ + b_hh per step
-        var output = new T[n * h];
+        // Step buffers (recycled by the trainer's TensorArena at the next step): every element is written below.
+        var rawTensor = Tensor.Empty(xproj.DType, n, g);                              // [T·B, 3H]: raw activations r, z, n
+        var usedTensor = quantizedGates ? Tensor.Empty(xproj.DType, n, g) : rawTensor;
+        var hiddenProjectionTensor = Tensor.Empty(xproj.DType, n, g);                 // hh = h_{t−1}·W_hhᵀ + b_hh per step
+        var outputTensor = Tensor.Empty(xproj.DType, n, h);
+        xproj.Span<T>().CopyTo(rawTensor.Span<T>());
+        Span<T> raw = rawTensor.Span<T>(), used = usedTensor.Span<T>(), hiddenProjection = hiddenProjectionTensor.Span<T>(), output = outputTensor.Span<T>();
         var gateSteps = new QuantizedStep?[steps];
         var candidateSteps = new QuantizedStep?[steps];
         var hiddenSteps = new QuantizedStep?[steps];
@@ -43,10 +46,10 @@ internal static class GruSequence
         int[] gateBlocks = [0, h], candidateBlock = [2 * h];
         for (int t = 0; t < steps; t++)
         {
-            var a = raw.AsSpan(t * bg, bg);
-            var q = used.AsSpan(t * bg, bg);
-            var hh = hiddenProjection.AsSpan(t * bg, bg);
-            ReadOnlySpan<T> hPrev = t == 0 ? h0.Span<T>() : output.AsSpan((t - 1) * bh, bh);
+            var a = raw.Slice(t * bg, bg);
+            var q = used.Slice(t * bg, bg);
+            var hh = hiddenProjection.Slice(t * bg, bg);
+            ReadOnlySpan<T> hPrev = t == 0 ? h0.Span<T>() : output.Slice((t - 1) * bh, bh);
             for (int b = 0; b < batch; b++) bias.CopyTo(hh.Slice(b * g, g));
             RecurrentMath.Gemm<T>(false, true, batch, g, h, hPrev, h, w, h, T.One, hh, g);
             for (int b = 0; b < batch; b++)
@@ -59,14 +62,18 @@ internal static class GruSequence
             }
 
             for (int b = 0; b < batch; b++)
-                for (int j = 2 * h; j < g; j++) a[b * g + j] = T.Tanh(a[b * g + j] + q[b * g + j - 2 * h] * hh[b * g + j]);
+            {
+                var candidate = a.Slice(b * g + 2 * h, h);
+                for (int j = 0; j < h; j++) candidate[j] += q[b * g + j] * hh[b * g + 2 * h + j];
+                System.Numerics.Tensors.TensorPrimitives.Tanh<T>(candidate, candidate);
+            }
             if (quantizedGates)
             {
                 for (int b = 0; b < batch; b++) a.Slice(b * g + 2 * h, h).CopyTo(q.Slice(b * g + 2 * h, h));
                 candidateSteps[t] = RecurrentMath.QuantizeBlocks(sites.Candidate, q, batch, g, candidateBlock, h, record);
             }
 
-            var o = output.AsSpan(t * bh, bh);
+            var o = output.Slice(t * bh, bh);
             for (int b = 0; b < batch; b++)
             {
                 var row = q.Slice(b * g, g);
@@ -81,19 +88,20 @@ internal static class GruSequence
             hiddenSteps[t] = sites.Hidden?.Apply<T>(o, batch, h, record);
         }
 
-        finalHidden = RecurrentMath.ToTensor(output.AsSpan((steps - 1) * bh, bh).ToArray(), batch, h);
-        var result = RecurrentMath.ToTensor(output, n, h);
+        finalHidden = RecurrentMath.ToTensor(output.Slice((steps - 1) * bh, bh).ToArray(), batch, h); // own memory: outlives the step
+        var result = outputTensor;
         if (!record) return result;
-        var saved = new Saved<T>(raw, used, hiddenProjection, output, gateSteps, candidateSteps, hiddenSteps);
+        var saved = new Saved(rawTensor, usedTensor, hiddenProjectionTensor, outputTensor, gateSteps, candidateSteps, hiddenSteps);
         return GradGraph.Record(result, "GruSequence", [xproj, whh, bhh, h0], gOut => Backward<T>(gOut, xproj, whh, bhh, h0, steps, batch, sites, saved));
     }
 
-    private static Tensor?[] Backward<T>(Tensor gOut, Tensor xproj, Tensor whh, Tensor bhh, Tensor h0, int steps, int batch, RecurrentSites sites, Saved<T> s)
+    private static Tensor?[] Backward<T>(Tensor gOut, Tensor xproj, Tensor whh, Tensor bhh, Tensor h0, int steps, int batch, RecurrentSites sites, Saved s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int h = whh.Dim(1), g = 3 * h, n = steps * batch, bh = batch * h, bg = batch * g;
-        var dInput = new T[n * g];   // ∂L/∂xproj: [r, z, n] pre-activations
-        var dHidden = new T[n * g];  // ∂L/∂hh: [r, z, r ⊙ ∂n]
+        var dInputTensor = Tensor.Empty(xproj.DType, n, g);  // ∂L/∂xproj: [r, z, n] pre-activations (every step's rows written)
+        var dHiddenTensor = Tensor.Empty(xproj.DType, n, g); // ∂L/∂hh: [r, z, r ⊙ ∂n]
+        Span<T> dInput = dInputTensor.Span<T>(), dHidden = dHiddenTensor.Span<T>();
         var dh = new T[bh];          // ∂L/∂h_q(t) from the recurrence
         var dhRaw = new T[bh];
         var go = gOut.Span<T>();
@@ -103,12 +111,12 @@ internal static class GruSequence
         {
             for (int k = 0; k < bh; k++) dhRaw[k] = go[t * bh + k] + dh[k];
             if (sites.Hidden is not null) StepQuantizer.Backward(s.HiddenSteps[t], dhRaw.AsSpan());
-            ReadOnlySpan<T> hPrev = t == 0 ? h0.Span<T>() : s.Output.AsSpan((t - 1) * bh, bh);
-            var q = s.Used.AsSpan(t * bg, bg);
-            var a = s.Raw.AsSpan(t * bg, bg);
-            var hh = s.HiddenProjection.AsSpan(t * bg, bg);
-            var d = dInput.AsSpan(t * bg, bg);
-            var dhh = dHidden.AsSpan(t * bg, bg);
+            ReadOnlySpan<T> hPrev = t == 0 ? h0.Span<T>() : s.Output.Span<T>().Slice((t - 1) * bh, bh);
+            var q = s.Used.Span<T>().Slice(t * bg, bg);
+            var a = s.Raw.Span<T>().Slice(t * bg, bg);
+            var hh = s.HiddenProjection.Span<T>().Slice(t * bg, bg);
+            var d = dInput.Slice(t * bg, bg);
+            var dhh = dHidden.Slice(t * bg, bg);
             for (int b = 0; b < batch; b++)
                 for (int j = 0; j < h; j++)
                 {
@@ -144,12 +152,11 @@ internal static class GruSequence
         Tensor? dW = null, dB = null;
         if (whh.TracksGrad)
         {
-            var previous = new T[n * h];
-            h0.Span<T>().CopyTo(previous);
-            s.Output.AsSpan(0, n * h - bh).CopyTo(previous.AsSpan(bh));
-            var dw = new T[g * h];
-            RecurrentMath.Gemm<T>(true, false, g, h, n, dHidden, g, previous, h, T.Zero, dw, h);
-            dW = RecurrentMath.ToTensor(dw, g, h);
+            var previous = Tensor.Empty(xproj.DType, n, h); // h_{t−1} for every step: h0, then the outputs of steps 0..T−2
+            h0.Span<T>().CopyTo(previous.Span<T>());
+            s.Output.Span<T>().Slice(0, n * h - bh).CopyTo(previous.Span<T>().Slice(bh));
+            dW = Tensor.Empty(xproj.DType, g, h);
+            RecurrentMath.Gemm<T>(true, false, g, h, n, dHiddenTensor.Span<T>(), g, previous.Span<T>(), h, T.Zero, dW.Span<T>(), h);
         }
 
         if (bhh.TracksGrad)
@@ -161,7 +168,7 @@ internal static class GruSequence
         }
 
         return [
-            xproj.TracksGrad ? RecurrentMath.ToTensor(dInput, n, g) : null,
+            xproj.TracksGrad ? dInputTensor : null,
             dW,
             dB,
             h0.TracksGrad ? RecurrentMath.ToTensor(dh, batch, h) : null];
