@@ -35,6 +35,13 @@ public static class Program
             return;
         }
 
+        // `packed-timing MODEL.lbpm DATA [batch] [threads] [images] [rounds]`: CPU µs per image of a packed model (PackedTiming).
+        if (args.Length > 2 && args[0] == "packed-timing")
+        {
+            PackedTiming.Run(args);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

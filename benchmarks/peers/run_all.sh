@@ -8,9 +8,12 @@
 #                                                      [--models "mlp-float mlp-binary cnn-float cnn-binary
 #                                                                 vgg-small-float vgg-small-binary resnet20-float resnet20-binary"]
 #                                                      [--no-infer] [--no-lowbit] [--no-sgemm] [--wait-idle SECONDS]
-#                                                      [--infer-checkpoint FILE] [--infer-images N]
-# --infer-checkpoint: a packable checkpoint for `lowbit bench infer` (default: the BinaryNet MLP of
+#                                                      [--infer-checkpoint FILE ...] [--infer-images N]
+# --infer-checkpoint: a packable checkpoint for `lowbit bench infer`, repeatable (default: the BinaryNet MLP of
 #   configs/mnist-binarynet.json trained here for one epoch, about a minute; the timing does not depend on accuracy).
+#   Each is timed packed, Lowbit float, ONNX Runtime float and PyTorch float (its ONNX graph) in one bench infer run;
+#   the table checks the MLP targets for 784-input models and packed >= 10x ONNX Runtime at batch 1, 1 thread for
+#   the others (the binary VGG-small target).
 # --wait-idle S: before each timed run wait up to S seconds for other processes to go idle (<0.15 cores).
 # Last, unless --no-sgemm: benchmarks/sgemm-ratio.sh with the same thread counts (numpy/OpenBLAS vs Lowbit SGEMM).
 # Env: LOWBIT_ARTIFACTS=DIR  build the Lowbit CLI with --artifacts-path DIR (keeps src/*/bin,obj untouched)
@@ -36,7 +39,7 @@ RUN_INFER=1
 RUN_LOWBIT=1
 RUN_SGEMM=1
 WAIT_IDLE=0
-INFER_CHECKPOINT=""
+INFER_CHECKPOINTS=()
 INFER_IMAGES=2000
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -48,9 +51,9 @@ while [ $# -gt 0 ]; do
         --no-lowbit) RUN_LOWBIT=0; shift ;;
         --no-sgemm) RUN_SGEMM=0; shift ;;
         --wait-idle) WAIT_IDLE="$2"; shift 2 ;;
-        --infer-checkpoint) INFER_CHECKPOINT="$2"; shift 2 ;;
+        --infer-checkpoint) INFER_CHECKPOINTS+=("$2"); shift 2 ;;
         --infer-images) INFER_IMAGES="$2"; shift 2 ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -141,25 +144,26 @@ fi
 # threads 1/2, plus the XNOR GEMM probe; its JSON lines go to the results file with "peer": "lowbit-infer".
 # ---------------------------------------------------------------------------------------------------
 if [ "$LOWBIT_OK" = 1 ] && [ "$RUN_INFER" = 1 ]; then
-    ck="$INFER_CHECKPOINT"
-    if [ -z "$ck" ]; then
+    if [ ${#INFER_CHECKPOINTS[@]} -eq 0 ]; then
         tmp_run="$(mktemp -d)"
         echo "# lowbit: training configs/mnist-binarynet.json for one epoch for bench infer -> $tmp_run" >&2
         (cd "$REPO" && "${LOWBIT_CLI[@]}" train --quiet --config configs/mnist-binarynet.json --out "$tmp_run/run" \
             --set train.epochs=1 >/dev/null 2>&1) || echo "# lowbit: training the inference checkpoint failed" >&2
-        ck="$tmp_run/run/checkpoint.lbck"
+        INFER_CHECKPOINTS=("$tmp_run/run/checkpoint.lbck")
     fi
-    if [ -f "$ck" ]; then
-        echo "# lowbit bench infer --checkpoint $ck" >&2
-        (cd "$REPO" && "${BENCH_ENV[@]}" "${LOWBIT_CLI[@]}" bench infer --checkpoint "$ck" --images "$INFER_IMAGES" \
-            --peer "$HERE/torch_infer.py" --python "$PY" 2>/dev/null) | grep '^{' \
-            | "$PY" -c 'import json,sys
+    for ck in "${INFER_CHECKPOINTS[@]}"; do
+        if [ -f "$ck" ]; then
+            echo "# lowbit bench infer --checkpoint $ck" >&2
+            (cd "$REPO" && "${BENCH_ENV[@]}" "${LOWBIT_CLI[@]}" bench infer --checkpoint "$ck" --images "$INFER_IMAGES" \
+                --peer "$HERE/torch_infer.py" --python "$PY" 2>/dev/null) | grep '^{' \
+                | "$PY" -c 'import json,sys
 for l in sys.stdin:
-    d = json.loads(l); d["peer"] = "lowbit-infer"; print(json.dumps(d))' >> "$OUT" \
-            || echo "# lowbit: bench infer failed" >&2
-    else
-        echo "# lowbit: no checkpoint for bench infer" >&2
-    fi
+    d = json.loads(l); d["peer"] = "lowbit-infer"; d["checkpoint"] = sys.argv[1]; print(json.dumps(d))' "$ck" >> "$OUT" \
+                || echo "# lowbit: bench infer failed" >&2
+        else
+            echo "# lowbit: no checkpoint $ck for bench infer" >&2
+        fi
+    done
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -203,18 +207,33 @@ if inf:
 lb_inf = [r for r in rows if r.get("peer") == "lowbit-infer" and r.get("bench") == "infer"]
 if lb_inf:
     print()
-    print("Packed inference, lowbit bench infer (µs per image; targets: batch 1 >= 20x float, batch 100 >= 10x float,")
-    print("batch 1 >= 50x PyTorch)")
-    print(f"{'thr':>3} {'batch':>5} {'packed':>9} {'float':>10} {'x float':>8} {'pytorch':>9} {'x pytorch':>9}  targets")
+    print("Packed inference, lowbit bench infer (µs per image). Targets: MLP (784 inputs): batch 1 >= 20x Lowbit float,")
+    print("batch 100 >= 10x Lowbit float, batch 1 >= 50x PyTorch; convnets: batch 1, 1 thread >= 10x ONNX Runtime float")
+    print(f"{'model':<32} {'thr':>3} {'batch':>5} {'packed':>9} {'float':>10} {'x float':>8} {'ORT':>9} {'x ORT':>7}"
+          f" {'pytorch':>9} {'x pytorch':>9}  targets")
     for r in lb_inf:
         ok = []
-        need = 20 if r["batch"] == 1 else 10
-        ok.append(f"float {'met' if r['speedup_vs_float'] >= need else 'NOT met'}")
-        if r["batch"] == 1 and "speedup_vs_pytorch" in r:
-            ok.append(f"pytorch {'met' if r['speedup_vs_pytorch'] >= 50 else 'NOT met'}")
-        print(f"{r['threads']:>3} {r['batch']:>5} {r['packed_us_per_image']:>9.2f} {r['float_us_per_image']:>10.2f}"
-              f" {r['speedup_vs_float']:>8.2f} {r.get('pytorch_us_per_image', float('nan')):>9.2f}"
-              f" {r.get('speedup_vs_pytorch', float('nan')):>9.2f}  {', '.join(ok)}")
+        mlp = r["layers"][0]["kind"].split()[0] in ("1", "4", "6")
+        if mlp:
+            need = 20 if r["batch"] == 1 else 10
+            ok.append(f"float {'met' if r['speedup_vs_float'] >= need else 'NOT met'}")
+            if r["batch"] == 1 and "speedup_vs_pytorch" in r:
+                ok.append(f"pytorch {'met' if r['speedup_vs_pytorch'] >= 50 else 'NOT met'}")
+        elif r["batch"] == 1 and r["threads"] == 1 and "speedup_vs_onnxruntime" in r:
+            ok.append(f"ORT {'met' if r['speedup_vs_onnxruntime'] >= 10 else 'NOT met'}")
+        nan = float("nan")
+        print(f"{r['model'][:32]:<32} {r['threads']:>3} {r['batch']:>5} {r['packed_us_per_image']:>9.2f}"
+              f" {r['float_us_per_image']:>10.2f} {r['speedup_vs_float']:>8.2f}"
+              f" {r.get('onnxruntime_us_per_image', nan):>9.2f} {r.get('speedup_vs_onnxruntime', nan):>7.2f}"
+              f" {r.get('pytorch_us_per_image', nan):>9.2f} {r.get('speedup_vs_pytorch', nan):>9.2f}  {', '.join(ok)}")
+    for r in lb_inf:
+        if r["threads"] == 1:
+            print(f"Per packed layer, {r['model']}, batch {r['batch']}, 1 thread (µs per image, share): " + "; ".join(
+                f"{x['layer']}: {x['kind']} {x['us_per_image']:.1f} ({100 * x['share']:.0f} %)" for x in r["layers"]))
+    for r in rows:
+        if r.get("peer") == "lowbit-infer" and r.get("bench") == "pytorch-check":
+            print(f"PyTorch ran the exported graph: same class as Lowbit float on {r.get('same_class_as_lowbit_float')} of"
+                  f" {r['images']} images ({r['checkpoint']})")
     for r in rows:
         if r.get("peer") == "lowbit-infer" and r.get("bench") == "kernels":
             x = r["xnor_gemm_1024_bit_macs_per_cycle_per_core"]

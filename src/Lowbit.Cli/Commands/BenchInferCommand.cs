@@ -11,9 +11,10 @@ namespace Lowbit.Cli.Commands;
 /// <summary>
 /// <c>lowbit bench infer</c>: the packed runtime against Lowbit's float (training-time) model on the same test images,
 /// against ONNX Runtime running the same model exported to ONNX (OnnxRuntimePeer, unless --onnx false),
-/// and optionally against PyTorch's float MLP (benchmarks/peers/torch_infer.py, run first in a child process), at
-/// batch 1 and 100, 1 and 2 threads, in one run; one JSON line per setting with the ratios. The same run also
-/// measures the clock, the POPCNT peak of one core and the XNOR GEMM rate at 1024³ bits (one JSON line each).
+/// and optionally against PyTorch running that float graph (PyTorchPeer: benchmarks/peers/torch_infer.py, run first in a
+/// child process), at batch 1 and 100, 1 and 2 threads, in one run; one JSON line per setting with the ratios and the
+/// time of each packed layer. The same run also measures the clock, the POPCNT peak of one core and the XNOR GEMM rate
+/// at 1024³ bits (one JSON line each).
 /// </summary>
 internal static class BenchInferCommand
 {
@@ -24,11 +25,11 @@ internal static class BenchInferCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint of a packable model (e.g. runs/mnist-binarynet/checkpoint.lbck).", Required = true };
         var images = new Option<int>("--images") { Description = "Test images timed per setting.", DefaultValueFactory = _ => 2000 };
-        var peer = new Option<string?>("--peer") { Description = "PyTorch peer script (benchmarks/peers/torch_infer.py) to time the float MLP in the same run; omitted: no PyTorch column." };
+        var peer = new Option<string?>("--peer") { Description = "PyTorch peer script (benchmarks/peers/torch_infer.py) to time the same float model (its ONNX graph) with PyTorch in the same run; omitted: no PyTorch column." };
         var python = new Option<string>("--python") { Description = "Python interpreter for --peer.", DefaultValueFactory = _ => "python3" };
         var onnx = new Option<bool>("--onnx") { Description = "Also time ONNX Runtime on the same model exported to ONNX (in this process).", DefaultValueFactory = _ => true };
         var probes = new Option<bool>("--probes") { Description = "Also measure clock, POPCNT peak and XNOR GEMM bit-MACs/cycle at 1024³.", DefaultValueFactory = _ => true };
-        var cmd = new Command("infer", "Packed bitwise inference vs the float model (and PyTorch with --peer): µs per image at batch 1/100, threads 1/2 (JSON lines).") { checkpoint, images, peer, python, onnx, probes };
+        var cmd = new Command("infer", "Packed bitwise inference vs the float model, ONNX Runtime (and PyTorch with --peer): µs per image at batch 1/100, threads 1/2, per-layer times (JSON lines).") { checkpoint, images, peer, python, onnx, probes };
         cmd.SetAction(parse =>
         {
             int n = parse.GetValue(images);
@@ -43,7 +44,6 @@ internal static class BenchInferCommand
     private static int Run(string path, int images, string? peerScript, string python, bool onnx, bool probes, TextWriter output)
     {
         output.WriteLine(new JsonObject { ["bench"] = "machine", ["onnxruntime"] = onnx ? OnnxRuntimePeer.Version : null, ["utc"] = DateTime.UtcNow.ToString("u", System.Globalization.CultureInfo.InvariantCulture), ["loadavg"] = LoadAverage() }.ToJsonString());
-        var peer = peerScript is null ? null : RunPeer(python, peerScript);
         PackedCheckpoint exported;
         try
         {
@@ -62,17 +62,18 @@ internal static class BenchInferCommand
         int size = test.SampleSize;
         var inputs = new float[images * size];
         for (int i = 0; i < images; i++) data.Normalization.Apply(test.GetImage(i), test.Channels, inputs.AsSpan(i * size, size));
+        var peer = peerScript is null ? null : RunPeer(python, peerScript, model, data.InputShape, config.Name, inputs, size, output);
         foreach (int threads in new[] { 1, 2 })
             foreach (int batch in new[] { 1, 100 })
             {
                 var session = new InferenceSession(exported.Model, new InferenceOptions(threads, Math.Max(batch, 1)));
                 var classes = new int[batch];
-                for (int w = 0; w < Math.Max(3, 300 / batch); w++) session.Predict(test.Pixels.AsSpan(0, batch * size), batch, classes); // warm-up (JIT tiers)
+                WarmUp(() => session.Predict(test.Pixels.AsSpan(0, batch * size), batch, classes), Math.Max(3, 300 / batch));
                 using var computeThreads = Compute.UseThreads(threads);
                 using var noGrad = GradMode.Disable();
                 Tensor Batch(int first) => Tensor.FromArray(inputs.AsSpan(first * size, batch * size).ToArray(), batch, test.Channels, test.Height, test.Width);
-                for (int w = 0; w < Math.Max(3, 30 / batch); w++) model.Forward(Batch(0));
-                ort?.WarmUp(inputs, batch, threads);
+                WarmUp(() => model.Forward(Batch(0)), Math.Max(3, 30 / batch));
+                if (ort is not null) WarmUp(() => ort.MicrosecondsPerImage(inputs, 0, batch, batch, threads), Math.Max(3, 30 / batch));
                 double ortUs = double.MaxValue, ortCpuUs = double.MaxValue;
                 // The machine is shared: alternate packed and float over Rounds slices of the images (same images for
                 // both within a slice) and keep each side's best slice, so a burst of other load hits both alike.
@@ -124,7 +125,7 @@ internal static class BenchInferCommand
                     line["onnxruntime_cpu_us_per_image"] = Math.Round(ortCpuUs, 2);
                     line["cpu_ratio_vs_onnxruntime"] = Math.Round(ortCpuUs / packedCpuUs, 2);
                 }
-                if (peer is not null && peer.TryGetValue((threads, batch), out double torchUs))
+                if (peer is not null && peer.Microseconds.TryGetValue((threads, batch), out double torchUs))
                 {
                     line["pytorch_us_per_image"] = Math.Round(torchUs, 2);
                     line["speedup_vs_pytorch"] = Math.Round(torchUs / packedUs, 2);
@@ -170,6 +171,17 @@ internal static class BenchInferCommand
         return layers;
     }
 
+    /// <summary>
+    /// Runs <paramref name="run"/> at least <paramref name="calls"/> times and for at least half a second, so that the
+    /// runtime's tiered JIT has recompiled the hot methods (after 30 calls and a 100 ms delay, in the background) before
+    /// anything is timed, whatever the JIT settings.
+    /// </summary>
+    private static void WarmUp(Action run, int calls)
+    {
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < calls || clock.Elapsed.TotalSeconds < 0.5; i++) run();
+    }
+
     private static double CpuMicroseconds() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMicroseconds;
 
     private static string LoadAverage()
@@ -184,34 +196,24 @@ internal static class BenchInferCommand
         }
     }
 
-    /// <summary>Runs the PyTorch peer (threads 1 2, batches 1 100) and returns µs per image by (threads, batch).</summary>
-    private static Dictionary<(int Threads, int Batch), double> RunPeer(string python, string script)
+    /// <summary>
+    /// Runs the PyTorch peer on the float graph and prints one line: how many of the check images PyTorch gives the class
+    /// of Lowbit's float model (all of them, unless PyTorch ran another model).
+    /// </summary>
+    private static PyTorchPeer RunPeer(string python, string script, Lowbit.Nn.Layers.Sequential model, int[] inputShape, string name, float[] inputs, int size, TextWriter output)
     {
-        var start = new System.Diagnostics.ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { script, "--threads", "1", "2", "--batches", "1", "100", "--reps", "200" }) start.ArgumentList.Add(arg);
-        System.Diagnostics.Process process;
-        try
+        int count = Math.Min(100, inputs.Length / size);
+        var peer = PyTorchPeer.Run(python, script, model, inputShape, name, inputs.AsSpan(0, count * size));
+        int[] lowbit;
+        using (GradMode.Disable())
+            lowbit = Tensor.ArgMaxLastDim(model.Forward(Tensor.FromArray(inputs.AsSpan(0, count * size).ToArray(), [count, .. inputShape])));
+        var line = new JsonObject { ["bench"] = "pytorch-check", ["images"] = count };
+        if (peer.Classes is { } classes)
         {
-            process = System.Diagnostics.Process.Start(start) ?? throw new UserException($"--peer: could not start '{python}'.");
+            line["pytorch_classes_returned"] = classes.Length;
+            line["same_class_as_lowbit_float"] = classes.Length == count ? lowbit.Where((c, i) => classes[i] == c).Count() : null;
         }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new UserException($"--peer: could not start '{python}' ({e.Message}); pass --python PATH.");
-        }
-        using (process)
-        {
-            var errors = process.StandardError.ReadToEndAsync();
-            string stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new UserException($"--peer: {script} exited with code {process.ExitCode}: {errors.Result.Trim().Split('\n').LastOrDefault()}");
-            var result = new Dictionary<(int, int), double>();
-            foreach (var text in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var json = JsonNode.Parse(text)!.AsObject();
-                result[(json["threads"]!.GetValue<int>(), json["batch"]!.GetValue<int>())] = json["ms_per_image"]!.GetValue<double>() * 1000;
-            }
-            return result;
-        }
+        output.WriteLine(line.ToJsonString());
+        return peer;
     }
 }

@@ -42,12 +42,6 @@ internal sealed class OnnxRuntimePeer : IDisposable
     /// <summary>ONNX Runtime's version string.</summary>
     public static string Version => OrtEnv.Instance().GetVersionString();
 
-    /// <summary>Runs a few batches first so that one-time costs (allocation plans, thread pools) are not timed.</summary>
-    public void WarmUp(float[] inputs, int batch, int threads)
-    {
-        for (int w = 0; w < Math.Max(3, 30 / batch); w++) Predict(inputs, 0, batch, threads);
-    }
-
     /// <summary>Wall-clock µs per image for images [offset, offset + count) in batches of <paramref name="batch"/>.</summary>
     public double MicrosecondsPerImage(float[] inputs, int offset, int count, int batch, int threads)
     {

@@ -77,22 +77,31 @@ public static class BitIm2Col
             ones.Fill(ulong.MaxValue);
             ones[^1] = BitLayout.LastWordMask(channels);
         }
+        var shape = new Patch(width, channels, kernelH, kernelW, pixelWords);
         for (int b = 0; b < batch; b++)
         {
             for (int oy = 0; oy < outH; oy++)
             {
+                int y0 = oy * strideH - padH;
+                bool rowsInside = y0 >= 0 && y0 + kernelH <= height;
                 for (int ox = 0; ox < outW; ox++)
                 {
                     Span<ulong> row = output.Slice(((b * outH + oy) * outW + ox) * rowWords, rowWords);
+                    int x0 = ox * strideW - padW;
+                    if (rowsInside && x0 >= 0 && x0 + kernelW <= width)
+                    {
+                        shape.Interior(input.Slice(((b * height + y0) * width + x0) * pixelWords), row);
+                        continue;
+                    }
                     row.Clear();
                     for (int ky = 0; ky < kernelH; ky++)
                     {
-                        int y = oy * strideH - padH + ky;
+                        int y = y0 + ky;
                         bool rowOutside = (uint)y >= (uint)height;
                         if (rowOutside && !padWithOnes) continue; // padded row: bits stay 0 (−1)
                         for (int kx = 0; kx < kernelW; kx++)
                         {
-                            int x = ox * strideW - padW + kx;
+                            int x = x0 + kx;
                             if (rowOutside || (uint)x >= (uint)width)
                             {
                                 if (padWithOnes) OrBits(row, (ky * kernelW + kx) * channels, ones);
@@ -103,6 +112,44 @@ public static class BitIm2Col
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// One patch row of a window that lies wholly inside the map (no padding), by the cheapest copy the channel count
+    /// allows: whole words when channels are a multiple of 64 (each kernel row is one contiguous run of the map), one
+    /// shifted word per tap when channels divide 64 (no tap straddles a word), else the general bit-offset OR.
+    /// </summary>
+    private readonly struct Patch(int width, int channels, int kernelH, int kernelW, int pixelWords)
+    {
+        public void Interior(ReadOnlySpan<ulong> window, Span<ulong> row)
+        {
+            int mapRow = width * pixelWords;
+            if (channels % 64 == 0)
+            {
+                int run = kernelW * pixelWords;
+                for (int ky = 0; ky < kernelH; ky++) window.Slice(ky * mapRow, run).CopyTo(row.Slice(ky * run, run));
+                return;
+            }
+            row.Clear();
+            if (64 % channels == 0)
+            {
+                // pixelWords = 1: tap t goes to bits [t·channels, (t+1)·channels) of one word.
+                ref ulong r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+                for (int ky = 0; ky < kernelH; ky++)
+                {
+                    var source = window.Slice(ky * mapRow, kernelW);
+                    for (int kx = 0; kx < kernelW; kx++)
+                    {
+                        int bit = (ky * kernelW + kx) * channels;
+                        System.Runtime.CompilerServices.Unsafe.Add(ref r, bit >> 6) |= source[kx] << (bit & 63);
+                    }
+                }
+                return;
+            }
+            for (int ky = 0; ky < kernelH; ky++)
+                for (int kx = 0; kx < kernelW; kx++)
+                    OrBits(row, (ky * kernelW + kx) * channels, window.Slice(ky * mapRow + kx * pixelWords, pixelWords));
         }
     }
 

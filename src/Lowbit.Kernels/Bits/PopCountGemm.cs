@@ -236,8 +236,9 @@ internal static partial class PopCountGemm
     /// The tables are JIT-time constants (<c>Vector512.Create</c> of literals), not <c>static readonly</c> fields: a
     /// static readonly vector is only folded into the code when its class is initialised before the method is
     /// compiled, which tiered compilation arranges (tier 1 comes later) but full optimisation from the first call
-    /// (<c>TieredCompilation</c> off, as the shipped CLI runs) does not; the inner loops then re-read the boxed field
-    /// through the class-initialisation helper, which measured about 4× slower (docs: BENCHMARKS.md, JIT tiering).
+    /// (<c>TieredCompilation</c> off, or a method with loops when <c>TC_QuickJitForLoops</c> is off, as the shipped CLI
+    /// compiles its kernels) does not; the inner loops then re-read the boxed field through the class-initialisation
+    /// helper, which measured about 4× slower (docs: BENCHMARKS.md, JIT tiering).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<byte> LaneByteCounts(Vector512<ulong> x)
