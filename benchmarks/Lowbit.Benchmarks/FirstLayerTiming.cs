@@ -26,7 +26,9 @@ internal static class FirstLayerTiming
             for (int t = 0; t < k; t++)
                 if (rng.Next(2) == 1) packed[j * BitLayout.WordsPerRow(k) + (t >> 6)] |= 1UL << (t & 63);
         var panel = SignBytePanel.FromPackedSigns(packed, n, k);
-        Console.WriteLine($"first layer {k}->{n}, {images} images, threads={threads}, best of {rounds} rounds (µs per image)");
+        bool wide = System.Runtime.Intrinsics.X86.Avx512BW.IsSupported; // else the AVX2 kernels
+        var width = wide ? SignByteGemm.Width.V512 : SignByteGemm.Width.V256;
+        Console.WriteLine($"first layer {k}->{n}, {images} images, threads={threads}, {(wide ? "AVX-512BW" : "AVX2")}, best of {rounds} rounds (µs per image)");
         Console.WriteLine("data    batch   dense   sparse  dense/sparse  nonzero-pairs");
         foreach (var (name, x) in new[] { ("mnist", mnist), ("random", dense) })
             foreach (int batch in new[] { 1, 4, 100 })
@@ -41,14 +43,15 @@ internal static class FirstLayerTiming
                 {
                     var sw = Stopwatch.StartNew();
                     for (int i0 = 0; i0 + batch <= images; i0 += batch)
-                        SignByteGemm.MultiplyPadded(x.AsSpan(i0 * k, batch * k), batch, panel, c, threads, SignByteGemm.Width.V512);
+                        SignByteGemm.MultiplyPadded(x.AsSpan(i0 * k, batch * k), batch, panel, c, threads, width);
                     bestDense = Math.Min(bestDense, sw.Elapsed.TotalMicroseconds / images);
                     sw.Restart();
                     nz = 0;
                     for (int i0 = 0; i0 + batch <= images; i0 += batch)
                     {
                         nz += SignByteGemm.ListNonZeroPairs(x.AsSpan(i0 * k, batch * k), batch, k, lists, counts);
-                        SignByteGemm.MultiplySparse512(x.AsSpan(i0 * k, batch * k), batch, panel, c, threads, lists, counts);
+                        if (wide) SignByteGemm.MultiplySparse512(x.AsSpan(i0 * k, batch * k), batch, panel, c, threads, lists, counts);
+                        else SignByteGemm.MultiplySparse256(x.AsSpan(i0 * k, batch * k), batch, panel, c, threads, lists, counts);
                     }
                     bestSparse = Math.Min(bestSparse, sw.Elapsed.TotalMicroseconds / images);
                 }

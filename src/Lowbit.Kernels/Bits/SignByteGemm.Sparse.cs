@@ -9,9 +9,9 @@ namespace Lowbit.Kernels.Bits;
 public static partial class SignByteGemm
 {
     /// <summary>
-    /// The sparse path is taken when at most this share of the input pairs is non-zero (measured on a Zen 4 with
-    /// AVX-512BW, the only kind of CPU that takes this path: see BENCHMARKS.md "First layer on sparse inputs"); denser
-    /// inputs go through the dense tile kernels.
+    /// The sparse path is taken when at most this share of the input pairs is non-zero (break-even measured on a Zen 4
+    /// with AVX-512BW at about 51 %: BENCHMARKS.md "First layer on sparse inputs"; the AVX2 path is kept to the same
+    /// limit); denser inputs go through the dense tile kernels.
     /// </summary>
     internal const double SparseMaxDensity = 0.5;
 
@@ -30,7 +30,8 @@ public static partial class SignByteGemm
         {
             long nonZero = ListNonZeroPairs(x, m, panel.Length, lists, counts);
             if (nonZero > SparseMaxDensity * m * pairs) return false;
-            MultiplySparse512(x, m, panel, c, threads, lists, counts);
+            if (Avx512BW.IsSupported) MultiplySparse512(x, m, panel, c, threads, lists, counts);
+            else MultiplySparse256(x, m, panel, c, threads, lists, counts);
             return true;
         }
         finally
@@ -73,6 +74,9 @@ public static partial class SignByteGemm
                     uint nonZero;
                     if (Vector512.IsHardwareAccelerated)
                         nonZero = ~(uint)Vector512.Equals(Vector512.Load(src).AsUInt16(), Vector512<ushort>.Zero).ExtractMostSignificantBits();
+                    else if (Vector256.IsHardwareAccelerated)
+                        nonZero = ~(Vector256.Equals(Vector256.Load(src).AsUInt16(), Vector256<ushort>.Zero).ExtractMostSignificantBits()
+                            | Vector256.Equals(Vector256.Load(src + 32).AsUInt16(), Vector256<ushort>.Zero).ExtractMostSignificantBits() << 16);
                     else
                     {
                         nonZero = 0;
@@ -178,6 +182,98 @@ public static partial class SignByteGemm
             }
             AddWidened(acc, a0);
         }
+    }
+
+    /// <summary>
+    /// Sparse-input path with AVX2, as <see cref="MultiplySparse512"/> with 256-bit vectors: 16 units per
+    /// <c>vpmaddubsw</c>, 16-bit sums widened every 64 pairs, units split between threads in blocks of 16.
+    /// </summary>
+    internal static unsafe void MultiplySparse256(ReadOnlySpan<byte> x, int m, SignBytePanel panel, Span<int> c, int threads,
+        ReadOnlySpan<int> lists, ReadOnlySpan<int> counts)
+    {
+        int n = panel.Rows, pairs = panel.PairCount, rowBytes = panel.PairRowBytes, vectors = rowBytes / 32;
+        sbyte[] table = panel.PairMajor;
+        long nonZero = 0;
+        for (int i = 0; i < m; i++) nonZero += counts[i];
+        int parts = nonZero * rowBytes < MinParallelWork ? 1 : threads;
+        fixed (sbyte* pt = table)
+        fixed (int* pl = lists, pn = counts, pc = c)
+        {
+            nint tAddr = (nint)pt, lAddr = (nint)pl, nAddr = (nint)pn, cAddr = (nint)pc;
+            RowPartition.Run(vectors, parts, 1, (v0, v1) =>
+            {
+                int[] rowSums = ArrayPool<int>.Shared.Rent((v1 - v0) * 16);
+                try
+                {
+                    fixed (int* acc = rowSums)
+                        for (int i = 0; i < m; i++)
+                        {
+                            Unsafe.InitBlockUnaligned(acc, 0, (uint)((v1 - v0) * 16 * sizeof(int)));
+                            int* list = (int*)lAddr + (nint)i * pairs;
+                            int count = ((int*)nAddr)[i];
+                            int v = v0;
+                            for (; v + 8 <= v1; v += 8) Sparse8x256(list, count, (sbyte*)tAddr + (nint)v * 32, rowBytes, acc + (v - v0) * 16);
+                            for (; v < v1; v++) Sparse1x256(list, count, (sbyte*)tAddr + (nint)v * 32, rowBytes, acc + (v - v0) * 16);
+                            int j0 = v0 * 16, j1 = Math.Min(n, v1 * 16);
+                            if (j1 > j0) Unsafe.CopyBlockUnaligned((int*)cAddr + (nint)i * n + j0, acc, (uint)((j1 - j0) * sizeof(int)));
+                        }
+                }
+                finally
+                {
+                    ArrayPool<int>.Shared.Return(rowSums);
+                }
+            });
+        }
+    }
+
+    /// <summary>128 units (8 vectors of 16) over one row's non-zero pairs, added into <paramref name="acc"/>.</summary>
+    private static unsafe void Sparse8x256(int* list, int count, sbyte* table, int rowBytes, int* acc)
+    {
+        for (int q0 = 0; q0 < count; q0 += BlocksPerFlush)
+        {
+            int q1 = Math.Min(count, q0 + BlocksPerFlush);
+            Vector256<short> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int q = q0; q < q1; q++)
+            {
+                int e = list[q];
+                sbyte* w = table + (nint)(e >>> 16) * rowBytes;
+                var xv = Vector256.Create((ushort)e).AsByte();
+                a0 += Avx2.MultiplyAddAdjacent(xv, Vector256.Load(w));
+                a1 += Avx2.MultiplyAddAdjacent(xv, Vector256.Load(w + 32));
+                a2 += Avx2.MultiplyAddAdjacent(xv, Vector256.Load(w + 64));
+                a3 += Avx2.MultiplyAddAdjacent(xv, Vector256.Load(w + 96));
+                a4 += Avx2.MultiplyAddAdjacent(xv, Vector256.Load(w + 128));
+                a5 += Avx2.MultiplyAddAdjacent(xv, Vector256.Load(w + 160));
+                a6 += Avx2.MultiplyAddAdjacent(xv, Vector256.Load(w + 192));
+                a7 += Avx2.MultiplyAddAdjacent(xv, Vector256.Load(w + 224));
+            }
+            AddWidened256(acc, a0); AddWidened256(acc + 16, a1); AddWidened256(acc + 32, a2); AddWidened256(acc + 48, a3);
+            AddWidened256(acc + 64, a4); AddWidened256(acc + 80, a5); AddWidened256(acc + 96, a6); AddWidened256(acc + 112, a7);
+        }
+    }
+
+    /// <summary>16 units (one vector) over one row's non-zero pairs, added into <paramref name="acc"/>.</summary>
+    private static unsafe void Sparse1x256(int* list, int count, sbyte* table, int rowBytes, int* acc)
+    {
+        for (int q0 = 0; q0 < count; q0 += BlocksPerFlush)
+        {
+            int q1 = Math.Min(count, q0 + BlocksPerFlush);
+            Vector256<short> a0 = default;
+            for (int q = q0; q < q1; q++)
+            {
+                int e = list[q];
+                a0 += Avx2.MultiplyAddAdjacent(Vector256.Create((ushort)e).AsByte(), Vector256.Load(table + (nint)(e >>> 16) * rowBytes));
+            }
+            AddWidened256(acc, a0);
+        }
+    }
+
+    /// <summary>acc[0..16) += the 16 16-bit lanes of <paramref name="a"/> sign-extended, in lane order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddWidened256(int* acc, Vector256<short> a)
+    {
+        Vector256.Store(Vector256.Load(acc) + Avx2.ConvertToVector256Int32(a.GetLower()), acc);
+        Vector256.Store(Vector256.Load(acc + 8) + Avx2.ConvertToVector256Int32(a.GetUpper()), acc + 8);
     }
 
     /// <summary>acc[0..32) += the 32 16-bit lanes of <paramref name="a"/> sign-extended, in lane order.</summary>

@@ -40,7 +40,7 @@ public static partial class SignByteGemm
     {
         Validate(x, m, panel, c.Length, threads);
         if (m == 0 || panel.Rows == 0) return;
-        if (Avx512BW.IsSupported && TryMultiplySparse(x, m, panel, c, threads)) return;
+        if ((Avx512BW.IsSupported || Avx2.IsSupported) && TryMultiplySparse(x, m, panel, c, threads)) return;
         if (Avx512BW.IsSupported) MultiplyPadded(x, m, panel, c, threads, Width.V512);
         else if (Avx2.IsSupported) MultiplyPadded(x, m, panel, c, threads, Width.V256);
         else MultiplyScalar(x, m, panel, c);

@@ -136,7 +136,7 @@ public class SignByteGemmTests
     [MemberData(nameof(Lengths))]
     public void MultiplySparse_BinaryAndMaskedPanels_MatchIntegerReference(int k)
     {
-        if (!Avx512BW.IsSupported) return; // the sparse path is AVX-512 only; the dispatch test below covers the others
+        if (!Avx512BW.IsSupported && !Avx2.IsSupported) return; // the sparse paths need AVX-512BW or AVX2; the dispatch test below covers the others
         bool longRows = k > 1000; // long rows (several 16-bit flushes) on fewer shapes: the reference is O(m·n·k)
         foreach (int m in longRows ? new[] { 2 } : new[] { 1, 2, 5 })
             foreach (int n in longRows ? new[] { 33, 257 } : new[] { 1, 31, 33, 257, 300 }) // straddling 32-unit vectors and 256-unit blocks
@@ -180,9 +180,18 @@ public class SignByteGemmTests
                             var c = new int[m * n];
                             foreach (int threads in new[] { 1, 2, 3 })
                             {
-                                Array.Fill(c, int.MinValue);
-                                SignByteGemm.MultiplySparse512(x, m, panel, c, threads, lists, counts);
-                                BitTestData.Equal<int>(expected, c, $"sparse threads={threads} {ctx}");
+                                if (Avx512BW.IsSupported)
+                                {
+                                    Array.Fill(c, int.MinValue);
+                                    SignByteGemm.MultiplySparse512(x, m, panel, c, threads, lists, counts);
+                                    BitTestData.Equal<int>(expected, c, $"sparse 512 threads={threads} {ctx}");
+                                }
+                                if (Avx2.IsSupported)
+                                {
+                                    Array.Fill(c, int.MinValue);
+                                    SignByteGemm.MultiplySparse256(x, m, panel, c, threads, lists, counts);
+                                    BitTestData.Equal<int>(expected, c, $"sparse 256 threads={threads} {ctx}");
+                                }
                                 Array.Fill(c, int.MinValue);
                                 SignByteGemm.Multiply(x, m, panel, c, threads);
                                 BitTestData.Equal<int>(expected, c, $"dispatch threads={threads} {ctx}");
