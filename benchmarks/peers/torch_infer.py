@@ -27,19 +27,25 @@ import cpuload  # noqa: E402
 import models  # noqa: E402
 
 
-def measure(model, name, shape, batch, threads, reps, warmup, wait_idle):
+def measure(model, name, shape, batch, threads, reps, warmup, wait_idle, max_seconds):
     torch.set_num_threads(threads)
     x = torch.rand(batch, *shape)
     times = []
     with torch.inference_mode():
-        for _ in range(warmup):
+        begin = time.perf_counter()
+        for i in range(warmup):
             model(x)
+            if i >= 1 and time.perf_counter() - begin > max_seconds / 4:
+                break
         waited = cpuload.wait_idle(timeout_seconds=wait_idle)
         with cpuload.OtherLoad() as other:
+            start = time.perf_counter()
             for _ in range(reps):
                 t0 = time.perf_counter()
                 model(x)
                 times.append(time.perf_counter() - t0)
+                if len(times) >= 5 and t0 - start > max_seconds:
+                    break
     med = statistics.median(times) * 1000.0
     return {
         "peer": "pytorch",
@@ -48,7 +54,7 @@ def measure(model, name, shape, batch, threads, reps, warmup, wait_idle):
         "mode": "inference-latency",
         "threads": torch.get_num_threads(),
         "batch": batch,
-        "reps": reps,
+        "reps": len(times),
         "ms_per_batch": round(med, 4),
         "ms_per_image": round(med / batch, 5),
         "ms_per_batch_p10": round(sorted(times)[len(times) // 10] * 1000.0, 4),
@@ -67,6 +73,8 @@ def main():
     p.add_argument("--batches", type=int, nargs="+", default=[1, 100])
     p.add_argument("--reps", type=int, default=200)
     p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--max-seconds", type=float, default=20.0,
+                   help="stop timing a setting after this many seconds (at least 5 passes), for large models")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--onnx", help="ONNX file to run instead of the float MLP (float32 graph, opset 17)")
     p.add_argument("--check-inputs", help="raw float32 images of the model's input shape: print their classes")
@@ -94,7 +102,7 @@ def main():
         print(json.dumps({"peer": "pytorch", "check": "classes", "classes": classes}), flush=True)
     for t in args.threads:
         for b in args.batches:
-            print(json.dumps(measure(model, name, shape, b, t, args.reps, args.warmup, args.wait_idle)), flush=True)
+            print(json.dumps(measure(model, name, shape, b, t, args.reps, args.warmup, args.wait_idle, args.max_seconds)), flush=True)
 
 
 if __name__ == "__main__":
