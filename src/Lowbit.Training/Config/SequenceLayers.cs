@@ -31,7 +31,7 @@ public static class SequenceLayers
         int vocabulary = c.InputShape[0];
         var weightQuantizer = c.Quantizer("weight_quantizer", [vocabulary, units]);
         var layer = new Embedding(vocabulary, units, c.Random, f.Double("init_range", 0.1, 1e-9, 1e3), weightQuantizer);
-        ClipWeights(f, [layer.Weight], weightQuantizer);
+        ClipWeights(f, [layer.Weight]);
         return layer;
     }
 
@@ -51,8 +51,7 @@ public static class SequenceLayers
         RecurrentLayer layer = type == "lstm"
             ? new Lstm(c.InputShape[0], units, c.Random, layers, dropout, quantizers, initRange)
             : new Gru(c.InputShape[0], units, c.Random, layers, dropout, quantizers, initRange);
-        var weightQuantizer = layer.WeightIhQuantizer(0)?.Quantizer;
-        ClipWeights(f, Enumerable.Range(0, layers).SelectMany(l => new[] { layer.WeightIh(l), layer.WeightHh(l) }), weightQuantizer);
+        ClipWeights(f, Enumerable.Range(0, layers).SelectMany(l => new[] { layer.WeightIh(l), layer.WeightHh(l) }));
         return layer;
     }
 
@@ -71,7 +70,7 @@ public static class SequenceLayers
         var weightQuantizer = c.Quantizer("weight_quantizer", [vocabulary, inFeatures]);
         if (tied && weightQuantizer is not null) throw f.Error("weight_quantizer", "cannot be set on a tied decoder: it uses the embedding's table; quantize the embedding's weights instead.");
         var layer = new Decoder(inFeatures, vocabulary, c.Random, tied ? embedding : null, f.Bool("bias", true), inputQuantizer, weightQuantizer, f.Double("init_range", 0.1, 1e-9, 1e3));
-        if (!tied) ClipWeights(f, [layer.Weight], weightQuantizer);
+        if (!tied) ClipWeights(f, [layer.Weight]);
         else if (f.Has("weight_clip")) throw f.Error("weight_clip", "cannot be set on a tied decoder; set it on the embedding.");
         return layer;
     }
@@ -103,9 +102,8 @@ public static class SequenceLayers
     }
 
     /// <summary>Applies an explicit weight_clip; without one the layers keep the clipping their quantizer implies (set by their constructors).</summary>
-    private static void ClipWeights(JsonFields f, IEnumerable<Parameter> weights, Quantizer? quantizer)
+    private static void ClipWeights(JsonFields f, IEnumerable<Parameter> weights)
     {
-        _ = quantizer;
         foreach (var weight in weights)
         {
             if (f.OptionalDouble("weight_clip", 1e-9, 1e9) is { } c) weight.Clip = (-c, c);
