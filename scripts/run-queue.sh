@@ -18,6 +18,9 @@
 # Environment: QUEUE_LOCKDIR (see below), LOWBIT (the lowbit binary; default /tmp/art-exp/bin/Lowbit.Cli/release/lowbit, built with
 #   dotnet build src/Lowbit.Cli -c Release --artifacts-path /tmp/art-exp), OUTROOT (the runs' folders with their
 #   checkpoints; default runs/queue, which survives a new session where /tmp may not).
+# Across sessions on fresh checkouts (runs/ is not in git): stop the queue with kill -INT, then scripts/queue-park.sh
+# copies every unfinished run's folder to results/inflight/ to be committed; the next run-queue.sh of the same line
+# continues from it and removes the parked copy once the run has finished.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 queue=${1:?usage: $0 QUEUE_FILE [JOBS]}; jobs=${2:-2}
@@ -45,6 +48,12 @@ run_one() {
     echo "[$(date -u +%T)] skip $cfg seed $s (done)"; return; fi
   mkdir -p "$dest"
   local rc=fresh
+  # A run parked by scripts/queue-park.sh in an earlier session (results/inflight/) continues here.
+  local parked="results/inflight/$cfg-s$s"
+  if [ ! -f "$out/checkpoint.lbck" ] && [ -f "$parked/checkpoint.lbck" ] && [ "$(cat "$parked.queue-line" 2>/dev/null)" = "$line" ]; then
+    rm -rf "$out"; mkdir -p "$(dirname "$out")"; cp -r "$parked" "$out"; cp "$parked.queue-line" "$out.queue-line"
+    echo "[$(date -u +%T)] unparked $cfg seed $s from $parked"
+  fi
   if [ -f "$out/checkpoint.lbck" ] && [ "$(cat "$out.queue-line" 2>/dev/null)" = "$line" ]; then
     local resume=(train --out "$out" --resume --quiet --set threads=1)
     echo "lowbit ${resume[*]}" >> "$dest/command.txt"
@@ -60,6 +69,7 @@ run_one() {
     echo "[$(date -u +%T)] start $cfg seed $s"
     rc=0; lowbit_timed "$dest" "${args[@]}" || rc=$?
   fi
+  if [ -f "$out/result.json" ] && [ -d "$parked" ]; then rm -rf "$parked" "$parked.queue-line"; fi
   [ -f "$out/metrics.csv" ] && cp "$out/metrics.csv" "$dest/"
   [ -f "$out/result.json" ] && cp "$out/result.json" "$dest/"
   [ -f "$out/arithmetic.csv" ] && cp "$out/arithmetic.csv" "$dest/"
