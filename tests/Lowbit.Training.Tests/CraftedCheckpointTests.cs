@@ -74,6 +74,20 @@ public class CraftedCheckpointTests(TrainedCheckpoint trained) : IClassFixture<T
         Rejected(() => RunCheckpoint.Load(WithHeader(h => h["config"]!["optimizer"]!["lr"] = -300)), "saved config is invalid", "optimizer.lr");
 
     [Fact]
+    public void SavedConfigWithHugeLayer_IsRejectedBeforeAllocating()
+    {
+        // 80 million units: building this model first would allocate gigabytes (a fuzz case ran past 20 s).
+        var path = WithHeader(h =>
+        {
+            foreach (var layer in h["config"]!["layers"]!.AsArray())
+                if (layer!["units"] is not null) { layer["units"] = 80_000_000; break; }
+        });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Rejected(() => RunCheckpoint.Load(path).BuildModel([1, 28, 28]), "does not build a model", "more than the", "stored for the whole model");
+        Assert.True(watch.Elapsed.TotalSeconds < 5, $"took {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
     public void ConfigSourceWithControlCharacters_IsRejected() =>
         Rejected(() => RunCheckpoint.Load(WithHeader(h => h["config_source"] = "a\u0007b")), "config_source");
 

@@ -40,6 +40,15 @@ public class ResidualConfigTests
     }
 
     [Fact]
+    public void UnknownShortcutName_WithControlCharacters_IsQuotedEscaped()
+    {
+        var e = Assert.Throws<ConfigException>(() => Build(Block("\"a\\u0000\\nb\""), [4, 8, 8]));
+        Assert.Contains("'layers[0].shortcut'", e.Message);
+        Assert.Contains("but must be one of identity", e.Message);
+        Assert.DoesNotContain(e.Message, char.IsControl);
+    }
+
+    [Fact]
     public void NestedField_Errors_NameTheFullPath_AndSetReachesNestedFields()
     {
         var e = Assert.Throws<ConfigException>(() => Build(

@@ -45,7 +45,7 @@ internal static class TrainCommand
         if (File.Exists(outDir)) throw new UserException($"--out '{outDir}' is an existing file; choose a folder.");
         if (config.Data.IsText) return TrainLanguageModel.Run(config, outDir, resume ? overrides : null, console);
         // Validate the model against the dataset's shape before touching the data or the output folder.
-        ModelBuilder.Build(config, DataResolver.InputShape(config.Data));
+        ModelBuilder.Build(config, DataResolver.InputShape(config.Data), checkpoint?.StoredModelElements ?? long.MaxValue);
         var data = DataResolver.Load(config.Data);
         // From here on the folder is ours alone (a second train on it stops here), and known to be writable.
         using var folderLock = OutputFolderLock.Acquire(outDir, "lowbit train", Trainer.CheckpointFile, "result.json", "metrics.csv");

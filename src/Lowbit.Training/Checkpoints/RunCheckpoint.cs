@@ -138,6 +138,9 @@ public sealed record RunCheckpoint(string Path, ExperimentConfig Config, Trainer
     public LanguageModelTrainerState RequireLanguageModelState() => LanguageModelState ?? throw new InvalidDataException(
         $"{Path}: the header has no language-model trainer 'state'; the checkpoint can be evaluated but not resumed.");
 
+    /// <summary>Values stored in the model section: no weight of the saved config's model can be larger.</summary>
+    public long StoredModelElements => Data.Model.Values.Sum(t => (long)t.Length);
+
     /// <summary>Builds the config's model for <paramref name="inputShape"/> and loads the saved weights into it.</summary>
     /// <exception cref="InvalidDataException">The saved config does not build a model for this input shape, or the saved
     /// tensors do not fit the model (names, shapes, non-finite values).</exception>
@@ -147,7 +150,7 @@ public sealed record RunCheckpoint(string Path, ExperimentConfig Config, Trainer
         Sequential model;
         try
         {
-            model = ModelBuilder.Build(Config, inputShape);
+            model = ModelBuilder.Build(Config, inputShape, StoredModelElements);
         }
         catch (ConfigException e)
         {

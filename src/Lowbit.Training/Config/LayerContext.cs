@@ -29,6 +29,18 @@ internal sealed class LayerContext(JsonFields fields, int[] inputShape, Random r
     /// <summary>The layers built so far in this layer list (a decoder finds the embedding it ties to here).</summary>
     public Sequential Chain { get; init; } = new();
 
+    /// <summary>Largest weight tensor (values) a layer may allocate (<see cref="ModelBuilder.Build(ExperimentConfig, int[], long)"/>).</summary>
+    public long MaxWeightElements { get; init; } = long.MaxValue;
+
+    /// <summary>Throws before a weight of shape <paramref name="shape"/> is allocated if it exceeds <see cref="MaxWeightElements"/>.</summary>
+    public void RequireWeightSize(int[] shape)
+    {
+        long n = 1;
+        foreach (int d in shape) n = d <= 0 ? 0 : (n > long.MaxValue / d ? long.MaxValue : n * d);
+        if (n > MaxWeightElements)
+            throw new ArgumentException($"its {ShapeUtil.Format(shape)} weight would hold {n:N0} values, more than the {MaxWeightElements:N0} values stored for the whole model.");
+    }
+
     /// <summary>Throws unless the input is [channels, height, width] per example.</summary>
     public void RequireImage(string type)
     {
@@ -38,7 +50,7 @@ internal sealed class LayerContext(JsonFields fields, int[] inputShape, Random r
 
     /// <summary>Builds a nested layer list (a residual block's body) at field <paramref name="key"/> on <paramref name="shape"/>.</summary>
     public Sequential Layers(JsonArray layers, string key, int[] shape) =>
-        ModelBuilder.BuildChain(layers, Fields.Field(key), shape, Random, Config);
+        ModelBuilder.BuildChain(layers, Fields.Field(key), shape, Random, Config, MaxWeightElements);
 
     /// <summary>Reads a quantizer field: null/absent (none), a name, or an object with "type" and options.</summary>
     /// <param name="key">Field name.</param>
@@ -46,6 +58,7 @@ internal sealed class LayerContext(JsonFields fields, int[] inputShape, Random r
     public Quantizer? Quantizer(string key, int[]? tensorShape = null)
     {
         var node = Fields.Raw(key);
+        if (tensorShape is not null) RequireWeightSize(tensorShape);
         if (node is null) return null;
         string where = $"{Fields.Source}: field '{Fields.Field(key)}'";
         if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String)
@@ -73,13 +86,16 @@ internal sealed class LayerContext(JsonFields fields, int[] inputShape, Random r
     }
 
     /// <summary>Initial weights by the "init" field: glorot (default), he or torch.</summary>
-    public Tensor InitWeights(int[] shape, int fanIn, int fanOut, params string[] allowed) =>
-        Fields.String("init", "glorot", allowed.Length == 0 ? ["glorot", "he", "torch"] : allowed) switch
+    public Tensor InitWeights(int[] shape, int fanIn, int fanOut, params string[] allowed)
+    {
+        RequireWeightSize(shape);
+        return Fields.String("init", "glorot", allowed.Length == 0 ? ["glorot", "he", "torch"] : allowed) switch
         {
             "he" => Init.HeUniform(Random, shape, fanIn),
             "torch" => Init.TorchDefault(Random, shape, fanIn),
             _ => Init.GlorotUniform(Random, shape, fanIn, fanOut),
         };
+    }
 
     /// <summary>
     /// Latent-weight clipping ("weight_clip", else the clip the weight quantizer's method prescribes) and BinaryConnect's

@@ -16,16 +16,23 @@ public static class ModelBuilder
     public static IReadOnlyList<string> LayerTypes => LayerRegistry.Names;
 
     /// <summary>Builds the model for per-example input shape <paramref name="inputShape"/> (e.g. [1, 28, 28]).</summary>
-    public static Sequential Build(ExperimentConfig config, int[] inputShape)
+    public static Sequential Build(ExperimentConfig config, int[] inputShape) => Build(config, inputShape, long.MaxValue);
+
+    /// <summary>
+    /// Builds the model, refusing before it allocates any layer whose weight tensor would hold more than
+    /// <paramref name="maxWeightElements"/> values: a config read back from a checkpoint can only describe weights the
+    /// checkpoint stores, and a damaged one must not make the builder allocate gigabytes first.
+    /// </summary>
+    public static Sequential Build(ExperimentConfig config, int[] inputShape, long maxWeightElements)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(inputShape);
         if (config.Layers.Count == 0) throw new ConfigException($"{config.Source}: field 'layers' is empty; a model needs at least one layer.");
-        return BuildChain(config.Layers, "layers", inputShape, new Random(config.Seed), config);
+        return BuildChain(config.Layers, "layers", inputShape, new Random(config.Seed), config, maxWeightElements);
     }
 
     /// <summary>Builds the layer list at config path <paramref name="path"/> (e.g. "layers[3].body") on <paramref name="inputShape"/>.</summary>
-    internal static Sequential BuildChain(JsonArray layers, string path, int[] inputShape, Random random, ExperimentConfig config)
+    internal static Sequential BuildChain(JsonArray layers, string path, int[] inputShape, Random random, ExperimentConfig config, long maxWeightElements = long.MaxValue)
     {
         var model = new Sequential();
         var shape = inputShape;
@@ -39,7 +46,7 @@ public static class ModelBuilder
             Module layer;
             try
             {
-                layer = definition.Create(new LayerContext(f, shape, random, config) { Chain = model });
+                layer = definition.Create(new LayerContext(f, shape, random, config) { Chain = model, MaxWeightElements = maxWeightElements });
                 f.EnsureAllRead();
                 shape = layer.OutputShape(shape);
             }

@@ -48,6 +48,8 @@ public static class SequenceLayers
         double dropout = f.Double("dropout", 0, 0, 0.999);
         if (dropout > 0 && layers == 1) throw f.Error("dropout", "applies between stacked layers; with \"layers\": 1 use a dropout layer after this one.");
         double? initRange = f.OptionalDouble("init_range", 1e-9, 1e3);
+        int gates = type == "lstm" ? 4 : 3;
+        c.RequireWeightSize([gates * units, Math.Max(c.InputShape[0], units)]);
         RecurrentLayer layer = type == "lstm"
             ? new Lstm(c.InputShape[0], units, c.Random, layers, dropout, quantizers, initRange)
             : new Gru(c.InputShape[0], units, c.Random, layers, dropout, quantizers, initRange);

@@ -33,6 +33,18 @@ public static class FuzzRunner
     }
 
     /// <summary>
+    /// When LOWBIT_FUZZ_DUMP names a folder, writes a case's input there as NAME-INDEX.bin (to replay a finding outside
+    /// the test, e.g. with the command line); otherwise does nothing.
+    /// </summary>
+    public static void Dump(string name, int index, ReadOnlySpan<byte> input)
+    {
+        string? folder = Environment.GetEnvironmentVariable("LOWBIT_FUZZ_DUMP");
+        if (string.IsNullOrEmpty(folder)) return;
+        Directory.CreateDirectory(folder);
+        File.WriteAllBytes(Path.Combine(folder, $"{name}-{index}.bin"), input.ToArray());
+    }
+
+    /// <summary>
     /// Runs <paramref name="cases"/> cases of <paramref name="oneCase"/>; any exception it lets escape is a finding.
     /// Returns how many cases ran.
     /// </summary>

@@ -47,7 +47,9 @@ public sealed class CheckpointFuzzTests(FuzzSeeds seeds) : IClassFixture<FuzzSee
             var image = images[index % images.Length].Clone();
             int mutations = random.Next(10) switch { < 6 => 1, < 9 => 2, _ => 3 };
             for (int m = 0; m < mutations; m++) image.Mutate(random, MutateHeader);
-            if (Check(image.Serialize(), input)) accepted++;
+            var file = image.Serialize();
+            FuzzRunner.Dump("checkpoint", index, file);
+            if (Check(file, input)) accepted++;
             else rejected++;
         });
         // Both outcomes must stay common, or the mutations have stopped reaching the checks behind the checksum.

@@ -77,7 +77,7 @@ internal static class ResidualLayer
         var input = c.InputShape;
         if (kind == "identity") return null;
         if (Array.IndexOf(s_shortcuts, kind) < 0)
-            throw c.Fields.Error("shortcut", $"is \"{kind}\" but must be one of {string.Join(", ", s_shortcuts)} or a layer list.");
+            throw c.Fields.Error("shortcut", $"is \"{ErrorText.Shown(kind)}\" but must be one of {string.Join(", ", s_shortcuts)} or a layer list.");
         if (input.Length != 3 || output.Length != 3)
             throw new ArgumentException($"shortcut \"{kind}\" needs image inputs and outputs [channels, height, width]; the body maps {ShapeUtil.Format(input)} to {ShapeUtil.Format(output)}.");
         int stride = Stride(input, output, kind);
