@@ -88,6 +88,19 @@ public class CraftedCheckpointTests(TrainedCheckpoint trained) : IClassFixture<T
     }
 
     [Fact]
+    public void StateFieldNameWithLineBreak_IsQuotedOnOneLine()
+    {
+        var ex = Rejected(() => RunCheckpoint.Load(WithHeader(h =>
+        {
+            var row = h["state"]!["History"]![0]!.AsObject();
+            var value = row["ValidationAccuracy"]!.DeepClone();
+            row.Remove("ValidationAccuracy");
+            row["Validatio\nAccuracy"] = value;
+        })), "trainer state", "is malformed");
+        Assert.Contains("\\u000A", ex.Message);
+    }
+
+    [Fact]
     public void ConfigSourceWithControlCharacters_IsRejected() =>
         Rejected(() => RunCheckpoint.Load(WithHeader(h => h["config_source"] = "a\u0007b")), "config_source");
 

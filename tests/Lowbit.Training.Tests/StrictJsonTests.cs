@@ -21,6 +21,14 @@ public class StrictJsonTests
     }
 
     [Fact]
+    public void DuplicateKeyWithLineBreak_IsQuotedOnOneLine()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("{ \"a\\nb\": 1, \"a\\nb\": 2, " + Layers + "}", "dup.json"));
+        AssertOneLine(ex.Message);
+        Assert.Contains("duplicate key 'a\\u000Ab'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DuplicateKeyInsideALayer_NamesItsPath()
     {
         string json = """{ "layers": [ { "type": "flatten" }, { "type": "dense", "units": 10, "units": 20 } ] }""";

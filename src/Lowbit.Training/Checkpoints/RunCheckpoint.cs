@@ -120,7 +120,7 @@ public sealed record RunCheckpoint(string Path, ExperimentConfig Config, Trainer
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{file}: trainer state: {(e.Path is { } p ? $"field '{p}' " : "")}is malformed ({e.Message.Split(". ")[0].ReplaceLineEndings(" ")}).", e);
+            throw new InvalidDataException($"{file}: trainer state: {(e.Path is { } p ? $"field '{ErrorText.Shown(p, 120)}' " : "")}is malformed ({ErrorText.OneLine(e.Message.Split(". ")[0], 200)}).", e);
         }
         if (state is null) throw new InvalidDataException($"{file}: the header has no trainer 'state' object.");
         if (findInconsistency(state) is { } problem) throw new InvalidDataException($"{file}: trainer state is inconsistent: {problem}.");

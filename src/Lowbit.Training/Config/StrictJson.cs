@@ -35,7 +35,7 @@ public static class StrictJson
         catch (JsonException e)
         {
             if (FindDuplicate(json) is { } duplicate)
-                throw new ConfigException($"{source}: duplicate key '{duplicate.Key}' in {duplicate.Path} at line {duplicate.Line}; each key may appear once.");
+                throw new ConfigException($"{source}: duplicate key '{ErrorText.Shown(duplicate.Key)}' in {ErrorText.Shown(duplicate.Path, 120)} at line {duplicate.Line}; each key may appear once.");
             string where = e.LineNumber is long line ? $" at line {line + 1}, byte {(e.BytePositionInLine ?? 0) + 1}" : "";
             throw new ConfigException($"{source}: {what} is not valid JSON{where}: {FirstSentence(e.Message)}");
         }

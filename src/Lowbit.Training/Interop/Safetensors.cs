@@ -108,7 +108,7 @@ public static class Safetensors
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{file}: the header at byte 8 is not valid JSON ({e.Message}).", e);
+            throw new InvalidDataException($"{file}: the header at byte 8 is not valid JSON ({ErrorText.OneLine(e.Message, 200)}).", e);
         }
         var data = bytes[(8 + (int)headerLength)..];
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
