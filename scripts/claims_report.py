@@ -77,9 +77,15 @@ BP_TARGETS = ["bits", "memory", "bops"]
 BP_LAMBDAS = ["0.003", "0.03", "0.3"]
 
 
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
 def read_config(path):
     """A config file with // comment lines, as lowbit reads it."""
-    return json.loads(re.sub(r"^\s*//.*$", "", open(path).read(), flags=re.M))
+    with open(path) as f:
+        return json.loads(re.sub(r"^\s*//.*$", "", f.read(), flags=re.M))
 
 
 def layer_weights(cfg, shape=INPUT_SHAPE):
@@ -110,7 +116,9 @@ def cpu_seconds(folder):
     if not os.path.exists(p):
         return None
     total = 0.0
-    for line in open(p):
+    with open(p) as f:
+        lines = f.read().splitlines()
+    for line in lines:
         parts = line.split()
         if len(parts) >= 2:
             try:
@@ -161,7 +169,7 @@ def load(root, configs):
             folder = os.path.join(root, cfg, s)
             p = os.path.join(folder, "result.json")
             if os.path.exists(p):
-                runs.setdefault(arm, []).append(Run(arm, folder, json.load(open(p)), counts))
+                runs.setdefault(arm, []).append(Run(arm, folder, read_json(p), counts))
     for rs in runs.values():
         rs.sort(key=lambda r: r.seed)
     return runs
@@ -172,7 +180,9 @@ def queue_lines(queue):
     if not queue or not os.path.exists(queue):
         return []
     out = []
-    for line in open(queue):
+    with open(queue) as f:
+        text = f.read().splitlines()
+    for line in text:
         p = line.split()
         if p and not p[0].startswith("#"):
             out.append((p[0], int(p[1]), int(p[2]), p[3:]))
@@ -376,7 +386,7 @@ def unfinished(lines, root):
     left = []
     for cfg, seed, epochs, _ in lines:
         p = os.path.join(root, cfg, f"seed{seed}", "result.json")
-        if not (os.path.exists(p) and json.load(open(p)).get("epochs") == epochs):
+        if not (os.path.exists(p) and read_json(p).get("epochs") == epochs):
             left.append((cfg, seed))
     return left
 
@@ -408,6 +418,12 @@ def report(root, queue, configs):
     return out
 
 
+def replace_block(text, lines):
+    """text with the lines put between the BEGIN and END markers (everything else unchanged)."""
+    i, j = text.index(BEGIN), text.index(END)
+    return text[: i + len(BEGIN)] + "\n" + "\n".join(lines).strip("\n") + "\n" + text[j:]
+
+
 def main(argv):
     root = os.path.join(HERE, "..", "results")
     queue = os.path.join(HERE, "queues", "claims-cifar10.txt")
@@ -422,9 +438,8 @@ def main(argv):
         print("\n".join(lines))
         return
     path = os.path.join(HERE, "..", "docs", "RESULTS.md")
-    text = open(path).read()
-    i, j = text.index(BEGIN), text.index(END)
-    text = text[: i + len(BEGIN)] + "\n" + "\n".join(lines).strip("\n") + "\n" + text[j:]
+    with open(path) as f:
+        text = replace_block(f.read(), lines)
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)
