@@ -49,8 +49,8 @@ PAPERS = {
 CLAIMS = [
     ("HBB: 1.4-bit (Middle-Out) matches 2-bit", "hbb-1.4", "le+", "residual-w2a2",
      "1.4 bits (1/2/3-bit mix) equals homogeneous 2-bit accuracy, AlexNet and MobileNet on ImageNet [C, HBB]"),
-    ("HBB: 1.4-bit better than 1-bit", "hbb-1.4", "<", "residual-w1a2", "1.4 bits well above 1 bit, ImageNet [C, HBB]"),
-    ("HBB: 2-bit better than 1-bit (premise)", "residual-w2a2", "<", "residual-w1a2", "premise of HBB [C, HBB]"),
+    ("HBB: 1.4-bit better than 1-bit", "hbb-1.4", "<", "residual-w1a2", "1.4 bits above 1 bit (accuracy superlinear in bits), ImageNet [R, HBB]"),
+    ("HBB: 2-bit better than 1-bit (premise)", "residual-w2a2", "<", "residual-w1a2", "premise: 2-bit residual binarization beats 1-bit [R, HBB]"),
     ("HBB: Middle-Out better than random bit maps", "hbb-1.4", "<", "hbb-1.4-random", "Middle-Out beats random selection [R, HBB]"),
     ("HBB: Middle-Out better than magnitude bit maps", "hbb-1.4", "<", "hbb-1.4-magnitude",
      "Middle-Out beats magnitude selection [R, HBB]"),
@@ -364,7 +364,7 @@ def front_table(runs):
     return out
 
 
-def runs_table(runs):
+def runs_table(runs, epochs):
     out = ["| config | seed | epochs | test error % | best epoch | weight bits (quantized layers) | CPU-h |", "|---|---|---|---|---|---|---|"]
     total, n = 0.0, 0
     for arm in sorted(runs):
@@ -375,6 +375,8 @@ def runs_table(runs):
             n += 1
             if r.bits_source != "layer_weight_bits":
                 qb += f" ({r.bits_source})"
+            if r.arm in epochs and r.epochs != epochs[r.arm]:
+                cpu += f" (left out: the queue plans {epochs[r.arm]} epochs)"
             out.append(f"| {PREFIX}{arm} | {r.seed} | {r.epochs} | {r.error:.2f} | {r.r.get('best_epoch', '-')} | {qb} | {cpu} |")
     if n == 0:
         return ["(no run finished yet)"]
@@ -391,13 +393,42 @@ def unfinished(lines, root):
     return left
 
 
+def seed_lines(pairs, runs, lines):
+    """Queue lines for seeds 4 and 5 of both arms of each pair, as the arm's queue line (or result.json) has them."""
+    queued = {" ".join([c, str(s), str(e)] + kv) for c, s, e, kv in lines}
+    add = []
+    for pair in pairs:
+        for arm in pair:
+            ql = [(e, kv) for c, _, e, kv in lines if c == PREFIX + arm]
+            epochs, kv = ql[0] if ql else (runs[arm][0].epochs, ["data.path=../shared/data/cifar10"])
+            for seed in (4, 5):
+                line = " ".join([PREFIX + arm, str(seed), str(epochs)] + kv)
+                if line not in queued and line not in add:
+                    add.append(line)
+    return add
+
+
+def planned_epochs(lines):
+    """{arm: epochs} of the queue (the first line of an arm gives its epochs)."""
+    out = {}
+    for cfg, _, epochs, _ in lines:
+        if cfg.startswith(PREFIX):
+            out.setdefault(cfg[len(PREFIX):], epochs)
+    return out
+
+
 def report(root, queue, configs):
-    runs, plan, lines = load(root, configs), planned(queue), queue_lines(queue)
+    every, plan, lines = load(root, configs), planned(queue), queue_lines(queue)
+    # Only runs with the queue's epochs enter the rows (an arm's seeds must be alike); the run list shows every run.
+    ep = planned_epochs(lines)
+    runs = {a: [r for r in rs if a not in ep or r.epochs == ep[a]] for a, rs in every.items()}
     table, needs5, cmds = claims_table(runs, plan, lines)
-    out = [""] + table
+    out = ["", "Papers ([C] a number checked against the paper's abstract, [R] recalled, unchecked): "
+           + "; ".join(f"{k}: {v}" for k, v in PAPERS.items()) + ".", ""] + table
     out += ["", "**BitPruning front** (average weight bits of the 7 quantized layers vs test error; the float reference "
             "is the same network and recipe):", ""] + front_table(runs)
-    out += ["", "**Every run** of the study found in results/:", ""] + runs_table(runs)
+    out += ["", "**Every run** of the study found in results/ (runs whose epochs differ from the queue's are listed "
+            "but left out of the rows):", ""] + runs_table(every, ep)
     qname = os.path.relpath(queue, os.path.join(HERE, "..")) if queue else "-"
     left = unfinished(lines, root)
     by_arm = {}
@@ -406,14 +437,9 @@ def report(root, queue, configs):
     out += ["", f"**Not finished** ({qname}, {len(left)} of {len(lines)} line(s)): "
             + ("; ".join(f"{a} seed(s) {','.join(ss)}" for a, ss in by_arm.items()) if left else "none") + "."]
     if needs5:
-        add = []
-        for a, b in needs5:
-            for arm in (a, b):
-                ql = [(e, kv) for c, s, e, kv in lines if c == PREFIX + arm]
-                e, kv = ql[0] if ql else (runs[arm][0].epochs, ["data.path=../shared/data/cifar10"])
-                add += [f"{PREFIX}{arm} {s} {e} {' '.join(kv)}".rstrip() for s in (4, 5)
-                        if f"{PREFIX}{arm} {s} {e} {' '.join(kv)}".rstrip() not in {f"{c} {q} {ep} {' '.join(k)}".rstrip() for c, q, ep, k in lines}]
-        out += ["", "**Seeds 4-5 to append** to the queue (rows with p between 0.05 and 0.2):", "", "```"] + sorted(set(add), key=add.index) + ["```"]
+        add = seed_lines(needs5, runs, lines)
+        out += ["", "**Seeds 4-5 to append** to the queue (rows with p between 0.05 and 0.2; lines already queued are "
+                "left out):", "", "```"] + add + ["```"]
     out += ["", "**Rerun a row** (from the main checkout, with `lowbit` the built CLI):", ""] + cmds
     return out
 

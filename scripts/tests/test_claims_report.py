@@ -127,6 +127,17 @@ class Verdicts(unittest.TestCase):
         self.assertIn(f"{P}binarynet 5 12 data.path=../shared/data/cifar10", out)
         self.assertIn("**Not finished** (", out)
 
+    def test_runs_with_other_epochs_than_the_queue_are_left_out_of_the_rows(self):
+        # The queue plans xnor and binarynet at 12 epochs; at 8 they must not count (binarynet's runs are at 12).
+        with tempfile.TemporaryDirectory() as d:
+            root = os.path.join(d, "results")
+            write_runs(root, "xnor", [10.0, 10.5, 11.0], epochs=8)
+            write_runs(root, "binarynet", [10.5, 11.0, 11.5], epochs=12)
+            out = cr.report(root, self.queue, os.path.join(os.path.dirname(cr.HERE), "configs"))
+            row16 = next(l for l in out if l.startswith("| 16 |")).split(" | ")
+            self.assertEqual(row16[8], "running (0 of 3 seeds)")
+            self.assertTrue(any("left out: the queue plans 12 epochs" in l for l in out))
+
     def test_write_replaces_only_the_marked_block(self):
         text = f"# R\n\nbefore\n{cr.BEGIN}\nold\n{cr.END}\nafter\n"
         new = cr.replace_block(text, ["", "| row |", ""])
