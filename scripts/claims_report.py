@@ -148,10 +148,13 @@ class Run:
             avg = sum(n * b for n, b in zip(counts, bits)) / sum(counts)
             if "weight_bits_avg" in result and abs(avg - result["weight_bits_avg"]) > 1e-3:
                 self.bits_source = f"layer_weight_bits (average {avg:.4f} != weight_bits_avg {result['weight_bits_avg']})"
-        elif "weight_bits_avg" in result:
-            self.qbits = result["weight_bits_avg"]
-            self.qmem = self.qbits * sum(counts) if counts else None
-            self.bits_source = "weight_bits_avg"
+        elif "weight_bits_avg" in result and counts and len(counts) > 2:
+            # Older results: only the average over all layers. The study's quantized arms keep the first and last
+            # layers real (32 bits), which gives the quantized layers' share exactly (not for the all-binary arms).
+            real = counts[0] + counts[-1]
+            self.qmem = result["weight_bits_avg"] * sum(counts) - 32 * real
+            self.qbits = self.qmem / (sum(counts) - real)
+            self.bits_source = "weight_bits_avg, first and last layers taken as 32-bit"
 
 
 def load(root, configs):
@@ -222,7 +225,7 @@ def memory_check(a, b):
     """(saving fraction of mean quantized-weight memory of a against b, text) or (None, reason)."""
     ma, mb = [r.qmem for r in a if r.qmem is not None], [r.qmem for r in b if r.qmem is not None]
     if not ma or not mb:
-        return None, "memory unknown (no layer_weight_bits)"
+        return None, "memory unknown (neither layer_weight_bits nor weight_bits_avg)"
     saving = 1.0 - mean(ma) / mean(mb)
     bits = mean([r.qbits for r in a])
     return saving, f"{bits:.2f} vs {mean([r.qbits for r in b]):.2f} bits, {100 * saving:.1f} % less"

@@ -145,6 +145,15 @@ class Verdicts(unittest.TestCase):
 
 
 class Shapes(unittest.TestCase):
+    def test_memory_from_weight_bits_avg_when_layer_bits_are_missing(self):
+        counts = [864, 9216, 18432, 36864, 73728, 147456, 524288, 65536, 2560]
+        # Staircase 4-4-4-3-3-3-2 with real ends: (2,625,536 + 32 * (864 + 2560)) / 878,944 = 3.11182... bits on average.
+        avg = (2625536 + 32 * 3424) / 878944
+        run = cr.Run("pdb-stair-4443332", "/nonexistent", {"seed": 1, "epochs": 8, "test_error": 0.1, "weight_bits_avg": avg}, counts)
+        self.assertAlmostEqual(run.qmem, 2625536, places=3)
+        self.assertAlmostEqual(run.qbits, 2625536 / 875520, places=9)
+
+
     def test_layer_weights_of_a_small_config(self):
         cfg = {"layers": [{"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": 1}, {"type": "max_pool", "pool_size": 2},
                           {"type": "flatten"}, {"type": "dense", "units": 10}]}
