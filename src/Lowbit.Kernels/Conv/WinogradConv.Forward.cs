@@ -29,7 +29,8 @@ public static partial class WinogradConv
         if (!bias.IsEmpty && bias.Length != shape.OutChannels) throw new ArgumentException($"Bias needs {shape.OutChannels} values, got {bias.Length}.", nameof(bias));
         int blocks = Blocks(shape, plan);
         if (block0 < 0 || block1 > blocks || block0 > block1) throw new ArgumentOutOfRangeException(nameof(block1), $"Block range [{block0}, {block1}) is outside [0, {blocks}).");
-        if (IsVectorized) ForwardVector256(xphase, u, shape, plan, y, block0, block1, scratch, bias);
+        if (DirectConv.UsesVector512) ForwardVector512(xphase, u, shape, plan, y, block0, block1, scratch, bias);
+        else if (IsVectorized) ForwardVector256(xphase, u, shape, plan, y, block0, block1, scratch, bias);
         else
         {
             int t0 = block0 * plan.BlockTiles, t1 = Math.Min(shape.Tiles, block1 * plan.BlockTiles);

@@ -127,6 +127,8 @@ public class WinogradConvTests
         { 1, 4, 4, 2, 24, 2 },    // 12 tiles per row: whole and split vectors; padding 2
         { 2, 9, 7, 8, 8, 1 },     // 8×8 maps (ResNet/VGG last stage), 16 tiles per image
         { 2, 16, 16, 16, 16, 1 },
+        { 3, 5, 12, 6, 16, 1 },   // 3 panels: the Vector512 tile's last panel alone; 72 tiles = 48 + 24 columns
+        { 1, 33, 8, 32, 32, 1 },  // batch 1, 256 tiles: several 48-column tiles per block
     };
 
     private static (float[] Xphase, double[] Xp, WinogradShape Shape, int H, int W) Input(int n, int c, int o, int oh, int ow, int padding, bool signs, float padValue)
@@ -158,6 +160,9 @@ public class WinogradConvTests
             var vector = Enumerable.Repeat(float.NaN, reference.Length).ToArray();
             WinogradConv.ForwardVector256(xphase, u, shape, plan, vector, 0, blocks, scratch, bias);
             AssertBitwise(reference, vector, $"y (blocks of {blockTiles})");
+            var wide = Enumerable.Repeat(float.NaN, reference.Length).ToArray();
+            WinogradConv.ForwardVector512(xphase, u, shape, plan, wide, 0, blocks, scratch, bias);
+            AssertBitwise(reference, wide, $"y (Vector512, blocks of {blockTiles})");
             var split = new float[reference.Length];
             for (int b = 0; b < blocks; b++) WinogradConv.Forward(xphase, u, shape, plan, split, b, b + 1, scratch, bias);
             AssertBitwise(reference, split, $"y (block by block, {blockTiles})");
