@@ -111,13 +111,15 @@ public static partial class WinogradConv
             }
     }
 
-    /// <summary>Block size and chunk count for the forward pass of a shape (block: multiple of 24 tiles, about 256 KiB of transforms).</summary>
-    public static WinogradPlan ForwardPlan(WinogradShape s) => new(BlockTilesFor(s, ForwardBudgetFloats), 1);
+    /// <summary>Block size and chunk count for the forward pass of a shape (block: multiple of 48 tiles, about 256 KiB of
+    /// transforms, so that the Vector512 product tile of 48 columns covers whole blocks but the last; the forward values
+    /// do not depend on the block size).</summary>
+    public static WinogradPlan ForwardPlan(WinogradShape s) => new(BlockTilesFor(s, ForwardBudgetFloats, 2 * TileColumns), 1);
 
     /// <summary>Block size and chunk count for the weight gradient: blocks as for the forward pass, up to 8 chunks.</summary>
     public static WinogradPlan WeightGradientPlan(WinogradShape s)
     {
-        int blockTiles = BlockTilesFor(s, WeightGradientBudgetFloats);
+        int blockTiles = BlockTilesFor(s, WeightGradientBudgetFloats, TileColumns);
         int blocks = (s.Tiles + blockTiles - 1) / blockTiles;
         long partial = (long)Positions * s.OutChannels * PaddedChannels(s.InChannels);
         int chunks = (int)Math.Clamp(Math.Min(MaxChunks, 8L * 1024 * 1024 / partial), 1, blocks);
@@ -128,10 +130,10 @@ public static partial class WinogradConv
     internal static int WeightGradientBudgetFloats = 64 * 1024;
     internal static int MaxChunks = 8;
 
-    private static int BlockTilesFor(WinogradShape s, int budgetFloats)
+    private static int BlockTilesFor(WinogradShape s, int budgetFloats, int multiple)
     {
         int perTile = Positions * (s.InChannels + RoundRows(s.OutChannels));
-        int tiles = Math.Max(TileColumns, budgetFloats / perTile / TileColumns * TileColumns);
+        int tiles = Math.Max(multiple, budgetFloats / perTile / multiple * multiple);
         int needed = (s.Tiles + TileColumns - 1) / TileColumns * TileColumns;
         return Math.Min(tiles, Math.Max(TileColumns, needed));
     }
