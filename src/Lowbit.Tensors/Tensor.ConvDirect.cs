@@ -21,13 +21,14 @@ public sealed partial class Tensor
         if (allowWinograd && UsesWinograd(geo, weight._shape[0])) return Conv2dWinograd(x, weight, bias, geo, padValue);
         int outC = weight._shape[0], k = geo.KernelH, hp = geo.Height + 2 * geo.Padding, wp = geo.Width + 2 * geo.Padding;
         var shape = new DirectConvShape(geo.Batch, geo.Channels, hp, wp, outC, k, k, geo.Stride);
-        var xpad = geo.Padding == 0 && geo.Stride == 1 ? x : Padded(x, shape, geo.Padding, padValue);
+        bool copies = geo.Padding != 0 || geo.Stride != 1;
+        var xpad = copies ? Uninitialized(DType.Float32, [geo.Batch, shape.ImageLength]) : x;
         var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(outC, shape.K)]);
         DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, false, packed.AsSpan());
         var offsets = DirectConv.Offsets(shape);
         var y = Uninitialized(DType.Float32, [geo.Batch, outC, geo.OutH, geo.OutW]);
-        Compute.For(geo.Batch, 1, 1, (n0, n1) =>
-            DirectConv.Forward(xpad.AsSpan(), packed.AsSpan(), offsets, shape, y.AsSpan(), n0, n1, bias is null ? default : bias.AsSpan()));
+        Compute.For(geo.Batch, 1, 1, (n0, n1) => PadThenRun(copies ? x : null, xpad, shape, geo.Height, geo.Width, geo.Padding, padValue, n0, n1,
+            (i0, i1) => DirectConv.Forward(xpad.AsSpan(), packed.AsSpan(), offsets, shape, y.AsSpan(), i0, i1, bias is null ? default : bias.AsSpan())));
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return GradGraph.Record(y, "Conv2d", inputs, g =>
         {
@@ -52,6 +53,21 @@ public sealed partial class Tensor
             }
         });
         return FromArray(sums, c);
+    }
+
+    /// <summary>
+    /// For images [n0, n1) in runs of about 128 KiB of padded input: pads the run of x into xpad (when x is not null), then
+    /// runs kernel(i0, i1) on it while it is still in cache (padding everything first sent it to memory and back).
+    /// </summary>
+    private static void PadThenRun(Tensor? x, Tensor xpad, DirectConvShape shape, int height, int width, int padding, float padValue, int n0, int n1, Action<int, int> kernel)
+    {
+        int step = x is null ? n1 - n0 : (int)Math.Max(1, 128 * 1024 / (4L * shape.ImageLength));
+        for (int i0 = n0; i0 < n1; i0 += step)
+        {
+            int i1 = Math.Min(n1, i0 + step);
+            if (x is not null) DirectConv.Pad(x.AsSpan(), xpad.AsSpan(), shape, height, width, padding, padValue, i0, i1);
+            kernel(i0, i1);
+        }
     }
 
     /// <summary>x [N, C, H, W] → the padded phase layout of <paramref name="shape"/>, images split across threads.</summary>
@@ -88,12 +104,13 @@ public sealed partial class Tensor
             // dx = conv(pad(g, kh − 1 − padding), flipped Wᵀ): the same kernel with channels exchanged.
             int hp = geo.OutH + 2 * transposedPadding, wp = geo.OutW + 2 * transposedPadding;
             var transposed = new DirectConvShape(geo.Batch, outC, hp, wp, geo.Channels, k, k);
-            var gpad = transposedPadding == 0 ? g : Padded(g, transposed, transposedPadding, 0f);
+            var gpad = transposedPadding == 0 ? g : Uninitialized(DType.Float32, [geo.Batch, transposed.ImageLength]);
             var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(geo.Channels, outC * k * k)]);
             DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, true, packed.AsSpan());
             var offsetsT = DirectConv.Offsets(transposed);
             var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
-            Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), n0, n1));
+            Compute.For(geo.Batch, 1, 1, (n0, n1) => PadThenRun(transposedPadding == 0 ? null : g, gpad, transposed, geo.OutH, geo.OutW, transposedPadding, 0f, n0, n1,
+                (i0, i1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), i0, i1)));
             return dx;
         }
         if (geo.KernelW == k && DirectConv.SupportsStride2InputGradient(k, geo.Stride, geo.Padding, geo.Height, geo.Width)) return Stride2InputGradient(g, x, weight, geo);
