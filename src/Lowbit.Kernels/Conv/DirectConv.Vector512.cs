@@ -40,39 +40,47 @@ public static partial class DirectConv
         float* panelBias = stackalloc float[bias.IsEmpty ? 1 : (panels + 1) * PanelRows];
         if (!bias.IsEmpty) bias.CopyTo(new Span<float>(panelBias, outC));
         int blockGroups = (ForwardBlockGroups(shape) + WideGroups - 1) / WideGroups * WideGroups;
-        var groupX = new nint[blockGroups + WideGroups];
-        var groupY = new nint[blockGroups + WideGroups];
-        fixed (float* px = xpad, pw = packed, py = y)
-        fixed (int* po = offsets)
+        // Rented: Conv2d calls this once per run of images, and fresh arrays per call kept the collector busy.
+        nint[] groupX = System.Buffers.ArrayPool<nint>.Shared.Rent(blockGroups + WideGroups), groupY = System.Buffers.ArrayPool<nint>.Shared.Rent(blockGroups + WideGroups);
+        try
         {
-            for (int start = n0 * groupsPerImage; start < end; start += blockGroups)
+            fixed (float* px = xpad, pw = packed, py = y)
+            fixed (int* po = offsets)
             {
-                int count = Math.Min(blockGroups, end - start);
-                for (int i = 0; i < count; i++) (groupX[i], groupY[i]) = GroupBase(shape, start + i, groupsPerRow, groupsPerImage);
-                // Missing groups of the last tile repeat the block's last group (computed, never stored).
-                for (int i = count; i < count + WideGroups; i++) (groupX[i], groupY[i]) = (groupX[count - 1], groupY[count - 1]);
-                for (int b = 0; b < panels; b += 2)
+                for (int start = n0 * groupsPerImage; start < end; start += blockGroups)
                 {
-                    int rows = Math.Min(WideRows, outC - b * PanelRows);
-                    float* w0 = pw + (nint)b * k * PanelRows, w1 = b + 1 < panels ? w0 + (nint)k * PanelRows : w0;
-                    float* tileBias = bias.IsEmpty ? null : panelBias + b * PanelRows;
-                    float* yPanel = py + (nint)b * PanelRows * ohw;
-                    for (int i = 0; i < count; i += WideGroups)
+                    int count = Math.Min(blockGroups, end - start);
+                    for (int i = 0; i < count; i++) (groupX[i], groupY[i]) = GroupBase(shape, start + i, groupsPerRow, groupsPerImage);
+                    // Missing groups of the last tile repeat the block's last group (computed, never stored).
+                    for (int i = count; i < count + WideGroups; i++) (groupX[i], groupY[i]) = (groupX[count - 1], groupY[count - 1]);
+                    for (int b = 0; b < panels; b += 2)
                     {
-                        int valid = Math.Min(WideGroups, count - i);
-                        if (rows == WideRows && valid == WideGroups)
+                        int rows = Math.Min(WideRows, outC - b * PanelRows);
+                        float* w0 = pw + (nint)b * k * PanelRows, w1 = b + 1 < panels ? w0 + (nint)k * PanelRows : w0;
+                        float* tileBias = bias.IsEmpty ? null : panelBias + b * PanelRows;
+                        float* yPanel = py + (nint)b * PanelRows * ohw;
+                        for (int i = 0; i < count; i += WideGroups)
                         {
-                            ForwardTile512(k, w0, w1, po, px, groupX, i, yPanel, groupY, ohw, tileBias);
-                            continue;
+                            int valid = Math.Min(WideGroups, count - i);
+                            if (rows == WideRows && valid == WideGroups)
+                            {
+                                ForwardTile512(k, w0, w1, po, px, groupX, i, yPanel, groupY, ohw, tileBias);
+                                continue;
+                            }
+                            ForwardTile512(k, w0, w1, po, px, groupX, i, scratch, null, WideGroups * GroupWidth, tileBias);
+                            for (int r = 0; r < rows; r++)
+                                for (int j = 0; j < valid; j++)
+                                    new ReadOnlySpan<float>(scratch + (r * WideGroups + j) * GroupWidth, GroupWidth)
+                                        .CopyTo(new Span<float>(yPanel + groupY[i + j] + r * ohw, GroupWidth));
                         }
-                        ForwardTile512(k, w0, w1, po, px, groupX, i, scratch, null, WideGroups * GroupWidth, tileBias);
-                        for (int r = 0; r < rows; r++)
-                            for (int j = 0; j < valid; j++)
-                                new ReadOnlySpan<float>(scratch + (r * WideGroups + j) * GroupWidth, GroupWidth)
-                                    .CopyTo(new Span<float>(yPanel + groupY[i + j] + r * ohw, GroupWidth));
                     }
                 }
             }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<nint>.Shared.Return(groupX);
+            System.Buffers.ArrayPool<nint>.Shared.Return(groupY);
         }
     }
 
