@@ -13,7 +13,7 @@ public static partial class WinogradConv
 
     /// <summary>The Vector512 path of <see cref="Forward"/> (arguments already checked); runs on any hardware.</summary>
     /// <remarks>Products in tiles of 8 output rows (panels p, p + 1) × 48 tiles; a last 24 columns or a last odd panel use the Vector256 tile.</remarks>
-    internal static unsafe void ForwardVector512(ReadOnlySpan<float> xphase, ReadOnlySpan<float> u, WinogradShape s, WinogradPlan plan, Span<float> y, int block0, int block1,
+    internal static unsafe void ForwardVector512(ReadOnlySpan<float> xphase, ReadOnlySpan<float> u, WinogradShape s, WinogradPlan plan, Span<float> y, int tile0, int tile1,
         Span<float> scratch, ReadOnlySpan<float> bias)
     {
         int c = s.InChannels, rows = RoundRows(s.OutChannels), panels = rows / PanelRows, ld = plan.BlockTiles;
@@ -21,9 +21,9 @@ public static partial class WinogradConv
         {
             int vStride = PositionStride(c, ld), mStride = PositionStride(rows, ld);
             float* v = ps, m = ps + (nint)Positions * vStride;
-            for (int b = block0; b < block1; b++)
+            for (int first = tile0; first < tile1; first += ld)
             {
-                int first = b * ld, count = Math.Min(ld, s.Tiles - first), used = (count + TileColumns - 1) / TileColumns * TileColumns;
+                int count = Math.Min(ld, tile1 - first), used = (count + TileColumns - 1) / TileColumns * TileColumns;
                 InputTransform(px, s, first, count, v, ld, vStride);
                 ClearTail(v, vStride, c, ld, count, used);
                 for (int xi = 0; xi < Positions; xi++)

@@ -158,14 +158,17 @@ public class WinogradConvTests
             int blocks = WinogradConv.Blocks(shape, plan);
             var scratch = new float[WinogradConv.ScratchLength(shape, plan)];
             var vector = Enumerable.Repeat(float.NaN, reference.Length).ToArray();
-            WinogradConv.ForwardVector256(xphase, u, shape, plan, vector, 0, blocks, scratch, bias);
+            WinogradConv.ForwardVector256(xphase, u, shape, plan, vector, 0, shape.Tiles, scratch, bias);
             AssertBitwise(reference, vector, $"y (blocks of {blockTiles})");
             var wide = Enumerable.Repeat(float.NaN, reference.Length).ToArray();
-            WinogradConv.ForwardVector512(xphase, u, shape, plan, wide, 0, blocks, scratch, bias);
+            WinogradConv.ForwardVector512(xphase, u, shape, plan, wide, 0, shape.Tiles, scratch, bias);
             AssertBitwise(reference, wide, $"y (Vector512, blocks of {blockTiles})");
             var split = new float[reference.Length];
             for (int b = 0; b < blocks; b++) WinogradConv.Forward(xphase, u, shape, plan, split, b, b + 1, scratch, bias);
             AssertBitwise(reference, split, $"y (block by block, {blockTiles})");
+            var images = Enumerable.Repeat(float.NaN, reference.Length).ToArray();
+            for (int i = 0; i < n; i++) WinogradConv.ForwardImages(xphase, u, shape, plan, images, i, i + 1, scratch, bias);
+            AssertBitwise(reference, images, $"y (image by image, {blockTiles})");
         }
         var (expected, bound) = ConvDouble(xp, filters, n, c, o, oh, ow);
         for (int i = 0; i < expected.Length; i++)
