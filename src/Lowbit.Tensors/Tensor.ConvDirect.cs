@@ -70,15 +70,6 @@ public sealed partial class Tensor
         }
     }
 
-    /// <summary>x [N, C, H, W] → the padded phase layout of <paramref name="shape"/>, images split across threads.</summary>
-    private static Tensor Padded(Tensor x, DirectConvShape shape, int padding, float padValue)
-    {
-        int n = x._shape[0], c = x._shape[1], h = x._shape[2], w = x._shape[3];
-        var xpad = Uninitialized(DType.Float32, [n, shape.ImageLength]);
-        Compute.For(n, Math.Max(1, Elementwise.Grain / (c * h * w)), 1, (n0, n1) => DirectConv.Pad(x.AsSpan(), xpad.AsSpan(), shape, h, w, padding, padValue, n0, n1));
-        return xpad;
-    }
-
     private static (Tensor? Gx, Tensor? Gw) ConvDirectBackward(Tensor g, Tensor x, Tensor weight, Tensor xpad, int[] offsets, DirectConvShape shape, ConvGeometry geo)
     {
         Tensor? gw = null, gx = null;

@@ -48,7 +48,7 @@ public sealed partial class Tensor
         var shape = new WinogradShape(geo.Batch, geo.Channels, outC, geo.OutH, geo.OutW);
         var xphase = Uninitialized(DType.Float32, [geo.Batch, shape.ImageLength]);
         var u = Uninitialized(DType.Float32, [WinogradConv.FilterLength(outC, geo.Channels)]);
-        WinogradConv.TransformFilters(weight.AsSpan(), outC, geo.Channels, false, u.AsSpan());
+        TransformFilters(weight, outC, geo.Channels, false, u);
         var y = Uninitialized(DType.Float32, [geo.Batch, outC, geo.OutH, geo.OutW]);
         WinogradForward(x, geo.Height, geo.Width, geo.Padding, padValue, xphase, u, shape, y, bias);
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
@@ -58,6 +58,14 @@ public sealed partial class Tensor
             var gx = x.TracksGrad ? WinogradInputGradient(g, x, weight, geo) : null;
             return bias is null ? [gx, gw] : [gx, gw, bias.TracksGrad ? ChannelSums(g) : null];
         });
+    }
+
+    /// <summary>Winograd filter transform with the panels split across threads (each panel is written by one thread only).</summary>
+    private static void TransformFilters(Tensor weight, int outC, int inC, bool transposeFlip, Tensor u)
+    {
+        int panels = WinogradConv.RoundRows(transposeFlip ? inC : outC) / WinogradConv.PanelRows;
+        int grain = Math.Max(1, 8192 / (WinogradConv.PanelRows * (transposeFlip ? outC : inC) * 9));
+        Compute.For(panels, grain, 1, (p0, p1) => WinogradConv.TransformFilters(weight.AsSpan(), outC, inC, transposeFlip, u.AsSpan(), p0, p1));
     }
 
     /// <summary>Runs body(part, scratch) for <paramref name="parts"/> parts, one per thread, each with its own scratch row.</summary>
@@ -118,7 +126,7 @@ public sealed partial class Tensor
         var shape = new WinogradShape(geo.Batch, outC, geo.Channels, geo.Height, geo.Width);
         var gphase = Uninitialized(DType.Float32, [geo.Batch, shape.ImageLength]);
         var u = Uninitialized(DType.Float32, [WinogradConv.FilterLength(geo.Channels, outC)]);
-        WinogradConv.TransformFilters(weight.AsSpan(), outC, geo.Channels, true, u.AsSpan());
+        TransformFilters(weight, outC, geo.Channels, true, u);
         var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
         WinogradForward(g, geo.OutH, geo.OutW, transposedPadding, 0f, gphase, u, shape, dx, null);
         return dx;

@@ -10,7 +10,7 @@ public static partial class WinogradConv
     /// the same values: every tile is computed the same way whichever block holds it).
     /// </summary>
     /// <param name="xphase">Padded input in stride-2 phase layout (type remarks).</param>
-    /// <param name="u">Transformed filters (<see cref="TransformFilters"/>) for O rows and reduction C.</param>
+    /// <param name="u">Transformed filters (<see cref="TransformFilters(ReadOnlySpan{float}, int, int, bool, Span{float})"/>) for O rows and reduction C.</param>
     /// <param name="shape">Shape.</param>
     /// <param name="plan">Block size (<see cref="ForwardPlan"/>).</param>
     /// <param name="y">Output [N, O, OH, OW].</param>

@@ -150,6 +150,10 @@ public class WinogradConvTests
         var bias = Random(7, o);
         var u = new float[WinogradConv.FilterLength(o, c)];
         WinogradConv.TransformFilters(filters, o, c, false, u);
+        // Panel by panel (as threads split it) into a buffer of garbage gives the same packing, padded rows zero.
+        var byPanel = Enumerable.Repeat(float.NaN, u.Length).ToArray();
+        for (int p = WinogradConv.RoundRows(o) / WinogradConv.PanelRows - 1; p >= 0; p--) WinogradConv.TransformFilters(filters, o, c, false, byPanel, p, p + 1);
+        AssertBitwise(u, byPanel, "u (panel by panel)");
         var reference = new float[n * o * oh * ow];
         WinogradReference.Forward(xphase, u, shape, reference, 0, shape.Tiles, bias);
         foreach (int blockTiles in new[] { 24, 48, WinogradConv.ForwardPlan(shape).BlockTiles })
