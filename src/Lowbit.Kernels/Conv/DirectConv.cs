@@ -27,6 +27,13 @@ namespace Lowbit.Kernels.Conv;
 /// ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)) and that sum is added to dw, blocks in increasing order. The
 /// order depends on the shape only, never on threads.
 /// </para>
+/// <para>
+/// Widths: every kernel has a Vector256 path and a Vector512 path (8 output channels × 6 groups forward, 8 channels ×
+/// 6 taps for the weight gradient; DirectConv.Vector512.cs) that performs the same FMAs in the same order, so the scalar
+/// reference, Vector256 and Vector512 give the same bits. <see cref="UsesVector512"/> picks the wider path when
+/// 512-bit vectors are accelerated (AVX-512 on Intel, and on Zen 4, whose 256-bit units still gain from half the
+/// instructions); <c>DOTNET_EnableAVX512=0</c> or the internal <c>Vector512Enabled</c> switch turns it off.
+/// </para>
 /// </remarks>
 public static partial class DirectConv
 {
