@@ -116,15 +116,25 @@ public sealed partial class Tensor
     {
         int n = geo.Batch, outC = weight._shape[0], c = geo.Channels, oh = geo.OutH, ow = geo.OutW;
         var gpad = Uninitialized(DType.Float32, [n * outC, (oh + 1) * (ow + 1)]);
-        Compute.For(n * outC, Math.Max(1, Elementwise.Grain / (oh * ow)), 1, (p0, p1) => DirectConv.PadBottomRight(g.AsSpan(), gpad.AsSpan(), oh, ow, p0, p1));
         var shape = new DirectConvShape(n, outC, oh + 1, ow + 1, 4 * c, 2, 2);
         var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(4 * c, shape.K)]);
         DirectConv.PackStride2InputGradientFilters(weight.AsSpan(), outC, c, packed.AsSpan());
         var offsets = DirectConv.Offsets(shape);
         var phases = Uninitialized(DType.Float32, [n, 4 * c, oh, ow]);
-        Compute.For(n, 1, 1, (n0, n1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsets, shape, phases.AsSpan(), n0, n1));
         var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
-        Compute.For(n, Math.Max(1, Elementwise.Grain / (4 * c * oh * ow)), 1, (n0, n1) => DirectConv.InterleavePhases(phases.AsSpan(), dx.AsSpan(), c, oh, ow, n0, n1));
+        // One pass per run of images on each thread (pad, phase convolution, interleave) while the run is in cache,
+        // instead of three passes over the batch with a barrier after each.
+        int run = (int)Math.Max(1, 128 * 1024 / (4L * shape.ImageLength));
+        Compute.For(n, 1, 1, (n0, n1) =>
+        {
+            for (int i0 = n0; i0 < n1; i0 += run)
+            {
+                int i1 = Math.Min(n1, i0 + run);
+                DirectConv.PadBottomRight(g.AsSpan(), gpad.AsSpan(), oh, ow, i0 * outC, i1 * outC);
+                DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsets, shape, phases.AsSpan(), i0, i1);
+                DirectConv.InterleavePhases(phases.AsSpan(), dx.AsSpan(), c, oh, ow, i0, i1);
+            }
+        });
         return dx;
     }
 }
