@@ -27,7 +27,8 @@ public static partial class DirectConv
         CheckShapes(shape, xpad.Length, packed.Length, y.Length);
         if (offsets.Length < shape.K) throw new ArgumentException($"Offsets need {shape.K} entries, got {offsets.Length}.", nameof(offsets));
         if (n0 < 0 || n1 > shape.Batch || n0 > n1) throw new ArgumentOutOfRangeException(nameof(n1), $"Image range [{n0}, {n1}) is outside [0, {shape.Batch}).");
-        if (UsesVector512) ForwardVector512(xpad, packed, offsets, shape, y, n0, n1, bias);
+        // At most 4 output channels (a first layer's input gradient): the 8-row tile would be half empty.
+        if (UsesVector512 && shape.OutChannels > PanelRows) ForwardVector512(xpad, packed, offsets, shape, y, n0, n1, bias);
         else if (IsVectorized) ForwardVector256(xpad, packed, offsets, shape, y, n0, n1, bias);
         else DirectConvReference.Forward(xpad, packed, offsets, shape, y, n0, n1, bias);
     }
