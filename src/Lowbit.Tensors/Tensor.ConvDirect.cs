@@ -21,13 +21,14 @@ public sealed partial class Tensor
         if (allowWinograd && UsesWinograd(geo, weight._shape[0])) return Conv2dWinograd(x, weight, bias, geo, padValue);
         int outC = weight._shape[0], k = geo.KernelH, hp = geo.Height + 2 * geo.Padding, wp = geo.Width + 2 * geo.Padding;
         var shape = new DirectConvShape(geo.Batch, geo.Channels, hp, wp, outC, k, k, geo.Stride);
-        var xpad = geo.Padding == 0 && geo.Stride == 1 ? x : Padded(x, shape, geo.Padding, padValue);
+        bool copies = geo.Padding != 0 || geo.Stride != 1;
+        var xpad = copies ? Uninitialized(DType.Float32, [geo.Batch, shape.ImageLength]) : x;
         var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(outC, shape.K)]);
         DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, false, packed.AsSpan());
         var offsets = DirectConv.Offsets(shape);
         var y = Uninitialized(DType.Float32, [geo.Batch, outC, geo.OutH, geo.OutW]);
-        Compute.For(geo.Batch, 1, 1, (n0, n1) =>
-            DirectConv.Forward(xpad.AsSpan(), packed.AsSpan(), offsets, shape, y.AsSpan(), n0, n1, bias is null ? default : bias.AsSpan()));
+        Compute.For(geo.Batch, 1, 1, (n0, n1) => PadThenRun(copies ? x : null, xpad, shape, geo.Height, geo.Width, geo.Padding, padValue, n0, n1,
+            (i0, i1) => DirectConv.Forward(xpad.AsSpan(), packed.AsSpan(), offsets, shape, y.AsSpan(), i0, i1, bias is null ? default : bias.AsSpan())));
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return GradGraph.Record(y, "Conv2d", inputs, g =>
         {
@@ -54,13 +55,19 @@ public sealed partial class Tensor
         return FromArray(sums, c);
     }
 
-    /// <summary>x [N, C, H, W] → the padded phase layout of <paramref name="shape"/>, images split across threads.</summary>
-    private static Tensor Padded(Tensor x, DirectConvShape shape, int padding, float padValue)
+    /// <summary>
+    /// For images [n0, n1) in runs of about 128 KiB of padded input: pads the run of x into xpad (when x is not null), then
+    /// runs kernel(i0, i1) on it while it is still in cache (padding everything first sent it to memory and back).
+    /// </summary>
+    private static void PadThenRun(Tensor? x, Tensor xpad, DirectConvShape shape, int height, int width, int padding, float padValue, int n0, int n1, Action<int, int> kernel)
     {
-        int n = x._shape[0], c = x._shape[1], h = x._shape[2], w = x._shape[3];
-        var xpad = Uninitialized(DType.Float32, [n, shape.ImageLength]);
-        Compute.For(n, Math.Max(1, Elementwise.Grain / (c * h * w)), 1, (n0, n1) => DirectConv.Pad(x.AsSpan(), xpad.AsSpan(), shape, h, w, padding, padValue, n0, n1));
-        return xpad;
+        int step = x is null ? n1 - n0 : (int)Math.Max(1, 128 * 1024 / (4L * shape.ImageLength));
+        for (int i0 = n0; i0 < n1; i0 += step)
+        {
+            int i1 = Math.Min(n1, i0 + step);
+            if (x is not null) DirectConv.Pad(x.AsSpan(), xpad.AsSpan(), shape, height, width, padding, padValue, i0, i1);
+            kernel(i0, i1);
+        }
     }
 
     private static (Tensor? Gx, Tensor? Gw) ConvDirectBackward(Tensor g, Tensor x, Tensor weight, Tensor xpad, int[] offsets, DirectConvShape shape, ConvGeometry geo)
@@ -88,12 +95,13 @@ public sealed partial class Tensor
             // dx = conv(pad(g, kh − 1 − padding), flipped Wᵀ): the same kernel with channels exchanged.
             int hp = geo.OutH + 2 * transposedPadding, wp = geo.OutW + 2 * transposedPadding;
             var transposed = new DirectConvShape(geo.Batch, outC, hp, wp, geo.Channels, k, k);
-            var gpad = transposedPadding == 0 ? g : Padded(g, transposed, transposedPadding, 0f);
+            var gpad = transposedPadding == 0 ? g : Uninitialized(DType.Float32, [geo.Batch, transposed.ImageLength]);
             var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(geo.Channels, outC * k * k)]);
             DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, true, packed.AsSpan());
             var offsetsT = DirectConv.Offsets(transposed);
             var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
-            Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), n0, n1));
+            Compute.For(geo.Batch, 1, 1, (n0, n1) => PadThenRun(transposedPadding == 0 ? null : g, gpad, transposed, geo.OutH, geo.OutW, transposedPadding, 0f, n0, n1,
+                (i0, i1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), i0, i1)));
             return dx;
         }
         if (geo.KernelW == k && DirectConv.SupportsStride2InputGradient(k, geo.Stride, geo.Padding, geo.Height, geo.Width)) return Stride2InputGradient(g, x, weight, geo);
@@ -108,15 +116,25 @@ public sealed partial class Tensor
     {
         int n = geo.Batch, outC = weight._shape[0], c = geo.Channels, oh = geo.OutH, ow = geo.OutW;
         var gpad = Uninitialized(DType.Float32, [n * outC, (oh + 1) * (ow + 1)]);
-        Compute.For(n * outC, Math.Max(1, Elementwise.Grain / (oh * ow)), 1, (p0, p1) => DirectConv.PadBottomRight(g.AsSpan(), gpad.AsSpan(), oh, ow, p0, p1));
         var shape = new DirectConvShape(n, outC, oh + 1, ow + 1, 4 * c, 2, 2);
         var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(4 * c, shape.K)]);
         DirectConv.PackStride2InputGradientFilters(weight.AsSpan(), outC, c, packed.AsSpan());
         var offsets = DirectConv.Offsets(shape);
         var phases = Uninitialized(DType.Float32, [n, 4 * c, oh, ow]);
-        Compute.For(n, 1, 1, (n0, n1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsets, shape, phases.AsSpan(), n0, n1));
         var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
-        Compute.For(n, Math.Max(1, Elementwise.Grain / (4 * c * oh * ow)), 1, (n0, n1) => DirectConv.InterleavePhases(phases.AsSpan(), dx.AsSpan(), c, oh, ow, n0, n1));
+        // One pass per run of images on each thread (pad, phase convolution, interleave) while the run is in cache,
+        // instead of three passes over the batch with a barrier after each.
+        int run = (int)Math.Max(1, 128 * 1024 / (4L * shape.ImageLength));
+        Compute.For(n, 1, 1, (n0, n1) =>
+        {
+            for (int i0 = n0; i0 < n1; i0 += run)
+            {
+                int i1 = Math.Min(n1, i0 + run);
+                DirectConv.PadBottomRight(g.AsSpan(), gpad.AsSpan(), oh, ow, i0 * outC, i1 * outC);
+                DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsets, shape, phases.AsSpan(), i0, i1);
+                DirectConv.InterleavePhases(phases.AsSpan(), dx.AsSpan(), c, oh, ow, i0, i1);
+            }
+        });
         return dx;
     }
 }

@@ -46,11 +46,11 @@ public sealed partial class Tensor
     {
         int outC = weight._shape[0];
         var shape = new WinogradShape(geo.Batch, geo.Channels, outC, geo.OutH, geo.OutW);
-        var xphase = Padded(x, shape.PaddedLayout, geo.Padding, padValue);
+        var xphase = Uninitialized(DType.Float32, [geo.Batch, shape.ImageLength]);
         var u = Uninitialized(DType.Float32, [WinogradConv.FilterLength(outC, geo.Channels)]);
-        WinogradConv.TransformFilters(weight.AsSpan(), outC, geo.Channels, false, u.AsSpan());
+        TransformFilters(weight, outC, geo.Channels, false, u);
         var y = Uninitialized(DType.Float32, [geo.Batch, outC, geo.OutH, geo.OutW]);
-        WinogradForward(xphase, u, shape, y, bias);
+        WinogradForward(x, geo.Height, geo.Width, geo.Padding, padValue, xphase, u, shape, y, bias);
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return GradGraph.Record(y, "Conv2d", inputs, g =>
         {
@@ -58,6 +58,14 @@ public sealed partial class Tensor
             var gx = x.TracksGrad ? WinogradInputGradient(g, x, weight, geo) : null;
             return bias is null ? [gx, gw] : [gx, gw, bias.TracksGrad ? ChannelSums(g) : null];
         });
+    }
+
+    /// <summary>Winograd filter transform with the panels split across threads (each panel is written by one thread only).</summary>
+    private static void TransformFilters(Tensor weight, int outC, int inC, bool transposeFlip, Tensor u)
+    {
+        int panels = WinogradConv.RoundRows(transposeFlip ? inC : outC) / WinogradConv.PanelRows;
+        int grain = Math.Max(1, 8192 / (WinogradConv.PanelRows * (transposeFlip ? outC : inC) * 9));
+        Compute.For(panels, grain, 1, (p0, p1) => WinogradConv.TransformFilters(weight.AsSpan(), outC, inC, transposeFlip, u.AsSpan(), p0, p1));
     }
 
     /// <summary>Runs body(part, scratch) for <paramref name="parts"/> parts, one per thread, each with its own scratch row.</summary>
@@ -70,12 +78,29 @@ public sealed partial class Tensor
         });
     }
 
-    private static void WinogradForward(Tensor input, Tensor u, WinogradShape shape, Tensor y, Tensor? bias)
+    /// <summary>
+    /// Pads <paramref name="source"/> [N, C, H, W] into <paramref name="xphase"/> and convolves it: images split across threads,
+    /// each thread padding a run of images (whole product tiles of 48, about 128 KiB or more) and convolving it while it is
+    /// in cache. The values do not depend on the runs or the split (<see cref="WinogradConv.ForwardImages"/>).
+    /// </summary>
+    private static void WinogradForward(Tensor source, int height, int width, int padding, float padValue, Tensor xphase, Tensor u, WinogradShape shape, Tensor y, Tensor? bias)
     {
         var plan = WinogradConv.ForwardPlan(shape);
-        int blocks = WinogradConv.Blocks(shape, plan), parts = Math.Max(1, Math.Min(Compute.Threads, blocks)), length = WinogradConv.ScratchLength(shape, plan);
-        ForParts(parts, length, (p, scratch) => WinogradConv.Forward(input.AsSpan(), u.AsSpan(), shape, plan, y.AsSpan(), p * blocks / parts, (p + 1) * blocks / parts,
-            scratch.AsSpan().Slice(p * length, length), bias is null ? default : bias.AsSpan()));
+        int parts = Math.Max(1, Math.Min(Compute.Threads, shape.Batch)), length = WinogradConv.ScratchLength(shape, plan);
+        int whole = 48 / (int)System.Numerics.BigInteger.GreatestCommonDivisor(shape.TilesPerImage, 48);
+        int run = Math.Max(whole, (int)Math.Max(1, 128 * 1024 / (4L * shape.ImageLength)) / whole * whole);
+        var layout = shape.PaddedLayout;
+        ForParts(parts, length, (p, scratch) =>
+        {
+            int n0 = p * shape.Batch / parts, n1 = (p + 1) * shape.Batch / parts;
+            for (int i0 = n0; i0 < n1; i0 += run)
+            {
+                int i1 = Math.Min(n1, i0 + run);
+                DirectConv.Pad(source.AsSpan(), xphase.AsSpan(), layout, height, width, padding, padValue, i0, i1);
+                WinogradConv.ForwardImages(xphase.AsSpan(), u.AsSpan(), shape, plan, y.AsSpan(), i0, i1, scratch.AsSpan().Slice(p * length, length),
+                    bias is null ? default : bias.AsSpan());
+            }
+        });
     }
 
     private static Tensor WinogradWeightGradient(Tensor xphase, Tensor g, WinogradShape shape, Tensor weight)
@@ -99,11 +124,11 @@ public sealed partial class Tensor
         if (transposedPadding < 0 || !WinogradConv.Supports(geo.Height, geo.Width) || outC < WinogradMinChannels)
             return DirectInputGradient(g, x, weight, geo);
         var shape = new WinogradShape(geo.Batch, outC, geo.Channels, geo.Height, geo.Width);
-        var gphase = Padded(g, shape.PaddedLayout, transposedPadding, 0f);
+        var gphase = Uninitialized(DType.Float32, [geo.Batch, shape.ImageLength]);
         var u = Uninitialized(DType.Float32, [WinogradConv.FilterLength(geo.Channels, outC)]);
-        WinogradConv.TransformFilters(weight.AsSpan(), outC, geo.Channels, true, u.AsSpan());
+        TransformFilters(weight, outC, geo.Channels, true, u);
         var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
-        WinogradForward(gphase, u, shape, dx, null);
+        WinogradForward(g, geo.OutH, geo.OutW, transposedPadding, 0f, gphase, u, shape, dx, null);
         return dx;
     }
 }

@@ -91,4 +91,46 @@ public class ConvDirectTests
                 Assert.True(Math.Abs(results[r][i] - results[r + 3][i]) <= 1e-4f * (1 + Math.Abs(results[r + 3][i])),
                     $"result {r} [{i}]: direct {results[r][i]:R}, pad + im2col {results[r + 3][i]:R}");
     }
+
+    [Theory]
+    [InlineData(1, 3, 32, 32, 16, 1, 0.0)]   // batch 1, first-layer shape
+    [InlineData(3, 16, 15, 16, 16, 1, 0.0)]  // odd height, 16 channels (direct)
+    [InlineData(5, 8, 16, 16, 16, 2, -1.0)]  // stride 2 with pad value −1: direct forward and weight gradient, input gradient by phases
+    [InlineData(3, 32, 8, 8, 36, 1, 1.0)]    // Winograd (forward, weight and input gradients), odd panel count, pad value 1
+    [InlineData(2, 32, 16, 16, 32, 1, 0.0)]  // Winograd with 48-tile blocks
+    public void Conv2d_Vector256AndVector512Paths_BitIdentical(int n, int c, int h, int w, int o, int stride, double padValue)
+    {
+        // DirectConv.Vector512Enabled off runs the Vector256 kernels; on, the Vector512 kernels where the hardware has them
+        // (elsewhere both runs take the Vector256 path). Every kernel performs the same operations in the same order.
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            var wide = RunPadded(n, c, h, w, o, stride, padValue, threads, true);
+            var narrow = RunPadded(n, c, h, w, o, stride, padValue, threads, false);
+            for (int r = 0; r < wide.Length; r++)
+                for (int i = 0; i < wide[r].Length; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(wide[r][i]) == BitConverter.SingleToInt32Bits(narrow[r][i]),
+                        $"threads {threads}, result {r} (y, dw, dx, db) [{i}]: Vector512 {wide[r][i]:R}, Vector256 {narrow[r][i]:R}");
+        }
+    }
+
+    private static float[][] RunPadded(int n, int c, int h, int w, int o, int stride, double padValue, int threads, bool vector512)
+    {
+        bool previous = Lowbit.Kernels.Conv.DirectConv.Vector512Enabled;
+        Lowbit.Kernels.Conv.DirectConv.Vector512Enabled = vector512;
+        try
+        {
+            using var scope = Compute.UseThreads(threads);
+            var x = Tensor.FromArray(Random(8, n * c * h * w), n, c, h, w);
+            var weight = Tensor.FromArray(Random(9, o * c * 9), o, c, 3, 3);
+            var bias = Tensor.FromArray(Random(10, o), o);
+            x.RequiresGrad = weight.RequiresGrad = bias.RequiresGrad = true;
+            var y = Tensor.Conv2d(x, weight, bias, stride, 1, padValue);
+            Tensor.Sum(Tensor.Mul(y, Tensor.FromArray(Random(11, y.Length), y.Shape.ToArray()))).Backward();
+            return [y.ToArray(), weight.Grad!.ToArray(), x.Grad!.ToArray(), bias.Grad!.ToArray()];
+        }
+        finally
+        {
+            Lowbit.Kernels.Conv.DirectConv.Vector512Enabled = previous;
+        }
+    }
 }

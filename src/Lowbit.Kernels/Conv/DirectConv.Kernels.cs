@@ -27,7 +27,9 @@ public static partial class DirectConv
         CheckShapes(shape, xpad.Length, packed.Length, y.Length);
         if (offsets.Length < shape.K) throw new ArgumentException($"Offsets need {shape.K} entries, got {offsets.Length}.", nameof(offsets));
         if (n0 < 0 || n1 > shape.Batch || n0 > n1) throw new ArgumentOutOfRangeException(nameof(n1), $"Image range [{n0}, {n1}) is outside [0, {shape.Batch}).");
-        if (IsVectorized) ForwardVector256(xpad, packed, offsets, shape, y, n0, n1, bias);
+        // At most 4 output channels (a first layer's input gradient): the 8-row tile would be half empty.
+        if (UsesVector512 && shape.OutChannels > PanelRows) ForwardVector512(xpad, packed, offsets, shape, y, n0, n1, bias);
+        else if (IsVectorized) ForwardVector256(xpad, packed, offsets, shape, y, n0, n1, bias);
         else DirectConvReference.Forward(xpad, packed, offsets, shape, y, n0, n1, bias);
     }
 
@@ -45,38 +47,46 @@ public static partial class DirectConv
         // written left to right, each cache line completed by consecutive tiles. (Tiles outer with all panels inner
         // kept O rows of y, OH·OW floats apart, often 4 KiB, in flight at once; they evicted each other half-written.)
         int blockGroups = ForwardBlockGroups(shape);
-        var groupX = new nint[blockGroups];
-        var groupY = new nint[blockGroups];
-        fixed (float* px = xpad, pw = packed, py = y)
-        fixed (int* po = offsets)
+        // Rented: Conv2d calls this once per run of images, and fresh arrays per call kept the collector busy.
+        nint[] groupX = System.Buffers.ArrayPool<nint>.Shared.Rent(blockGroups), groupY = System.Buffers.ArrayPool<nint>.Shared.Rent(blockGroups);
+        try
         {
-            for (int start = n0 * groupsPerImage; start < end; start += blockGroups)
+            fixed (float* px = xpad, pw = packed, py = y)
+            fixed (int* po = offsets)
             {
-                int count = Math.Min(blockGroups, end - start);
-                for (int i = 0; i < count; i++) (groupX[i], groupY[i]) = GroupBase(shape, start + i, groupsPerRow, groupsPerImage);
-                for (int b = 0; b < blocks; b++)
+                for (int start = n0 * groupsPerImage; start < end; start += blockGroups)
                 {
-                    int rows = Math.Min(PanelRows, outC - b * PanelRows);
-                    float* w = pw + (nint)b * k * PanelRows, tileBias = bias.IsEmpty ? null : panelBias + b * PanelRows;
-                    float* yPanel = py + (nint)b * PanelRows * ohw;
-                    for (int i = 0; i < count; i += TileGroups)
+                    int count = Math.Min(blockGroups, end - start);
+                    for (int i = 0; i < count; i++) (groupX[i], groupY[i]) = GroupBase(shape, start + i, groupsPerRow, groupsPerImage);
+                    for (int b = 0; b < blocks; b++)
                     {
-                        int valid = Math.Min(TileGroups, count - i);
-                        nint x0 = groupX[i], x1 = groupX[valid > 1 ? i + 1 : i], x2 = groupX[valid > 2 ? i + 2 : i];
-                        nint y0 = groupY[i], y1 = groupY[valid > 1 ? i + 1 : i], y2 = groupY[valid > 2 ? i + 2 : i];
-                        if (rows == PanelRows && valid == TileGroups)
+                        int rows = Math.Min(PanelRows, outC - b * PanelRows);
+                        float* w = pw + (nint)b * k * PanelRows, tileBias = bias.IsEmpty ? null : panelBias + b * PanelRows;
+                        float* yPanel = py + (nint)b * PanelRows * ohw;
+                        for (int i = 0; i < count; i += TileGroups)
                         {
-                            ForwardTile(k, w, po, px + x0, px + x1, px + x2, yPanel + y0, yPanel + y1, yPanel + y2, ohw, tileBias);
-                            continue;
+                            int valid = Math.Min(TileGroups, count - i);
+                            nint x0 = groupX[i], x1 = groupX[valid > 1 ? i + 1 : i], x2 = groupX[valid > 2 ? i + 2 : i];
+                            nint y0 = groupY[i], y1 = groupY[valid > 1 ? i + 1 : i], y2 = groupY[valid > 2 ? i + 2 : i];
+                            if (rows == PanelRows && valid == TileGroups)
+                            {
+                                ForwardTile(k, w, po, px + x0, px + x1, px + x2, yPanel + y0, yPanel + y1, yPanel + y2, ohw, tileBias);
+                                continue;
+                            }
+                            ForwardTile(k, w, po, px + x0, px + x1, px + x2, scratch, scratch + GroupWidth, scratch + 2 * GroupWidth, TileGroups * GroupWidth, tileBias);
+                            for (int r = 0; r < rows; r++)
+                                for (int j = 0; j < valid; j++)
+                                    new ReadOnlySpan<float>(scratch + (r * TileGroups + j) * GroupWidth, GroupWidth)
+                                        .CopyTo(new Span<float>(yPanel + groupY[i + j] + r * ohw, GroupWidth));
                         }
-                        ForwardTile(k, w, po, px + x0, px + x1, px + x2, scratch, scratch + GroupWidth, scratch + 2 * GroupWidth, TileGroups * GroupWidth, tileBias);
-                        for (int r = 0; r < rows; r++)
-                            for (int j = 0; j < valid; j++)
-                                new ReadOnlySpan<float>(scratch + (r * TileGroups + j) * GroupWidth, GroupWidth)
-                                    .CopyTo(new Span<float>(yPanel + groupY[i + j] + r * ohw, GroupWidth));
                     }
                 }
             }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<nint>.Shared.Return(groupX);
+            System.Buffers.ArrayPool<nint>.Shared.Return(groupY);
         }
     }
 

@@ -29,10 +29,10 @@ public static partial class DirectConv
                 }
                 var evenRow = evenPhase == 0 ? row0 : row1;
                 var oddRow = oddPhase == 0 ? row0 : row1;
-                evenRow[..evenStart].Fill(padValue);
-                evenRow[(evenStart + evens)..].Fill(padValue);
-                oddRow[..oddStart].Fill(padValue);
-                oddRow[(oddStart + odds)..].Fill(padValue);
+                FillShort(evenRow[..evenStart], padValue);
+                FillShort(evenRow[(evenStart + evens)..], padValue);
+                FillShort(oddRow[..oddStart], padValue);
+                FillShort(oddRow[(oddStart + odds)..], padValue);
                 Deinterleave(src.Slice(y * width, width), evenRow.Slice(evenStart, evens), oddRow.Slice(oddStart, odds));
             }
     }
@@ -53,6 +53,13 @@ public static partial class DirectConv
                 Vector256<float> b = Vector256.Shuffle(Vector256.LoadUnsafe(ref source, (nuint)x + 8), split);
                 Vector256.Create(a.GetLower(), b.GetLower()).StoreUnsafe(ref even, (nuint)(x / 2));
                 Vector256.Create(a.GetUpper(), b.GetUpper()).StoreUnsafe(ref odd, (nuint)(x / 2));
+            }
+            if (x + 8 <= row.Length)
+            {
+                Vector256<float> a = Vector256.Shuffle(Vector256.LoadUnsafe(ref source, (nuint)x), split);
+                a.GetLower().StoreUnsafe(ref even, (nuint)(x / 2));
+                a.GetUpper().StoreUnsafe(ref odd, (nuint)(x / 2));
+                x += 8;
             }
         }
         for (; x < row.Length; x++)

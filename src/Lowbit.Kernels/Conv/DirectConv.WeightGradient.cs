@@ -29,7 +29,9 @@ public static partial class DirectConv
         if (dw.Length < outC * k) throw new ArgumentException($"Weight gradient needs {outC * k} floats, got {dw.Length}.", nameof(dw));
         int panels = (outC + PanelRows - 1) / PanelRows;
         if (panel0 < 0 || panel1 > panels || panel0 > panel1) throw new ArgumentOutOfRangeException(nameof(panel1), $"Panel range [{panel0}, {panel1}) is outside [0, {panels}).");
-        if (IsVectorized) WeightGradientVector256(xpad, g, offsets, shape, dw, panel0, panel1);
+        // A single panel (4 rows) would leave the 8-row tile half empty.
+        if (UsesVector512 && panel1 - panel0 > 1) WeightGradientVector512(xpad, g, offsets, shape, dw, panel0, panel1);
+        else if (IsVectorized) WeightGradientVector256(xpad, g, offsets, shape, dw, panel0, panel1);
         else DirectConvReference.WeightGradient(xpad, g, offsets, shape, dw, panel0, panel1);
     }
 

@@ -27,6 +27,13 @@ namespace Lowbit.Kernels.Conv;
 /// ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)) and that sum is added to dw, blocks in increasing order. The
 /// order depends on the shape only, never on threads.
 /// </para>
+/// <para>
+/// Widths: every kernel has a Vector256 path and a Vector512 path (8 output channels × 6 groups forward, 8 channels ×
+/// 6 taps for the weight gradient; DirectConv.Vector512.cs) that performs the same FMAs in the same order, so the scalar
+/// reference, Vector256 and Vector512 give the same bits. <see cref="UsesVector512"/> picks the wider path when
+/// 512-bit vectors are accelerated (AVX-512 on Intel, and on Zen 4, whose 256-bit units still gain from half the
+/// instructions); <c>DOTNET_EnableAVX512=0</c> or the internal <c>Vector512Enabled</c> switch turns it off.
+/// </para>
 /// </remarks>
 public static partial class DirectConv
 {
@@ -150,10 +157,36 @@ public static partial class DirectConv
         for (int y = 0; y < height; y++)
         {
             var row = dst.Slice((padding + y) * wp, wp);
-            row[..padding].Fill(padValue);
-            src.Slice(y * width, width).CopyTo(row[padding..]);
-            row[(padding + width)..].Fill(padValue);
+            FillShort(row[..padding], padValue);
+            CopyShort(src.Slice(y * width, width), row[padding..]);
+            FillShort(row[(padding + width)..], padValue);
         }
+    }
+
+    /// <summary>span.Fill(value), with a plain loop for the few cells of a border (a Fill call costs more than it writes).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void FillShort(Span<float> span, float value)
+    {
+        if (span.Length > 8)
+        {
+            span.Fill(value);
+            return;
+        }
+        for (int i = 0; i < span.Length; i++) span[i] = value;
+    }
+
+    /// <summary>source.CopyTo(destination) by 8-float vectors when the length is a multiple of 8 (rows of 8, 16, 32 floats).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort(ReadOnlySpan<float> source, Span<float> destination)
+    {
+        if (source.Length % 8 != 0 || source.Length > 64 || destination.Length < source.Length)
+        {
+            source.CopyTo(destination);
+            return;
+        }
+        ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);
+        for (int i = 0; i < source.Length; i += 8) Vector256.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
     }
 
     /// <summary>Images per weight-gradient block: enough for ≥ 512 outputs per channel (1 at 32×32, 8 at 8×8).</summary>

@@ -10,7 +10,7 @@ public static partial class WinogradConv
     /// the same values: every tile is computed the same way whichever block holds it).
     /// </summary>
     /// <param name="xphase">Padded input in stride-2 phase layout (type remarks).</param>
-    /// <param name="u">Transformed filters (<see cref="TransformFilters"/>) for O rows and reduction C.</param>
+    /// <param name="u">Transformed filters (<see cref="TransformFilters(ReadOnlySpan{float}, int, int, bool, Span{float})"/>) for O rows and reduction C.</param>
     /// <param name="shape">Shape.</param>
     /// <param name="plan">Block size (<see cref="ForwardPlan"/>).</param>
     /// <param name="y">Output [N, O, OH, OW].</param>
@@ -29,16 +29,49 @@ public static partial class WinogradConv
         if (!bias.IsEmpty && bias.Length != shape.OutChannels) throw new ArgumentException($"Bias needs {shape.OutChannels} values, got {bias.Length}.", nameof(bias));
         int blocks = Blocks(shape, plan);
         if (block0 < 0 || block1 > blocks || block0 > block1) throw new ArgumentOutOfRangeException(nameof(block1), $"Block range [{block0}, {block1}) is outside [0, {blocks}).");
-        if (IsVectorized) ForwardVector256(xphase, u, shape, plan, y, block0, block1, scratch, bias);
-        else
-        {
-            int t0 = block0 * plan.BlockTiles, t1 = Math.Min(shape.Tiles, block1 * plan.BlockTiles);
-            WinogradReference.Forward(xphase, u, shape, y, t0, t1, bias);
-        }
+        ForwardTiles(xphase, u, shape, plan, y, block0 * plan.BlockTiles, Math.Min(shape.Tiles, block1 * plan.BlockTiles), scratch, bias);
+    }
+
+    /// <summary>
+    /// y = conv3x3(xpad, w) for the tiles of images [n0, n1), in blocks of <paramref name="plan"/> starting at image n0's
+    /// first tile (the values are those of <see cref="Forward"/>: no tile depends on the blocking). Lets a caller pad a
+    /// run of images and convolve it while the padded input is still in cache.
+    /// </summary>
+    /// <param name="xphase">Padded input in stride-2 phase layout (images [n0, n1) are read).</param>
+    /// <param name="u">Transformed filters.</param>
+    /// <param name="shape">Shape.</param>
+    /// <param name="plan">Block size.</param>
+    /// <param name="y">Output [N, O, OH, OW] (images [n0, n1) are written).</param>
+    /// <param name="n0">First image.</param>
+    /// <param name="n1">End of the image range.</param>
+    /// <param name="scratch">At least <see cref="ScratchLength"/> floats, used by this call only.</param>
+    /// <param name="bias">Per-output-channel bias, or empty.</param>
+    public static void ForwardImages(ReadOnlySpan<float> xphase, ReadOnlySpan<float> u, WinogradShape shape, WinogradPlan plan, Span<float> y, int n0, int n1,
+        Span<float> scratch, ReadOnlySpan<float> bias = default)
+    {
+        CheckShape(shape, plan);
+        if (xphase.Length < shape.Batch * shape.ImageLength) throw new ArgumentException($"Padded input needs {shape.Batch * shape.ImageLength} floats, got {xphase.Length}.", nameof(xphase));
+        if (u.Length < FilterLength(shape.OutChannels, shape.InChannels)) throw new ArgumentException("Transformed filters are too short for the shape.", nameof(u));
+        if (y.Length < shape.Batch * shape.OutChannels * shape.OutH * shape.OutW) throw new ArgumentException("Output is too short for the shape.", nameof(y));
+        if (scratch.Length < ScratchLength(shape, plan)) throw new ArgumentException($"Scratch needs {ScratchLength(shape, plan)} floats, got {scratch.Length}.", nameof(scratch));
+        if (!bias.IsEmpty && bias.Length != shape.OutChannels) throw new ArgumentException($"Bias needs {shape.OutChannels} values, got {bias.Length}.", nameof(bias));
+        if (n0 < 0 || n1 > shape.Batch || n0 > n1) throw new ArgumentOutOfRangeException(nameof(n1), $"Image range [{n0}, {n1}) is outside [0, {shape.Batch}).");
+        ForwardTiles(xphase, u, shape, plan, y, n0 * shape.TilesPerImage, n1 * shape.TilesPerImage, scratch, bias);
+    }
+
+    /// <summary>Tiles [tile0, tile1) in blocks of plan.BlockTiles from tile0 (tile0 a multiple of 4, so every half vector
+    /// of 4 tiles lies in one tile row); arguments checked.</summary>
+    private static void ForwardTiles(ReadOnlySpan<float> xphase, ReadOnlySpan<float> u, WinogradShape shape, WinogradPlan plan, Span<float> y, int tile0, int tile1,
+        Span<float> scratch, ReadOnlySpan<float> bias)
+    {
+        System.Diagnostics.Debug.Assert(tile0 % 4 == 0);
+        if (DirectConv.UsesVector512) ForwardVector512(xphase, u, shape, plan, y, tile0, tile1, scratch, bias);
+        else if (IsVectorized) ForwardVector256(xphase, u, shape, plan, y, tile0, tile1, scratch, bias);
+        else WinogradReference.Forward(xphase, u, shape, y, tile0, tile1, bias);
     }
 
     /// <summary>The Vector256 path of <see cref="Forward"/> (arguments already checked); runs on any hardware.</summary>
-    internal static unsafe void ForwardVector256(ReadOnlySpan<float> xphase, ReadOnlySpan<float> u, WinogradShape s, WinogradPlan plan, Span<float> y, int block0, int block1,
+    internal static unsafe void ForwardVector256(ReadOnlySpan<float> xphase, ReadOnlySpan<float> u, WinogradShape s, WinogradPlan plan, Span<float> y, int tile0, int tile1,
         Span<float> scratch, ReadOnlySpan<float> bias)
     {
         int c = s.InChannels, rows = RoundRows(s.OutChannels), panels = rows / PanelRows, ld = plan.BlockTiles;
@@ -46,9 +79,9 @@ public static partial class WinogradConv
         {
             int vStride = PositionStride(c, ld), mStride = PositionStride(rows, ld);
             float* v = ps, m = ps + (nint)Positions * vStride;
-            for (int b = block0; b < block1; b++)
+            for (int first = tile0; first < tile1; first += ld)
             {
-                int first = b * ld, count = Math.Min(ld, s.Tiles - first), used = (count + TileColumns - 1) / TileColumns * TileColumns;
+                int count = Math.Min(ld, tile1 - first), used = (count + TileColumns - 1) / TileColumns * TileColumns;
                 InputTransform(px, s, first, count, v, ld, vStride);
                 ClearTail(v, vStride, c, ld, count, used);
                 for (int xi = 0; xi < Positions; xi++)

@@ -46,7 +46,8 @@ public static partial class WinogradConv
             throw new ArgumentException($"Scratch needs {WeightGradientScratchLength(shape, plan)} floats, got {scratch.Length}.", nameof(scratch));
         if (plan.Chunks > Blocks(shape, plan)) throw new ArgumentException($"{plan.Chunks} chunks for {Blocks(shape, plan)} blocks: every chunk needs a block.", nameof(plan));
         if (chunk0 < 0 || chunk1 > plan.Chunks || chunk0 > chunk1) throw new ArgumentOutOfRangeException(nameof(chunk1), $"Chunk range [{chunk0}, {chunk1}) is outside [0, {plan.Chunks}).");
-        if (IsVectorized) WeightGradientChunksVector256(xphase, g, shape, plan, partials, chunk0, chunk1, scratch);
+        if (DirectConv.UsesVector512) WeightGradientChunksVector512(xphase, g, shape, plan, partials, chunk0, chunk1, scratch);
+        else if (IsVectorized) WeightGradientChunksVector256(xphase, g, shape, plan, partials, chunk0, chunk1, scratch);
         else WinogradReference.WeightGradientChunks(xphase, g, shape, plan, partials, chunk0, chunk1);
     }
 

@@ -6,7 +6,7 @@ namespace Lowbit.Kernels.Conv;
 /// 3 × 3, stride-1 convolution by Winograd's minimal filtering algorithm F(2 × 2, 3 × 3) (Lavin and Gray, "Fast
 /// Algorithms for Convolutional Neural Networks", CVPR 2016): forward, and the weight gradient accumulated in the
 /// transformed domain. The input gradient of such a layer is a forward of the same kind on the padded output gradient
-/// with transposed, flipped filters (<see cref="TransformFilters"/> with transposeFlip).
+/// with transposed, flipped filters (<see cref="TransformFilters(ReadOnlySpan{float}, int, int, bool, Span{float})"/> with transposeFlip).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -81,15 +81,32 @@ public static partial class WinogradConv
     /// <param name="transposeFlip">Pack for the input-gradient convolution.</param>
     /// <param name="u">Destination of <see cref="FilterLength"/> floats.</param>
     /// <remarks>G·g first (rows: g[0], ((g[0] + g[1]) + g[2])·½, ((g[0] − g[1]) + g[2])·½, g[2]), then the same over columns.</remarks>
-    public static void TransformFilters(ReadOnlySpan<float> w, int outChannels, int inChannels, bool transposeFlip, Span<float> u)
+    public static void TransformFilters(ReadOnlySpan<float> w, int outChannels, int inChannels, bool transposeFlip, Span<float> u) =>
+        TransformFilters(w, outChannels, inChannels, transposeFlip, u, 0, RoundRows(transposeFlip ? inChannels : outChannels) / PanelRows);
+
+    /// <summary>
+    /// <see cref="TransformFilters(ReadOnlySpan{float}, int, int, bool, Span{float})"/> for the panels [panel0, panel1) only
+    /// (rows 4·panel0 up to 4·panel1): the other panels of <paramref name="u"/> are not touched, so panels can be split across threads.
+    /// </summary>
+    /// <param name="w">Filters [O, C, 3, 3].</param>
+    /// <param name="outChannels">O.</param>
+    /// <param name="inChannels">C.</param>
+    /// <param name="transposeFlip">Pack for the input-gradient convolution.</param>
+    /// <param name="u">Destination of <see cref="FilterLength"/> floats.</param>
+    /// <param name="panel0">First panel of 4 rows.</param>
+    /// <param name="panel1">End of the panel range.</param>
+    public static void TransformFilters(ReadOnlySpan<float> w, int outChannels, int inChannels, bool transposeFlip, Span<float> u, int panel0, int panel1)
     {
         if (w.Length < outChannels * inChannels * 9) throw new ArgumentException($"Filters need {outChannels * inChannels * 9} floats, got {w.Length}.", nameof(w));
         int rows = transposeFlip ? inChannels : outChannels, k = transposeFlip ? outChannels : inChannels, padded = RoundRows(rows);
         if (u.Length < FilterLength(rows, k)) throw new ArgumentException($"Transformed filters need {FilterLength(rows, k)} floats, got {u.Length}.", nameof(u));
-        u[..FilterLength(rows, k)].Clear();
+        if (panel0 < 0 || panel1 > padded / PanelRows || panel0 > panel1)
+            throw new ArgumentOutOfRangeException(nameof(panel1), $"Panel range [{panel0}, {panel1}) is outside [0, {padded / PanelRows}).");
+        for (int xi = 0; xi < Positions; xi++)
+            u.Slice(((xi * (padded / PanelRows) + panel0) * k) * PanelRows, (panel1 - panel0) * k * PanelRows).Clear();
         Span<float> g = stackalloc float[9];
         Span<float> a = stackalloc float[12];
-        for (int r = 0; r < rows; r++)
+        for (int r = panel0 * PanelRows; r < Math.Min(rows, panel1 * PanelRows); r++)
             for (int q = 0; q < k; q++)
             {
                 for (int tap = 0; tap < 9; tap++)
@@ -111,13 +128,15 @@ public static partial class WinogradConv
             }
     }
 
-    /// <summary>Block size and chunk count for the forward pass of a shape (block: multiple of 24 tiles, about 256 KiB of transforms).</summary>
-    public static WinogradPlan ForwardPlan(WinogradShape s) => new(BlockTilesFor(s, ForwardBudgetFloats), 1);
+    /// <summary>Block size and chunk count for the forward pass of a shape (block: multiple of 48 tiles, about 256 KiB of
+    /// transforms, so that the Vector512 product tile of 48 columns covers whole blocks but the last; the forward values
+    /// do not depend on the block size).</summary>
+    public static WinogradPlan ForwardPlan(WinogradShape s) => new(BlockTilesFor(s, ForwardBudgetFloats, 2 * TileColumns), 1);
 
     /// <summary>Block size and chunk count for the weight gradient: blocks as for the forward pass, up to 8 chunks.</summary>
     public static WinogradPlan WeightGradientPlan(WinogradShape s)
     {
-        int blockTiles = BlockTilesFor(s, WeightGradientBudgetFloats);
+        int blockTiles = BlockTilesFor(s, WeightGradientBudgetFloats, TileColumns);
         int blocks = (s.Tiles + blockTiles - 1) / blockTiles;
         long partial = (long)Positions * s.OutChannels * PaddedChannels(s.InChannels);
         int chunks = (int)Math.Clamp(Math.Min(MaxChunks, 8L * 1024 * 1024 / partial), 1, blocks);
@@ -128,10 +147,10 @@ public static partial class WinogradConv
     internal static int WeightGradientBudgetFloats = 64 * 1024;
     internal static int MaxChunks = 8;
 
-    private static int BlockTilesFor(WinogradShape s, int budgetFloats)
+    private static int BlockTilesFor(WinogradShape s, int budgetFloats, int multiple)
     {
         int perTile = Positions * (s.InChannels + RoundRows(s.OutChannels));
-        int tiles = Math.Max(TileColumns, budgetFloats / perTile / TileColumns * TileColumns);
+        int tiles = Math.Max(multiple, budgetFloats / perTile / multiple * multiple);
         int needed = (s.Tiles + TileColumns - 1) / TileColumns * TileColumns;
         return Math.Min(tiles, Math.Max(TileColumns, needed));
     }

@@ -67,6 +67,11 @@ public class DirectConvTests
         { 2, 4, 15, 16, 4, 3, 1, 2 },    // stride 2, odd height (a phase cell past the padded size)
         { 2, 6, 16, 16, 8, 1, 0, 2 },    // 1×1 stride 2 shortcut
         { 2, 2, 24, 24, 4, 3, 1, 3 },    // stride 3
+        { 1, 3, 32, 32, 16, 3, 1, 1 },   // batch 1, OW = 32: Vector512 pairs are whole vectors
+        { 2, 16, 7, 16, 12, 3, 1, 1 },   // odd height, 3 panels (the Vector512 tile's second panel missing at the end)
+        { 3, 7, 9, 24, 9, 3, 1, 1 },     // 3 groups per row: pairs straddle rows; 9 = 2 panels + 1 row
+        { 2, 5, 32, 32, 6, 3, 1, 2 },    // stride 2, OW = 16
+        { 1, 6, 16, 16, 8, 3, 1, 2 },    // stride 2, batch 1, OW = 8: every pair split
     };
 
     [Theory]
@@ -88,6 +93,9 @@ public class DirectConvTests
         var vector = new float[reference.Length];
         DirectConv.ForwardVector256(xpad, packed, offsets, shape, vector, 0, n);
         AssertBitwise(reference, vector, "y");
+        var wide = new float[reference.Length];
+        DirectConv.ForwardVector512(xpad, packed, offsets, shape, wide, 0, n);
+        AssertBitwise(reference, wide, "y (Vector512)");
         // Any split of the images gives the same values.
         var split = new float[reference.Length];
         for (int i = 0; i < n; i++) DirectConv.Forward(xpad, packed, offsets, shape, split, i, i + 1);
@@ -99,6 +107,8 @@ public class DirectConvTests
         DirectConvReference.Forward(xpad, packed, offsets, shape, reference, 0, n, bias);
         DirectConv.ForwardVector256(xpad, packed, offsets, shape, vector, 0, n, bias);
         AssertBitwise(reference, vector, "y + bias");
+        DirectConv.ForwardVector512(xpad, packed, offsets, shape, wide, 0, n, bias);
+        AssertBitwise(reference, wide, "y + bias (Vector512)");
         for (int i = 0; i < reference.Length; i++)
             Assert.Equal(split[i] + bias[i / (shape.OutH * shape.OutW) % o], reference[i]);
     }
@@ -121,6 +131,14 @@ public class DirectConvTests
         var vector = Enumerable.Repeat(float.NaN, reference.Length).ToArray(); // overwritten, never read
         DirectConv.WeightGradientVector256(xpad, g, offsets, shape, vector, 0, panels);
         AssertBitwise(reference, vector, "dw");
+        var wide = Enumerable.Repeat(float.NaN, reference.Length).ToArray();
+        DirectConv.WeightGradientVector512(xpad, g, offsets, shape, wide, 0, panels);
+        AssertBitwise(reference, wide, "dw (Vector512)");
+        // An odd panel range (a Vector512 tile of 4 rows) leaves the other rows alone.
+        var part = Enumerable.Repeat(7f, reference.Length).ToArray();
+        DirectConv.WeightGradientVector512(xpad, g, offsets, shape, part, panels / 2, panels);
+        for (int i = 0; i < part.Length; i++)
+            Assert.Equal(i < panels / 2 * 4 * shape.K ? 7f : reference[i], part[i]);
         var split = new float[reference.Length];
         for (int p = 0; p < panels; p++) DirectConv.WeightGradient(xpad, g, offsets, shape, split, p, p + 1);
         AssertBitwise(reference, split, "dw (panel by panel)");
@@ -173,6 +191,36 @@ public class DirectConvTests
                                     expected[((b * c + ic) * h + iy) * w + ix] += (double)g[((b * o + oc) * oh + oy) * ow + ox] * filters[((oc * c + ic) * k + ky) * k + kx];
                                 }
         AssertClose(expected, dx, 1e-5, "dx vs double");
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    public void Forward_PadValueAndThreadSplits_EveryPathMatchesReference(int threads, int stride)
+    {
+        // Binary-style input with pad value −1, images split into `threads` ranges as Conv2d splits them.
+        const int n = 5, c = 4, h = 15, w = 16, o = 8, k = 3, padding = 1;
+        var shape = new DirectConvShape(n, c, h + 2 * padding, w + 2 * padding, o, k, k, stride);
+        var rng = new Random(11);
+        var x = Enumerable.Range(0, n * c * h * w).Select(_ => rng.Next(2) * 2 - 1f).ToArray();
+        var filters = Random(12, o * c * k * k);
+        var xpad = new float[n * shape.ImageLength];
+        DirectConv.Pad(x, xpad, shape, h, w, padding, -1f, 0, n);
+        var packed = new float[DirectConv.PackedLength(o, shape.K)];
+        DirectConv.PackFilters(filters, o, c, k, k, false, packed);
+        var offsets = DirectConv.Offsets(shape);
+        var reference = new float[n * o * shape.OutH * shape.OutW];
+        DirectConvReference.Forward(xpad, packed, offsets, shape, reference, 0, n);
+        var narrow = new float[reference.Length];
+        var wide = new float[reference.Length];
+        for (int t = 0; t < threads; t++)
+        {
+            DirectConv.ForwardVector256(xpad, packed, offsets, shape, narrow, t * n / threads, (t + 1) * n / threads);
+            DirectConv.ForwardVector512(xpad, packed, offsets, shape, wide, t * n / threads, (t + 1) * n / threads);
+        }
+        AssertBitwise(reference, narrow, "y (Vector256)");
+        AssertBitwise(reference, wide, "y (Vector512)");
     }
 
     [Fact]

@@ -127,6 +127,8 @@ public class WinogradConvTests
         { 1, 4, 4, 2, 24, 2 },    // 12 tiles per row: whole and split vectors; padding 2
         { 2, 9, 7, 8, 8, 1 },     // 8×8 maps (ResNet/VGG last stage), 16 tiles per image
         { 2, 16, 16, 16, 16, 1 },
+        { 3, 5, 12, 6, 16, 1 },   // 3 panels: the Vector512 tile's last panel alone; 72 tiles = 48 + 24 columns
+        { 1, 33, 8, 32, 32, 1 },  // batch 1, 256 tiles: several 48-column tiles per block
     };
 
     private static (float[] Xphase, double[] Xp, WinogradShape Shape, int H, int W) Input(int n, int c, int o, int oh, int ow, int padding, bool signs, float padValue)
@@ -148,6 +150,10 @@ public class WinogradConvTests
         var bias = Random(7, o);
         var u = new float[WinogradConv.FilterLength(o, c)];
         WinogradConv.TransformFilters(filters, o, c, false, u);
+        // Panel by panel (as threads split it) into a buffer of garbage gives the same packing, padded rows zero.
+        var byPanel = Enumerable.Repeat(float.NaN, u.Length).ToArray();
+        for (int p = WinogradConv.RoundRows(o) / WinogradConv.PanelRows - 1; p >= 0; p--) WinogradConv.TransformFilters(filters, o, c, false, byPanel, p, p + 1);
+        AssertBitwise(u, byPanel, "u (panel by panel)");
         var reference = new float[n * o * oh * ow];
         WinogradReference.Forward(xphase, u, shape, reference, 0, shape.Tiles, bias);
         foreach (int blockTiles in new[] { 24, 48, WinogradConv.ForwardPlan(shape).BlockTiles })
@@ -156,11 +162,17 @@ public class WinogradConvTests
             int blocks = WinogradConv.Blocks(shape, plan);
             var scratch = new float[WinogradConv.ScratchLength(shape, plan)];
             var vector = Enumerable.Repeat(float.NaN, reference.Length).ToArray();
-            WinogradConv.ForwardVector256(xphase, u, shape, plan, vector, 0, blocks, scratch, bias);
+            WinogradConv.ForwardVector256(xphase, u, shape, plan, vector, 0, shape.Tiles, scratch, bias);
             AssertBitwise(reference, vector, $"y (blocks of {blockTiles})");
+            var wide = Enumerable.Repeat(float.NaN, reference.Length).ToArray();
+            WinogradConv.ForwardVector512(xphase, u, shape, plan, wide, 0, shape.Tiles, scratch, bias);
+            AssertBitwise(reference, wide, $"y (Vector512, blocks of {blockTiles})");
             var split = new float[reference.Length];
             for (int b = 0; b < blocks; b++) WinogradConv.Forward(xphase, u, shape, plan, split, b, b + 1, scratch, bias);
             AssertBitwise(reference, split, $"y (block by block, {blockTiles})");
+            var images = Enumerable.Repeat(float.NaN, reference.Length).ToArray();
+            for (int i = 0; i < n; i++) WinogradConv.ForwardImages(xphase, u, shape, plan, images, i, i + 1, scratch, bias);
+            AssertBitwise(reference, images, $"y (image by image, {blockTiles})");
         }
         var (expected, bound) = ConvDouble(xp, filters, n, c, o, oh, ow);
         for (int i = 0; i < expected.Length; i++)

@@ -33,6 +33,8 @@ public class WinogradWeightGradientTests
         { 1, 4, 4, 2, 24, 2 },
         { 4, 9, 7, 8, 8, 1 },
         { 2, 16, 8, 16, 16, 1 },
+        { 3, 33, 13, 6, 8, 1 },   // C' = 48: a 32-channel Vector512 tile and a 16-channel tail; 13 = 2·6 + 1 rows
+        { 1, 64, 6, 8, 8, 0 },    // batch 1, C' = 64, no padding
     };
 
     [Theory]
@@ -56,6 +58,9 @@ public class WinogradWeightGradientTests
             var vector = Enumerable.Repeat(float.NaN, reference.Length).ToArray();
             WinogradConv.WeightGradientChunksVector256(xphase, g, shape, plan, vector, 0, plan.Chunks, scratch);
             AssertBitwise(reference, vector, $"partials {plan}");
+            var wide = Enumerable.Repeat(float.NaN, reference.Length).ToArray();
+            WinogradConv.WeightGradientChunksVector512(xphase, g, shape, plan, wide, 0, plan.Chunks, scratch);
+            AssertBitwise(reference, wide, $"partials (Vector512) {plan}");
             var split = new float[reference.Length];
             for (int k = plan.Chunks - 1; k >= 0; k--) WinogradConv.WeightGradientChunks(xphase, g, shape, plan, split, k, k + 1, scratch);
             AssertBitwise(reference, split, $"partials chunk by chunk {plan}");
