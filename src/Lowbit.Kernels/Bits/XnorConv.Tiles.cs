@@ -31,82 +31,100 @@ public static partial class XnorConv
             fixed (int* offsets = offsetSpan) Pixels(t0, t1, offsets);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Pixels(int t0, int t1, int* offsets)
         {
             var s = _filters.Shape;
-            int steps = _filters.Steps;
             if (_thresholds != null)
             {
                 int outWords = BitLayout.WordsPerRow(s.OutChannels);
                 new Span<ulong>(_output + (nint)t0 * outWords, (t1 - t0) * outWords).Clear();
             }
+            // Offset of each output pixel's window inside its image's padded map (no division per pixel).
+            int perImage = s.OutHeight * s.OutWidth, imageWords = s.PaddedHeight * s.PaddedWidth * _filters.InputWords;
+            Span<int> windowSpan = perImage <= 4096 ? stackalloc int[perImage] : new int[perImage];
+            for (int oy = 0, r = 0; oy < s.OutHeight; oy++)
+                for (int ox = 0; ox < s.OutWidth; ox++) windowSpan[r++] = (oy * s.Stride * s.PaddedWidth + ox * s.Stride) * _filters.InputWords;
+            var tables = _path == XnorConvPath.Vector512 ? PopCountTables512.Create() : default;
+            fixed (int* windows = windowSpan)
+            {
+                for (int t = t0; t < t1;)
+                {
+                    int n = t / perImage, first = n * perImage, end = Math.Min(perImage, t1 - first);
+                    Range(_padded + (nint)n * imageWords, windows, first, t - first, end, offsets, tables);
+                    t = first + end;
+                }
+            }
+        }
+
+        /// <summary>Output pixels [r0, r1) of one image (pixel r is output pixel first + r); tiles stay inside the range.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Range(uint* image, int* windows, int first, int r0, int r1, int* offsets, in PopCountTables512 tables)
+        {
+            var s = _filters.Shape;
+            int steps = _filters.Steps;
             if (_path == XnorConvPath.Scalar)
             {
-                for (int t = t0; t < t1; t++) ScalarPixel(t, offsets);
+                for (int r = r0; r < r1; r++) ScalarPixel(first + r, image + windows[r], offsets);
                 return;
             }
-            int laneWidth = _path == XnorConvPath.Vector512 ? 16 : 8, vectors = (s.OutChannels + laneWidth - 1) / laneWidth;
+            int laneWidth = _path == XnorConvPath.Vector512 ? 16 : 8, vectors = (s.OutChannels + laneWidth - 1) / laneWidth, last = r1 - 1;
             if (vectors == 1)
             {
-                for (int t = t0; t < t1; t += 4)
+                for (int r = r0; r < r1; r += 4)
                 {
-                    uint* x0 = Base(t), x1 = Base(Math.Min(t + 1, t1 - 1)), x2 = Base(Math.Min(t + 2, t1 - 1)), x3 = Base(Math.Min(t + 3, t1 - 1));
-                    var c = Tile(x0, x1, x2, x3, _weights, _weights, _weights, _weights, offsets, steps);
-                    for (int j = 0; j < 4 && t + j < t1; j++) Store(t + j, 0, c, j);
+                    uint* x0 = image + windows[r], x1 = image + windows[Math.Min(r + 1, last)];
+                    uint* x2 = image + windows[Math.Min(r + 2, last)], x3 = image + windows[Math.Min(r + 3, last)];
+                    var c = Tile(x0, x1, x2, x3, _weights, _weights, _weights, _weights, offsets, steps, tables);
+                    for (int j = 0; j < 4 && r + j < r1; j++) Store(first + r + j, 0, c, j);
                 }
             }
             else if (vectors == 2)
             {
                 uint* w1 = _weights + laneWidth;
-                for (int t = t0; t < t1; t += 2)
+                for (int r = r0; r < r1; r += 2)
                 {
-                    uint* x0 = Base(t), x1 = Base(Math.Min(t + 1, t1 - 1));
-                    var c = Tile(x0, x0, x1, x1, _weights, w1, _weights, w1, offsets, steps);
-                    Store(t, 0, c, 0);
-                    Store(t, laneWidth, c, 1);
-                    if (t + 1 >= t1) continue;
-                    Store(t + 1, 0, c, 2);
-                    Store(t + 1, laneWidth, c, 3);
+                    uint* x0 = image + windows[r], x1 = image + windows[Math.Min(r + 1, last)];
+                    var c = Tile(x0, x0, x1, x1, _weights, w1, _weights, w1, offsets, steps, tables);
+                    Store(first + r, 0, c, 0);
+                    Store(first + r, laneWidth, c, 1);
+                    if (r + 1 >= r1) continue;
+                    Store(first + r + 1, 0, c, 2);
+                    Store(first + r + 1, laneWidth, c, 3);
                 }
             }
             else
             {
-                for (int t = t0; t < t1; t++)
+                for (int r = r0; r < r1; r++)
                 {
-                    uint* x = Base(t);
+                    uint* x = image + windows[r];
                     for (int v = 0; v < vectors; v += 4)
                     {
                         uint* w = _weights + v * laneWidth;
-                        var c = Tile(x, x, x, x, w, w + laneWidth, w + 2 * laneWidth, w + 3 * laneWidth, offsets, steps);
-                        for (int j = 0; j < 4 && v + j < vectors; j++) Store(t, (v + j) * laneWidth, c, j);
+                        var c = Tile(x, x, x, x, w, w + laneWidth, w + 2 * laneWidth, w + 3 * laneWidth, offsets, steps, tables);
+                        for (int j = 0; j < 4 && v + j < vectors; j++) Store(first + r, (v + j) * laneWidth, c, j);
                     }
                 }
             }
         }
 
-        /// <summary>First word of the padded-map window of output pixel t.</summary>
-        private uint* Base(int t)
-        {
-            var s = _filters.Shape;
-            int perImage = s.OutHeight * s.OutWidth, n = t / perImage, r = t - n * perImage, oy = r / s.OutWidth, ox = r - oy * s.OutWidth;
-            return _padded + ((nint)(n * s.PaddedHeight + oy * s.Stride) * s.PaddedWidth + ox * s.Stride) * _filters.InputWords;
-        }
-
-        private TileCounts Tile(uint* x0, uint* x1, uint* x2, uint* x3, uint* w0, uint* w1, uint* w2, uint* w3, int* offsets, int steps)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private TileCounts Tile(uint* x0, uint* x1, uint* x2, uint* x3, uint* w0, uint* w1, uint* w2, uint* w3, int* offsets, int steps, in PopCountTables512 tables)
         {
             int lanes = _filters.Lanes;
             if (_path == XnorConvPath.Vector256) return Tile256(x0, x1, x2, x3, w0, w1, w2, w3, offsets, steps, lanes);
-            if (steps < HarleySealMinSteps) return Tile512(x0, x1, x2, x3, w0, w1, w2, w3, offsets, steps, lanes);
+            if (steps < HarleySealMinSteps) return Tile512(x0, x1, x2, x3, w0, w1, w2, w3, offsets, steps, lanes, tables);
             return new TileCounts
             {
-                C0 = HarleySeal512(x0, w0, offsets, steps, lanes),
-                C1 = HarleySeal512(x1, w1, offsets, steps, lanes),
-                C2 = HarleySeal512(x2, w2, offsets, steps, lanes),
-                C3 = HarleySeal512(x3, w3, offsets, steps, lanes),
+                C0 = HarleySeal512(x0, w0, offsets, steps, lanes, tables),
+                C1 = HarleySeal512(x1, w1, offsets, steps, lanes, tables),
+                C2 = HarleySeal512(x2, w2, offsets, steps, lanes, tables),
+                C3 = HarleySeal512(x3, w3, offsets, steps, lanes, tables),
             };
         }
 
         /// <summary>Vector j of a tile: the counts of output channels [lane, lane + width) of pixel t.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Store(int t, int lane, in TileCounts c, int j)
         {
             int o = _filters.Shape.OutChannels;
@@ -156,11 +174,11 @@ public static partial class XnorConv
         }
 
         /// <summary>Reference: one output channel at a time, scalar popcount per 32-bit word.</summary>
-        private void ScalarPixel(int t, int* offsets)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ScalarPixel(int t, uint* x, int* offsets)
         {
             var s = _filters.Shape;
             int steps = _filters.Steps, lanes = _filters.Lanes, o = s.OutChannels, outWords = BitLayout.WordsPerRow(o);
-            uint* x = Base(t);
             for (int f = 0; f < o; f++)
             {
                 int d = 0;
@@ -176,8 +194,10 @@ public static partial class XnorConv
     {
         public Vector512<int> C0, C1, C2, C3;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly Vector512<int> Get512(int j) => j switch { 0 => C0, 1 => C1, 2 => C2, _ => C3 };
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly Vector256<int> Get256(int j) => Get512(j).GetLower();
     }
 
@@ -186,8 +206,10 @@ public static partial class XnorConv
     /// widened to 32-bit lanes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe TileCounts Tile512(uint* x0, uint* x1, uint* x2, uint* x3, uint* w0, uint* w1, uint* w2, uint* w3, int* offsets, int steps, int lanes)
+    private static unsafe TileCounts Tile512(uint* x0, uint* x1, uint* x2, uint* x3, uint* w0, uint* w1, uint* w2, uint* w3, int* offsets, int steps, int lanes,
+        in PopCountTables512 tables)
     {
+        Vector512<byte> ta = tables.A, tb = tables.B;
         Vector512<int> q0 = default, q1 = default, q2 = default, q3 = default;
         for (int start = 0; start < steps; start += ChunkSteps)
         {
@@ -196,10 +218,10 @@ public static partial class XnorConv
             for (int r = start; r < end; r++)
             {
                 nint off = offsets[r], wo = (nint)r * lanes;
-                s0 += PopCountGemm.LaneByteCounts((Vector512.Create(x0[off]) ^ Vector512.Load(w0 + wo)).AsUInt64());
-                s1 += PopCountGemm.LaneByteCounts((Vector512.Create(x1[off]) ^ Vector512.Load(w1 + wo)).AsUInt64());
-                s2 += PopCountGemm.LaneByteCounts((Vector512.Create(x2[off]) ^ Vector512.Load(w2 + wo)).AsUInt64());
-                s3 += PopCountGemm.LaneByteCounts((Vector512.Create(x3[off]) ^ Vector512.Load(w3 + wo)).AsUInt64());
+                s0 += ByteCounts((Vector512.Create(x0[off]) ^ Vector512.Load(w0 + wo)).AsUInt64(), ta, tb);
+                s1 += ByteCounts((Vector512.Create(x1[off]) ^ Vector512.Load(w1 + wo)).AsUInt64(), ta, tb);
+                s2 += ByteCounts((Vector512.Create(x2[off]) ^ Vector512.Load(w2 + wo)).AsUInt64(), ta, tb);
+                s3 += ByteCounts((Vector512.Create(x3[off]) ^ Vector512.Load(w3 + wo)).AsUInt64(), ta, tb);
             }
             q0 += Widen(s0);
             q1 += Widen(s1);
@@ -219,22 +241,25 @@ public static partial class XnorConv
     /// byte-lookup popcount. Invariant: c = 8·(eights) + 4·popcount(fours) + 2·popcount(twos) + popcount(ones) + tail.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe Vector512<int> HarleySeal512(uint* x, uint* w, int* offsets, int steps, int lanes)
+    private static unsafe Vector512<int> HarleySeal512(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables)
     {
+        Vector512<byte> ta = tables.A, tb = tables.B;
         Vector512<ulong> ones = default, twos = default, fours = default;
         Vector512<byte> eights = default; // ≤ 8 per byte per block, widened every 31 blocks
         Vector512<int> total = default;
         int r = 0, blocks = 0;
+        int* off = offsets;
+        uint* wp = w;
         for (; r + 8 <= steps; r += 8)
         {
-            var (o1, twosA) = PopCountGemm.CarrySave(ones, Xor512(x, w, offsets, r, lanes), Xor512(x, w, offsets, r + 1, lanes));
-            var (o2, twosB) = PopCountGemm.CarrySave(o1, Xor512(x, w, offsets, r + 2, lanes), Xor512(x, w, offsets, r + 3, lanes));
+            var (o1, twosA) = PopCountGemm.CarrySave(ones, Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
+            var (o2, twosB) = PopCountGemm.CarrySave(o1, Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
             var (t1, foursA) = PopCountGemm.CarrySave(twos, twosA, twosB);
-            (o1, twosA) = PopCountGemm.CarrySave(o2, Xor512(x, w, offsets, r + 4, lanes), Xor512(x, w, offsets, r + 5, lanes));
-            (ones, twosB) = PopCountGemm.CarrySave(o1, Xor512(x, w, offsets, r + 6, lanes), Xor512(x, w, offsets, r + 7, lanes));
+            (o1, twosA) = PopCountGemm.CarrySave(o2, Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
+            (ones, twosB) = PopCountGemm.CarrySave(o1, Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
             (twos, var foursB) = PopCountGemm.CarrySave(t1, twosA, twosB);
             (fours, var carry) = PopCountGemm.CarrySave(fours, foursA, foursB);
-            eights += PopCountGemm.LaneByteCounts(carry);
+            eights += ByteCounts(carry, ta, tb);
             if (++blocks == ChunkSteps)
             {
                 total += Widen(eights);
@@ -243,21 +268,28 @@ public static partial class XnorConv
             }
         }
         Vector512<byte> rest = default; // ≤ 7 tail steps: ≤ 56 per byte
-        for (; r < steps; r++) rest += PopCountGemm.LaneByteCounts(Xor512(x, w, offsets, r, lanes));
-        Vector512<byte> f = PopCountGemm.LaneByteCounts(fours);
-        Vector512<byte> weighted = f + f + PopCountGemm.LaneByteCounts(twos); // ≤ 24
-        weighted = weighted + weighted + PopCountGemm.LaneByteCounts(ones) + rest; // ≤ 48 + 8 + 56
+        for (; r < steps; r++) rest += ByteCounts(Xor512(x, ref off, ref wp, lanes), ta, tb);
+        Vector512<byte> f = ByteCounts(fours, ta, tb);
+        Vector512<byte> weighted = f + f + ByteCounts(twos, ta, tb); // ≤ 24
+        weighted = weighted + weighted + ByteCounts(ones, ta, tb) + rest; // ≤ 48 + 8 + 56
         return ((total + Widen(eights)) << 3) + Widen(weighted);
     }
 
+    /// <summary>The next step's XOR of the broadcast input word and 16 filter words; advances both cursors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<ulong> Xor512(uint* x, uint* w, int* offsets, int r, int lanes) =>
-        (Vector512.Create(x[offsets[r]]) ^ Vector512.Load(w + (nint)r * lanes)).AsUInt64();
+    private static unsafe Vector512<ulong> Xor512(uint* x, ref int* offset, ref uint* w, int lanes)
+    {
+        var d = (Vector512.Create(x[*offset]) ^ Vector512.Load(w)).AsUInt64();
+        offset++;
+        w += lanes;
+        return d;
+    }
 
     /// <summary>As <see cref="Tile512"/> with 8 lanes per vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe TileCounts Tile256(uint* x0, uint* x1, uint* x2, uint* x3, uint* w0, uint* w1, uint* w2, uint* w3, int* offsets, int steps, int lanes)
     {
+        Vector256<byte> table = Vector256.Create(0x0302020102010100UL, 0x0403030203020201UL, 0x0302020102010100UL, 0x0403030203020201UL).AsByte();
         Vector256<int> q0 = default, q1 = default, q2 = default, q3 = default;
         for (int start = 0; start < steps; start += ChunkSteps)
         {
@@ -266,10 +298,10 @@ public static partial class XnorConv
             for (int r = start; r < end; r++)
             {
                 nint off = offsets[r], wo = (nint)r * lanes;
-                s0 += PopCountGemm.LaneByteCounts((Vector256.Create(x0[off]) ^ Vector256.Load(w0 + wo)).AsUInt64());
-                s1 += PopCountGemm.LaneByteCounts((Vector256.Create(x1[off]) ^ Vector256.Load(w1 + wo)).AsUInt64());
-                s2 += PopCountGemm.LaneByteCounts((Vector256.Create(x2[off]) ^ Vector256.Load(w2 + wo)).AsUInt64());
-                s3 += PopCountGemm.LaneByteCounts((Vector256.Create(x3[off]) ^ Vector256.Load(w3 + wo)).AsUInt64());
+                s0 += ByteCounts((Vector256.Create(x0[off]) ^ Vector256.Load(w0 + wo)).AsUInt64(), table);
+                s1 += ByteCounts((Vector256.Create(x1[off]) ^ Vector256.Load(w1 + wo)).AsUInt64(), table);
+                s2 += ByteCounts((Vector256.Create(x2[off]) ^ Vector256.Load(w2 + wo)).AsUInt64(), table);
+                s3 += ByteCounts((Vector256.Create(x3[off]) ^ Vector256.Load(w3 + wo)).AsUInt64(), table);
             }
             q0 += Widen(s0);
             q1 += Widen(s1);
@@ -277,6 +309,43 @@ public static partial class XnorConv
             q3 += Widen(s3);
         }
         return new TileCounts { C0 = q0.ToVector512(), C1 = q1.ToVector512(), C2 = q2.ToVector512(), C3 = q3.ToVector512() };
+    }
+
+    /// <summary>
+    /// Lookup tables of <see cref="ByteCounts(Vector512{ulong}, Vector512{byte}, Vector512{byte})"/>: with AVX-512 VBMI popcount of the low 6 and low 2 bits
+    /// (<c>vpermb</c>), else the 16-entry nibble table. Passed in, because the properties that build them are not always
+    /// inlined into the tile loops (then they were called per step).
+    /// </summary>
+    private readonly struct PopCountTables512(Vector512<byte> a, Vector512<byte> b)
+    {
+        public readonly Vector512<byte> A = a, B = b;
+
+        public static PopCountTables512 Create() => Avx512Vbmi.IsSupported
+            ? new(PopCountGemm.PopCountLow6, PopCountGemm.PopCountLow2)
+            : new(PopCountGemm.PopCountNibble, PopCountGemm.PopCountNibble);
+    }
+
+    /// <summary>Popcount of each byte (0..8), as <see cref="PopCountGemm.LaneByteCounts(Vector512{ulong})"/> with the tables given.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> ByteCounts(Vector512<ulong> x, Vector512<byte> a, Vector512<byte> b)
+    {
+        if (Avx512Vbmi.IsSupported) return Avx512Vbmi.PermuteVar64x8(a, x.AsByte()) + Avx512Vbmi.PermuteVar64x8(b, (x >>> 6).AsByte());
+        Vector512<byte> nibble = Vector512.Create((byte)0x0F);
+        Vector512<byte> lo = x.AsByte() & nibble;
+        Vector512<byte> hi = Vector512.ShiftRightLogical(x, 4).AsByte() & nibble;
+        if (Avx512BW.IsSupported) return Avx512BW.Shuffle(a, lo) + Avx512BW.Shuffle(a, hi);
+        return Vector512.Shuffle(a, lo) + Vector512.Shuffle(a, hi);
+    }
+
+    /// <summary>Popcount of each byte (0..8) by two 16-entry nibble lookups in <paramref name="table"/> (popcount(i), i &lt; 16, per 128-bit lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> ByteCounts(Vector256<ulong> x, Vector256<byte> table)
+    {
+        Vector256<byte> nibble = Vector256.Create((byte)0x0F);
+        Vector256<byte> lo = x.AsByte() & nibble;
+        Vector256<byte> hi = Vector256.ShiftRightLogical(x, 4).AsByte() & nibble;
+        if (Avx2.IsSupported) return Avx2.Shuffle(table, lo) + Avx2.Shuffle(table, hi);
+        return Vector256.Shuffle(table, lo) + Vector256.Shuffle(table, hi);
     }
 
     /// <summary>Sum of the 4 bytes of each 32-bit lane (<c>vpmaddubsw</c> then <c>vpmaddwd</c> against ones where available).</summary>

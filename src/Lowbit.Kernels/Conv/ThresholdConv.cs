@@ -129,20 +129,45 @@ public static partial class ThresholdConv
             fixed (int* offsets = offsetSpan) Pixels(t0, t1, offsets);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Pixels(int t0, int t1, int* offsets)
         {
             var s = _filters.Shape;
-            int k = s.K, lanes = _filters.Lanes, o = s.OutChannels, outWords = (o + 63) / 64;
+            int o = s.OutChannels, outWords = (o + 63) / 64;
             if (_values == null) new Span<ulong>(_output + (nint)t0 * outWords, (t1 - t0) * outWords).Clear();
+            // Offset of each output pixel's window inside its image (no division per pixel).
+            int perImage = s.OutH * s.OutW;
+            Span<int> windowSpan = perImage <= 4096 ? stackalloc int[perImage] : new int[perImage];
+            for (int oy = 0, r = 0; oy < s.OutH; oy++)
+                for (int ox = 0; ox < s.OutW; ox++) windowSpan[r++] = oy * s.Stride * s.PaddedW + ox * s.Stride;
+            fixed (int* windows = windowSpan)
+            {
+                for (int t = t0; t < t1;)
+                {
+                    int n = t / perImage, first = n * perImage, end = Math.Min(perImage, t1 - first);
+                    Range(_xpad + (nint)n * ImageLength(s), windows, first, t - first, end, offsets);
+                    t = first + end;
+                }
+            }
+        }
+
+        /// <summary>Output pixels [r0, r1) of one image (pixel r is output pixel first + r); tiles stay inside the range.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Range(float* image, int* windows, int first, int r0, int r1, int* offsets)
+        {
+            var s = _filters.Shape;
+            int k = s.K, lanes = _filters.Lanes, o = s.OutChannels, last = r1 - 1;
             if (_path == ThresholdConvPath.Scalar)
             {
-                for (int t = t0; t < t1; t++) ScalarPixel(t, offsets);
+                for (int r = r0; r < r1; r++) ScalarPixel(first + r, image + windows[r], offsets);
                 return;
             }
             int width = _path == ThresholdConvPath.Vector512 ? 16 : 8;
-            for (int t = t0; t < t1; t += 4)
+            for (int r = r0; r < r1; r += 4)
             {
-                float* x0 = Base(t), x1 = Base(Math.Min(t + 1, t1 - 1)), x2 = Base(Math.Min(t + 2, t1 - 1)), x3 = Base(Math.Min(t + 3, t1 - 1));
+                float* x0 = image + windows[r], x1 = image + windows[Math.Min(r + 1, last)];
+                float* x2 = image + windows[Math.Min(r + 2, last)], x3 = image + windows[Math.Min(r + 3, last)];
+                int t = first + r, t1 = first + r1;
                 for (int lane = 0; lane < o; lane += 2 * width)
                 {
                     float* w = _weights + lane;
@@ -150,14 +175,6 @@ public static partial class ThresholdConv
                     else Store(Tile256(x0, x1, x2, x3, w, offsets, k, lanes), t, t1, lane);
                 }
             }
-        }
-
-        /// <summary>First input of output pixel t's window in channel 0.</summary>
-        private float* Base(int t)
-        {
-            var s = _filters.Shape;
-            int perImage = s.OutH * s.OutW, n = t / perImage, r = t - n * perImage, oy = r / s.OutW, ox = r - oy * s.OutW;
-            return _xpad + (nint)n * ImageLength(s) + (nint)oy * s.Stride * s.PaddedW + ox * s.Stride;
         }
 
         private void Store((Vector512<float> A0, Vector512<float> B0, Vector512<float> A1, Vector512<float> B1,
@@ -180,6 +197,7 @@ public static partial class ThresholdConv
             if (t + 3 < t1) { StoreVector(t + 3, lane, c.A3); StoreVector(t + 3, lane + 8, c.B3); }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void StoreVector(int t, int lane, Vector512<float> y)
         {
             int o = _filters.Shape.OutChannels;
@@ -195,6 +213,7 @@ public static partial class ThresholdConv
             _output[(nint)t * ((o + 63) / 64) + (lane >> 6)] |= bits << (lane & 63);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void StoreVector(int t, int lane, Vector256<float> y)
         {
             int o = _filters.Shape.OutChannels;
@@ -211,11 +230,11 @@ public static partial class ThresholdConv
         }
 
         /// <summary>Reference: one output at a time with <see cref="MathF.FusedMultiplyAdd"/>, as DirectConvReference.</summary>
-        private void ScalarPixel(int t, int* offsets)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ScalarPixel(int t, float* x, int* offsets)
         {
             var s = _filters.Shape;
             int o = s.OutChannels, lanes = _filters.Lanes;
-            float* x = Base(t);
             for (int f = 0; f < o; f++)
             {
                 float acc = 0f;
