@@ -30,7 +30,14 @@ public static partial class ThresholdConv
     /// <param name="threads">Worker threads (≥ 1); output pixels are split between them.</param>
     /// <exception cref="ArgumentException">A span is too short.</exception>
     public static void Signs(ReadOnlySpan<float> xpad, int images, ThresholdConvFilters filters, Span<ulong> output, int threads = 1) =>
-        Run(DefaultPath, xpad, images, filters, output, default, threads);
+        Run(PathFor(filters), xpad, images, filters, output, default, threads);
+
+    /// <summary>
+    /// <see cref="DefaultPath"/>, except that at most 16 output channels take the 256-bit path: a 512-bit tile row is 32
+    /// channels, so half of its multiply-adds would be padding (every path gives the same values).
+    /// </summary>
+    internal static ThresholdConvPath PathFor(ThresholdConvFilters filters) =>
+        DefaultPath == ThresholdConvPath.Vector512 && filters?.Shape.OutChannels <= 16 ? ThresholdConvPath.Vector256 : DefaultPath;
 
     /// <summary>The values y (bias added, before the threshold), for callers that check the operation order against another kernel.</summary>
     /// <param name="xpad">Padded input <c>[images, C, Hp, Wp]</c>.</param>
@@ -40,7 +47,7 @@ public static partial class ThresholdConv
     /// <param name="threads">Worker threads (≥ 1).</param>
     /// <exception cref="ArgumentException">A span is too short.</exception>
     public static void Values(ReadOnlySpan<float> xpad, int images, ThresholdConvFilters filters, Span<float> values, int threads = 1) =>
-        Run(DefaultPath, xpad, images, filters, default, values, threads);
+        Run(PathFor(filters), xpad, images, filters, default, values, threads);
 
     internal static unsafe void Run(ThresholdConvPath path, ReadOnlySpan<float> xpad, int images, ThresholdConvFilters filters, Span<ulong> output, Span<float> values, int threads)
     {
@@ -205,7 +212,8 @@ public static partial class ThresholdConv
             if (_filters.HasBias) y += Vector512.Load(_filters.BiasPointer + lane);
             if (_values != null)
             {
-                for (int l = 0; l < 16 && lane + l < o; l++) _values[(nint)t * o + lane + l] = y.GetElement(l);
+                if (lane + 16 <= o) y.Store(_values + (nint)t * o + lane);
+                else for (int l = 0; lane + l < o; l++) _values[(nint)t * o + lane + l] = y.GetElement(l);
                 return;
             }
             var z = (y.AsUInt32() ^ Vector512.Load(_filters.SignPointer + lane)).AsSingle();
@@ -221,7 +229,8 @@ public static partial class ThresholdConv
             if (_filters.HasBias) y += Vector256.Load(_filters.BiasPointer + lane);
             if (_values != null)
             {
-                for (int l = 0; l < 8 && lane + l < o; l++) _values[(nint)t * o + lane + l] = y.GetElement(l);
+                if (lane + 8 <= o) y.Store(_values + (nint)t * o + lane);
+                else for (int l = 0; lane + l < o; l++) _values[(nint)t * o + lane + l] = y.GetElement(l);
                 return;
             }
             var z = (y.AsUInt32() ^ Vector256.Load(_filters.SignPointer + lane)).AsSingle();
