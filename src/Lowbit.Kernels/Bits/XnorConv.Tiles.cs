@@ -11,15 +11,28 @@ public static partial class XnorConv
     private const int ChunkSteps = 31;
 
     /// <summary>One call's pointers and shape; <see cref="Pixels(int, int)"/> computes a range of output pixels (any split gives the same values).</summary>
-    private readonly unsafe struct Job(XnorConvPath path, XnorConvFilters filters, uint* padded, uint* weights, int* thresholds, ulong* output, int* counts,
-        bool channelMajor)
+    private readonly unsafe struct Job(XnorConvPath path, XnorConvFilters filters, ulong* input, uint* padded, uint* weights, int* thresholds, ulong* output,
+        int* counts, bool channelMajor)
     {
         private readonly XnorConvPath _path = path;
+        private readonly ulong* _input = input;
         private readonly bool _channelMajor = channelMajor; // counts [images, O, P] rather than [images, P, O]
         private readonly XnorConvFilters _filters = filters;
         private readonly uint* _padded = padded, _weights = weights;
         private readonly int* _thresholds = thresholds, _counts = counts; // _thresholds null: store counts
         private readonly ulong* _output = output;
+
+        /// <summary>Images [n0, n1) one at a time: pad the image, then compute its output pixels.</summary>
+        public void Images(int n0, int n1)
+        {
+            var s = _filters.Shape;
+            int inImage = s.Height * s.Width * BitLayout.WordsPerRow(s.InChannels), padImage = PaddedLength(s, 1), perImage = s.OutHeight * s.OutWidth;
+            for (int n = n0; n < n1; n++)
+            {
+                Pad(new ReadOnlySpan<ulong>(_input + (nint)n * inImage, inImage), s, 1, new Span<uint>(_padded + (nint)n * padImage, padImage));
+                Pixels(n * perImage, (n + 1) * perImage);
+            }
+        }
 
         public void Pixels(int t0, int t1)
         {

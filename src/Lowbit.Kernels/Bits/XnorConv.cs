@@ -87,16 +87,25 @@ public static partial class XnorConv
             BitChecks.Length(nameof(counts), counts.Length, BitChecks.Count(nameof(counts), pixels, s.OutChannels), "[pixels, O]");
         }
         if (pixels == 0) return;
-        Pad(input, s, images, padded);
+        // One image: pad, then split its pixels between threads. Several: each thread pads and convolves whole images
+        // in turn, so an image's padded map is still in cache when its pixels are computed.
+        if (images == 1) Pad(input, s, images, padded);
         int lanes = signs ? filters.Lanes : 0;
         Span<int> limits = lanes <= 1024 ? stackalloc int[lanes] : new int[lanes];
         limits.Fill(-1); // lanes past O: never +1, so their bits stay zero
         if (signs) maxMismatches[..s.OutChannels].CopyTo(limits);
+        fixed (ulong* pi = input, po = output)
         fixed (uint* pp = padded, pw = filters.Storage)
-        fixed (ulong* po = output)
         fixed (int* pc = counts, pt = limits)
         {
-            var job = new Job(path, filters, pp, pw + filters.Offset, signs ? pt : null, po, pc, channelMajor);
+            var job = new Job(path, filters, pi, pp, pw + filters.Offset, signs ? pt : null, po, pc, channelMajor);
+            if (images > 1)
+            {
+                int imageBlocks = Math.Min(threads, images);
+                if (imageBlocks <= 1) job.Images(0, images);
+                else RowPartition.Run(images, imageBlocks, 1, job.Images);
+                return;
+            }
             int blocks = Math.Min(threads, Math.Max(1, pixels / MinPixelsPerThread));
             if (blocks <= 1) job.Pixels(0, pixels);
             else RowPartition.Run(pixels, blocks, 4, job.Pixels);

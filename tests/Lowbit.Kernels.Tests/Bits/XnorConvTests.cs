@@ -29,11 +29,10 @@ public class XnorConvTests
     [MemberData(nameof(Shapes))]
     public void ThresholdSigns_EveryPathAndThreadCount_MatchesReference(int channels, int outChannels, int kernel, int stride, int pad, int height, int width)
     {
-        foreach (bool ones in new[] { false, true })
+        foreach (var (ones, images) in new[] { (false, 3), (true, 3), (true, 1) }) // one image: pixels split within it; several: whole images per thread
         {
-            int seed = channels * 1000 + outChannels * 10 + kernel + (ones ? 7 : 0);
+            int seed = channels * 1000 + outChannels * 10 + kernel + (ones ? 7 : 0) + images;
             var rng = new Random(seed);
-            const int images = 3;
             var shape = new XnorConvShape(channels, height, width, outChannels, kernel, stride, pad, ones);
             float[] map = BitTestData.Signs(rng, images * height * width * channels);
             float[] weights = BitTestData.Signs(rng, outChannels * shape.PatchSize);
@@ -50,7 +49,7 @@ public class XnorConvTests
             foreach (var path in Enum.GetValues<XnorConvPath>())
                 for (int threads = 1; threads <= 3; threads++)
                 {
-                    string context = $"{path} threads={threads} pad={(ones ? "+1" : "-1")} seed={seed}";
+                    string context = $"{path} threads={threads} images={images} pad={(ones ? "+1" : "-1")} seed={seed}";
                     var padded = new uint[XnorConv.PaddedLength(shape, images)];
                     var bits = new ulong[pixels * outWords];
                     Array.Fill(bits, ulong.MaxValue);
