@@ -45,7 +45,17 @@ internal static class PackedTiming
             }
         }
         Console.WriteLine(string.Create(inv, $"{Path.GetFileName(args[1])}: batch {batch}, {threads} thread(s), {images} images, best of {rounds}: {best:F1} µs CPU per image; load {File.ReadAllText("/proc/loadavg").Trim()}"));
+        var context = new StepContext(model, new InferenceOptions(), new RunCounters(model.Layers.Count), new ScratchArena());
         for (int l = 0; l < layers.Length; l++)
-            Console.WriteLine(string.Create(inv, $"  layer {l,2} kind {model.Layers[l].Kind,2} {model.Layers[l].KindName,-22} {100 * layers[l],5:F1} %  ≈ {best * layers[l],8:F1} µs"));
+            Console.WriteLine(string.Create(inv, $"  layer {l,2} kind {model.Layers[l].Kind,2} {model.Layers[l].KindName,-22} {100 * layers[l],5:F1} %  ≈ {best * layers[l],8:F1} µs{StepPath(model.Layers[l], context)}"));
     }
+
+    /// <summary>" (fused)" or " (tensor ops)" for the steps with a checked fast path, else empty.</summary>
+    private static string StepPath(PackedLayer layer, StepContext context) => layer.CreateStep(context) switch
+    {
+        Lowbit.Inference.Runtime.Steps.ByteSignConvStep s => s.IsFused ? " (fused)" : " (tensor ops)",
+        Lowbit.Inference.Runtime.Steps.ByteRealConvStep s => s.IsFused ? " (fused)" : " (tensor ops)",
+        Lowbit.Inference.Runtime.Steps.BinaryResidualConvStep s => s.IsFused ? " (fused)" : " (tensor ops)",
+        _ => "",
+    };
 }

@@ -35,6 +35,12 @@ public static class Program
             return;
         }
 
+        // `xnorconv-timing [images] [rounds] [GHz]`: direct binary convolution paths vs im2col + XNOR GEMM (XnorConvTiming).
+        if (args.Length > 0 && args[0] == "xnorconv-timing")
+        {
+            XnorConvTiming.Run(args);
+            return;
+        }
         // `packed-timing MODEL.lbpm DATA [batch] [threads] [images] [rounds]`: CPU µs per image of a packed model (PackedTiming).
         if (args.Length > 2 && args[0] == "packed-timing")
         {

@@ -1,0 +1,155 @@
+using System.Runtime.Intrinsics;
+using Lowbit.Kernels.Bits;
+
+namespace Lowbit.Kernels.Tests.Bits;
+
+/// <summary>The direct binary convolution on every path against a plain-loop count of mismatching ±1 products.</summary>
+public class XnorConvTests
+{
+    public static TheoryData<int, int, int, int, int, int, int> Shapes() => new()
+    {
+        // channels, outChannels, kernel, stride, pad, height, width
+        { 1, 1, 3, 1, 1, 5, 6 },
+        { 3, 5, 3, 2, 1, 7, 7 },
+        { 16, 16, 3, 1, 1, 5, 4 },
+        { 31, 17, 2, 1, 0, 4, 5 },
+        { 32, 32, 3, 1, 1, 6, 5 },
+        { 32, 33, 3, 2, 1, 6, 7 },
+        { 33, 48, 3, 1, 2, 4, 4 },
+        { 64, 64, 3, 1, 1, 4, 5 },
+        { 65, 65, 1, 1, 0, 3, 3 },
+        { 96, 9, 3, 1, 1, 3, 4 },
+        { 127, 130, 3, 2, 0, 5, 6 },
+        { 128, 128, 3, 1, 1, 4, 4 },
+        { 300, 3, 3, 1, 1, 3, 3 }, // 10 input words: more than 31 steps, two byte-counter chunks
+        { 8000, 3, 1, 1, 0, 2, 2 }, // 250 steps: more than 31 Harley-Seal blocks
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ThresholdSigns_EveryPathAndThreadCount_MatchesReference(int channels, int outChannels, int kernel, int stride, int pad, int height, int width)
+    {
+        foreach (var (ones, images) in new[] { (false, 3), (true, 3), (true, 1) }) // one image: pixels split within it; several: whole images per thread
+        {
+            int seed = channels * 1000 + outChannels * 10 + kernel + (ones ? 7 : 0) + images;
+            var rng = new Random(seed);
+            var shape = new XnorConvShape(channels, height, width, outChannels, kernel, stride, pad, ones);
+            float[] map = BitTestData.Signs(rng, images * height * width * channels);
+            float[] weights = BitTestData.Signs(rng, outChannels * shape.PatchSize);
+            int[] expected = ReferenceMismatches(map, weights, shape, images);
+            var thresholds = new int[outChannels];
+            for (int o = 0; o < outChannels; o++) thresholds[o] = rng.Next(-1, shape.PatchSize + 1);
+            var filters = XnorConvFilters.Pack(BitTestData.Pack(weights, outChannels, shape.PatchSize), shape);
+            var input = BitTestData.Pack(map, images * height * width, channels);
+            int pixels = images * shape.OutHeight * shape.OutWidth, outWords = BitLayout.WordsPerRow(outChannels);
+            var expectedBits = new ulong[pixels * outWords];
+            for (int p = 0; p < pixels; p++)
+                for (int o = 0; o < outChannels; o++)
+                    if (expected[p * outChannels + o] <= thresholds[o]) expectedBits[p * outWords + (o >> 6)] |= 1UL << (o & 63);
+            foreach (var path in Enum.GetValues<XnorConvPath>())
+                for (int threads = 1; threads <= 3; threads++)
+                {
+                    string context = $"{path} threads={threads} images={images} pad={(ones ? "+1" : "-1")} seed={seed}";
+                    var padded = new uint[XnorConv.PaddedLength(shape, images)];
+                    var bits = new ulong[pixels * outWords];
+                    Array.Fill(bits, ulong.MaxValue);
+                    XnorConv.Run(path, input, images, filters, thresholds, padded, bits, default, threads, signs: true);
+                    BitTestData.Equal<ulong>(expectedBits, bits, "signs " + context);
+                    var counts = new int[pixels * outChannels];
+                    Array.Fill(counts, -7);
+                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false);
+                    BitTestData.Equal<int>(expected, counts, "counts " + context);
+                    Array.Fill(counts, -7);
+                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false, channelMajor: true);
+                    BitTestData.Equal<int>(ChannelMajor(expected, images, shape.OutHeight * shape.OutWidth, outChannels), counts, "channel-major counts " + context);
+                }
+        }
+    }
+
+    [Fact]
+    public void Mismatches_AgreeWithXnorGemmOnIm2ColPatches()
+    {
+        var rng = new Random(11);
+        var shape = new XnorConvShape(40, 6, 5, 24, 3, 1, 1, false);
+        const int images = 2;
+        float[] map = BitTestData.Signs(rng, images * shape.Height * shape.Width * shape.InChannels);
+        float[] weights = BitTestData.Signs(rng, shape.OutChannels * shape.PatchSize);
+        var packedWeights = BitTestData.Pack(weights, shape.OutChannels, shape.PatchSize);
+        var input = BitTestData.Pack(map, images * shape.Height * shape.Width, shape.InChannels);
+        int rows = images * shape.OutHeight * shape.OutWidth, patchWords = BitIm2Col.PatchWords(shape.InChannels, 3, 3);
+        var patches = new ulong[rows * patchWords];
+        BitIm2Col.Transform(input, images, shape.Height, shape.Width, shape.InChannels, 3, 3, 1, 1, 1, 1, patches);
+        var dots = new int[rows * shape.OutChannels];
+        XnorGemm.Multiply(patches, packedWeights, rows, shape.OutChannels, shape.PatchSize, dots);
+        var counts = new int[rows * shape.OutChannels];
+        XnorConv.Mismatches(input, images, XnorConvFilters.Pack(packedWeights, shape), new uint[XnorConv.PaddedLength(shape, images)], counts);
+        for (int i = 0; i < dots.Length; i++) Assert.Equal(dots[i], shape.PatchSize - 2 * counts[i]);
+    }
+
+    [Fact]
+    public void BadArguments_Throw()
+    {
+        var shape = new XnorConvShape(10, 4, 4, 3, 3, 1, 1, true);
+        var filters = XnorConvFilters.Pack(new ulong[3 * 2], shape);
+        var input = new ulong[2 * 16];
+        var padded = new uint[XnorConv.PaddedLength(shape, 2)];
+        Assert.Throws<ArgumentException>(() => XnorConv.ThresholdSigns(input, 3, filters, new int[3], padded, new ulong[64], 1));
+        Assert.Throws<ArgumentException>(() => XnorConv.ThresholdSigns(input, 2, filters, new int[3], padded, new ulong[31], 1));
+        Assert.Throws<ArgumentException>(() => XnorConv.ThresholdSigns(input, 2, filters, new int[2], padded, new ulong[32], 1));
+        Assert.Throws<ArgumentException>(() => XnorConv.ThresholdSigns(input, 2, filters, new int[3], new uint[10], new ulong[32], 1));
+        input[5] = 1UL << 12;
+        var ex = Assert.Throws<ArgumentException>(() => XnorConv.ThresholdSigns(input, 2, filters, new int[3], padded, new ulong[32], 1));
+        Assert.Equal("input", ex.ParamName);
+        var badRows = new ulong[3 * 2];
+        badRows[1] = 1UL << 40; // patch of 90 bits: bit 104 is padding
+        Assert.Throws<ArgumentException>(() => XnorConvFilters.Pack(badRows, shape));
+        Assert.Throws<ArgumentException>(() => XnorConvFilters.Pack(new ulong[6], shape with { Padding = 3 }));
+    }
+
+    [Fact]
+    public void DefaultPath_IsTheWidestAcceleratedWidth()
+    {
+        // CI reruns with DOTNET_EnableAVX512=0 / EnableAVX2=0 / EnableHWIntrinsic=0: the entries must then fall back.
+        var expected = Vector512.IsHardwareAccelerated ? XnorConvPath.Vector512 : Vector256.IsHardwareAccelerated ? XnorConvPath.Vector256 : XnorConvPath.Scalar;
+        Assert.Equal(expected, XnorConv.DefaultPath);
+        if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0") Assert.NotEqual(XnorConvPath.Vector512, XnorConv.DefaultPath);
+    }
+
+    /// <summary>[images, P, O] → [images, O, P].</summary>
+    private static int[] ChannelMajor(int[] counts, int images, int positions, int channels)
+    {
+        var result = new int[counts.Length];
+        for (int n = 0; n < images; n++)
+            for (int p = 0; p < positions; p++)
+                for (int o = 0; o < channels; o++) result[(n * channels + o) * positions + p] = counts[(n * positions + p) * channels + o];
+        return result;
+    }
+
+    /// <summary>d[(n, oy, ox), o]: mismatching signs between the padded window and filter o (OHWI, im2col order).</summary>
+    private static int[] ReferenceMismatches(float[] map, float[] weights, XnorConvShape s, int images)
+    {
+        int oh = s.OutHeight, ow = s.OutWidth, c = s.InChannels, k = s.Kernel;
+        var d = new int[images * oh * ow * s.OutChannels];
+        for (int n = 0; n < images; n++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++)
+                    for (int o = 0; o < s.OutChannels; o++)
+                    {
+                        int count = 0;
+                        for (int ky = 0; ky < k; ky++)
+                            for (int kx = 0; kx < k; kx++)
+                            {
+                                int y = oy * s.Stride - s.Padding + ky, x = ox * s.Stride - s.Padding + kx;
+                                bool inside = y >= 0 && y < s.Height && x >= 0 && x < s.Width;
+                                for (int ch = 0; ch < c; ch++)
+                                {
+                                    int v = inside ? BitTestData.Sign(map[((n * s.Height + y) * s.Width + x) * c + ch]) : (s.PadWithOnes ? 1 : -1);
+                                    int w = BitTestData.Sign(weights[o * s.PatchSize + (ky * k + kx) * c + ch]);
+                                    if (v != w) count++;
+                                }
+                            }
+                        d[((n * oh + oy) * ow + ox) * s.OutChannels + o] = count;
+                    }
+        return d;
+    }
+}
