@@ -87,7 +87,9 @@ public sealed class UserErrorTests(TinyRuns runs) : IClassFixture<TinyRuns>
     {
         string run = TempDir("resume-shape");
         File.Copy(Checkpoint(runs.Binary), Checkpoint(run));
-        AssertOneLineUserError(Run("train", "--out", run, "--resume", "--set", "layers.1.units=32"), "checkpoint.lbck", "'1.weight'", "[16, 784]", "[32, 784]");
+        AssertOneLineUserError(Run("train", "--out", run, "--resume", "--set", "layers.1.units=8"), "checkpoint.lbck", "'1.weight'", "[16, 784]", "[8, 784]");
+        // Growing a layer past everything the checkpoint stores is refused before the model is built.
+        AssertOneLineUserError(Run("train", "--out", run, "--resume", "--set", "layers.1.units=32"), "checkpoint.lbck", "cannot resume", "[32, 784]");
     }
 
     [Fact]

@@ -45,7 +45,20 @@ internal static class TrainCommand
         if (File.Exists(outDir)) throw new UserException($"--out '{outDir}' is an existing file; choose a folder.");
         if (config.Data.IsText) return TrainLanguageModel.Run(config, outDir, resume ? overrides : null, console);
         // Validate the model against the dataset's shape before touching the data or the output folder.
-        ModelBuilder.Build(config, DataResolver.InputShape(config.Data), checkpoint?.StoredModelElements ?? long.MaxValue);
+        if (checkpoint is null) ModelBuilder.Build(config, DataResolver.InputShape(config.Data));
+        else
+        {
+            // No weight of a resumable model can exceed what the checkpoint stores (a damaged or crafted config must
+            // not allocate gigabytes first; a --set that grows a layer fails here).
+            try
+            {
+                ModelBuilder.Build(config, DataResolver.InputShape(config.Data), checkpoint.StoredModelElements);
+            }
+            catch (ConfigException e)
+            {
+                throw new UserException($"{checkpoint.Path}: cannot resume with this model: {e.Message}");
+            }
+        }
         var data = DataResolver.Load(config.Data);
         // From here on the folder is ours alone (a second train on it stops here), and known to be writable.
         using var folderLock = OutputFolderLock.Acquire(outDir, "lowbit train", Trainer.CheckpointFile, "result.json", "metrics.csv");
