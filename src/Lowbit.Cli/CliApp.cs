@@ -102,6 +102,7 @@ public static class CliApp
         root.Subcommands.Add(InferCommand.Create(output, error));
         root.Subcommands.Add(PlotCommand.Create(output));
         root.Subcommands.Add(RadixPlotCommand.Create(output));
+        root.Subcommands.Add(CurvePlotCommand.Create(output));
         root.Subcommands.Add(ConfigsCommand.Create(output));
         root.Subcommands.Add(ReportCommand.Create(output));
         return root;

@@ -134,6 +134,51 @@ public sealed class PlotCommandTests : IDisposable
     }
 
     [Fact]
+    public void PlotCurves_MetricsCsv_ErrorPerEpochWhereTheScalePutsIt()
+    {
+        var run = Path.Combine(_folder, "results", "cifar10-resnet20", "seed2");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "metrics.csv"), """
+            epoch,learning_rate,train_loss,train_accuracy,val_loss,val_accuracy,test_accuracy,train_seconds,epoch_seconds
+            1,0.1,1.9,0.30,1.7,0.40,0.375,10,12
+            2,0.1,1.5,0.45,1.4,0.50,0.5,10,12
+            3,0.1,1.2,0.55,1.2,0.60,0.75,10,12
+            """.Replace("\r", "", StringComparison.Ordinal));
+        string svgPath = Path.Combine(_folder, "curves.svg");
+        var (code, output, err) = Run("plot-curves", "--run", run, "--out", svgPath, "--split", "test");
+        Assert.True(code == 0, err);
+        Assert.Contains("1 curves", output, StringComparison.Ordinal);
+        Assert.Contains("cifar10-resnet20 seed2 test: 3 epochs, last 25, best 25 at epoch 3", output, StringComparison.Ordinal);
+        var svg = SvgDrawing.Parse(File.ReadAllText(svgPath));
+        var line = svg.Line(ChartStyle.For(0), 2);
+        Assert.Equal(3, line.Length);
+        var scale = SvgDrawing.Scale.Fit([(1, 62.5, line[0]), (3, 25, line[2])]);
+        scale.AssertMaps([(1, 62.5), (2, 50), (3, 25)], line);
+
+        // Default splits are val and test: two curves; the validation error of epoch 2 is 50 %.
+        var (both, bothOutput, _) = Run("plot-curves", "--run", run, "--out", svgPath);
+        Assert.Equal(0, both);
+        Assert.Contains("cifar10-resnet20 seed2 val: 3 epochs, last 40, best 40 at epoch 3", bothOutput, StringComparison.Ordinal);
+
+        var lm = Path.Combine(_folder, "lm");
+        Directory.CreateDirectory(lm);
+        File.WriteAllText(Path.Combine(lm, "metrics.csv"), "epoch,train_loss,val_perplexity,test_perplexity\n1,5,150,140\n2,4.5,120,115\n");
+        var (mixed, _, mixedError) = Run("plot-curves", "--run", run, "--run", lm, "--out", svgPath);
+        Assert.Equal(1, mixed);
+        Assert.Contains("cannot draw a language model's perplexity and a classifier's error", mixedError, StringComparison.Ordinal);
+        var (ppl, pplOutput, pplError) = Run("plot-curves", "--run", lm, "--out", svgPath, "--split", "test");
+        Assert.True(ppl == 0, pplError);
+        Assert.Contains("lm test: 2 epochs, last 115, best 115 at epoch 2", pplOutput, StringComparison.Ordinal);
+
+        var (bad, _, badError) = Run("plot-curves", "--run", run, "--out", svgPath, "--split", "train2");
+        Assert.Equal(1, bad);
+        Assert.Contains("--split 'train2' is not one of train, val, test", badError, StringComparison.Ordinal);
+        var (missing, _, missingError) = Run("plot-curves", "--run", _folder, "--out", svgPath);
+        Assert.Equal(1, missing);
+        Assert.Contains("metrics.csv' does not exist", missingError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Plot_NothingMatches_IsOneLineUserError()
     {
         HandResults();
