@@ -33,3 +33,14 @@ radix=results/mnist-lowprec-dfxp-10-12/seed1
   --title "PI-MNIST, dfxp 10/12, seed 1: radix points of layer 1's ten groups" | head -1
 "${lb[@]}" plot-radix --run "$radix" --out docs/plots/mnist-lowprec-dfxp-10-12-radix-gradients.svg --group dE/dW --group dE/dz \
   --title "PI-MNIST, dfxp 10/12, seed 1: radix points of dE/dW and dE/dz per layer" | head -1
+# CIFAR-10 zoo (docs/RESULTS.md "Convnets on CIFAR-10: the zoo"): learning curves of every finished or parked run.
+for cfg in cifar10-resnet20 cifar10-resnet20-binary cifar10-vgg-small-binary-w0.25 cifar10-vgg-small-w0.25 \
+  cifar10-resnet20-dorefa-w2a2 cifar10-resnet20-dorefa-w1a2 cifar10-mobilenet-small; do
+  runs=()
+  for d in results/$cfg/seed* results/inflight/$cfg-s*; do
+    [ -s "$d/metrics.csv" ] && [ "$(wc -l < "$d/metrics.csv")" -gt 1 ] && runs+=(--run "$d")
+  done
+  [ ${#runs[@]} -gt 0 ] && "${lb[@]}" plot-curves "${runs[@]}" --out "docs/plots/zoo-$cfg.svg" \
+    --title "CIFAR-10, $cfg: validation and test error per epoch" | head -1
+done
+true
