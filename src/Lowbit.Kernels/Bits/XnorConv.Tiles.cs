@@ -127,7 +127,17 @@ public static partial class XnorConv
         {
             int lanes = _filters.Lanes;
             if (_path == XnorConvPath.Vector256) return Tile256(x0, x1, x2, x3, w0, w1, w2, w3, offsets, steps, lanes);
-            if (steps < HarleySealMinSteps) return Tile512(x0, x1, x2, x3, w0, w1, w2, w3, offsets, steps, lanes, tables);
+            if (steps < CarrySaveMinSteps) return Tile512(x0, x1, x2, x3, w0, w1, w2, w3, offsets, steps, lanes, tables);
+            if (steps < HarleySealMinSteps)
+            {
+                return new TileCounts
+                {
+                    C0 = CarrySave9(x0, w0, offsets, steps, lanes, tables),
+                    C1 = CarrySave9(x1, w1, offsets, steps, lanes, tables),
+                    C2 = CarrySave9(x2, w2, offsets, steps, lanes, tables),
+                    C3 = CarrySave9(x3, w3, offsets, steps, lanes, tables),
+                };
+            }
             return new TileCounts
             {
                 C0 = HarleySeal512(x0, w0, offsets, steps, lanes, tables),
