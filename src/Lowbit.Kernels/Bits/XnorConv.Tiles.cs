@@ -128,6 +128,16 @@ public static partial class XnorConv
             int lanes = _filters.Lanes;
             if (_path == XnorConvPath.Vector256) return Tile256(x0, x1, x2, x3, w0, w1, w2, w3, offsets, steps, lanes);
             if (steps < CarrySaveMinSteps) return Tile512(x0, x1, x2, x3, w0, w1, w2, w3, offsets, steps, lanes, tables);
+            if (steps >= CarrySave18MinSteps && steps <= CarrySave18MaxSteps)
+            {
+                return new TileCounts
+                {
+                    C0 = CarrySave18(x0, w0, offsets, steps, lanes, tables),
+                    C1 = CarrySave18(x1, w1, offsets, steps, lanes, tables),
+                    C2 = CarrySave18(x2, w2, offsets, steps, lanes, tables),
+                    C3 = CarrySave18(x3, w3, offsets, steps, lanes, tables),
+                };
+            }
             if (steps < HarleySealMinSteps)
             {
                 return new TileCounts
