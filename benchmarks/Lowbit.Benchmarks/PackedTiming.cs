@@ -29,6 +29,9 @@ internal static class PackedTiming
         var session = new InferenceSession(model, new InferenceOptions(threads, batch));
         var classes = new int[batch];
         for (int i = 0; i + batch <= Math.Min(images, 50 * batch); i += batch) session.Predict(test.Pixels.AsSpan(i * size, batch * size), batch, classes);
+        long allocated0 = GC.GetAllocatedBytesForCurrentThread();
+        session.Predict(test.Pixels.AsSpan(0, batch * size), batch, classes);
+        long allocatedPerCall = GC.GetAllocatedBytesForCurrentThread() - allocated0;
         double best = double.MaxValue;
         double[] layers = new double[model.Layers.Count];
         for (int r = 0; r < rounds; r++)
@@ -44,7 +47,7 @@ internal static class PackedTiming
                 for (int l = 0; l < layers.Length; l++) layers[l] = session.Statistics.LayerTicks[l] / total;
             }
         }
-        Console.WriteLine(string.Create(inv, $"{Path.GetFileName(args[1])}: batch {batch}, {threads} thread(s), {images} images, best of {rounds}: {best:F1} µs CPU per image; load {File.ReadAllText("/proc/loadavg").Trim()}"));
+        Console.WriteLine(string.Create(inv, $"{Path.GetFileName(args[1])}: batch {batch}, {threads} thread(s), {images} images, best of {rounds}: {best:F1} µs CPU per image; {allocatedPerCall} bytes allocated per call; load {File.ReadAllText("/proc/loadavg").Trim()}"));
         var context = new StepContext(model, new InferenceOptions(), new RunCounters(model.Layers.Count), new ScratchArena());
         for (int l = 0; l < layers.Length; l++)
             Console.WriteLine(string.Create(inv, $"  layer {l,2} kind {model.Layers[l].Kind,2} {model.Layers[l].KindName,-22} {100 * layers[l],5:F1} %  ≈ {best * layers[l],8:F1} µs{StepPath(model.Layers[l], context)}"));

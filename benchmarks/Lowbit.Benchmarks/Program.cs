@@ -41,6 +41,13 @@ public static class Program
             XnorConvTiming.Run(args);
             return;
         }
+        // `thresholdconv-timing [images] [rounds] [GHz]`: the binary network's first layer (ThresholdConvTiming).
+        if (args.Length > 0 && args[0] == "thresholdconv-timing")
+        {
+            ThresholdConvTiming.Run(args);
+            return;
+        }
+
         // `packed-timing MODEL.lbpm DATA [batch] [threads] [images] [rounds]`: CPU µs per image of a packed model (PackedTiming).
         if (args.Length > 2 && args[0] == "packed-timing")
         {

@@ -60,7 +60,7 @@ internal static class XnorConvTiming
     }
 
     /// <summary>Best round of process CPU µs per image; a round repeats the body for at least 0.3 s (the CPU clock ticks in 10 ms).</summary>
-    private static double Best(int rounds, int images, Action body)
+    internal static double Best(int rounds, int images, Action body)
     {
         body();
         double best = double.MaxValue;

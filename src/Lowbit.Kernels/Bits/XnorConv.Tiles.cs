@@ -21,6 +21,7 @@ public static partial class XnorConv
         private readonly uint* _padded = padded, _weights = weights;
         private readonly int* _thresholds = thresholds, _counts = counts; // _thresholds null: store counts
         private readonly ulong* _output = output;
+        private readonly int _outWords = BitLayout.WordsPerRow(filters.Shape.OutChannels); // output words per pixel
 
         /// <summary>Images [n0, n1) one at a time: pad the image, then compute its output pixels.</summary>
         public void Images(int n0, int n1)
@@ -126,7 +127,27 @@ public static partial class XnorConv
         {
             int lanes = _filters.Lanes;
             if (_path == XnorConvPath.Vector256) return Tile256(x0, x1, x2, x3, w0, w1, w2, w3, offsets, steps, lanes);
-            if (steps < HarleySealMinSteps) return Tile512(x0, x1, x2, x3, w0, w1, w2, w3, offsets, steps, lanes, tables);
+            if (steps < CarrySaveMinSteps) return Tile512(x0, x1, x2, x3, w0, w1, w2, w3, offsets, steps, lanes, tables);
+            if (steps >= CarrySave18MinSteps && steps <= CarrySave18MaxSteps)
+            {
+                return new TileCounts
+                {
+                    C0 = CarrySave18(x0, w0, offsets, steps, lanes, tables),
+                    C1 = CarrySave18(x1, w1, offsets, steps, lanes, tables),
+                    C2 = CarrySave18(x2, w2, offsets, steps, lanes, tables),
+                    C3 = CarrySave18(x3, w3, offsets, steps, lanes, tables),
+                };
+            }
+            if (steps < HarleySealMinSteps)
+            {
+                return new TileCounts
+                {
+                    C0 = CarrySave9(x0, w0, offsets, steps, lanes, tables),
+                    C1 = CarrySave9(x1, w1, offsets, steps, lanes, tables),
+                    C2 = CarrySave9(x2, w2, offsets, steps, lanes, tables),
+                    C3 = CarrySave9(x3, w3, offsets, steps, lanes, tables),
+                };
+            }
             return new TileCounts
             {
                 C0 = HarleySeal512(x0, w0, offsets, steps, lanes, tables),
@@ -136,39 +157,32 @@ public static partial class XnorConv
             };
         }
 
-        /// <summary>Vector j of a tile: the counts of output channels [lane, lane + width) of pixel t.</summary>
+        /// <summary>
+        /// Vector j of a tile: the counts of output channels [lane, lane + width) of pixel t. Inlined into the tile loops
+        /// (no stackalloc here: a method with one is never inlined, and the call per vector cost as much as a 9-step tile).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Store(int t, int lane, in TileCounts c, int j)
         {
-            int o = _filters.Shape.OutChannels;
             if (_path == XnorConvPath.Vector512)
             {
                 Vector512<int> v = c.Get512(j);
-                if (_thresholds != null)
-                {
-                    ulong bits = Vector512.LessThanOrEqual(v, Vector512.Load(_thresholds + lane)).ExtractMostSignificantBits();
-                    _output[(nint)t * BitLayout.WordsPerRow(o) + (lane >> 6)] |= bits << (lane & 63);
-                }
-                else
-                {
-                    int* values = stackalloc int[16];
-                    v.Store(values);
-                    StoreCounts(t, lane, values, Math.Min(16, o - lane));
-                }
+                if (_thresholds == null) StoreCounts(t, lane, v, 16);
+                else _output[(nint)t * _outWords + (lane >> 6)] |= Vector512.LessThanOrEqual(v, Vector512.Load(_thresholds + lane)).ExtractMostSignificantBits() << (lane & 63);
                 return;
             }
             Vector256<int> u = c.Get256(j);
-            if (_thresholds != null)
-            {
-                ulong bits = Vector256.LessThanOrEqual(u, Vector256.Load(_thresholds + lane)).ExtractMostSignificantBits();
-                _output[(nint)t * BitLayout.WordsPerRow(o) + (lane >> 6)] |= bits << (lane & 63);
-            }
-            else
-            {
-                int* values = stackalloc int[8];
-                u.Store(values);
-                StoreCounts(t, lane, values, Math.Min(8, o - lane));
-            }
+            if (_thresholds == null) StoreCounts(t, lane, u.ToVector512(), 8);
+            else _output[(nint)t * _outWords + (lane >> 6)] |= (ulong)Vector256.LessThanOrEqual(u, Vector256.Load(_thresholds + lane)).ExtractMostSignificantBits() << (lane & 63);
+        }
+
+        /// <summary>The first <paramref name="width"/> lanes of <paramref name="v"/> (none past O) through <see cref="StoreCounts(int, int, int*, int)"/>.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void StoreCounts(int t, int lane, Vector512<int> v, int width)
+        {
+            int* values = stackalloc int[16];
+            v.Store(values);
+            StoreCounts(t, lane, values, Math.Min(width, _filters.Shape.OutChannels - lane));
         }
 
         /// <summary>Counts of output channels [lane, lane + count) of pixel t, in the requested layout.</summary>

@@ -16,7 +16,9 @@ namespace Lowbit.Kernels.Bits;
 /// <c>[batch, Hp, Wp, ceil(C/32)]</c> (the border filled with the pad value's bits), so every output pixel reads its taps
 /// at fixed offsets. Per reduction step one input word is broadcast and XORed with the same word of 16 (or 8) filters
 /// (<see cref="XnorConvFilters"/>); byte popcounts by table lookup (<see cref="PopCountGemm.LaneByteCounts(Vector512{ulong})"/>)
-/// are summed for ≤ 31 steps (≤ 248 per byte), then widened to 32-bit lanes. A tile is 4 vectors: 4 pixels × 16 filters
+/// are summed for ≤ 31 steps (≤ 248 per byte), then widened to 32-bit lanes; on the 512-bit path 9–15 and 18–26 steps
+/// first go through carry-save adder trees (<see cref="CarrySave9"/>, <see cref="CarrySave18"/>) and other lengths from 16
+/// steps on through Harley-Seal blocks (<see cref="HarleySeal512"/>), so fewer lookups are needed. A tile is 4 vectors: 4 pixels × 16 filters
 /// (O ≤ 16 per vector width), 2 pixels × 32 (O ≤ 32), or 1 pixel × 64 filters. Counts are exact integers, so every path
 /// and every split between threads gives the same result.
 /// </remarks>

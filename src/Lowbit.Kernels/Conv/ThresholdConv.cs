@@ -162,80 +162,140 @@ public static partial class ThresholdConv
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Range(float* image, int* windows, int first, int r0, int r1, int* offsets)
         {
-            var s = _filters.Shape;
-            int k = s.K, lanes = _filters.Lanes, o = s.OutChannels, last = r1 - 1;
             if (_path == ThresholdConvPath.Scalar)
             {
                 for (int r = r0; r < r1; r++) ScalarPixel(first + r, image + windows[r], offsets);
                 return;
             }
-            int width = _path == ThresholdConvPath.Vector512 ? 16 : 8;
-            for (int r = r0; r < r1; r += 4)
+            if (_path == ThresholdConvPath.Vector512) Range512(image, windows, first, r0, r1, offsets);
+            else Range256(image, windows, first, r0, r1, offsets);
+        }
+
+        /// <summary>
+        /// Tiles of 4 pixels × 2 vectors of 16 channels, the accumulators kept in registers from the first multiply-add to
+        /// the threshold (one method: a tile returned as a value went through memory and a by-value copy per tile).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Range512(float* image, int* windows, int first, int r0, int r1, int* offsets)
+        {
+            var s = _filters.Shape;
+            int k = s.K, lanes = _filters.Lanes, o = s.OutChannels, last = r1 - 1;
+            for (int lane = 0; lane < o; lane += 32)
             {
-                float* x0 = image + windows[r], x1 = image + windows[Math.Min(r + 1, last)];
-                float* x2 = image + windows[Math.Min(r + 2, last)], x3 = image + windows[Math.Min(r + 3, last)];
-                int t = first + r, t1 = first + r1;
-                for (int lane = 0; lane < o; lane += 2 * width)
+                float* w = _weights + lane;
+                var e = new Epilogue512(_filters, lane);
+                for (int r = r0; r < r1; r += 4)
                 {
-                    float* w = _weights + lane;
-                    if (_path == ThresholdConvPath.Vector512) Store(Tile512(x0, x1, x2, x3, w, offsets, k, lanes), t, t1, lane);
-                    else Store(Tile256(x0, x1, x2, x3, w, offsets, k, lanes), t, t1, lane);
+                    float* x0 = image + windows[r], x1 = image + windows[Math.Min(r + 1, last)];
+                    float* x2 = image + windows[Math.Min(r + 2, last)], x3 = image + windows[Math.Min(r + 3, last)];
+                    Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+                    for (int p = 0; p < k; p++)
+                    {
+                        nint off = offsets[p];
+                        float* wp = w + (nint)p * lanes;
+                        Vector512<float> wa = Vector512.Load(wp), wb = Vector512.Load(wp + 16);
+                        Vector512<float> x = Vector512.Create(x0[off]);
+                        a0 = Vector512.FusedMultiplyAdd(wa, x, a0); b0 = Vector512.FusedMultiplyAdd(wb, x, b0);
+                        x = Vector512.Create(x1[off]);
+                        a1 = Vector512.FusedMultiplyAdd(wa, x, a1); b1 = Vector512.FusedMultiplyAdd(wb, x, b1);
+                        x = Vector512.Create(x2[off]);
+                        a2 = Vector512.FusedMultiplyAdd(wa, x, a2); b2 = Vector512.FusedMultiplyAdd(wb, x, b2);
+                        x = Vector512.Create(x3[off]);
+                        a3 = Vector512.FusedMultiplyAdd(wa, x, a3); b3 = Vector512.FusedMultiplyAdd(wb, x, b3);
+                    }
+                    int t = first + r;
+                    Emit(t, lane, a0, b0, e);
+                    if (r + 1 < r1) Emit(t + 1, lane, a1, b1, e);
+                    if (r + 2 < r1) Emit(t + 2, lane, a2, b2, e);
+                    if (r + 3 < r1) Emit(t + 3, lane, a3, b3, e);
                 }
             }
         }
 
-        private void Store((Vector512<float> A0, Vector512<float> B0, Vector512<float> A1, Vector512<float> B1,
-            Vector512<float> A2, Vector512<float> B2, Vector512<float> A3, Vector512<float> B3) c, int t, int t1, int lane)
+        /// <summary>As <see cref="Range512"/> with 2 vectors of 8 channels per tile row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Range256(float* image, int* windows, int first, int r0, int r1, int* offsets)
         {
-            StoreVector(t, lane, c.A0);
-            StoreVector(t, lane + 16, c.B0);
-            if (t + 1 < t1) { StoreVector(t + 1, lane, c.A1); StoreVector(t + 1, lane + 16, c.B1); }
-            if (t + 2 < t1) { StoreVector(t + 2, lane, c.A2); StoreVector(t + 2, lane + 16, c.B2); }
-            if (t + 3 < t1) { StoreVector(t + 3, lane, c.A3); StoreVector(t + 3, lane + 16, c.B3); }
+            var s = _filters.Shape;
+            int k = s.K, lanes = _filters.Lanes, o = s.OutChannels, last = r1 - 1;
+            for (int lane = 0; lane < o; lane += 16)
+            {
+                float* w = _weights + lane;
+                var e = new Epilogue256(_filters, lane);
+                for (int r = r0; r < r1; r += 4)
+                {
+                    float* x0 = image + windows[r], x1 = image + windows[Math.Min(r + 1, last)];
+                    float* x2 = image + windows[Math.Min(r + 2, last)], x3 = image + windows[Math.Min(r + 3, last)];
+                    Vector256<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+                    for (int p = 0; p < k; p++)
+                    {
+                        nint off = offsets[p];
+                        float* wp = w + (nint)p * lanes;
+                        Vector256<float> wa = Vector256.Load(wp), wb = Vector256.Load(wp + 8);
+                        Vector256<float> x = Vector256.Create(x0[off]);
+                        a0 = Vector256.FusedMultiplyAdd(wa, x, a0); b0 = Vector256.FusedMultiplyAdd(wb, x, b0);
+                        x = Vector256.Create(x1[off]);
+                        a1 = Vector256.FusedMultiplyAdd(wa, x, a1); b1 = Vector256.FusedMultiplyAdd(wb, x, b1);
+                        x = Vector256.Create(x2[off]);
+                        a2 = Vector256.FusedMultiplyAdd(wa, x, a2); b2 = Vector256.FusedMultiplyAdd(wb, x, b2);
+                        x = Vector256.Create(x3[off]);
+                        a3 = Vector256.FusedMultiplyAdd(wa, x, a3); b3 = Vector256.FusedMultiplyAdd(wb, x, b3);
+                    }
+                    int t = first + r;
+                    Emit(t, lane, a0, b0, e);
+                    if (r + 1 < r1) Emit(t + 1, lane, a1, b1, e);
+                    if (r + 2 < r1) Emit(t + 2, lane, a2, b2, e);
+                    if (r + 3 < r1) Emit(t + 3, lane, a3, b3, e);
+                }
+            }
         }
 
-        private void Store((Vector256<float> A0, Vector256<float> B0, Vector256<float> A1, Vector256<float> B1,
-            Vector256<float> A2, Vector256<float> B2, Vector256<float> A3, Vector256<float> B3) c, int t, int t1, int lane)
-        {
-            StoreVector(t, lane, c.A0);
-            StoreVector(t, lane + 8, c.B0);
-            if (t + 1 < t1) { StoreVector(t + 1, lane, c.A1); StoreVector(t + 1, lane + 8, c.B1); }
-            if (t + 2 < t1) { StoreVector(t + 2, lane, c.A2); StoreVector(t + 2, lane + 8, c.B2); }
-            if (t + 3 < t1) { StoreVector(t + 3, lane, c.A3); StoreVector(t + 3, lane + 8, c.B3); }
-        }
-
+        /// <summary>Channels [lane, lane + 32) of pixel t: bias, then the values or the thresholded signs.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void StoreVector(int t, int lane, Vector512<float> y)
+        private void Emit(int t, int lane, Vector512<float> a, Vector512<float> b, in Epilogue512 e)
         {
-            int o = _filters.Shape.OutChannels;
-            if (lane >= o) return;
-            if (_filters.HasBias) y += Vector512.Load(_filters.BiasPointer + lane);
+            if (e.HasBias)
+            {
+                a += e.BiasA;
+                b += e.BiasB;
+            }
+            int o = e.OutChannels;
             if (_values != null)
             {
-                if (lane + 16 <= o) y.Store(_values + (nint)t * o + lane);
-                else for (int l = 0; lane + l < o; l++) _values[(nint)t * o + lane + l] = y.GetElement(l);
+                StoreValues(t, lane, a, o);
+                StoreValues(t, lane + 16, b, o);
                 return;
             }
-            var z = (y.AsUInt32() ^ Vector512.Load(_filters.SignPointer + lane)).AsSingle();
-            ulong bits = Vector512.GreaterThanOrEqual(z, Vector512.Load(_filters.ThresholdPointer + lane)).ExtractMostSignificantBits();
-            _output[(nint)t * ((o + 63) / 64) + (lane >> 6)] |= bits << (lane & 63);
+            ulong bits = Vector512.GreaterThanOrEqual((a.AsUInt32() ^ e.SignA).AsSingle(), e.ThresholdA).ExtractMostSignificantBits()
+                | (Vector512.GreaterThanOrEqual((b.AsUInt32() ^ e.SignB).AsSingle(), e.ThresholdB).ExtractMostSignificantBits() << 16);
+            _output[(nint)t * ((o + 63) >> 6) + (lane >> 6)] |= bits << (lane & 63);
         }
 
+        /// <summary>Channels [lane, lane + 16) of pixel t, as <see cref="Emit(int, int, Vector512{float}, Vector512{float}, in Epilogue512)"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void StoreVector(int t, int lane, Vector256<float> y)
+        private void Emit(int t, int lane, Vector256<float> a, Vector256<float> b, in Epilogue256 e)
         {
-            int o = _filters.Shape.OutChannels;
-            if (lane >= o) return;
-            if (_filters.HasBias) y += Vector256.Load(_filters.BiasPointer + lane);
+            if (e.HasBias)
+            {
+                a += e.BiasA;
+                b += e.BiasB;
+            }
+            int o = e.OutChannels;
             if (_values != null)
             {
-                if (lane + 8 <= o) y.Store(_values + (nint)t * o + lane);
-                else for (int l = 0; lane + l < o; l++) _values[(nint)t * o + lane + l] = y.GetElement(l);
+                StoreValues(t, lane, a.ToVector512(), o, 8);
+                StoreValues(t, lane + 8, b.ToVector512(), o, 8);
                 return;
             }
-            var z = (y.AsUInt32() ^ Vector256.Load(_filters.SignPointer + lane)).AsSingle();
-            ulong bits = Vector256.GreaterThanOrEqual(z, Vector256.Load(_filters.ThresholdPointer + lane)).ExtractMostSignificantBits();
-            _output[(nint)t * ((o + 63) / 64) + (lane >> 6)] |= bits << (lane & 63);
+            ulong bits = Vector256.GreaterThanOrEqual((a.AsUInt32() ^ e.SignA).AsSingle(), e.ThresholdA).ExtractMostSignificantBits()
+                | (Vector256.GreaterThanOrEqual((b.AsUInt32() ^ e.SignB).AsSingle(), e.ThresholdB).ExtractMostSignificantBits() << 8);
+            _output[(nint)t * ((o + 63) >> 6) + (lane >> 6)] |= bits << (lane & 63);
+        }
+
+        /// <summary>The first <paramref name="width"/> lanes of <paramref name="y"/> as channels [lane, ...) of pixel t, none past O.</summary>
+        private void StoreValues(int t, int lane, Vector512<float> y, int o, int width = 16)
+        {
+            for (int l = 0; l < width && lane + l < o; l++) _values[(nint)t * o + lane + l] = y.GetElement(l);
         }
 
         /// <summary>Reference: one output at a time with <see cref="MathF.FusedMultiplyAdd"/>, as DirectConvReference.</summary>
@@ -259,51 +319,47 @@ public static partial class ThresholdConv
             }
         }
     }
+}
 
-    /// <summary>4 pixels × 2 vectors of 16 channels: acc = fma(w[p], x_j[offsets[p]], acc) over p in increasing order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>)
-        Tile512(float* x0, float* x1, float* x2, float* x3, float* w, int* offsets, int k, int lanes)
+/// <summary>Bias, sign masks and thresholds of 2 × 16 output channels from <c>lane</c> on, loaded once per lane group.</summary>
+internal readonly unsafe struct Epilogue512
+{
+    public readonly Vector512<float> BiasA, BiasB, ThresholdA, ThresholdB;
+    public readonly Vector512<uint> SignA, SignB;
+    public readonly bool HasBias;
+    public readonly int OutChannels;
+
+    public Epilogue512(ThresholdConvFilters filters, int lane)
     {
-        Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        for (int p = 0; p < k; p++)
-        {
-            nint off = offsets[p];
-            float* wp = w + (nint)p * lanes;
-            Vector512<float> wa = Vector512.Load(wp), wb = Vector512.Load(wp + 16);
-            Vector512<float> x = Vector512.Create(x0[off]);
-            a0 = Vector512.FusedMultiplyAdd(wa, x, a0); b0 = Vector512.FusedMultiplyAdd(wb, x, b0);
-            x = Vector512.Create(x1[off]);
-            a1 = Vector512.FusedMultiplyAdd(wa, x, a1); b1 = Vector512.FusedMultiplyAdd(wb, x, b1);
-            x = Vector512.Create(x2[off]);
-            a2 = Vector512.FusedMultiplyAdd(wa, x, a2); b2 = Vector512.FusedMultiplyAdd(wb, x, b2);
-            x = Vector512.Create(x3[off]);
-            a3 = Vector512.FusedMultiplyAdd(wa, x, a3); b3 = Vector512.FusedMultiplyAdd(wb, x, b3);
-        }
-        return (a0, b0, a1, b1, a2, b2, a3, b3);
+        HasBias = filters.HasBias;
+        OutChannels = filters.Shape.OutChannels;
+        BiasA = Vector512.Load(filters.BiasPointer + lane);
+        BiasB = Vector512.Load(filters.BiasPointer + lane + 16);
+        SignA = Vector512.Load(filters.SignPointer + lane);
+        SignB = Vector512.Load(filters.SignPointer + lane + 16);
+        ThresholdA = Vector512.Load(filters.ThresholdPointer + lane);
+        ThresholdB = Vector512.Load(filters.ThresholdPointer + lane + 16);
     }
+}
 
-    /// <summary>As <see cref="Tile512"/> with 2 vectors of 8 channels.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>)
-        Tile256(float* x0, float* x1, float* x2, float* x3, float* w, int* offsets, int k, int lanes)
+/// <summary>As <see cref="Epilogue512"/> for 2 × 8 channels.</summary>
+internal readonly unsafe struct Epilogue256
+{
+    public readonly Vector256<float> BiasA, BiasB, ThresholdA, ThresholdB;
+    public readonly Vector256<uint> SignA, SignB;
+    public readonly bool HasBias;
+    public readonly int OutChannels;
+
+    public Epilogue256(ThresholdConvFilters filters, int lane)
     {
-        Vector256<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        for (int p = 0; p < k; p++)
-        {
-            nint off = offsets[p];
-            float* wp = w + (nint)p * lanes;
-            Vector256<float> wa = Vector256.Load(wp), wb = Vector256.Load(wp + 8);
-            Vector256<float> x = Vector256.Create(x0[off]);
-            a0 = Vector256.FusedMultiplyAdd(wa, x, a0); b0 = Vector256.FusedMultiplyAdd(wb, x, b0);
-            x = Vector256.Create(x1[off]);
-            a1 = Vector256.FusedMultiplyAdd(wa, x, a1); b1 = Vector256.FusedMultiplyAdd(wb, x, b1);
-            x = Vector256.Create(x2[off]);
-            a2 = Vector256.FusedMultiplyAdd(wa, x, a2); b2 = Vector256.FusedMultiplyAdd(wb, x, b2);
-            x = Vector256.Create(x3[off]);
-            a3 = Vector256.FusedMultiplyAdd(wa, x, a3); b3 = Vector256.FusedMultiplyAdd(wb, x, b3);
-        }
-        return (a0, b0, a1, b1, a2, b2, a3, b3);
+        HasBias = filters.HasBias;
+        OutChannels = filters.Shape.OutChannels;
+        BiasA = Vector256.Load(filters.BiasPointer + lane);
+        BiasB = Vector256.Load(filters.BiasPointer + lane + 8);
+        SignA = Vector256.Load(filters.SignPointer + lane);
+        SignB = Vector256.Load(filters.SignPointer + lane + 8);
+        ThresholdA = Vector256.Load(filters.ThresholdPointer + lane);
+        ThresholdB = Vector256.Load(filters.ThresholdPointer + lane + 8);
     }
 }
 

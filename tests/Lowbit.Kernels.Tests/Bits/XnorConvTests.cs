@@ -21,6 +21,12 @@ public class XnorConvTests
         { 96, 9, 3, 1, 1, 3, 4 },
         { 127, 130, 3, 2, 0, 5, 6 },
         { 128, 128, 3, 1, 1, 4, 4 },
+        { 300, 20, 1, 1, 0, 3, 3 }, // 10 steps: the 9-input carry-save tree and one more step
+        { 96, 40, 2, 1, 0, 4, 4 }, // 12 steps
+        { 480, 17, 1, 1, 0, 2, 3 }, // 15 steps: the last count before Harley-Seal blocks
+        { 600, 20, 1, 1, 0, 3, 3 }, // 19 steps: two 9-input trees and one more step
+        { 832, 18, 1, 1, 0, 2, 2 }, // 26 steps: the last count before Harley-Seal blocks again
+        { 850, 5, 1, 1, 0, 2, 2 }, // 27 steps: Harley-Seal
         { 300, 3, 3, 1, 1, 3, 3 }, // 10 input words: more than 31 steps, two byte-counter chunks
         { 8000, 3, 1, 1, 0, 2, 2 }, // 250 steps: more than 31 Harley-Seal blocks
     };

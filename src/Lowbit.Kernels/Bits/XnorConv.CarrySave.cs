@@ -1,0 +1,88 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Lowbit.Kernels.Bits;
+
+public static partial class XnorConv
+{
+    /// <summary>Fewest reduction steps the 512-bit path counts with <see cref="CarrySave9"/> (below <see cref="HarleySealMinSteps"/>).</summary>
+    internal const int CarrySaveMinSteps = 9;
+
+    /// <summary>Reduction steps the 512-bit path counts with <see cref="CarrySave18"/>: [18, 27) (3×3 kernels on 33–64 channels have 18).</summary>
+    internal const int CarrySave18MinSteps = 18, CarrySave18MaxSteps = 26;
+
+    /// <summary>
+    /// One vector of 16 filters against one pixel for 9 ≤ steps &lt; 16 (a 3×3 kernel on ≤ 32 channels has 9): the first
+    /// 9 XOR words go through a tree of 5 carry-save adders (3-input XOR / majority, one <c>vpternlogq</c> each) into
+    /// bit slices of weight 1, 2, 2 and 4, so that 4 byte-lookup popcounts replace 9; the steps after the ninth are
+    /// counted one by one. c[l] = Σ_r popcount(x[offsets[r]] XOR w[r·lanes + l]).
+    /// </summary>
+    /// <remarks>
+    /// Tree: (s1, c1) = CSA(d0, d1, d2), (s2, c2) = CSA(d3, d4, d5), (s3, c3) = CSA(d6, d7, d8) give
+    /// Σ d = s1 + s2 + s3 + 2(c1 + c2 + c3); (ones, c4) = CSA(s1, s2, s3) and (s5, c5) = CSA(c1, c2, c3) give
+    /// Σ d = ones + 2(c4 + s5) + 4·c5 per bit position. Byte sums: 4·8 + 2·16 + 8 = 72, plus ≤ 6 × 8 for the other
+    /// steps, stay below 256. Harley-Seal style counting (Muła, Kurz, Lemire 2018) for a reduction too short for whole
+    /// 8-step blocks.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe Vector512<int> CarrySave9(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables)
+    {
+        Vector512<byte> ta = tables.A, tb = tables.B;
+        int* off = offsets;
+        uint* wp = w;
+        var (s1, c1) = PopCountGemm.CarrySave(Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
+        var (s2, c2) = PopCountGemm.CarrySave(Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
+        var (s3, c3) = PopCountGemm.CarrySave(Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
+        var (ones, c4) = PopCountGemm.CarrySave(s1, s2, s3);
+        var (s5, c5) = PopCountGemm.CarrySave(c1, c2, c3);
+        Vector512<byte> sum = ByteCounts(c5, ta, tb); // ≤ 8 per byte
+        sum = sum + sum + ByteCounts(c4, ta, tb) + ByteCounts(s5, ta, tb); // ≤ 32
+        sum = sum + sum + ByteCounts(ones, ta, tb); // ≤ 72
+        for (int r = CarrySaveMinSteps; r < steps; r++) sum += ByteCounts(Xor512(x, ref off, ref wp, lanes), ta, tb); // ≤ 72 + 6·8
+        return Widen(sum);
+    }
+
+    /// <summary>
+    /// As <see cref="CarrySave9"/> for 18 ≤ steps ≤ 26: two 9-input trees, whose bit slices are merged by weight with
+    /// 4 more adders, so that 5 byte lookups count the first 18 XOR words (the 8-step Harley-Seal blocks needed 2 lookups
+    /// per block, 3 at the end and one per tail step).
+    /// </summary>
+    /// <remarks>
+    /// Trees A and B give Σ d = onesA + onesB + 2(c4A + s5A + c4B + s5B) + 4(c5A + c5B). Then (ones, t) = half adder(onesA,
+    /// onesB); (u, f1) = CSA(c4A, s5A, c4B), (twos, f2) = CSA(s5B, t, u); (v, e1) = CSA(c5A, c5B, f1), (fours, e2) = half
+    /// adder(v, f2): Σ d = ones + 2·twos + 4·fours + 8(e1 + e2). Byte sums: 8·16 + 4·8 + 2·8 + 8 = 184, plus ≤ 8 × 8 for the
+    /// steps after the 18th, stay below 256.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe Vector512<int> CarrySave18(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables)
+    {
+        Vector512<byte> ta = tables.A, tb = tables.B;
+        int* off = offsets;
+        uint* wp = w;
+        var (onesA, c4A, s5A, c5A) = Tree9(x, ref off, ref wp, lanes);
+        var (onesB, c4B, s5B, c5B) = Tree9(x, ref off, ref wp, lanes);
+        Vector512<ulong> ones = onesA ^ onesB, t = onesA & onesB;
+        var (u, f1) = PopCountGemm.CarrySave(c4A, s5A, c4B);
+        var (twos, f2) = PopCountGemm.CarrySave(s5B, t, u);
+        var (v, e1) = PopCountGemm.CarrySave(c5A, c5B, f1);
+        Vector512<ulong> fours = v ^ f2, e2 = v & f2;
+        Vector512<byte> sum = ByteCounts(e1, ta, tb) + ByteCounts(e2, ta, tb); // ≤ 16 per byte
+        sum = sum + sum + ByteCounts(fours, ta, tb); // ≤ 40
+        sum = sum + sum + ByteCounts(twos, ta, tb); // ≤ 88
+        sum = sum + sum + ByteCounts(ones, ta, tb); // ≤ 184
+        for (int r = CarrySave18MinSteps; r < steps; r++) sum += ByteCounts(Xor512(x, ref off, ref wp, lanes), ta, tb); // ≤ 184 + 8·8
+        return Widen(sum);
+    }
+
+    /// <summary>The next 9 XOR words through the tree of <see cref="CarrySave9"/>: Σ d = ones + 2(c4 + s5) + 4·c5 per bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector512<ulong> Ones, Vector512<ulong> C4, Vector512<ulong> S5, Vector512<ulong> C5) Tree9(uint* x, ref int* off, ref uint* wp, int lanes)
+    {
+        var (s1, c1) = PopCountGemm.CarrySave(Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
+        var (s2, c2) = PopCountGemm.CarrySave(Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
+        var (s3, c3) = PopCountGemm.CarrySave(Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
+        var (ones, c4) = PopCountGemm.CarrySave(s1, s2, s3);
+        var (s5, c5) = PopCountGemm.CarrySave(c1, c2, c3);
+        return (ones, c4, s5, c5);
+    }
+}
