@@ -14,15 +14,18 @@ namespace Lowbit.Kernels.Bits;
 /// shifts, Hacene et al. 2019 for learned ones), with the border ±1 as <see cref="XnorConvShape.PadWithOnes"/> says.
 /// The input is copied into a padded map <c>[images, Hp, Wp, words]</c> (64-bit words, the border filled with the pad
 /// bits), so a pixel's cells are read at fixed offsets. Per output pixel and word, the input word of every used cell
-/// is broadcast and ANDed with that cell's mask for 8 (Vector512) or 4 (Vector256) output channels and ORed into the
+/// is broadcast and ANDed with that cell's mask for 4 output channels (Vector256) and ORed into the
 /// gathered word — bit c is channel c at o's cell — then d += popcount(gathered XOR w_o), byte popcounts by table
 /// lookup summed per 64-bit lane. Counts are exact integers: every path and every split between threads agree.
 /// </remarks>
 public static class ShiftXnorConv
 {
-    /// <summary>The kernel used by <see cref="Mismatches"/>: the widest accelerated vector width, else scalar.</summary>
-    internal static ShiftXnorPath DefaultPath => Vector512.IsHardwareAccelerated ? ShiftXnorPath.Vector512
-        : Vector256.IsHardwareAccelerated ? ShiftXnorPath.Vector256 : ShiftXnorPath.Scalar;
+    /// <summary>
+    /// The kernel used by <see cref="Mismatches"/>: Vector256 when accelerated (also on AVX-512 hardware: a 512-bit
+    /// version of the same loop, 8 output channels per vector, measured 2-3× slower on the 16-channel layers of ResNet-20,
+    /// BENCHMARKS.md), else scalar.
+    /// </summary>
+    internal static ShiftXnorPath DefaultPath => Vector256.IsHardwareAccelerated ? ShiftXnorPath.Vector256 : ShiftXnorPath.Scalar;
 
     /// <summary>64-bit words of the padded copy of <paramref name="images"/> images: images·Hp·Wp·WordsPerRow(C).</summary>
     public static int PaddedLength(XnorConvShape shape, int images) =>
@@ -119,7 +122,6 @@ public static class ShiftXnorConv
                     int* row = counts + (long)n * o * positions + p; // channel c at row[c·positions]
                     switch (path)
                     {
-                        case ShiftXnorPath.Vector512: Vector512Pixel(px, taps, words, masks, weights, filters.Lanes, o, row, positions); break;
                         case ShiftXnorPath.Vector256: Vector256Pixel(px, taps, words, masks, weights, filters.Lanes, o, row, positions); break;
                         default: ScalarPixel(px, taps, words, masks, weights, filters.Lanes, o, row, positions); break;
                     }
@@ -141,22 +143,6 @@ public static class ShiftXnorConv
                 d += BitOperations.PopCount(g ^ weights[w * lanes + oc]);
             }
             row[(long)oc * stride] = d;
-        }
-    }
-
-    private static unsafe void Vector512Pixel(ulong* x, int taps, int words, ulong* masks, ulong* weights, int lanes, int o, int* row, int stride)
-    {
-        for (int o0 = 0; o0 < o; o0 += 8)
-        {
-            var d = Vector512<ulong>.Zero;
-            for (int w = 0; w < words; w++)
-            {
-                var g = Vector512<ulong>.Zero;
-                for (int t = 0; t < taps; t++) g |= Vector512.Create(x[t * words + w]) & Vector512.Load(masks + (t * words + w) * lanes + o0);
-                d += PopCountGemm.SumBytesPerLane(PopCountGemm.LaneByteCounts(g ^ Vector512.Load(weights + w * lanes + o0)));
-            }
-            int n = Math.Min(8, o - o0);
-            for (int l = 0; l < n; l++) row[(long)(o0 + l) * stride] = (int)d.GetElement(l);
         }
     }
 
@@ -185,7 +171,4 @@ internal enum ShiftXnorPath
 
     /// <summary>4 output channels per 256-bit vector.</summary>
     Vector256,
-
-    /// <summary>8 output channels per 512-bit vector.</summary>
-    Vector512,
 }

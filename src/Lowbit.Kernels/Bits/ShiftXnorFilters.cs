@@ -14,8 +14,8 @@ namespace Lowbit.Kernels.Bits;
 /// </remarks>
 public sealed class ShiftXnorFilters
 {
-    /// <summary>Output channels per vector group (the widest path's lanes); lanes are padded to a multiple of it.</summary>
-    public const int LaneGroup = 8;
+    /// <summary>Output channels per vector group (the vector path's lanes); lanes are padded to a multiple of it.</summary>
+    public const int LaneGroup = 4;
 
     private ShiftXnorFilters(XnorConvShape shape, int[] tapY, int[] tapX, ulong[] masks, ulong[] weights, int[] active, int lanes)
     {

@@ -83,11 +83,12 @@ public class ShiftXnorConvTests
     }
 
     [Fact]
-    public void DefaultPath_IsTheWidestAcceleratedWidth()
+    public void DefaultPath_IsVector256WhenAccelerated()
     {
-        var expected = Vector512.IsHardwareAccelerated ? ShiftXnorPath.Vector512 : Vector256.IsHardwareAccelerated ? ShiftXnorPath.Vector256 : ShiftXnorPath.Scalar;
+        // Vector256 even with AVX-512 (the 512-bit version of the loop lost, BENCHMARKS.md); scalar without vectors.
+        var expected = Vector256.IsHardwareAccelerated ? ShiftXnorPath.Vector256 : ShiftXnorPath.Scalar;
         Assert.Equal(expected, ShiftXnorConv.DefaultPath);
-        if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0") Assert.NotEqual(ShiftXnorPath.Vector512, ShiftXnorConv.DefaultPath);
+        if (Environment.GetEnvironmentVariable("DOTNET_EnableHWIntrinsic") == "0") Assert.Equal(ShiftXnorPath.Scalar, ShiftXnorConv.DefaultPath);
     }
 
     /// <summary>Random cells, about one connection in six pruned; shared: one cell per input channel for every output.</summary>
