@@ -26,6 +26,9 @@ public sealed partial class ZooDeployTests(ITestOutputHelper output)
     [InlineData("cifar10-vgg-small-binary-w0.25", new[] { 8, 9, 10, 9, 9, 10, 9, 9, 10, 2, 2, 3 })]
     [InlineData("cifar10-resnet20-binary", new[] { 11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 13 })]
     [InlineData("cifar10-resnet20-dorefa-w2a2", new[] { 11, 14, 14, 14, 14, 14, 14, 14, 14, 14, 13 })]
+    [InlineData("cifar10-resnet20-binary-shift", new[] { 11, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 13 })]
+    [InlineData("cifar10-resnet20-binary-sal-shared", new[] { 11, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 13 })]
+    [InlineData("cifar10-resnet20-binary-sal-unshared", new[] { 11, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 13 })]
     public void ZooConfig_TrainExportSummaryVerify_PackedEqualsFloatModel(string config, int[] kinds)
     {
         string data = SharedData.Folder(RepoRoot(), "cifar10");

@@ -17,6 +17,9 @@ internal enum KindOperation
 
     /// <summary>A residual block on the real-valued stream.</summary>
     Residual,
+
+    /// <summary>A residual block on the real-valued stream whose convolution is a shift layer (shifts + 1×1).</summary>
+    ShiftResidual,
 }
 
 /// <summary>
@@ -26,7 +29,8 @@ internal enum KindOperation
 internal sealed record ExportBlock(QuantizedLayer Layer, BatchNorm? BatchNorm, int Index, MaxPool2d? PoolBeforeNorm = null, MaxPool2d? PoolAfterNorm = null)
 {
     /// <summary>The operation: dense, convolution, or a residual block (whose body starts with <see cref="Layer"/>).</summary>
-    public KindOperation Operation => ResidualModule is not null ? KindOperation.Residual : Layer is Conv2d ? KindOperation.Conv : KindOperation.Dense;
+    public KindOperation Operation => ResidualModule is not null ? (Layer is ShiftLayerBase ? KindOperation.ShiftResidual : KindOperation.Residual)
+        : Layer is Conv2d ? KindOperation.Conv : KindOperation.Dense;
 
     /// <summary>The residual module of a residual block, or null.</summary>
     public Residual? ResidualModule { get; init; }
@@ -57,6 +61,9 @@ internal sealed record ExportBlock(QuantizedLayer Layer, BatchNorm? BatchNorm, i
 
     /// <summary>The convolution.</summary>
     public Conv2d Conv => Layer as Conv2d ?? throw new InvalidOperationException($"Layer {Index} is not a convolution.");
+
+    /// <summary>The shift layer (shift conv or Shift Attention Layer).</summary>
+    public ShiftLayerBase Shift => Layer as ShiftLayerBase ?? throw new InvalidOperationException($"Layer {Index} is not a shift layer.");
 
     /// <summary>Dense blocks: (layer, batch norm, index).</summary>
     public void Deconstruct(out Linear linear, out BatchNorm? batchNorm, out int index)

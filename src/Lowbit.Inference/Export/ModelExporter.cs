@@ -70,10 +70,11 @@ public static class ModelExporter
         string name = $"Layer {block.Index} ({layer.Describe()})";
         if (layer.Weight.Value.DType != DType.Float32)
             throw new NotSupportedException($"{name} holds {layer.Weight.Value.DType}; the exporter reproduces float32 models only.");
-        if (layer is Conv2d conv)
+        if (layer is Conv2d or ShiftLayerBase)
         {
-            if (!input.IsSpatial || input.Channels != conv.InChannels)
-                throw new ArgumentException($"{name} takes [{conv.InChannels}, height, width] but receives {input}.");
+            int channels = layer is Conv2d conv ? conv.InChannels : ((ShiftLayerBase)layer).InChannels;
+            if (!input.IsSpatial || input.Channels != channels)
+                throw new ArgumentException($"{name} takes [{channels}, height, width] but receives {input}.");
         }
         else if (block.GlobalPool)
         {
@@ -119,7 +120,7 @@ public static class ModelExporter
         if (forWeights.Count == 0)
             throw new NotSupportedException(last && operation != KindOperation.Dense
                 ? $"{site.Name}: the last layer must be a dense layer (logits)."
-                : $"{site.Name}: {(operation == KindOperation.Dense ? "" : operation == KindOperation.Conv ? "convolution " : "residual block ")}weights quantized with {site.Weights.Name} cannot be packed; packable weight quantizers: {QuantizerCode.PackableWeights}.");
+                : $"{site.Name}: {operation switch { KindOperation.Dense => "", KindOperation.Conv => "convolution ", KindOperation.ShiftResidual => "shift layer ", _ => "residual block " }}weights quantized with {site.Weights.Name} cannot be packed; packable weight quantizers: {QuantizerCode.PackableWeights}.");
         var forInput = forWeights.Where(k => k.Inputs.Contains(site.Input.Encoding)).ToList();
         if (forInput.Count == 0)
         {
@@ -194,7 +195,8 @@ public static class ModelExporter
 
     /// <summary>
     /// A residual block whose body is one convolution and its batch norm, or two (convolution, batch norm, relu or hard
-    /// tanh, convolution, batch norm); shortcut the identity or channel padding.
+    /// tanh, convolution, batch norm), or one shift layer (shift conv or Shift Attention Layer) and its batch norm;
+    /// shortcut the identity or channel padding.
     /// </summary>
     private static ExportBlock ResidualBlock(Residual residual, int index)
     {
@@ -202,15 +204,16 @@ public static class ModelExporter
         string name = $"Layer {index} ({residual.Describe()})";
         var layers = body.ToList();
         int at = -1;
-        var conv = Take<Conv2d>(layers, ref at);
+        var shift = Take<ShiftLayerBase>(layers, ref at);
+        QuantizedLayer? conv = shift ?? (QuantizedLayer?)Take<Conv2d>(layers, ref at);
         var norm = conv is null ? null : Take<BatchNorm>(layers, ref at);
         var between = at + 1 < layers.Count ? layers[at + 1] switch { Relu => Format.RealActivation.Relu, HardTanh => Format.RealActivation.HardTanh, _ => Format.RealActivation.None } : Format.RealActivation.None;
         if (between != Format.RealActivation.None) at++;
         var second = Take<Conv2d>(layers, ref at);
         var secondNorm = second is null ? null : Take<BatchNorm>(layers, ref at);
-        if (conv is null || at != layers.Count - 1 || (second is null && between != Format.RealActivation.None))
-            throw new NotSupportedException($"{name}: the packed exporter handles residual bodies of one convolution and its batch norm, or of two (convolution, batch norm, relu or hard tanh, convolution, batch norm).");
-        if (conv.Groups != 1 || second is { Groups: not 1 }) throw new NotSupportedException($"{name}: grouped convolutions cannot be packed yet.");
+        if (conv is null || at != layers.Count - 1 || (second is null && between != Format.RealActivation.None) || (shift is not null && second is not null))
+            throw new NotSupportedException($"{name}: the packed exporter handles residual bodies of one convolution (or shift layer) and its batch norm, or of two (convolution, batch norm, relu or hard tanh, convolution, batch norm).");
+        if (conv is Conv2d { Groups: not 1 } || second is { Groups: not 1 }) throw new NotSupportedException($"{name}: grouped convolutions cannot be packed yet.");
         var shortcut = residual.Shortcut?.Layers;
         if (shortcut is not null && (shortcut.Count != 1 || shortcut[0] is not ChannelPadShortcut))
             throw new NotSupportedException($"{name}: the packed exporter handles identity and channel-padding (\"pad\") shortcuts.");

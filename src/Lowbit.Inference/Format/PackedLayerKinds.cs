@@ -26,6 +26,7 @@ internal static class PackedLayerKinds
         new(BinaryResidualConvLayer.KindCode, "binary residual conv", 4, [Reals], false, BinaryResidualConvLayer.Read, new BinaryResidualConvExport()),
         new(RealHeadLayer.KindCode, "real head", 4, [Reals], true, RealHeadLayer.Read, new RealHeadExport()),
         new(KBitResidualBlockLayer.KindCode, "k-bit residual block", 4, [Reals], false, KBitResidualBlockLayer.Read, new KBitResidualBlockExport()),
+        new(BinaryResidualShiftConvLayer.KindCode, "binary residual shift conv", 4, [Reals], false, BinaryResidualShiftConvLayer.Read, new BinaryResidualShiftConvExport()),
     ];
 
     /// <summary>"1 = byte-input sign, 2 = binary sign, …, 4 = k-bit threshold (version 2), …" for messages.</summary>

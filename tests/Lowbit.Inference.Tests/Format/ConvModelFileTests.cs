@@ -81,6 +81,123 @@ public sealed class ConvModelFileTests
         return new PackedModel([3, 8, 8], tables, Metadata, layers);
     }
 
+    /// <summary>
+    /// A small random binary shift network on [3, 8, 8]: kind 11, kind 15 per input channel (+1 padding, a pruned
+    /// channel), kind 15 per connection (stride 2, option A, −1 padding, pruned connections), kind 15 with a 2×2 window
+    /// and no padding (4 cells + pruned: 3-bit indices), stride 2, kind 13.
+    /// </summary>
+    internal static PackedModel SmallShiftModel(int seed = 9)
+    {
+        var random = new Random(seed);
+        float[] Floats(int n, double scale, double offset = 0) => Enumerable.Range(0, n).Select(_ => (float)(offset + (random.NextDouble() - 0.5) * scale)).ToArray();
+        BatchNormParams Norm(int c, bool affine) => new(affine ? Floats(c, 2) : null, affine ? Floats(c, 1) : null, Floats(c, 4), Floats(c, 1, 1), 1e-5);
+        int[] Shifts(int n, int cells) => Enumerable.Range(0, n).Select(_ => random.Next(7) == 0 ? -1 : random.Next(cells)).ToArray();
+        ulong[] Signs(int o, int c, int[] shifts, bool perConnection)
+        {
+            int words = BitLayout.WordsPerRow(c);
+            var w = new ulong[o * words];
+            for (int oc = 0; oc < o; oc++)
+                for (int ch = 0; ch < c; ch++)
+                    if (shifts[perConnection ? oc * c + ch : ch] >= 0 && random.Next(2) == 1) w[oc * words + (ch >> 6)] |= 1UL << (ch & 63);
+            return w;
+        }
+        var tables = Enumerable.Range(0, 3 * 256).Select(i => (float)((i % 256 / 255.0 - 0.4 - 0.05 * (i / 256)) / 0.25)).ToArray();
+        var g1 = new ConvGeometry(16, 8, 8, 16, 3, 1, 1, 1f);
+        var g2 = new ConvGeometry(16, 8, 8, 32, 3, 2, 1, -1f);
+        var g3 = new ConvGeometry(32, 4, 4, 32, 2, 2, 0, 1f);
+        var s1 = Shifts(16, 9);
+        s1[3] = -1;
+        var s2 = Shifts(32 * 16, 9);
+        var s3 = Shifts(32, 4);
+        var layers = new PackedLayer[]
+        {
+            new ByteRealConvLayer(new ConvGeometry(3, 8, 8, 16, 3, 1, 1, 0f), Floats(16 * 27, 1), Floats(16, 0.2), Norm(16, true), RealActivation.HardTanh),
+            new BinaryResidualShiftConvLayer(g1, false, s1, Signs(16, 16, s1, false), Norm(16, true), ResidualShortcut.Identity, RealActivation.HardTanh),
+            new BinaryResidualShiftConvLayer(g2, true, s2, Signs(32, 16, s2, true), Norm(32, false), new ResidualShortcut(1, 2, 8, 8), RealActivation.Relu),
+            new BinaryResidualShiftConvLayer(g3, false, s3, Signs(32, 32, s3, false), null, new ResidualShortcut(1, 2, 0, 0), RealActivation.None),
+            new RealHeadLayer(32, 2, 2, true, Norm(32, true), 10, Floats(320, 1), Floats(10, 0.1)),
+        };
+        return new PackedModel([3, 8, 8], tables, Metadata, layers);
+    }
+
+    [Fact]
+    public void RoundTrip_ShiftModel_PreservesEverythingAndPredictedSize()
+    {
+        var model = SmallShiftModel();
+        var bytes = PackedModelFile.ToBytes(model);
+        Assert.Equal(PackedModelFile.PredictSize(model), bytes.Length);
+        // Kind 15's size by hand: 28 + indices + O·C sign bits + batch norm + 16 + 4.
+        Assert.Equal(28 + 8 + 32 + (12 + 16 * 16) + 20, model.Layers[1].ByteSize);
+        Assert.Equal(28 + 32 * 16 * 4 / 8 + 32 * 16 / 8 + (12 + 8 * 32) + 20, model.Layers[2].ByteSize);
+        Assert.Equal(28 + 12 + 128 + 20, model.Layers[3].ByteSize);
+        var loaded = PackedModelFile.Read(bytes, "mem");
+        Assert.Equal(bytes, PackedModelFile.ToBytes(loaded));
+        var shift = (BinaryResidualShiftConvLayer)loaded.Layers[2];
+        Assert.Equal(((BinaryResidualShiftConvLayer)model.Layers[2]).Shifts, shift.Shifts);
+        Assert.Equal(((BinaryResidualShiftConvLayer)model.Layers[2]).Weights, shift.Weights);
+        var pixels = new byte[20 * 192];
+        new Random(5).NextBytes(pixels);
+        var logits = new float[200];
+        var again = new float[200];
+        new InferenceSession(model).Predict(pixels, 20, new int[20], default, logits);
+        new InferenceSession(loaded, new InferenceOptions(2, 3)).Predict(pixels, 20, new int[20], default, again);
+        Assert.Equal(logits, again);
+    }
+
+    [Fact]
+    public void Read_ShiftModelWithPrunedWeightSetOrBadIndex_IsRejectedWithOffset()
+    {
+        var model = SmallShiftModel();
+        var bytes = PackedModelFile.ToBytes(model);
+        int layer1 = (int)(PackedModelFile.PredictSize(model) - 4 - model.Layers.Skip(1).Sum(l => l.ByteSize));
+        var badIndex = (byte[])bytes.Clone();
+        badIndex[layer1 + 28] = (byte)((badIndex[layer1 + 28] & 0xF0) | 10); // shift 0 = 10: neither a cell of 3×3 nor pruned (15)
+        var ex = Assert.Throws<InvalidDataException>(() => PackedModelFile.Read(WithCrc(badIndex), "bad"));
+        Assert.Contains("shift 0 is 10", ex.Message, StringComparison.Ordinal);
+        var badWeight = (byte[])bytes.Clone();
+        int pruned = 3; // channel 3 of layer 1 is pruned: its weight bits (o, 3) must stay 0
+        badWeight[layer1 + 28 + 8] |= (byte)(1 << pruned);
+        ex = Assert.Throws<InvalidDataException>(() => PackedModelFile.Read(WithCrc(badWeight), "bad"));
+        Assert.Contains("pruned connection", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"byte offset {layer1 + 28 + 8}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fuzz_ShiftModel_RandomFlipsAndTruncations_OnlyInvalidDataException()
+    {
+        var good = PackedModelFile.ToBytes(SmallShiftModel());
+        var random = new Random(20261204);
+        var pixels = new byte[2 * 192];
+        random.NextBytes(pixels);
+        int loaded = 0;
+        for (int trial = 0; trial < 1500; trial++) // kind 15
+        {
+            var data = (byte[])good.Clone();
+            int flips = 1 + random.Next(6);
+            for (int f = 0; f < flips; f++)
+            {
+                int at = random.Next(2) == 0 ? random.Next(data.Length) : Math.Max(0, data.Length - 1 - random.Next(3000));
+                data[at] ^= (byte)(1 << random.Next(8));
+            }
+            if (trial % 2 == 0) WithCrc(data);
+            if (trial % 5 == 0) data = data[..random.Next(data.Length)];
+            try
+            {
+                var model = PackedModelFile.Read(data, $"fuzz-{trial}");
+                loaded++;
+                new InferenceSession(model).Predict(pixels, 2);
+            }
+            catch (InvalidDataException)
+            {
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"trial {trial} (seed 20261204): {e.GetType().Name}: {e.Message}");
+            }
+        }
+        Assert.True(loaded > 0, "no mutated file loaded: the fuzz never reached the runtime");
+    }
+
     [Fact]
     public void RoundTrip_RealStreamModel_PreservesEverythingAndPredictedSize()
     {

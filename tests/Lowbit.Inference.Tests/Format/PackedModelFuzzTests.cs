@@ -177,6 +177,7 @@ public sealed class PackedModelFuzzTests
         {
             PackedModelFileTests.SmallModel(), PackedModelFileTests.SmallPlaneModel(), ResidualModelFileTests.SmallResidualModel(),
             ConvModelFileTests.SmallConvModel(), ConvModelFileTests.SmallConvModel(floatWeights: true), ConvModelFileTests.SmallRealStreamModel(),
+            ConvModelFileTests.SmallShiftModel(),
         }.Select(Image.From).ToArray();
         int accepted = 0, rejected = 0;
         int cases = FuzzRunner.Run("packed model", 20261203, FuzzRunner.Cases(10_000), (index, random) =>

@@ -46,4 +46,14 @@ public sealed class FusedConvStepTests
         var layer = new BinaryResidualConvLayer(g, source.Weights, source.BatchNorm, new ResidualShortcut(1, 1, 8, 8), RealActivation.Relu);
         Assert.True(new BinaryResidualConvStep(layer, Context(model)).IsFused);
     }
+
+    [Fact]
+    public void BinaryResidualShiftConv_PlanesOf32OrMore_AreFused()
+    {
+        // Tensor.BatchNorm uses its fma form on planes of ≥ 32 values (RealRowOps); smaller planes with a batch norm keep
+        // the tensor path (the construction check finds the difference), as kind 12's do.
+        var model = ConvModelFileTests.SmallShiftModel();
+        foreach (var layer in model.Layers.OfType<BinaryResidualShiftConvLayer>())
+            Assert.Equal(layer.Geometry.Positions >= 32 || layer.BatchNorm is null, new BinaryResidualShiftConvStep(layer, Context(model)).IsFused);
+    }
 }

@@ -36,7 +36,7 @@ internal sealed class BinaryResidualConvExport() : KindExport(CodeFamily.Signs, 
         return new ExportedLayer(layer, [], []);
     }
 
-    private static ResidualShortcut Shortcut(ExportSite site, ConvGeometry g)
+    internal static ResidualShortcut Shortcut(ExportSite site, ConvGeometry g)
     {
         var pad = site.Block.ResidualModule!.Shortcut?.Layers[0] as ChannelPadShortcut;
         var shortcut = pad is null ? ResidualShortcut.Identity : new ResidualShortcut(1, pad.Stride, pad.Before, pad.After);
