@@ -22,6 +22,49 @@ public sealed partial class Tensor
     /// </remarks>
     public static Tensor BatchNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, BatchNormOptions options)
     {
+        var (n, c, inner) = CheckBatchNorm(x, gamma, beta, runningMean, runningVar, options);
+        var (mean, invStd) = BatchNormStatistics(x, runningMean, runningVar, options, n, c, inner);
+        var y = Uninitialized(x.DType, x.Shape.ToArray());
+        if (x.DType == DType.Float32 && inner >= BatchNormPlaneKernels.Lanes) CenteredAffine(x, y, gamma, beta, mean, invStd, n, c, inner, relu: false);
+        else
+        {
+            var scale = new double[c];
+            var shift = new double[c];
+            for (int ch = 0; ch < c; ch++)
+            {
+                double gm = gamma?.GetFlatFast(ch) ?? 1.0, bt = beta?.GetFlatFast(ch) ?? 0.0;
+                scale[ch] = gm * invStd[ch];
+                shift[ch] = bt - mean[ch] * scale[ch];
+            }
+            if (x.DType == DType.Float64) Affine<double>(x, y, scale, shift, n, c, inner);
+            else Affine<float>(x, y, scale, shift, n, c, inner);
+        }
+        bool training = options.Training;
+        return GradGraph.Record(y, "BatchNorm", BatchNormInputs(x, gamma, beta), g => BatchNormBackward(g, x, gamma, beta, mean, invStd, training, n, c, inner, null));
+    }
+
+    /// <summary>
+    /// Relu(BatchNorm(x, …)) as one op: the same values and gradients, bit for bit, with one pass fewer each way.
+    /// </summary>
+    /// <remarks>
+    /// For float32 [N, C, H, W] with H·W ≥ 32 the affine map and the clamp run in one pass, and the backward folds ReLU's
+    /// mask (pass g where the batch-norm output is &gt; 0) into the batch-norm gradient passes, recomputing the output
+    /// from x with the forward's coefficients (no mask or intermediate tensor is stored). Other inputs run the two ops.
+    /// </remarks>
+    public static Tensor BatchNormRelu(Tensor x, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, BatchNormOptions options)
+    {
+        var (n, c, inner) = CheckBatchNorm(x, gamma, beta, runningMean, runningVar, options);
+        if (x.DType != DType.Float32 || x.Rank != 4 || inner < BatchNormPlaneKernels.Lanes)
+            return Relu(BatchNorm(x, gamma, beta, runningMean, runningVar, options));
+        var (mean, invStd) = BatchNormStatistics(x, runningMean, runningVar, options, n, c, inner);
+        var y = Uninitialized(x.DType, x.Shape.ToArray());
+        var relu = CenteredAffine(x, y, gamma, beta, mean, invStd, n, c, inner, relu: true);
+        bool training = options.Training;
+        return GradGraph.Record(y, "BatchNormRelu", BatchNormInputs(x, gamma, beta), g => BatchNormBackward(g, x, gamma, beta, mean, invStd, training, n, c, inner, relu));
+    }
+
+    private static (int N, int C, int Inner) CheckBatchNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, BatchNormOptions options)
+    {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(runningMean);
         ArgumentNullException.ThrowIfNull(runningVar);
@@ -32,9 +75,15 @@ public sealed partial class Tensor
         foreach (var (t, name) in new[] { (gamma, "gamma"), (beta, "beta"), (runningMean, "runningMean"), (runningVar, "runningVar") })
             if (t is not null && (t.Rank != 1 || t._shape[0] != c))
                 throw new ArgumentException($"BatchNorm: {name} has shape {ShapeUtil.Format(t.ShapeSpan)} but the input has {c} channels (shape {ShapeUtil.Format(x.ShapeSpan)}).");
-        int count = n * inner;
-        if (options.Training && count < 2)
+        if (options.Training && n * inner < 2)
             throw new ArgumentException($"BatchNorm in training mode needs more than one value per channel, got input {ShapeUtil.Format(x.ShapeSpan)}.", nameof(x));
+        return (n, c, inner);
+    }
+
+    /// <summary>Batch statistics (updating the running ones) in training, the running ones in evaluation: mean and 1/sqrt(σ² + ε).</summary>
+    private static (double[] Mean, double[] InvStd) BatchNormStatistics(Tensor x, Tensor runningMean, Tensor runningVar, BatchNormOptions options, int n, int c, int inner)
+    {
+        int count = n * inner;
         var mean = new double[c];
         var invStd = new double[c];
         if (options.Training)
@@ -55,26 +104,15 @@ public sealed partial class Tensor
                 invStd[ch] = 1.0 / Math.Sqrt(runningVar.GetFlatFast(ch) + options.Epsilon);
             }
         }
-        var y = Uninitialized(x.DType, x.Shape.ToArray());
-        if (x.DType == DType.Float32 && inner >= BatchNormPlaneKernels.Lanes) CenteredAffine(x, y, gamma, beta, mean, invStd, n, c, inner);
-        else
-        {
-            var scale = new double[c];
-            var shift = new double[c];
-            for (int ch = 0; ch < c; ch++)
-            {
-                double gm = gamma?.GetFlatFast(ch) ?? 1.0, bt = beta?.GetFlatFast(ch) ?? 0.0;
-                scale[ch] = gm * invStd[ch];
-                shift[ch] = bt - mean[ch] * scale[ch];
-            }
-            if (x.DType == DType.Float64) Affine<double>(x, y, scale, shift, n, c, inner);
-            else Affine<float>(x, y, scale, shift, n, c, inner);
-        }
+        return (mean, invStd);
+    }
+
+    private static Tensor[] BatchNormInputs(Tensor x, Tensor? gamma, Tensor? beta)
+    {
         var inputs = new List<Tensor> { x };
         if (gamma is not null) inputs.Add(gamma);
         if (beta is not null) inputs.Add(beta);
-        bool training = options.Training;
-        return GradGraph.Record(y, "BatchNorm", inputs.ToArray(), g => BatchNormBackward(g, x, gamma, beta, mean, invStd, training, n, c, inner));
+        return inputs.ToArray();
     }
 
     /// <summary>Minimum elements per parallel chunk of batch-norm work (below it, thread start-up costs more than it saves).</summary>
@@ -108,18 +146,27 @@ public sealed partial class Tensor
             (b0, b1) => BatchNormKernels.Affine<T>(x.Span<T>(), y.Span<T>(), s, h, c, inner, b0, b1));
     }
 
-    /// <summary>Float32 planes: y = (x − m_f)·s + h per channel (<see cref="BatchNormPlaneKernels.AffineCoefficients"/>), images split across threads.</summary>
-    private static void CenteredAffine(Tensor x, Tensor y, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, int n, int c, int inner)
+    /// <summary>
+    /// Float32 planes: y = (x − m_f)·s + h per channel (<see cref="BatchNormPlaneKernels.AffineCoefficients"/>), then
+    /// max(y, 0) when <paramref name="relu"/>, images split across threads. Returns the coefficients ReLU's mask needs.
+    /// </summary>
+    private static ReluMaskCoefficients CenteredAffine(Tensor x, Tensor y, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, int n, int c, int inner, bool relu)
     {
         var center = new float[c];
         var scale = new float[c];
         var shift = new float[c];
         for (int ch = 0; ch < c; ch++)
             (center[ch], scale[ch], shift[ch]) = BatchNormPlaneKernels.AffineCoefficients(mean[ch], invStd[ch], gamma?.GetFlatFast(ch) ?? 1.0, beta?.GetFlatFast(ch) ?? 0.0);
-        Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1, (b0, b1) => BatchNormPlaneKernels.Affine(x.AsSpan(), y.AsSpan(), center, scale, shift, c, inner, b0, b1));
+        Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1, (b0, b1) =>
+        {
+            if (relu) BatchNormPlaneKernels.AffineRelu(x.AsSpan(), y.AsSpan(), center, scale, shift, c, inner, b0, b1);
+            else BatchNormPlaneKernels.Affine(x.AsSpan(), y.AsSpan(), center, scale, shift, c, inner, b0, b1);
+        });
+        return new ReluMaskCoefficients(scale, shift);
     }
 
-    private static Tensor?[] BatchNormBackward(Tensor g, Tensor x, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, bool training, int n, int c, int inner)
+    private static Tensor?[] BatchNormBackward(Tensor g, Tensor x, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, bool training, int n, int c, int inner,
+        ReluMaskCoefficients? relu)
     {
         var sumG = new double[c];
         var sumGXhat = new double[c];
@@ -132,7 +179,7 @@ public sealed partial class Tensor
             else if (inner == 1)
                 BatchNormKernels.GradientSumsRows(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, c0, c1, sumG, sumGXhat);
             else if (inner >= BatchNormPlaneKernels.Lanes)
-                BatchNormPlaneKernels.GradientSums(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat);
+                BatchNormPlaneKernels.GradientSums(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat, relu);
             else
                 BatchNormKernels.GradientSums<float>(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat);
         });
@@ -146,7 +193,7 @@ public sealed partial class Tensor
                 else if (inner == 1)
                     BatchNormKernels.InputGradientRows(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, sumG, sumGXhat, b0, b1);
                 else if (inner >= BatchNormPlaneKernels.Lanes)
-                    BatchNormPlaneKernels.InputGradient(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat, b0, b1);
+                    BatchNormPlaneKernels.InputGradient(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat, b0, b1, relu);
                 else
                     BatchNormKernels.InputGradient<float>(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat, b0, b1);
             });

@@ -28,10 +28,20 @@ public sealed class Sequential : Module
     public ILayerOutputHook? OutputHook { get; set; }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Without an <see cref="OutputHook"/>, a <see cref="BatchNorm"/> directly followed by a <see cref="Relu"/> runs as one
+    /// op (<see cref="BatchNorm.ForwardRelu"/>), with the values and gradients of the two layers.
+    /// </remarks>
     public override Tensor Forward(Tensor x)
     {
         for (int i = 0; i < _layers.Count; i++)
         {
+            if (OutputHook is null && i + 1 < _layers.Count && _layers[i] is BatchNorm norm && _layers[i + 1] is Relu)
+            {
+                x = norm.ForwardRelu(x);
+                i++;
+                continue;
+            }
             x = _layers[i].Forward(x);
             if (OutputHook is { } hook) x = hook.AfterLayer(i, _layers[i], x);
         }
