@@ -63,6 +63,45 @@ public sealed partial class Tensor
         return GradGraph.Record(y, "BatchNormRelu", BatchNormInputs(x, gamma, beta), g => BatchNormBackward(g, x, gamma, beta, mean, invStd, training, n, c, inner, relu));
     }
 
+    /// <summary>
+    /// activation(BatchNorm(x, …) + residual) as one op, the end of a residual block whose body ends in batch norm: the
+    /// same values and gradients as the three ops, bit for bit.
+    /// </summary>
+    /// <remarks>
+    /// For float32 [N, C, H, W] with H·W ≥ 32 the forward is one pass (no batch-norm output or sum is stored); the
+    /// backward recomputes the activation's input from x and the residual to mask g (the residual's gradient), then runs
+    /// the batch-norm gradient passes on it. Other inputs run the three ops.
+    /// </remarks>
+    /// <param name="residual">Added to the batch-norm output; the shape of x.</param>
+    /// <param name="activation">The clamping activation after the sum (<see cref="ClampBounds.Relu"/>, <see cref="ClampBounds.HardTanh"/>).</param>
+    public static Tensor BatchNormAddClamp(Tensor x, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, BatchNormOptions options,
+        Tensor residual, ClampBounds activation)
+    {
+        ArgumentNullException.ThrowIfNull(residual);
+        ArgumentNullException.ThrowIfNull(activation);
+        var (n, c, inner) = CheckBatchNorm(x, gamma, beta, runningMean, runningVar, options);
+        if (!residual.ShapeSpan.SequenceEqual(x.ShapeSpan))
+            throw new ArgumentException($"BatchNormAddClamp: residual {ShapeUtil.Format(residual.ShapeSpan)} must have the shape of x {ShapeUtil.Format(x.ShapeSpan)}.", nameof(residual));
+        if (x.DType != DType.Float32 || residual.DType != DType.Float32 || x.Rank != 4 || inner < BatchNormPlaneKernels.Lanes)
+            return activation.Apply(Add(BatchNorm(x, gamma, beta, runningMean, runningVar, options), residual));
+        var (mean, invStd) = BatchNormStatistics(x, runningMean, runningVar, options, n, c, inner);
+        var (center, scale, shift) = PlaneCoefficients(gamma, beta, mean, invStd, c);
+        float low = (float)activation.Min, high = (float)activation.Max;
+        var y = Uninitialized(x.DType, x.Shape.ToArray());
+        Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1, (b0, b1) =>
+            BatchNormPlaneKernels.AffineAddClamp(x.AsSpan(), residual.AsSpan(), y.AsSpan(), center, scale, shift, low, high, c, inner, b0, b1));
+        bool training = options.Training, lowInclusive = activation.MinInclusive;
+        Tensor[] inputs = [.. BatchNormInputs(x, gamma, beta), residual];
+        return GradGraph.Record(y, "BatchNormAddClamp", inputs, g =>
+        {
+            // [N, C, H, W]: the gradient of the sum, which is also the residual's gradient.
+            var gSum = Uninitialized(DType.Float32, x.Shape.ToArray());
+            Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1, (b0, b1) =>
+                BatchNormPlaneKernels.ClampGradient(g.AsSpan(), x.AsSpan(), residual.AsSpan(), gSum.AsSpan(), center, scale, shift, low, high, lowInclusive, c, inner, b0, b1));
+            return [.. BatchNormBackward(gSum, x, gamma, beta, mean, invStd, training, n, c, inner, null), residual.TracksGrad ? gSum : null];
+        });
+    }
+
     private static (int N, int C, int Inner) CheckBatchNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, BatchNormOptions options)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -152,17 +191,24 @@ public sealed partial class Tensor
     /// </summary>
     private static ReluMaskCoefficients CenteredAffine(Tensor x, Tensor y, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, int n, int c, int inner, bool relu)
     {
-        var center = new float[c];
-        var scale = new float[c];
-        var shift = new float[c];
-        for (int ch = 0; ch < c; ch++)
-            (center[ch], scale[ch], shift[ch]) = BatchNormPlaneKernels.AffineCoefficients(mean[ch], invStd[ch], gamma?.GetFlatFast(ch) ?? 1.0, beta?.GetFlatFast(ch) ?? 0.0);
+        var (center, scale, shift) = PlaneCoefficients(gamma, beta, mean, invStd, c);
         Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1, (b0, b1) =>
         {
             if (relu) BatchNormPlaneKernels.AffineRelu(x.AsSpan(), y.AsSpan(), center, scale, shift, c, inner, b0, b1);
             else BatchNormPlaneKernels.Affine(x.AsSpan(), y.AsSpan(), center, scale, shift, c, inner, b0, b1);
         });
         return new ReluMaskCoefficients(scale, shift);
+    }
+
+    /// <summary>Per channel (center, scale, shift) of <see cref="BatchNormPlaneKernels.AffineCoefficients"/>.</summary>
+    private static (float[] Center, float[] Scale, float[] Shift) PlaneCoefficients(Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, int c)
+    {
+        var center = new float[c];
+        var scale = new float[c];
+        var shift = new float[c];
+        for (int ch = 0; ch < c; ch++)
+            (center[ch], scale[ch], shift[ch]) = BatchNormPlaneKernels.AffineCoefficients(mean[ch], invStd[ch], gamma?.GetFlatFast(ch) ?? 1.0, beta?.GetFlatFast(ch) ?? 0.0);
+        return (center, scale, shift);
     }
 
     private static Tensor?[] BatchNormBackward(Tensor g, Tensor x, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, bool training, int n, int c, int inner,

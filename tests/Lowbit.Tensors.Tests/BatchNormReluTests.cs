@@ -3,7 +3,8 @@ using Lowbit.Tensors.Ops;
 namespace Lowbit.Tensors.Tests;
 
 /// <summary>
-/// <see cref="Tensor.BatchNormRelu"/> against its definition Relu(BatchNorm(x)): output, running statistics and every
+/// <see cref="Tensor.BatchNormRelu"/> and <see cref="Tensor.BatchNormAddClamp"/> against their definitions Relu(BatchNorm(x))
+/// and activation(BatchNorm(x) + r): output, running statistics and every
 /// gradient bit for bit, at 1–3 threads, in training and evaluation, on the fused shapes (float32 [N, C, H, W] with
 /// H·W ≥ 32, planes with and without a tail past the 32-lane blocks) and the shapes that fall back to the two ops; and
 /// the masked plane sums of the vector path against the scalar reference at every length.
@@ -72,10 +73,75 @@ public class BatchNormReluTests
         AssertSameBits([expected.ToArray()], [y.ToArray()], "rows");
     }
 
+    /// <summary>Output, running statistics and the gradients of x, γ, β and the residual of activation(BatchNorm(x) + r).</summary>
+    private static List<float[]> RunAddClamp(int threads, bool fused, bool training, int[] shape, ClampBounds activation, DType type)
+    {
+        using var scope = Compute.UseThreads(threads);
+        int c = shape[1];
+        var x = Input(11, shape, -2, 3, type);
+        var residual = Input(12, shape, -1.5, 1.5, type);
+        var gamma = Input(13, [c], -1.5, 1.5, type);
+        var beta = Input(14, [c], -1, 1, type);
+        var runningMean = Tensor.RandomUniform(new Random(4), -0.5, 0.5, [c], type);
+        var runningVar = Tensor.RandomUniform(new Random(5), 0.5, 2, [c], type);
+        var options = new BatchNormOptions(training, Momentum: 0.3);
+        var y = fused
+            ? Tensor.BatchNormAddClamp(x, gamma, beta, runningMean, runningVar, options, residual, activation)
+            : activation.Apply(Tensor.Add(Tensor.BatchNorm(x, gamma, beta, runningMean, runningVar, options), residual));
+        var weights = Tensor.RandomUniform(new Random(6), -1, 1, shape, type);
+        Tensor.Sum(Tensor.Mul(y, weights)).Backward();
+        return [y.ToArray(), runningMean.ToArray(), runningVar.ToArray(), x.Grad!.ToArray(), gamma.Grad!.ToArray(), beta.Grad!.ToArray(), residual.Grad!.ToArray()];
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void BatchNormAddClamp_EqualsActivationOfTheSum_BitForBit(int[] shape, bool relu)
+    {
+        var activation = relu ? ClampBounds.Relu : ClampBounds.HardTanh;
+        foreach (bool training in new[] { true, false })
+        {
+            var reference = RunAddClamp(1, fused: false, training, shape, activation, DType.Float32);
+            Assert.Contains(reference[0], v => v == (float)activation.Min);
+            Assert.Contains(reference[0], v => v > (float)activation.Min && v < (float)activation.Max);
+            foreach (int threads in new[] { 1, 2, 3 })
+                AssertSameBits(reference, RunAddClamp(threads, fused: true, training, shape, activation, DType.Float32), $"{activation}, training={training}, {threads} threads");
+        }
+    }
+
+    [Fact]
+    public void BatchNormAddClamp_AtTheClampBounds_MasksAsTheSeparateOps()
+    {
+        // γ = 1, β = 0 and x = ±1 per channel give batch-norm outputs ±1/sqrt(1 + ε); the residual moves sums onto the
+        // bounds exactly (0 for ReLU) or just past them, where the inclusive and exclusive rules differ.
+        int[] shape = [2, 1, 4, 8];
+        var x = Tensor.FromArray(Enumerable.Range(0, 64).Select(i => i % 2 == 0 ? 1f : -1f).ToArray(), shape);
+        float unit = (float)(1 / Math.Sqrt(1 + 1e-5));
+        var r = Tensor.FromArray(Enumerable.Range(0, 64).Select(i => (i % 8) switch
+        {
+            0 => -unit, 1 => unit, 2 => -1 - unit + 1e-7f, 3 => 0f, 4 => 0.5f, 5 => -0.5f, 6 => -2f * unit, _ => 2f,
+        }).ToArray(), shape);
+        foreach (var activation in new[] { ClampBounds.Relu, ClampBounds.HardTanh })
+        {
+            List<float[]> Run(bool fused)
+            {
+                var xi = x.Clone(); xi.RequiresGrad = true;
+                var ri = r.Clone(); ri.RequiresGrad = true;
+                var y = fused
+                    ? Tensor.BatchNormAddClamp(xi, null, null, Tensor.Zeros(1), Tensor.Ones(1), new BatchNormOptions(true), ri, activation)
+                    : activation.Apply(Tensor.Add(Tensor.BatchNorm(xi, null, null, Tensor.Zeros(1), Tensor.Ones(1), new BatchNormOptions(true)), ri));
+                Tensor.Sum(Tensor.Mul(y, Tensor.RandomUniform(new Random(1), 0.5, 1, shape))).Backward();
+                return [y.ToArray(), xi.Grad!.ToArray(), ri.Grad!.ToArray()];
+            }
+            var expected = Run(false);
+            Assert.Contains(expected[2], v => v == 0f);
+            AssertSameBits(expected, Run(true), activation.ToString());
+        }
+    }
+
     private static void AssertSameBits(List<float[]> expected, List<float[]> actual, string what)
     {
         Assert.Equal(expected.Count, actual.Count);
-        string[] names = ["output", "running mean", "running variance", "x gradient", "gamma gradient", "beta gradient"];
+        string[] names = ["output", "running mean", "running variance", "x gradient", "gamma gradient", "beta gradient", "residual gradient"];
         for (int t = 0; t < expected.Count; t++)
         {
             Assert.Equal(expected[t].Length, actual[t].Length);

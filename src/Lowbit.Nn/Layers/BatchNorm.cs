@@ -37,6 +37,16 @@ public class BatchNorm : ChannelNormalization
         return Tensor.BatchNormRelu(x, Gamma?.Value, Beta?.Value, RunningMean, RunningVar, new BatchNormOptions(Training, Momentum, Epsilon));
     }
 
+    /// <summary>
+    /// activation(<see cref="Forward"/>(x) + residual) as one op (<see cref="Tensor.BatchNormAddClamp"/>: the same bits);
+    /// <see cref="Residual.ForwardActivated"/> calls it for a body that ends in this batch norm.
+    /// </summary>
+    public Tensor ForwardAddClamp(Tensor x, Tensor residual, ClampBounds activation)
+    {
+        CheckInput(x);
+        return Tensor.BatchNormAddClamp(x, Gamma?.Value, Beta?.Value, RunningMean, RunningVar, new BatchNormOptions(Training, Momentum, Epsilon), residual, activation);
+    }
+
     /// <inheritdoc/>
     public override string Describe() => $"{(Spatial ? "BatchNorm2d" : "BatchNorm1d")}({Features})";
 }

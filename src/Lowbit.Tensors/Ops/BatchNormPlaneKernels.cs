@@ -112,6 +112,73 @@ internal static class BatchNormPlaneKernels
         for (; i < x.Length; i++) dst[i] = MathF.Max(MathF.FusedMultiplyAdd(x[i] - m, a, b), 0f);
     }
 
+    /// <summary>
+    /// y = min(max(fma(x − center[ch], scale[ch], shift[ch]) + r, low), high) on images [b0, b1) with r the residual
+    /// (same layout as x): batch norm, the residual sum and a clamping activation in one pass, the bits of the three ops.
+    /// </summary>
+    public static void AffineAddClamp(ReadOnlySpan<float> x, ReadOnlySpan<float> r, Span<float> y, float[] center, float[] scale, float[] shift,
+        float low, float high, int c, int inner, int b0, int b1)
+    {
+        for (int b = b0; b < b1; b++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                int off = (b * c + ch) * inner;
+                int i = 0;
+                float m = center[ch], a = scale[ch], h = shift[ch];
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    ref float px = ref MemoryMarshal.GetReference(x.Slice(off, inner));
+                    ref float pr = ref MemoryMarshal.GetReference(r.Slice(off, inner));
+                    ref float pd = ref MemoryMarshal.GetReference(y.Slice(off, inner));
+                    Vector256<float> vm = Vector256.Create(m), va = Vector256.Create(a), vh = Vector256.Create(h), lo = Vector256.Create(low), hi = Vector256.Create(high);
+                    for (; i + 8 <= inner; i += 8)
+                    {
+                        var pre = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref px, (nuint)i) - vm, va, vh) + Vector256.LoadUnsafe(ref pr, (nuint)i);
+                        Vector256.Min(Vector256.Max(pre, lo), hi).StoreUnsafe(ref pd, (nuint)i);
+                    }
+                }
+                for (; i < inner; i++) y[off + i] = MathF.Min(MathF.Max(MathF.FusedMultiplyAdd(x[off + i] - m, a, h) + r[off + i], low), high);
+            }
+    }
+
+    /// <summary>
+    /// g' = g where the activation's input fma(x − center[ch], scale[ch], shift[ch]) + r passes the gradient (low &lt; v ≤ high,
+    /// or low ≤ v ≤ high when <paramref name="lowInclusive"/>), else +0, on images [b0, b1): the gradient of
+    /// <see cref="AffineAddClamp"/>'s sum, recomputed bit for bit from x and r.
+    /// </summary>
+    public static void ClampGradient(ReadOnlySpan<float> g, ReadOnlySpan<float> x, ReadOnlySpan<float> r, Span<float> gOut, float[] center, float[] scale,
+        float[] shift, float low, float high, bool lowInclusive, int c, int inner, int b0, int b1)
+    {
+        for (int b = b0; b < b1; b++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                int off = (b * c + ch) * inner;
+                int i = 0;
+                float m = center[ch], a = scale[ch], h = shift[ch];
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    ref float pg = ref MemoryMarshal.GetReference(g.Slice(off, inner));
+                    ref float px = ref MemoryMarshal.GetReference(x.Slice(off, inner));
+                    ref float pr = ref MemoryMarshal.GetReference(r.Slice(off, inner));
+                    ref float pd = ref MemoryMarshal.GetReference(gOut.Slice(off, inner));
+                    Vector256<float> vm = Vector256.Create(m), va = Vector256.Create(a), vh = Vector256.Create(h), lo = Vector256.Create(low), hi = Vector256.Create(high);
+                    for (; i + 8 <= inner; i += 8)
+                    {
+                        var pre = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref px, (nuint)i) - vm, va, vh) + Vector256.LoadUnsafe(ref pr, (nuint)i);
+                        var above = lowInclusive ? Vector256.GreaterThanOrEqual(pre, lo) : Vector256.GreaterThan(pre, lo);
+                        Vector256.ConditionalSelect(above & Vector256.LessThanOrEqual(pre, hi), Vector256.LoadUnsafe(ref pg, (nuint)i), Vector256<float>.Zero)
+                            .StoreUnsafe(ref pd, (nuint)i);
+                    }
+                }
+                for (; i < inner; i++)
+                {
+                    float pre = MathF.FusedMultiplyAdd(x[off + i] - m, a, h) + r[off + i];
+                    bool above = lowInclusive ? pre >= low : pre > low;
+                    gOut[off + i] = above && pre <= high ? g[off + i] : 0f;
+                }
+            }
+    }
+
     /// <summary>dst = fma(x − m, a, b) elementwise.</summary>
     private static void CenteredAffine(ReadOnlySpan<float> x, Span<float> dst, float m, float a, float b)
     {
