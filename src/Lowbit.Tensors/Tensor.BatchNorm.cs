@@ -69,8 +69,8 @@ public sealed partial class Tensor
     /// </summary>
     /// <remarks>
     /// For float32 [N, C, H, W] with H·W ≥ 32 the forward is one pass (no batch-norm output or sum is stored); the
-    /// backward recomputes the activation's input from x and the residual to mask g (the residual's gradient), then runs
-    /// the batch-norm gradient passes on it. Other inputs run the three ops.
+    /// backward recomputes the activation's input from x and the residual to mask g (the residual's gradient) in the pass
+    /// that sums it for the batch-norm gradient, then computes the input gradient. Other inputs run the three ops.
     /// </remarks>
     /// <param name="residual">Added to the batch-norm output; the shape of x.</param>
     /// <param name="activation">The clamping activation after the sum (<see cref="ClampBounds.Relu"/>, <see cref="ClampBounds.HardTanh"/>).</param>
@@ -94,11 +94,13 @@ public sealed partial class Tensor
         Tensor[] inputs = [.. BatchNormInputs(x, gamma, beta), residual];
         return GradGraph.Record(y, "BatchNormAddClamp", inputs, g =>
         {
-            // [N, C, H, W]: the gradient of the sum, which is also the residual's gradient.
+            // [N, C, H, W]: the gradient of the sum, which is also the residual's gradient; the pass that sums it for the
+            // batch-norm gradient writes it.
             var gSum = Uninitialized(DType.Float32, x.Shape.ToArray());
-            Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1, (b0, b1) =>
-                BatchNormPlaneKernels.ClampGradient(g.AsSpan(), x.AsSpan(), residual.AsSpan(), gSum.AsSpan(), center, scale, shift, low, high, lowInclusive, c, inner, b0, b1));
-            return [.. BatchNormBackward(gSum, x, gamma, beta, mean, invStd, training, n, c, inner, null), residual.TracksGrad ? gSum : null];
+            var grads = BatchNormBackward(gSum, x, gamma, beta, mean, invStd, training, n, c, inner, null, (c0, c1, sumG, sumGXhat) =>
+                BatchNormPlaneKernels.GradientSumsResidualClamp(g.AsSpan(), x.AsSpan(), residual.AsSpan(), gSum.AsSpan(), mean, invStd, scale, shift,
+                    low, high, lowInclusive, n, c, inner, c0, c1, sumG, sumGXhat));
+            return [.. grads, residual.TracksGrad ? gSum : null];
         });
     }
 
@@ -211,8 +213,12 @@ public sealed partial class Tensor
         return (center, scale, shift);
     }
 
+    /// <param name="planeSums">
+    /// When set, computes Σg and Σg·x̂ of channels [c0, c1) into the two arrays instead of the plain kernels (and may
+    /// write <paramref name="g"/> itself first, channel by channel, as the masked residual gradient does).
+    /// </param>
     private static Tensor?[] BatchNormBackward(Tensor g, Tensor x, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, bool training, int n, int c, int inner,
-        ReluMaskCoefficients? relu)
+        ReluMaskCoefficients? relu, Action<int, int, double[], double[]>? planeSums = null)
     {
         var sumG = new double[c];
         var sumGXhat = new double[c];
@@ -220,7 +226,9 @@ public sealed partial class Tensor
         for (int ch = 0; ch < c; ch++) gammaValues[ch] = gamma?.GetFlatFast(ch) ?? 1.0;
         Compute.For(c, Math.Max(8, BatchNormGrain / (n * inner)), 8, (c0, c1) =>
         {
-            if (x.DType == DType.Float64)
+            if (planeSums is not null)
+                planeSums(c0, c1, sumG, sumGXhat);
+            else if (x.DType == DType.Float64)
                 BatchNormKernels.GradientSums<double>(g.Span<double>(), x.Span<double>(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat);
             else if (inner == 1)
                 BatchNormKernels.GradientSumsRows(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, c0, c1, sumG, sumGXhat);

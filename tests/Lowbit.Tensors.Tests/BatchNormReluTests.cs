@@ -176,6 +176,36 @@ public class BatchNormReluTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ResidualClampMaskSums_VectorMatchReferenceAtEveryLength_AndStoreTheMaskedGradient(bool hardTanh)
+    {
+        float low = hardTanh ? -1f : 0f, high = hardTanh ? 1f : float.PositiveInfinity;
+        for (int length = 0; length <= 4 * 32 + 3; length++)
+        {
+            var rng = new Random(length + 500);
+            float[] x = new float[length], g = new float[length], r = new float[length];
+            for (int i = 0; i < length; i++)
+            {
+                x[i] = (float)(rng.NextDouble() * 4 - 2);
+                g[i] = (float)(rng.NextDouble() * 2 - 1);
+                r[i] = (float)(rng.NextDouble() * 2 - 1);
+            }
+            float[] vectorOut = new float[length], referenceOut = new float[length];
+            var (sg, sgx) = BatchNormPlaneKernels.GradientPlaneSums(g, x, 0.5f, new ResidualClampMask(r, vectorOut, 1.25f, -0.375f, low, high, hardTanh));
+            var (rsg, rsgx) = BatchNormPlaneReference.GradientPlaneSums(g, x, 0.5f, new ResidualClampMask(r, referenceOut, 1.25f, -0.375f, low, high, hardTanh));
+            Assert.True(BitConverter.SingleToInt32Bits(sg) == BitConverter.SingleToInt32Bits(rsg), $"Σg', length {length}: {sg:R} vs {rsg:R}");
+            Assert.True(BitConverter.SingleToInt32Bits(sgx) == BitConverter.SingleToInt32Bits(rsgx), $"Σg'·x, length {length}: {sgx:R} vs {rsgx:R}");
+            for (int i = 0; i < length; i++)
+            {
+                float v = MathF.FusedMultiplyAdd(x[i] - 0.5f, 1.25f, -0.375f) + r[i];
+                float expected = (hardTanh ? v >= low : v > low) && v <= high ? g[i] : 0f;
+                Assert.True(expected == vectorOut[i] && expected == referenceOut[i], $"g'[{i}], length {length}: {expected:R}, vector {vectorOut[i]:R}, reference {referenceOut[i]:R}");
+            }
+        }
+    }
+
     [Fact]
     public void ReluMask_ScalarAndVectorAgree_AtTheKink()
     {
@@ -183,11 +213,11 @@ public class BatchNormReluTests
         float[] d = [0.5f, MathF.BitIncrement(0.5f), MathF.BitDecrement(0.5f), -3f, 7f, 0f, float.NaN, 0.25f];
         var mask = new ReluMask(2f, -1f);
         var g = System.Runtime.Intrinsics.Vector256.Create(1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f);
-        var vector = mask.Apply(g, System.Runtime.Intrinsics.Vector256.Create(d));
+        var vector = mask.Apply(g, System.Runtime.Intrinsics.Vector256.Create(d), 0);
         float[] expected = [0f, 2f, 0f, 0f, 5f, 0f, 0f, 0f];
         for (int i = 0; i < 8; i++)
         {
-            Assert.Equal(expected[i], mask.Apply(g[i], d[i]));
+            Assert.Equal(expected[i], mask.Apply(g[i], d[i], i));
             Assert.Equal(expected[i], vector[i]);
         }
     }

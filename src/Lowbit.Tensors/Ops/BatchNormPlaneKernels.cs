@@ -141,44 +141,6 @@ internal static class BatchNormPlaneKernels
             }
     }
 
-    /// <summary>
-    /// g' = g where the activation's input fma(x − center[ch], scale[ch], shift[ch]) + r passes the gradient (low &lt; v ≤ high,
-    /// or low ≤ v ≤ high when <paramref name="lowInclusive"/>), else +0, on images [b0, b1): the gradient of
-    /// <see cref="AffineAddClamp"/>'s sum, recomputed bit for bit from x and r.
-    /// </summary>
-    public static void ClampGradient(ReadOnlySpan<float> g, ReadOnlySpan<float> x, ReadOnlySpan<float> r, Span<float> gOut, float[] center, float[] scale,
-        float[] shift, float low, float high, bool lowInclusive, int c, int inner, int b0, int b1)
-    {
-        for (int b = b0; b < b1; b++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                int off = (b * c + ch) * inner;
-                int i = 0;
-                float m = center[ch], a = scale[ch], h = shift[ch];
-                if (Vector256.IsHardwareAccelerated)
-                {
-                    ref float pg = ref MemoryMarshal.GetReference(g.Slice(off, inner));
-                    ref float px = ref MemoryMarshal.GetReference(x.Slice(off, inner));
-                    ref float pr = ref MemoryMarshal.GetReference(r.Slice(off, inner));
-                    ref float pd = ref MemoryMarshal.GetReference(gOut.Slice(off, inner));
-                    Vector256<float> vm = Vector256.Create(m), va = Vector256.Create(a), vh = Vector256.Create(h), lo = Vector256.Create(low), hi = Vector256.Create(high);
-                    for (; i + 8 <= inner; i += 8)
-                    {
-                        var pre = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref px, (nuint)i) - vm, va, vh) + Vector256.LoadUnsafe(ref pr, (nuint)i);
-                        var above = lowInclusive ? Vector256.GreaterThanOrEqual(pre, lo) : Vector256.GreaterThan(pre, lo);
-                        Vector256.ConditionalSelect(above & Vector256.LessThanOrEqual(pre, hi), Vector256.LoadUnsafe(ref pg, (nuint)i), Vector256<float>.Zero)
-                            .StoreUnsafe(ref pd, (nuint)i);
-                    }
-                }
-                for (; i < inner; i++)
-                {
-                    float pre = MathF.FusedMultiplyAdd(x[off + i] - m, a, h) + r[off + i];
-                    bool above = lowInclusive ? pre >= low : pre > low;
-                    gOut[off + i] = above && pre <= high ? g[off + i] : 0f;
-                }
-            }
-    }
-
     /// <summary>dst = fma(x − m, a, b) elementwise.</summary>
     private static void CenteredAffine(ReadOnlySpan<float> x, Span<float> dst, float m, float a, float b)
     {
@@ -228,13 +190,38 @@ internal static class BatchNormPlaneKernels
         }
     }
 
+    /// <summary>
+    /// <see cref="GradientSums"/> of g' = the gradient of activation(batch norm + r) (<see cref="ResidualClampMask"/>, with
+    /// the forward's per-channel scale and shift), storing g' to <paramref name="gOut"/> in the same pass.
+    /// </summary>
+    public static void GradientSumsResidualClamp(ReadOnlySpan<float> g, ReadOnlySpan<float> x, ReadOnlySpan<float> r, Span<float> gOut,
+        double[] mean, double[] invStd, float[] scale, float[] shift, float low, float high, bool lowInclusive, int n, int c, int inner,
+        int c0, int c1, double[] sumG, double[] sumGXhat)
+    {
+        for (int ch = c0; ch < c1; ch++)
+        {
+            double m = mean[ch], k = invStd[ch], totalG = 0, totalGX = 0;
+            float mf = (float)m;
+            for (int b = 0; b < n; b++)
+            {
+                int off = (b * c + ch) * inner;
+                var mask = new ResidualClampMask(r.Slice(off, inner), gOut.Slice(off, inner), scale[ch], shift[ch], low, high, lowInclusive);
+                var (sg, sgx) = GradientPlaneSums(g.Slice(off, inner), x.Slice(off, inner), mf, mask);
+                totalG += sg;
+                totalGX += (sgx - (m - mf) * sg) * k;
+            }
+            sumG[ch] = totalG;
+            sumGXhat[ch] = totalGX;
+        }
+    }
+
     /// <summary>Σg and Σg·(x − m) of one plane in the lane order of the type remarks.</summary>
     public static (float SumG, float SumGX) GradientPlaneSums(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float m) =>
         GradientPlaneSums(g, x, m, default(NoMask));
 
     /// <summary>Σg' and Σg'·(x − m) of one plane in the lane order of the type remarks, g' = <paramref name="mask"/>(g, x − m).</summary>
     public static (float SumG, float SumGX) GradientPlaneSums<TMask>(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float m, TMask mask)
-        where TMask : struct, IGradientMask
+        where TMask : struct, IGradientMask, allows ref struct
     {
         if (!Vector256.IsHardwareAccelerated) return BatchNormPlaneReference.GradientPlaneSums(g, x, m, mask);
         ref float pg = ref MemoryMarshal.GetReference(g);
@@ -248,10 +235,10 @@ internal static class BatchNormPlaneKernels
             var d1 = Vector256.LoadUnsafe(ref px, (nuint)i + 8) - mv;
             var d2 = Vector256.LoadUnsafe(ref px, (nuint)i + 16) - mv;
             var d3 = Vector256.LoadUnsafe(ref px, (nuint)i + 24) - mv;
-            var g0 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i), d0);
-            var g1 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i + 8), d1);
-            var g2 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i + 16), d2);
-            var g3 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i + 24), d3);
+            var g0 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i), d0, i);
+            var g1 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i + 8), d1, i + 8);
+            var g2 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i + 16), d2, i + 16);
+            var g3 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i + 24), d3, i + 24);
             a0 += g0; a1 += g1; a2 += g2; a3 += g3;
             q0 = Vector256.FusedMultiplyAdd(g0, d0, q0);
             q1 = Vector256.FusedMultiplyAdd(g1, d1, q1);
@@ -261,7 +248,7 @@ internal static class BatchNormPlaneKernels
         float sumG = LaneTree((a0 + a1) + (a2 + a3)), sumGX = LaneTree((q0 + q1) + (q2 + q3));
         for (; i < g.Length; i++)
         {
-            float d = x[i] - m, gi = mask.Apply(g[i], d);
+            float d = x[i] - m, gi = mask.Apply(g[i], d, i);
             sumG += gi;
             sumGX = MathF.FusedMultiplyAdd(gi, d, sumGX);
         }
@@ -296,7 +283,7 @@ internal static class BatchNormPlaneKernels
     }
 
     private static void GradientPlane<TMask>(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> gx, float m, float a, float bx, float c0, TMask mask)
-        where TMask : struct, IGradientMask
+        where TMask : struct, IGradientMask, allows ref struct
     {
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -309,13 +296,13 @@ internal static class BatchNormPlaneKernels
             {
                 var d = Vector256.LoadUnsafe(ref px, (nuint)i) - vm;
                 var t = Vector256.FusedMultiplyAdd(d, vb, vc);
-                Vector256.FusedMultiplyAdd(mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i), d), va, t).StoreUnsafe(ref pd, (nuint)i);
+                Vector256.FusedMultiplyAdd(mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i), d, i), va, t).StoreUnsafe(ref pd, (nuint)i);
             }
         }
         for (; i < g.Length; i++)
         {
             float d = x[i] - m;
-            gx[i] = MathF.FusedMultiplyAdd(mask.Apply(g[i], d), a, MathF.FusedMultiplyAdd(d, bx, c0));
+            gx[i] = MathF.FusedMultiplyAdd(mask.Apply(g[i], d, i), a, MathF.FusedMultiplyAdd(d, bx, c0));
         }
     }
 

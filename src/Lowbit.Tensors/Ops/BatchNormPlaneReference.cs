@@ -34,7 +34,7 @@ internal static class BatchNormPlaneReference
 
     /// <summary>The sums over g' = mask(g, x − m) instead of g.</summary>
     public static (float SumG, float SumGX) GradientPlaneSums<TMask>(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float m, TMask mask)
-        where TMask : struct, IGradientMask
+        where TMask : struct, IGradientMask, allows ref struct
     {
         Span<float> a = stackalloc float[BatchNormPlaneKernels.Lanes];
         Span<float> q = stackalloc float[BatchNormPlaneKernels.Lanes];
@@ -43,14 +43,14 @@ internal static class BatchNormPlaneReference
         int whole = g.Length / BatchNormPlaneKernels.Lanes * BatchNormPlaneKernels.Lanes;
         for (int i = 0; i < whole; i++)
         {
-            float d = x[i] - m, gi = mask.Apply(g[i], d);
+            float d = x[i] - m, gi = mask.Apply(g[i], d, i);
             a[i % 32] += gi;
             q[i % 32] = MathF.FusedMultiplyAdd(gi, d, q[i % 32]);
         }
         float sumG = Combine(a), sumGX = Combine(q);
         for (int i = whole; i < g.Length; i++)
         {
-            float d = x[i] - m, gi = mask.Apply(g[i], d);
+            float d = x[i] - m, gi = mask.Apply(g[i], d, i);
             sumG += gi;
             sumGX = MathF.FusedMultiplyAdd(gi, d, sumGX);
         }

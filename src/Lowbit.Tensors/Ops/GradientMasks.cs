@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Lowbit.Tensors.Ops;
@@ -9,21 +10,21 @@ namespace Lowbit.Tensors.Ops;
 /// </summary>
 internal interface IGradientMask
 {
-    /// <summary>g' for one element.</summary>
-    float Apply(float g, float d);
+    /// <summary>g' for element <paramref name="i"/> of the plane.</summary>
+    float Apply(float g, float d, int i);
 
-    /// <summary>g' for 8 elements.</summary>
-    Vector256<float> Apply(Vector256<float> g, Vector256<float> d);
+    /// <summary>g' for elements i … i + 7 of the plane.</summary>
+    Vector256<float> Apply(Vector256<float> g, Vector256<float> d, int i);
 }
 
 /// <summary>g' = g.</summary>
 internal readonly struct NoMask : IGradientMask
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Apply(float g, float d) => g;
+    public float Apply(float g, float d, int i) => g;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Apply(Vector256<float> g, Vector256<float> d) => g;
+    public Vector256<float> Apply(Vector256<float> g, Vector256<float> d, int i) => g;
 }
 
 /// <summary>
@@ -35,11 +36,43 @@ internal readonly struct ReluMask(float scale, float shift) : IGradientMask
     private readonly float _scale = scale, _shift = shift;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Apply(float g, float d) => MathF.FusedMultiplyAdd(d, _scale, _shift) > 0 ? g : 0f;
+    public float Apply(float g, float d, int i) => MathF.FusedMultiplyAdd(d, _scale, _shift) > 0 ? g : 0f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Apply(Vector256<float> g, Vector256<float> d) =>
+    public Vector256<float> Apply(Vector256<float> g, Vector256<float> d, int i) =>
         Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.FusedMultiplyAdd(d, Vector256.Create(_scale), Vector256.Create(_shift)), Vector256<float>.Zero), g, Vector256<float>.Zero);
+}
+
+/// <summary>
+/// g' = g where the activation's input v = fma(d, scale, shift) + r[i] passes the gradient (low &lt; v ≤ high, or
+/// low ≤ v ≤ high when lowInclusive), else +0, and g' is also stored to gOut[i] (the residual's gradient): batch norm,
+/// residual sum and clamp (Tensor.BatchNormAddClamp), with v recomputed exactly as the forward computed it.
+/// </summary>
+internal readonly ref struct ResidualClampMask(ReadOnlySpan<float> r, Span<float> gOut, float scale, float shift, float low, float high, bool lowInclusive)
+    : IGradientMask
+{
+    private readonly ReadOnlySpan<float> _r = r;
+    private readonly Span<float> _gOut = gOut;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Apply(float g, float d, int i)
+    {
+        float v = MathF.FusedMultiplyAdd(d, scale, shift) + _r[i];
+        float masked = (lowInclusive ? v >= low : v > low) && v <= high ? g : 0f;
+        _gOut[i] = masked;
+        return masked;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> g, Vector256<float> d, int i)
+    {
+        var v = Vector256.FusedMultiplyAdd(d, Vector256.Create(scale), Vector256.Create(shift)) + Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(_r), (nuint)i);
+        var lo = Vector256.Create(low);
+        var above = lowInclusive ? Vector256.GreaterThanOrEqual(v, lo) : Vector256.GreaterThan(v, lo);
+        var masked = Vector256.ConditionalSelect(above & Vector256.LessThanOrEqual(v, Vector256.Create(high)), g, Vector256<float>.Zero);
+        masked.StoreUnsafe(ref MemoryMarshal.GetReference(_gOut), (nuint)i);
+        return masked;
+    }
 }
 
 /// <summary>Per-channel (scale, shift) of a batch-norm forward whose output went through ReLU (see <see cref="ReluMask"/>).</summary>
