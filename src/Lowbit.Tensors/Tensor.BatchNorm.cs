@@ -22,6 +22,90 @@ public sealed partial class Tensor
     /// </remarks>
     public static Tensor BatchNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, BatchNormOptions options)
     {
+        var (n, c, inner) = CheckBatchNorm(x, gamma, beta, runningMean, runningVar, options);
+        var (mean, invStd) = BatchNormStatistics(x, runningMean, runningVar, options, n, c, inner);
+        var y = Uninitialized(x.DType, x.Shape.ToArray());
+        if (x.DType == DType.Float32 && inner >= BatchNormPlaneKernels.Lanes) CenteredAffine(x, y, gamma, beta, mean, invStd, n, c, inner, relu: false);
+        else
+        {
+            var scale = new double[c];
+            var shift = new double[c];
+            for (int ch = 0; ch < c; ch++)
+            {
+                double gm = gamma?.GetFlatFast(ch) ?? 1.0, bt = beta?.GetFlatFast(ch) ?? 0.0;
+                scale[ch] = gm * invStd[ch];
+                shift[ch] = bt - mean[ch] * scale[ch];
+            }
+            if (x.DType == DType.Float64) Affine<double>(x, y, scale, shift, n, c, inner);
+            else Affine<float>(x, y, scale, shift, n, c, inner);
+        }
+        bool training = options.Training;
+        return GradGraph.Record(y, "BatchNorm", BatchNormInputs(x, gamma, beta), g => BatchNormBackward(g, x, gamma, beta, mean, invStd, training, n, c, inner, null));
+    }
+
+    /// <summary>
+    /// Relu(BatchNorm(x, …)) as one op: the same values and gradients, bit for bit, with one pass fewer each way.
+    /// </summary>
+    /// <remarks>
+    /// For float32 [N, C, H, W] with H·W ≥ 32 the affine map and the clamp run in one pass, and the backward folds ReLU's
+    /// mask (pass g where the batch-norm output is &gt; 0) into the batch-norm gradient passes, recomputing the output
+    /// from x with the forward's coefficients (no mask or intermediate tensor is stored). Other inputs run the two ops.
+    /// </remarks>
+    public static Tensor BatchNormRelu(Tensor x, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, BatchNormOptions options)
+    {
+        var (n, c, inner) = CheckBatchNorm(x, gamma, beta, runningMean, runningVar, options);
+        if (x.DType != DType.Float32 || x.Rank != 4 || inner < BatchNormPlaneKernels.Lanes)
+            return Relu(BatchNorm(x, gamma, beta, runningMean, runningVar, options));
+        var (mean, invStd) = BatchNormStatistics(x, runningMean, runningVar, options, n, c, inner);
+        var y = Uninitialized(x.DType, x.Shape.ToArray());
+        var relu = CenteredAffine(x, y, gamma, beta, mean, invStd, n, c, inner, relu: true);
+        bool training = options.Training;
+        return GradGraph.Record(y, "BatchNormRelu", BatchNormInputs(x, gamma, beta), g => BatchNormBackward(g, x, gamma, beta, mean, invStd, training, n, c, inner, relu));
+    }
+
+    /// <summary>
+    /// activation(BatchNorm(x, …) + residual) as one op, the end of a residual block whose body ends in batch norm: the
+    /// same values and gradients as the three ops, bit for bit.
+    /// </summary>
+    /// <remarks>
+    /// For float32 [N, C, H, W] with H·W ≥ 32 the forward is one pass (no batch-norm output or sum is stored); the
+    /// backward recomputes the activation's input from x and the residual to mask g (the residual's gradient) in the pass
+    /// that sums it for the batch-norm gradient, then computes the input gradient. Other inputs run the three ops.
+    /// </remarks>
+    /// <param name="residual">Added to the batch-norm output; the shape of x.</param>
+    /// <param name="activation">The clamping activation after the sum (<see cref="ClampBounds.Relu"/>, <see cref="ClampBounds.HardTanh"/>).</param>
+    public static Tensor BatchNormAddClamp(Tensor x, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, BatchNormOptions options,
+        Tensor residual, ClampBounds activation)
+    {
+        ArgumentNullException.ThrowIfNull(residual);
+        ArgumentNullException.ThrowIfNull(activation);
+        var (n, c, inner) = CheckBatchNorm(x, gamma, beta, runningMean, runningVar, options);
+        if (!residual.ShapeSpan.SequenceEqual(x.ShapeSpan))
+            throw new ArgumentException($"BatchNormAddClamp: residual {ShapeUtil.Format(residual.ShapeSpan)} must have the shape of x {ShapeUtil.Format(x.ShapeSpan)}.", nameof(residual));
+        if (x.DType != DType.Float32 || residual.DType != DType.Float32 || x.Rank != 4 || inner < BatchNormPlaneKernels.Lanes)
+            return activation.Apply(Add(BatchNorm(x, gamma, beta, runningMean, runningVar, options), residual));
+        var (mean, invStd) = BatchNormStatistics(x, runningMean, runningVar, options, n, c, inner);
+        var (center, scale, shift) = PlaneCoefficients(gamma, beta, mean, invStd, c);
+        float low = (float)activation.Min, high = (float)activation.Max;
+        var y = Uninitialized(x.DType, x.Shape.ToArray());
+        Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1, (b0, b1) =>
+            BatchNormPlaneKernels.AffineAddClamp(x.AsSpan(), residual.AsSpan(), y.AsSpan(), center, scale, shift, low, high, c, inner, b0, b1));
+        bool training = options.Training, lowInclusive = activation.MinInclusive;
+        Tensor[] inputs = [.. BatchNormInputs(x, gamma, beta), residual];
+        return GradGraph.Record(y, "BatchNormAddClamp", inputs, g =>
+        {
+            // [N, C, H, W]: the gradient of the sum, which is also the residual's gradient; the pass that sums it for the
+            // batch-norm gradient writes it.
+            var gSum = Uninitialized(DType.Float32, x.Shape.ToArray());
+            var grads = BatchNormBackward(gSum, x, gamma, beta, mean, invStd, training, n, c, inner, null, (c0, c1, sumG, sumGXhat) =>
+                BatchNormPlaneKernels.GradientSumsResidualClamp(g.AsSpan(), x.AsSpan(), residual.AsSpan(), gSum.AsSpan(), mean, invStd, scale, shift,
+                    low, high, lowInclusive, n, c, inner, c0, c1, sumG, sumGXhat));
+            return [.. grads, residual.TracksGrad ? gSum : null];
+        });
+    }
+
+    private static (int N, int C, int Inner) CheckBatchNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, BatchNormOptions options)
+    {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(runningMean);
         ArgumentNullException.ThrowIfNull(runningVar);
@@ -32,9 +116,15 @@ public sealed partial class Tensor
         foreach (var (t, name) in new[] { (gamma, "gamma"), (beta, "beta"), (runningMean, "runningMean"), (runningVar, "runningVar") })
             if (t is not null && (t.Rank != 1 || t._shape[0] != c))
                 throw new ArgumentException($"BatchNorm: {name} has shape {ShapeUtil.Format(t.ShapeSpan)} but the input has {c} channels (shape {ShapeUtil.Format(x.ShapeSpan)}).");
-        int count = n * inner;
-        if (options.Training && count < 2)
+        if (options.Training && n * inner < 2)
             throw new ArgumentException($"BatchNorm in training mode needs more than one value per channel, got input {ShapeUtil.Format(x.ShapeSpan)}.", nameof(x));
+        return (n, c, inner);
+    }
+
+    /// <summary>Batch statistics (updating the running ones) in training, the running ones in evaluation: mean and 1/sqrt(σ² + ε).</summary>
+    private static (double[] Mean, double[] InvStd) BatchNormStatistics(Tensor x, Tensor runningMean, Tensor runningVar, BatchNormOptions options, int n, int c, int inner)
+    {
+        int count = n * inner;
         var mean = new double[c];
         var invStd = new double[c];
         if (options.Training)
@@ -55,26 +145,15 @@ public sealed partial class Tensor
                 invStd[ch] = 1.0 / Math.Sqrt(runningVar.GetFlatFast(ch) + options.Epsilon);
             }
         }
-        var y = Uninitialized(x.DType, x.Shape.ToArray());
-        if (x.DType == DType.Float32 && inner >= BatchNormPlaneKernels.Lanes) CenteredAffine(x, y, gamma, beta, mean, invStd, n, c, inner);
-        else
-        {
-            var scale = new double[c];
-            var shift = new double[c];
-            for (int ch = 0; ch < c; ch++)
-            {
-                double gm = gamma?.GetFlatFast(ch) ?? 1.0, bt = beta?.GetFlatFast(ch) ?? 0.0;
-                scale[ch] = gm * invStd[ch];
-                shift[ch] = bt - mean[ch] * scale[ch];
-            }
-            if (x.DType == DType.Float64) Affine<double>(x, y, scale, shift, n, c, inner);
-            else Affine<float>(x, y, scale, shift, n, c, inner);
-        }
+        return (mean, invStd);
+    }
+
+    private static Tensor[] BatchNormInputs(Tensor x, Tensor? gamma, Tensor? beta)
+    {
         var inputs = new List<Tensor> { x };
         if (gamma is not null) inputs.Add(gamma);
         if (beta is not null) inputs.Add(beta);
-        bool training = options.Training;
-        return GradGraph.Record(y, "BatchNorm", inputs.ToArray(), g => BatchNormBackward(g, x, gamma, beta, mean, invStd, training, n, c, inner));
+        return inputs.ToArray();
     }
 
     /// <summary>Minimum elements per parallel chunk of batch-norm work (below it, thread start-up costs more than it saves).</summary>
@@ -108,18 +187,38 @@ public sealed partial class Tensor
             (b0, b1) => BatchNormKernels.Affine<T>(x.Span<T>(), y.Span<T>(), s, h, c, inner, b0, b1));
     }
 
-    /// <summary>Float32 planes: y = (x − m_f)·s + h per channel (<see cref="BatchNormPlaneKernels.AffineCoefficients"/>), images split across threads.</summary>
-    private static void CenteredAffine(Tensor x, Tensor y, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, int n, int c, int inner)
+    /// <summary>
+    /// Float32 planes: y = (x − m_f)·s + h per channel (<see cref="BatchNormPlaneKernels.AffineCoefficients"/>), then
+    /// max(y, 0) when <paramref name="relu"/>, images split across threads. Returns the coefficients ReLU's mask needs.
+    /// </summary>
+    private static ReluMaskCoefficients CenteredAffine(Tensor x, Tensor y, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, int n, int c, int inner, bool relu)
+    {
+        var (center, scale, shift) = PlaneCoefficients(gamma, beta, mean, invStd, c);
+        Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1, (b0, b1) =>
+        {
+            if (relu) BatchNormPlaneKernels.AffineRelu(x.AsSpan(), y.AsSpan(), center, scale, shift, c, inner, b0, b1);
+            else BatchNormPlaneKernels.Affine(x.AsSpan(), y.AsSpan(), center, scale, shift, c, inner, b0, b1);
+        });
+        return new ReluMaskCoefficients(scale, shift);
+    }
+
+    /// <summary>Per channel (center, scale, shift) of <see cref="BatchNormPlaneKernels.AffineCoefficients"/>.</summary>
+    private static (float[] Center, float[] Scale, float[] Shift) PlaneCoefficients(Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, int c)
     {
         var center = new float[c];
         var scale = new float[c];
         var shift = new float[c];
         for (int ch = 0; ch < c; ch++)
             (center[ch], scale[ch], shift[ch]) = BatchNormPlaneKernels.AffineCoefficients(mean[ch], invStd[ch], gamma?.GetFlatFast(ch) ?? 1.0, beta?.GetFlatFast(ch) ?? 0.0);
-        Compute.For(n, Math.Max(1, BatchNormGrain / (c * inner)), 1, (b0, b1) => BatchNormPlaneKernels.Affine(x.AsSpan(), y.AsSpan(), center, scale, shift, c, inner, b0, b1));
+        return (center, scale, shift);
     }
 
-    private static Tensor?[] BatchNormBackward(Tensor g, Tensor x, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, bool training, int n, int c, int inner)
+    /// <param name="planeSums">
+    /// When set, computes Σg and Σg·x̂ of channels [c0, c1) into the two arrays instead of the plain kernels (and may
+    /// write <paramref name="g"/> itself first, channel by channel, as the masked residual gradient does).
+    /// </param>
+    private static Tensor?[] BatchNormBackward(Tensor g, Tensor x, Tensor? gamma, Tensor? beta, double[] mean, double[] invStd, bool training, int n, int c, int inner,
+        ReluMaskCoefficients? relu, Action<int, int, double[], double[]>? planeSums = null)
     {
         var sumG = new double[c];
         var sumGXhat = new double[c];
@@ -127,12 +226,14 @@ public sealed partial class Tensor
         for (int ch = 0; ch < c; ch++) gammaValues[ch] = gamma?.GetFlatFast(ch) ?? 1.0;
         Compute.For(c, Math.Max(8, BatchNormGrain / (n * inner)), 8, (c0, c1) =>
         {
-            if (x.DType == DType.Float64)
+            if (planeSums is not null)
+                planeSums(c0, c1, sumG, sumGXhat);
+            else if (x.DType == DType.Float64)
                 BatchNormKernels.GradientSums<double>(g.Span<double>(), x.Span<double>(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat);
             else if (inner == 1)
                 BatchNormKernels.GradientSumsRows(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, c0, c1, sumG, sumGXhat);
             else if (inner >= BatchNormPlaneKernels.Lanes)
-                BatchNormPlaneKernels.GradientSums(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat);
+                BatchNormPlaneKernels.GradientSums(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat, relu);
             else
                 BatchNormKernels.GradientSums<float>(g.AsSpan(), x.AsSpan(), mean, invStd, n, c, inner, c0, c1, sumG, sumGXhat);
         });
@@ -146,7 +247,7 @@ public sealed partial class Tensor
                 else if (inner == 1)
                     BatchNormKernels.InputGradientRows(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, sumG, sumGXhat, b0, b1);
                 else if (inner >= BatchNormPlaneKernels.Lanes)
-                    BatchNormPlaneKernels.InputGradient(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat, b0, b1);
+                    BatchNormPlaneKernels.InputGradient(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat, b0, b1, relu);
                 else
                     BatchNormKernels.InputGradient<float>(g.AsSpan(), x.AsSpan(), gx.AsSpan(), mean, invStd, gammaValues, training, n, c, inner, sumG, sumGXhat, b0, b1);
             });

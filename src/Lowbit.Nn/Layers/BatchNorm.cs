@@ -20,10 +20,31 @@ public class BatchNorm : ChannelNormalization
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x)
+    /// <remarks>Sealed: <see cref="ForwardRelu"/> must stay this forward followed by ReLU.</remarks>
+    public sealed override Tensor Forward(Tensor x)
     {
         CheckInput(x);
         return Tensor.BatchNorm(x, Gamma?.Value, Beta?.Value, RunningMean, RunningVar, new BatchNormOptions(Training, Momentum, Epsilon));
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> followed by ReLU as one op (<see cref="Tensor.BatchNormRelu"/>: the same bits, fewer passes);
+    /// <see cref="Sequential"/> calls it for a batch norm directly followed by a <see cref="Relu"/> layer.
+    /// </summary>
+    public Tensor ForwardRelu(Tensor x)
+    {
+        CheckInput(x);
+        return Tensor.BatchNormRelu(x, Gamma?.Value, Beta?.Value, RunningMean, RunningVar, new BatchNormOptions(Training, Momentum, Epsilon));
+    }
+
+    /// <summary>
+    /// activation(<see cref="Forward"/>(x) + residual) as one op (<see cref="Tensor.BatchNormAddClamp"/>: the same bits);
+    /// <see cref="Residual.ForwardActivated"/> calls it for a body that ends in this batch norm.
+    /// </summary>
+    public Tensor ForwardAddClamp(Tensor x, Tensor residual, ClampBounds activation)
+    {
+        CheckInput(x);
+        return Tensor.BatchNormAddClamp(x, Gamma?.Value, Beta?.Value, RunningMean, RunningVar, new BatchNormOptions(Training, Momentum, Epsilon), residual, activation);
     }
 
     /// <inheritdoc/>

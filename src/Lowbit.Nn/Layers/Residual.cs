@@ -42,6 +42,26 @@ public sealed class Residual : Module
         return Tensor.Add(y, s);
     }
 
+    /// <summary>
+    /// activation(<see cref="Forward"/>(x)) with the same values and gradients; when the body ends in a
+    /// <see cref="BatchNorm"/> (and has no output hook), that batch norm, the sum and the activation run as one op
+    /// (<see cref="Tensor.BatchNormAddClamp"/>).
+    /// </summary>
+    /// <param name="x">Block input.</param>
+    /// <param name="activation">The activation layer after the block.</param>
+    public Tensor ForwardActivated(Tensor x, ClampBounds activation)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(activation);
+        int count = Body.Layers.Count;
+        if (Body.OutputHook is not null || count == 0 || Body.Layers[count - 1] is not BatchNorm norm) return activation.Apply(Forward(x));
+        var h = Body.ForwardLayers(x, count - 1);
+        var s = Shortcut is null ? x : Shortcut.Forward(x);
+        if (!h.ShapeSpan.SequenceEqual(s.ShapeSpan)) // batch norm keeps the shape
+            throw new ArgumentException($"Residual: body output {ShapeUtil.Format(h.ShapeSpan)} and shortcut output {ShapeUtil.Format(s.ShapeSpan)} differ.", nameof(x));
+        return norm.ForwardAddClamp(h, s, activation);
+    }
+
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)
     {

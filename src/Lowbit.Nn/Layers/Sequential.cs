@@ -28,15 +28,39 @@ public sealed class Sequential : Module
     public ILayerOutputHook? OutputHook { get; set; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x)
+    /// <remarks>
+    /// Without an <see cref="OutputHook"/>, a <see cref="BatchNorm"/> directly followed by a <see cref="Relu"/> runs as one
+    /// op (<see cref="BatchNorm.ForwardRelu"/>), and a <see cref="Residual"/> followed by a <see cref="Relu"/> or
+    /// <see cref="HardTanh"/> takes the activation into its last op (<see cref="Residual.ForwardActivated"/>), with the
+    /// values and gradients of the separate layers.
+    /// </remarks>
+    public override Tensor Forward(Tensor x) => ForwardLayers(x, _layers.Count);
+
+    /// <summary><see cref="Forward"/> through the first <paramref name="count"/> layers only.</summary>
+    internal Tensor ForwardLayers(Tensor x, int count)
     {
-        for (int i = 0; i < _layers.Count; i++)
+        for (int i = 0; i < count; i++)
         {
+            if (OutputHook is null && i + 1 < count && FusedPair(_layers[i], _layers[i + 1], x) is { } fused)
+            {
+                x = fused;
+                i++;
+                continue;
+            }
             x = _layers[i].Forward(x);
             if (OutputHook is { } hook) x = hook.AfterLayer(i, _layers[i], x);
         }
         return x;
     }
+
+    /// <summary>The output of <paramref name="first"/> then <paramref name="second"/> as one op, or null when the pair has none.</summary>
+    private static Tensor? FusedPair(Module first, Module second, Tensor x) => (first, second) switch
+    {
+        (BatchNorm norm, Relu) => norm.ForwardRelu(x),
+        (Residual block, Relu) => block.ForwardActivated(x, ClampBounds.Relu),
+        (Residual block, HardTanh) => block.ForwardActivated(x, ClampBounds.HardTanh),
+        _ => null,
+    };
 
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)

@@ -84,6 +84,63 @@ internal static class BatchNormPlaneKernels
             }
     }
 
+    /// <summary>
+    /// y = max(fma(x − center[ch], scale[ch], shift[ch]), 0) on images [b0, b1): <see cref="Affine"/> and ReLU in one pass,
+    /// the same bits as the two passes (max as <see cref="MathF.Max(float, float)"/>: NaN stays NaN, −0 becomes +0).
+    /// </summary>
+    public static void AffineRelu(ReadOnlySpan<float> x, Span<float> y, float[] center, float[] scale, float[] shift, int c, int inner, int b0, int b1)
+    {
+        for (int b = b0; b < b1; b++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                int off = (b * c + ch) * inner;
+                CenteredAffineRelu(x.Slice(off, inner), y.Slice(off, inner), center[ch], scale[ch], shift[ch]);
+            }
+    }
+
+    private static void CenteredAffineRelu(ReadOnlySpan<float> x, Span<float> dst, float m, float a, float b)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float px = ref MemoryMarshal.GetReference(x);
+            ref float pd = ref MemoryMarshal.GetReference(dst);
+            Vector256<float> vm = Vector256.Create(m), va = Vector256.Create(a), vb = Vector256.Create(b);
+            for (; i + 8 <= x.Length; i += 8)
+                Vector256.Max(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref px, (nuint)i) - vm, va, vb), Vector256<float>.Zero).StoreUnsafe(ref pd, (nuint)i);
+        }
+        for (; i < x.Length; i++) dst[i] = MathF.Max(MathF.FusedMultiplyAdd(x[i] - m, a, b), 0f);
+    }
+
+    /// <summary>
+    /// y = min(max(fma(x − center[ch], scale[ch], shift[ch]) + r, low), high) on images [b0, b1) with r the residual
+    /// (same layout as x): batch norm, the residual sum and a clamping activation in one pass, the bits of the three ops.
+    /// </summary>
+    public static void AffineAddClamp(ReadOnlySpan<float> x, ReadOnlySpan<float> r, Span<float> y, float[] center, float[] scale, float[] shift,
+        float low, float high, int c, int inner, int b0, int b1)
+    {
+        for (int b = b0; b < b1; b++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                int off = (b * c + ch) * inner;
+                int i = 0;
+                float m = center[ch], a = scale[ch], h = shift[ch];
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    ref float px = ref MemoryMarshal.GetReference(x.Slice(off, inner));
+                    ref float pr = ref MemoryMarshal.GetReference(r.Slice(off, inner));
+                    ref float pd = ref MemoryMarshal.GetReference(y.Slice(off, inner));
+                    Vector256<float> vm = Vector256.Create(m), va = Vector256.Create(a), vh = Vector256.Create(h), lo = Vector256.Create(low), hi = Vector256.Create(high);
+                    for (; i + 8 <= inner; i += 8)
+                    {
+                        var pre = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref px, (nuint)i) - vm, va, vh) + Vector256.LoadUnsafe(ref pr, (nuint)i);
+                        Vector256.Min(Vector256.Max(pre, lo), hi).StoreUnsafe(ref pd, (nuint)i);
+                    }
+                }
+                for (; i < inner; i++) y[off + i] = MathF.Min(MathF.Max(MathF.FusedMultiplyAdd(x[off + i] - m, a, h) + r[off + i], low), high);
+            }
+    }
+
     /// <summary>dst = fma(x − m, a, b) elementwise.</summary>
     private static void CenteredAffine(ReadOnlySpan<float> x, Span<float> dst, float m, float a, float b)
     {
@@ -108,7 +165,37 @@ internal static class BatchNormPlaneKernels
     }
 
     /// <summary>Σg and Σg·x̂ of channels [c0, c1): per plane Σg and Σg·(x − (float)m), in double Σg·x̂ += (Σg·(x − m_f) − (m − m_f)·Σg)·k.</summary>
+    /// <param name="relu">
+    /// Null for batch norm alone; for batch norm followed by ReLU, the forward's (scale, shift) per channel: g counts only
+    /// where fma(x − m_f, scale, shift) &gt; 0 (the ReLU's gradient mask, recomputed bit for bit from x).
+    /// </param>
     public static void GradientSums(ReadOnlySpan<float> g, ReadOnlySpan<float> x, double[] mean, double[] invStd, int n, int c, int inner,
+        int c0, int c1, double[] sumG, double[] sumGXhat, ReluMaskCoefficients? relu = null)
+    {
+        for (int ch = c0; ch < c1; ch++)
+        {
+            double m = mean[ch], k = invStd[ch], totalG = 0, totalGX = 0;
+            float mf = (float)m;
+            for (int b = 0; b < n; b++)
+            {
+                int off = (b * c + ch) * inner;
+                var (sg, sgx) = relu is null
+                    ? GradientPlaneSums(g.Slice(off, inner), x.Slice(off, inner), mf)
+                    : GradientPlaneSums(g.Slice(off, inner), x.Slice(off, inner), mf, new ReluMask(relu.Scale[ch], relu.Shift[ch]));
+                totalG += sg;
+                totalGX += (sgx - (m - mf) * sg) * k;
+            }
+            sumG[ch] = totalG;
+            sumGXhat[ch] = totalGX;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="GradientSums"/> of g' = the gradient of activation(batch norm + r) (<see cref="ResidualClampMask"/>, with
+    /// the forward's per-channel scale and shift), storing g' to <paramref name="gOut"/> in the same pass.
+    /// </summary>
+    public static void GradientSumsResidualClamp(ReadOnlySpan<float> g, ReadOnlySpan<float> x, ReadOnlySpan<float> r, Span<float> gOut,
+        double[] mean, double[] invStd, float[] scale, float[] shift, float low, float high, bool lowInclusive, int n, int c, int inner,
         int c0, int c1, double[] sumG, double[] sumGXhat)
     {
         for (int ch = c0; ch < c1; ch++)
@@ -118,7 +205,8 @@ internal static class BatchNormPlaneKernels
             for (int b = 0; b < n; b++)
             {
                 int off = (b * c + ch) * inner;
-                var (sg, sgx) = GradientPlaneSums(g.Slice(off, inner), x.Slice(off, inner), mf);
+                var mask = new ResidualClampMask(r.Slice(off, inner), gOut.Slice(off, inner), scale[ch], shift[ch], low, high, lowInclusive);
+                var (sg, sgx) = GradientPlaneSums(g.Slice(off, inner), x.Slice(off, inner), mf, mask);
                 totalG += sg;
                 totalGX += (sgx - (m - mf) * sg) * k;
             }
@@ -128,9 +216,14 @@ internal static class BatchNormPlaneKernels
     }
 
     /// <summary>Σg and Σg·(x − m) of one plane in the lane order of the type remarks.</summary>
-    public static (float SumG, float SumGX) GradientPlaneSums(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float m)
+    public static (float SumG, float SumGX) GradientPlaneSums(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float m) =>
+        GradientPlaneSums(g, x, m, default(NoMask));
+
+    /// <summary>Σg' and Σg'·(x − m) of one plane in the lane order of the type remarks, g' = <paramref name="mask"/>(g, x − m).</summary>
+    public static (float SumG, float SumGX) GradientPlaneSums<TMask>(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float m, TMask mask)
+        where TMask : struct, IGradientMask, allows ref struct
     {
-        if (!Vector256.IsHardwareAccelerated) return BatchNormPlaneReference.GradientPlaneSums(g, x, m);
+        if (!Vector256.IsHardwareAccelerated) return BatchNormPlaneReference.GradientPlaneSums(g, x, m, mask);
         ref float pg = ref MemoryMarshal.GetReference(g);
         ref float px = ref MemoryMarshal.GetReference(x);
         var mv = Vector256.Create(m);
@@ -138,21 +231,26 @@ internal static class BatchNormPlaneKernels
         int i = 0;
         for (; i + Lanes <= g.Length; i += Lanes)
         {
-            var g0 = Vector256.LoadUnsafe(ref pg, (nuint)i);
-            var g1 = Vector256.LoadUnsafe(ref pg, (nuint)i + 8);
-            var g2 = Vector256.LoadUnsafe(ref pg, (nuint)i + 16);
-            var g3 = Vector256.LoadUnsafe(ref pg, (nuint)i + 24);
+            var d0 = Vector256.LoadUnsafe(ref px, (nuint)i) - mv;
+            var d1 = Vector256.LoadUnsafe(ref px, (nuint)i + 8) - mv;
+            var d2 = Vector256.LoadUnsafe(ref px, (nuint)i + 16) - mv;
+            var d3 = Vector256.LoadUnsafe(ref px, (nuint)i + 24) - mv;
+            var g0 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i), d0, i);
+            var g1 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i + 8), d1, i + 8);
+            var g2 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i + 16), d2, i + 16);
+            var g3 = mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i + 24), d3, i + 24);
             a0 += g0; a1 += g1; a2 += g2; a3 += g3;
-            q0 = Vector256.FusedMultiplyAdd(g0, Vector256.LoadUnsafe(ref px, (nuint)i) - mv, q0);
-            q1 = Vector256.FusedMultiplyAdd(g1, Vector256.LoadUnsafe(ref px, (nuint)i + 8) - mv, q1);
-            q2 = Vector256.FusedMultiplyAdd(g2, Vector256.LoadUnsafe(ref px, (nuint)i + 16) - mv, q2);
-            q3 = Vector256.FusedMultiplyAdd(g3, Vector256.LoadUnsafe(ref px, (nuint)i + 24) - mv, q3);
+            q0 = Vector256.FusedMultiplyAdd(g0, d0, q0);
+            q1 = Vector256.FusedMultiplyAdd(g1, d1, q1);
+            q2 = Vector256.FusedMultiplyAdd(g2, d2, q2);
+            q3 = Vector256.FusedMultiplyAdd(g3, d3, q3);
         }
         float sumG = LaneTree((a0 + a1) + (a2 + a3)), sumGX = LaneTree((q0 + q1) + (q2 + q3));
         for (; i < g.Length; i++)
         {
-            sumG += g[i];
-            sumGX = MathF.FusedMultiplyAdd(g[i], x[i] - m, sumGX);
+            float d = x[i] - m, gi = mask.Apply(g[i], d, i);
+            sumG += gi;
+            sumGX = MathF.FusedMultiplyAdd(gi, d, sumGX);
         }
         return (sumG, sumGX);
     }
@@ -162,7 +260,7 @@ internal static class BatchNormPlaneKernels
     /// training, bx = −a·k·mean(g·x̂), c0 = −a·mean(g) − bx·(m − m_f) (rounded to float); in evaluation bx = c0 = 0.
     /// </summary>
     public static void InputGradient(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> gx, double[] mean, double[] invStd, double[] gamma,
-        bool training, int n, int c, int inner, double[] sumG, double[] sumGXhat, int b0, int b1)
+        bool training, int n, int c, int inner, double[] sumG, double[] sumGXhat, int b0, int b1, ReluMaskCoefficients? relu = null)
     {
         double count = (double)n * inner;
         for (int b = b0; b < b1; b++)
@@ -170,7 +268,8 @@ internal static class BatchNormPlaneKernels
             {
                 int off = (b * c + ch) * inner;
                 var (a, bx, c0) = GradientCoefficients(mean[ch], invStd[ch], gamma[ch], training, count, sumG[ch], sumGXhat[ch]);
-                GradientPlane(g.Slice(off, inner), x.Slice(off, inner), gx.Slice(off, inner), (float)mean[ch], a, bx, c0);
+                if (relu is null) GradientPlane(g.Slice(off, inner), x.Slice(off, inner), gx.Slice(off, inner), (float)mean[ch], a, bx, c0, default(NoMask));
+                else GradientPlane(g.Slice(off, inner), x.Slice(off, inner), gx.Slice(off, inner), (float)mean[ch], a, bx, c0, new ReluMask(relu.Scale[ch], relu.Shift[ch]));
             }
     }
 
@@ -183,7 +282,8 @@ internal static class BatchNormPlaneKernels
         return ((float)a, (float)bx, (float)c0);
     }
 
-    private static void GradientPlane(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> gx, float m, float a, float bx, float c0)
+    private static void GradientPlane<TMask>(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> gx, float m, float a, float bx, float c0, TMask mask)
+        where TMask : struct, IGradientMask, allows ref struct
     {
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -194,11 +294,16 @@ internal static class BatchNormPlaneKernels
             Vector256<float> vm = Vector256.Create(m), va = Vector256.Create(a), vb = Vector256.Create(bx), vc = Vector256.Create(c0);
             for (; i + 8 <= g.Length; i += 8)
             {
-                var t = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref px, (nuint)i) - vm, vb, vc);
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref pg, (nuint)i), va, t).StoreUnsafe(ref pd, (nuint)i);
+                var d = Vector256.LoadUnsafe(ref px, (nuint)i) - vm;
+                var t = Vector256.FusedMultiplyAdd(d, vb, vc);
+                Vector256.FusedMultiplyAdd(mask.Apply(Vector256.LoadUnsafe(ref pg, (nuint)i), d, i), va, t).StoreUnsafe(ref pd, (nuint)i);
             }
         }
-        for (; i < g.Length; i++) gx[i] = MathF.FusedMultiplyAdd(g[i], a, MathF.FusedMultiplyAdd(x[i] - m, bx, c0));
+        for (; i < g.Length; i++)
+        {
+            float d = x[i] - m;
+            gx[i] = MathF.FusedMultiplyAdd(mask.Apply(g[i], d, i), a, MathF.FusedMultiplyAdd(d, bx, c0));
+        }
     }
 
     /// <summary>((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)).</summary>

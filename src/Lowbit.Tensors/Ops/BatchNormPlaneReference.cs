@@ -29,7 +29,12 @@ internal static class BatchNormPlaneReference
         return (sum, squares);
     }
 
-    public static (float SumG, float SumGX) GradientPlaneSums(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float m)
+    public static (float SumG, float SumGX) GradientPlaneSums(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float m) =>
+        GradientPlaneSums(g, x, m, default(NoMask));
+
+    /// <summary>The sums over g' = mask(g, x − m) instead of g.</summary>
+    public static (float SumG, float SumGX) GradientPlaneSums<TMask>(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float m, TMask mask)
+        where TMask : struct, IGradientMask, allows ref struct
     {
         Span<float> a = stackalloc float[BatchNormPlaneKernels.Lanes];
         Span<float> q = stackalloc float[BatchNormPlaneKernels.Lanes];
@@ -38,14 +43,16 @@ internal static class BatchNormPlaneReference
         int whole = g.Length / BatchNormPlaneKernels.Lanes * BatchNormPlaneKernels.Lanes;
         for (int i = 0; i < whole; i++)
         {
-            a[i % 32] += g[i];
-            q[i % 32] = MathF.FusedMultiplyAdd(g[i], x[i] - m, q[i % 32]);
+            float d = x[i] - m, gi = mask.Apply(g[i], d, i);
+            a[i % 32] += gi;
+            q[i % 32] = MathF.FusedMultiplyAdd(gi, d, q[i % 32]);
         }
         float sumG = Combine(a), sumGX = Combine(q);
         for (int i = whole; i < g.Length; i++)
         {
-            sumG += g[i];
-            sumGX = MathF.FusedMultiplyAdd(g[i], x[i] - m, sumGX);
+            float d = x[i] - m, gi = mask.Apply(g[i], d, i);
+            sumG += gi;
+            sumGX = MathF.FusedMultiplyAdd(gi, d, sumGX);
         }
         return (sumG, sumGX);
     }
