@@ -238,7 +238,10 @@ internal static partial class PopCountGemm
     /// compiled, which tiered compilation arranges (tier 1 comes later) but full optimisation from the first call
     /// (<c>TieredCompilation</c> off, or a method with loops when <c>TC_QuickJitForLoops</c> is off, as the shipped CLI
     /// compiles its kernels) does not; the inner loops then re-read the boxed field through the class-initialisation
-    /// helper, which measured about 4× slower (docs: BENCHMARKS.md, JIT tiering).
+    /// helper, which measured about 4× slower (docs: BENCHMARKS.md, JIT tiering). The getters are marked
+    /// AggressiveInlining: an eight-element <c>Vector512.Create</c> is above the inliner's size budget, so without a
+    /// profile (fully optimised code, or <c>TieredPGO</c> off as in the shipped CLI) every lookup became a call that
+    /// returned the table through memory, which measured 3-5× slower on the popcount GEMMs.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<byte> LaneByteCounts(Vector512<ulong> x)
@@ -255,17 +258,29 @@ internal static partial class PopCountGemm
     }
 
     /// <summary>popcount(i) for i &lt; 16, repeated in every 128-bit lane (for the in-lane shuffle).</summary>
-    internal static Vector512<byte> PopCountNibble => Vector512.Create(
-        0x0302020102010100UL, 0x0403030203020201UL, 0x0302020102010100UL, 0x0403030203020201UL,
-        0x0302020102010100UL, 0x0403030203020201UL, 0x0302020102010100UL, 0x0403030203020201UL).AsByte();
+    internal static Vector512<byte> PopCountNibble
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create(
+            0x0302020102010100UL, 0x0403030203020201UL, 0x0302020102010100UL, 0x0403030203020201UL,
+            0x0302020102010100UL, 0x0403030203020201UL, 0x0302020102010100UL, 0x0403030203020201UL).AsByte();
+    }
 
     /// <summary>popcount(i &amp; 63), i &lt; 64.</summary>
-    internal static Vector512<byte> PopCountLow6 => Vector512.Create(
-        0x0302020102010100UL, 0x0403030203020201UL, 0x0403030203020201UL, 0x0504040304030302UL,
-        0x0403030203020201UL, 0x0504040304030302UL, 0x0504040304030302UL, 0x0605050405040403UL).AsByte();
+    internal static Vector512<byte> PopCountLow6
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create(
+            0x0302020102010100UL, 0x0403030203020201UL, 0x0403030203020201UL, 0x0504040304030302UL,
+            0x0403030203020201UL, 0x0504040304030302UL, 0x0504040304030302UL, 0x0605050405040403UL).AsByte();
+    }
 
     /// <summary>popcount(i &amp; 3), i &lt; 64.</summary>
-    internal static Vector512<byte> PopCountLow2 => Vector512.Create(0x0201010002010100UL).AsByte();
+    internal static Vector512<byte> PopCountLow2
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create(0x0201010002010100UL).AsByte();
+    }
 
     /// <summary>Sum of the 8 bytes of each 64-bit lane (SAD against zero where available).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
