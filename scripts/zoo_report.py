@@ -25,7 +25,8 @@ BEGIN, END = "<!-- zoo-cifar10:begin -->", "<!-- zoo-cifar10:end -->"
 ZOO = [
     ("cifar10-resnet20", 89.0, "91.25 % (He et al. 2016, 50k images, 164 epochs) [R]"),
     ("cifar10-resnet20-binary", 80.0, "86.5 % (IR-Net, ResNet-20, Qin et al. 2020) [R]"),
-    ("cifar10-vgg-small-binary-w0.25", 80.0, "88.6 % full width, 500 epochs (BinaryNet, Hubara et al. 2016) [R]"),
+    ("cifar10-vgg-small-binary-w0.5", 80.0, "88.6 % full width, 500 epochs (BinaryNet, Hubara et al. 2016) [R]; FINN CNV (same channels, unpadded) W1A1 79.2 % [R]"),
+    ("cifar10-vgg-small-binary-w0.25", None, "BinaryNet's VGG-small at width 1/4: the claims study's binary base"),
     ("cifar10-vgg-small-w0.25", None, "float reference of the binary VGG-small"),
     ("cifar10-resnet20-dorefa-w2a2", None, "DoReFa W2A2 (Zhou et al. 2016): no CIFAR-10 ResNet-20 number"),
     ("cifar10-resnet20-dorefa-w1a2", None, "DoReFa W1A2 (Zhou et al. 2016): no CIFAR-10 ResNet-20 number"),

@@ -49,11 +49,11 @@ class Report(unittest.TestCase):
         run(self.root, "cifar10-resnet20", 1, 89.5, 89.0, [1800, 1800], cpu="3000 600 4000\n3600 0 3700\n")
         run(self.root, "cifar10-resnet20", 2, 90.5, 90.0, [3600, 3600], cpu="7200 0 8000\n")
         # VGG binary: 79.9 < 80: not met (no cpu_seconds.txt: "-").
-        run(self.root, "cifar10-vgg-small-binary-w0.25", 1, 79.9, 79.5, [600])
+        run(self.root, "cifar10-vgg-small-binary-w0.5", 1, 79.9, 79.5, [600])
         text = zr.report(self.root, self.queue)
         r = self.row(text, "cifar10-resnet20")
         self.assertIn("| 2 (1,2) | 90.00 +- 0.71 | 89.50 | 2 | 1.50 | 2.00 | met |", r)
-        self.assertIn("| 1 (1) | 79.90 | 79.50 | 1 | 0.17 | - | not met |", self.row(text, "cifar10-vgg-small-binary-w0.25"))
+        self.assertIn("| 1 (1) | 79.90 | 79.50 | 1 | 0.17 | - | not met |", self.row(text, "cifar10-vgg-small-binary-w0.5"))
         # 2.00 CPU-hours fit 3 hours for a 2-thread speed-up of at least 2.00 / 3 = 0.67.
         self.assertIn("within 3 hours for s >= 0.67", text)
 

@@ -11,7 +11,8 @@ public class ZooTests
 {
     public static TheoryData<string> Configs => new()
     {
-        "mnist-lenet5.json", "cifar10-vgg-small-binary.json", "cifar10-vgg-small-binary-w0.25.json", "cifar10-vgg-small-w0.25.json",
+        "mnist-lenet5.json", "cifar10-vgg-small-binary.json", "cifar10-vgg-small-binary-w0.25.json", "cifar10-vgg-small-binary-w0.5.json",
+        "cifar10-vgg-small-w0.25.json",
         "cifar10-resnet20.json", "cifar10-resnet20-binary.json", "cifar10-resnet20-dorefa-w1a2.json", "cifar10-resnet20-dorefa-w2a2.json",
         "cifar10-mobilenet-small.json",
     };
@@ -21,6 +22,7 @@ public class ZooTests
         "mnist-lenet5.json" => Zoo.LeNet5(random),
         "cifar10-vgg-small-binary.json" => Zoo.VggSmall(random, binary: true),
         "cifar10-vgg-small-binary-w0.25.json" => Zoo.VggSmall(random, binary: true, width: 0.25),
+        "cifar10-vgg-small-binary-w0.5.json" => Zoo.VggSmall(random, binary: true, width: 0.5),
         "cifar10-vgg-small-w0.25.json" => Zoo.VggSmall(random, binary: false, width: 0.25),
         "cifar10-resnet20.json" => Zoo.ResNet20(random),
         "cifar10-resnet20-binary.json" => Zoo.ResNet20Binary(random),
