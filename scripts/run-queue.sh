@@ -25,6 +25,17 @@
 # copies every unfinished run's folder to results/inflight/ to be committed; the next run-queue.sh of the same line
 # continues from it and removes the parked copy once the run has finished.
 set -uo pipefail
+# Linux scheduler autogroups: nice ranks processes only within one session's group, and busy groups share the CPU
+# equally, so a `nice -n 19` queue started from a shell still took half of each core from other sessions' builds and
+# benchmarks. The runner therefore moves into a session of its own (setsid; -w keeps it a child that `wait` and the
+# exit status see) and gives that session's group its own nice value: it then really runs in the background.
+# Only when stdin is not a terminal (nohup, &, scripts): at a terminal the runner stays in the shell's session, so that
+# Ctrl-C still reaches it and its trainings. QUEUE_AUTOGROUP=0 skips this.
+if [ "${QUEUE_AUTOGROUP:-1}" = 1 ] && [ -z "${QUEUE_IN_SESSION:-}" ] && [ ! -t 0 ] && [ -w /proc/self/autogroup ] \
+    && command -v setsid > /dev/null; then
+  QUEUE_IN_SESSION=1 exec setsid -w "$BASH" "$0" "$@"
+fi
+if [ -n "${QUEUE_IN_SESSION:-}" ]; then echo "$(nice)" > /proc/self/autogroup 2> /dev/null || true; fi
 cd "$(dirname "$0")/.."
 queue=${1:?usage: $0 QUEUE_FILE [JOBS]}; jobs=${2:-2}
 LOWBIT=${LOWBIT:-/tmp/art-exp/bin/Lowbit.Cli/release/lowbit}
