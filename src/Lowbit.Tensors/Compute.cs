@@ -1,3 +1,5 @@
+using Lowbit.Kernels.Threading;
+
 namespace Lowbit.Tensors;
 
 /// <summary>
@@ -32,7 +34,7 @@ public static class Compute
     /// Only for bodies whose result for each item does not depend on how items are chunked (elementwise maps,
     /// per-channel reductions done wholly inside one chunk): then the result is the same for every thread count.
     /// Every part, the caller's included, sees <see cref="Threads"/> = 1, so ops nested in the body do not fan out again.
-    /// The parts run on <see cref="ComputeWorkers"/> (threads that stay awake between the loops of a step), or on the
+    /// The parts run on <see cref="WorkerThreads"/> (threads that stay awake between the loops of a step), or on the
     /// thread pool while those serve another thread's loop.
     /// </remarks>
     /// <param name="count">Items (≥ 0).</param>
@@ -52,8 +54,7 @@ public static class Compute
             return;
         }
 
-        if (ComputeWorkers.TryRun(parts, count, align, body)) return;
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        WorkerThreads.Run(parts, part =>
         {
             int start = ChunkStart(part, parts, count, align), end = ChunkStart(part + 1, parts, count, align);
             if (start >= end) return;
@@ -61,7 +62,7 @@ public static class Compute
         });
     }
 
-    internal static int ChunkStart(int part, int parts, int count, int align)
+    private static int ChunkStart(int part, int parts, int count, int align)
     {
         if (part >= parts) return count;
         long raw = (long)part * count / parts;

@@ -1,7 +1,7 @@
 namespace Lowbit.Tensors.Tests;
 
 /// <summary>
-/// <see cref="Compute.For"/> on its persistent workers: every item exactly once in the documented chunks, nested ops
+/// <see cref="Compute.For"/> on the persistent <see cref="Lowbit.Kernels.Threading.WorkerThreads"/>: every item exactly once in the documented chunks, nested ops
 /// inline, exceptions from any part reach the caller, and loops from several threads at once all complete.
 /// </summary>
 public class ComputeTests

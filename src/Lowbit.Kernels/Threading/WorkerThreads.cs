@@ -1,21 +1,23 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
-namespace Lowbit.Tensors;
+namespace Lowbit.Kernels.Threading;
 
 /// <summary>
-/// Persistent worker threads for <see cref="Compute.For"/>: a training step starts about 170 parallel loops of 0.1–5 ms
-/// each, and a thread-pool worker that has gone to sleep between two of them takes tens of microseconds to wake (more
-/// on a virtual machine, where the idle virtual CPU halts). These workers spin for <see cref="SpinTicks"/> after each
-/// loop before they block, so the next loop of the same step finds them awake.
+/// Runs the parts of a parallel loop on persistent worker threads that stay awake between loops: a training step
+/// starts about 170 parallel loops of 0.1–5 ms each (tensor ops and GEMM calls alike), and a thread-pool worker that
+/// has gone to sleep between two of them takes tens of microseconds to wake (more on a virtual machine, where the idle
+/// virtual CPU halts). These workers spin for 0.5 ms after each loop before they block, so the next loop of the same
+/// step finds them awake.
 /// </summary>
 /// <remarks>
-/// One loop at a time: a caller that finds the workers busy (another thread's loop) gets false and uses
-/// <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> instead. Which thread runs which part never
-/// changes a value (<see cref="Compute.For"/> bodies do not depend on the chunking). This is process-wide state, like
-/// the .NET thread pool it stands in for; the threads are background threads and are created on first use.
+/// One loop at a time: a caller that finds the workers busy (another thread's loop, or a loop started inside a part)
+/// runs <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> instead. Which thread runs which part must
+/// not change a result; callers split work so that it does not. This is process-wide state, like the .NET thread pool
+/// it stands in for; the threads are background threads, created on first use. All parallel kernels share these
+/// workers, so a GEMM that follows a tensor op's loop does not wait for a thread-pool thread while the worker spins.
 /// </remarks>
-internal static class ComputeWorkers
+public static class WorkerThreads
 {
     /// <summary>How long an idle worker spins before it blocks: 0.5 ms.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 2000;
@@ -28,21 +30,37 @@ internal static class ComputeWorkers
     private static Job? s_job;
 
     /// <summary>
-    /// Runs parts 1 … parts − 1 of the chunking on workers and part 0 on the caller; false (nothing run) when the
-    /// workers are already running another loop.
+    /// Calls <paramref name="part"/>(i) once for every i in [0, <paramref name="parts"/>): part 0 on the calling thread,
+    /// the others on the workers (or the thread pool while the workers serve another loop); returns when all are done.
     /// </summary>
-    public static bool TryRun(int parts, int count, int align, Action<int, int> body)
+    /// <param name="parts">Number of parts (≥ 1); one part runs inline.</param>
+    /// <param name="part">The work of one part; an exception from any part is rethrown here after all parts ended.</param>
+    public static void Run(int parts, Action<int> part)
+    {
+        ArgumentNullException.ThrowIfNull(part);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        if (parts == 1)
+        {
+            part(0);
+            return;
+        }
+        if (!TryRun(parts, part))
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part);
+    }
+
+    /// <summary>Parts 1 … parts − 1 on workers, part 0 on the caller; false (nothing run) when the workers are busy.</summary>
+    private static bool TryRun(int parts, Action<int> part)
     {
         if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0) return false;
         try
         {
             var workers = Ensure(parts - 1);
-            var job = new Job(body, parts, count, align);
+            var job = new Job(part, parts);
             Interlocked.Exchange(ref s_job, job); // full fence: publishes the loop before the sleeping flags are read
             for (int w = 0; w < parts - 1; w++) workers[w].WakeIfSleeping();
             try
             {
-                using (Compute.UseThreads(1)) job.Run(0);
+                part(0);
             }
             catch (Exception e)
             {
@@ -73,20 +91,15 @@ internal static class ComputeWorkers
         }
     }
 
-    private sealed class Job(Action<int, int> body, int parts, int count, int align)
+    private sealed class Job(Action<int> part, int parts)
     {
+        public readonly Action<int> Part = part;
         public readonly int Parts = parts;
 
         /// <summary>Parts 1 … Parts − 1 not finished yet.</summary>
         public int Pending = parts - 1;
 
         public Exception? Error;
-
-        public void Run(int part)
-        {
-            int start = Compute.ChunkStart(part, Parts, count, align), end = Compute.ChunkStart(part + 1, Parts, count, align);
-            if (start < end) body(start, end);
-        }
     }
 
     private sealed class Worker
@@ -100,7 +113,7 @@ internal static class ComputeWorkers
         {
             _part = part;
             _seen = current;
-            new Thread(Loop) { IsBackground = true, Name = $"Lowbit compute {part}" }.Start();
+            new Thread(Loop) { IsBackground = true, Name = $"Lowbit worker {part}" }.Start();
         }
 
         public void WakeIfSleeping()
@@ -117,7 +130,7 @@ internal static class ComputeWorkers
                 if (_part >= job.Parts) continue; // a loop with fewer parts than workers
                 try
                 {
-                    job.Run(_part);
+                    job.Part(_part);
                 }
                 catch (Exception e)
                 {
