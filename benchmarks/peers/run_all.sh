@@ -12,6 +12,7 @@
 #                                                      [--models "mlp-float mlp-binary cnn-float cnn-binary
 #                                                                 vgg-small-float vgg-small-binary resnet20-float resnet20-binary"]
 #                                                      [--warmup N] [--no-infer] [--no-lowbit] [--no-sgemm] [--wait-idle SECONDS]
+#                                                      [--autogroup-nice N]
 #                                                      [--infer-checkpoint FILE ...] [--infer-images N]
 # --infer-checkpoint: a packable checkpoint for `lowbit bench infer`, repeatable (default: the BinaryNet MLP of
 #   configs/mnist-binarynet.json trained here for one epoch, about a minute; the timing does not depend on accuracy).
@@ -21,6 +22,10 @@
 # --windows W: timed windows per peer, model and thread count (default 5); --steps S: steps per window (default 50);
 # --warmup N: untimed steps before each window (default 5; every window is a fresh process).
 # --wait-idle S: before each timed run wait up to S seconds for other processes to go idle (<0.15 cores).
+# --autogroup-nice N: rerun this script in a new session whose scheduler autogroup has nice N (e.g. -20; lowering it
+#   needs root or CAP_SYS_NICE). With autogroup scheduling on (/proc/sys/kernel/sched_autogroup_enabled = 1) a
+#   process's own nice only ranks it inside its session: other sessions' nice-19 jobs still get an equal share of each
+#   core against this script's group, so a 2-thread window gets about one core. Both peers run in the same group.
 # Last, unless --no-sgemm: benchmarks/sgemm-ratio.sh with the same thread counts (numpy/OpenBLAS vs Lowbit SGEMM).
 # Env: LOWBIT_ARTIFACTS=DIR  build the Lowbit CLI with --artifacts-path DIR (keeps src/*/bin,obj untouched)
 #      LOWBIT_CLI_CMD="..."  replace the Lowbit CLI prefix (e.g. a stub, to test the hook)
@@ -51,6 +56,8 @@ RUN_SGEMM=1
 WAIT_IDLE=0
 INFER_CHECKPOINTS=()
 INFER_IMAGES=2000
+AUTOGROUP_NICE=""
+ARGS=("$@")
 while [ $# -gt 0 ]; do
     case "$1" in
         --steps) STEPS="$2"; shift 2 ;;
@@ -62,12 +69,21 @@ while [ $# -gt 0 ]; do
         --no-lowbit) RUN_LOWBIT=0; shift ;;
         --no-sgemm) RUN_SGEMM=0; shift ;;
         --wait-idle) WAIT_IDLE="$2"; shift 2 ;;
+        --autogroup-nice) AUTOGROUP_NICE="$2"; shift 2 ;;
         --infer-checkpoint) INFER_CHECKPOINTS+=("$2"); shift 2 ;;
         --infer-images) INFER_IMAGES="$2"; shift 2 ;;
-        -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
+
+if [ -n "$AUTOGROUP_NICE" ] && [ -z "${RUN_ALL_AUTOGROUP:-}" ]; then
+    # A new session gets a new autogroup; its nice is set from inside before anything is timed.
+    exec env RUN_ALL_AUTOGROUP="$AUTOGROUP_NICE" setsid bash -c \
+        'echo "$RUN_ALL_AUTOGROUP" > /proc/self/autogroup || { echo "run_all.sh: cannot set autogroup nice $RUN_ALL_AUTOGROUP" >&2; exit 2; }
+         exec "$0" "$@"' "$0" "${ARGS[@]}"
+fi
+if [ -r /proc/self/autogroup ]; then echo "# scheduler: $(cat /proc/self/autogroup) (autogroup scheduling $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo '?'))" >&2; fi
 
 # Benchmark environment: OpenBLAS core overrides removed (both together), nothing else changed.
 BENCH_ENV=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
