@@ -34,7 +34,8 @@ public static class WorkerThreads
     /// the others on the workers (or the thread pool while the workers serve another loop); returns when all are done.
     /// </summary>
     /// <param name="parts">Number of parts (≥ 1); one part runs inline.</param>
-    /// <param name="part">The work of one part; an exception from any part is rethrown here after all parts ended.</param>
+    /// <param name="part">The work of one part; an exception from a part is rethrown here (the first one, unwrapped, on
+    /// either path) after all parts ended.</param>
     public static void Run(int parts, Action<int> part)
     {
         ArgumentNullException.ThrowIfNull(part);
@@ -44,8 +45,15 @@ public static class WorkerThreads
             part(0);
             return;
         }
-        if (!TryRun(parts, part))
+        if (TryRun(parts, part)) return;
+        try
+        {
             Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); // the same exception type as on the workers
+        }
     }
 
     /// <summary>Parts 1 … parts − 1 on workers, part 0 on the caller; false (nothing run) when the workers are busy.</summary>

@@ -64,6 +64,17 @@ public class WorkerThreadsTests
     }
 
     [Fact]
+    public void Run_OnTheThreadPool_RethrowsThePartsExceptionUnwrapped()
+    {
+        // The nested loop finds the workers busy and takes Parallel.For, which wraps exceptions in AggregateException.
+        var error = Assert.Throws<InvalidOperationException>(() => WorkerThreads.Run(2, p =>
+        {
+            if (p == 0) WorkerThreads.Run(2, q => throw new InvalidOperationException($"nested part {q}"));
+        }));
+        Assert.StartsWith("nested part", error.Message);
+    }
+
+    [Fact]
     public void Run_FromSeveralThreadsAtOnce_AllLoopsComplete()
     {
         var sums = new long[4];
