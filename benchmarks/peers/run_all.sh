@@ -78,8 +78,9 @@ while [ $# -gt 0 ]; do
 done
 
 if [ -n "$AUTOGROUP_NICE" ] && [ -z "${RUN_ALL_AUTOGROUP:-}" ]; then
-    # A new session gets a new autogroup; its nice is set from inside before anything is timed.
-    exec env RUN_ALL_AUTOGROUP="$AUTOGROUP_NICE" setsid bash -c \
+    # A new session gets a new autogroup; its nice is set from inside before anything is timed. --wait: setsid forks
+    # when this script leads its process group (a job started from a shell), and the caller must wait for the run.
+    exec env RUN_ALL_AUTOGROUP="$AUTOGROUP_NICE" setsid --wait bash -c \
         'echo "$RUN_ALL_AUTOGROUP" > /proc/self/autogroup || { echo "run_all.sh: cannot set autogroup nice $RUN_ALL_AUTOGROUP" >&2; exit 2; }
          exec "$0" "$@"' "$0" "${ARGS[@]}"
 fi
