@@ -9,7 +9,8 @@ import time
 _HZ = os.sysconf("SC_CLK_TCK")
 
 
-def _system_busy_seconds():
+def system_busy_seconds():
+    """CPU seconds all processes have been busy since boot (every core summed)."""
     with open("/proc/stat") as f:
         fields = [int(v) for v in f.readline().split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
@@ -21,16 +22,22 @@ def _own_cpu_seconds():
     return t.user + t.system
 
 
+def children_cpu_seconds():
+    """CPU seconds of this process's waited-for children (os.times), for timing a subprocess."""
+    t = os.times()
+    return t.children_user + t.children_system
+
+
 class OtherLoad:
     """with OtherLoad() as m: ...; m.value -> other processes' average CPU load during the block."""
 
     def __enter__(self):
-        self.t0, self.s0, self.o0 = time.perf_counter(), _system_busy_seconds(), _own_cpu_seconds()
+        self.t0, self.s0, self.o0 = time.perf_counter(), system_busy_seconds(), _own_cpu_seconds()
         return self
 
     def __exit__(self, *exc):
         wall = time.perf_counter() - self.t0
-        other = (_system_busy_seconds() - self.s0) - (_own_cpu_seconds() - self.o0)
+        other = (system_busy_seconds() - self.s0) - (_own_cpu_seconds() - self.o0)
         self.value = round(max(0.0, other) / wall, 3) if wall > 0 else None
         return False
 

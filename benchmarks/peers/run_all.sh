@@ -1,25 +1,39 @@
 #!/usr/bin/env bash
-# Runs the PyTorch peers one after another with 1 and 2 threads and prints a table.
-# When the Lowbit CLI supports `bench`, also runs the Lowbit side and prints Lowbit/PyTorch ratios: training
-# throughput (`lowbit bench train`) and, unless --no-infer, packed inference (`lowbit bench infer`, its PyTorch peer
-# in the same run) with the inference targets checked, so one run of the shipped executable covers both.
+# Times the PyTorch peers with 1 and 2 threads and prints a table. When the Lowbit CLI supports `bench`, also runs the
+# Lowbit side and prints Lowbit/PyTorch ratios: training throughput (`lowbit bench train`) and, unless --no-infer,
+# packed inference (`lowbit bench infer`, its PyTorch peer in the same run) with the inference targets checked, so one
+# run of the shipped executable covers both.
+# Training is interleaved: per model and thread count, W windows of each peer alternate A-B-B-A (PyTorch then Lowbit
+# for odd windows, Lowbit then PyTorch for even ones), each window its own process after --warmup steps, so host
+# drift (this KVM host drifts by 20-30 % at a scale of minutes) reaches both peers alike. The table gives each
+# peer's median window, the ratio of the medians and the ratio of each adjacent pair (median, min-max).
 #
 # Usage (from anywhere):  benchmarks/peers/run_all.sh [--steps S] [--windows W] [--threads "1 2"]
 #                                                      [--models "mlp-float mlp-binary cnn-float cnn-binary
 #                                                                 vgg-small-float vgg-small-binary resnet20-float resnet20-binary"]
-#                                                      [--no-infer] [--no-lowbit] [--no-sgemm] [--wait-idle SECONDS]
+#                                                      [--warmup N] [--no-infer] [--no-lowbit] [--no-sgemm] [--wait-idle SECONDS]
+#                                                      [--autogroup-nice N]
 #                                                      [--infer-checkpoint FILE ...] [--infer-images N]
 # --infer-checkpoint: a packable checkpoint for `lowbit bench infer`, repeatable (default: the BinaryNet MLP of
 #   configs/mnist-binarynet.json trained here for one epoch, about a minute; the timing does not depend on accuracy).
 #   Each is timed packed, Lowbit float, ONNX Runtime float and PyTorch float (its ONNX graph) in one bench infer run;
 #   the table checks the MLP targets for 784-input models and packed >= 10x ONNX Runtime at batch 1, 1 thread for
 #   the others (the binary VGG-small target).
+# --windows W: timed windows per peer, model and thread count (default 5); --steps S: steps per window (default 50);
+# --warmup N: untimed steps before each window (default 5; every window is a fresh process).
 # --wait-idle S: before each timed run wait up to S seconds for other processes to go idle (<0.15 cores).
+# --autogroup-nice N: rerun this script in a new session whose scheduler autogroup has nice N (e.g. -20; lowering it
+#   needs root or CAP_SYS_NICE). With autogroup scheduling on (/proc/sys/kernel/sched_autogroup_enabled = 1) a
+#   process's own nice only ranks it inside its session: other sessions' nice-19 jobs still get an equal share of each
+#   core against this script's group, so a 2-thread window gets about one core. Both peers run in the same group.
 # Last, unless --no-sgemm: benchmarks/sgemm-ratio.sh with the same thread counts (numpy/OpenBLAS vs Lowbit SGEMM).
 # Env: LOWBIT_ARTIFACTS=DIR  build the Lowbit CLI with --artifacts-path DIR (keeps src/*/bin,obj untouched)
 #      LOWBIT_CLI_CMD="..."  replace the Lowbit CLI prefix (e.g. a stub, to test the hook)
 #      LOWBIT_CONFIG_DIR=DIR  look configs up as DIR/<model>.json instead of the mapping in lowbit-configs.sh
-# Output: table on stdout; raw JSON lines in benchmarks/peers/results/run-<UTC timestamp>.jsonl
+# Output: table on stdout; raw JSON lines in benchmarks/peers/results/run-<UTC timestamp>.jsonl: one
+#   "mode": "train-window" line per window (peer, model, threads, window, order, images_per_second, other_cpu_load),
+#   then per peer, model and thread count one "mode": "train-throughput" line (median, min and max of the windows).
+#   Without a Lowbit CLI (--no-lowbit) PyTorch runs its W windows in one process, as before.
 #
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set by the environment on some processors) are unset together
 # for the benchmark commands only, so OpenBLAS picks its kernel by its own CPU detection; the kernel it
@@ -33,6 +47,7 @@ REPO="$(cd "$HERE/../.." && pwd)"
 PY=/usr/bin/python3
 STEPS=50
 WINDOWS=5
+WARMUP=5
 THREADS="1 2"
 MODELS="mlp-float mlp-binary cnn-float cnn-binary vgg-small-float vgg-small-binary resnet20-float resnet20-binary"
 RUN_INFER=1
@@ -41,22 +56,35 @@ RUN_SGEMM=1
 WAIT_IDLE=0
 INFER_CHECKPOINTS=()
 INFER_IMAGES=2000
+AUTOGROUP_NICE=""
+ARGS=("$@")
 while [ $# -gt 0 ]; do
     case "$1" in
         --steps) STEPS="$2"; shift 2 ;;
         --windows) WINDOWS="$2"; shift 2 ;;
+        --warmup) WARMUP="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
         --models) MODELS="$2"; shift 2 ;;
         --no-infer) RUN_INFER=0; shift ;;
         --no-lowbit) RUN_LOWBIT=0; shift ;;
         --no-sgemm) RUN_SGEMM=0; shift ;;
         --wait-idle) WAIT_IDLE="$2"; shift 2 ;;
+        --autogroup-nice) AUTOGROUP_NICE="$2"; shift 2 ;;
         --infer-checkpoint) INFER_CHECKPOINTS+=("$2"); shift 2 ;;
         --infer-images) INFER_IMAGES="$2"; shift 2 ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
+
+if [ -n "$AUTOGROUP_NICE" ] && [ -z "${RUN_ALL_AUTOGROUP:-}" ]; then
+    # A new session gets a new autogroup; its nice is set from inside before anything is timed. --wait: setsid forks
+    # when this script leads its process group (a job started from a shell), and the caller must wait for the run.
+    exec env RUN_ALL_AUTOGROUP="$AUTOGROUP_NICE" setsid --wait bash -c \
+        'echo "$RUN_ALL_AUTOGROUP" > /proc/self/autogroup || { echo "run_all.sh: cannot set autogroup nice $RUN_ALL_AUTOGROUP" >&2; exit 2; }
+         exec "$0" "$@"' "$0" "${ARGS[@]}"
+fi
+if [ -r /proc/self/autogroup ]; then echo "# scheduler: $(cat /proc/self/autogroup) (autogroup scheduling $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo '?'))" >&2; fi
 
 # Benchmark environment: OpenBLAS core overrides removed (both together), nothing else changed.
 BENCH_ENV=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
@@ -67,21 +95,6 @@ OUT="$HERE/results/run-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 
 "${BENCH_ENV[@]}" "$PY" "$HERE/blas_info.py" | sed -n 's/^BLAS_SUMMARY //p' \
     | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["mode"]="blas-info"; print(json.dumps(d))' >> "$OUT"
-
-echo "# PyTorch peers: steps/window=$STEPS windows=$WINDOWS threads=[$THREADS] $(date -u +%Y-%m-%dT%H:%M:%SZ)" >&2
-for m in $MODELS; do
-    for t in $THREADS; do
-        echo "# train $m threads=$t" >&2
-        "${BENCH_ENV[@]}" "$PY" "$HERE/torch_train.py" --model "$m" --threads "$t" \
-            --steps "$STEPS" --windows "$WINDOWS" --wait-idle "$WAIT_IDLE" | tee -a "$OUT" >/dev/null
-    done
-done
-if [ "$RUN_INFER" = 1 ]; then
-    for t in $THREADS; do
-        echo "# infer mlp-float threads=$t" >&2
-        "${BENCH_ENV[@]}" "$PY" "$HERE/torch_infer.py" --threads "$t" --batches 1 100 --wait-idle "$WAIT_IDLE" >> "$OUT"
-    done
-fi
 
 # ---------------------------------------------------------------------------------------------------
 # LOWBIT HOOK: the Lowbit side of the comparison.
@@ -114,28 +127,78 @@ if [ "$RUN_LOWBIT" = 1 ] && command -v "${LOWBIT_CLI[0]}" >/dev/null 2>&1; then
         LOWBIT_OK=1
     fi
 fi
-if [ "$LOWBIT_OK" = 1 ]; then
-    for m in $MODELS; do
+
+# ---------------------------------------------------------------------------------------------------
+# Training throughput
+# ---------------------------------------------------------------------------------------------------
+# One timed window of one peer, appended to $OUT as a "train-window" line: pytorch_window / lowbit_window M T W ORDER.
+pytorch_window() {
+    "${BENCH_ENV[@]}" "$PY" "$HERE/measured_run.py" --wait-idle "$WAIT_IDLE" --tag mode=train-window \
+        --tag window="$3" --tag order="$4" -- "$PY" "$HERE/torch_train.py" --model "$1" --threads "$2" \
+        --steps "$STEPS" --windows 1 --warmup "$WARMUP" >> "$OUT" || echo "# pytorch: no window $3 for $1 threads=$2" >&2
+}
+lowbit_window() {
+    (cd "$REPO" && "${BENCH_ENV[@]}" "$PY" "$HERE/measured_run.py" --wait-idle "$WAIT_IDLE" --tag mode=train-window \
+        --tag peer=lowbit --tag model="$1" --tag threads="$2" --tag window="$3" --tag order="$4" -- \
+        "${LOWBIT_CLI[@]}" bench train --config "$5" "${LOWBIT_BATCH_SET[@]}" --threads "$2" --steps "$STEPS" \
+        --windows 1 --warmup "$WARMUP" 2>/dev/null) >> "$OUT" || echo "# lowbit: no window $3 for $1 threads=$2" >&2
+}
+# Per peer, model and thread count: one "train-throughput" line, the median (min, max) of its windows.
+summarize_windows() {
+    "$PY" - "$OUT" "$1" "$2" <<'PYEOF' >> "$OUT"
+import json, statistics, sys
+model, threads = sys.argv[2], int(sys.argv[3])
+windows = [r for r in map(json.loads, open(sys.argv[1])) if r.get("mode") == "train-window"
+           and r["model"] == model and r["threads"] == threads]
+for peer in ("pytorch", "lowbit"):
+    mine = sorted((r for r in windows if r["peer"] == peer), key=lambda r: r["window"])
+    if not mine:
+        continue
+    rates = [r["images_per_second"] for r in mine]
+    d = {k: v for k, v in mine[-1].items() if k not in ("mode", "window", "order", "utc")}
+    d.update({"mode": "train-throughput", "interleaved": True, "windows": len(rates),
+              "images_per_second": round(statistics.median(rates), 1), "images_per_second_min": round(min(rates), 1),
+              "images_per_second_max": round(max(rates), 1), "images_per_second_windows": rates,
+              "other_cpu_load": max(r.get("other_cpu_load") or 0 for r in mine)})
+    if "allocated_bytes_per_step" in d:  # Lowbit: one figure per window process, in time order
+        d["allocated_bytes_per_step_windows"] = [r.get("allocated_bytes_per_step") for r in mine]
+    print(json.dumps(d))
+PYEOF
+}
+
+echo "# training: steps/window=$STEPS windows=$WINDOWS warmup=$WARMUP threads=[$THREADS] $(date -u +%Y-%m-%dT%H:%M:%SZ)" >&2
+for m in $MODELS; do
+    cfg=""
+    if [ "$LOWBIT_OK" = 1 ]; then
         # the Lowbit config that defines the same network as peer model $m (lowbit-configs.sh)
         if [ -n "${LOWBIT_CONFIG_DIR:-}" ]; then cfg="$LOWBIT_CONFIG_DIR/$m.json"; else cfg="$(lowbit_config "$m")"; fi
         if [ ! -f "$cfg" ] && [ ! -f "$REPO/$cfg" ]; then
-            echo "# lowbit: $cfg missing, skipping $m" >&2
+            echo "# lowbit: $cfg missing, PyTorch only for $m" >&2
+            cfg=""
+        fi
+    fi
+    for t in $THREADS; do
+        if [ -z "$cfg" ]; then
+            echo "# train $m threads=$t (PyTorch only)" >&2
+            "${BENCH_ENV[@]}" "$PY" "$HERE/torch_train.py" --model "$m" --threads "$t" \
+                --steps "$STEPS" --windows "$WINDOWS" --wait-idle "$WAIT_IDLE" >> "$OUT"
             continue
         fi
-        for t in $THREADS; do
-            echo "# lowbit train $m threads=$t" >&2
-            line="$(cd "$REPO" && "${BENCH_ENV[@]}" "${LOWBIT_CLI[@]}" bench train --config "$cfg" \
-                    "${LOWBIT_BATCH_SET[@]}" --threads "$t" --steps "$STEPS" 2>/dev/null | grep '^{' | tail -n 1)" || line=""
-            if [ -n "$line" ]; then
-                printf '%s' "$line" | "$PY" -c '
-import json, sys
-d = json.loads(sys.stdin.read())
-d.update({"peer": "lowbit", "model": sys.argv[1], "mode": "train-throughput", "threads": int(sys.argv[2])})
-print(json.dumps(d))' "$m" "$t" >> "$OUT"
+        echo "# train $m threads=$t, $WINDOWS windows each, interleaved" >&2
+        for ((w = 1; w <= WINDOWS; w++)); do
+            if ((w % 2 == 1)); then
+                pytorch_window "$m" "$t" "$w" 1; lowbit_window "$m" "$t" "$w" 2 "$cfg"
             else
-                echo "# lowbit: no JSON line for $m threads=$t" >&2
+                lowbit_window "$m" "$t" "$w" 1 "$cfg"; pytorch_window "$m" "$t" "$w" 2
             fi
         done
+        summarize_windows "$m" "$t"
+    done
+done
+if [ "$RUN_INFER" = 1 ]; then
+    for t in $THREADS; do
+        echo "# infer mlp-float threads=$t" >&2
+        "${BENCH_ENV[@]}" "$PY" "$HERE/torch_infer.py" --threads "$t" --batches 1 100 --wait-idle "$WAIT_IDLE" >> "$OUT"
     done
 fi
 
@@ -169,80 +232,7 @@ fi
 # ---------------------------------------------------------------------------------------------------
 # Table
 # ---------------------------------------------------------------------------------------------------
-"$PY" - "$OUT" "$LOWBIT_OK" <<'PYEOF'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-lowbit_ok = sys.argv[2] == "1"
-info = next((r for r in rows if r.get("mode") == "blas-info"), {})
-print(f"BLAS: {info.get('openblas_config')} (core {info.get('openblas_corename')}), torch {info.get('torch')}")
-print()
-print("Training throughput (batch 100, images/s, median window)")
-train = [r for r in rows if r.get("mode") == "train-throughput"]
-py = {(r["model"], r["threads"]): r for r in train if r["peer"] == "pytorch"}
-lb = {(r["model"], r["threads"]): r for r in train if r["peer"] == "lowbit"}
-hdr = f"{'model':<16} {'thr':>3} {'pytorch img/s':>14} {'min':>9} {'max':>9} {'other load':>10}"
-if lowbit_ok:
-    hdr += f" {'lowbit img/s':>13} {'lowbit/pytorch':>15}"
-print(hdr)
-for (m, t), r in py.items():
-    line = (f"{m:<16} {t:>3} {r['images_per_second']:>14.1f} {r['images_per_second_min']:>9.1f}"
-            f" {r['images_per_second_max']:>9.1f} {r.get('other_cpu_load', float('nan')):>10.2f}")
-    if lowbit_ok:
-        l = lb.get((m, t))
-        if l:
-            line += f" {l['images_per_second']:>13.1f} {l['images_per_second'] / r['images_per_second']:>15.2f}"
-        else:
-            line += f" {'-':>13} {'-':>15}"
-    print(line)
-if not lowbit_ok:
-    print("lowbit bench not available yet")
-inf = [r for r in rows if r.get("mode") == "inference-latency"]
-if inf:
-    print()
-    print("Inference latency, float MLP (median)")
-    print(f"{'thr':>3} {'batch':>5} {'ms/batch':>10} {'ms/image':>10} {'img/s':>10} {'other load':>10}")
-    for r in inf:
-        print(f"{r['threads']:>3} {r['batch']:>5} {r['ms_per_batch']:>10.4f} {r['ms_per_image']:>10.5f}"
-              f" {r['images_per_second']:>10.1f} {r.get('other_cpu_load', float('nan')):>10.2f}")
-lb_inf = [r for r in rows if r.get("peer") == "lowbit-infer" and r.get("bench") == "infer"]
-if lb_inf:
-    print()
-    print("Packed inference, lowbit bench infer (µs per image). Targets: MLP (784 inputs): batch 1 >= 20x Lowbit float,")
-    print("batch 100 >= 10x Lowbit float, batch 1 >= 50x PyTorch; convnets: batch 1, 1 thread >= 10x ONNX Runtime float")
-    print(f"{'model':<32} {'thr':>3} {'batch':>5} {'packed':>9} {'float':>10} {'x float':>8} {'ORT':>9} {'x ORT':>7}"
-          f" {'pytorch':>9} {'x pytorch':>9}  targets")
-    for r in lb_inf:
-        ok = []
-        mlp = r["layers"][0]["kind"].split()[0] in ("1", "4", "6")
-        if mlp:
-            need = 20 if r["batch"] == 1 else 10
-            ok.append(f"float {'met' if r['speedup_vs_float'] >= need else 'NOT met'}")
-            if r["batch"] == 1 and "speedup_vs_pytorch" in r:
-                ok.append(f"pytorch {'met' if r['speedup_vs_pytorch'] >= 50 else 'NOT met'}")
-        elif r["batch"] == 1 and r["threads"] == 1 and "speedup_vs_onnxruntime" in r:
-            ok.append(f"ORT {'met' if r['speedup_vs_onnxruntime'] >= 10 else 'NOT met'}")
-        nan = float("nan")
-        print(f"{r['model'][:32]:<32} {r['threads']:>3} {r['batch']:>5} {r['packed_us_per_image']:>9.2f}"
-              f" {r['float_us_per_image']:>10.2f} {r['speedup_vs_float']:>8.2f}"
-              f" {r.get('onnxruntime_us_per_image', nan):>9.2f} {r.get('speedup_vs_onnxruntime', nan):>7.2f}"
-              f" {r.get('pytorch_us_per_image', nan):>9.2f} {r.get('speedup_vs_pytorch', nan):>9.2f}  {', '.join(ok)}")
-    for r in lb_inf:
-        if r["threads"] == 1:
-            print(f"Per packed layer, {r['model']}, batch {r['batch']}, 1 thread (µs per image, share): " + "; ".join(
-                f"{x['layer']}: {x['kind']} {x['us_per_image']:.1f} ({100 * x['share']:.0f} %)" for x in r["layers"]))
-    for r in rows:
-        if r.get("peer") == "lowbit-infer" and r.get("bench") == "pytorch-check":
-            print(f"PyTorch ran the exported graph: same class as Lowbit float on {r.get('same_class_as_lowbit_float')} of"
-                  f" {r['images']} images ({r['checkpoint']})")
-    for r in rows:
-        if r.get("peer") == "lowbit-infer" and r.get("bench") == "kernels":
-            x = r["xnor_gemm_1024_bit_macs_per_cycle_per_core"]
-            print(f"XNOR GEMM 1024^3: {x} bit-MACs/cycle/core (target >= 150: {'met' if x >= 150 else 'NOT met'}),"
-                  f" clock {r['clock_ghz']} GHz, POPCNT {r['popcnt_bits_per_cycle']} bits/cycle")
-print()
-print("other load = CPU cores used by other processes while timing (0 = clean; >0.2 = numbers contaminated)")
-print(f"raw: {sys.argv[1]}")
-PYEOF
+"$PY" "$HERE/peer_table.py" "$OUT" "$LOWBIT_OK"
 
 if [ "$RUN_SGEMM" = 1 ] && [ "$RUN_LOWBIT" = 1 ]; then
     echo

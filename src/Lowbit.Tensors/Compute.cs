@@ -1,3 +1,5 @@
+using Lowbit.Kernels.Threading;
+
 namespace Lowbit.Tensors;
 
 /// <summary>
@@ -31,7 +33,9 @@ public static class Compute
     /// <remarks>
     /// Only for bodies whose result for each item does not depend on how items are chunked (elementwise maps,
     /// per-channel reductions done wholly inside one chunk): then the result is the same for every thread count.
-    /// Worker threads see <see cref="Threads"/> = 1, so ops nested in the body do not fan out again.
+    /// Every part, the caller's included, sees <see cref="Threads"/> = 1, so ops nested in the body do not fan out again.
+    /// The parts run on <see cref="WorkerThreads"/> (threads that stay awake between the loops of a step), or on the
+    /// thread pool while those serve another thread's loop.
     /// </remarks>
     /// <param name="count">Items (≥ 0).</param>
     /// <param name="grain">Minimum items per chunk (≥ 1).</param>
@@ -50,10 +54,11 @@ public static class Compute
             return;
         }
 
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        WorkerThreads.Run(parts, part =>
         {
             int start = ChunkStart(part, parts, count, align), end = ChunkStart(part + 1, parts, count, align);
-            if (start < end) body(start, end);
+            if (start >= end) return;
+            using (UseThreads(1)) body(start, end);
         });
     }
 

@@ -155,8 +155,9 @@ public sealed partial class Tensor
         });
         return GradGraph.Record(y, "MaxPool2d", [x], g =>
         {
-            // Disjoint windows that cover x exactly write every element of gx; otherwise start from zeros.
-            var gx = PoolKernels.TilesExactly(geo) ? Uninitialized(g.DType, x.Shape.ToArray()) : ZerosResult(g.DType, x.Shape.ToArray());
+            // MaxBackward writes every element of its planes (it clears them first where windows do not cover x
+            // exactly), so gx needs no serial zero-fill.
+            var gx = Uninitialized(g.DType, x.Shape.ToArray());
             Compute.For(planes, grain, 1, (p0, p1) =>
             {
                 if (g.DType == DType.Float64) PoolKernels.MaxBackward<double>(x.Span<double>(), g.Span<double>(), gx.Span<double>(), geo, p0, p1);
@@ -205,26 +206,38 @@ public sealed partial class Tensor
     public static Tensor AvgPool2d(Tensor x, int kernel, int stride = 0)
     {
         var geo = PoolGeometry(x, kernel, stride, "AvgPool2d");
-        var y = ZerosResult(x.DType, [geo.Batch, geo.Channels, geo.OutH, geo.OutW]);
-        if (x.DType == DType.Float64) AvgPoolCore<double>(x.Span<double>(), y.Span<double>(), geo, false);
-        else AvgPoolCore<float>(x.AsSpan(), y.AsSpan(), geo, false);
+        var y = Uninitialized(x.DType, [geo.Batch, geo.Channels, geo.OutH, geo.OutW]);
+        int planes = geo.Batch * geo.Channels, grain = Math.Max(1, Ops.Elementwise.Grain / (geo.Height * geo.Width));
+        Compute.For(planes, grain, 1, (p0, p1) =>
+        {
+            if (x.DType == DType.Float64) AvgPoolCore<double>(x.Span<double>(), y.Span<double>(), geo, false, p0, p1);
+            else AvgPoolCore<float>(x.AsSpan(), y.AsSpan(), geo, false, p0, p1);
+        });
         return GradGraph.Record(y, "AvgPool2d", [x], g =>
         {
-            var gx = ZerosResult(g.DType, x.Shape.ToArray());
-            if (g.DType == DType.Float64) AvgPoolCore<double>(gx.Span<double>(), g.Span<double>(), geo, true);
-            else AvgPoolCore<float>(gx.AsSpan(), g.AsSpan(), geo, true);
+            var gx = Uninitialized(g.DType, x.Shape.ToArray()); // AvgPoolCore clears each plane before adding to it
+            Compute.For(planes, grain, 1, (p0, p1) =>
+            {
+                if (g.DType == DType.Float64) AvgPoolCore<double>(gx.Span<double>(), g.Span<double>(), geo, true, p0, p1);
+                else AvgPoolCore<float>(gx.AsSpan(), g.AsSpan(), geo, true, p0, p1);
+            });
             return [gx];
         });
     }
 
     /// <summary>Forward: y = window mean of x. Adjoint (<paramref name="adjoint"/>): x += y / k² spread over each window.</summary>
-    private static void AvgPoolCore<T>(Span<T> x, Span<T> y, ConvGeometry g, bool adjoint) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Planes [p0, p1): y = window means of x, or (adjoint) x = Σ over windows of y·scale, with those planes of x
+    /// cleared first. Planes are independent, so splitting them across threads does not change results.
+    /// </summary>
+    private static void AvgPoolCore<T>(Span<T> x, Span<T> y, ConvGeometry g, bool adjoint, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T scale = T.One / T.CreateChecked(g.KernelH * g.KernelW);
-        int oh = g.OutH, ow = g.OutW, o = 0;
-        for (int nc = 0; nc < g.Batch * g.Channels; nc++)
+        int oh = g.OutH, ow = g.OutW, o = p0 * oh * ow, plane = g.Height * g.Width;
+        if (adjoint) x.Slice(p0 * plane, (p1 - p0) * plane).Clear();
+        for (int nc = p0; nc < p1; nc++)
         {
-            int baseIndex = nc * g.Height * g.Width;
+            int baseIndex = nc * plane;
             for (int oy = 0; oy < oh; oy++)
                 for (int ox = 0; ox < ow; ox++, o++)
                 {

@@ -1,3 +1,5 @@
+using Lowbit.Kernels.Threading;
+
 namespace Lowbit.Kernels.Bits;
 
 /// <summary>
@@ -15,7 +17,7 @@ internal static class RowPartition
             body(0, rows);
             return;
         }
-        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = blocks }, t =>
+        WorkerThreads.Run(blocks, t =>
         {
             int start = Boundary(t, blocks, rows, align), end = Boundary(t + 1, blocks, rows, align);
             if (end > start) body(start, end);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using Lowbit.Kernels.Threading;
 
 namespace Lowbit.Kernels.Gemm;
 
@@ -57,7 +58,7 @@ public static partial class Sgemm
                 return;
             }
 
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+            WorkerThreads.Run(parts, part =>
             {
                 // Panel ranges [part·panels/parts, (part+1)·panels/parts): balanced, tile-aligned.
                 int first = (int)((long)part * panels / parts), last = (int)((long)(part + 1) * panels / parts);

@@ -50,7 +50,7 @@ internal static class PoolKernels
         }
     }
 
-    /// <summary>gx at each window's maximum += g[o] (and, when windows tile x exactly, 0 everywhere else).</summary>
+    /// <summary>Planes [p0, p1) of gx: g[o] at each window's maximum (summed where windows overlap), 0 everywhere else.</summary>
     public static void MaxBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gy, Span<T> gx, ConvGeometry g, int p0, int p1) where T : unmanaged, INumber<T>
     {
         int oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width, w = g.Width;
@@ -75,13 +75,12 @@ internal static class PoolKernels
             }
             return;
         }
-        // The caller hands over an uninitialised gx when windows tile x exactly (see MaxPool2d): clear these planes.
-        bool tiles = TilesExactly(g);
+        // The caller hands over an uninitialised gx (see MaxPool2d): clear these planes, then add at the maxima.
         if (g.KernelH == 1 && g.KernelW == 1)
         {
             for (int p = p0; p < p1; p++)
             {
-                if (tiles) gx.Slice(p * plane, plane).Clear();
+                gx.Slice(p * plane, plane).Clear();
                 for (int oy = 0, o = p * oh * ow; oy < oh; oy++)
                 {
                     int rowStart = p * plane + oy * g.Stride * w;
@@ -92,7 +91,7 @@ internal static class PoolKernels
         }
         for (int p = p0; p < p1; p++)
         {
-            if (tiles) gx.Slice(p * plane, plane).Clear();
+            gx.Slice(p * plane, plane).Clear();
             int o = p * oh * ow;
             for (int oy = 0; oy < oh; oy++)
                 for (int ox = 0; ox < ow; ox++, o++)
