@@ -25,9 +25,13 @@ public static partial class XnorConv
     /// 8-step blocks.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe Vector512<int> CarrySave9(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables)
+    private static unsafe Vector512<int> CarrySave9(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables) =>
+        CarrySave9Inlined(x, w, offsets, steps, lanes, tables.A, tables.B);
+
+    /// <summary><see cref="CarrySave9"/> inlined into a caller that holds the tables.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<int> CarrySave9Inlined(uint* x, uint* w, int* offsets, int steps, int lanes, Vector512<byte> ta, Vector512<byte> tb)
     {
-        Vector512<byte> ta = tables.A, tb = tables.B;
         int* off = offsets;
         uint* wp = w;
         var (s1, c1) = PopCountGemm.CarrySave(Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
@@ -54,9 +58,13 @@ public static partial class XnorConv
     /// steps after the 18th, stay below 256.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe Vector512<int> CarrySave18(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables)
+    private static unsafe Vector512<int> CarrySave18(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables) =>
+        CarrySave18Inlined(x, w, offsets, steps, lanes, tables.A, tables.B);
+
+    /// <summary><see cref="CarrySave18"/> inlined into a caller that holds the tables.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<int> CarrySave18Inlined(uint* x, uint* w, int* offsets, int steps, int lanes, Vector512<byte> ta, Vector512<byte> tb)
     {
-        Vector512<byte> ta = tables.A, tb = tables.B;
         int* off = offsets;
         uint* wp = w;
         var (onesA, c4A, s5A, c5A) = Tree9(x, ref off, ref wp, lanes);
