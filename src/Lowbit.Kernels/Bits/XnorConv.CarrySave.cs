@@ -82,6 +82,58 @@ public static partial class XnorConv
         return Widen(sum);
     }
 
+    /// <summary>Reduction steps the 512-bit sign path counts with <see cref="CarrySave36Inlined"/>: [36, 44] (3×3 kernels on 97–128 channels have 36).</summary>
+    internal const int CarrySave36MinSteps = 36, CarrySave36MaxSteps = 44;
+
+    /// <summary>
+    /// As <see cref="CarrySave18"/> for 36 ≤ steps ≤ 44: two 18-input merges of <see cref="CarrySave18"/>, merged again by
+    /// weight into bit slices of weight 1, 2, 4, 8, 16 and 32, so that 6 byte lookups count the first 36 XOR words (the
+    /// 8-step Harley-Seal blocks needed 11 and more adders per step).
+    /// </summary>
+    /// <remarks>
+    /// Each half gives Σ d = ones + 2·twos + 4·fours + 8(e1 + e2) per bit position (<see cref="CarrySave18"/>). Then
+    /// ones = onesP ⊕ onesQ, t = onesP ∧ onesQ; (twos, f) = CSA(twosP, twosQ, t); (fours, g) = CSA(foursP, foursQ, f);
+    /// (h, i) = CSA(e1P, e2P, e1Q), (eights, j) = CSA(e2Q, g, h); sixteens = i ⊕ j, k = i ∧ j: Σ d = ones + 2·twos + 4·fours
+    /// + 8·eights + 16·sixteens + 32·k. Per byte, low = 4·pc(fours) + 2·pc(twos) + pc(ones) ≤ 56, plus ≤ 8 × 8 for the steps
+    /// after the 36th, and high = 4·pc(k) + 2·pc(sixteens) + pc(eights) ≤ 56 stay below 256; c = 8·high + low once widened.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<int> CarrySave36Inlined(uint* x, uint* w, int* offsets, int steps, int lanes, Vector512<byte> ta, Vector512<byte> tb)
+    {
+        int* off = offsets;
+        uint* wp = w;
+        var (onesA, c4A, s5A, c5A) = Tree9(x, ref off, ref wp, lanes);
+        var (onesB, c4B, s5B, c5B) = Tree9(x, ref off, ref wp, lanes);
+        Vector512<ulong> onesP = onesA ^ onesB, t = onesA & onesB;
+        var (u, f1) = PopCountGemm.CarrySave(c4A, s5A, c4B);
+        var (twosP, f2) = PopCountGemm.CarrySave(s5B, t, u);
+        var (v, e1P) = PopCountGemm.CarrySave(c5A, c5B, f1);
+        Vector512<ulong> foursP = v ^ f2, e2P = v & f2;
+        (onesA, c4A, s5A, c5A) = Tree9(x, ref off, ref wp, lanes);
+        (onesB, c4B, s5B, c5B) = Tree9(x, ref off, ref wp, lanes);
+        Vector512<ulong> onesQ = onesA ^ onesB;
+        t = onesA & onesB;
+        (u, f1) = PopCountGemm.CarrySave(c4A, s5A, c4B);
+        var (twosQ, f3) = PopCountGemm.CarrySave(s5B, t, u);
+        (v, var e1Q) = PopCountGemm.CarrySave(c5A, c5B, f1);
+        Vector512<ulong> foursQ = v ^ f3, e2Q = v & f3;
+        Vector512<ulong> ones = onesP ^ onesQ;
+        t = onesP & onesQ;
+        var (twos, f) = PopCountGemm.CarrySave(twosP, twosQ, t);
+        var (fours, g) = PopCountGemm.CarrySave(foursP, foursQ, f);
+        var (h, i) = PopCountGemm.CarrySave(e1P, e2P, e1Q);
+        var (eights, j) = PopCountGemm.CarrySave(e2Q, g, h);
+        Vector512<ulong> sixteens = i ^ j, k = i & j;
+        Vector512<byte> high = ByteCounts(k, ta, tb);
+        high = high + high + ByteCounts(sixteens, ta, tb); // ≤ 24 per byte
+        high = high + high + ByteCounts(eights, ta, tb); // ≤ 56
+        Vector512<byte> low = ByteCounts(fours, ta, tb);
+        low = low + low + ByteCounts(twos, ta, tb);
+        low = low + low + ByteCounts(ones, ta, tb); // ≤ 56
+        for (int r = CarrySave36MinSteps; r < steps; r++) low += ByteCounts(Xor512(x, ref off, ref wp, lanes), ta, tb); // ≤ 56 + 8·8
+        return (Widen(high) << 3) + Widen(low);
+    }
+
     /// <summary>The next 9 XOR words through the tree of <see cref="CarrySave9"/>: Σ d = ones + 2(c4 + s5) + 4·c5 per bit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe (Vector512<ulong> Ones, Vector512<ulong> C4, Vector512<ulong> S5, Vector512<ulong> C5) Tree9(uint* x, ref int* off, ref uint* wp, int lanes)

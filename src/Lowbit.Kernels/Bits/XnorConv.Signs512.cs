@@ -38,7 +38,7 @@ public static partial class XnorConv
             }
         }
 
-        /// <summary>Picks the counting of <see cref="SignsRange512{TCount}"/> by reduction length (as <see cref="Tile"/> does).</summary>
+        /// <summary>Picks the counting of <see cref="SignsRange512{TCount}"/> by reduction length (as <see cref="Tile"/> does, plus the 36-step tree).</summary>
         private void SignsRange512(uint* image, int* windows, int first, int r0, int r1, int* offsets, in PopCountTables512 tables)
         {
             int steps = _filters.Steps;
@@ -46,6 +46,7 @@ public static partial class XnorConv
             if (steps < CarrySaveMinSteps) SignsRange512<ByteCount>(image, windows, first, r0, r1, offsets, ta, tb);
             else if (steps >= CarrySave18MinSteps && steps <= CarrySave18MaxSteps) SignsRange512<Tree18Count>(image, windows, first, r0, r1, offsets, ta, tb);
             else if (steps < HarleySealMinSteps) SignsRange512<Tree9Count>(image, windows, first, r0, r1, offsets, ta, tb);
+            else if (steps >= CarrySave36MinSteps && steps <= CarrySave36MaxSteps) SignsRange512<Tree36Count>(image, windows, first, r0, r1, offsets, ta, tb);
             else SignsRange512<HarleySealCount>(image, windows, first, r0, r1, offsets, ta, tb);
         }
     }
@@ -93,7 +94,15 @@ public static partial class XnorConv
             CarrySave18Inlined(x, w, offsets, steps, lanes, ta, tb);
     }
 
-    /// <summary><see cref="HarleySeal512Inlined"/> (16, 17 and ≥ 27 steps).</summary>
+    /// <summary><see cref="CarrySave36Inlined"/> (36–44 steps).</summary>
+    private readonly unsafe struct Tree36Count : ICount512
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Count(uint* x, uint* w, int* offsets, int steps, int lanes, Vector512<byte> ta, Vector512<byte> tb) =>
+            CarrySave36Inlined(x, w, offsets, steps, lanes, ta, tb);
+    }
+
+    /// <summary><see cref="HarleySeal512Inlined"/> (16, 17, 27–35 and ≥ 45 steps).</summary>
     private readonly unsafe struct HarleySealCount : ICount512
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
