@@ -11,9 +11,10 @@ public static partial class XnorConv
         /// The 512-bit sign path for output pixels [r0, r1) of one image: per pixel and output word, the counts of up to 4
         /// vectors of 16 filters, each compared with its thresholds and packed into one 64-bit word that is written once.
         /// One method per reduction length, with the counting inlined (<typeparamref name="TCount"/>), so that a tile costs
-        /// no calls, no return buffers and no read-modify-write of the output.
+        /// no calls, no return buffers and no read-modify-write of the output. Never inlined: inside the dispatcher's
+        /// tier-1 recompilation the inliner's budget ran out and the counting became a call per vector again.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private void SignsRange512<TCount>(uint* image, int* windows, int first, int r0, int r1, int* offsets, Vector512<byte> ta, Vector512<byte> tb)
             where TCount : struct, ICount512
         {
