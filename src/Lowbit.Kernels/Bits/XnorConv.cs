@@ -128,6 +128,11 @@ public static partial class XnorConv
             border[w] = s.PadWithOnes ? (count == 32 ? uint.MaxValue : (1u << count) - 1) : 0u;
         }
         var source = MemoryMarshal.Cast<ulong, uint>(input);
+        if (words == 1)
+        {
+            PadOneWord(input, s, images, border[0], padded);
+            return;
+        }
         for (int n = 0; n < images; n++)
             for (int y = 0; y < hp; y++)
             {
@@ -150,6 +155,31 @@ public static partial class XnorConv
                     continue;
                 }
                 for (int x = 0; x < s.Width; x++) source.Slice((pixel + x) * 2 * inWords, words).CopyTo(row.Slice((p + x) * words, words));
+            }
+    }
+
+    /// <summary>
+    /// <see cref="Pad"/> for ≤ 32 channels (one 32-bit word per padded pixel, the low half of each input word): plain
+    /// stores, where the general copy made a call per pixel (about 6 µs for a 32 × 32 map).
+    /// </summary>
+    private static void PadOneWord(ReadOnlySpan<ulong> input, XnorConvShape s, int images, uint border, Span<uint> padded)
+    {
+        int hp = s.PaddedHeight, wp = s.PaddedWidth, p = s.Padding;
+        for (int n = 0; n < images; n++)
+            for (int y = 0; y < hp; y++)
+            {
+                var row = padded.Slice((n * hp + y) * wp, wp);
+                int iy = y - p;
+                if ((uint)iy >= (uint)s.Height)
+                {
+                    row.Fill(border);
+                    continue;
+                }
+                row[..p].Fill(border);
+                row[(p + s.Width)..].Fill(border);
+                var source = input.Slice((n * s.Height + iy) * s.Width, s.Width);
+                var inner = row.Slice(p, s.Width);
+                for (int x = 0; x < inner.Length; x++) inner[x] = (uint)source[x];
             }
     }
 }
