@@ -18,9 +18,11 @@ namespace Lowbit.Kernels.Bits;
 /// (<see cref="XnorConvFilters"/>); byte popcounts by table lookup (<see cref="PopCountGemm.LaneByteCounts(Vector512{ulong})"/>)
 /// are summed for ≤ 31 steps (≤ 248 per byte), then widened to 32-bit lanes; on the 512-bit path 9–15 and 18–26 steps
 /// first go through carry-save adder trees (<see cref="CarrySave9"/>, <see cref="CarrySave18"/>) and other lengths from 16
-/// steps on through Harley-Seal blocks (<see cref="HarleySeal512"/>), so fewer lookups are needed. A tile is 4 vectors: 4 pixels × 16 filters
-/// (O ≤ 16 per vector width), 2 pixels × 32 (O ≤ 32), or 1 pixel × 64 filters. Counts are exact integers, so every path
-/// and every split between threads gives the same result.
+/// steps on through Harley-Seal blocks (<see cref="HarleySeal512"/>), so fewer lookups are needed; the 512-bit sign path
+/// also counts 36–44 steps with a 36-input tree (<see cref="CarrySave36Inlined"/>) and computes each output word (up to
+/// 4 vectors of 16 filters of one pixel, thresholded and packed) in one loop per reduction length. Elsewhere a tile is
+/// 4 vectors: 4 pixels × 16 filters (O ≤ 16 per vector width), 2 pixels × 32 (O ≤ 32), or 1 pixel × 64 filters. Counts
+/// are exact integers, so every path and every split between threads gives the same result.
 /// </remarks>
 public static partial class XnorConv
 {
