@@ -130,13 +130,15 @@ public static class BitPooling
     /// <see cref="MaxMinPool"/> for 2×2 windows at stride 2 (the common case; arguments already checked): one pass over
     /// pairs of input rows, four loads per output word.
     /// </summary>
-    private static void MaxMinPool2x2(ReadOnlySpan<ulong> input, int batch, int height, int width, int words, ReadOnlySpan<ulong> minChannels, Span<ulong> output)
+    private static void MaxMinPool2x2(ReadOnlySpan<ulong> input, int batch, int height, int width, int words, ReadOnlySpan<ulong> minChannels,
+        Span<ulong> output)
     {
         int outH = height / 2, outW = width / 2, rowWords = width * words, outRowWords = outW * words;
         for (int b = 0; b < batch; b++)
             for (int oy = 0; oy < outH; oy++)
             {
-                ReadOnlySpan<ulong> top = input.Slice((b * height + 2 * oy) * rowWords, rowWords), bottom = input.Slice((b * height + 2 * oy + 1) * rowWords, rowWords);
+                ReadOnlySpan<ulong> top = input.Slice((b * height + 2 * oy) * rowWords, rowWords);
+                ReadOnlySpan<ulong> bottom = input.Slice((b * height + 2 * oy + 1) * rowWords, rowWords);
                 Span<ulong> dst = output.Slice((b * outH + oy) * outRowWords, outRowWords);
                 for (int ox = 0, i = 0; ox < outW; ox++, i += words)
                 {

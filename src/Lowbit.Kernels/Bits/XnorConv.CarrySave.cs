@@ -31,7 +31,8 @@ public static partial class XnorConv
 
     /// <summary><see cref="CarrySave9"/> inlined into a caller that holds the tables.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<int> CarrySave9Inlined(uint* x, uint* w, int* offsets, int steps, int lanes, Vector512<byte> ta, Vector512<byte> tb)
+    private static unsafe Vector512<int> CarrySave9Inlined(uint* x, uint* w, int* offsets, int steps, int lanes,
+        Vector512<byte> ta, Vector512<byte> tb)
     {
         int* off = offsets;
         uint* wp = w;
@@ -72,7 +73,8 @@ public static partial class XnorConv
 
     /// <summary><see cref="CarrySave18"/> inlined into a caller that holds the tables.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<int> CarrySave18Inlined(uint* x, uint* w, int* offsets, int steps, int lanes, Vector512<byte> ta, Vector512<byte> tb)
+    private static unsafe Vector512<int> CarrySave18Inlined(uint* x, uint* w, int* offsets, int steps, int lanes,
+        Vector512<byte> ta, Vector512<byte> tb)
     {
         int* off = offsets;
         uint* wp = w;
@@ -91,7 +93,10 @@ public static partial class XnorConv
         return Widen(sum);
     }
 
-    /// <summary>Reduction steps the 512-bit sign path counts with <see cref="CarrySave36Inlined"/>: [36, 44] (3×3 kernels on 97–128 channels have 36).</summary>
+    /// <summary>
+    /// Reduction steps the 512-bit sign path counts with <see cref="CarrySave36Inlined"/>: [36, 44] (3×3 kernels on 97–128
+    /// channels have 36).
+    /// </summary>
     internal const int CarrySave36MinSteps = 36, CarrySave36MaxSteps = 44;
 
     /// <summary>
@@ -107,7 +112,8 @@ public static partial class XnorConv
     /// after the 36th, and high = 4·pc(k) + 2·pc(sixteens) + pc(eights) ≤ 56 stay below 256; c = 8·high + low once widened.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<int> CarrySave36Inlined(uint* x, uint* w, int* offsets, int steps, int lanes, Vector512<byte> ta, Vector512<byte> tb)
+    private static unsafe Vector512<int> CarrySave36Inlined(uint* x, uint* w, int* offsets, int steps, int lanes,
+        Vector512<byte> ta, Vector512<byte> tb)
     {
         int* off = offsets;
         uint* wp = w;
@@ -150,15 +156,17 @@ public static partial class XnorConv
     /// ignores index bits 6-7) for a table of their weighted counts. Needs AVX-512 VBMI; ta, tb as <see cref="PopCountTables512"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> WeightedCounts9(Vector512<ulong> c5, Vector512<ulong> c4, Vector512<ulong> s5, Vector512<ulong> ones, Vector512<byte> ta, Vector512<byte> tb)
+    private static Vector512<byte> WeightedCounts9(Vector512<ulong> c5, Vector512<ulong> c4, Vector512<ulong> s5, Vector512<ulong> ones,
+        Vector512<byte> ta, Vector512<byte> tb)
     {
         // Tables as JIT-time constants (byte i of each = the value for index i).
         Vector512<byte> twice = Vector512.Create(0x0604040204020200UL, 0x0806060406040402UL, 0x0806060406040402UL, 0x0A08080608060604UL,
             0x0806060406040402UL, 0x0A08080608060604UL, 0x0A08080608060604UL, 0x0C0A0A080A080806UL).AsByte(); // 2·popcount(i)
         Vector512<byte> fourTimes = Vector512.Create(0x0C08080408040400UL, 0x100C0C080C080804UL, 0x100C0C080C080804UL, 0x1410100C100C0C08UL,
             0x100C0C080C080804UL, 0x1410100C100C0C08UL, 0x1410100C100C0C08UL, 0x181414101410100CUL).AsByte(); // 4·popcount(i)
+        // 4·popcount(i & 3) + 2·popcount((i >> 2) & 3) + 2·popcount((i >> 4) & 3)
         Vector512<byte> high = Vector512.Create(0x0A06060208040400UL, 0x0C0808040A060602UL, 0x0C0808040A060602UL, 0x0E0A0A060C080804UL,
-            0x0C0808040A060602UL, 0x0E0A0A060C080804UL, 0x0E0A0A060C080804UL, 0x100C0C080E0A0A06UL).AsByte(); // 4·pc(i & 3) + 2·pc(i>>2 & 3) + 2·pc(i>>4 & 3)
+            0x0C0808040A060602UL, 0x0E0A0A060C080804UL, 0x0E0A0A060C080804UL, 0x100C0C080E0A0A06UL).AsByte();
         Vector512<ulong> index = Vector512.ConditionalSelect(Vector512.Create(0x0C0C0C0C0C0C0C0CUL), c4 >>> 4, s5 >>> 2);
         index = Vector512.ConditionalSelect(Vector512.Create(0x0303030303030303UL), c5 >>> 6, index);
         return Avx512Vbmi.PermuteVar64x8(fourTimes, c5.AsByte()) + Avx512Vbmi.PermuteVar64x8(twice, c4.AsByte())

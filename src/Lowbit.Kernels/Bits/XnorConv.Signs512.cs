@@ -39,15 +39,20 @@ public static partial class XnorConv
             }
         }
 
-        /// <summary>Picks the counting of <see cref="SignsRange512{TCount}"/> by reduction length (as <see cref="Tile"/> does, plus the 36-step tree).</summary>
+        /// <summary>
+        /// Picks the counting of <see cref="SignsRange512{TCount}"/> by reduction length (as <see cref="Tile"/> does, plus the
+        /// 36-step tree).
+        /// </summary>
         private void SignsRange512(uint* image, int* windows, int first, int r0, int r1, int* offsets, in PopCountTables512 tables)
         {
             int steps = _filters.Steps;
             Vector512<byte> ta = tables.A, tb = tables.B;
             if (steps < CarrySaveMinSteps) SignsRange512<ByteCount>(image, windows, first, r0, r1, offsets, ta, tb);
-            else if (steps >= CarrySave18MinSteps && steps <= CarrySave18MaxSteps) SignsRange512<Tree18Count>(image, windows, first, r0, r1, offsets, ta, tb);
+            else if (steps >= CarrySave18MinSteps && steps <= CarrySave18MaxSteps)
+                SignsRange512<Tree18Count>(image, windows, first, r0, r1, offsets, ta, tb);
             else if (steps < HarleySealMinSteps) SignsRange512<Tree9Count>(image, windows, first, r0, r1, offsets, ta, tb);
-            else if (steps >= CarrySave36MinSteps && steps <= CarrySave36MaxSteps) SignsRange512<Tree36Count>(image, windows, first, r0, r1, offsets, ta, tb);
+            else if (steps >= CarrySave36MinSteps && steps <= CarrySave36MaxSteps)
+                SignsRange512<Tree36Count>(image, windows, first, r0, r1, offsets, ta, tb);
             else SignsRange512<HarleySealCount>(image, windows, first, r0, r1, offsets, ta, tb);
         }
     }
@@ -72,7 +77,8 @@ public static partial class XnorConv
             {
                 int end = Math.Min(steps, start + ChunkSteps);
                 Vector512<byte> sum = default; // ≤ 31 × 8
-                for (int r = start; r < end; r++) sum += ByteCounts((Vector512.Create(x[offsets[r]]) ^ Vector512.Load(w + (nint)r * lanes)).AsUInt64(), ta, tb);
+                for (int r = start; r < end; r++)
+                    sum += ByteCounts((Vector512.Create(x[offsets[r]]) ^ Vector512.Load(w + (nint)r * lanes)).AsUInt64(), ta, tb);
                 total += Widen(sum);
             }
             return total;

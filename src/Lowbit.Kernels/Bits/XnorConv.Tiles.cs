@@ -278,7 +278,8 @@ public static partial class XnorConv
 
     /// <summary><see cref="HarleySeal512"/> inlined into a caller that holds the tables.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<int> HarleySeal512Inlined(uint* x, uint* w, int* offsets, int steps, int lanes, Vector512<byte> ta, Vector512<byte> tb)
+    private static unsafe Vector512<int> HarleySeal512Inlined(uint* x, uint* w, int* offsets, int steps, int lanes,
+        Vector512<byte> ta, Vector512<byte> tb)
     {
         Vector512<ulong> ones = default, twos = default, fours = default;
         Vector512<byte> eights = default; // ≤ 8 per byte per block, widened every 31 blocks

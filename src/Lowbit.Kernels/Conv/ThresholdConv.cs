@@ -187,8 +187,9 @@ public static partial class ThresholdConv
                 var e = new Epilogue512(_filters, lane);
                 for (int r = r0; r < r1; r += 6)
                 {
-                    float* x0 = image + windows[r], x1 = image + windows[Math.Min(r + 1, last)], x2 = image + windows[Math.Min(r + 2, last)];
-                    float* x3 = image + windows[Math.Min(r + 3, last)], x4 = image + windows[Math.Min(r + 4, last)], x5 = image + windows[Math.Min(r + 5, last)];
+                    float* x0 = image + windows[r], x1 = image + windows[Math.Min(r + 1, last)];
+                    float* x2 = image + windows[Math.Min(r + 2, last)], x3 = image + windows[Math.Min(r + 3, last)];
+                    float* x4 = image + windows[Math.Min(r + 4, last)], x5 = image + windows[Math.Min(r + 5, last)];
                     Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default;
                     Vector512<float> a3 = default, b3 = default, a4 = default, b4 = default, a5 = default, b5 = default;
                     for (int p = 0; p < k; p++)
