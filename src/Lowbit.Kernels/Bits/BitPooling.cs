@@ -95,6 +95,11 @@ public static class BitPooling
             $"[batch={batch}, outH={outH}, outW={outW}, words={words}]");
         BitChecks.Padding(nameof(input), input, batch * height * width, words, channels);
         BitChecks.Padding(nameof(minChannels), minChannels, 1, words, channels);
+        if (kernel == 2 && stride == 2)
+        {
+            MaxMinPool2x2(input, batch, height, width, words, minChannels, output);
+            return;
+        }
         for (int b = 0; b < batch; b++)
         {
             for (int oy = 0; oy < outH; oy++)
@@ -119,5 +124,31 @@ public static class BitPooling
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="MaxMinPool"/> for 2×2 windows at stride 2 (the common case; arguments already checked): one pass over
+    /// pairs of input rows, four loads per output word.
+    /// </summary>
+    private static void MaxMinPool2x2(ReadOnlySpan<ulong> input, int batch, int height, int width, int words, ReadOnlySpan<ulong> minChannels,
+        Span<ulong> output)
+    {
+        int outH = height / 2, outW = width / 2, rowWords = width * words, outRowWords = outW * words;
+        for (int b = 0; b < batch; b++)
+            for (int oy = 0; oy < outH; oy++)
+            {
+                ReadOnlySpan<ulong> top = input.Slice((b * height + 2 * oy) * rowWords, rowWords);
+                ReadOnlySpan<ulong> bottom = input.Slice((b * height + 2 * oy + 1) * rowWords, rowWords);
+                Span<ulong> dst = output.Slice((b * outH + oy) * outRowWords, outRowWords);
+                for (int ox = 0, i = 0; ox < outW; ox++, i += words)
+                {
+                    int j = 2 * i;
+                    for (int w = 0; w < words; w++, j++)
+                    {
+                        ulong a = top[j], c = top[j + words], d = bottom[j], e = bottom[j + words], m = minChannels[w];
+                        dst[i + w] = ((a | c | d | e) & ~m) | (a & c & d & e & m);
+                    }
+                }
+            }
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Lowbit.Kernels.Bits;
 
@@ -25,9 +26,14 @@ public static partial class XnorConv
     /// 8-step blocks.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe Vector512<int> CarrySave9(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables)
+    private static unsafe Vector512<int> CarrySave9(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables) =>
+        CarrySave9Inlined(x, w, offsets, steps, lanes, tables.A, tables.B);
+
+    /// <summary><see cref="CarrySave9"/> inlined into a caller that holds the tables.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<int> CarrySave9Inlined(uint* x, uint* w, int* offsets, int steps, int lanes,
+        Vector512<byte> ta, Vector512<byte> tb)
     {
-        Vector512<byte> ta = tables.A, tb = tables.B;
         int* off = offsets;
         uint* wp = w;
         var (s1, c1) = PopCountGemm.CarrySave(Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
@@ -35,9 +41,17 @@ public static partial class XnorConv
         var (s3, c3) = PopCountGemm.CarrySave(Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes), Xor512(x, ref off, ref wp, lanes));
         var (ones, c4) = PopCountGemm.CarrySave(s1, s2, s3);
         var (s5, c5) = PopCountGemm.CarrySave(c1, c2, c3);
-        Vector512<byte> sum = ByteCounts(c5, ta, tb); // ≤ 8 per byte
-        sum = sum + sum + ByteCounts(c4, ta, tb) + ByteCounts(s5, ta, tb); // ≤ 32
-        sum = sum + sum + ByteCounts(ones, ta, tb); // ≤ 72
+        Vector512<byte> sum;
+        if (Avx512Vbmi.IsSupported)
+        {
+            sum = WeightedCounts9(c5, c4, s5, ones, ta, tb); // ≤ 72
+        }
+        else
+        {
+            sum = ByteCounts(c5, ta, tb); // ≤ 8 per byte
+            sum = sum + sum + ByteCounts(c4, ta, tb) + ByteCounts(s5, ta, tb); // ≤ 32
+            sum = sum + sum + ByteCounts(ones, ta, tb); // ≤ 72
+        }
         for (int r = CarrySaveMinSteps; r < steps; r++) sum += ByteCounts(Xor512(x, ref off, ref wp, lanes), ta, tb); // ≤ 72 + 6·8
         return Widen(sum);
     }
@@ -54,9 +68,14 @@ public static partial class XnorConv
     /// steps after the 18th, stay below 256.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe Vector512<int> CarrySave18(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables)
+    private static unsafe Vector512<int> CarrySave18(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables) =>
+        CarrySave18Inlined(x, w, offsets, steps, lanes, tables.A, tables.B);
+
+    /// <summary><see cref="CarrySave18"/> inlined into a caller that holds the tables.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<int> CarrySave18Inlined(uint* x, uint* w, int* offsets, int steps, int lanes,
+        Vector512<byte> ta, Vector512<byte> tb)
     {
-        Vector512<byte> ta = tables.A, tb = tables.B;
         int* off = offsets;
         uint* wp = w;
         var (onesA, c4A, s5A, c5A) = Tree9(x, ref off, ref wp, lanes);
@@ -72,6 +91,87 @@ public static partial class XnorConv
         sum = sum + sum + ByteCounts(ones, ta, tb); // ≤ 184
         for (int r = CarrySave18MinSteps; r < steps; r++) sum += ByteCounts(Xor512(x, ref off, ref wp, lanes), ta, tb); // ≤ 184 + 8·8
         return Widen(sum);
+    }
+
+    /// <summary>
+    /// Reduction steps the 512-bit sign path counts with <see cref="CarrySave36Inlined"/>: [36, 44] (3×3 kernels on 97–128
+    /// channels have 36).
+    /// </summary>
+    internal const int CarrySave36MinSteps = 36, CarrySave36MaxSteps = 44;
+
+    /// <summary>
+    /// As <see cref="CarrySave18"/> for 36 ≤ steps ≤ 44: two 18-input merges of <see cref="CarrySave18"/>, merged again by
+    /// weight into bit slices of weight 1, 2, 4, 8, 16 and 32, so that 6 byte lookups count the first 36 XOR words (the
+    /// 8-step Harley-Seal blocks needed 11 and more adders per step).
+    /// </summary>
+    /// <remarks>
+    /// Each half gives Σ d = ones + 2·twos + 4·fours + 8(e1 + e2) per bit position (<see cref="CarrySave18"/>). Then
+    /// ones = onesP ⊕ onesQ, t = onesP ∧ onesQ; (twos, f) = CSA(twosP, twosQ, t); (fours, g) = CSA(foursP, foursQ, f);
+    /// (h, i) = CSA(e1P, e2P, e1Q), (eights, j) = CSA(e2Q, g, h); sixteens = i ⊕ j, k = i ∧ j: Σ d = ones + 2·twos + 4·fours
+    /// + 8·eights + 16·sixteens + 32·k. Per byte, low = 4·pc(fours) + 2·pc(twos) + pc(ones) ≤ 56, plus ≤ 8 × 8 for the steps
+    /// after the 36th, and high = 4·pc(k) + 2·pc(sixteens) + pc(eights) ≤ 56 stay below 256; c = 8·high + low once widened.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<int> CarrySave36Inlined(uint* x, uint* w, int* offsets, int steps, int lanes,
+        Vector512<byte> ta, Vector512<byte> tb)
+    {
+        int* off = offsets;
+        uint* wp = w;
+        var (onesA, c4A, s5A, c5A) = Tree9(x, ref off, ref wp, lanes);
+        var (onesB, c4B, s5B, c5B) = Tree9(x, ref off, ref wp, lanes);
+        Vector512<ulong> onesP = onesA ^ onesB, t = onesA & onesB;
+        var (u, f1) = PopCountGemm.CarrySave(c4A, s5A, c4B);
+        var (twosP, f2) = PopCountGemm.CarrySave(s5B, t, u);
+        var (v, e1P) = PopCountGemm.CarrySave(c5A, c5B, f1);
+        Vector512<ulong> foursP = v ^ f2, e2P = v & f2;
+        (onesA, c4A, s5A, c5A) = Tree9(x, ref off, ref wp, lanes);
+        (onesB, c4B, s5B, c5B) = Tree9(x, ref off, ref wp, lanes);
+        Vector512<ulong> onesQ = onesA ^ onesB;
+        t = onesA & onesB;
+        (u, f1) = PopCountGemm.CarrySave(c4A, s5A, c4B);
+        var (twosQ, f3) = PopCountGemm.CarrySave(s5B, t, u);
+        (v, var e1Q) = PopCountGemm.CarrySave(c5A, c5B, f1);
+        Vector512<ulong> foursQ = v ^ f3, e2Q = v & f3;
+        Vector512<ulong> ones = onesP ^ onesQ;
+        t = onesP & onesQ;
+        var (twos, f) = PopCountGemm.CarrySave(twosP, twosQ, t);
+        var (fours, g) = PopCountGemm.CarrySave(foursP, foursQ, f);
+        var (h, i) = PopCountGemm.CarrySave(e1P, e2P, e1Q);
+        var (eights, j) = PopCountGemm.CarrySave(e2Q, g, h);
+        Vector512<ulong> sixteens = i ^ j, k = i & j;
+        Vector512<byte> high = ByteCounts(k, ta, tb);
+        high = high + high + ByteCounts(sixteens, ta, tb); // ≤ 24 per byte
+        high = high + high + ByteCounts(eights, ta, tb); // ≤ 56
+        Vector512<byte> low = ByteCounts(fours, ta, tb);
+        low = low + low + ByteCounts(twos, ta, tb);
+        low = low + low + ByteCounts(ones, ta, tb); // ≤ 56
+        for (int r = CarrySave36MinSteps; r < steps; r++) low += ByteCounts(Xor512(x, ref off, ref wp, lanes), ta, tb); // ≤ 56 + 8·8
+        return (Widen(high) << 3) + Widen(low);
+    }
+
+    /// <summary>
+    /// Per byte, 4·popcount(c5) + 2·popcount(c4) + 2·popcount(s5) + popcount(ones) (≤ 72) with 6 <c>vpermb</c> lookups instead of
+    /// 8: the low 6 bits of each slice index a table already scaled by the slice's weight, and the top 2 bits of c5, c4
+    /// and s5 are gathered into one 6-bit index (bits 0-1, 2-3, 4-5: shifts by 6, 4 and 2 put them there; <c>vpermb</c>
+    /// ignores index bits 6-7) for a table of their weighted counts. Needs AVX-512 VBMI; ta, tb as <see cref="PopCountTables512"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> WeightedCounts9(Vector512<ulong> c5, Vector512<ulong> c4, Vector512<ulong> s5, Vector512<ulong> ones,
+        Vector512<byte> ta, Vector512<byte> tb)
+    {
+        // Tables as JIT-time constants (byte i of each = the value for index i).
+        Vector512<byte> twice = Vector512.Create(0x0604040204020200UL, 0x0806060406040402UL, 0x0806060406040402UL, 0x0A08080608060604UL,
+            0x0806060406040402UL, 0x0A08080608060604UL, 0x0A08080608060604UL, 0x0C0A0A080A080806UL).AsByte(); // 2·popcount(i)
+        Vector512<byte> fourTimes = Vector512.Create(0x0C08080408040400UL, 0x100C0C080C080804UL, 0x100C0C080C080804UL, 0x1410100C100C0C08UL,
+            0x100C0C080C080804UL, 0x1410100C100C0C08UL, 0x1410100C100C0C08UL, 0x181414101410100CUL).AsByte(); // 4·popcount(i)
+        // 4·popcount(i & 3) + 2·popcount((i >> 2) & 3) + 2·popcount((i >> 4) & 3)
+        Vector512<byte> high = Vector512.Create(0x0A06060208040400UL, 0x0C0808040A060602UL, 0x0C0808040A060602UL, 0x0E0A0A060C080804UL,
+            0x0C0808040A060602UL, 0x0E0A0A060C080804UL, 0x0E0A0A060C080804UL, 0x100C0C080E0A0A06UL).AsByte();
+        Vector512<ulong> index = Vector512.ConditionalSelect(Vector512.Create(0x0C0C0C0C0C0C0C0CUL), c4 >>> 4, s5 >>> 2);
+        index = Vector512.ConditionalSelect(Vector512.Create(0x0303030303030303UL), c5 >>> 6, index);
+        return Avx512Vbmi.PermuteVar64x8(fourTimes, c5.AsByte()) + Avx512Vbmi.PermuteVar64x8(twice, c4.AsByte())
+            + Avx512Vbmi.PermuteVar64x8(twice, s5.AsByte()) + Avx512Vbmi.PermuteVar64x8(ta, ones.AsByte())
+            + Avx512Vbmi.PermuteVar64x8(tb, (ones >>> 6).AsByte()) + Avx512Vbmi.PermuteVar64x8(high, index.AsByte());
     }
 
     /// <summary>The next 9 XOR words through the tree of <see cref="CarrySave9"/>: Σ d = ones + 2(c4 + s5) + 4·c5 per bit.</summary>

@@ -11,7 +11,7 @@ public static partial class XnorConv
     private const int ChunkSteps = 31;
 
     /// <summary>One call's pointers and shape; <see cref="Pixels(int, int)"/> computes a range of output pixels (any split gives the same values).</summary>
-    private readonly unsafe struct Job(XnorConvPath path, XnorConvFilters filters, ulong* input, uint* padded, uint* weights, int* thresholds, ulong* output,
+    private readonly unsafe partial struct Job(XnorConvPath path, XnorConvFilters filters, ulong* input, uint* padded, uint* weights, int* thresholds, ulong* output,
         int* counts, bool channelMajor)
     {
         private readonly XnorConvPath _path = path;
@@ -80,6 +80,11 @@ public static partial class XnorConv
             if (_path == XnorConvPath.Scalar)
             {
                 for (int r = r0; r < r1; r++) ScalarPixel(first + r, image + windows[r], offsets);
+                return;
+            }
+            if (_path == XnorConvPath.Vector512 && _thresholds != null)
+            {
+                SignsRange512(image, windows, first, r0, r1, offsets, tables);
                 return;
             }
             int laneWidth = _path == XnorConvPath.Vector512 ? 16 : 8, vectors = (s.OutChannels + laneWidth - 1) / laneWidth, last = r1 - 1;
@@ -268,9 +273,14 @@ public static partial class XnorConv
     /// byte-lookup popcount. Invariant: c = 8·(eights) + 4·popcount(fours) + 2·popcount(twos) + popcount(ones) + tail.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe Vector512<int> HarleySeal512(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables)
+    private static unsafe Vector512<int> HarleySeal512(uint* x, uint* w, int* offsets, int steps, int lanes, in PopCountTables512 tables) =>
+        HarleySeal512Inlined(x, w, offsets, steps, lanes, tables.A, tables.B);
+
+    /// <summary><see cref="HarleySeal512"/> inlined into a caller that holds the tables.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<int> HarleySeal512Inlined(uint* x, uint* w, int* offsets, int steps, int lanes,
+        Vector512<byte> ta, Vector512<byte> tb)
     {
-        Vector512<byte> ta = tables.A, tb = tables.B;
         Vector512<ulong> ones = default, twos = default, fours = default;
         Vector512<byte> eights = default; // ≤ 8 per byte per block, widened every 31 blocks
         Vector512<int> total = default;

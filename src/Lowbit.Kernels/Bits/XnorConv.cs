@@ -18,9 +18,11 @@ namespace Lowbit.Kernels.Bits;
 /// (<see cref="XnorConvFilters"/>); byte popcounts by table lookup (<see cref="PopCountGemm.LaneByteCounts(Vector512{ulong})"/>)
 /// are summed for ≤ 31 steps (≤ 248 per byte), then widened to 32-bit lanes; on the 512-bit path 9–15 and 18–26 steps
 /// first go through carry-save adder trees (<see cref="CarrySave9"/>, <see cref="CarrySave18"/>) and other lengths from 16
-/// steps on through Harley-Seal blocks (<see cref="HarleySeal512"/>), so fewer lookups are needed. A tile is 4 vectors: 4 pixels × 16 filters
-/// (O ≤ 16 per vector width), 2 pixels × 32 (O ≤ 32), or 1 pixel × 64 filters. Counts are exact integers, so every path
-/// and every split between threads gives the same result.
+/// steps on through Harley-Seal blocks (<see cref="HarleySeal512"/>), so fewer lookups are needed; the 512-bit sign path
+/// also counts 36–44 steps with a 36-input tree (<see cref="CarrySave36Inlined"/>) and computes each output word (up to
+/// 4 vectors of 16 filters of one pixel, thresholded and packed) in one loop per reduction length. Elsewhere a tile is
+/// 4 vectors: 4 pixels × 16 filters (O ≤ 16 per vector width), 2 pixels × 32 (O ≤ 32), or 1 pixel × 64 filters. Counts
+/// are exact integers, so every path and every split between threads gives the same result.
 /// </remarks>
 public static partial class XnorConv
 {
@@ -128,6 +130,11 @@ public static partial class XnorConv
             border[w] = s.PadWithOnes ? (count == 32 ? uint.MaxValue : (1u << count) - 1) : 0u;
         }
         var source = MemoryMarshal.Cast<ulong, uint>(input);
+        if (words == 1)
+        {
+            PadOneWord(input, s, images, border[0], padded);
+            return;
+        }
         for (int n = 0; n < images; n++)
             for (int y = 0; y < hp; y++)
             {
@@ -150,6 +157,31 @@ public static partial class XnorConv
                     continue;
                 }
                 for (int x = 0; x < s.Width; x++) source.Slice((pixel + x) * 2 * inWords, words).CopyTo(row.Slice((p + x) * words, words));
+            }
+    }
+
+    /// <summary>
+    /// <see cref="Pad"/> for ≤ 32 channels (one 32-bit word per padded pixel, the low half of each input word): plain
+    /// stores, where the general copy made a call per pixel (about 6 µs for a 32 × 32 map).
+    /// </summary>
+    private static void PadOneWord(ReadOnlySpan<ulong> input, XnorConvShape s, int images, uint border, Span<uint> padded)
+    {
+        int hp = s.PaddedHeight, wp = s.PaddedWidth, p = s.Padding;
+        for (int n = 0; n < images; n++)
+            for (int y = 0; y < hp; y++)
+            {
+                var row = padded.Slice((n * hp + y) * wp, wp);
+                int iy = y - p;
+                if ((uint)iy >= (uint)s.Height)
+                {
+                    row.Fill(border);
+                    continue;
+                }
+                row[..p].Fill(border);
+                row[(p + s.Width)..].Fill(border);
+                var source = input.Slice((n * s.Height + iy) * s.Width, s.Width);
+                var inner = row.Slice(p, s.Width);
+                for (int x = 0; x < inner.Length; x++) inner[x] = (uint)source[x];
             }
     }
 }

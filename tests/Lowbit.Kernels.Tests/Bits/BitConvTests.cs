@@ -125,6 +125,7 @@ public class BitConvTests
     [InlineData(63, 2, 2, 5)]
     [InlineData(64, 3, 1, 4)]
     [InlineData(130, 2, 1, 3)]
+    [InlineData(130, 2, 2, 5)] // the 2×2 stride-2 path with three words per pixel
     public void MaxMinPool_MatchesFloatMaxAndMinOfSigns(int channels, int kernel, int stride, int size)
     {
         const int batch = 2;

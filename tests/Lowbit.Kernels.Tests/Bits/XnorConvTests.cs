@@ -27,6 +27,10 @@ public class XnorConvTests
         { 600, 20, 1, 1, 0, 3, 3 }, // 19 steps: two 9-input trees and one more step
         { 832, 18, 1, 1, 0, 2, 2 }, // 26 steps: the last count before Harley-Seal blocks again
         { 850, 5, 1, 1, 0, 2, 2 }, // 27 steps: Harley-Seal
+        { 1120, 7, 1, 1, 0, 2, 3 }, // 35 steps: the last Harley-Seal count before the 36-input tree
+        { 1152, 20, 1, 1, 0, 2, 2 }, // 36 steps: four 9-input trees merged
+        { 1400, 9, 1, 1, 0, 2, 2 }, // 44 steps: the 36-input tree and 8 more steps
+        { 1440, 5, 1, 1, 0, 2, 2 }, // 45 steps: Harley-Seal again
         { 300, 3, 3, 1, 1, 3, 3 }, // 10 input words: more than 31 steps, two byte-counter chunks
         { 8000, 3, 1, 1, 0, 2, 2 }, // 250 steps: more than 31 Harley-Seal blocks
     };
