@@ -14,6 +14,8 @@ import json
 import os
 import sys
 
+from shift_configs import write  # the configs' atomic write (temporary name, then rename)
+
 ALLOWED = {"flatten", "dense", "batch_norm", "hardtanh", "relu", "sign"}
 
 
@@ -95,13 +97,7 @@ def main(argv):
         if not os.path.exists(src):
             raise SystemExit(f"{src}: no such config")
         with open(src, encoding="utf-8") as f:
-            text = derive(f.read(), base)
-        path = os.path.join(out_dir, base + "-rflh.json")
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-        print(path)
+            write(out_dir, base + "-rflh", derive(f.read(), base))
 
 
 if __name__ == "__main__":
