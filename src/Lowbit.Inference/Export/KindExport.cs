@@ -90,6 +90,24 @@ internal sealed record ExportSite(ExportBlock Block, ExportBlock? Next, Activati
 
     /// <summary>"Layer j (Linear(...))" of the next dense or convolution layer, for messages about the head.</summary>
     public string NextName => Next is null ? Name : $"Layer {Next.Index} ({Next.Layer.Describe()})";
+
+    /// <summary>
+    /// <paramref name="geometry"/> when the packed format can hold it; otherwise a <see cref="NotSupportedException"/> naming
+    /// this layer (e.g. padding ≥ kernel, which training accepts but the packed convolutions do not), so that
+    /// <c>lowbit summary</c> says "not packable" and <c>lowbit export</c> refuses with the reason instead of failing.
+    /// </summary>
+    public ConvGeometry Packable(ConvGeometry geometry)
+    {
+        try
+        {
+            geometry.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new NotSupportedException($"{Name}: the packed format cannot hold this convolution: {e.Message}", e);
+        }
+        return geometry;
+    }
 }
 
 /// <summary>What a layer will be, known from the architecture alone: what it hands on and its bytes in the file.</summary>

@@ -84,6 +84,26 @@ public sealed class ConvExportTests(ITestOutputHelper output)
         Assert.Contains("pad_value", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Export_PaddingNotBelowKernel_NotSupportedNamingTheLayer()
+    {
+        // Training takes a 3x3 convolution with padding 3 (e.g. a stem that pads 28x28 images to 32x32); the packed
+        // convolutions need padding < kernel. Export and the size prediction (lowbit summary) must refuse it by name,
+        // not fail inside the format's geometry check.
+        var json = MnistConvnet.Replace("\"kernel_size\": 3, \"padding\": 1, \"weight_quantizer\"", "\"kernel_size\": 3, \"padding\": 3, \"weight_quantizer\"", StringComparison.Ordinal);
+        Assert.NotEqual(MnistConvnet, json);
+        var model = ModelBuilder.Build(ConfigLoader.Parse(json, "convnet.json"), [1, 28, 28]);
+        foreach (var ex in new[]
+                 {
+                     Assert.Throws<NotSupportedException>(() => ModelExporter.Export(model, [1, 28, 28], TestData.PixelTable(NormalizationOptions.ZeroOne, 1))),
+                     Assert.Throws<NotSupportedException>(() => PackedSizePredictor.Predict(model, [1, 28, 28], "{}")),
+                 })
+        {
+            Assert.Contains("Layer 0", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("padding 3", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>A small binary VGG on CIFAR-10 test images with per-channel standardisation (one pixel table per channel).</summary>
     [Fact]
     public void Export_CifarBinaryVgg_EqualsFloatModelBitExactly()

@@ -65,7 +65,6 @@ internal sealed class BinaryResidualShiftConvExport() : KindExport(CodeFamily.Si
         var shift = site.Block.Shift;
         var input = site.Input;
         var geometry = new ConvGeometry(input.Channels, input.Height, input.Width, shift.OutChannels, shift.KernelSize, shift.Stride, shift.Padding, (float)shift.PadValue);
-        geometry.Validate();
-        return geometry;
+        return site.Packable(geometry);
     }
 }

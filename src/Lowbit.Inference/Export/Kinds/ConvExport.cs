@@ -12,8 +12,7 @@ internal static class ConvExport
         var conv = site.Block.Conv;
         var input = site.Input;
         var geometry = new ConvGeometry(input.Channels, input.Height, input.Width, conv.OutChannels, conv.KernelSize, conv.Stride, conv.Padding, (float)conv.PadValue);
-        geometry.Validate();
-        return geometry;
+        return site.Packable(geometry);
     }
 
     /// <summary>
