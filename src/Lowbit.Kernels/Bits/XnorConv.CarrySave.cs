@@ -78,13 +78,7 @@ public static partial class XnorConv
     {
         int* off = offsets;
         uint* wp = w;
-        var (onesA, c4A, s5A, c5A) = Tree9(x, ref off, ref wp, lanes);
-        var (onesB, c4B, s5B, c5B) = Tree9(x, ref off, ref wp, lanes);
-        Vector512<ulong> ones = onesA ^ onesB, t = onesA & onesB;
-        var (u, f1) = PopCountGemm.CarrySave(c4A, s5A, c4B);
-        var (twos, f2) = PopCountGemm.CarrySave(s5B, t, u);
-        var (v, e1) = PopCountGemm.CarrySave(c5A, c5B, f1);
-        Vector512<ulong> fours = v ^ f2, e2 = v & f2;
+        var (ones, twos, fours, e1, e2) = Tree18(x, ref off, ref wp, lanes);
         Vector512<byte> sum = ByteCounts(e1, ta, tb) + ByteCounts(e2, ta, tb); // ≤ 16 per byte
         sum = sum + sum + ByteCounts(fours, ta, tb); // ≤ 40
         sum = sum + sum + ByteCounts(twos, ta, tb); // ≤ 88
@@ -117,23 +111,9 @@ public static partial class XnorConv
     {
         int* off = offsets;
         uint* wp = w;
-        var (onesA, c4A, s5A, c5A) = Tree9(x, ref off, ref wp, lanes);
-        var (onesB, c4B, s5B, c5B) = Tree9(x, ref off, ref wp, lanes);
-        Vector512<ulong> onesP = onesA ^ onesB, t = onesA & onesB;
-        var (u, f1) = PopCountGemm.CarrySave(c4A, s5A, c4B);
-        var (twosP, f2) = PopCountGemm.CarrySave(s5B, t, u);
-        var (v, e1P) = PopCountGemm.CarrySave(c5A, c5B, f1);
-        Vector512<ulong> foursP = v ^ f2, e2P = v & f2;
-        (onesA, c4A, s5A, c5A) = Tree9(x, ref off, ref wp, lanes);
-        (onesB, c4B, s5B, c5B) = Tree9(x, ref off, ref wp, lanes);
-        Vector512<ulong> onesQ = onesA ^ onesB;
-        t = onesA & onesB;
-        (u, f1) = PopCountGemm.CarrySave(c4A, s5A, c4B);
-        var (twosQ, f3) = PopCountGemm.CarrySave(s5B, t, u);
-        (v, var e1Q) = PopCountGemm.CarrySave(c5A, c5B, f1);
-        Vector512<ulong> foursQ = v ^ f3, e2Q = v & f3;
-        Vector512<ulong> ones = onesP ^ onesQ;
-        t = onesP & onesQ;
+        var (onesP, twosP, foursP, e1P, e2P) = Tree18(x, ref off, ref wp, lanes);
+        var (onesQ, twosQ, foursQ, e1Q, e2Q) = Tree18(x, ref off, ref wp, lanes);
+        Vector512<ulong> ones = onesP ^ onesQ, t = onesP & onesQ;
         var (twos, f) = PopCountGemm.CarrySave(twosP, twosQ, t);
         var (fours, g) = PopCountGemm.CarrySave(foursP, foursQ, f);
         var (h, i) = PopCountGemm.CarrySave(e1P, e2P, e1Q);
@@ -147,6 +127,23 @@ public static partial class XnorConv
         low = low + low + ByteCounts(ones, ta, tb); // ≤ 56
         for (int r = CarrySave36MinSteps; r < steps; r++) low += ByteCounts(Xor512(x, ref off, ref wp, lanes), ta, tb); // ≤ 56 + 8·8
         return (Widen(high) << 3) + Widen(low);
+    }
+
+    /// <summary>
+    /// The next 18 XOR words as bit slices: two <see cref="Tree9"/> trees merged by weight with 4 adders (see
+    /// <see cref="CarrySave18"/>), Σ d = ones + 2·twos + 4·fours + 8(e1 + e2) per bit position.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector512<ulong> Ones, Vector512<ulong> Twos, Vector512<ulong> Fours, Vector512<ulong> E1, Vector512<ulong> E2)
+        Tree18(uint* x, ref int* off, ref uint* wp, int lanes)
+    {
+        var (onesA, c4A, s5A, c5A) = Tree9(x, ref off, ref wp, lanes);
+        var (onesB, c4B, s5B, c5B) = Tree9(x, ref off, ref wp, lanes);
+        Vector512<ulong> ones = onesA ^ onesB, t = onesA & onesB;
+        var (u, f1) = PopCountGemm.CarrySave(c4A, s5A, c4B);
+        var (twos, f2) = PopCountGemm.CarrySave(s5B, t, u);
+        var (v, e1) = PopCountGemm.CarrySave(c5A, c5B, f1);
+        return (ones, twos, v ^ f2, e1, v & f2);
     }
 
     /// <summary>
