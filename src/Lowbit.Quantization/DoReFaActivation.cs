@@ -53,7 +53,7 @@ public sealed class DoReFaActivation : Quantizer
     /// </summary>
     private Tensor QuantizeFloat32(Tensor x)
     {
-        var values = Tensor.ZerosLike(x);
+        var values = Tensor.Empty(x.DType, x.Shape.ToArray()); // every element is written below
         ReadOnlySpan<float> xs = x.AsSpan();
         Span<float> vs = values.AsSpan();
         double levels = Math.ScaleB(1.0, Bits) - 1;
@@ -67,10 +67,7 @@ public sealed class DoReFaActivation : Quantizer
         outside |= QuantizeScalar(xs[done..], vs[done..], levels);
         if (!x.TracksGrad) return values;
         if (!outside) return Lowbit.Tensors.Autograd.GradGraph.Record(values, "StraightThrough", [x], g => [g]);
-        var factor = Tensor.ZerosLike(x);
-        Span<float> fs = factor.AsSpan();
-        QuantMath.WindowFactor(xs, fs, 0f, 1f);
-        return Tensor.StraightThrough(x, values, factor);
+        return Tensor.StraightThroughWindow(x, values, 0, 1);
     }
 
     /// <summary>Reference loop: q = round_half_away(levels·clip(v, 0, 1)) / levels in double; true if some v is outside [0, 1].</summary>

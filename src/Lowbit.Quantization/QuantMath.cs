@@ -62,7 +62,7 @@ internal static class QuantMath
     public static Tensor Apply(Tensor x, ElementRule rule)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var values = Tensor.ZerosLike(x);
+        var values = Tensor.Empty(x.DType, x.Shape.ToArray()); // every element is written below
         bool track = x.TracksGrad;
         Tensor? factor = null;
         if (x.DType == DType.Float64)

@@ -136,4 +136,35 @@ public sealed partial class Tensor
         var r = values.Detach();
         return GradGraph.Record(r, "StraightThrough", [x], g => [Broadcasting.Apply<MulOp>(g, factor, "StraightThrough")]);
     }
+
+    /// <summary>
+    /// The clipped straight-through estimator without a stored factor: y = values, dL/dx = dL/dy ⊙ 1[lo ≤ x ≤ hi] (0 for
+    /// NaN x), the window recomputed from x in backward. The same gradient, bit for bit, as
+    /// <see cref="StraightThrough(Tensor, Tensor, Tensor)"/> with that 0/1 factor, without an x-sized factor tensor.
+    /// </summary>
+    /// <param name="x">Input (the tensor the gradient flows to).</param>
+    /// <param name="values">Forward output, same shape as x.</param>
+    /// <param name="lo">Lower end of the window (inclusive).</param>
+    /// <param name="hi">Upper end of the window (inclusive).</param>
+    public static Tensor StraightThroughWindow(Tensor x, Tensor values, double lo, double hi)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(values);
+        if (!values.ShapeSpan.SequenceEqual(x.ShapeSpan) || values.DType != x.DType)
+            throw new ArgumentException($"StraightThroughWindow: values {values} must have the shape and type of x {x}.");
+        if (!(lo <= hi)) throw new ArgumentOutOfRangeException(nameof(lo), $"StraightThroughWindow: the window [{lo}, {hi}] is empty or NaN.");
+        var r = values.Detach();
+        return GradGraph.Record(r, "StraightThrough", [x], g => [WindowGradient(g, x, lo, hi)]);
+    }
+
+    private static Tensor WindowGradient(Tensor g, Tensor x, double lo, double hi)
+    {
+        if (x.DType == DType.Float64)
+            return Elementwise.Zip(g, x, (gs, xs, d) => Elementwise.WindowGradient(gs, xs, lo, hi, d), (_, _, _) => { });
+        float flo = (float)lo, fhi = (float)hi;
+        if (flo == lo && fhi == hi)
+            return Elementwise.Zip(g, x, (_, _, _) => { }, (gs, xs, d) => Elementwise.WindowGradient(gs, xs, flo, fhi, d));
+        // Bounds between two floats: compare each float widened to double (what "lo ≤ x ≤ hi" means).
+        return Elementwise.Zip(g, x, (gv, xv) => gv * (xv >= lo && xv <= hi ? 1.0 : 0.0), (gv, xv) => gv * ((double)xv >= lo && (double)xv <= hi ? 1f : 0f));
+    }
 }

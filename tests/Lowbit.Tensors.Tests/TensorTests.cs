@@ -125,6 +125,54 @@ public class TensorTests
         Assert.Equal(new float[] { 0, 3 }, x.Grad!.ToArray());
     }
 
+    /// <summary>The window STE against the stored-factor STE: the same forward and the same gradient bits, both types, bounds on and between floats.</summary>
+    [Theory]
+    [InlineData(false, -1.0, 1.0)]
+    [InlineData(false, 0.0, 1.0)]
+    [InlineData(false, -0.1, 0.7)]
+    [InlineData(true, -1.0, 1.0)]
+    [InlineData(true, -0.1, 0.7)]
+    public void StraightThroughWindow_EqualsStoredFactorBitForBit(bool float64, double lo, double hi)
+    {
+        var rng = new Random(11);
+        int n = 1000;
+        var type = float64 ? DType.Float64 : DType.Float32;
+        var x1 = Tensor.RandomUniform(rng, -1.5, 1.5, [n], type);
+        x1.SetFlat(0, lo);
+        x1.SetFlat(1, hi);
+        x1.SetFlat(2, double.NaN);
+        x1.SetFlat(3, -0.0);
+        x1.SetFlat(4, (float)lo); // the float next to a bound that is not a float
+        var x2 = x1.Clone();
+        x1.RequiresGrad = true;
+        x2.RequiresGrad = true;
+        var values = Tensor.RandomUniform(rng, -1, 1, [n], type);
+        var upstream = Tensor.RandomUniform(rng, -2, 2, [n], type);
+        upstream.SetFlat(5, -3.0);
+        upstream.SetFlat(6, double.PositiveInfinity);
+        var factor = Tensor.Zeros(type, n);
+        for (int i = 0; i < n; i++) factor.SetFlat(i, x1.GetFlat(i) >= lo && x1.GetFlat(i) <= hi ? 1 : 0);
+
+        var y1 = Tensor.StraightThrough(x1, values, factor);
+        var y2 = Tensor.StraightThroughWindow(x2, values, lo, hi);
+        Assert.Equal(values.ToDoubleArray(), y2.ToDoubleArray());
+        Tensor.Sum(Tensor.Mul(y1, upstream)).Backward();
+        Tensor.Sum(Tensor.Mul(y2, upstream)).Backward();
+        var g1 = x1.Grad!.ToDoubleArray();
+        var g2 = x2.Grad!.ToDoubleArray();
+        for (int i = 0; i < n; i++)
+            Assert.True(BitConverter.DoubleToInt64Bits(g1[i]) == BitConverter.DoubleToInt64Bits(g2[i]), $"element {i} (x {x1.GetFlat(i):R}): stored factor {g1[i]:R}, window {g2[i]:R}");
+        Assert.True(g2.Count(v => v == 0) > 50, "the window must clip some elements");
+    }
+
+    [Fact]
+    public void StraightThroughWindow_ShapeMismatchOrEmptyWindow_Throws()
+    {
+        var x = Tensor.Zeros(4);
+        Assert.Throws<ArgumentException>(() => Tensor.StraightThroughWindow(x, Tensor.Zeros(3), -1, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.StraightThroughWindow(x, Tensor.Zeros(4), 1, -1));
+    }
+
     [Fact]
     public void Reshape_InferredDimension_AndErrors()
     {

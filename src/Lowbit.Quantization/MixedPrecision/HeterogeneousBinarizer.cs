@@ -193,7 +193,7 @@ public sealed class HeterogeneousBinarizer : Quantizer, ICostInfo
         ArgumentNullException.ThrowIfNull(context);
         var v = MixedMath.FiniteValues(x, Name);
         var (xhat, _) = Run(v, x, context, withPlanes: false);
-        return MixedMath.ClippedStraightThrough(x, v, xhat, Clip);
+        return MixedMath.ClippedStraightThrough(x, xhat, Clip);
     }
 
     /// <summary>Sign planes, means and bit map of <paramref name="x"/> with the map the next evaluation forward would use.</summary>

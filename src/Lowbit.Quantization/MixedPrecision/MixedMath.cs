@@ -30,7 +30,7 @@ internal static class MixedMath
     /// <summary>A fresh tensor shaped and typed like <paramref name="like"/> holding <paramref name="values"/>.</summary>
     public static Tensor Write(Tensor like, double[] values)
     {
-        var t = Tensor.ZerosLike(like);
+        var t = Tensor.Empty(like.DType, like.Shape.ToArray()); // every element is written below
         if (t.DType == DType.Float64)
         {
             values.CopyTo(t.Span<double>());
@@ -51,13 +51,11 @@ internal static class MixedMath
     }
 
     /// <summary>Forward values with the clipped straight-through gradient g_x = g_q·1[|x| ≤ clip].</summary>
-    public static Tensor ClippedStraightThrough(Tensor x, double[] input, double[] values, double clip)
+    public static Tensor ClippedStraightThrough(Tensor x, double[] values, double clip)
     {
         var q = Write(x, values);
         if (!x.TracksGrad) return q;
-        var factor = new double[input.Length];
-        for (int i = 0; i < input.Length; i++) factor[i] = Math.Abs(input[i]) <= clip ? 1.0 : 0.0;
-        return Tensor.StraightThrough(x, q, Write(x, factor));
+        return Tensor.StraightThroughWindow(x, q, -clip, clip);
     }
 
     /// <summary>Slices of a tensor: dimension 0 for activations of rank ≥ 2 (per sample), else the whole tensor.</summary>

@@ -31,7 +31,6 @@ namespace Lowbit.Quantization.MixedPrecision;
 public sealed class ResidualBinarizer : Quantizer, ICostInfo
 {
     private double[] _scratch = []; // residual buffer of the fast path, reused across calls
-    private double[] _sliceIn = [], _sliceOut = []; // one slice widened to double and its x̂ (float32 path)
     private readonly ResidualRunningMeans? _running;
 
     /// <summary>Creates the quantizer.</summary>
@@ -126,48 +125,35 @@ public sealed class ResidualBinarizer : Quantizer, ICostInfo
         if (_running is null && x.DType == DType.Float32) return QuantizeFloat32(x);
         var v = MixedMath.FiniteValues(x, Name);
         if (_running is not null && !context.Training)
-            return MixedMath.ClippedStraightThrough(x, v, _running.Apply(v, withSigns: null), Clip);
+            return MixedMath.ClippedStraightThrough(x, _running.Apply(v, withSigns: null), Clip);
         int slices = MixedMath.Slices(x, Role == "activation");
         var (xhat, means, _) = Run(v, slices, withPlanes: false);
-        if (_running is null) return MixedMath.ClippedStraightThrough(x, v, xhat, Clip);
+        if (_running is null) return MixedMath.ClippedStraightThrough(x, xhat, Clip);
         _running.Update(means.AsSpan(0, slices * Bits), slices);
-        return MixedMath.ClippedStraightThrough(x, v, TrainMeans == "running" ? _running.Apply(v, withSigns: null) : xhat, Clip);
+        return MixedMath.ClippedStraightThrough(x, TrainMeans == "running" ? _running.Apply(v, withSigns: null) : xhat, Clip);
     }
 
     /// <summary>
-    /// Per-sample (or per-tensor) means without whole-tensor double copies: each slice is widened into a reused double
-    /// buffer, binarized by <see cref="ResidualKernel"/> and rounded once to float, and the clipped-STE factor is computed
-    /// from the float inputs. Bit-identical to the double path followed by the float write.
+    /// Per-sample (or per-tensor) means without whole-tensor double copies (<see cref="ResidualKernel.BinarizeSlices"/>),
+    /// x̂ rounded once to float into an op result (from the training step's arena), and the clipped STE recomputed from
+    /// x in backward instead of a stored factor. Bit-identical to the double path followed by the float write.
     /// </summary>
     private Tensor QuantizeFloat32(Tensor x)
     {
         ReadOnlySpan<float> xs = x.AsSpan();
-        MixedMath.CheckFinite(xs, x, Name);
+        if (xs.Length == 0) MixedMath.CheckFinite(xs, x, Name); // throws: empty tensor
         int slices = MixedMath.Slices(x, Role == "activation");
         int size = xs.Length / slices;
-        if (_scratch.Length < size) _scratch = new double[size];
-        if (_sliceIn.Length < size) (_sliceIn, _sliceOut) = (new double[size], new double[size]);
-        var q = Tensor.ZerosLike(x);
-        Span<float> qs = q.AsSpan();
-        Span<double> means = stackalloc double[Bits];
-        for (int s = 0; s < slices; s++)
+        if (_scratch.Length < 3 * size) _scratch = new double[3 * size];
+        var q = Tensor.Empty(x.DType, x.Shape.ToArray()); // every slice is written below
+        // A NaN or infinity makes a mean non-finite; the check then names the first such value.
+        if (!ResidualKernel.BinarizeSlices(xs, slices, Bits, q.AsSpan(), _scratch))
         {
-            var input = _sliceIn.AsSpan(0, size);
-            var output = _sliceOut.AsSpan(0, size);
-            var slice = xs.Slice(s * size, size);
-            for (int k = 0; k < size; k++) input[k] = slice[k];
-            ResidualKernel.Binarize(input, Bits, output, means, _scratch);
-            var target = qs.Slice(s * size, size);
-            for (int k = 0; k < size; k++) target[k] = (float)output[k];
+            MixedMath.CheckFinite(xs, x, Name);
+            throw new InvalidOperationException($"{Name}: a non-finite mean from finite inputs {ShapeUtil.Format(x.ShapeSpan)}.");
         }
         if (!x.TracksGrad) return q;
-        var factor = Tensor.ZerosLike(x);
-        Span<float> fs = factor.AsSpan();
-        float clip = (float)Clip;
-        bool exactClip = clip == Clip;
-        if (exactClip) QuantMath.WindowFactor(xs, fs, -clip, clip);
-        else for (int i = 0; i < xs.Length; i++) fs[i] = Math.Abs((double)xs[i]) <= Clip ? 1f : 0f;
-        return Tensor.StraightThrough(x, q, factor);
+        return Tensor.StraightThroughWindow(x, q, -Clip, Clip);
     }
 
     /// <summary>The sign planes b_j and means μ_j of <paramref name="x"/> (for export and inspection).</summary>

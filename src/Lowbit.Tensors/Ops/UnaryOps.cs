@@ -79,6 +79,31 @@ public static class Elementwise
         for (; i < x.Length; i++) d[i] = x[i] > T.Zero ? g[i] : x[i] < T.Zero ? -g[i] : T.Zero;
     }
 
+    /// <summary>
+    /// d = g·1[lo ≤ x ≤ hi] (g·0 outside the window and for NaN x): the clipped straight-through gradient, vectorised.
+    /// Each element is the product g·1 or g·0, the same as multiplying g by a stored 0/1 factor.
+    /// </summary>
+    public static void WindowGradient<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, T lo, T hi, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var gv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(g);
+            var xv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(x);
+            var dv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(d);
+            var vlo = new Vector<T>(lo);
+            var vhi = new Vector<T>(hi);
+            for (int k = 0; k < xv.Length; k++)
+            {
+                var v = xv[k];
+                var inside = Vector.GreaterThanOrEqual(v, vlo) & Vector.LessThanOrEqual(v, vhi);
+                dv[k] = gv[k] * Vector.ConditionalSelect(inside, Vector<T>.One, Vector<T>.Zero);
+            }
+            i = xv.Length * Vector<T>.Count;
+        }
+        for (; i < x.Length; i++) d[i] = g[i] * (x[i] >= lo && x[i] <= hi ? T.One : T.Zero);
+    }
+
     /// <summary>Combines two same-shape tensors elementwise.</summary>
     public static Tensor Zip(Tensor a, Tensor b, Func<double, double, double> f64, Func<float, float, float> f32)
     {
