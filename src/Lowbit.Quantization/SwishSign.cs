@@ -1,5 +1,7 @@
 using System.Runtime.Intrinsics;
 using Lowbit.Tensors;
+using Lowbit.Tensors.Autograd;
+using Lowbit.Tensors.Ops;
 
 namespace Lowbit.Quantization;
 
@@ -85,10 +87,14 @@ public sealed class SwishSign : Quantizer
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// The slopes are computed in backward from x (<see cref="Derivatives"/>, rounded once to float for float32), so
+    /// the forward stores no slope tensor and the gradient is g·slope, the same products as a stored factor gives.
+    /// </remarks>
     public override Tensor Quantize(Tensor x, QuantizerContext context)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var values = Tensor.ZerosLike(x);
+        var values = Tensor.Empty(x.DType, x.Shape.ToArray()); // every element is written below
         if (x.DType == DType.Float64)
         {
             ReadOnlySpan<double> xs = x.Span<double>();
@@ -102,16 +108,31 @@ public sealed class SwishSign : Quantizer
             for (int i = 0; i < xs.Length; i++) vs[i] = xs[i] >= 0 ? 1f : -1f;
         }
         if (!x.TracksGrad) return values; // evaluation: no slopes needed
-        var factor = Tensor.ZerosLike(x);
-        if (x.DType == DType.Float64)
-            Derivatives(x.Span<double>(), Beta, factor.Span<double>());
-        else
+        double beta = Beta;
+        return GradGraph.Record(values, "StraightThrough", [x], g => [Elementwise.Zip(g, x,
+            (gs, xs, d) => SlopeTimes(gs, xs, beta, d),
+            (gs, xs, d) => SlopeTimes(gs, xs, beta, d))]);
+    }
+
+    /// <summary>d = g·dSS_β/dx(x) in double.</summary>
+    private static void SlopeTimes(ReadOnlySpan<double> g, ReadOnlySpan<double> x, double beta, Span<double> d)
+    {
+        Derivatives(x, beta, d);
+        for (int i = 0; i < d.Length; i++) d[i] = g[i] * d[i];
+    }
+
+    /// <summary>d = g·(float)dSS_β/dx((double)x), in blocks widened to double on the stack.</summary>
+    private static void SlopeTimes(ReadOnlySpan<float> g, ReadOnlySpan<float> x, double beta, Span<float> d)
+    {
+        const int Block = 256;
+        Span<double> wide = stackalloc double[Block];
+        Span<double> slopes = stackalloc double[Block];
+        for (int start = 0; start < x.Length; start += Block)
         {
-            double[] xd = x.ToDoubleArray(), slopes = new double[xd.Length];
-            Derivatives(xd, Beta, slopes);
-            Span<float> fs = factor.AsSpan();
-            for (int i = 0; i < slopes.Length; i++) fs[i] = (float)slopes[i];
+            int n = Math.Min(Block, x.Length - start);
+            for (int i = 0; i < n; i++) wide[i] = x[start + i];
+            Derivatives(wide[..n], beta, slopes);
+            for (int i = 0; i < n; i++) d[start + i] = g[start + i] * (float)slopes[i];
         }
-        return Tensor.StraightThrough(x, values, factor);
     }
 }

@@ -62,6 +62,31 @@ public class SwishSignTests
         Assert.Throws<ArgumentException>("result", () => SwishSign.Derivatives(x, 5, new double[3]));
     }
 
+    /// <summary>The float32 gradient (slopes computed in backward, in blocks) equals g times the stored float slopes, bit for bit.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(255)]
+    [InlineData(257)]
+    [InlineData(1000)]
+    public void Quantize_Float32Gradient_EqualsStoredSlopesBitForBit(int n)
+    {
+        var rng = new Random(n);
+        var xs = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var gs = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var x = Lowbit.Tensors.Tensor.FromArray(xs, n);
+        x.RequiresGrad = true;
+        var y = new SwishSign(5).Quantize(x, QuantizerContext.Eval with { Training = true });
+        Lowbit.Tensors.Tensor.Sum(Lowbit.Tensors.Tensor.Mul(y, Lowbit.Tensors.Tensor.FromArray(gs, n))).Backward();
+        var slopes = new double[n];
+        SwishSign.Derivatives(xs.Select(v => (double)v).ToArray(), 5, slopes);
+        var grad = x.Grad!.ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            float expected = gs[i] * (float)slopes[i];
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(grad[i]), $"element {i} of {n}: expected {expected:R}, actual {grad[i]:R}");
+        }
+    }
+
     [Fact]
     public void Derivative_AtZero_IsBeta() => Assert.Equal(5.0, SwishSign.Derivative(0, 5.0));
 
