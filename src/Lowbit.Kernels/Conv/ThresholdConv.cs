@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Lowbit.Kernels.Bits;
 
 namespace Lowbit.Kernels.Conv;
 
@@ -49,7 +50,8 @@ public static partial class ThresholdConv
     public static void Values(ReadOnlySpan<float> xpad, int images, ThresholdConvFilters filters, Span<float> values, int threads = 1) =>
         Run(PathFor(filters), xpad, images, filters, default, values, threads);
 
-    internal static unsafe void Run(ThresholdConvPath path, ReadOnlySpan<float> xpad, int images, ThresholdConvFilters filters, Span<ulong> output, Span<float> values, int threads)
+    internal static unsafe void Run(ThresholdConvPath path, ReadOnlySpan<float> xpad, int images, ThresholdConvFilters filters, Span<ulong> output, Span<float> values, int threads,
+        long minWorkPerPart = MinWorkPerPart)
     {
         ArgumentNullException.ThrowIfNull(filters);
         ArgumentOutOfRangeException.ThrowIfNegative(images);
@@ -68,18 +70,18 @@ public static partial class ThresholdConv
         fixed (ulong* po = output)
         {
             var job = new Job(path, filters, px, pw + filters.Offset, po, signs ? null : pv);
-            int blocks = Math.Min(threads, Math.Max(1, (int)(pixels / MinPixelsPerThread)));
-            if (blocks <= 1) job.Pixels(0, (int)pixels);
-            else
-            {
-                Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = blocks }, b =>
-                    job.Pixels((int)(pixels * b / blocks), (int)(pixels * (b + 1) / blocks)));
-            }
+            long work = pixels * s.K * (filters.Lanes >> 4);
+            int parts = (int)Math.Min(threads, Math.Max(1, work / Math.Max(1, minWorkPerPart)));
+            if (parts <= 1) job.Pixels(0, (int)pixels);
+            else RowPartition.Run((int)pixels, parts, 1, job.Pixels);
         }
     }
 
-    /// <summary>Fewest output pixels worth a thread of their own.</summary>
-    private const int MinPixelsPerThread = 64;
+    /// <summary>
+    /// Least work, in 16-lane multiply-adds (about 0.4 ns each on the 512-bit path), worth a thread of its own: about
+    /// 25 µs, as <c>XnorConv.MinWorkPerPart</c> (a VGG-small first layer at batch 1 stays on one thread).
+    /// </summary>
+    internal const long MinWorkPerPart = 1L << 16;
 
     /// <summary>Floats of one padded image <c>[C, Hp, Wp]</c> (plain layout at every stride, unlike DirectConv's phase planes).</summary>
     /// <param name="shape">The convolution.</param>
@@ -95,15 +97,31 @@ public static partial class ThresholdConv
     /// <param name="tables">256 float values per channel.</param>
     /// <param name="padValue">Value of the border.</param>
     /// <param name="xpad">Destination of images·C·Hp·Wp floats.</param>
+    /// <exception cref="ArgumentException">A span is too short or the sizes disagree.</exception>
     public static void PadPixels(ReadOnlySpan<byte> pixels, int images, DirectConvShape shape, int height, int width, ReadOnlySpan<float> tables, float padValue, Span<float> xpad)
     {
+        FillBorder(images, shape, height, width, padValue, xpad);
+        MapPixels(pixels, images, shape, height, width, tables, xpad);
+    }
+
+    /// <summary>
+    /// The border of the padded map (what <see cref="MapPixels"/> leaves alone): a caller that keeps its padded buffer
+    /// fills it once and then only maps each batch's pixels.
+    /// </summary>
+    /// <param name="images">Images.</param>
+    /// <param name="shape">Shape (C, Hp, Wp; padding p = (Hp − H)/2).</param>
+    /// <param name="height">H.</param>
+    /// <param name="width">W.</param>
+    /// <param name="padValue">Value of the border.</param>
+    /// <param name="xpad">Destination of images·C·Hp·Wp floats.</param>
+    /// <exception cref="ArgumentException">A span is too short or the sizes disagree.</exception>
+    public static void FillBorder(int images, DirectConvShape shape, int height, int width, float padValue, Span<float> xpad)
+    {
         int c = shape.InChannels, hp = shape.PaddedH, wp = shape.PaddedW, p = (hp - height) / 2;
-        if (pixels.Length < images * c * height * width || tables.Length < 256 * c || xpad.Length < images * c * hp * wp || wp != width + 2 * p)
-            throw new ArgumentException($"Padding {images} images of [{c}, {height}, {width}] to [{hp}, {wp}]: a span is too short or the sizes disagree.");
+        if (xpad.Length < (long)images * c * hp * wp || wp != width + 2 * p)
+            throw new ArgumentException($"Padding {images} images of [{c}, {height}, {width}] to [{hp}, {wp}]: the destination is too short or the sizes disagree.");
         for (int plane = 0; plane < images * c; plane++)
         {
-            var table = tables.Slice(plane % c * 256, 256);
-            var src = pixels.Slice(plane * height * width, height * width);
             var dst = xpad.Slice(plane * hp * wp, hp * wp);
             dst[..(p * wp)].Fill(padValue);
             dst[((p + height) * wp)..].Fill(padValue);
@@ -112,8 +130,36 @@ public static partial class ThresholdConv
                 var row = dst.Slice((p + y) * wp, wp);
                 row[..p].Fill(padValue);
                 row[(p + width)..].Fill(padValue);
-                var srcRow = src.Slice(y * width, width);
-                for (int x = 0; x < width; x++) row[p + x] = table[srcRow[x]];
+            }
+        }
+    }
+
+    /// <summary>The inside of the padded map: xpad[n, c, p + y, p + x] = tables[c·256 + pixels[n, c, y, x]]; the border is not written.</summary>
+    /// <param name="pixels">Bytes <c>[images, C, H, W]</c>.</param>
+    /// <param name="images">Images.</param>
+    /// <param name="shape">Shape (C, Hp, Wp; padding p = (Hp − H)/2).</param>
+    /// <param name="height">H.</param>
+    /// <param name="width">W.</param>
+    /// <param name="tables">256 float values per channel.</param>
+    /// <param name="xpad">Destination of images·C·Hp·Wp floats.</param>
+    /// <exception cref="ArgumentException">A span is too short or the sizes disagree.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void MapPixels(ReadOnlySpan<byte> pixels, int images, DirectConvShape shape, int height, int width, ReadOnlySpan<float> tables, Span<float> xpad)
+    {
+        int c = shape.InChannels, hp = shape.PaddedH, wp = shape.PaddedW, p = (hp - height) / 2;
+        if (pixels.Length < (long)images * c * height * width || tables.Length < 256 * c || xpad.Length < (long)images * c * hp * wp || wp != width + 2 * p
+            || hp != height + 2 * p)
+            throw new ArgumentException($"Padding {images} images of [{c}, {height}, {width}] to [{hp}, {wp}]: a span is too short or the sizes disagree.");
+        fixed (byte* ps = pixels)
+        fixed (float* pt = tables, pd = xpad)
+        {
+            for (int plane = 0; plane < images * c; plane++)
+            {
+                float* table = pt + plane % c * 256;
+                byte* src = ps + (nint)plane * height * width;
+                float* dst = pd + (nint)plane * hp * wp + p * wp + p;
+                for (int y = 0; y < height; y++, src += width, dst += wp)
+                    for (int x = 0; x < width; x++) dst[x] = table[src[x]];
             }
         }
     }

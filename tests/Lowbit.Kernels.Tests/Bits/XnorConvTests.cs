@@ -60,17 +60,18 @@ public class XnorConvTests
                 for (int threads = 1; threads <= 3; threads++)
                 {
                     string context = $"{path} threads={threads} images={images} pad={(ones ? "+1" : "-1")} seed={seed}";
+                    long minWork = threads == 1 ? XnorConv.MinWorkPerPart : 1; // several threads: split even these small maps
                     var padded = new uint[XnorConv.PaddedLength(shape, images)];
                     var bits = new ulong[pixels * outWords];
                     Array.Fill(bits, ulong.MaxValue);
-                    XnorConv.Run(path, input, images, filters, thresholds, padded, bits, default, threads, signs: true);
+                    XnorConv.Run(path, input, images, filters, thresholds, padded, bits, default, threads, signs: true, minWorkPerPart: minWork);
                     BitTestData.Equal<ulong>(expectedBits, bits, "signs " + context);
                     var counts = new int[pixels * outChannels];
                     Array.Fill(counts, -7);
-                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false);
+                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false, minWorkPerPart: minWork);
                     BitTestData.Equal<int>(expected, counts, "counts " + context);
                     Array.Fill(counts, -7);
-                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false, channelMajor: true);
+                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false, channelMajor: true, minWorkPerPart: minWork);
                     BitTestData.Equal<int>(ChannelMajor(expected, images, shape.OutHeight * shape.OutWidth, outChannels), counts, "channel-major counts " + context);
                 }
         }
