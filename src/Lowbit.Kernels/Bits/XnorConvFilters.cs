@@ -21,7 +21,23 @@ public sealed class XnorConvFilters
         Shape = shape;
         _storage = storage;
         Offset = offset;
+        int words = InputWords, wp = shape.PaddedWidth, k = shape.Kernel;
+        StepOffsets = new int[Steps];
+        for (int tap = 0, r = 0; tap < k * k; tap++)
+            for (int w = 0; w < words; w++) StepOffsets[r++] = ((tap / k) * wp + tap % k) * words + w;
+        Windows = new int[shape.OutHeight * shape.OutWidth];
+        for (int oy = 0, r = 0; oy < shape.OutHeight; oy++)
+            for (int ox = 0; ox < shape.OutWidth; ox++) Windows[r++] = (oy * shape.Stride * wp + ox * shape.Stride) * words;
     }
+
+    /// <summary>
+    /// Per reduction step r, the offset in 32-bit words of its input word from the window's corner in the padded map
+    /// <c>[Hp, Wp, InputWords]</c> (computed once here rather than on every call).
+    /// </summary>
+    internal int[] StepOffsets { get; }
+
+    /// <summary>Per output pixel (oy·OW + ox), the offset in 32-bit words of its window's corner in its image's padded map.</summary>
+    internal int[] Windows { get; }
 
     /// <summary>The convolution's shapes.</summary>
     public XnorConvShape Shape { get; }

@@ -173,34 +173,21 @@ public static partial class ThresholdConv
 
         public void Pixels(int t0, int t1)
         {
-            var s = _filters.Shape;
-            int k = s.K;
-            Span<int> offsetSpan = k <= 1024 ? stackalloc int[k] : new int[k];
-            for (int c = 0, p = 0; c < s.InChannels; c++)
-                for (int ky = 0; ky < s.KernelH; ky++)
-                    for (int kx = 0; kx < s.KernelW; kx++) offsetSpan[p++] = (c * s.PaddedH + ky) * s.PaddedW + kx;
-            fixed (int* offsets = offsetSpan) Pixels(t0, t1, offsets);
+            fixed (int* offsets = _filters.Offsets, windows = _filters.Windows) Pixels(t0, t1, offsets, windows);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Pixels(int t0, int t1, int* offsets)
+        private void Pixels(int t0, int t1, int* offsets, int* windows)
         {
             var s = _filters.Shape;
             int o = s.OutChannels, outWords = (o + 63) / 64;
             if (_values == null) new Span<ulong>(_output + (nint)t0 * outWords, (t1 - t0) * outWords).Clear();
-            // Offset of each output pixel's window inside its image (no division per pixel).
             int perImage = s.OutH * s.OutW;
-            Span<int> windowSpan = perImage <= 4096 ? stackalloc int[perImage] : new int[perImage];
-            for (int oy = 0, r = 0; oy < s.OutH; oy++)
-                for (int ox = 0; ox < s.OutW; ox++) windowSpan[r++] = oy * s.Stride * s.PaddedW + ox * s.Stride;
-            fixed (int* windows = windowSpan)
+            for (int t = t0; t < t1;)
             {
-                for (int t = t0; t < t1;)
-                {
-                    int n = t / perImage, first = n * perImage, end = Math.Min(perImage, t1 - first);
-                    Range(_xpad + (nint)n * ImageLength(s), windows, first, t - first, end, offsets);
-                    t = first + end;
-                }
+                int n = t / perImage, first = n * perImage, end = Math.Min(perImage, t1 - first);
+                Range(_xpad + (nint)n * ImageLength(s), windows, first, t - first, end, offsets);
+                t = first + end;
             }
         }
 
