@@ -12,8 +12,9 @@ public static partial class XnorConv
 
     /// <summary>One call's pointers and shape; <see cref="Pixels(int, int)"/> computes a range of output pixels (any split gives the same values).</summary>
     private readonly unsafe partial struct Job(XnorConvPath path, XnorConvFilters filters, ulong* input, uint* padded, uint* weights, int* thresholds, ulong* output,
-        int* counts, bool channelMajor)
+        int* counts, bool channelMajor, ulong* minChannels = null)
     {
+        private readonly ulong* _minChannels = minChannels; // pooled signs (XnorConv.Pooled.cs): channels that take the minimum
         private readonly XnorConvPath _path = path;
         private readonly ulong* _input = input;
         private readonly bool _channelMajor = channelMajor; // counts [images, O, P] rather than [images, P, O]
