@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Lowbit.Kernels.Bits;
 
 namespace Lowbit.Kernels.Conv;
@@ -134,7 +135,10 @@ public static partial class ThresholdConv
         }
     }
 
-    /// <summary>The inside of the padded map: xpad[n, c, p + y, p + x] = tables[c·256 + pixels[n, c, y, x]]; the border is not written.</summary>
+    /// <summary>
+    /// The inside of the padded map: xpad[n, c, p + y, p + x] = tables[c·256 + pixels[n, c, y, x]]; the border is not
+    /// written. Table entries are gathered 8 at a time (AVX2), the rest of a row one by one.
+    /// </summary>
     /// <param name="pixels">Bytes <c>[images, C, H, W]</c>.</param>
     /// <param name="images">Images.</param>
     /// <param name="shape">Shape (C, Hp, Wp; padding p = (Hp − H)/2).</param>
@@ -159,7 +163,16 @@ public static partial class ThresholdConv
                 byte* src = ps + (nint)plane * height * width;
                 float* dst = pd + (nint)plane * hp * wp + p * wp + p;
                 for (int y = 0; y < height; y++, src += width, dst += wp)
-                    for (int x = 0; x < width; x++) dst[x] = table[src[x]];
+                {
+                    int x = 0;
+                    if (Avx2.IsSupported)
+                    {
+                        // 8 bytes widened to indices, 8 table entries gathered per instruction (.NET 10 has no 512-bit gather).
+                        for (; x + 8 <= width; x += 8)
+                            Avx2.GatherVector256(table, Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(*(ulong*)(src + x)).AsByte()), 4).Store(dst + x);
+                    }
+                    for (; x < width; x++) dst[x] = table[src[x]];
+                }
             }
         }
     }

@@ -109,32 +109,37 @@ public class ThresholdConvTests
                 }
     }
 
-    [Fact]
-    public void MapPixels_WritesTheInsideOnly()
+    [Theory]
+    [InlineData(3, 4)]
+    [InlineData(2, 21)] // two 8-pixel gathers and 5 one by one per row
+    [InlineData(1, 32)]
+    public void MapPixels_WritesTheInsideOnly(int height, int width)
     {
-        var shape = new DirectConvShape(1, 2, 7, 8, 1, 5, 5);
-        byte[] pixels = Enumerable.Range(0, 2 * 2 * 3 * 4).Select(i => (byte)(i * 11 + 3)).ToArray(); // 2 images
+        const int p = 2;
+        int hp = height + 2 * p, wp = width + 2 * p;
+        var shape = new DirectConvShape(1, 2, hp, wp, 1, 5, 5);
+        byte[] pixels = Enumerable.Range(0, 2 * 2 * height * width).Select(i => (byte)(i * 11 + 3)).ToArray(); // 2 images
         var tables = new float[512];
         for (int i = 0; i < 512; i++) tables[i] = i * 0.25f - 7f;
         var xpad = new float[2 * ThresholdConv.ImageLength(shape)];
         Array.Fill(xpad, float.NaN);
-        ThresholdConv.MapPixels(pixels, 2, shape, 3, 4, tables, xpad);
+        ThresholdConv.MapPixels(pixels, 2, shape, height, width, tables, xpad);
         for (int n = 0; n < 2; n++)
             for (int ch = 0; ch < 2; ch++)
-                for (int y = 0; y < 7; y++)
-                    for (int x = 0; x < 8; x++)
+                for (int y = 0; y < hp; y++)
+                    for (int x = 0; x < wp; x++)
                     {
-                        bool inside = y >= 2 && y <= 4 && x >= 2 && x <= 5;
-                        float actual = xpad[((n * 2 + ch) * 7 + y) * 8 + x];
-                        if (inside) Assert.Equal(tables[ch * 256 + pixels[((n * 2 + ch) * 3 + y - 2) * 4 + x - 2]], actual);
+                        bool inside = y >= p && y < p + height && x >= p && x < p + width;
+                        float actual = xpad[((n * 2 + ch) * hp + y) * wp + x];
+                        if (inside) Assert.Equal(tables[ch * 256 + pixels[((n * 2 + ch) * height + y - p) * width + x - p]], actual);
                         else Assert.True(float.IsNaN(actual), $"border ({n}, {ch}, {y}, {x}) was written: {actual}");
                     }
-        ThresholdConv.FillBorder(2, shape, 3, 4, -3f, xpad);
+        ThresholdConv.FillBorder(2, shape, height, width, -3f, xpad);
         var expected = new float[xpad.Length];
-        ThresholdConv.PadPixels(pixels, 2, shape, 3, 4, tables, -3f, expected);
+        ThresholdConv.PadPixels(pixels, 2, shape, height, width, tables, -3f, expected);
         Assert.Equal(expected, xpad);
-        Assert.Throws<ArgumentException>(() => ThresholdConv.MapPixels(pixels, 2, shape, 3, 4, tables, new float[xpad.Length - 1]));
-        Assert.Throws<ArgumentException>(() => ThresholdConv.MapPixels(pixels.AsSpan(1), 2, shape, 3, 4, tables, xpad));
+        Assert.Throws<ArgumentException>(() => ThresholdConv.MapPixels(pixels, 2, shape, height, width, tables, new float[xpad.Length - 1]));
+        Assert.Throws<ArgumentException>(() => ThresholdConv.MapPixels(pixels.AsSpan(1), 2, shape, height, width, tables, xpad));
     }
 
     [Fact]
