@@ -30,7 +30,8 @@ internal sealed class Pipeline
         _steps = new LayerStep?[layers.Count];
         for (int l = 0; l < layers.Count; l++)
         {
-            if (layers[l] is BinarySignConvLayer conv && l + 1 < layers.Count && layers[l + 1] is SignMaxPoolLayer pool && BinarySignConvStep.CanFuse(conv, pool))
+            if (layers[l] is BinarySignConvLayer conv && l + 1 < layers.Count && layers[l + 1] is SignMaxPoolLayer pool
+                && BinarySignConvStep.CanFuse(conv, pool))
             {
                 _steps[l++] = new BinarySignConvStep(conv, context, pool);
                 continue;

@@ -17,7 +17,8 @@ internal static class BitChecks
     /// check fails: the kernels run these checks on every call, and a formatted string per call was most of what a
     /// packed model's prediction allocated.
     /// </summary>
-    public static void Length(string name, int length, long needed, [InterpolatedStringHandlerArgument(nameof(length), nameof(needed))] ref ShapeText shape)
+    public static void Length(string name, int length, long needed,
+        [InterpolatedStringHandlerArgument(nameof(length), nameof(needed))] ref ShapeText shape)
     {
         if (length < needed) ThrowTooShort(name, length, needed, shape.ToStringAndClear());
     }

@@ -26,8 +26,9 @@ public static partial class XnorConv
         RunPooled(DefaultPath, input, images, filters, maxMismatches, minChannels, padded, output, threads);
 
     /// <summary><see cref="ThresholdSignsPooled"/> on a chosen path (tests call every path).</summary>
-    internal static unsafe void RunPooled(XnorConvPath path, ReadOnlySpan<ulong> input, int images, XnorConvFilters filters, ReadOnlySpan<int> maxMismatches,
-        ReadOnlySpan<ulong> minChannels, Span<uint> padded, Span<ulong> output, int threads, long minWorkPerPart = MinWorkPerPart)
+    internal static unsafe void RunPooled(XnorConvPath path, ReadOnlySpan<ulong> input, int images, XnorConvFilters filters,
+        ReadOnlySpan<int> maxMismatches, ReadOnlySpan<ulong> minChannels, Span<uint> padded, Span<ulong> output, int threads,
+        long minWorkPerPart = MinWorkPerPart)
     {
         ArgumentNullException.ThrowIfNull(filters);
         ArgumentOutOfRangeException.ThrowIfNegative(images);
@@ -36,9 +37,13 @@ public static partial class XnorConv
         int inWords = BitLayout.WordsPerRow(s.InChannels), outWords = BitLayout.WordsPerRow(s.OutChannels);
         int ph = s.OutHeight / 2, pw = s.OutWidth / 2;
         if (ph == 0 || pw == 0)
-            throw new ArgumentException($"A 2x2 pooling needs an output of at least 2x2 pixels; the convolution gives {s.OutHeight}x{s.OutWidth}.", nameof(filters));
+        {
+            throw new ArgumentException(
+                $"A 2x2 pooling needs an output of at least 2x2 pixels; the convolution gives {s.OutHeight}x{s.OutWidth}.", nameof(filters));
+        }
         int pooled = (int)BitChecks.Count(nameof(output), images, ph, pw);
-        BitChecks.Length(nameof(input), input.Length, BitChecks.Count(nameof(input), images, s.Height, s.Width, inWords), $"[{images}, {s.Height}, {s.Width}, {inWords}]");
+        BitChecks.Length(nameof(input), input.Length, BitChecks.Count(nameof(input), images, s.Height, s.Width, inWords),
+            $"[{images}, {s.Height}, {s.Width}, {inWords}]");
         BitChecks.Padding(nameof(input), input, images * s.Height * s.Width, inWords, s.InChannels);
         BitChecks.Length(nameof(padded), padded.Length, PaddedLength(s, images), "padded map");
         BitChecks.Length(nameof(maxMismatches), maxMismatches.Length, s.OutChannels, "[O]");

@@ -46,7 +46,8 @@ public static partial class XnorConv
         {
             var s = _filters.Shape;
             // The 512-bit sign path writes every output word whole; the others OR vectors into them.
-            if (_thresholds != null && _path != XnorConvPath.Vector512) new Span<ulong>(_output + (nint)t0 * _outWords, (t1 - t0) * _outWords).Clear();
+            if (_thresholds != null && _path != XnorConvPath.Vector512)
+                new Span<ulong>(_output + (nint)t0 * _outWords, (t1 - t0) * _outWords).Clear();
             int perImage = s.OutHeight * s.OutWidth, imageWords = s.PaddedHeight * s.PaddedWidth * _filters.InputWords;
             var tables = _path == XnorConvPath.Vector512 ? PopCountTables512.Create() : default;
             for (int t = t0; t < t1;)

@@ -71,7 +71,8 @@ public static partial class XnorConv
 
     /// <summary>Either entry on a chosen path (tests call every path).</summary>
     internal static unsafe void Run(XnorConvPath path, ReadOnlySpan<ulong> input, int images, XnorConvFilters filters, ReadOnlySpan<int> maxMismatches,
-        Span<uint> padded, Span<ulong> output, Span<int> counts, int threads, bool signs, bool channelMajor = false, long minWorkPerPart = MinWorkPerPart)
+        Span<uint> padded, Span<ulong> output, Span<int> counts, int threads, bool signs, bool channelMajor = false,
+        long minWorkPerPart = MinWorkPerPart)
     {
         ArgumentNullException.ThrowIfNull(filters);
         ArgumentOutOfRangeException.ThrowIfNegative(images);

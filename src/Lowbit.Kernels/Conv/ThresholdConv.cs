@@ -51,8 +51,8 @@ public static partial class ThresholdConv
     public static void Values(ReadOnlySpan<float> xpad, int images, ThresholdConvFilters filters, Span<float> values, int threads = 1) =>
         Run(PathFor(filters), xpad, images, filters, default, values, threads);
 
-    internal static unsafe void Run(ThresholdConvPath path, ReadOnlySpan<float> xpad, int images, ThresholdConvFilters filters, Span<ulong> output, Span<float> values, int threads,
-        long minWorkPerPart = MinWorkPerPart)
+    internal static unsafe void Run(ThresholdConvPath path, ReadOnlySpan<float> xpad, int images, ThresholdConvFilters filters,
+        Span<ulong> output, Span<float> values, int threads, long minWorkPerPart = MinWorkPerPart)
     {
         ArgumentNullException.ThrowIfNull(filters);
         ArgumentOutOfRangeException.ThrowIfNegative(images);
@@ -120,7 +120,10 @@ public static partial class ThresholdConv
     {
         int c = shape.InChannels, hp = shape.PaddedH, wp = shape.PaddedW, p = (hp - height) / 2;
         if (xpad.Length < (long)images * c * hp * wp || wp != width + 2 * p)
-            throw new ArgumentException($"Padding {images} images of [{c}, {height}, {width}] to [{hp}, {wp}]: the destination is too short or the sizes disagree.");
+        {
+            throw new ArgumentException(
+                $"Padding {images} images of [{c}, {height}, {width}] to [{hp}, {wp}]: the destination is too short or the sizes disagree.");
+        }
         for (int plane = 0; plane < images * c; plane++)
         {
             var dst = xpad.Slice(plane * hp * wp, hp * wp);
@@ -148,12 +151,16 @@ public static partial class ThresholdConv
     /// <param name="xpad">Destination of images·C·Hp·Wp floats.</param>
     /// <exception cref="ArgumentException">A span is too short or the sizes disagree.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void MapPixels(ReadOnlySpan<byte> pixels, int images, DirectConvShape shape, int height, int width, ReadOnlySpan<float> tables, Span<float> xpad)
+    public static unsafe void MapPixels(ReadOnlySpan<byte> pixels, int images, DirectConvShape shape, int height, int width,
+        ReadOnlySpan<float> tables, Span<float> xpad)
     {
         int c = shape.InChannels, hp = shape.PaddedH, wp = shape.PaddedW, p = (hp - height) / 2;
-        if (pixels.Length < (long)images * c * height * width || tables.Length < 256 * c || xpad.Length < (long)images * c * hp * wp || wp != width + 2 * p
-            || hp != height + 2 * p)
-            throw new ArgumentException($"Padding {images} images of [{c}, {height}, {width}] to [{hp}, {wp}]: a span is too short or the sizes disagree.");
+        if (pixels.Length < (long)images * c * height * width || tables.Length < 256 * c || xpad.Length < (long)images * c * hp * wp
+            || wp != width + 2 * p || hp != height + 2 * p)
+        {
+            throw new ArgumentException(
+                $"Padding {images} images of [{c}, {height}, {width}] to [{hp}, {wp}]: a span is too short or the sizes disagree.");
+        }
         fixed (byte* ps = pixels)
         fixed (float* pt = tables, pd = xpad)
         {
@@ -169,7 +176,10 @@ public static partial class ThresholdConv
                     {
                         // 8 bytes widened to indices, 8 table entries gathered per instruction (.NET 10 has no 512-bit gather).
                         for (; x + 8 <= width; x += 8)
-                            Avx2.GatherVector256(table, Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(*(ulong*)(src + x)).AsByte()), 4).Store(dst + x);
+                        {
+                            var indices = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(*(ulong*)(src + x)).AsByte());
+                            Avx2.GatherVector256(table, indices, 4).Store(dst + x);
+                        }
                     }
                     for (; x < width; x++) dst[x] = table[src[x]];
                 }

@@ -73,7 +73,8 @@ public class XnorConvTests
                     XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false, minWorkPerPart: minWork);
                     BitTestData.Equal<int>(expected, counts, "counts " + context);
                     Array.Fill(counts, -7);
-                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false, channelMajor: true, minWorkPerPart: minWork);
+                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false, channelMajor: true,
+                        minWorkPerPart: minWork);
                     BitTestData.Equal<int>(ChannelMajor(expected, images, shape.OutHeight * shape.OutWidth, outChannels), counts, "channel-major counts " + context);
                 }
         }
@@ -81,8 +82,8 @@ public class XnorConvTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void ThresholdSignsPooled_EveryPathAndThreadCount_MatchesConvolutionThenPooling(int channels, int outChannels, int kernel, int stride, int pad,
-        int height, int width)
+    public void ThresholdSignsPooled_EveryPathAndThreadCount_MatchesConvolutionThenPooling(int channels, int outChannels, int kernel, int stride,
+        int pad, int height, int width)
     {
         foreach (var (ones, images) in new[] { (false, 3), (true, 1) })
         {
@@ -90,7 +91,8 @@ public class XnorConvTests
             var rng = new Random(seed);
             var shape = new XnorConvShape(channels, height, width, outChannels, kernel, stride, pad, ones);
             int oh = shape.OutHeight, ow = shape.OutWidth, ph = oh / 2, pw = ow / 2, outWords = BitLayout.WordsPerRow(outChannels);
-            var filters = XnorConvFilters.Pack(BitTestData.Pack(BitTestData.Signs(rng, outChannels * shape.PatchSize), outChannels, shape.PatchSize), shape);
+            var weights = BitTestData.Pack(BitTestData.Signs(rng, outChannels * shape.PatchSize), outChannels, shape.PatchSize);
+            var filters = XnorConvFilters.Pack(weights, shape);
             var input = BitTestData.Pack(BitTestData.Signs(rng, images * height * width * channels), images * height * width, channels);
             var thresholds = new int[outChannels];
             for (int o = 0; o < outChannels; o++) thresholds[o] = rng.Next(-1, shape.PatchSize + 1);
@@ -104,7 +106,8 @@ public class XnorConvTests
             }
             // Reference: the plain-loop convolution's signs (already tested above), pooled by plain loops per channel.
             var convBits = new ulong[images * oh * ow * outWords];
-            XnorConv.Run(XnorConvPath.Scalar, input, images, filters, thresholds, new uint[XnorConv.PaddedLength(shape, images)], convBits, default, 1, signs: true);
+            var scratch = new uint[XnorConv.PaddedLength(shape, images)];
+            XnorConv.Run(XnorConvPath.Scalar, input, images, filters, thresholds, scratch, convBits, default, 1, signs: true);
             var expected = new ulong[images * ph * pw * outWords];
             for (int n = 0; n < images; n++)
                 for (int py = 0; py < ph; py++)
@@ -125,8 +128,8 @@ public class XnorConvTests
                 {
                     var output = new ulong[expected.Length];
                     Array.Fill(output, ulong.MaxValue);
-                    XnorConv.RunPooled(path, input, images, filters, thresholds, minChannels, new uint[XnorConv.PaddedLength(shape, images)], output, threads,
-                        threads == 1 ? XnorConv.MinWorkPerPart : 1);
+                    XnorConv.RunPooled(path, input, images, filters, thresholds, minChannels, new uint[XnorConv.PaddedLength(shape, images)], output,
+                        threads, threads == 1 ? XnorConv.MinWorkPerPart : 1);
                     BitTestData.Equal<ulong>(expected, output, $"pooled signs {path} threads={threads} images={images} seed={seed}");
                 }
         }

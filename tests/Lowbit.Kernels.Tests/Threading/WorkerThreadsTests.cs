@@ -123,7 +123,8 @@ public class WorkerThreadsTests
             });
             Assert.All(hits, h => Assert.Equal(1, h));
             // Part 0 is the caller's unless the workers were busy with another test's loop (then the pool ran both).
-            Assert.True(threads[0] == caller || threads[1] != caller, $"repeat {repeat}: part 0 on {threads[0]}, part 1 on {threads[1]}, caller {caller}");
+            Assert.True(threads[0] == caller || threads[1] != caller,
+                $"repeat {repeat}: part 0 on {threads[0]}, part 1 on {threads[1]}, caller {caller}");
         }
     }
 

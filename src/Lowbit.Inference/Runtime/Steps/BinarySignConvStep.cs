@@ -21,7 +21,10 @@ internal sealed class BinarySignConvStep : LayerStep
     public BinarySignConvStep(BinarySignConvLayer layer, StepContext context, SignMaxPoolLayer? pool = null)
     {
         if (pool is not null && !CanFuse(layer, pool))
-            throw new ArgumentException($"A {pool.PoolKernel}x{pool.PoolKernel} stride-{pool.Stride} pooling of [{pool.Channels}, {pool.Height}, {pool.Width}] cannot follow this convolution in one step.", nameof(pool));
+        {
+            throw new ArgumentException($"A {pool.PoolKernel}x{pool.PoolKernel} stride-{pool.Stride} pooling of [{pool.Channels}, {pool.Height}, "
+                + $"{pool.Width}] cannot follow this convolution in one step.", nameof(pool));
+        }
         _layer = layer;
         _context = context;
         _pool = pool;
@@ -44,6 +47,10 @@ internal sealed class BinarySignConvStep : LayerStep
         int m = io.Images, paddedLength = XnorConv.PaddedLength(_filters.Shape, m);
         var padded = MemoryMarshal.Cast<ulong, uint>(_context.Scratch.Words(0, (paddedLength + 1) / 2));
         if (_pool is null) XnorConv.ThresholdSigns(io.InputWords, m, _filters, _layer.MaxMismatches, padded, io.OutputWords, _context.Threads);
-        else XnorConv.ThresholdSignsPooled(io.InputWords, m, _filters, _layer.MaxMismatches, _pool.MinChannels, padded, io.OutputWords, _context.Threads);
+        else
+        {
+            XnorConv.ThresholdSignsPooled(io.InputWords, m, _filters, _layer.MaxMismatches, _pool.MinChannels, padded, io.OutputWords,
+                _context.Threads);
+        }
     }
 }
