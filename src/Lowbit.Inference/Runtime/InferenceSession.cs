@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Lowbit.Inference.Format;
+using Lowbit.Kernels.Threading;
 
 namespace Lowbit.Inference.Runtime;
 
@@ -13,8 +14,8 @@ namespace Lowbit.Inference.Runtime;
 /// exact integers with a rigorous float rounding bound and recompute the float32 dot product the model computes only
 /// where the bound cannot decide.
 /// Not thread-safe: use one session per thread (they can share a <see cref="PackedModel"/>). After the first call
-/// with a given chunk size, Predict allocates nothing on one thread (the bit kernels' multi-threaded paths use the
-/// thread pool).
+/// with a given chunk size, Predict allocates nothing on one thread (the multi-threaded paths make a delegate per
+/// parallel loop and run it on the kernels' <see cref="WorkerThreads"/>).
 /// </remarks>
 public sealed class InferenceSession
 {
@@ -152,7 +153,7 @@ public sealed class InferenceSession
         fixed (float* pl = logits)
         {
             nint pixelsAddr = (nint)pp, classesAddr = (nint)pc, dotsAddr = (nint)pd, logitsAddr = (nint)pl;
-            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+            WorkerThreads.Run(workers, w =>
             {
                 int start = (int)((long)m * w / workers), end = (int)((long)m * (w + 1) / workers), count = end - start;
                 _workers[w].RunChunk(

@@ -1,21 +1,23 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using Lowbit.Inference.Format;
+using Lowbit.Inference.Runtime.Steps;
 
 namespace Lowbit.Inference.Runtime;
 
 /// <summary>
 /// Runs a <see cref="PackedModel"/>'s layers in order on one chunk of images: one <see cref="LayerStep"/> per layer,
-/// each reading the previous layer's output (the pixels for the first) and writing its own into buffers that
-/// alternate between even and odd layers; the last layer writes the logits, whose first arg-max is the class.
-/// Times every layer into <see cref="RunCounters.LayerTicks"/>.
+/// each reading the previous step's output (the pixels for the first) and writing its own into the other of two
+/// buffers; the last layer writes the logits, whose first arg-max is the class. A binary convolution followed by a
+/// 2×2 stride-2 sign pooling is one step that writes the pooled map (<see cref="BinarySignConvStep"/>). Times every
+/// step into <see cref="RunCounters.LayerTicks"/> (a fused pooling's time is its convolution's; its own entry stays 0).
 /// </summary>
 internal sealed class Pipeline
 {
     private readonly PackedModel _model;
     private readonly RunCounters _counters;
-    private readonly LayerStep[] _steps;
-    private readonly Buffers[] _buffers = [new(), new()]; // [layer parity]
+    private readonly LayerStep?[] _steps; // null: the layer is computed by the step before it
+    private readonly Buffers[] _buffers = [new(), new()]; // steps alternate between them
     private float[] _logits = [];
     private int[] _integers = [];
 
@@ -24,7 +26,18 @@ internal sealed class Pipeline
         _model = model;
         _counters = counters;
         var context = new StepContext(model, options, counters, new ScratchArena());
-        _steps = model.Layers.Select(l => l.CreateStep(context)).ToArray();
+        var layers = model.Layers;
+        _steps = new LayerStep?[layers.Count];
+        for (int l = 0; l < layers.Count; l++)
+        {
+            if (layers[l] is BinarySignConvLayer conv && l + 1 < layers.Count && layers[l + 1] is SignMaxPoolLayer pool
+                && BinarySignConvStep.CanFuse(conv, pool))
+            {
+                _steps[l++] = new BinarySignConvStep(conv, context, pool);
+                continue;
+            }
+            _steps[l] = layers[l].CreateStep(context);
+        }
     }
 
     /// <summary>Predicts <paramref name="m"/> images; the optional outputs are empty to skip.</summary>
@@ -42,15 +55,20 @@ internal sealed class Pipeline
         ReadOnlySpan<ulong> inWords = default;
         ReadOnlySpan<float> inFloats = default;
         long t0 = Stopwatch.GetTimestamp();
+        int parity = 0; // the buffers the next step writes: not those its input is in
         for (int l = 0; l < _steps.Length; l++)
         {
-            var spec = _model.Layers[l].Output;
-            bool last = l == _steps.Length - 1;
-            var buffers = _buffers[l & 1];
+            var step = _steps[l];
+            if (step is null) continue;
+            int end = l + 1 < _steps.Length && _steps[l + 1] is null ? l + 1 : l; // the last layer this step computes
+            var spec = _model.Layers[end].Output;
+            bool last = end == _steps.Length - 1;
+            var buffers = _buffers[parity];
+            parity ^= 1;
             var outBytes = buffers.Bytes(m * spec.BytesPerImage);
             var outWords = buffers.Words(m * spec.WordsPerImage);
             var outFloats = last ? logits : buffers.Floats(m * spec.FloatsPerImage);
-            _steps[l].Run(new StepIO
+            step.Run(new StepIO
             {
                 Images = m,
                 InputBytes = inBytes,
@@ -73,7 +91,7 @@ internal sealed class Pipeline
         if (!logitsOut.IsEmpty) logits.CopyTo(logitsOut);
     }
 
-    /// <summary>Activation storage of one layer parity; grows only.</summary>
+    /// <summary>Activation storage of one of the two alternating buffers; grows only.</summary>
     private sealed class Buffers
     {
         private byte[] _bytes = [];

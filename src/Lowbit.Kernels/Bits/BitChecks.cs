@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Lowbit.Kernels.Bits;
 
@@ -9,6 +10,17 @@ internal static class BitChecks
     public static void Length(string name, int length, long needed, string shape)
     {
         if (length < needed) ThrowTooShort(name, length, needed, shape);
+    }
+
+    /// <summary>
+    /// As <see cref="Length(string, int, long, string)"/> for an interpolated shape text, which is only formatted when the
+    /// check fails: the kernels run these checks on every call, and a formatted string per call was most of what a
+    /// packed model's prediction allocated.
+    /// </summary>
+    public static void Length(string name, int length, long needed,
+        [InterpolatedStringHandlerArgument(nameof(length), nameof(needed))] ref ShapeText shape)
+    {
+        if (length < needed) ThrowTooShort(name, length, needed, shape.ToStringAndClear());
     }
 
     /// <summary>Element count of a shape, checked against <see cref="int.MaxValue"/>.</summary>
@@ -47,4 +59,26 @@ internal static class BitChecks
         throw new ArgumentException(
             $"Packed row {row} of {name} has non-zero padding bits past bit {bits}; padding bits must be zero " +
             "(see BitLayout). Pack with BitPacking.PackSigns / PackBitPlanes.", name);
+}
+
+/// <summary>
+/// The shape text of a failed <see cref="BitChecks.Length(string, int, long, ref ShapeText)"/>: formats nothing while
+/// length ≥ needed (the handler tells the compiler to skip the holes).
+/// </summary>
+[InterpolatedStringHandler]
+internal ref struct ShapeText
+{
+    private DefaultInterpolatedStringHandler _text;
+
+    public ShapeText(int literalLength, int formattedCount, int length, long needed, out bool shouldAppend)
+    {
+        shouldAppend = length < needed;
+        _text = shouldAppend ? new DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
+    }
+
+    public void AppendLiteral(string value) => _text.AppendLiteral(value);
+
+    public void AppendFormatted<T>(T value) => _text.AppendFormatted(value);
+
+    public string ToStringAndClear() => _text.ToStringAndClear();
 }

@@ -12,8 +12,9 @@ public static partial class XnorConv
 
     /// <summary>One call's pointers and shape; <see cref="Pixels(int, int)"/> computes a range of output pixels (any split gives the same values).</summary>
     private readonly unsafe partial struct Job(XnorConvPath path, XnorConvFilters filters, ulong* input, uint* padded, uint* weights, int* thresholds, ulong* output,
-        int* counts, bool channelMajor)
+        int* counts, bool channelMajor, ulong* minChannels = null)
     {
+        private readonly ulong* _minChannels = minChannels; // pooled signs (XnorConv.Pooled.cs): channels that take the minimum
         private readonly XnorConvPath _path = path;
         private readonly ulong* _input = input;
         private readonly bool _channelMajor = channelMajor; // counts [images, O, P] rather than [images, P, O]
@@ -37,37 +38,23 @@ public static partial class XnorConv
 
         public void Pixels(int t0, int t1)
         {
-            var s = _filters.Shape;
-            int steps = _filters.Steps, words = _filters.InputWords, wp = s.PaddedWidth;
-            Span<int> offsetSpan = steps <= 1024 ? stackalloc int[steps] : new int[steps];
-            for (int tap = 0, r = 0; tap < s.Kernel * s.Kernel; tap++)
-                for (int w = 0; w < words; w++) offsetSpan[r++] = ((tap / s.Kernel) * wp + tap % s.Kernel) * words + w;
-            fixed (int* offsets = offsetSpan) Pixels(t0, t1, offsets);
+            fixed (int* offsets = _filters.StepOffsets, windows = _filters.Windows) Pixels(t0, t1, offsets, windows);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Pixels(int t0, int t1, int* offsets)
+        private void Pixels(int t0, int t1, int* offsets, int* windows)
         {
             var s = _filters.Shape;
-            if (_thresholds != null)
-            {
-                int outWords = BitLayout.WordsPerRow(s.OutChannels);
-                new Span<ulong>(_output + (nint)t0 * outWords, (t1 - t0) * outWords).Clear();
-            }
-            // Offset of each output pixel's window inside its image's padded map (no division per pixel).
+            // The 512-bit sign path writes every output word whole; the others OR vectors into them.
+            if (_thresholds != null && _path != XnorConvPath.Vector512)
+                new Span<ulong>(_output + (nint)t0 * _outWords, (t1 - t0) * _outWords).Clear();
             int perImage = s.OutHeight * s.OutWidth, imageWords = s.PaddedHeight * s.PaddedWidth * _filters.InputWords;
-            Span<int> windowSpan = perImage <= 4096 ? stackalloc int[perImage] : new int[perImage];
-            for (int oy = 0, r = 0; oy < s.OutHeight; oy++)
-                for (int ox = 0; ox < s.OutWidth; ox++) windowSpan[r++] = (oy * s.Stride * s.PaddedWidth + ox * s.Stride) * _filters.InputWords;
             var tables = _path == XnorConvPath.Vector512 ? PopCountTables512.Create() : default;
-            fixed (int* windows = windowSpan)
+            for (int t = t0; t < t1;)
             {
-                for (int t = t0; t < t1;)
-                {
-                    int n = t / perImage, first = n * perImage, end = Math.Min(perImage, t1 - first);
-                    Range(_padded + (nint)n * imageWords, windows, first, t - first, end, offsets, tables);
-                    t = first + end;
-                }
+                int n = t / perImage, first = n * perImage, end = Math.Min(perImage, t1 - first);
+                Range(_padded + (nint)n * imageWords, windows, first, t - first, end, offsets, tables);
+                t = first + end;
             }
         }
 

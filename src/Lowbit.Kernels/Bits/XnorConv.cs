@@ -71,7 +71,8 @@ public static partial class XnorConv
 
     /// <summary>Either entry on a chosen path (tests call every path).</summary>
     internal static unsafe void Run(XnorConvPath path, ReadOnlySpan<ulong> input, int images, XnorConvFilters filters, ReadOnlySpan<int> maxMismatches,
-        Span<uint> padded, Span<ulong> output, Span<int> counts, int threads, bool signs, bool channelMajor = false)
+        Span<uint> padded, Span<ulong> output, Span<int> counts, int threads, bool signs, bool channelMajor = false,
+        long minWorkPerPart = MinWorkPerPart)
     {
         ArgumentNullException.ThrowIfNull(filters);
         ArgumentOutOfRangeException.ThrowIfNegative(images);
@@ -103,21 +104,27 @@ public static partial class XnorConv
         fixed (int* pc = counts, pt = limits)
         {
             var job = new Job(path, filters, pi, pp, pw + filters.Offset, signs ? pt : null, po, pc, channelMajor);
+            long work = (long)pixels * filters.Steps * ((s.OutChannels + 15) >> 4);
+            int parts = (int)Math.Min(threads, Math.Max(1, work / Math.Max(1, minWorkPerPart)));
             if (images > 1)
             {
-                int imageBlocks = Math.Min(threads, images);
+                int imageBlocks = Math.Min(parts, images);
                 if (imageBlocks <= 1) job.Images(0, images);
                 else RowPartition.Run(images, imageBlocks, 1, job.Images);
                 return;
             }
-            int blocks = Math.Min(threads, Math.Max(1, pixels / MinPixelsPerThread));
-            if (blocks <= 1) job.Pixels(0, pixels);
-            else RowPartition.Run(pixels, blocks, 4, job.Pixels);
+            if (parts <= 1) job.Pixels(0, pixels);
+            else RowPartition.Run(pixels, parts, 4, job.Pixels);
         }
     }
 
-    /// <summary>Fewest output pixels worth a thread of their own.</summary>
-    private const int MinPixelsPerThread = 64;
+    /// <summary>
+    /// Least work, in reduction steps × vectors of 16 filters (about 1.5 ns each on the 512-bit path), worth a thread of
+    /// its own: about 25 µs. A part hands off to a worker that may be asleep or whose CPU is busy with another process;
+    /// at batch 1 the 2-thread runs of smaller layers were 2-10x slower than on one thread on the shared 2-vCPU machine
+    /// (BENCHMARKS.md, "Packed inference: toward the 10x targets").
+    /// </summary>
+    internal const long MinWorkPerPart = 1L << 14;
 
     /// <summary>Copies the images into the padded map <c>[images, Hp, Wp, ceil(C/32)]</c> with the border's bits.</summary>
     internal static void Pad(ReadOnlySpan<ulong> input, XnorConvShape s, int images, Span<uint> padded)

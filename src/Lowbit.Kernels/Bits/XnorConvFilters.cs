@@ -21,6 +21,41 @@ public sealed class XnorConvFilters
         Shape = shape;
         _storage = storage;
         Offset = offset;
+        int words = InputWords, wp = shape.PaddedWidth, k = shape.Kernel;
+        StepOffsets = new int[Steps];
+        for (int tap = 0, r = 0; tap < k * k; tap++)
+            for (int w = 0; w < words; w++) StepOffsets[r++] = ((tap / k) * wp + tap % k) * words + w;
+        Windows = new int[shape.OutHeight * shape.OutWidth];
+        for (int oy = 0, r = 0; oy < shape.OutHeight; oy++)
+            for (int ox = 0; ox < shape.OutWidth; ox++) Windows[r++] = (oy * shape.Stride * wp + ox * shape.Stride) * words;
+        PooledWindows = BuildPooledWindows();
+    }
+
+    /// <summary>
+    /// Per reduction step r, the offset in 32-bit words of its input word from the window's corner in the padded map
+    /// <c>[Hp, Wp, InputWords]</c> (computed once here rather than on every call).
+    /// </summary>
+    internal int[] StepOffsets { get; }
+
+    /// <summary>Per output pixel (oy·OW + ox), the offset in 32-bit words of its window's corner in its image's padded map.</summary>
+    internal int[] Windows { get; }
+
+    /// <summary>
+    /// <see cref="Windows"/> of the pixels under each 2×2 stride-2 pooling window, four at a time: entry 4(py·⌊OW/2⌋ + px)
+    /// + 2dy + dx is the window of output pixel (2py + dy, 2px + dx); rows and columns past the last whole window are
+    /// left out, as pooling without padding leaves them out.
+    /// </summary>
+    internal int[] PooledWindows { get; }
+
+    private int[] BuildPooledWindows()
+    {
+        int ph = Shape.OutHeight / 2, pw = Shape.OutWidth / 2, ow = Shape.OutWidth;
+        var windows = new int[4 * ph * pw];
+        for (int py = 0, i = 0; py < ph; py++)
+            for (int px = 0; px < pw; px++)
+                for (int dy = 0; dy < 2; dy++)
+                    for (int dx = 0; dx < 2; dx++) windows[i++] = Windows[(2 * py + dy) * ow + 2 * px + dx];
+        return windows;
     }
 
     /// <summary>The convolution's shapes.</summary>

@@ -62,27 +62,38 @@ public static class XnorGemm
     /// <summary>Vector path over prepacked panels (<paramref name="kernel"/>), rows or columns split between threads.</summary>
     internal static unsafe void MultiplyPrepacked(ReadOnlySpan<ulong> a, XnorWeights b, int m, Span<int> c, int threads, PopCountGemm.PanelKernel kernel)
     {
-        int n = b.Count, bits = b.Bits, words = b.Words, panelLength = b.PanelLength;
+        int n = b.Count, words = b.Words;
         int panelCount = (n + PopCountGemm.PanelRows - 1) / PopCountGemm.PanelRows;
-        int panelWords = words * PopCountGemm.PanelRows;
         fixed (ulong* pa = a, pp = b.Panels)
         fixed (int* pc = c)
         {
-            nint aAddr = (nint)pa, pAddr = (nint)pp, cAddr = (nint)pc;
-            int aLength = m * words, cLength = m * n;
-            void Run(int rowStart, int rowEnd, int panelStart, int panelEnd)
-            {
-                int colStart = panelStart * PopCountGemm.PanelRows, colEnd = Math.Min(n, panelEnd * PopCountGemm.PanelRows);
-                var aSpan = new ReadOnlySpan<ulong>((void*)aAddr, aLength).Slice(rowStart * words, (rowEnd - rowStart) * words);
-                var pSpan = new ReadOnlySpan<ulong>((void*)pAddr, panelLength).Slice(panelStart * panelWords, (panelEnd - panelStart) * panelWords);
-                var cSpan = new Span<int>((void*)cAddr, cLength).Slice(rowStart * n + colStart);
-                var epilogue = new XnorEpilogue(bits);
-                PopCountGemm.MultiplyPanels<XorCombine, XnorEpilogue>(kernel, aSpan, rowEnd - rowStart, pSpan, colEnd - colStart, words, cSpan, n, epilogue);
-            }
+            var job = new PrepackedJob(kernel, b, m, pa, pp, pc);
             // Small products stay on the calling thread: the hand-off costs more than ~2^15 word operations.
             if ((long)m * n * words < 1L << 15) threads = 1;
-            if (m >= 4 * threads || threads == 1) RowPartition.Run(m, threads, 4, (start, end) => Run(start, end, 0, panelCount));
-            else RowPartition.Run(panelCount, threads, 1, (start, end) => Run(0, m, start, end));
+            if (threads == 1) job.Run(0, m, 0, panelCount); // no delegate: a call on one thread allocates nothing
+            else if (m >= 4 * threads) RowPartition.Run(m, threads, 4, job.Rows);
+            else RowPartition.Run(panelCount, threads, 1, job.Panels);
+        }
+    }
+
+    /// <summary>One <see cref="MultiplyPrepacked"/> call's operands; any split of rows or panels gives the same values.</summary>
+    private readonly unsafe struct PrepackedJob(PopCountGemm.PanelKernel kernel, XnorWeights b, int m, ulong* a, ulong* panels, int* c)
+    {
+        /// <summary>Rows [start, end) against every panel.</summary>
+        public void Rows(int start, int end) => Run(start, end, 0, (b.Count + PopCountGemm.PanelRows - 1) / PopCountGemm.PanelRows);
+
+        /// <summary>Every row against panels [start, end).</summary>
+        public void Panels(int start, int end) => Run(0, m, start, end);
+
+        public void Run(int rowStart, int rowEnd, int panelStart, int panelEnd)
+        {
+            int n = b.Count, words = b.Words, panelWords = words * PopCountGemm.PanelRows;
+            int colStart = panelStart * PopCountGemm.PanelRows, colEnd = Math.Min(n, panelEnd * PopCountGemm.PanelRows);
+            var aSpan = new ReadOnlySpan<ulong>(a, m * words).Slice(rowStart * words, (rowEnd - rowStart) * words);
+            var pSpan = new ReadOnlySpan<ulong>(panels, b.PanelLength).Slice(panelStart * panelWords, (panelEnd - panelStart) * panelWords);
+            var cSpan = new Span<int>(c, m * n).Slice(rowStart * n + colStart);
+            PopCountGemm.MultiplyPanels<XorCombine, XnorEpilogue>(kernel, aSpan, rowEnd - rowStart, pSpan, colEnd - colStart, words, cSpan, n,
+                new XnorEpilogue(b.Bits));
         }
     }
 

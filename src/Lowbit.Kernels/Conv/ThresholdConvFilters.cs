@@ -19,7 +19,20 @@ public sealed unsafe class ThresholdConvFilters
         Offset = offset;
         Lanes = lanes;
         fixed (float* p = storage) _base = p + offset; // pinned array: the address is stable
+        Offsets = new int[shape.K];
+        for (int c = 0, r = 0; c < shape.InChannels; c++)
+            for (int ky = 0; ky < shape.KernelH; ky++)
+                for (int kx = 0; kx < shape.KernelW; kx++) Offsets[r++] = (c * shape.PaddedH + ky) * shape.PaddedW + kx;
+        Windows = new int[shape.OutH * shape.OutW];
+        for (int oy = 0, r = 0; oy < shape.OutH; oy++)
+            for (int ox = 0; ox < shape.OutW; ox++) Windows[r++] = oy * shape.Stride * shape.PaddedW + ox * shape.Stride;
     }
+
+    /// <summary>Per reduction index p, the offset of its input from the window's corner in a padded image <c>[C, Hp, Wp]</c>.</summary>
+    internal int[] Offsets { get; }
+
+    /// <summary>Per output pixel (oy·OW + ox), the offset of its window's corner in its padded image.</summary>
+    internal int[] Windows { get; }
 
     /// <summary>Shapes (batch ignored): C, padded input size, O, kernel and stride.</summary>
     public DirectConvShape Shape { get; }

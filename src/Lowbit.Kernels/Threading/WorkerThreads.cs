@@ -32,8 +32,8 @@ public static class WorkerThreads
 
     /// <summary>
     /// Calls <paramref name="part"/>(i) once for every i in [0, <paramref name="parts"/>): part 0 on the calling thread
-    /// and the others on the workers, or all on the thread pool (workers busy, or more parts than processors); returns
-    /// when all are done.
+    /// and the others on whichever of the workers and the caller claims them first, or all on the thread pool (workers
+    /// busy, or more parts than processors); returns when all are done.
     /// </summary>
     /// <param name="parts">Number of parts (≥ 1); one part runs inline.</param>
     /// <param name="part">The work of one part; an exception from a part is rethrown here (the first one, unwrapped, on
@@ -60,7 +60,7 @@ public static class WorkerThreads
         }
     }
 
-    /// <summary>Parts 1 … parts − 1 on workers, part 0 on the caller; false (nothing run) when the workers are busy.</summary>
+    /// <summary>Part 0 on the caller, parts 1 … parts − 1 on the workers or the caller; false (nothing run) when the workers are busy.</summary>
     private static bool TryRun(int parts, Action<int> part)
     {
         if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0) return false;
@@ -78,6 +78,7 @@ public static class WorkerThreads
             {
                 Interlocked.CompareExchange(ref job.Error, e, null);
             }
+            job.RunUnclaimedParts(); // a worker that has not woken up yet finds them done
             var spin = new SpinWait();
             while (Volatile.Read(ref job.Pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
             if (job.Error is not null) ExceptionDispatchInfo.Capture(job.Error).Throw();
@@ -103,6 +104,11 @@ public static class WorkerThreads
         }
     }
 
+    /// <summary>
+    /// One loop. Parts 1 … Parts − 1 are claimed by whichever thread asks first, the caller included once it has run
+    /// part 0: a worker that wakes late (its virtual CPU busy with another process, or asleep) then finds nothing left,
+    /// and the loop takes about as long as on one thread instead of waiting for it.
+    /// </summary>
     private sealed class Job(Action<int> part, int parts)
     {
         public readonly Action<int> Part = part;
@@ -111,7 +117,27 @@ public static class WorkerThreads
         /// <summary>Parts 1 … Parts − 1 not finished yet.</summary>
         public int Pending = parts - 1;
 
+        /// <summary>The next part to claim (part 0 is the caller's).</summary>
+        private int _next = 1;
+
         public Exception? Error;
+
+        /// <summary>Claims and runs parts until none is left.</summary>
+        public void RunUnclaimedParts()
+        {
+            for (int p = Interlocked.Increment(ref _next) - 1; p < Parts; p = Interlocked.Increment(ref _next) - 1)
+            {
+                try
+                {
+                    Part(p);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref Error, e, null);
+                }
+                Interlocked.Decrement(ref Pending);
+            }
+        }
     }
 
     private sealed class Worker
@@ -139,16 +165,7 @@ public static class WorkerThreads
             {
                 var job = WaitForNextJob();
                 _seen = job;
-                if (_part >= job.Parts) continue; // a loop with fewer parts than workers
-                try
-                {
-                    job.Part(_part);
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref job.Error, e, null);
-                }
-                Interlocked.Decrement(ref job.Pending);
+                if (_part < job.Parts) job.RunUnclaimedParts(); // not woken for a loop with fewer parts than workers
             }
         }
 

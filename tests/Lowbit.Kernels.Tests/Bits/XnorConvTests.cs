@@ -33,6 +33,8 @@ public class XnorConvTests
         { 1440, 5, 1, 1, 0, 2, 2 }, // 45 steps: Harley-Seal again
         { 300, 3, 3, 1, 1, 3, 3 }, // 10 input words: more than 31 steps, two byte-counter chunks
         { 8000, 3, 1, 1, 0, 2, 2 }, // 250 steps: more than 31 Harley-Seal blocks
+        { 32, 32, 3, 1, 1, 12, 11 }, // 30 pooled pixels of 2x2 windows (two chunks), an odd width
+        { 64, 130, 3, 1, 1, 10, 9 }, // 3 output words per pixel, 20 pooled pixels
     };
 
     [Theory]
@@ -60,18 +62,75 @@ public class XnorConvTests
                 for (int threads = 1; threads <= 3; threads++)
                 {
                     string context = $"{path} threads={threads} images={images} pad={(ones ? "+1" : "-1")} seed={seed}";
+                    long minWork = threads == 1 ? XnorConv.MinWorkPerPart : 1; // several threads: split even these small maps
                     var padded = new uint[XnorConv.PaddedLength(shape, images)];
                     var bits = new ulong[pixels * outWords];
                     Array.Fill(bits, ulong.MaxValue);
-                    XnorConv.Run(path, input, images, filters, thresholds, padded, bits, default, threads, signs: true);
+                    XnorConv.Run(path, input, images, filters, thresholds, padded, bits, default, threads, signs: true, minWorkPerPart: minWork);
                     BitTestData.Equal<ulong>(expectedBits, bits, "signs " + context);
                     var counts = new int[pixels * outChannels];
                     Array.Fill(counts, -7);
-                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false);
+                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false, minWorkPerPart: minWork);
                     BitTestData.Equal<int>(expected, counts, "counts " + context);
                     Array.Fill(counts, -7);
-                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false, channelMajor: true);
+                    XnorConv.Run(path, input, images, filters, default, padded, default, counts, threads, signs: false, channelMajor: true,
+                        minWorkPerPart: minWork);
                     BitTestData.Equal<int>(ChannelMajor(expected, images, shape.OutHeight * shape.OutWidth, outChannels), counts, "channel-major counts " + context);
+                }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ThresholdSignsPooled_EveryPathAndThreadCount_MatchesConvolutionThenPooling(int channels, int outChannels, int kernel, int stride,
+        int pad, int height, int width)
+    {
+        foreach (var (ones, images) in new[] { (false, 3), (true, 1) })
+        {
+            int seed = channels * 1000 + outChannels * 10 + kernel + (ones ? 7 : 0) + images + 5;
+            var rng = new Random(seed);
+            var shape = new XnorConvShape(channels, height, width, outChannels, kernel, stride, pad, ones);
+            int oh = shape.OutHeight, ow = shape.OutWidth, ph = oh / 2, pw = ow / 2, outWords = BitLayout.WordsPerRow(outChannels);
+            var weights = BitTestData.Pack(BitTestData.Signs(rng, outChannels * shape.PatchSize), outChannels, shape.PatchSize);
+            var filters = XnorConvFilters.Pack(weights, shape);
+            var input = BitTestData.Pack(BitTestData.Signs(rng, images * height * width * channels), images * height * width, channels);
+            var thresholds = new int[outChannels];
+            for (int o = 0; o < outChannels; o++) thresholds[o] = rng.Next(-1, shape.PatchSize + 1);
+            var minChannels = new ulong[outWords];
+            for (int o = 0; o < outChannels; o++) if (rng.Next(3) == 0) minChannels[o >> 6] |= 1UL << (o & 63);
+            if (ph == 0 || pw == 0)
+            {
+                Assert.Throws<ArgumentException>(() => XnorConv.ThresholdSignsPooled(input, images, filters, thresholds, minChannels,
+                    new uint[XnorConv.PaddedLength(shape, images)], new ulong[outWords]));
+                continue;
+            }
+            // Reference: the plain-loop convolution's signs (already tested above), pooled by plain loops per channel.
+            var convBits = new ulong[images * oh * ow * outWords];
+            var scratch = new uint[XnorConv.PaddedLength(shape, images)];
+            XnorConv.Run(XnorConvPath.Scalar, input, images, filters, thresholds, scratch, convBits, default, 1, signs: true);
+            var expected = new ulong[images * ph * pw * outWords];
+            for (int n = 0; n < images; n++)
+                for (int py = 0; py < ph; py++)
+                    for (int px = 0; px < pw; px++)
+                        for (int o = 0; o < outChannels; o++)
+                        {
+                            bool min = (minChannels[o >> 6] >> (o & 63) & 1) != 0, result = min;
+                            for (int dy = 0; dy < 2; dy++)
+                                for (int dx = 0; dx < 2; dx++)
+                                {
+                                    bool bit = (convBits[((n * oh + 2 * py + dy) * ow + 2 * px + dx) * outWords + (o >> 6)] >> (o & 63) & 1) != 0;
+                                    result = min ? result && bit : result || bit;
+                                }
+                            if (result) expected[((n * ph + py) * pw + px) * outWords + (o >> 6)] |= 1UL << (o & 63);
+                        }
+            foreach (var path in Enum.GetValues<XnorConvPath>())
+                for (int threads = 1; threads <= 3; threads++)
+                {
+                    var output = new ulong[expected.Length];
+                    Array.Fill(output, ulong.MaxValue);
+                    XnorConv.RunPooled(path, input, images, filters, thresholds, minChannels, new uint[XnorConv.PaddedLength(shape, images)], output,
+                        threads, threads == 1 ? XnorConv.MinWorkPerPart : 1);
+                    BitTestData.Equal<ulong>(expected, output, $"pooled signs {path} threads={threads} images={images} seed={seed}");
                 }
         }
     }

@@ -53,14 +53,15 @@ public class ThresholdConvTests
             for (int threads = 1; threads <= 3; threads++)
             {
                 string context = $"{path} threads={threads} seed={seed}";
+                long minWork = threads == 1 ? ThresholdConv.MinWorkPerPart : 1; // several threads: split even these small maps
                 var values = new float[pixels * o];
-                ThresholdConv.Run(path, xpad, images, filters, default, values, threads);
+                ThresholdConv.Run(path, xpad, images, filters, default, values, threads, minWork);
                 for (int i = 0; i < values.Length; i++)
                     Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(values[i]),
                         $"{context} value [{i}]: expected {expected[i]:R}, actual {values[i]:R}");
                 var bits = new ulong[pixels * words];
                 Array.Fill(bits, ulong.MaxValue);
-                ThresholdConv.Run(path, xpad, images, filters, bits, default, threads);
+                ThresholdConv.Run(path, xpad, images, filters, bits, default, threads, minWork);
                 for (int i = 0; i < bits.Length; i++) Assert.True(expectedBits[i] == bits[i], $"{context} word {i}: expected {expectedBits[i]:X16}, actual {bits[i]:X16}");
             }
     }
@@ -106,6 +107,39 @@ public class ThresholdConvTests
                     float expected = inside ? tables[ch * 256 + pixels[ch * 12 + (y - 1) * 4 + x - 1]] : -3f;
                     Assert.Equal(expected, xpad[(ch * 5 + y) * 6 + x]);
                 }
+    }
+
+    [Theory]
+    [InlineData(3, 4)]
+    [InlineData(2, 21)] // two 8-pixel gathers and 5 one by one per row
+    [InlineData(1, 32)]
+    public void MapPixels_WritesTheInsideOnly(int height, int width)
+    {
+        const int p = 2;
+        int hp = height + 2 * p, wp = width + 2 * p;
+        var shape = new DirectConvShape(1, 2, hp, wp, 1, 5, 5);
+        byte[] pixels = Enumerable.Range(0, 2 * 2 * height * width).Select(i => (byte)(i * 11 + 3)).ToArray(); // 2 images
+        var tables = new float[512];
+        for (int i = 0; i < 512; i++) tables[i] = i * 0.25f - 7f;
+        var xpad = new float[2 * ThresholdConv.ImageLength(shape)];
+        Array.Fill(xpad, float.NaN);
+        ThresholdConv.MapPixels(pixels, 2, shape, height, width, tables, xpad);
+        for (int n = 0; n < 2; n++)
+            for (int ch = 0; ch < 2; ch++)
+                for (int y = 0; y < hp; y++)
+                    for (int x = 0; x < wp; x++)
+                    {
+                        bool inside = y >= p && y < p + height && x >= p && x < p + width;
+                        float actual = xpad[((n * 2 + ch) * hp + y) * wp + x];
+                        if (inside) Assert.Equal(tables[ch * 256 + pixels[((n * 2 + ch) * height + y - p) * width + x - p]], actual);
+                        else Assert.True(float.IsNaN(actual), $"border ({n}, {ch}, {y}, {x}) was written: {actual}");
+                    }
+        ThresholdConv.FillBorder(2, shape, height, width, -3f, xpad);
+        var expected = new float[xpad.Length];
+        ThresholdConv.PadPixels(pixels, 2, shape, height, width, tables, -3f, expected);
+        Assert.Equal(expected, xpad);
+        Assert.Throws<ArgumentException>(() => ThresholdConv.MapPixels(pixels, 2, shape, height, width, tables, new float[xpad.Length - 1]));
+        Assert.Throws<ArgumentException>(() => ThresholdConv.MapPixels(pixels.AsSpan(1), 2, shape, height, width, tables, xpad));
     }
 
     [Fact]

@@ -106,6 +106,46 @@ public class WorkerThreadsTests
         }
     }
 
+    [Fact]
+    public void Run_PartsLeftWhenTheCallerIsDone_RunOnceOnWhicheverThreadClaimsThem()
+    {
+        if (Environment.ProcessorCount < 2) return;
+        int caller = Environment.CurrentManagedThreadId;
+        for (int repeat = 0; repeat < 50; repeat++)
+        {
+            if (repeat % 10 == 0) Thread.Sleep(3); // asleep: the caller usually claims part 1 before the worker wakes
+            var hits = new int[2];
+            var threads = new int[2];
+            WorkerThreads.Run(2, p =>
+            {
+                Interlocked.Increment(ref hits[p]);
+                threads[p] = Environment.CurrentManagedThreadId;
+            });
+            Assert.All(hits, h => Assert.Equal(1, h));
+            // Part 0 is the caller's unless the workers were busy with another test's loop (then the pool ran both).
+            Assert.True(threads[0] == caller || threads[1] != caller,
+                $"repeat {repeat}: part 0 on {threads[0]}, part 1 on {threads[1]}, caller {caller}");
+        }
+    }
+
+    [Fact]
+    public void Run_APartThatWaitsForAnother_StillCompletes()
+    {
+        if (Environment.ProcessorCount < 2) return;
+        // Part 0 (the caller) waits until part 1 ran: only a worker can run it then, so the workers still take parts.
+        for (int repeat = 0; repeat < 20; repeat++)
+        {
+            int done = 0;
+            bool waited = true;
+            WorkerThreads.Run(2, p =>
+            {
+                if (p == 1) Volatile.Write(ref done, 1);
+                else waited = SpinWait.SpinUntil(() => Volatile.Read(ref done) == 1, TimeSpan.FromSeconds(10));
+            });
+            Assert.True(waited, $"repeat {repeat}: part 1 never ran while part 0 waited");
+        }
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]

@@ -26,6 +26,7 @@ internal sealed class ByteSignConvStep : LayerStep
     private readonly float[] _tables;
     private readonly DirectConvShape _shape;
     private readonly ThresholdConvFilters? _filters; // null: Conv2d's operation order differs for this shape
+    private float[] _padded = []; // [images, C, Hp, Wp]: this step's own, so its border is filled once, when it grows
 
     public ByteSignConvStep(ByteSignConvLayer layer, StepContext context)
     {
@@ -52,8 +53,14 @@ internal sealed class ByteSignConvStep : LayerStep
             SignPacking.PackChannels(y, io.Images, g.OutChannels, g.Positions, _layer.Negated, _layer.Thresholds, io.OutputWords);
             return;
         }
-        var xpad = _context.Scratch.Floats(0, io.Images * ThresholdConv.ImageLength(_shape));
-        ThresholdConv.PadPixels(io.InputBytes, io.Images, _shape, g.InHeight, g.InWidth, _tables, g.PadValue, xpad);
+        int length = io.Images * ThresholdConv.ImageLength(_shape);
+        if (_padded.Length < length)
+        {
+            _padded = new float[length];
+            ThresholdConv.FillBorder(io.Images, _shape, g.InHeight, g.InWidth, g.PadValue, _padded);
+        }
+        var xpad = _padded.AsSpan(0, length);
+        ThresholdConv.MapPixels(io.InputBytes, io.Images, _shape, g.InHeight, g.InWidth, _tables, xpad);
         ThresholdConv.Signs(xpad, io.Images, _filters, io.OutputWords, _context.Threads);
     }
 
