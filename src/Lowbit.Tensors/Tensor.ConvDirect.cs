@@ -70,6 +70,35 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>Runs kernel(padded run, run shape, first image) over the batch in runs of about 128 KiB of padded input.</summary>
+    private delegate void PaddedRunKernel(ReadOnlySpan<float> padded, DirectConvShape runShape, int firstImage);
+
+    /// <summary>
+    /// Like <see cref="PadThenRun"/> for a padded copy that is read once: images split across threads, each thread padding
+    /// its runs into one run-sized buffer of its own (it stays in cache; a batch-sized copy only sent every line to memory
+    /// and back). The kernel sees the run as a batch of its own (image i of the buffer is image firstImage + i).
+    /// </summary>
+    private static void PadRunsThenRun(Tensor x, DirectConvShape shape, int height, int width, int padding, float padValue, PaddedRunKernel kernel)
+    {
+        int run = (int)Math.Clamp(128 * 1024 / (4L * shape.ImageLength), 1, shape.Batch), length = run * shape.ImageLength;
+        int parts = Math.Max(1, Math.Min(Compute.Threads, shape.Batch)), inputLength = shape.InChannels * height * width;
+        var buffers = Uninitialized(DType.Float32, [parts * length]);
+        Compute.For(parts, 1, 1, (p0, p1) =>
+        {
+            for (int p = p0; p < p1; p++)
+            {
+                var padded = buffers.AsSpan().Slice(p * length, length);
+                int n0 = p * shape.Batch / parts, n1 = (p + 1) * shape.Batch / parts;
+                for (int i0 = n0; i0 < n1; i0 += run)
+                {
+                    var runShape = shape with { Batch = Math.Min(n1, i0 + run) - i0 };
+                    DirectConv.Pad(x.AsSpan().Slice(i0 * inputLength), padded, runShape, height, width, padding, padValue, 0, runShape.Batch);
+                    kernel(padded, runShape, i0);
+                }
+            }
+        });
+    }
+
     private static (Tensor? Gx, Tensor? Gw) ConvDirectBackward(Tensor g, Tensor x, Tensor weight, Tensor xpad, int[] offsets, DirectConvShape shape, ConvGeometry geo)
     {
         Tensor? gw = null, gx = null;
@@ -95,13 +124,16 @@ public sealed partial class Tensor
             // dx = conv(pad(g, kh − 1 − padding), flipped Wᵀ): the same kernel with channels exchanged.
             int hp = geo.OutH + 2 * transposedPadding, wp = geo.OutW + 2 * transposedPadding;
             var transposed = new DirectConvShape(geo.Batch, outC, hp, wp, geo.Channels, k, k);
-            var gpad = transposedPadding == 0 ? g : Uninitialized(DType.Float32, [geo.Batch, transposed.ImageLength]);
             var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(geo.Channels, outC * k * k)]);
             DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, true, packed.AsSpan());
             var offsetsT = DirectConv.Offsets(transposed);
             var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
-            Compute.For(geo.Batch, 1, 1, (n0, n1) => PadThenRun(transposedPadding == 0 ? null : g, gpad, transposed, geo.OutH, geo.OutW, transposedPadding, 0f, n0, n1,
-                (i0, i1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), i0, i1)));
+            if (transposedPadding == 0)
+                Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(g.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), n0, n1));
+            else
+                PadRunsThenRun(g, transposed, geo.OutH, geo.OutW, transposedPadding, 0f,
+                    (gpad, runShape, i0) => DirectConv.Forward(gpad, packed.AsSpan(), offsetsT, runShape, dx.AsSpan().Slice(i0 * geo.Channels * geo.Height * geo.Width),
+                        0, runShape.Batch));
             return dx;
         }
         if (geo.KernelW == k && DirectConv.SupportsStride2InputGradient(k, geo.Stride, geo.Padding, geo.Height, geo.Width)) return Stride2InputGradient(g, x, weight, geo);
