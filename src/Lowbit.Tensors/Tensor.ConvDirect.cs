@@ -132,8 +132,8 @@ public sealed partial class Tensor
                 Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(g.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), n0, n1));
             else
                 PadRunsThenRun(g, transposed, geo.OutH, geo.OutW, transposedPadding, 0f,
-                    (gpad, runShape, i0) => DirectConv.Forward(gpad, packed.AsSpan(), offsetsT, runShape, dx.AsSpan().Slice(i0 * geo.Channels * geo.Height * geo.Width),
-                        0, runShape.Batch));
+                    (gpad, runShape, i0) => DirectConv.Forward(gpad, packed.AsSpan(), offsetsT, runShape,
+                        dx.AsSpan().Slice(i0 * geo.Channels * geo.Height * geo.Width), 0, runShape.Batch));
             return dx;
         }
         if (geo.KernelW == k && DirectConv.SupportsStride2InputGradient(k, geo.Stride, geo.Padding, geo.Height, geo.Width)) return Stride2InputGradient(g, x, weight, geo);
@@ -191,10 +191,11 @@ public sealed partial class Tensor
                             DirectConv.PadBottomRight(source, padded, oh, ow, q / 2, q % 2, 0, images * outC);
                             input = padded;
                         }
-                        DirectConv.Forward(input, packed[q].AsSpan(), offsets[q], shape, scratch.Slice(phaseOffset[q], images * c * oh * ow), 0, images);
+                        var output = scratch.Slice(phaseOffset[q], images * c * oh * ow);
+                        DirectConv.Forward(input, packed[q].AsSpan(), offsets[q], shape, output, 0, images);
                     }
-                    DirectConv.InterleavePhases(scratch.Slice(phaseOffset[0]), scratch.Slice(phaseOffset[1]), scratch.Slice(phaseOffset[2]), scratch.Slice(phaseOffset[3]),
-                        dx.AsSpan().Slice(i0 * outputLength, images * outputLength), c, oh, ow, images);
+                    DirectConv.InterleavePhases(scratch.Slice(phaseOffset[0]), scratch.Slice(phaseOffset[1]), scratch.Slice(phaseOffset[2]),
+                        scratch.Slice(phaseOffset[3]), dx.AsSpan().Slice(i0 * outputLength, images * outputLength), c, oh, ow, images);
                 }
             }
         });

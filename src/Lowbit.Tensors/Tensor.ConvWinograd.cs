@@ -86,7 +86,8 @@ public sealed partial class Tensor
     /// is read once, and a batch-sized copy only sent every line to memory and back). The values do not depend on the
     /// runs, the split or the buffer (<see cref="WinogradConv.ForwardImages"/>).
     /// </summary>
-    private static void WinogradForward(Tensor source, int height, int width, int padding, float padValue, Tensor? xphase, Tensor u, WinogradShape shape, Tensor y, Tensor? bias)
+    private static void WinogradForward(Tensor source, int height, int width, int padding, float padValue, Tensor? xphase, Tensor u, WinogradShape shape,
+        Tensor y, Tensor? bias)
     {
         var plan = WinogradConv.ForwardPlan(shape);
         int parts = Math.Max(1, Math.Min(Compute.Threads, shape.Batch)), length = WinogradConv.ScratchLength(shape, plan);
@@ -105,13 +106,15 @@ public sealed partial class Tensor
                 if (xphase is not null)
                 {
                     DirectConv.Pad(source.AsSpan(), xphase.AsSpan(), layout, height, width, padding, padValue, i0, i1);
-                    WinogradConv.ForwardImages(xphase.AsSpan(), u.AsSpan(), shape, plan, y.AsSpan(), i0, i1, part[..length], bias is null ? default : bias.AsSpan());
+                    WinogradConv.ForwardImages(xphase.AsSpan(), u.AsSpan(), shape, plan, y.AsSpan(), i0, i1, part[..length],
+                        bias is null ? default : bias.AsSpan());
                     continue;
                 }
                 // The run as a batch of its own in the thread's buffer: image i0 + i is image i there and in the slices.
                 var runShape = shape with { Batch = i1 - i0 };
                 var padded = part.Slice(length, padLength);
-                DirectConv.Pad(source.AsSpan().Slice(i0 * inputLength), padded, layout with { Batch = i1 - i0 }, height, width, padding, padValue, 0, i1 - i0);
+                DirectConv.Pad(source.AsSpan().Slice(i0 * inputLength), padded, layout with { Batch = i1 - i0 }, height, width, padding, padValue,
+                    0, i1 - i0);
                 WinogradConv.ForwardImages(padded, u.AsSpan(), runShape, plan, y.AsSpan().Slice(i0 * outputLength), 0, i1 - i0, part[..length],
                     bias is null ? default : bias.AsSpan());
             }

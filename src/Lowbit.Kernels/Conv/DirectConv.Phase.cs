@@ -57,7 +57,8 @@ public static partial class DirectConv
     /// <param name="hq">Phase-plane rows, ⌈(height + 2)/2⌉.</param>
     /// <param name="wq">Phase-plane columns, ⌈(width + 2)/2⌉ = width/2 + 1.</param>
     /// <param name="vector512">Split 16 floats at a time with Vector512 (else 8 with Vector256; both give the same values).</param>
-    internal static unsafe void PadPlanePhase2Padding1(ReadOnlySpan<float> src, Span<float> dst, int height, int width, float padValue, int hq, int wq, bool vector512)
+    internal static unsafe void PadPlanePhase2Padding1(ReadOnlySpan<float> src, Span<float> dst, int height, int width, float padValue, int hq, int wq,
+        bool vector512)
     {
         System.Diagnostics.Debug.Assert(SupportsPhase2Padding1(1, width) && wq == width / 2 + 1 && hq == (height + 3) / 2);
         if (src.Length < height * width || dst.Length < 4 * hq * wq) throw new ArgumentException("Plane buffers are too short for the shape.");

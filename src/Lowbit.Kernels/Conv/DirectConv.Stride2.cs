@@ -52,7 +52,10 @@ public static partial class DirectConv
     // kernel, reduction index p = (o·(1 + qy) + a)·(1 + qx) + b: the nonzero taps of the single 2 × 2 convolution above
     // in the same order, so each dx value is the same chain of FMAs less the products with zero filter values.
 
-    /// <summary>Shape of phase (qy, qx)'s convolution over <paramref name="images"/> images: input g [O, OH + qy, OW + qx], C output channels of OH × OW.</summary>
+    /// <summary>
+    /// Shape of phase (qy, qx)'s convolution over <paramref name="images"/> images: input g [O, OH + qy, OW + qx], C output
+    /// channels of OH × OW.
+    /// </summary>
     /// <param name="images">Images.</param>
     /// <param name="outChannels">O (the convolution's output channels: the phase convolution's input channels).</param>
     /// <param name="inChannels">C.</param>
@@ -75,10 +78,12 @@ public static partial class DirectConv
     /// <param name="packed">Destination of <see cref="PackedLength"/>(C, O·(1 + qy)·(1 + qx)) floats.</param>
     public static void PackStride2PhaseFilters(ReadOnlySpan<float> w, int outChannels, int inChannels, int qy, int qx, Span<float> packed)
     {
-        if (w.Length < outChannels * inChannels * 9) throw new ArgumentException($"Filters need {outChannels * inChannels * 9} floats, got {w.Length}.", nameof(w));
+        if (w.Length < outChannels * inChannels * 9)
+            throw new ArgumentException($"Filters need {outChannels * inChannels * 9} floats, got {w.Length}.", nameof(w));
         if ((uint)qy > 1 || (uint)qx > 1) throw new ArgumentOutOfRangeException(nameof(qy), $"Phase ({qy}, {qx}) is not one of (0 or 1, 0 or 1).");
         int kh = 1 + qy, kw = 1 + qx, k = outChannels * kh * kw;
-        if (packed.Length < PackedLength(inChannels, k)) throw new ArgumentException($"Packed filters need {PackedLength(inChannels, k)} floats, got {packed.Length}.", nameof(packed));
+        if (packed.Length < PackedLength(inChannels, k))
+            throw new ArgumentException($"Packed filters need {PackedLength(inChannels, k)} floats, got {packed.Length}.", nameof(packed));
         packed[..PackedLength(inChannels, k)].Clear();
         for (int c = 0; c < inChannels; c++)
         {
@@ -86,7 +91,8 @@ public static partial class DirectConv
             for (int o = 0; o < outChannels; o++)
                 for (int a = 0; a < kh; a++)
                     for (int b = 0; b < kw; b++)
-                        panel[((o * kh + a) * kw + b) * PanelRows + c % PanelRows] = w[(o * inChannels + c) * 9 + Stride2Tap(qy, a) * 3 + Stride2Tap(qx, b)];
+                        panel[((o * kh + a) * kw + b) * PanelRows + c % PanelRows] =
+                            w[(o * inChannels + c) * 9 + Stride2Tap(qy, a) * 3 + Stride2Tap(qx, b)];
         }
     }
 
@@ -96,9 +102,11 @@ public static partial class DirectConv
     /// </summary>
     public static void PadBottomRight(ReadOnlySpan<float> g, Span<float> gpad, int height, int width, int rows, int columns, int plane0, int plane1)
     {
-        if ((uint)rows > 1 || (uint)columns > 1) throw new ArgumentOutOfRangeException(nameof(rows), $"Padding ({rows}, {columns}) must be 0 or 1 each.");
+        if ((uint)rows > 1 || (uint)columns > 1)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"Padding ({rows}, {columns}) must be 0 or 1 each.");
         int wp = width + columns, planeLength = (height + rows) * wp;
-        if (g.Length < plane1 * height * width || gpad.Length < plane1 * planeLength) throw new ArgumentException("Buffers are too short for the plane range.");
+        if (g.Length < plane1 * height * width || gpad.Length < plane1 * planeLength)
+            throw new ArgumentException("Buffers are too short for the plane range.");
         for (int p = plane0; p < plane1; p++)
         {
             var src = g.Slice(p * height * width, height * width);
@@ -118,8 +126,8 @@ public static partial class DirectConv
     /// dx[n, c, 2i + qy, 2j + qx] = phase(qy, qx)[n, c, i, j] for images [0, images): four phase outputs [images, C, OH, OW]
     /// interleaved into [images, C, 2·OH, 2·OW] (a copy: exact).
     /// </summary>
-    public static void InterleavePhases(ReadOnlySpan<float> phase00, ReadOnlySpan<float> phase01, ReadOnlySpan<float> phase10, ReadOnlySpan<float> phase11,
-        Span<float> dx, int channels, int outH, int outW, int images)
+    public static void InterleavePhases(ReadOnlySpan<float> phase00, ReadOnlySpan<float> phase01, ReadOnlySpan<float> phase10,
+        ReadOnlySpan<float> phase11, Span<float> dx, int channels, int outH, int outW, int images)
     {
         int phasePlane = outH * outW, w = 2 * outW, length = images * channels * phasePlane;
         if (phase00.Length < length || phase01.Length < length || phase10.Length < length || phase11.Length < length || dx.Length < 4 * length)
@@ -130,7 +138,8 @@ public static partial class DirectConv
                 var even = (qy == 0 ? phase00 : phase10).Slice(plane * phasePlane, phasePlane);
                 var odd = (qy == 0 ? phase01 : phase11).Slice(plane * phasePlane, phasePlane);
                 var target = dx.Slice(plane * 4 * phasePlane, 4 * phasePlane);
-                for (int i = 0; i < outH; i++) InterleaveRow(even.Slice(i * outW, outW), odd.Slice(i * outW, outW), target.Slice((2 * i + qy) * w, w));
+                for (int i = 0; i < outH; i++)
+                    InterleaveRow(even.Slice(i * outW, outW), odd.Slice(i * outW, outW), target.Slice((2 * i + qy) * w, w));
             }
     }
 

@@ -202,8 +202,9 @@ internal static class PoolKernels
         for (; ox + 8 <= ow && 2 * ox + 16 <= width; ox += 8)
         {
             Vector256<float> v = Vector256<float>.Zero + Vector256.LoadUnsafe(ref source, (nuint)(o + ox));
-            Vector256.Shuffle(Vector256.Create(v.GetLower(), Vector128<float>.Zero), spread).StoreUnsafe(ref destination, (nuint)(rowStart + 2 * ox));
-            Vector256.Shuffle(Vector256.Create(v.GetUpper(), Vector128<float>.Zero), spread).StoreUnsafe(ref destination, (nuint)(rowStart + 2 * ox + 8));
+            nuint at = (nuint)(rowStart + 2 * ox);
+            Vector256.Shuffle(Vector256.Create(v.GetLower(), Vector128<float>.Zero), spread).StoreUnsafe(ref destination, at);
+            Vector256.Shuffle(Vector256.Create(v.GetUpper(), Vector128<float>.Zero), spread).StoreUnsafe(ref destination, at + 8);
         }
         return ox;
     }

@@ -327,7 +327,8 @@ public class WinogradConvTests
                             int y = 2 * i + py, z = 2 * j + px;
                             double expected = y < hp && z < wp ? xp[y * wp + z] : -1;
                             float actual = xphase[((py * 2 + px) * hq + i) * wq + j];
-                            Assert.True(expected == actual, $"vector512 {vector512}, {h}x{w}, phase ({py}, {px}) cell ({i}, {j}): expected {expected}, got {actual}");
+                            Assert.True(expected == actual,
+                                $"vector512 {vector512}, {h}x{w}, phase ({py}, {px}) cell ({i}, {j}): expected {expected}, got {actual}");
                         }
         }
     }
