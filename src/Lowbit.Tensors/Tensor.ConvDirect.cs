@@ -70,6 +70,35 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>Runs kernel(padded run, run shape, first image) over the batch in runs of about 128 KiB of padded input.</summary>
+    private delegate void PaddedRunKernel(ReadOnlySpan<float> padded, DirectConvShape runShape, int firstImage);
+
+    /// <summary>
+    /// Like <see cref="PadThenRun"/> for a padded copy that is read once: images split across threads, each thread padding
+    /// its runs into one run-sized buffer of its own (it stays in cache; a batch-sized copy only sent every line to memory
+    /// and back). The kernel sees the run as a batch of its own (image i of the buffer is image firstImage + i).
+    /// </summary>
+    private static void PadRunsThenRun(Tensor x, DirectConvShape shape, int height, int width, int padding, float padValue, PaddedRunKernel kernel)
+    {
+        int run = (int)Math.Clamp(128 * 1024 / (4L * shape.ImageLength), 1, shape.Batch), length = run * shape.ImageLength;
+        int parts = Math.Max(1, Math.Min(Compute.Threads, shape.Batch)), inputLength = shape.InChannels * height * width;
+        var buffers = Uninitialized(DType.Float32, [parts * length]);
+        Compute.For(parts, 1, 1, (p0, p1) =>
+        {
+            for (int p = p0; p < p1; p++)
+            {
+                var padded = buffers.AsSpan().Slice(p * length, length);
+                int n0 = p * shape.Batch / parts, n1 = (p + 1) * shape.Batch / parts;
+                for (int i0 = n0; i0 < n1; i0 += run)
+                {
+                    var runShape = shape with { Batch = Math.Min(n1, i0 + run) - i0 };
+                    DirectConv.Pad(x.AsSpan().Slice(i0 * inputLength), padded, runShape, height, width, padding, padValue, 0, runShape.Batch);
+                    kernel(padded, runShape, i0);
+                }
+            }
+        });
+    }
+
     private static (Tensor? Gx, Tensor? Gw) ConvDirectBackward(Tensor g, Tensor x, Tensor weight, Tensor xpad, int[] offsets, DirectConvShape shape, ConvGeometry geo)
     {
         Tensor? gw = null, gx = null;
@@ -95,13 +124,16 @@ public sealed partial class Tensor
             // dx = conv(pad(g, kh − 1 − padding), flipped Wᵀ): the same kernel with channels exchanged.
             int hp = geo.OutH + 2 * transposedPadding, wp = geo.OutW + 2 * transposedPadding;
             var transposed = new DirectConvShape(geo.Batch, outC, hp, wp, geo.Channels, k, k);
-            var gpad = transposedPadding == 0 ? g : Uninitialized(DType.Float32, [geo.Batch, transposed.ImageLength]);
             var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(geo.Channels, outC * k * k)]);
             DirectConv.PackFilters(weight.AsSpan(), outC, geo.Channels, k, k, true, packed.AsSpan());
             var offsetsT = DirectConv.Offsets(transposed);
             var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
-            Compute.For(geo.Batch, 1, 1, (n0, n1) => PadThenRun(transposedPadding == 0 ? null : g, gpad, transposed, geo.OutH, geo.OutW, transposedPadding, 0f, n0, n1,
-                (i0, i1) => DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), i0, i1)));
+            if (transposedPadding == 0)
+                Compute.For(geo.Batch, 1, 1, (n0, n1) => DirectConv.Forward(g.AsSpan(), packed.AsSpan(), offsetsT, transposed, dx.AsSpan(), n0, n1));
+            else
+                PadRunsThenRun(g, transposed, geo.OutH, geo.OutW, transposedPadding, 0f,
+                    (gpad, runShape, i0) => DirectConv.Forward(gpad, packed.AsSpan(), offsetsT, runShape,
+                        dx.AsSpan().Slice(i0 * geo.Channels * geo.Height * geo.Width), 0, runShape.Batch));
             return dx;
         }
         if (geo.KernelW == k && DirectConv.SupportsStride2InputGradient(k, geo.Stride, geo.Padding, geo.Height, geo.Width)) return Stride2InputGradient(g, x, weight, geo);
@@ -110,29 +142,61 @@ public sealed partial class Tensor
         return result;
     }
 
-    /// <summary>dx of a 3×3 stride-2 padding-1 convolution: one direct convolution of g (zero row and column added at the
-    /// bottom and right) with 2×2 phase filters into 4·C channels, interleaved into dx (see <see cref="DirectConv.PackStride2InputGradientFilters"/>).</summary>
+    /// <summary>dx of a 3×3 stride-2 padding-1 convolution: per phase (qy, qx) of dx, a direct convolution of g (padded by qy
+    /// zero rows and qx zero columns) with that phase's (1 + qy) × (1 + qx) taps, then the four phases interleaved into dx
+    /// (see <see cref="DirectConv.PackStride2PhaseFilters"/>).</summary>
     private static Tensor Stride2InputGradient(Tensor g, Tensor x, Tensor weight, ConvGeometry geo)
     {
         int n = geo.Batch, outC = weight._shape[0], c = geo.Channels, oh = geo.OutH, ow = geo.OutW;
-        var gpad = Uninitialized(DType.Float32, [n * outC, (oh + 1) * (ow + 1)]);
-        var shape = new DirectConvShape(n, outC, oh + 1, ow + 1, 4 * c, 2, 2);
-        var packed = Uninitialized(DType.Float32, [DirectConv.PackedLength(4 * c, shape.K)]);
-        DirectConv.PackStride2InputGradientFilters(weight.AsSpan(), outC, c, packed.AsSpan());
-        var offsets = DirectConv.Offsets(shape);
-        var phases = Uninitialized(DType.Float32, [n, 4 * c, oh, ow]);
-        var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
-        // One pass per run of images on each thread (pad, phase convolution, interleave) while the run is in cache,
-        // instead of three passes over the batch with a barrier after each.
-        int run = (int)Math.Max(1, 128 * 1024 / (4L * shape.ImageLength));
-        Compute.For(n, 1, 1, (n0, n1) =>
+        var shapes = new DirectConvShape[4];
+        var offsets = new int[4][];
+        var packed = new Tensor[4];
+        int[] padOffset = new int[4], phaseOffset = new int[4];
+        int run = (int)Math.Clamp(128 * 1024 / (4L * outC * (oh + 1) * (ow + 1)), 1, n), used = 0;
+        for (int q = 0; q < 4; q++)
         {
-            for (int i0 = n0; i0 < n1; i0 += run)
+            shapes[q] = DirectConv.Stride2PhaseShape(run, outC, c, oh, ow, q / 2, q % 2);
+            offsets[q] = DirectConv.Offsets(shapes[q]);
+            packed[q] = Uninitialized(DType.Float32, [DirectConv.PackedLength(c, shapes[q].K)]);
+            DirectConv.PackStride2PhaseFilters(weight.AsSpan(), outC, c, q / 2, q % 2, packed[q].AsSpan());
+            padOffset[q] = used;
+            used += q == 0 ? 0 : run * shapes[q].ImageLength;
+        }
+        for (int q = 0; q < 4; q++)
+        {
+            phaseOffset[q] = used;
+            used += run * c * oh * ow;
+        }
+        int parts = Math.Max(1, Math.Min(Compute.Threads, n)), inputLength = outC * oh * ow, outputLength = c * geo.Height * geo.Width;
+        var buffers = Uninitialized(DType.Float32, [parts * used]);
+        var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
+        // One pass per run of images on each thread (pads, four phase convolutions, interleave) in the thread's own buffers.
+        Compute.For(parts, 1, 1, (p0, p1) =>
+        {
+            for (int p = p0; p < p1; p++)
             {
-                int i1 = Math.Min(n1, i0 + run);
-                DirectConv.PadBottomRight(g.AsSpan(), gpad.AsSpan(), oh, ow, i0 * outC, i1 * outC);
-                DirectConv.Forward(gpad.AsSpan(), packed.AsSpan(), offsets, shape, phases.AsSpan(), i0, i1);
-                DirectConv.InterleavePhases(phases.AsSpan(), dx.AsSpan(), c, oh, ow, i0, i1);
+                var scratch = buffers.AsSpan().Slice(p * used, used);
+                int n0 = p * n / parts, n1 = (p + 1) * n / parts;
+                for (int i0 = n0; i0 < n1; i0 += run)
+                {
+                    int images = Math.Min(n1, i0 + run) - i0;
+                    var source = g.AsSpan().Slice(i0 * inputLength, images * inputLength);
+                    for (int q = 0; q < 4; q++)
+                    {
+                        var shape = shapes[q] with { Batch = images };
+                        ReadOnlySpan<float> input = source;
+                        if (q != 0)
+                        {
+                            var padded = scratch.Slice(padOffset[q], images * shape.ImageLength);
+                            DirectConv.PadBottomRight(source, padded, oh, ow, q / 2, q % 2, 0, images * outC);
+                            input = padded;
+                        }
+                        var output = scratch.Slice(phaseOffset[q], images * c * oh * ow);
+                        DirectConv.Forward(input, packed[q].AsSpan(), offsets[q], shape, output, 0, images);
+                    }
+                    DirectConv.InterleavePhases(scratch.Slice(phaseOffset[0]), scratch.Slice(phaseOffset[1]), scratch.Slice(phaseOffset[2]),
+                        scratch.Slice(phaseOffset[3]), dx.AsSpan().Slice(i0 * outputLength, images * outputLength), c, oh, ow, images);
+                }
             }
         });
         return dx;

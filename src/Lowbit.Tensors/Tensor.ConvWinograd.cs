@@ -79,25 +79,43 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// Pads <paramref name="source"/> [N, C, H, W] into <paramref name="xphase"/> and convolves it: images split across threads,
-    /// each thread padding a run of images (whole product tiles of 48, about 128 KiB or more) and convolving it while it is
-    /// in cache. The values do not depend on the runs or the split (<see cref="WinogradConv.ForwardImages"/>).
+    /// Pads <paramref name="source"/> [N, C, H, W] and convolves it: images split across threads, each thread padding a run
+    /// of images (whole product tiles of 48, about 128 KiB or more) and convolving it while it is in cache. With
+    /// <paramref name="xphase"/> the padded batch is kept there (the weight gradient reads it); without, each thread pads
+    /// its runs into one run-sized buffer of its own that stays in cache (the input gradient's padded output gradient
+    /// is read once, and a batch-sized copy only sent every line to memory and back). The values do not depend on the
+    /// runs, the split or the buffer (<see cref="WinogradConv.ForwardImages"/>).
     /// </summary>
-    private static void WinogradForward(Tensor source, int height, int width, int padding, float padValue, Tensor xphase, Tensor u, WinogradShape shape, Tensor y, Tensor? bias)
+    private static void WinogradForward(Tensor source, int height, int width, int padding, float padValue, Tensor? xphase, Tensor u, WinogradShape shape,
+        Tensor y, Tensor? bias)
     {
         var plan = WinogradConv.ForwardPlan(shape);
         int parts = Math.Max(1, Math.Min(Compute.Threads, shape.Batch)), length = WinogradConv.ScratchLength(shape, plan);
         int whole = 48 / (int)System.Numerics.BigInteger.GreatestCommonDivisor(shape.TilesPerImage, 48);
         int run = Math.Max(whole, (int)Math.Max(1, 128 * 1024 / (4L * shape.ImageLength)) / whole * whole);
+        int padLength = xphase is null ? Math.Min(run, shape.Batch) * shape.ImageLength : 0;
+        int inputLength = height * width * shape.InChannels, outputLength = shape.OutChannels * shape.OutH * shape.OutW;
         var layout = shape.PaddedLayout;
-        ForParts(parts, length, (p, scratch) =>
+        ForParts(parts, length + padLength, (p, scratch) =>
         {
             int n0 = p * shape.Batch / parts, n1 = (p + 1) * shape.Batch / parts;
+            var part = scratch.AsSpan().Slice(p * (length + padLength), length + padLength);
             for (int i0 = n0; i0 < n1; i0 += run)
             {
                 int i1 = Math.Min(n1, i0 + run);
-                DirectConv.Pad(source.AsSpan(), xphase.AsSpan(), layout, height, width, padding, padValue, i0, i1);
-                WinogradConv.ForwardImages(xphase.AsSpan(), u.AsSpan(), shape, plan, y.AsSpan(), i0, i1, scratch.AsSpan().Slice(p * length, length),
+                if (xphase is not null)
+                {
+                    DirectConv.Pad(source.AsSpan(), xphase.AsSpan(), layout, height, width, padding, padValue, i0, i1);
+                    WinogradConv.ForwardImages(xphase.AsSpan(), u.AsSpan(), shape, plan, y.AsSpan(), i0, i1, part[..length],
+                        bias is null ? default : bias.AsSpan());
+                    continue;
+                }
+                // The run as a batch of its own in the thread's buffer: image i0 + i is image i there and in the slices.
+                var runShape = shape with { Batch = i1 - i0 };
+                var padded = part.Slice(length, padLength);
+                DirectConv.Pad(source.AsSpan().Slice(i0 * inputLength), padded, layout with { Batch = i1 - i0 }, height, width, padding, padValue,
+                    0, i1 - i0);
+                WinogradConv.ForwardImages(padded, u.AsSpan(), runShape, plan, y.AsSpan().Slice(i0 * outputLength), 0, i1 - i0, part[..length],
                     bias is null ? default : bias.AsSpan());
             }
         });
@@ -124,11 +142,10 @@ public sealed partial class Tensor
         if (transposedPadding < 0 || !WinogradConv.Supports(geo.Height, geo.Width) || outC < WinogradMinChannels)
             return DirectInputGradient(g, x, weight, geo);
         var shape = new WinogradShape(geo.Batch, outC, geo.Channels, geo.Height, geo.Width);
-        var gphase = Uninitialized(DType.Float32, [geo.Batch, shape.ImageLength]);
         var u = Uninitialized(DType.Float32, [WinogradConv.FilterLength(geo.Channels, outC)]);
         TransformFilters(weight, outC, geo.Channels, true, u);
         var dx = Uninitialized(DType.Float32, x.Shape.ToArray());
-        WinogradForward(g, geo.OutH, geo.OutW, transposedPadding, 0f, gphase, u, shape, dx, null);
+        WinogradForward(g, geo.OutH, geo.OutW, transposedPadding, 0f, null, u, shape, dx, null);
         return dx;
     }
 }

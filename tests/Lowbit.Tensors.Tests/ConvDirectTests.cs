@@ -38,6 +38,9 @@ public class ConvDirectTests
     [InlineData(3, 32, 8, 16, 10, 3, 1, 1)]  // Winograd F(2×2, 3×3): forward, weight gradient, input gradient (O = 10 < 32: direct)
     [InlineData(3, 32, 8, 8, 36, 3, 1, 1)]   // Winograd including the input gradient (O ≥ 32), panel tail (36 = 9 × 4)
     [InlineData(2, 33, 10, 18, 32, 3, 0, 1)] // Winograd without padding (OH 8, OW 16); input width 18: input gradient im2col
+    [InlineData(7, 16, 32, 32, 16, 3, 1, 1)] // direct input gradient padded in runs of one image, several runs per thread
+    [InlineData(7, 32, 16, 16, 32, 3, 1, 1)] // Winograd input gradient padded in runs of three images (tail run of one)
+    [InlineData(7, 16, 32, 32, 32, 3, 1, 2)] // stride-2 input gradient by exact phases in runs of three images (tail runs)
     public void Conv2d_DirectPath_MatchesIm2ColAndIsThreadInvariant(int n, int c, int h, int w, int o, int k, int padding, int stride)
     {
         Assert.True(Tensor.UsesDirectConv(DType.Float32, new ConvGeometry(n, c, h, w, k, k, stride, padding)));

@@ -14,6 +14,9 @@ public class PoolKernelsTests
     [InlineData(1, 1, 5, 5, 1, 1)]
     [InlineData(2, 3, 8, 8, 1, 2)]   // 1×1 window, stride 2: the residual shortcut's subsampling
     [InlineData(1, 2, 9, 7, 1, 2)]   // 1×1, stride 2, odd sizes
+    [InlineData(2, 3, 32, 32, 1, 2)] // 1×1, stride 2, rows of 32: the vector pick and spread
+    [InlineData(1, 2, 6, 40, 1, 2)]  // 1×1, stride 2, 20 outputs per row: two vector groups and a scalar tail
+    [InlineData(1, 2, 4, 17, 1, 2)]  // 1×1, stride 2, 9 outputs per row from 17 columns: one vector group, one scalar output
     [InlineData(2, 2, 32, 32, 2, 2)] // vector path with whole rows of 4-window groups
     [InlineData(1, 1, 2, 34, 2, 2)]  // groups ending near the last element of the tensor (scalar fallback)
     [InlineData(3, 1, 6, 35, 2, 2)]  // odd width: vector forward, reference-order backward

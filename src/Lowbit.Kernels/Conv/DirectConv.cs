@@ -118,6 +118,11 @@ public static partial class DirectConv
                 PadPlane(src, dst, height, width, padding, padValue);
                 continue;
             }
+            if (s == 2 && SupportsPhase2Padding1(padding, width) && Vector256.IsHardwareAccelerated)
+            {
+                PadPlanePhase2Padding1(src, dst, height, width, padValue, hq, wq, UsesVector512);
+                continue;
+            }
             if (s == 2)
             {
                 PadPlanePhase2(src, dst, height, width, padding, padValue, hq, wq);

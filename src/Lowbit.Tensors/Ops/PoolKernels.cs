@@ -23,11 +23,13 @@ internal static class PoolKernels
         if (g.KernelH == 1 && g.KernelW == 1)
         {
             // A 1×1 window is a strided pick (residual shortcuts subsample this way).
+            bool evens = typeof(T) == typeof(float) && g.Stride == 2 && Vector256.IsHardwareAccelerated;
             for (int p = p0; p < p1; p++)
                 for (int oy = 0, o = p * oh * ow; oy < oh; oy++)
                 {
                     int rowStart = p * plane + oy * g.Stride * g.Width;
-                    for (int ox = 0; ox < ow; ox++, o++) y[o] = x[rowStart + ox * g.Stride];
+                    int ox = evens ? PickEvensVector(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), rowStart, g.Width, o, ow) : 0;
+                    for (o += ox; ox < ow; ox++, o++) y[o] = x[rowStart + ox * g.Stride];
                 }
             return;
         }
@@ -81,10 +83,12 @@ internal static class PoolKernels
             for (int p = p0; p < p1; p++)
             {
                 gx.Slice(p * plane, plane).Clear();
+                bool evens = typeof(T) == typeof(float) && g.Stride == 2 && Vector256.IsHardwareAccelerated;
                 for (int oy = 0, o = p * oh * ow; oy < oh; oy++)
                 {
                     int rowStart = p * plane + oy * g.Stride * w;
-                    for (int ox = 0; ox < ow; ox++, o++) gx[rowStart + ox * g.Stride] += gy[o];
+                    int ox = evens ? SpreadEvensVector(MemoryMarshal.Cast<T, float>(gy), MemoryMarshal.Cast<T, float>(gx), rowStart, w, o, ow) : 0;
+                    for (o += ox; ox < ow; ox++, o++) gx[rowStart + ox * g.Stride] += gy[o];
                 }
             }
             return;
@@ -166,6 +170,45 @@ internal static class PoolKernels
     }
 
     /// <summary>Vector part of one output row; returns how many leading outputs it wrote (the caller finishes the row).</summary>
+    /// <summary>
+    /// y[o + j] = x[rowStart + 2j] for the leading j in whole groups of 8 whose 16 source floats lie in the row (a 1×1,
+    /// stride-2 pick); returns how many outputs were written.
+    /// </summary>
+    private static int PickEvensVector(ReadOnlySpan<float> x, Span<float> y, int rowStart, int width, int o, int ow)
+    {
+        ref float source = ref MemoryMarshal.GetReference(x);
+        ref float destination = ref MemoryMarshal.GetReference(y);
+        Vector256<int> split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        int ox = 0;
+        for (; ox + 8 <= ow && 2 * ox + 16 <= width; ox += 8)
+        {
+            Vector256<float> a = Vector256.Shuffle(Vector256.LoadUnsafe(ref source, (nuint)(rowStart + 2 * ox)), split);
+            Vector256<float> b = Vector256.Shuffle(Vector256.LoadUnsafe(ref source, (nuint)(rowStart + 2 * ox + 8)), split);
+            Vector256.Create(a.GetLower(), b.GetLower()).StoreUnsafe(ref destination, (nuint)(o + ox));
+        }
+        return ox;
+    }
+
+    /// <summary>
+    /// The backward of <see cref="PickEvensVector"/> on a cleared row: gx[rowStart + 2j] = 0 + g[o + j] (as the scalar
+    /// 0 + g, turning −0 into +0) and gx[rowStart + 2j + 1] = 0, for the same leading groups; returns how many were written.
+    /// </summary>
+    private static int SpreadEvensVector(ReadOnlySpan<float> gy, Span<float> gx, int rowStart, int width, int o, int ow)
+    {
+        ref float source = ref MemoryMarshal.GetReference(gy);
+        ref float destination = ref MemoryMarshal.GetReference(gx);
+        Vector256<int> spread = Vector256.Create(0, 4, 1, 4, 2, 4, 3, 4); // lane 4 is a zero
+        int ox = 0;
+        for (; ox + 8 <= ow && 2 * ox + 16 <= width; ox += 8)
+        {
+            Vector256<float> v = Vector256<float>.Zero + Vector256.LoadUnsafe(ref source, (nuint)(o + ox));
+            nuint at = (nuint)(rowStart + 2 * ox);
+            Vector256.Shuffle(Vector256.Create(v.GetLower(), Vector128<float>.Zero), spread).StoreUnsafe(ref destination, at);
+            Vector256.Shuffle(Vector256.Create(v.GetUpper(), Vector128<float>.Zero), spread).StoreUnsafe(ref destination, at + 8);
+        }
+        return ox;
+    }
+
     private static int MaxForward2x2Vector(ReadOnlySpan<float> x, Span<float> y, int rowStart, int width, int o, int ow)
     {
         ref float x0 = ref MemoryMarshal.GetReference(x);

@@ -55,6 +55,72 @@ public class DirectConvStride2Tests
             Assert.True(Math.Abs(expected[i] - dx[i]) <= gamma * magnitude[i], $"dx[{i}]: double {expected[i]:R}, phases {dx[i]:R}");
     }
 
+    [Theory]
+    [InlineData(2, 3, 5, 16, 16)]
+    [InlineData(1, 4, 8, 32, 32)]
+    [InlineData(3, 5, 4, 16, 48)]
+    [InlineData(2, 16, 32, 32, 16)]
+    [InlineData(3, 32, 16, 32, 32)] // the ResNet-20 shapes: 16 → 32 at 32×32 and 32 → 64 at 16×16 (below)
+    [InlineData(2, 64, 32, 16, 16)]
+    public void Stride2InputGradient_ExactPhases_BitIdenticalToTwoByTwoPhaseConvolution(int n, int c, int o, int h, int w)
+    {
+        // The four exact phase convolutions drop only products with zero filter values from each FMA chain, so every
+        // dx value must keep its bits; on both vector widths (the scalar path is the reference the kernels match).
+        int oh = h / 2, ow = w / 2;
+        var filters = Random(3, o * c * 9);
+        var g = Random(4, n * o * oh * ow);
+        bool previous = DirectConv.Vector512Enabled;
+        try
+        {
+            foreach (bool wide in new[] { false, true })
+            {
+                DirectConv.Vector512Enabled = wide;
+                var gpad = new float[n * o * (oh + 1) * (ow + 1)];
+                DirectConv.PadBottomRight(g, gpad, oh, ow, 0, n * o);
+                var shape = new DirectConvShape(n, o, oh + 1, ow + 1, 4 * c, 2, 2);
+                var packed = new float[DirectConv.PackedLength(4 * c, shape.K)];
+                DirectConv.PackStride2InputGradientFilters(filters, o, c, packed);
+                var phases = new float[n * 4 * c * oh * ow];
+                DirectConv.Forward(gpad, packed, DirectConv.Offsets(shape), shape, phases, 0, n);
+                var expected = new float[n * c * h * w];
+                DirectConv.InterleavePhases(phases, expected, c, oh, ow, 0, n);
+
+                var outputs = new float[4][];
+                for (int q = 0; q < 4; q++)
+                {
+                    var phaseShape = DirectConv.Stride2PhaseShape(n, o, c, oh, ow, q / 2, q % 2);
+                    var input = new float[n * phaseShape.ImageLength];
+                    DirectConv.PadBottomRight(g, input, oh, ow, q / 2, q % 2, 0, n * o);
+                    var phasePacked = new float[DirectConv.PackedLength(c, phaseShape.K)];
+                    DirectConv.PackStride2PhaseFilters(filters, o, c, q / 2, q % 2, phasePacked);
+                    outputs[q] = new float[n * c * oh * ow];
+                    DirectConv.Forward(input, phasePacked, DirectConv.Offsets(phaseShape), phaseShape, outputs[q], 0, n);
+                }
+                var dx = Enumerable.Repeat(float.NaN, n * c * h * w).ToArray();
+                DirectConv.InterleavePhases(outputs[0], outputs[1], outputs[2], outputs[3], dx, c, oh, ow, n);
+                for (int i = 0; i < dx.Length; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(dx[i]),
+                        $"Vector512 {wide}, dx[{i}]: 2x2 phase convolution {expected[i]:R}, exact phases {dx[i]:R}");
+            }
+        }
+        finally
+        {
+            DirectConv.Vector512Enabled = previous;
+        }
+    }
+
+    [Fact]
+    public void PadBottomRight_RowsAndColumns_ZeroOnlyTheAddedCells()
+    {
+        var g = new float[] { 1, 2, 3, 4, 5, 6 }; // [1, 2, 3]
+        var right = Enumerable.Repeat(float.NaN, 8).ToArray();
+        DirectConv.PadBottomRight(g, right, 2, 3, 0, 1, 0, 1);
+        Assert.Equal(new float[] { 1, 2, 3, 0, 4, 5, 6, 0 }, right);
+        var bottom = Enumerable.Repeat(float.NaN, 9).ToArray();
+        DirectConv.PadBottomRight(g, bottom, 2, 3, 1, 0, 0, 1);
+        Assert.Equal(new float[] { 1, 2, 3, 4, 5, 6, 0, 0, 0 }, bottom);
+    }
+
     [Fact]
     public void SupportsStride2InputGradient_OnlyThreeByThreeStrideTwoPaddingOneEvenSizes()
     {

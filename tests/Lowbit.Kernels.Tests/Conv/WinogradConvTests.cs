@@ -299,4 +299,37 @@ public class WinogradConvTests
                             Assert.True(expected == xphase[(((c * 2 + py) * 2 + px) * hq + i) * wq + j], $"c {c} phase ({py}, {px}) cell ({i}, {j})");
                         }
     }
+
+    [Theory]
+    [InlineData(1, 8)]
+    [InlineData(2, 8)]
+    [InlineData(5, 16)]
+    [InlineData(8, 24)]
+    [InlineData(7, 32)]
+    [InlineData(16, 40)]
+    public void PadPlanePhase2Padding1_BothWidths_MatchTheDefinition(int h, int w)
+    {
+        // The padding-1 copy writes pad cells and shuffled halves directly; check every cell of both widths' output
+        // (stale destination contents first, so a cell left unwritten fails) against xpad[2i + py, 2j + px].
+        var x = Random(14, h * w);
+        var layout = new DirectConvShape(1, 1, h + 2, w + 2, 1, 3, 3, 2);
+        int hp = h + 2, wp = w + 2, hq = layout.PlaneH, wq = layout.PlaneW;
+        var xp = PadDouble(x, 1, 1, h, w, 1, -1f);
+        foreach (bool vector512 in new[] { false, true })
+        {
+            var xphase = Enumerable.Repeat(float.NaN, layout.ImageLength).ToArray();
+            DirectConv.PadPlanePhase2Padding1(x, xphase, h, w, -1f, hq, wq, vector512);
+            for (int py = 0; py < 2; py++)
+                for (int px = 0; px < 2; px++)
+                    for (int i = 0; i < hq; i++)
+                        for (int j = 0; j < wq; j++)
+                        {
+                            int y = 2 * i + py, z = 2 * j + px;
+                            double expected = y < hp && z < wp ? xp[y * wp + z] : -1;
+                            float actual = xphase[((py * 2 + px) * hq + i) * wq + j];
+                            Assert.True(expected == actual,
+                                $"vector512 {vector512}, {h}x{w}, phase ({py}, {px}) cell ({i}, {j}): expected {expected}, got {actual}");
+                        }
+        }
+    }
 }
