@@ -25,15 +25,7 @@ public class DirectConvStride2Tests
         int oh = h / 2, ow = w / 2;
         var filters = Random(1, o * c * 9);
         var g = Random(2, n * o * oh * ow);
-        var gpad = new float[n * o * (oh + 1) * (ow + 1)];
-        DirectConv.PadBottomRight(g, gpad, oh, ow, 0, n * o);
-        var shape = new DirectConvShape(n, o, oh + 1, ow + 1, 4 * c, 2, 2);
-        var packed = new float[DirectConv.PackedLength(4 * c, shape.K)];
-        DirectConv.PackStride2InputGradientFilters(filters, o, c, packed);
-        var phases = new float[n * 4 * c * oh * ow];
-        DirectConv.Forward(gpad, packed, DirectConv.Offsets(shape), shape, phases, 0, n);
-        var dx = Enumerable.Repeat(float.NaN, n * c * h * w).ToArray();
-        DirectConv.InterleavePhases(phases, dx, c, oh, ow, 0, n);
+        var dx = TwoByTwoPhaseInputGradient(filters, g, n, c, o, h, w);
 
         var expected = new double[dx.Length];
         var magnitude = new double[dx.Length];
@@ -75,15 +67,7 @@ public class DirectConvStride2Tests
             foreach (bool wide in new[] { false, true })
             {
                 DirectConv.Vector512Enabled = wide;
-                var gpad = new float[n * o * (oh + 1) * (ow + 1)];
-                DirectConv.PadBottomRight(g, gpad, oh, ow, 0, n * o);
-                var shape = new DirectConvShape(n, o, oh + 1, ow + 1, 4 * c, 2, 2);
-                var packed = new float[DirectConv.PackedLength(4 * c, shape.K)];
-                DirectConv.PackStride2InputGradientFilters(filters, o, c, packed);
-                var phases = new float[n * 4 * c * oh * ow];
-                DirectConv.Forward(gpad, packed, DirectConv.Offsets(shape), shape, phases, 0, n);
-                var expected = new float[n * c * h * w];
-                DirectConv.InterleavePhases(phases, expected, c, oh, ow, 0, n);
+                var expected = TwoByTwoPhaseInputGradient(filters, g, n, c, o, h, w);
 
                 var outputs = new float[4][];
                 for (int q = 0; q < 4; q++)
@@ -107,6 +91,22 @@ public class DirectConvStride2Tests
         {
             DirectConv.Vector512Enabled = previous;
         }
+    }
+
+    /// <summary>The stride-2 input gradient by one 2x2 convolution over the bottom-right padded gradient (all four phases at once), interleaved.</summary>
+    private static float[] TwoByTwoPhaseInputGradient(float[] filters, float[] g, int n, int c, int o, int h, int w)
+    {
+        int oh = h / 2, ow = w / 2;
+        var gpad = new float[n * o * (oh + 1) * (ow + 1)];
+        DirectConv.PadBottomRight(g, gpad, oh, ow, 0, n * o);
+        var shape = new DirectConvShape(n, o, oh + 1, ow + 1, 4 * c, 2, 2);
+        var packed = new float[DirectConv.PackedLength(4 * c, shape.K)];
+        DirectConv.PackStride2InputGradientFilters(filters, o, c, packed);
+        var phases = new float[n * 4 * c * oh * ow];
+        DirectConv.Forward(gpad, packed, DirectConv.Offsets(shape), shape, phases, 0, n);
+        var dx = Enumerable.Repeat(float.NaN, n * c * h * w).ToArray();
+        DirectConv.InterleavePhases(phases, dx, c, oh, ow, 0, n);
+        return dx;
     }
 
     [Fact]
