@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Lowbit.Tensors.Autograd;
 using Lowbit.Tensors;
 
@@ -21,27 +20,6 @@ internal static class QuantMath
 
     /// <summary>Round half away from zero.</summary>
     public static double Round(double x) => Math.Round(x, MidpointRounding.AwayFromZero);
-
-    /// <summary>
-    /// Straight-through window factor f_i = 1 if lo ≤ x_i ≤ hi else 0 (0 for NaN), eight floats at a time with a scalar
-    /// tail; the same values as the scalar comparison.
-    /// </summary>
-    public static void WindowFactor(ReadOnlySpan<float> x, Span<float> factor, float lo, float hi)
-    {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vlo = Vector256.Create(lo);
-            var vhi = Vector256.Create(hi);
-            for (; i + 8 <= x.Length; i += 8)
-            {
-                var v = Vector256.Create(x.Slice(i, 8));
-                var inside = Vector256.GreaterThanOrEqual(v, vlo) & Vector256.LessThanOrEqual(v, vhi);
-                (inside & Vector256<float>.One).CopyTo(factor.Slice(i, 8));
-            }
-        }
-        for (; i < x.Length; i++) factor[i] = x[i] >= lo && x[i] <= hi ? 1f : 0f;
-    }
 
     /// <summary>quantize_k(r) = round((2^k − 1)·r)/(2^k − 1) for r in [0, 1] (DoReFa).</summary>
     public static double QuantizeUnit(double r, int bits)

@@ -79,14 +79,15 @@ public class Float32PathTests
     }
 
     [Fact]
-    public void WindowFactor_EveryLength_MatchesScalarComparison()
+    public void WindowGradient_OfOnes_EveryLength_MatchesScalarComparison()
     {
         for (int n = 0; n <= 35; n++)
         {
             var v = Values(Math.Max(n, 1), 40 + n)[..n];
             if (n > 5) v[5] = float.NaN;
             var f = new float[n];
-            QuantMath.WindowFactor(v, f, -1f, 1f);
+            // The window STE's gradient of an all-ones upstream gradient is the 0/1 window factor.
+            Lowbit.Tensors.Ops.Elementwise.WindowGradient<float>(Enumerable.Repeat(1f, n).ToArray(), v, -1f, 1f, f);
             for (int i = 0; i < n; i++) Assert.Equal(v[i] >= -1f && v[i] <= 1f ? 1f : 0f, f[i]);
         }
     }
