@@ -23,6 +23,14 @@ internal sealed class SgemmDotEmulation
 
     private SgemmDotEmulation(bool fused) => _fused = fused;
 
+    /// <summary>
+    /// Values summed one after another from zero before a partial sum joins the running total (the depth block of the
+    /// vector paths; the whole length on the scalar path): the summation order that
+    /// <see cref="Export.FirstLayerBound.OrderedBound"/> bounds.
+    /// </summary>
+    /// <param name="k">The reduction length.</param>
+    public int BlockLength(int k) => _fused ? Math.Min(DepthBlock, Math.Max(k, 1)) : Math.Max(k, 1);
+
     /// <summary>The emulation for dot products of length <paramref name="k"/>, or null if it does not reproduce Sgemm bit for bit.</summary>
     public static SgemmDotEmulation? Create(int k)
     {

@@ -101,87 +101,106 @@ public static partial class SignByteGemm
     /// Sparse-input path (AVX-512BW): for each row, only its non-zero input pairs are visited, and for each one the
     /// pair is broadcast and multiplied (<c>vpmaddubsw</c>) against 32 units' pair-major weights per instruction,
     /// accumulating 16-bit sums per unit (exact for 64 pairs: 64·510 &lt; 2^15) that are widened to 32 bits every 64
-    /// pairs. No horizontal sums; the cost is proportional to the non-zero pairs. Units are split between threads in
-    /// blocks of 32; every output element has one owner, so results are identical for every thread count.
+    /// pairs. No horizontal sums; the cost is proportional to the non-zero pairs. The loops run block by block of 64
+    /// units (<see cref="SignBytePanel.BlockMajor"/>, contiguous) and, inside a block, over all rows, so a block's
+    /// weights are read from the first-level cache after the first rows. Blocks are split between threads; every
+    /// output element has one owner, so results are identical for every thread count.
     /// </summary>
     internal static unsafe void MultiplySparse512(ReadOnlySpan<byte> x, int m, SignBytePanel panel, Span<int> c, int threads,
         ReadOnlySpan<int> lists, ReadOnlySpan<int> counts)
     {
-        int n = panel.Rows, pairs = panel.PairCount, rowBytes = panel.PairRowBytes, vectors = rowBytes / 64;
-        sbyte[] table = panel.PairMajor;
+        int n = panel.Rows, pairs = panel.PairCount, blocks = panel.UnitBlocks;
+        sbyte[] table = panel.BlockMajor;
         long nonZero = 0;
         for (int i = 0; i < m; i++) nonZero += counts[i];
-        int parts = nonZero * rowBytes < MinParallelWork ? 1 : threads;
-        fixed (sbyte* pt = table)
-        fixed (int* pl = lists, pn = counts, pc = c)
+        int parts = nonZero * panel.PairRowBytes < MinParallelWork ? 1 : threads;
+        // Each list entry widened to 8 bytes: the pair's two bytes twice (a 32-bit broadcast from memory needs no
+        // vector-port shuffle, unlike a 16-bit broadcast from a register) and the pair's byte offset in a block.
+        ulong[] wide = ArrayPool<ulong>.Shared.Rent(Math.Max(1, m * pairs));
+        try
         {
-            nint tAddr = (nint)pt, lAddr = (nint)pl, nAddr = (nint)pn, cAddr = (nint)pc;
-            RowPartition.Run(vectors, parts, 1, (v0, v1) =>
+            for (int i = 0; i < m; i++)
             {
-                int[] rowSums = ArrayPool<int>.Shared.Rent((v1 - v0) * 32);
-                try
+                var from = lists.Slice(i * pairs, counts[i]);
+                var to = wide.AsSpan(i * pairs, counts[i]);
+                for (int q = 0; q < from.Length; q++)
                 {
-                    fixed (int* acc = rowSums)
-                        for (int i = 0; i < m; i++)
-                        {
-                            Unsafe.InitBlockUnaligned(acc, 0, (uint)((v1 - v0) * 32 * sizeof(int)));
-                            int* list = (int*)lAddr + (nint)i * pairs;
-                            int count = ((int*)nAddr)[i];
-                            int v = v0;
-                            for (; v + 8 <= v1; v += 8) Sparse8(list, count, (sbyte*)tAddr + (nint)v * 64, rowBytes, acc + (v - v0) * 32);
-                            for (; v < v1; v++) Sparse1(list, count, (sbyte*)tAddr + (nint)v * 64, rowBytes, acc + (v - v0) * 32);
-                            int j0 = v0 * 32, j1 = Math.Min(n, v1 * 32);
-                            Unsafe.CopyBlockUnaligned((int*)cAddr + (nint)i * n + j0, acc, (uint)((j1 - j0) * sizeof(int)));
-                        }
+                    uint e = (uint)from[q], value = e & 0xFFFF;
+                    to[q] = (ulong)((e >> 16) * 2 * SignBytePanel.BlockUnits) << 32 | (value | value << 16);
                 }
-                finally
-                {
-                    ArrayPool<int>.Shared.Return(rowSums);
-                }
-            });
+            }
+            fixed (sbyte* pt = table)
+            fixed (ulong* pl = wide)
+            fixed (int* pn = counts, pc = c)
+            {
+                var job = new SparseBlocksJob((nint)pt, (nint)pl, (nint)pn, (nint)pc, m, n, pairs);
+                if (parts == 1) job.Run(0, blocks);
+                else RowPartition.Run(blocks, parts, 1, job.Run);
+            }
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(wide);
         }
     }
 
-    /// <summary>256 units (8 vectors of 32) over one row's non-zero pairs, added into <paramref name="acc"/>.</summary>
-    private static unsafe void Sparse8(int* list, int count, sbyte* table, int rowBytes, int* acc)
+    /// <summary>The blocks [b0, b1) of <see cref="MultiplySparse512"/> for every row.</summary>
+    private readonly struct SparseBlocksJob(nint table, nint lists, nint counts, nint c, int m, int n, int pairs)
     {
+        public unsafe void Run(int b0, int b1)
+        {
+            const int blockBytes = 2 * SignBytePanel.BlockUnits;
+            // lists: the widened entries [m, pairs] of MultiplySparse512.
+            var partial = stackalloc int[SignBytePanel.BlockUnits];
+            for (int b = b0; b < b1; b++)
+            {
+                sbyte* weights = (sbyte*)table + (nint)b * pairs * blockBytes;
+                int j0 = b * SignBytePanel.BlockUnits, units = Math.Min(SignBytePanel.BlockUnits, n - j0);
+                for (int i = 0; i < m; i++)
+                {
+                    int* row = (int*)c + (nint)i * n + j0;
+                    ulong* list = (ulong*)lists + (nint)i * pairs;
+                    int count = ((int*)counts)[i];
+                    if (units == SignBytePanel.BlockUnits) Sparse64(list, count, weights, row);
+                    else
+                    {
+                        Sparse64(list, count, weights, partial);
+                        Unsafe.CopyBlockUnaligned(row, partial, (uint)(units * sizeof(int)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// 64 units (two vectors of 32) of one block over one row's non-zero pairs, written to <paramref name="output"/>;
+    /// list entries as <see cref="MultiplySparse512"/> widens them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Sparse64(ulong* list, int count, sbyte* weights, int* output)
+    {
+        Vector512<int> s0 = default, s1 = default, s2 = default, s3 = default;
         for (int q0 = 0; q0 < count; q0 += BlocksPerFlush)
         {
             int q1 = Math.Min(count, q0 + BlocksPerFlush);
-            Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            Vector512<short> a0 = default, a1 = default;
             for (int q = q0; q < q1; q++)
             {
-                int e = list[q];
-                sbyte* w = table + (nint)(e >>> 16) * rowBytes;
-                var xv = Vector512.Create((ushort)e).AsByte();
+                int* e = (int*)(list + q);
+                sbyte* w = weights + e[1];
+                var xv = Vector512.Create(*(uint*)e).AsByte();
                 a0 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w));
                 a1 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 64));
-                a2 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 128));
-                a3 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 192));
-                a4 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 256));
-                a5 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 320));
-                a6 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 384));
-                a7 += Avx512BW.MultiplyAddAdjacent(xv, Vector512.Load(w + 448));
             }
-            AddWidened(acc, a0); AddWidened(acc + 32, a1); AddWidened(acc + 64, a2); AddWidened(acc + 96, a3);
-            AddWidened(acc + 128, a4); AddWidened(acc + 160, a5); AddWidened(acc + 192, a6); AddWidened(acc + 224, a7);
+            s0 += Avx512F.ConvertToVector512Int32(a0.GetLower());
+            s1 += Avx512F.ConvertToVector512Int32(a0.GetUpper());
+            s2 += Avx512F.ConvertToVector512Int32(a1.GetLower());
+            s3 += Avx512F.ConvertToVector512Int32(a1.GetUpper());
         }
-    }
-
-    /// <summary>32 units (one vector) over one row's non-zero pairs, added into <paramref name="acc"/>.</summary>
-    private static unsafe void Sparse1(int* list, int count, sbyte* table, int rowBytes, int* acc)
-    {
-        for (int q0 = 0; q0 < count; q0 += BlocksPerFlush)
-        {
-            int q1 = Math.Min(count, q0 + BlocksPerFlush);
-            Vector512<short> a0 = default;
-            for (int q = q0; q < q1; q++)
-            {
-                int e = list[q];
-                a0 += Avx512BW.MultiplyAddAdjacent(Vector512.Create((ushort)e).AsByte(), Vector512.Load(table + (nint)(e >>> 16) * rowBytes));
-            }
-            AddWidened(acc, a0);
-        }
+        Vector512.Store(s0, output);
+        Vector512.Store(s1, output + 16);
+        Vector512.Store(s2, output + 32);
+        Vector512.Store(s3, output + 48);
     }
 
     /// <summary>
@@ -274,13 +293,5 @@ public static partial class SignByteGemm
     {
         Vector256.Store(Vector256.Load(acc) + Avx2.ConvertToVector256Int32(a.GetLower()), acc);
         Vector256.Store(Vector256.Load(acc + 8) + Avx2.ConvertToVector256Int32(a.GetUpper()), acc + 8);
-    }
-
-    /// <summary>acc[0..32) += the 32 16-bit lanes of <paramref name="a"/> sign-extended, in lane order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void AddWidened(int* acc, Vector512<short> a)
-    {
-        Vector512.Store(Vector512.Load(acc) + Avx512F.ConvertToVector512Int32(a.GetLower()), acc);
-        Vector512.Store(Vector512.Load(acc + 16) + Avx512F.ConvertToVector512Int32(a.GetUpper()), acc + 16);
     }
 }

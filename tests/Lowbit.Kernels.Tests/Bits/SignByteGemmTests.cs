@@ -139,7 +139,7 @@ public class SignByteGemmTests
         if (!Avx512BW.IsSupported && !Avx2.IsSupported) return; // the sparse paths need AVX-512BW or AVX2; the dispatch test below covers the others
         bool longRows = k > 1000; // long rows (several 16-bit flushes) on fewer shapes: the reference is O(m·n·k)
         foreach (int m in longRows ? new[] { 2 } : new[] { 1, 2, 5 })
-            foreach (int n in longRows ? new[] { 33, 257 } : new[] { 1, 31, 33, 257, 300 }) // straddling 32-unit vectors and 256-unit blocks
+            foreach (int n in longRows ? new[] { 33, 257 } : new[] { 1, 31, 33, 64, 257, 300 }) // straddling 32-unit vectors, 64-unit blocks (512-bit path) and 256-unit blocks
                 foreach (double density in longRows ? new[] { 0.1, 1.0 } : new[] { 0.0, 0.1, 0.6, 1.0 })
                     foreach (bool extremes in new[] { false, true })
                         foreach (bool masked in new[] { false, true })

@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Lowbit.Inference.Export;
 using Lowbit.Inference.Format;
 using Lowbit.Kernels.Bits;
@@ -9,7 +12,8 @@ namespace Lowbit.Inference.Runtime.Steps;
 /// <summary>
 /// Kind 1 (<see cref="ByteSignDenseLayer"/>): the exact integers S = Σ w·p (u8 pixels × ±1 weights,
 /// <see cref="SignByteGemm"/>) decided against the folded float threshold with a rigorous rounding bound
-/// (<see cref="FirstLayerBound"/>); the few undecidable units are recomputed in the float32 operation order of the
+/// (<see cref="FirstLayerBound"/>: the order-free bound, or per image a tighter one for the SGEMM's known summation
+/// order and the image's pixel sum); the few undecidable units are recomputed in the float32 operation order of the
 /// SGEMM the model uses. Output: the units' signs, packed.
 /// </summary>
 internal sealed class ByteSignDenseStep : LayerStep
@@ -17,8 +21,12 @@ internal sealed class ByteSignDenseStep : LayerStep
     private readonly ByteSignDenseLayer _layer;
     private readonly StepContext _context;
     private readonly float[] _table;
-    private readonly int[] _sureOne;        // S ≥ _sureOne[j] ⇒ +1
-    private readonly int[] _sureMinusBelow; // S < _sureMinusBelow[j] ⇒ −1; in between: replay
+    // Decision ranges per bound level, loosest (the order-free bound) first: S ≥ _sureOne[l][j] ⇒ +1,
+    // S < _sureMinusBelow[l][j] ⇒ −1, in between: replay. Level l holds for images whose bound is ≤ _levelBounds[l].
+    private readonly int[][] _sureOne;
+    private readonly int[][] _sureMinusBelow;
+    private readonly double[] _levelBounds;
+    private readonly double _boundConstant, _boundPerPixelSum; // per-image bound (known order), or +∞ without one
     private readonly SignBytePanel _panel;  // ±1 weights as signed bytes (SignByteGemm)
     private readonly SgemmDotEmulation? _dot; // single-unit replays in Sgemm's operation order (null: use Sgemm)
     private readonly List<(int Image, int Unit)> _pending = [];
@@ -31,9 +39,37 @@ internal sealed class ByteSignDenseStep : LayerStep
         _layer = layer;
         _context = context;
         _table = context.Model.PixelTable;
-        (_sureOne, _sureMinusBelow) = DecisionRanges(layer, _table);
         _panel = SignBytePanel.FromPackedSigns(layer.Weights, layer.OutFeatures, layer.InFeatures);
         _dot = SgemmDotEmulation.Create(layer.InFeatures);
+        int k = layer.InFeatures;
+        var (a, b, bound) = FirstLayerBound.Compute(_table, k);
+        if (!(a > 0))
+            throw new NotSupportedException($"The pixel table must increase with the byte value (x ≈ a·p + b with a > 0); here a = {a}.");
+        // The order-free bound decides every image; when the emulation pins down the summation order, tighter levels
+        // (the order-free bound times 2^(−l/2)) serve the images whose own bound is at most the level's.
+        int levels = _dot is null ? 1 : BoundLevels;
+        (_boundConstant, _boundPerPixelSum) = _dot is null ? (double.PositiveInfinity, 0)
+            : FirstLayerBound.OrderedBound(_table, k, _dot.BlockLength(k));
+        _levelBounds = new double[levels];
+        _sureOne = new int[levels][];
+        _sureMinusBelow = new int[levels][];
+        for (int l = 0; l < levels; l++)
+        {
+            _levelBounds[l] = bound * Math.Pow(2, -0.5 * l);
+            (_sureOne[l], _sureMinusBelow[l]) = DecisionRanges(layer, a, b, _levelBounds[l]);
+        }
+    }
+
+    /// <summary>Bound levels: the order-free bound and 12 tighter ones down to 1/64 of it.</summary>
+    private const int BoundLevels = 13;
+
+    /// <summary>The tightest level whose bound covers an image with pixel sum <paramref name="pixelSum"/> (0 = order-free).</summary>
+    private int Level(long pixelSum)
+    {
+        double bound = _boundConstant + _boundPerPixelSum * pixelSum;
+        int l = 0;
+        while (l + 1 < _levelBounds.Length && _levelBounds[l + 1] >= bound) l++;
+        return l;
     }
 
     public override void Run(scoped in StepIO io)
@@ -42,20 +78,49 @@ internal sealed class ByteSignDenseStep : LayerStep
         var sums = _context.Scratch.Ints(0, m * n);
         SignByteGemm.Multiply(io.InputBytes[..(m * k)], m, _panel, sums, _context.Threads);
         _pending.Clear();
-        for (int i = 0; i < m; i++) DecideRow(i, sums.Slice(i * n, n), io.OutputWords.Slice(i * words, words));
+        for (int i = 0; i < m; i++)
+        {
+            int level = _levelBounds.Length == 1 ? 0 : Level(PixelSum(io.InputBytes.Slice(i * k, k)));
+            DecideRow(i, sums.Slice(i * n, n), io.OutputWords.Slice(i * words, words), _sureOne[level], _sureMinusBelow[level]);
+        }
         ResolvePending(io.InputBytes, io.OutputWords, n, k);
     }
 
-    private void DecideRow(int image, ReadOnlySpan<int> sums, Span<ulong> bits)
+    /// <summary>Σ of the bytes (the image's pixel sum).</summary>
+    internal static long PixelSum(ReadOnlySpan<byte> pixels)
+    {
+        long sum = 0;
+        int t = 0;
+        if (Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)
+        {
+            var acc = Vector512<ulong>.Zero;
+            ref byte p = ref MemoryMarshal.GetReference(pixels);
+            for (; t + 64 <= pixels.Length; t += 64)
+                acc += Avx512BW.SumAbsoluteDifferences(Vector512.LoadUnsafe(ref p, (nuint)t), Vector512<byte>.Zero).AsUInt64();
+            sum = (long)Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
+        {
+            var acc = Vector256<ulong>.Zero;
+            ref byte p = ref MemoryMarshal.GetReference(pixels);
+            for (; t + 32 <= pixels.Length; t += 32)
+                acc += Avx2.SumAbsoluteDifferences(Vector256.LoadUnsafe(ref p, (nuint)t), Vector256<byte>.Zero).AsUInt64();
+            sum = (long)Vector256.Sum(acc);
+        }
+        for (; t < pixels.Length; t++) sum += pixels[t];
+        return sum;
+    }
+
+    private void DecideRow(int image, ReadOnlySpan<int> sums, Span<ulong> bits, int[] sureOne, int[] sureMinusBelow)
     {
         int n = sums.Length, words = BitLayout.WordsPerRow(n);
         for (int w = 0; w < words; w++)
         {
             int start = w * 64, count = Math.Min(64, n - start);
             var block = sums.Slice(start, count);
-            ulong sure = ThresholdBits.AtLeast(block, _sureOne.AsSpan(start, count));
+            ulong sure = ThresholdBits.AtLeast(block, sureOne.AsSpan(start, count));
             // Undecided: not surely +1 but not below the −1 range either; their bits are set later by ResolvePending.
-            ulong undecided = ThresholdBits.AtLeast(block, _sureMinusBelow.AsSpan(start, count)) & ~sure;
+            ulong undecided = ThresholdBits.AtLeast(block, sureMinusBelow.AsSpan(start, count)) & ~sure;
             for (; undecided != 0; undecided &= undecided - 1) _pending.Add((image, start + BitOperations.TrailingZeroCount(undecided)));
             bits[w] = sure;
         }
@@ -134,15 +199,13 @@ internal sealed class ByteSignDenseStep : LayerStep
     }
 
     /// <summary>
-    /// Per unit, the integer pixel sums S = Σ w'·p for which the bound decides the sign: S ≥ sureOne ⇒ +1 and
-    /// S &lt; sureMinusBelow ⇒ −1 (both found by bisection on the monotone double predicates over S ∈ [−255k, 255k]).
+    /// Per unit, the integer pixel sums S = Σ w'·p for which a bound on |yf − (a·S + b·W)| decides the sign:
+    /// S ≥ sureOne ⇒ +1 and S &lt; sureMinusBelow ⇒ −1 (both found by bisection on the monotone double predicates
+    /// over S ∈ [−255k, 255k]).
     /// </summary>
-    private static (int[] SureOne, int[] SureMinusBelow) DecisionRanges(ByteSignDenseLayer layer, float[] table)
+    private static (int[] SureOne, int[] SureMinusBelow) DecisionRanges(ByteSignDenseLayer layer, double a, double b, double bound)
     {
         int k = layer.InFeatures, n = layer.OutFeatures, words = layer.WordsPerRow;
-        var (a, b, bound) = FirstLayerBound.Compute(table, k);
-        if (!(a > 0))
-            throw new NotSupportedException($"The pixel table must increase with the byte value (x ≈ a·p + b with a > 0); here a = {a}.");
         var sureOne = new int[n];
         var sureMinusBelow = new int[n];
         int lo = -255 * k, hi = 255 * k + 1;
