@@ -16,6 +16,13 @@ public static partial class SignByteGemm
     internal const double SparseMaxDensity = 0.5;
 
     /// <summary>
+    /// Below this many byte products (non-zero pairs × pair-row bytes) the sparse paths stay on one thread: about 2 M
+    /// products are 25 µs of the 512-bit kernel, the least work worth waking a worker for (a batch of one MNIST image
+    /// is ~0.18 M, a batch of 100 ~18 M).
+    /// </summary>
+    internal const long MinSparseParallelWork = 1L << 21;
+
+    /// <summary>
     /// Inputs such as MNIST pixels are mostly zero: lists the non-zero pairs once and, when they are at most
     /// <see cref="SparseMaxDensity"/> of all pairs, computes c on the sparse path (the scan costs ~1 % of a dense
     /// product). Returns false, with c untouched, when the input is denser or a pair index would not fit 16 bits.
@@ -107,13 +114,13 @@ public static partial class SignByteGemm
     /// output element has one owner, so results are identical for every thread count.
     /// </summary>
     internal static unsafe void MultiplySparse512(ReadOnlySpan<byte> x, int m, SignBytePanel panel, Span<int> c, int threads,
-        ReadOnlySpan<int> lists, ReadOnlySpan<int> counts)
+        ReadOnlySpan<int> lists, ReadOnlySpan<int> counts, long minParallelWork = MinSparseParallelWork)
     {
         int n = panel.Rows, pairs = panel.PairCount, blocks = panel.UnitBlocks;
         sbyte[] table = panel.BlockMajor;
         long nonZero = 0;
         for (int i = 0; i < m; i++) nonZero += counts[i];
-        int parts = nonZero * panel.PairRowBytes < MinParallelWork ? 1 : threads;
+        int parts = nonZero * panel.PairRowBytes < minParallelWork ? 1 : threads;
         // Each list entry widened to 8 bytes: the pair's two bytes twice (a 32-bit broadcast from memory needs no
         // vector-port shuffle, unlike a 16-bit broadcast from a register) and the pair's byte offset in a block.
         ulong[] wide = ArrayPool<ulong>.Shared.Rent(Math.Max(1, m * pairs));
@@ -208,13 +215,13 @@ public static partial class SignByteGemm
     /// <c>vpmaddubsw</c>, 16-bit sums widened every 64 pairs, units split between threads in blocks of 16.
     /// </summary>
     internal static unsafe void MultiplySparse256(ReadOnlySpan<byte> x, int m, SignBytePanel panel, Span<int> c, int threads,
-        ReadOnlySpan<int> lists, ReadOnlySpan<int> counts)
+        ReadOnlySpan<int> lists, ReadOnlySpan<int> counts, long minParallelWork = MinSparseParallelWork)
     {
         int n = panel.Rows, pairs = panel.PairCount, rowBytes = panel.PairRowBytes, vectors = rowBytes / 32;
         sbyte[] table = panel.PairMajor;
         long nonZero = 0;
         for (int i = 0; i < m; i++) nonZero += counts[i];
-        int parts = nonZero * rowBytes < MinParallelWork ? 1 : threads;
+        int parts = nonZero * rowBytes < minParallelWork ? 1 : threads;
         fixed (sbyte* pt = table)
         fixed (int* pl = lists, pn = counts, pc = c)
         {
