@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Lowbit.Kernels.Bits;
 
 /// <summary>
@@ -29,6 +32,31 @@ public sealed class XnorConvFilters
         for (int oy = 0, r = 0; oy < shape.OutHeight; oy++)
             for (int ox = 0; ox < shape.OutWidth; ox++) Windows[r++] = (oy * shape.Stride * wp + ox * shape.Stride) * words;
         PooledWindows = BuildPooledWindows();
+        _vectorMajor = BuildVectorMajor(out _vectorMajorOffset);
+    }
+
+    private readonly uint[] _vectorMajor;
+    private readonly int _vectorMajorOffset;
+
+    /// <summary>
+    /// The filters again as <c>[ceil(O/16), Steps, 16]</c>: the 16 lanes of one vector for every reduction step one after
+    /// the other, so that the 3×3 sign path (<c>XnorConv.Taps3x3.cs</c>) reads step r of a vector at a fixed displacement
+    /// (64·r bytes) instead of advancing a pointer by <see cref="Lanes"/> per step. Pinned and 64-byte aligned; lanes past O
+    /// are zero.
+    /// </summary>
+    internal unsafe uint* VectorMajorPointer =>
+        (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_vectorMajor)) + _vectorMajorOffset;
+
+    private unsafe uint[] BuildVectorMajor(out int offset)
+    {
+        int vectors = (Shape.OutChannels + 15) >> 4, steps = Steps, lanes = Lanes, length = vectors * steps * 16;
+        var storage = GC.AllocateArray<uint>(length + 15, pinned: true);
+        fixed (uint* p = storage) offset = (int)((((nuint)p + 63) & ~(nuint)63) - (nuint)p) / sizeof(uint);
+        var source = _storage.AsSpan(Offset, steps * lanes);
+        for (int v = 0; v < vectors; v++)
+            for (int r = 0; r < steps; r++)
+                source.Slice(r * lanes + 16 * v, 16).CopyTo(storage.AsSpan(offset + (v * steps + r) * 16, 16));
+        return storage;
     }
 
     /// <summary>

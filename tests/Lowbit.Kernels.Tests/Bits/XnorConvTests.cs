@@ -35,6 +35,8 @@ public class XnorConvTests
         { 8000, 3, 1, 1, 0, 2, 2 }, // 250 steps: more than 31 Harley-Seal blocks
         { 32, 32, 3, 1, 1, 12, 11 }, // 30 pooled pixels of 2x2 windows (two chunks), an odd width
         { 64, 130, 3, 1, 1, 10, 9 }, // 3 output words per pixel, 20 pooled pixels
+        { 100, 200, 3, 1, 1, 4, 5 }, // 3x3 on 4 input words: 13 vectors of 16 filters, the last output word holds one
+        { 20, 7, 3, 2, 1, 9, 8 }, // 3x3 on one input word, stride 2, one part-filled vector
     };
 
     [Theory]
