@@ -138,6 +138,39 @@ public class XnorConvTests
     }
 
     [Fact]
+    public void CarryFromSum_IsTheMajorityOfThreeWords()
+    {
+        var rng = new Random(11);
+        for (int trial = 0; trial < 100; trial++)
+        {
+            var (a, b, c) = (RandomVector(rng), RandomVector(rng), RandomVector(rng));
+            var expected = (a & b) | (a & c) | (b & c);
+            Assert.Equal(expected, XnorConv.CarryFromSum(b, c, a ^ b ^ c));
+        }
+
+        static Vector512<ulong> RandomVector(Random rng) =>
+            Vector512.Create((ulong)rng.NextInt64(), (ulong)rng.NextInt64(), (ulong)rng.NextInt64(), (ulong)rng.NextInt64(),
+                (ulong)rng.NextInt64(), (ulong)rng.NextInt64(), (ulong)rng.NextInt64(), ulong.MaxValue);
+    }
+
+    [Theory]
+    [InlineData(1, 20)]
+    [InlineData(2, 17)]
+    [InlineData(4, 9)]
+    public void RowTriples_XorThreeConsecutivePixels(int words, int pixels)
+    {
+        var rng = new Random(words * 100 + pixels);
+        var padded = Enumerable.Range(0, words * pixels).Select(_ => (uint)rng.NextInt64()).ToArray();
+        var triples = Enumerable.Repeat(0xDEADBEEFu, padded.Length).ToArray();
+        XnorConv.RowTriples(padded, words, triples);
+        for (int i = 0; i < padded.Length; i++)
+        {
+            uint expected = i + 2 * words < padded.Length ? padded[i] ^ padded[i + words] ^ padded[i + 2 * words] : 0u;
+            Assert.True(expected == triples[i], $"words={words} entry {i}: expected {expected:X8}, actual {triples[i]:X8}");
+        }
+    }
+
+    [Fact]
     public void Mismatches_AgreeWithXnorGemmOnIm2ColPatches()
     {
         var rng = new Random(11);
