@@ -20,7 +20,9 @@ namespace Lowbit.Kernels.Bits;
 /// first go through carry-save adder trees (<see cref="CarrySave9"/>, <see cref="CarrySave18"/>) and other lengths from 16
 /// steps on through Harley-Seal blocks (<see cref="HarleySeal512"/>), so fewer lookups are needed; the 512-bit sign path
 /// also counts 36–44 steps with a 36-input tree (<see cref="CarrySave36Inlined"/>) and computes each output word (up to
-/// 4 vectors of 16 filters of one pixel, thresholded and packed) in one loop per reduction length. Elsewhere a tile is
+/// 4 vectors of 16 filters of one pixel, thresholded and packed) in one loop per reduction length; for 3×3 kernels on 1, 2
+/// or 4 input words it reads every word at a fixed displacement and starts each kernel row's adder from the row triples
+/// (<see cref="RowTriples"/>, <see cref="CarryFromSum"/>: 4 vector operations per 3 steps instead of 5). Elsewhere a tile is
 /// 4 vectors: 4 pixels × 16 filters (O ≤ 16 per vector width), 2 pixels × 32 (O ≤ 32), or 1 pixel × 64 filters. Counts
 /// are exact integers, so every path and every split between threads gives the same result.
 /// </remarks>
