@@ -51,7 +51,7 @@ public static partial class XnorConv
         BitChecks.Padding(nameof(minChannels), minChannels, 1, outWords, s.OutChannels);
         BitChecks.Length(nameof(output), output.Length, BitChecks.Count(nameof(output), pooled, outWords), $"[{images}, {ph}, {pw}, {outWords}]");
         if (pooled == 0) return;
-        if (images == 1) Pad(input, s, images, padded);
+        if (images == 1) PadImage(input, s, padded);
         int lanes = filters.Lanes;
         Span<int> limits = lanes <= 1024 ? stackalloc int[lanes] : new int[lanes];
         limits.Fill(-1);
@@ -85,7 +85,7 @@ public static partial class XnorConv
             int perImage = (s.OutHeight / 2) * (s.OutWidth / 2);
             for (int n = n0; n < n1; n++)
             {
-                Pad(new ReadOnlySpan<ulong>(_input + (nint)n * inImage, inImage), s, 1, new Span<uint>(_padded + (nint)n * padImage, padImage));
+                PadImage(new ReadOnlySpan<ulong>(_input + (nint)n * inImage, inImage), s, new Span<uint>(_padded + (nint)n * padImage, padImage));
                 PooledPixels(n * perImage, (n + 1) * perImage);
             }
         }
@@ -104,7 +104,7 @@ public static partial class XnorConv
         private void PooledPixels(int t0, int t1, int* offsets, int* windows)
         {
             var s = _filters.Shape;
-            int words = _outWords, perImage = (s.OutHeight / 2) * (s.OutWidth / 2), imageWords = s.PaddedHeight * s.PaddedWidth * _filters.InputWords;
+            int words = _outWords, perImage = (s.OutHeight / 2) * (s.OutWidth / 2), imageWords = PaddedLength(s, 1);
             int chunk = Math.Clamp(PoolChunkWords / (4 * words), 1, 16);
             ulong* pixels = stackalloc ulong[4 * chunk * words]; // [4·chunk, words]: the unpooled signs of a chunk
             var unpooled = new Job(_path, _filters, _input, _padded, _weights, _thresholds, pixels, null, false);

@@ -47,6 +47,15 @@ public static partial class XnorConv
         {
             int steps = _filters.Steps;
             Vector512<byte> ta = tables.A, tb = tables.B;
+            if (Takes3x3(_filters))
+            {
+                switch (_filters.InputWords)
+                {
+                    case 1: SignsRange3x3<OneWord>(image, windows, first, r0, r1, ta, tb); return;
+                    case 2: SignsRange3x3<TwoWords>(image, windows, first, r0, r1, ta, tb); return;
+                    default: SignsRange3x3<FourWords>(image, windows, first, r0, r1, ta, tb); return;
+                }
+            }
             if (steps < CarrySaveMinSteps) SignsRange512<ByteCount>(image, windows, first, r0, r1, offsets, ta, tb);
             else if (steps >= CarrySave18MinSteps && steps <= CarrySave18MaxSteps)
                 SignsRange512<Tree18Count>(image, windows, first, r0, r1, offsets, ta, tb);

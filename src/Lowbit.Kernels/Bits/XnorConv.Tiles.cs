@@ -31,7 +31,7 @@ public static partial class XnorConv
             int inImage = s.Height * s.Width * BitLayout.WordsPerRow(s.InChannels), padImage = PaddedLength(s, 1), perImage = s.OutHeight * s.OutWidth;
             for (int n = n0; n < n1; n++)
             {
-                Pad(new ReadOnlySpan<ulong>(_input + (nint)n * inImage, inImage), s, 1, new Span<uint>(_padded + (nint)n * padImage, padImage));
+                PadImage(new ReadOnlySpan<ulong>(_input + (nint)n * inImage, inImage), s, new Span<uint>(_padded + (nint)n * padImage, padImage));
                 Pixels(n * perImage, (n + 1) * perImage);
             }
         }
@@ -48,7 +48,7 @@ public static partial class XnorConv
             // The 512-bit sign path writes every output word whole; the others OR vectors into them.
             if (_thresholds != null && _path != XnorConvPath.Vector512)
                 new Span<ulong>(_output + (nint)t0 * _outWords, (t1 - t0) * _outWords).Clear();
-            int perImage = s.OutHeight * s.OutWidth, imageWords = s.PaddedHeight * s.PaddedWidth * _filters.InputWords;
+            int perImage = s.OutHeight * s.OutWidth, imageWords = PaddedLength(s, 1);
             var tables = _path == XnorConvPath.Vector512 ? PopCountTables512.Create() : default;
             for (int t = t0; t < t1;)
             {

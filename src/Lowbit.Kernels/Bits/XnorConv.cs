@@ -20,7 +20,9 @@ namespace Lowbit.Kernels.Bits;
 /// first go through carry-save adder trees (<see cref="CarrySave9"/>, <see cref="CarrySave18"/>) and other lengths from 16
 /// steps on through Harley-Seal blocks (<see cref="HarleySeal512"/>), so fewer lookups are needed; the 512-bit sign path
 /// also counts 36–44 steps with a 36-input tree (<see cref="CarrySave36Inlined"/>) and computes each output word (up to
-/// 4 vectors of 16 filters of one pixel, thresholded and packed) in one loop per reduction length. Elsewhere a tile is
+/// 4 vectors of 16 filters of one pixel, thresholded and packed) in one loop per reduction length; for 3×3 kernels on 1, 2
+/// or 4 input words it reads every word at a fixed displacement and starts each kernel row's adder from the row triples
+/// (<see cref="RowTriples"/>, <see cref="CarryFromSum"/>: 4 vector operations per 3 steps instead of 5). Elsewhere a tile is
 /// 4 vectors: 4 pixels × 16 filters (O ≤ 16 per vector width), 2 pixels × 32 (O ≤ 32), or 1 pixel × 64 filters. Counts
 /// are exact integers, so every path and every split between threads gives the same result.
 /// </remarks>
@@ -30,12 +32,16 @@ public static partial class XnorConv
     internal static XnorConvPath DefaultPath => Vector512.IsHardwareAccelerated ? XnorConvPath.Vector512
         : Vector256.IsHardwareAccelerated ? XnorConvPath.Vector256 : XnorConvPath.Scalar;
 
-    /// <summary>32-bit words of the padded copy of <paramref name="images"/> images (the scratch of the entries below).</summary>
+    /// <summary>
+    /// 32-bit words of the scratch of the entries below for <paramref name="images"/> images: per image the padded copy
+    /// <c>[Hp, Wp, ceil(C/32)]</c>, followed for 3×3 kernels on 1, 2 or 4 input words (<see cref="HasRowTriples"/>) by
+    /// the map of row triples of the same size.
+    /// </summary>
     /// <param name="shape">The convolution.</param>
     /// <param name="images">Images.</param>
-    /// <returns>images·Hp·Wp·ceil(C/32).</returns>
+    /// <returns>images·Hp·Wp·ceil(C/32), twice that with row triples.</returns>
     public static int PaddedLength(XnorConvShape shape, int images) =>
-        (int)BitChecks.Count("padded", images, shape.PaddedHeight, shape.PaddedWidth, (shape.InChannels + 31) >> 5);
+        (int)BitChecks.Count("padded", images, shape.PaddedHeight, shape.PaddedWidth, (shape.InChannels + 31) >> 5, HasRowTriples(shape) ? 2 : 1);
 
     /// <summary>
     /// The convolution's signs: output channel o of a pixel is +1 (bit 1) iff its mismatch count d ≤
@@ -94,7 +100,7 @@ public static partial class XnorConv
         if (pixels == 0) return;
         // One image: pad, then split its pixels between threads. Several: each thread pads and convolves whole images
         // in turn, so an image's padded map is still in cache when its pixels are computed.
-        if (images == 1) Pad(input, s, images, padded);
+        if (images == 1) PadImage(input, s, padded);
         int lanes = signs ? filters.Lanes : 0;
         Span<int> limits = lanes <= 1024 ? stackalloc int[lanes] : new int[lanes];
         limits.Fill(-1); // lanes past O: never +1, so their bits stay zero
@@ -125,6 +131,17 @@ public static partial class XnorConv
     /// (BENCHMARKS.md, "Packed inference: toward the 10x targets").
     /// </summary>
     internal const long MinWorkPerPart = 1L << 14;
+
+    /// <summary>
+    /// One image into its scratch block (<see cref="PaddedLength"/> of one image): the padded map, then, with
+    /// <see cref="HasRowTriples"/>, its row triples.
+    /// </summary>
+    internal static void PadImage(ReadOnlySpan<ulong> input, XnorConvShape s, Span<uint> block)
+    {
+        int length = s.PaddedHeight * s.PaddedWidth * ((s.InChannels + 31) >> 5);
+        Pad(input, s, 1, block[..length]);
+        if (HasRowTriples(s)) RowTriples(block[..length], (s.InChannels + 31) >> 5, block.Slice(length, length));
+    }
 
     /// <summary>Copies the images into the padded map <c>[images, Hp, Wp, ceil(C/32)]</c> with the border's bits.</summary>
     internal static void Pad(ReadOnlySpan<ulong> input, XnorConvShape s, int images, Span<uint> padded)

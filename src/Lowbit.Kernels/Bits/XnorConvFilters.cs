@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Lowbit.Kernels.Bits;
 
 /// <summary>
@@ -29,6 +32,48 @@ public sealed class XnorConvFilters
         for (int oy = 0, r = 0; oy < shape.OutHeight; oy++)
             for (int ox = 0; ox < shape.OutWidth; ox++) Windows[r++] = (oy * shape.Stride * wp + ox * shape.Stride) * words;
         PooledWindows = BuildPooledWindows();
+        _vectorMajor = BuildVectorMajor(out _vectorMajorOffset);
+    }
+
+    private readonly uint[] _vectorMajor;
+    private readonly int _vectorMajorOffset;
+
+    /// <summary>
+    /// The filters again as <c>[ceil(O/16), VectorMajorStride]</c>: the 16 lanes of one vector for every reduction step one
+    /// after the other (then its row triples), so that the 3×3 sign path (<c>XnorConv.Taps3x3.cs</c>) reads step r of a vector at a fixed displacement
+    /// (64·r bytes) instead of advancing a pointer by <see cref="Lanes"/> per step. Pinned and 64-byte aligned; lanes past O
+    /// are zero.
+    /// </summary>
+    /// <summary>
+    /// Words per vector of 16 filters in the vector-major filters: 16·<see cref="Steps"/>, and for 3×3 kernels 16·3·
+    /// <see cref="InputWords"/> more, the filters' row triples: entry (ky, w) = the XOR of the words of taps (ky, 0), (ky, 1)
+    /// and (ky, 2) for input word w (<c>XnorConv.RowTriples</c> is the same for the input).
+    /// </summary>
+    internal int VectorMajorStride => 16 * (Steps + (Shape.Kernel == 3 ? 3 * InputWords : 0));
+
+    internal unsafe uint* VectorMajorPointer =>
+        (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_vectorMajor)) + _vectorMajorOffset;
+
+    private unsafe uint[] BuildVectorMajor(out int offset)
+    {
+        int vectors = (Shape.OutChannels + 15) >> 4, steps = Steps, lanes = Lanes, stride = VectorMajorStride, words = InputWords;
+        var storage = GC.AllocateArray<uint>(vectors * stride + 15, pinned: true);
+        fixed (uint* p = storage) offset = (int)((((nuint)p + 63) & ~(nuint)63) - (nuint)p) / sizeof(uint);
+        var source = _storage.AsSpan(Offset, steps * lanes);
+        for (int v = 0; v < vectors; v++)
+        {
+            var block = storage.AsSpan(offset + v * stride, stride);
+            for (int r = 0; r < steps; r++) source.Slice(r * lanes + 16 * v, 16).CopyTo(block.Slice(r * 16, 16));
+            if (Shape.Kernel != 3) continue;
+            for (int ky = 0; ky < 3; ky++)
+                for (int w = 0; w < words; w++)
+                    for (int l = 0; l < 16; l++)
+                    {
+                        block[(steps + ky * words + w) * 16 + l] = block[((3 * ky) * words + w) * 16 + l]
+                            ^ block[((3 * ky + 1) * words + w) * 16 + l] ^ block[((3 * ky + 2) * words + w) * 16 + l];
+                    }
+        }
+        return storage;
     }
 
     /// <summary>

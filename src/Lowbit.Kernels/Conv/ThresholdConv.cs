@@ -187,7 +187,7 @@ public static partial class ThresholdConv
         }
     }
 
-    private readonly unsafe struct Job(ThresholdConvPath path, ThresholdConvFilters filters, float* xpad, float* weights, ulong* output, float* values)
+    private readonly unsafe partial struct Job(ThresholdConvPath path, ThresholdConvFilters filters, float* xpad, float* weights, ulong* output, float* values)
     {
         private readonly ThresholdConvPath _path = path;
         private readonly ThresholdConvFilters _filters = filters;
@@ -223,7 +223,8 @@ public static partial class ThresholdConv
                 for (int r = r0; r < r1; r++) ScalarPixel(first + r, image + windows[r], offsets);
                 return;
             }
-            if (_path == ThresholdConvPath.Vector512) Range512(image, windows, first, r0, r1, offsets);
+            if (_path == ThresholdConvPath.Vector512 && TakesRows3(_filters)) Range512Rows3(image, windows, first, r0, r1);
+            else if (_path == ThresholdConvPath.Vector512) Range512(image, windows, first, r0, r1, offsets);
             else Range256(image, windows, first, r0, r1, offsets);
         }
 

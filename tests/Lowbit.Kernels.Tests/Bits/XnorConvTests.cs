@@ -35,6 +35,8 @@ public class XnorConvTests
         { 8000, 3, 1, 1, 0, 2, 2 }, // 250 steps: more than 31 Harley-Seal blocks
         { 32, 32, 3, 1, 1, 12, 11 }, // 30 pooled pixels of 2x2 windows (two chunks), an odd width
         { 64, 130, 3, 1, 1, 10, 9 }, // 3 output words per pixel, 20 pooled pixels
+        { 100, 200, 3, 1, 1, 4, 5 }, // 3x3 on 4 input words: 13 vectors of 16 filters, the last output word holds one
+        { 20, 7, 3, 2, 1, 9, 8 }, // 3x3 on one input word, stride 2, one part-filled vector
     };
 
     [Theory]
@@ -132,6 +134,39 @@ public class XnorConvTests
                         threads, threads == 1 ? XnorConv.MinWorkPerPart : 1);
                     BitTestData.Equal<ulong>(expected, output, $"pooled signs {path} threads={threads} images={images} seed={seed}");
                 }
+        }
+    }
+
+    [Fact]
+    public void CarryFromSum_IsTheMajorityOfThreeWords()
+    {
+        var rng = new Random(11);
+        for (int trial = 0; trial < 100; trial++)
+        {
+            var (a, b, c) = (RandomVector(rng), RandomVector(rng), RandomVector(rng));
+            var expected = (a & b) | (a & c) | (b & c);
+            Assert.Equal(expected, XnorConv.CarryFromSum(b, c, a ^ b ^ c));
+        }
+
+        static Vector512<ulong> RandomVector(Random rng) =>
+            Vector512.Create((ulong)rng.NextInt64(), (ulong)rng.NextInt64(), (ulong)rng.NextInt64(), (ulong)rng.NextInt64(),
+                (ulong)rng.NextInt64(), (ulong)rng.NextInt64(), (ulong)rng.NextInt64(), ulong.MaxValue);
+    }
+
+    [Theory]
+    [InlineData(1, 20)]
+    [InlineData(2, 17)]
+    [InlineData(4, 9)]
+    public void RowTriples_XorThreeConsecutivePixels(int words, int pixels)
+    {
+        var rng = new Random(words * 100 + pixels);
+        var padded = Enumerable.Range(0, words * pixels).Select(_ => (uint)rng.NextInt64()).ToArray();
+        var triples = Enumerable.Repeat(0xDEADBEEFu, padded.Length).ToArray();
+        XnorConv.RowTriples(padded, words, triples);
+        for (int i = 0; i < padded.Length; i++)
+        {
+            uint expected = i + 2 * words < padded.Length ? padded[i] ^ padded[i + words] ^ padded[i + 2 * words] : 0u;
+            Assert.True(expected == triples[i], $"words={words} entry {i}: expected {expected:X8}, actual {triples[i]:X8}");
         }
     }
 

@@ -18,6 +18,7 @@ public class ThresholdConvTests
         { 2, 6, 5, 40, 3, 0, 1, true },   // no padding, more than 32 channels
         { 4, 5, 5, 70, 1, 0, 1, false },  // 1x1 kernel, two output words
         { 3, 9, 8, 9, 5, 2, 2, true },
+        { 5, 5, 7, 24, 3, 1, 1, true },   // 3x3 on 32 lanes with 5 input channels, 35 pixels (part-filled tiles)
     };
 
     [Theory]
