@@ -111,13 +111,29 @@ public static partial class XnorConv
     {
         int* off = offsets;
         uint* wp = w;
-        var (onesP, twosP, foursP, e1P, e2P) = Tree18(x, ref off, ref wp, lanes);
-        var (onesQ, twosQ, foursQ, e1Q, e2Q) = Tree18(x, ref off, ref wp, lanes);
-        Vector512<ulong> ones = onesP ^ onesQ, t = onesP & onesQ;
-        var (twos, f) = PopCountGemm.CarrySave(twosP, twosQ, t);
-        var (fours, g) = PopCountGemm.CarrySave(foursP, foursQ, f);
-        var (h, i) = PopCountGemm.CarrySave(e1P, e2P, e1Q);
-        var (eights, j) = PopCountGemm.CarrySave(e2Q, g, h);
+        var p = Tree18(x, ref off, ref wp, lanes);
+        var q = Tree18(x, ref off, ref wp, lanes);
+        var (high, low) = MergeTrees18(p, q, ta, tb);
+        for (int r = CarrySave36MinSteps; r < steps; r++) low += ByteCounts(Xor512(x, ref off, ref wp, lanes), ta, tb); // ≤ 56 + 8·8
+        return (Widen(high) << 3) + Widen(low);
+    }
+
+    /// <summary>
+    /// Two 18-input trees (ones + 2·twos + 4·fours + 8(e1 + e2) each) merged by weight: per byte, high =
+    /// 4·pc(k) + 2·pc(sixteens) + pc(eights) ≤ 56 and low = 4·pc(fours) + 2·pc(twos) + pc(ones) ≤ 56, the 36 words'
+    /// count being 8·high + low once widened.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (Vector512<byte> High, Vector512<byte> Low) MergeTrees18(
+        (Vector512<ulong> Ones, Vector512<ulong> Twos, Vector512<ulong> Fours, Vector512<ulong> E1, Vector512<ulong> E2) p,
+        (Vector512<ulong> Ones, Vector512<ulong> Twos, Vector512<ulong> Fours, Vector512<ulong> E1, Vector512<ulong> E2) q,
+        Vector512<byte> ta, Vector512<byte> tb)
+    {
+        Vector512<ulong> ones = p.Ones ^ q.Ones, t = p.Ones & q.Ones;
+        var (twos, f) = PopCountGemm.CarrySave(p.Twos, q.Twos, t);
+        var (fours, g) = PopCountGemm.CarrySave(p.Fours, q.Fours, f);
+        var (h, i) = PopCountGemm.CarrySave(p.E1, p.E2, q.E1);
+        var (eights, j) = PopCountGemm.CarrySave(q.E2, g, h);
         Vector512<ulong> sixteens = i ^ j, k = i & j;
         Vector512<byte> high = ByteCounts(k, ta, tb);
         high = high + high + ByteCounts(sixteens, ta, tb); // ≤ 24 per byte
@@ -125,8 +141,7 @@ public static partial class XnorConv
         Vector512<byte> low = ByteCounts(fours, ta, tb);
         low = low + low + ByteCounts(twos, ta, tb);
         low = low + low + ByteCounts(ones, ta, tb); // ≤ 56
-        for (int r = CarrySave36MinSteps; r < steps; r++) low += ByteCounts(Xor512(x, ref off, ref wp, lanes), ta, tb); // ≤ 56 + 8·8
-        return (Widen(high) << 3) + Widen(low);
+        return (high, low);
     }
 
     /// <summary>

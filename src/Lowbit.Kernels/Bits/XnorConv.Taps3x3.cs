@@ -128,20 +128,8 @@ public static partial class XnorConv
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<int> Count(uint* x0, uint* x1, uint* x2, nint triples, uint* w, Vector512<byte> ta, Vector512<byte> tb)
         {
-            var (onesP, twosP, foursP, e1P, e2P) = Tree18Words<FourWords>(x0, x1, x2, triples, w, 0);
-            var (onesQ, twosQ, foursQ, e1Q, e2Q) = Tree18Words<FourWords>(x0, x1, x2, triples, w, 2);
-            Vector512<ulong> ones = onesP ^ onesQ, t = onesP & onesQ;
-            var (twos, f) = PopCountGemm.CarrySave(twosP, twosQ, t);
-            var (fours, g) = PopCountGemm.CarrySave(foursP, foursQ, f);
-            var (h, i) = PopCountGemm.CarrySave(e1P, e2P, e1Q);
-            var (eights, j) = PopCountGemm.CarrySave(e2Q, g, h);
-            Vector512<ulong> sixteens = i ^ j, k = i & j;
-            Vector512<byte> high = ByteCounts(k, ta, tb);
-            high = high + high + ByteCounts(sixteens, ta, tb); // ≤ 24 per byte
-            high = high + high + ByteCounts(eights, ta, tb); // ≤ 56
-            Vector512<byte> low = ByteCounts(fours, ta, tb);
-            low = low + low + ByteCounts(twos, ta, tb);
-            low = low + low + ByteCounts(ones, ta, tb); // ≤ 56
+            var (high, low) = MergeTrees18(
+                Tree18Words<FourWords>(x0, x1, x2, triples, w, 0), Tree18Words<FourWords>(x0, x1, x2, triples, w, 2), ta, tb);
             return (Widen(high) << 3) + Widen(low);
         }
     }
