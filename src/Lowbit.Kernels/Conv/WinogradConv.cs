@@ -102,6 +102,19 @@ public static partial class WinogradConv
         if (u.Length < FilterLength(rows, k)) throw new ArgumentException($"Transformed filters need {FilterLength(rows, k)} floats, got {u.Length}.", nameof(u));
         if (panel0 < 0 || panel1 > padded / PanelRows || panel0 > panel1)
             throw new ArgumentOutOfRangeException(nameof(panel1), $"Panel range [{panel0}, {panel1}) is outside [0, {padded / PanelRows}).");
+        if (Vector128.IsHardwareAccelerated)
+        {
+            TransformFiltersVector128(w, outChannels, inChannels, transposeFlip, u, panel0, panel1);
+            return;
+        }
+        TransformFiltersScalar(w, outChannels, inChannels, transposeFlip, u, panel0, panel1);
+    }
+
+    /// <summary>The scalar path of <see cref="TransformFilters(ReadOnlySpan{float}, int, int, bool, Span{float}, int, int)"/>
+    /// (arguments already checked): plain loops, the reference of the vector path.</summary>
+    internal static void TransformFiltersScalar(ReadOnlySpan<float> w, int outChannels, int inChannels, bool transposeFlip, Span<float> u, int panel0, int panel1)
+    {
+        int rows = transposeFlip ? inChannels : outChannels, k = transposeFlip ? outChannels : inChannels, padded = RoundRows(rows);
         for (int xi = 0; xi < Positions; xi++)
             u.Slice(((xi * (padded / PanelRows) + panel0) * k) * PanelRows, (panel1 - panel0) * k * PanelRows).Clear();
         Span<float> g = stackalloc float[9];

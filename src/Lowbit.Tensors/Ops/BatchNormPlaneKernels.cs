@@ -26,19 +26,23 @@ internal static class BatchNormPlaneKernels
     public static void Stats(ReadOnlySpan<float> x, int n, int c, int inner, int c0, int c1, double[] mean, double[] variance)
     {
         double count = (double)n * inner;
+        int channels = c1 - c0;
+        // Image by image, so the planes of [c0, c1) are read as one stream (channel by channel, 100 planes a few KiB apart
+        // each started cold); each channel still adds its plane sums over the images in order.
+        Span<double> sums = channels <= 512 ? stackalloc double[2 * channels] : new double[2 * channels];
+        sums.Clear();
+        for (int b = 0; b < n; b++)
+            for (int ch = c0; ch < c1; ch++)
+            {
+                var (d, d2) = ShiftedSums(x.Slice((b * c + ch) * inner, inner), x[ch * inner]);
+                sums[2 * (ch - c0)] += d;
+                sums[2 * (ch - c0) + 1] += d2;
+            }
         for (int ch = c0; ch < c1; ch++)
         {
-            float shift = x[ch * inner];
-            double s1 = 0, s2 = 0;
-            for (int b = 0; b < n; b++)
-            {
-                var (d, d2) = ShiftedSums(x.Slice((b * c + ch) * inner, inner), shift);
-                s1 += d;
-                s2 += d2;
-            }
-            double m = s1 / count;
-            mean[ch] = shift + m;
-            variance[ch] = Math.Max(0, s2 / count - m * m);
+            double m = sums[2 * (ch - c0)] / count;
+            mean[ch] = x[ch * inner] + m;
+            variance[ch] = Math.Max(0, sums[2 * (ch - c0) + 1] / count - m * m);
         }
     }
 
@@ -172,21 +176,27 @@ internal static class BatchNormPlaneKernels
     public static void GradientSums(ReadOnlySpan<float> g, ReadOnlySpan<float> x, double[] mean, double[] invStd, int n, int c, int inner,
         int c0, int c1, double[] sumG, double[] sumGXhat, ReluMaskCoefficients? relu = null)
     {
-        for (int ch = c0; ch < c1; ch++)
-        {
-            double m = mean[ch], k = invStd[ch], totalG = 0, totalGX = 0;
-            float mf = (float)m;
-            for (int b = 0; b < n; b++)
+        // Image by image (one stream over the planes of [c0, c1), see Stats); each channel adds over the images in order,
+        // in totals of this call's own (the arrays' neighbouring channels may belong to another thread).
+        int channels = c1 - c0;
+        Span<double> totals = channels <= 512 ? stackalloc double[2 * channels] : new double[2 * channels];
+        totals.Clear();
+        for (int b = 0; b < n; b++)
+            for (int ch = c0; ch < c1; ch++)
             {
+                double m = mean[ch];
+                float mf = (float)m;
                 int off = (b * c + ch) * inner;
                 var (sg, sgx) = relu is null
                     ? GradientPlaneSums(g.Slice(off, inner), x.Slice(off, inner), mf)
                     : GradientPlaneSums(g.Slice(off, inner), x.Slice(off, inner), mf, new ReluMask(relu.Scale[ch], relu.Shift[ch]));
-                totalG += sg;
-                totalGX += (sgx - (m - mf) * sg) * k;
+                totals[2 * (ch - c0)] += sg;
+                totals[2 * (ch - c0) + 1] += (sgx - (m - mf) * sg) * invStd[ch];
             }
-            sumG[ch] = totalG;
-            sumGXhat[ch] = totalGX;
+        for (int ch = c0; ch < c1; ch++)
+        {
+            sumG[ch] = totals[2 * (ch - c0)];
+            sumGXhat[ch] = totals[2 * (ch - c0) + 1];
         }
     }
 
@@ -198,20 +208,26 @@ internal static class BatchNormPlaneKernels
         double[] mean, double[] invStd, float[] scale, float[] shift, float low, float high, bool lowInclusive, int n, int c, int inner,
         int c0, int c1, double[] sumG, double[] sumGXhat)
     {
-        for (int ch = c0; ch < c1; ch++)
-        {
-            double m = mean[ch], k = invStd[ch], totalG = 0, totalGX = 0;
-            float mf = (float)m;
-            for (int b = 0; b < n; b++)
+        // Image by image (one stream over the planes of [c0, c1), see Stats); each channel adds over the images in order,
+        // in totals of this call's own (the arrays' neighbouring channels may belong to another thread).
+        int channels = c1 - c0;
+        Span<double> totals = channels <= 512 ? stackalloc double[2 * channels] : new double[2 * channels];
+        totals.Clear();
+        for (int b = 0; b < n; b++)
+            for (int ch = c0; ch < c1; ch++)
             {
+                double m = mean[ch];
+                float mf = (float)m;
                 int off = (b * c + ch) * inner;
                 var mask = new ResidualClampMask(r.Slice(off, inner), gOut.Slice(off, inner), scale[ch], shift[ch], low, high, lowInclusive);
                 var (sg, sgx) = GradientPlaneSums(g.Slice(off, inner), x.Slice(off, inner), mf, mask);
-                totalG += sg;
-                totalGX += (sgx - (m - mf) * sg) * k;
+                totals[2 * (ch - c0)] += sg;
+                totals[2 * (ch - c0) + 1] += (sgx - (m - mf) * sg) * invStd[ch];
             }
-            sumG[ch] = totalG;
-            sumGXhat[ch] = totalGX;
+        for (int ch = c0; ch < c1; ch++)
+        {
+            sumG[ch] = totals[2 * (ch - c0)];
+            sumGXhat[ch] = totals[2 * (ch - c0) + 1];
         }
     }
 
@@ -263,11 +279,16 @@ internal static class BatchNormPlaneKernels
         bool training, int n, int c, int inner, double[] sumG, double[] sumGXhat, int b0, int b1, ReluMaskCoefficients? relu = null)
     {
         double count = (double)n * inner;
+        // (a, bx, c0) per channel, once for all the images (the same values as per plane).
+        Span<float> coefficients = c <= 1024 ? stackalloc float[3 * c] : new float[3 * c];
+        for (int ch = 0; ch < c; ch++)
+            (coefficients[3 * ch], coefficients[3 * ch + 1], coefficients[3 * ch + 2]) =
+                GradientCoefficients(mean[ch], invStd[ch], gamma[ch], training, count, sumG[ch], sumGXhat[ch]);
         for (int b = b0; b < b1; b++)
             for (int ch = 0; ch < c; ch++)
             {
                 int off = (b * c + ch) * inner;
-                var (a, bx, c0) = GradientCoefficients(mean[ch], invStd[ch], gamma[ch], training, count, sumG[ch], sumGXhat[ch]);
+                float a = coefficients[3 * ch], bx = coefficients[3 * ch + 1], c0 = coefficients[3 * ch + 2];
                 if (relu is null) GradientPlane(g.Slice(off, inner), x.Slice(off, inner), gx.Slice(off, inner), (float)mean[ch], a, bx, c0, default(NoMask));
                 else GradientPlane(g.Slice(off, inner), x.Slice(off, inner), gx.Slice(off, inner), (float)mean[ch], a, bx, c0, new ReluMask(relu.Scale[ch], relu.Shift[ch]));
             }

@@ -199,6 +199,31 @@ public class WinogradConvTests
         for (int i = 0; i < y.Length; i++) Assert.True(expected[i] == y[i], $"y[{i}]: exact {expected[i]}, winograd {y[i]}");
     }
 
+    [Theory]
+    [InlineData(5, 3)]
+    [InlineData(32, 32)]
+    [InlineData(64, 16)]
+    [InlineData(7, 13)]
+    [InlineData(1, 1)]
+    public void TransformFilters_Vector128_BitIdenticalToScalarOnAnyPanelRange(int o, int c)
+    {
+        var w = Random(12, o * c * 9);
+        foreach (bool flip in new[] { false, true })
+        {
+            int rows = flip ? c : o, panels = WinogradConv.RoundRows(rows) / WinogradConv.PanelRows, length = WinogradConv.FilterLength(rows, flip ? o : c);
+            var scalar = Enumerable.Repeat(float.NaN, length).ToArray();
+            WinogradConv.TransformFiltersScalar(w, o, c, flip, scalar, 0, panels);
+            var vector = Enumerable.Repeat(float.NaN, length).ToArray();
+            // Last panel first, then the rest: each call writes its panels only.
+            WinogradConv.TransformFiltersVector128(w, o, c, flip, vector, panels - 1, panels);
+            WinogradConv.TransformFiltersVector128(w, o, c, flip, vector, 0, panels - 1);
+            AssertBitwise(scalar, vector, $"u (flip {flip})");
+            var dispatched = Enumerable.Repeat(float.NaN, length).ToArray();
+            WinogradConv.TransformFilters(w, o, c, flip, dispatched);
+            AssertBitwise(scalar, dispatched, $"u dispatched (flip {flip})");
+        }
+    }
+
     [Fact]
     public void TransformFilters_MatchesGgGtInDouble_AndTransposeFlipPacksFlippedTransposedFilters()
     {
