@@ -59,11 +59,18 @@ public static partial class WinogradConv
         int plane = s.PlaneH * s.PlaneW, halves = (count + 3) / 4;
         nint* bases = stackalloc nint[2 * halves];
         HalfBases(s, first, count, bases, bases + halves);
-        for (int local = 0; local < count; local += 8)
+        // Channel by channel, each channel's tiles in order: the 16 rows written at a time are filled line after line
+        // (tile groups of all channels in turn left each of 16·C lines half written until the next group).
+        for (int c = 0; c < s.InChannels; c++)
         {
-            nint lo = bases[local / 4], hi = local + 4 < count ? bases[local / 4 + 1] : lo;
-            if (hi == lo + 4) InputVector<WholeLoad>(x + lo, x + hi, s.InChannels, plane, s.PlaneW, v + local, positionStride, ld);
-            else InputVector<HalvesLoad>(x + lo, x + hi, s.InChannels, plane, s.PlaneW, v + local, positionStride, ld);
+            nint channel = (nint)c * 4 * plane;
+            float* vc = v + (nint)c * ld;
+            for (int local = 0; local < count; local += 8)
+            {
+                nint lo = bases[local / 4] + channel, hi = local + 4 < count ? bases[local / 4 + 1] + channel : lo;
+                if (hi == lo + 4) InputVector<WholeLoad>(x + lo, x + hi, 1, plane, s.PlaneW, vc + local, positionStride, ld);
+                else InputVector<HalvesLoad>(x + lo, x + hi, 1, plane, s.PlaneW, vc + local, positionStride, ld);
+            }
         }
     }
 
