@@ -168,6 +168,23 @@ internal static class BatchNormPlaneKernels
         return (center, (float)scale, (float)(beta - (m - center) * scale));
     }
 
+    /// <summary>One plane's Σg and Σg·(x − m_f) into channel i's totals: Σg·x̂ += (Σg·(x − m_f) − (m − m_f)·Σg)·k.</summary>
+    private static void AddPlaneSums(Span<double> totals, int i, double sg, double sgx, double meanResidual, double invStd)
+    {
+        totals[2 * i] += sg;
+        totals[2 * i + 1] += (sgx - meanResidual * sg) * invStd;
+    }
+
+    /// <summary>The per-call totals of channels [c0, c1) into the shared arrays.</summary>
+    private static void StoreTotals(ReadOnlySpan<double> totals, int c0, int c1, double[] sumG, double[] sumGXhat)
+    {
+        for (int ch = c0; ch < c1; ch++)
+        {
+            sumG[ch] = totals[2 * (ch - c0)];
+            sumGXhat[ch] = totals[2 * (ch - c0) + 1];
+        }
+    }
+
     /// <summary>Σg and Σg·x̂ of channels [c0, c1): per plane Σg and Σg·(x − (float)m), in double Σg·x̂ += (Σg·(x − m_f) − (m − m_f)·Σg)·k.</summary>
     /// <param name="relu">
     /// Null for batch norm alone; for batch norm followed by ReLU, the forward's (scale, shift) per channel: g counts only
@@ -190,14 +207,9 @@ internal static class BatchNormPlaneKernels
                 var (sg, sgx) = relu is null
                     ? GradientPlaneSums(g.Slice(off, inner), x.Slice(off, inner), mf)
                     : GradientPlaneSums(g.Slice(off, inner), x.Slice(off, inner), mf, new ReluMask(relu.Scale[ch], relu.Shift[ch]));
-                totals[2 * (ch - c0)] += sg;
-                totals[2 * (ch - c0) + 1] += (sgx - (m - mf) * sg) * invStd[ch];
+                AddPlaneSums(totals, ch - c0, sg, sgx, m - mf, invStd[ch]);
             }
-        for (int ch = c0; ch < c1; ch++)
-        {
-            sumG[ch] = totals[2 * (ch - c0)];
-            sumGXhat[ch] = totals[2 * (ch - c0) + 1];
-        }
+        StoreTotals(totals, c0, c1, sumG, sumGXhat);
     }
 
     /// <summary>
@@ -208,10 +220,8 @@ internal static class BatchNormPlaneKernels
         double[] mean, double[] invStd, float[] scale, float[] shift, float low, float high, bool lowInclusive, int n, int c, int inner,
         int c0, int c1, double[] sumG, double[] sumGXhat)
     {
-        // Image by image (one stream over the planes of [c0, c1), see Stats); each channel adds over the images in order,
-        // in totals of this call's own (the arrays' neighbouring channels may belong to another thread).
-        int channels = c1 - c0;
-        Span<double> totals = channels <= 512 ? stackalloc double[2 * channels] : new double[2 * channels];
+        // The order of GradientSums: image by image, each channel's totals over the images in order.
+        Span<double> totals = c1 - c0 <= 512 ? stackalloc double[2 * (c1 - c0)] : new double[2 * (c1 - c0)];
         totals.Clear();
         for (int b = 0; b < n; b++)
             for (int ch = c0; ch < c1; ch++)
@@ -221,14 +231,9 @@ internal static class BatchNormPlaneKernels
                 int off = (b * c + ch) * inner;
                 var mask = new ResidualClampMask(r.Slice(off, inner), gOut.Slice(off, inner), scale[ch], shift[ch], low, high, lowInclusive);
                 var (sg, sgx) = GradientPlaneSums(g.Slice(off, inner), x.Slice(off, inner), mf, mask);
-                totals[2 * (ch - c0)] += sg;
-                totals[2 * (ch - c0) + 1] += (sgx - (m - mf) * sg) * invStd[ch];
+                AddPlaneSums(totals, ch - c0, sg, sgx, m - mf, invStd[ch]);
             }
-        for (int ch = c0; ch < c1; ch++)
-        {
-            sumG[ch] = totals[2 * (ch - c0)];
-            sumGXhat[ch] = totals[2 * (ch - c0) + 1];
-        }
+        StoreTotals(totals, c0, c1, sumG, sumGXhat);
     }
 
     /// <summary>Σg and Σg·(x − m) of one plane in the lane order of the type remarks.</summary>
