@@ -48,6 +48,13 @@ public static class Program
             return;
         }
 
+        // `dense-timing [rounds]`: one-row packed binary dense products (DenseTiming).
+        if (args.Length > 0 && args[0] == "dense-timing")
+        {
+            DenseTiming.Run(args);
+            return;
+        }
+
         // `packed-timing MODEL.lbpm DATA [batch] [threads] [images] [rounds]`: CPU µs per image of a packed model (PackedTiming).
         if (args.Length > 2 && args[0] == "packed-timing")
         {

@@ -37,7 +37,7 @@ public class XnorGemmTests
     {
         foreach (int m in BitTestData.Rows)
         {
-            foreach (int n in new[] { 1, 3, 7, 17, 33 })
+            foreach (int n in new[] { 1, 3, 7, 12, 17, 33 })
             {
                 int seed = k * 1000 + m * 50 + n;
                 var rng = new Random(seed);
