@@ -53,7 +53,9 @@ public static partial class XnorConv
                 {
                     case 1: SignsRange3x3<OneWord>(image, windows, first, r0, r1, ta, tb); return;
                     case 2: SignsRange3x3<TwoWords>(image, windows, first, r0, r1, ta, tb); return;
-                    default: SignsRange3x3<FourWords>(image, windows, first, r0, r1, ta, tb); return;
+                    case 4: SignsRange3x3<FourWords>(image, windows, first, r0, r1, ta, tb); return;
+                    case 8: SignsRange3x3<EightWords>(image, windows, first, r0, r1, ta, tb); return;
+                    default: SignsRange3x3<SixteenWords>(image, windows, first, r0, r1, ta, tb); return;
                 }
             }
             if (steps < CarrySaveMinSteps) SignsRange512<ByteCount>(image, windows, first, r0, r1, offsets, ta, tb);

@@ -7,16 +7,17 @@ namespace Lowbit.Kernels.Bits;
 public static partial class XnorConv
 {
     /// <summary>
-    /// Whether <see cref="Job.SignsRange3x3{TWords}"/> takes a convolution: a 3×3 kernel on 1, 2 or 4 input words per pixel
-    /// (≤ 32, 33–64 or 97–128 channels: 9, 18 or 36 reduction steps, counted by the 9-, 18- and 36-input trees).
+    /// Whether <see cref="Job.SignsRange3x3{TWords}"/> takes a convolution: a 3×3 kernel on 1, 2, 4, 8 or 16 input words per
+    /// pixel (≤ 32, 33–64, 97–128, 225–256 or 481–512 channels: 9, 18, 36, 72 or 144 reduction steps, counted by the 9-,
+    /// 18- and 36-input trees, the last two as 2 or 4 groups of 36).
     /// </summary>
     internal static bool Takes3x3(XnorConvFilters filters) => HasRowTriples(filters.Shape);
 
     /// <summary>
     /// Whether the scratch holds, after the padded map, its row triples (<see cref="RowTriples"/>): for the 3×3 kernels on 1,
-    /// 2 or 4 input words that <see cref="Job.SignsRange3x3{TWords}"/> computes.
+    /// 2, 4, 8 or 16 input words that <see cref="Job.SignsRange3x3{TWords}"/> computes.
     /// </summary>
-    internal static bool HasRowTriples(XnorConvShape shape) => shape.Kernel == 3 && ((shape.InChannels + 31) >> 5) is 1 or 2 or 4;
+    internal static bool HasRowTriples(XnorConvShape shape) => shape.Kernel == 3 && ((shape.InChannels + 31) >> 5) is 1 or 2 or 4 or 8 or 16;
 
     /// <summary>
     /// Row triples of a padded map with <paramref name="words"/> words per pixel: t[i] = p[i] XOR p[i + words] XOR
@@ -56,6 +57,25 @@ public static partial class XnorConv
             int vectorWords = _filters.VectorMajorStride; // filter words per vector of 16 filters: steps, then row triples
             nint triples = (nint)_filters.Shape.PaddedHeight * _filters.Shape.PaddedWidth * TWords.Words; // row triples after the map
             int* thresholds = _thresholds; // lanes entries, −1 past O
+            if (TWords.Words >= 8)
+            {
+                // 8 or 16 input words: one vector's filters (72 or 144 steps + triples: 6-11 KiB) against every window of the
+                // range before the next vector's, so they stay in L1 (all 256 filters of 256 channels are 90 KiB).
+                for (int r = r0; r < r1; r++) new Span<ulong>(_output + (nint)(first + r) * outWords, outWords).Clear();
+                for (int v = 0; v < vectors; v++)
+                {
+                    uint* wv = weights + (nint)v * vectorWords;
+                    var limits = Vector512.Load(thresholds + 16 * v);
+                    int q = v >> 2, shift = (v & 3) << 4;
+                    for (int r = r0; r < r1; r++)
+                    {
+                        uint* x0 = image + windows[r], x1 = x0 + row, x2 = x1 + row;
+                        Vector512<int> c = TWords.Count(x0, x1, x2, triples, wv, ta, tb);
+                        _output[(nint)(first + r) * outWords + q] |= Vector512.LessThanOrEqual(c, limits).ExtractMostSignificantBits() << shift;
+                    }
+                }
+                return;
+            }
             for (int r = r0; r < r1; r++)
             {
                 uint* x0 = image + windows[r], x1 = x0 + row, x2 = x1 + row;
@@ -132,6 +152,45 @@ public static partial class XnorConv
                 Tree18Words<FourWords>(x0, x1, x2, triples, w, 0), Tree18Words<FourWords>(x0, x1, x2, triples, w, 2), ta, tb);
             return (Widen(high) << 3) + Widen(low);
         }
+    }
+
+    /// <summary>225–256 channels (the full-width VGG-small's 256-channel layers): 72 steps as two groups of 36.</summary>
+    private readonly unsafe struct EightWords : IInputWords
+    {
+        public static int Words => 8;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Count(uint* x0, uint* x1, uint* x2, nint triples, uint* w, Vector512<byte> ta, Vector512<byte> tb) =>
+            GroupsOfFour<EightWords>(x0, x1, x2, triples, w, ta, tb);
+    }
+
+    /// <summary>481–512 channels (the full-width VGG-small's 512-channel layers): 144 steps as four groups of 36.</summary>
+    private readonly unsafe struct SixteenWords : IInputWords
+    {
+        public static int Words => 16;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Count(uint* x0, uint* x1, uint* x2, nint triples, uint* w, Vector512<byte> ta, Vector512<byte> tb) =>
+            GroupsOfFour<SixteenWords>(x0, x1, x2, triples, w, ta, tb);
+    }
+
+    /// <summary>
+    /// The count over every input word of a 3×3 window, four words (36 steps, <see cref="FourWords"/>' tree) at a time: each
+    /// group's per-byte high and low counts are ≤ 56, so up to four groups add in bytes (≤ 224) before one widening.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<int> GroupsOfFour<TWords>(uint* x0, uint* x1, uint* x2, nint triples, uint* w, Vector512<byte> ta, Vector512<byte> tb)
+        where TWords : struct, IInputWords
+    {
+        Vector512<byte> high = default, low = default;
+        for (int g = 0; g < TWords.Words; g += 4)
+        {
+            var (h, l) = MergeTrees18(
+                Tree18Words<TWords>(x0, x1, x2, triples, w, g), Tree18Words<TWords>(x0, x1, x2, triples, w, g + 2), ta, tb);
+            high += h;
+            low += l;
+        }
+        return (Widen(high) << 3) + Widen(low);
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ public static partial class XnorConv
 
     /// <summary>
     /// 32-bit words of the scratch of the entries below for <paramref name="images"/> images: per image the padded copy
-    /// <c>[Hp, Wp, ceil(C/32)]</c>, followed for 3×3 kernels on 1, 2 or 4 input words (<see cref="HasRowTriples"/>) by
+    /// <c>[Hp, Wp, ceil(C/32)]</c>, followed for 3×3 kernels on 1, 2, 4, 8 or 16 input words (<see cref="HasRowTriples"/>) by
     /// the map of row triples of the same size.
     /// </summary>
     /// <param name="shape">The convolution.</param>

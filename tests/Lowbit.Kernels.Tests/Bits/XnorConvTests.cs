@@ -37,6 +37,9 @@ public class XnorConvTests
         { 64, 130, 3, 1, 1, 10, 9 }, // 3 output words per pixel, 20 pooled pixels
         { 100, 200, 3, 1, 1, 4, 5 }, // 3x3 on 4 input words: 13 vectors of 16 filters, the last output word holds one
         { 20, 7, 3, 2, 1, 9, 8 }, // 3x3 on one input word, stride 2, one part-filled vector
+        { 256, 20, 3, 1, 1, 4, 6 }, // 3x3 on 8 input words: two groups of 36 steps
+        { 230, 33, 3, 2, 1, 5, 5 }, // 3x3 on 8 input words (the last part-filled), stride 2, 3 vectors
+        { 512, 17, 3, 1, 1, 4, 4 }, // 3x3 on 16 input words: four groups of 36 steps (byte counts up to 224)
     };
 
     [Theory]
@@ -51,11 +54,15 @@ public class XnorConvTests
             float[] map = BitTestData.Signs(rng, images * height * width * channels);
             float[] weights = BitTestData.Signs(rng, outChannels * shape.PatchSize);
             int[] expected = ReferenceMismatches(map, weights, shape, images);
+            int pixels = images * shape.OutHeight * shape.OutWidth, outWords = BitLayout.WordsPerRow(outChannels);
+            // Thresholds at a count that occurs (± 1), so that a count off by one flips some signs; a fifth anywhere in range.
             var thresholds = new int[outChannels];
-            for (int o = 0; o < outChannels; o++) thresholds[o] = rng.Next(-1, shape.PatchSize + 1);
+            for (int o = 0; o < outChannels; o++)
+            {
+                thresholds[o] = rng.Next(5) == 0 ? rng.Next(-1, shape.PatchSize + 1) : expected[rng.Next(pixels) * outChannels + o] + rng.Next(-1, 2);
+            }
             var filters = XnorConvFilters.Pack(BitTestData.Pack(weights, outChannels, shape.PatchSize), shape);
             var input = BitTestData.Pack(map, images * height * width, channels);
-            int pixels = images * shape.OutHeight * shape.OutWidth, outWords = BitLayout.WordsPerRow(outChannels);
             var expectedBits = new ulong[pixels * outWords];
             for (int p = 0; p < pixels; p++)
                 for (int o = 0; o < outChannels; o++)
@@ -97,7 +104,7 @@ public class XnorConvTests
             var filters = XnorConvFilters.Pack(weights, shape);
             var input = BitTestData.Pack(BitTestData.Signs(rng, images * height * width * channels), images * height * width, channels);
             var thresholds = new int[outChannels];
-            for (int o = 0; o < outChannels; o++) thresholds[o] = rng.Next(-1, shape.PatchSize + 1);
+            for (int o = 0; o < outChannels; o++) thresholds[o] = shape.PatchSize / 2 + rng.Next(-2, 3); // near the typical count
             var minChannels = new ulong[outWords];
             for (int o = 0; o < outChannels; o++) if (rng.Next(3) == 0) minChannels[o >> 6] |= 1UL << (o & 63);
             if (ph == 0 || pw == 0)
@@ -157,6 +164,8 @@ public class XnorConvTests
     [InlineData(1, 20)]
     [InlineData(2, 17)]
     [InlineData(4, 9)]
+    [InlineData(8, 5)]
+    [InlineData(16, 3)]
     public void RowTriples_XorThreeConsecutivePixels(int words, int pixels)
     {
         var rng = new Random(words * 100 + pixels);
