@@ -25,7 +25,7 @@ public sealed partial class Tensor
         var (n, c, inner) = CheckBatchNorm(x, gamma, beta, runningMean, runningVar, options);
         var (mean, invStd) = BatchNormStatistics(x, runningMean, runningVar, options, n, c, inner);
         var y = Uninitialized(x.DType, x.Shape.ToArray());
-        if (x.DType == DType.Float32 && inner >= BatchNormPlaneKernels.Lanes) CenteredAffine(x, y, gamma, beta, mean, invStd, n, c, inner, relu: false);
+        if (x.DType == DType.Float32 && BatchNormCentersPlanes(inner)) CenteredAffine(x, y, gamma, beta, mean, invStd, n, c, inner, relu: false);
         else
         {
             var scale = new double[c];
@@ -42,6 +42,16 @@ public sealed partial class Tensor
         bool training = options.Training;
         return GradGraph.Record(y, "BatchNorm", BatchNormInputs(x, gamma, beta), g => BatchNormBackward(g, x, gamma, beta, mean, invStd, training, n, c, inner, null));
     }
+
+    /// <summary>
+    /// Whether float32 batch norm (and its fused forms) maps channels of <paramref name="valuesPerChannel"/> values per
+    /// image (H·W of a feature map, 1 for dense features) as <c>fma(x − c, s, h)</c> with c = float32(μ), s = float32(γ·k),
+    /// h = float32(β − (μ − c)·γ·k) and k = 1/sqrt(σ² + ε) in double (true: planes of at least 32 values), or as
+    /// <c>fl(fl(x·s) + h')</c> with h' = float32(β − μ·γ·k) (false). Both are the same map in real arithmetic; an exporter
+    /// that must reproduce the float32 values bit for bit (e.g. folding batch norm and sign into an integer threshold)
+    /// needs to know which.
+    /// </summary>
+    public static bool BatchNormCentersPlanes(int valuesPerChannel) => valuesPerChannel >= BatchNormPlaneKernels.Lanes;
 
     /// <summary>
     /// Relu(BatchNorm(x, …)) as one op: the same values and gradients, bit for bit, with one pass fewer each way.

@@ -1,4 +1,5 @@
 using Lowbit.Inference.Export;
+using Lowbit.Inference.Export.Kinds;
 using Lowbit.Nn.Layers;
 using Lowbit.Tensors;
 using Lowbit.Tensors.Autograd;
@@ -142,5 +143,68 @@ public sealed class ThresholdFoldingTests
             if (i > 0) Assert.True(ThresholdFolding.OrderedKey(values[i - 1]) < ThresholdFolding.OrderedKey(values[i]));
         }
         Assert.Equal(ThresholdFolding.OrderedKey(0f), ThresholdFolding.OrderedKey(-0f));
+    }
+
+    /// <summary>
+    /// The training code normalises feature maps with a centered fused multiply-add (one rounding) and dense features with
+    /// a multiply then an add: the units the exporter builds for a convolution's batch norm must give the float model's
+    /// output bit for bit on every integer dot product, for a map above and one below the size where the form changes.
+    /// The means sit near integers (where the two forms can disagree about the sign), and the test checks that its data
+    /// tells the two forms apart.
+    /// </summary>
+    [Theory]
+    [InlineData(32, 32, 11)] // 1024 values per channel: centered
+    [InlineData(4, 4, 12)] // 16: the dense form
+    public void ConvUnits_BatchNormOnFeatureMaps_MatchFloatModelBitForBit(int height, int width, int seed)
+    {
+        var random = new Random(seed);
+        int plane = height * width;
+        var conv = new Conv2d(1, Units, 1, 1, 0, bias: false, random);
+        var bn = new BatchNorm2d(Units, epsilon: 1e-4);
+        var gamma = bn.Gamma!.Value.AsSpan();
+        var beta = bn.Beta!.Value.AsSpan();
+        var mean = bn.RunningMean.AsSpan();
+        var variance = bn.RunningVar.AsSpan();
+        var centers = new int[Units];
+        for (int j = 0; j < Units; j++)
+        {
+            centers[j] = random.Next(-300, 300);
+            gamma[j] = (float)((random.NextDouble() * 2 + 0.1) * (j % 2 == 0 ? 1 : -1));
+            beta[j] = (float)((random.NextDouble() - 0.5) * 1e-5);
+            mean[j] = centers[j] + (float)((random.NextDouble() - 0.5) * 1e-4 * (j % 4));
+            variance[j] = (float)(random.NextDouble() * 1000 + 1);
+        }
+        bn.Eval();
+        var units = DenseExport.Units(conv, Units, bn, 0, includeBias: false, plane);
+        var x = new float[Units * plane];
+        for (int j = 0; j < Units; j++)
+            for (int p = 0; p < plane; p++) x[j * plane + p] = centers[j] - plane / 2 + p; // integers around the crossing
+        float[] y;
+        using (GradMode.Disable()) y = bn.Forward(Tensor.FromArray(x, 1, Units, height, width)).ToArray();
+        int formDifferences = 0;
+        for (int j = 0; j < Units; j++)
+        {
+            Assert.Equal(Tensor.BatchNormCentersPlanes(plane), units[j].Centered);
+            double g = gamma[j], b = beta[j], m = mean[j], v = variance[j];
+            UnitAffine other;
+            if (units[j].Centered)
+            {
+                var (scale, shift) = UnitAffine.BatchNormCoefficients(g, b, m, v, bn.Epsilon);
+                other = new UnitAffine(false, 0f, true, scale, shift);
+            }
+            else
+            {
+                var (center, scale, shift) = UnitAffine.CenteredBatchNormCoefficients(g, b, m, v, bn.Epsilon);
+                other = new UnitAffine(false, 0f, true, scale, shift, Centered: true, center);
+            }
+            for (int p = 0; p < plane; p++)
+            {
+                float input = x[j * plane + p], expected = y[j * plane + p];
+                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(units[j].Apply(input)),
+                    $"map {height}x{width}, channel {j}, y {input}: float model {expected:R}, unit {units[j].Apply(input):R}");
+                if (BitConverter.SingleToInt32Bits(expected) != BitConverter.SingleToInt32Bits(other.Apply(input))) formDifferences++;
+            }
+        }
+        Assert.True(formDifferences > 0, "the test data does not tell the centered and dense forms of batch norm apart");
     }
 }

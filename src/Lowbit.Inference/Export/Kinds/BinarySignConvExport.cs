@@ -25,7 +25,7 @@ internal sealed class BinarySignConvExport() : KindExport(CodeFamily.Signs, Code
         var geometry = Normalized(ConvExport.Geometry(site));
         int o = geometry.OutChannels, n = geometry.PatchSize;
         var packed = ConvExport.SignRows(site, geometry);
-        var units = DenseExport.Units(conv, o, block.BatchNorm, block.Index, includeBias: true);
+        var units = DenseExport.Units(conv, o, block.BatchNorm, block.Index, includeBias: true, ConvExport.NormPlane(block, geometry));
         var maxMismatches = new int[o];
         var negated = new bool[o];
         for (int oc = 0; oc < o; oc++)

@@ -24,7 +24,7 @@ internal sealed class ByteSignConvExport() : KindExport(CodeFamily.Signs, CodeFa
         var geometry = ConvExport.Geometry(site);
         var weights = conv.EffectiveWeight().ToArray(); // [O, C, k, k]
         float[]? bias = conv.Bias?.Value.ToArray();
-        var units = DenseExport.Units(conv, conv.OutChannels, block.BatchNorm, block.Index, includeBias: false);
+        var units = DenseExport.Units(conv, conv.OutChannels, block.BatchNorm, block.Index, includeBias: false, ConvExport.NormPlane(block, geometry));
         float limit = DenseExport.DotProductLimit(weights, site.PixelTable, geometry.PatchSize) + (bias is null ? 0 : bias.Max(Math.Abs));
         var negated = new bool[units.Length];
         var thresholds = new float[units.Length];

@@ -29,6 +29,16 @@ internal static class ConvExport
         return new SignMaxPoolLayer(geometry.OutChannels, geometry.OutHeight, geometry.OutWidth, pool.KernelSize, pool.Stride, mask);
     }
 
+    /// <summary>Values per channel and image at the block's batch norm: the pooled map when it pools before normalising.</summary>
+    public static int NormPlane(ExportBlock block, ConvGeometry geometry)
+    {
+        var pool = block.PoolBeforeNorm;
+        if (pool is null) return geometry.OutHeight * geometry.OutWidth;
+        var pooled = new SignMaxPoolLayer(geometry.OutChannels, geometry.OutHeight, geometry.OutWidth, pool.KernelSize, pool.Stride,
+            new ulong[BitLayout.WordsPerRow(geometry.OutChannels)]);
+        return pooled.OutHeight * pooled.OutWidth;
+    }
+
     /// <summary>The plan of a convolution kind of <paramref name="convBytes"/> bytes and its pooling: the pooled output and the total bytes.</summary>
     public static LayerPlan PlanWithPool(ExportBlock block, ConvGeometry geometry, long convBytes)
     {

@@ -16,9 +16,12 @@ internal static class DenseExport
     /// <param name="bn">Its batch norm, or null.</param>
     /// <param name="index">Layer index for messages.</param>
     /// <param name="includeBias">Whether the layer's bias is a separate step (false where the kernel adds it).</param>
+    /// <param name="plane">Values per channel and image where the batch norm runs: 1 for dense features, H·W of the map for
+    /// convolutions (it decides the float32 form, <see cref="Lowbit.Tensors.Tensor.BatchNormCentersPlanes"/>).</param>
     /// <exception cref="ArgumentException">A coefficient is not finite.</exception>
-    public static UnitAffine[] Units(Nn.Layers.QuantizedLayer layer, int n, BatchNorm? bn, int index, bool includeBias)
+    public static UnitAffine[] Units(Nn.Layers.QuantizedLayer layer, int n, BatchNorm? bn, int index, bool includeBias, int plane = 1)
     {
+        bool centered = bn is not null && Lowbit.Tensors.Tensor.BatchNormCentersPlanes(plane);
         var linear = layer;
         float[]? bias = includeBias ? layer.Bias?.Value.ToArray() : null;
         float[]? gamma = bn?.Gamma?.Value.ToArray(), beta = bn?.Beta?.Value.ToArray();
@@ -26,10 +29,12 @@ internal static class DenseExport
         var units = new UnitAffine[n];
         for (int j = 0; j < n; j++)
         {
-            float scale = 0, shift = 0;
-            if (bn is not null)
+            float scale = 0, shift = 0, center = 0;
+            if (centered)
+                (center, scale, shift) = UnitAffine.CenteredBatchNormCoefficients(gamma?[j] ?? 1.0, beta?[j] ?? 0.0, mean![j], variance![j], bn!.Epsilon);
+            else if (bn is not null)
                 (scale, shift) = UnitAffine.BatchNormCoefficients(gamma?[j] ?? 1.0, beta?[j] ?? 0.0, mean![j], variance![j], bn.Epsilon);
-            units[j] = new UnitAffine(bias is not null, bias?[j] ?? 0f, bn is not null, scale, shift);
+            units[j] = new UnitAffine(bias is not null, bias?[j] ?? 0f, bn is not null, scale, shift, centered, center);
             if (!units[j].IsFinite)
                 throw new ArgumentException($"Layer {index} ({linear.Describe()}) unit {j}: bias/batch-norm coefficients are not finite (bias {units[j].Bias}, scale {scale}, shift {shift}).");
         }

@@ -30,7 +30,7 @@ internal sealed class KBitResidualBlockExport() : KindExport(CodeFamily.Levels, 
         var (_, inputThresholds) = ThresholdFolding.FoldLevels(identity, 16f, (1 << k1) - 1, v => LevelCodeExport.ActivationCode(v, k1));
         LevelCodeExport.VerifyThresholds([identity], [false], inputThresholds, (1 << k1) - 1, conv1.InputQuantizer!, inputLevels, index);
         var (levels1, planes1) = LevelCodeExport.WeightPlanes(conv1, g1.OutChannels, g1.PatchSize, m1, index);
-        var units = DenseExport.Units(conv1, g1.OutChannels, block.BatchNorm, index, includeBias: false);
+        var units = DenseExport.Units(conv1, g1.OutChannels, block.BatchNorm, index, includeBias: false, g1.OutHeight * g1.OutWidth);
         float limit = DenseExport.DotProductLimit(levels1, inputLevels, g1.PatchSize);
         int levels = (1 << k2) - 1;
         var negated = new bool[units.Length];
