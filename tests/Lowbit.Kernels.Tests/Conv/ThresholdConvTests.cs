@@ -19,6 +19,9 @@ public class ThresholdConvTests
         { 4, 5, 5, 70, 1, 0, 1, false },  // 1x1 kernel, two output words
         { 3, 9, 8, 9, 5, 2, 2, true },
         { 5, 5, 7, 24, 3, 1, 1, true },   // 3x3 on 32 lanes with 5 input channels, 35 pixels (part-filled tiles)
+        { 3, 6, 7, 64, 3, 1, 1, false },  // 3x3 on 64 lanes
+        { 3, 5, 6, 100, 3, 1, 2, true },  // 3x3 on 128 lanes, stride 2, the last group of 32 part-filled
+        { 3, 4, 5, 70, 3, 1, 1, true },   // 3x3 on 96 lanes
     };
 
     [Theory]
