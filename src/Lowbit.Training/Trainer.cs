@@ -122,6 +122,8 @@ public sealed partial class Trainer
     /// <summary>True in BitPruning's fine-tuning epochs (bitlengths frozen, no bit regulariser).</summary>
     private bool FineTuning(int epoch) => _config.BitPruning is not null && epoch >= _config.Train.Epochs;
 
+    private bool _resumed; // Resume ran: train.init_from is not applied
+
     /// <summary>Restores model, optimizer and progress from the output folder's checkpoint.</summary>
     /// <exception cref="InvalidDataException">The checkpoint is damaged or does not fit this run's model.</exception>
     public void Resume() => Resume(RunCheckpoint.Load(Path.Combine(_outDir, CheckpointFile)));
@@ -135,6 +137,7 @@ public sealed partial class Trainer
         checkpoint.LoadInto(_model);
         checkpoint.LoadInto(_optimizer);
         _state = state;
+        _resumed = true;
         _arithmetic?.Load(checkpoint.Header["arithmetic"], checkpoint.Path);
         _observer.Message($"resuming from {checkpoint.Path}: epoch {_state.Epoch + 1}, batch {_state.Batch}");
     }
@@ -165,6 +168,8 @@ public sealed partial class Trainer
             (waitCounted, fillCounted) = (loader.WaitSeconds, loader.FillSeconds);
         }
         _totalSteps = Math.Max(1, (long)TotalEpochs * loader.BatchCount);
+        // A run that starts from epoch 1 takes its initial weights from train.init_from; a resumed one has its own.
+        if (!_resumed && _config.Train.InitFrom is not null) _observer.Message(Checkpoints.InitialWeights.Apply(_model, _config.Train));
         if (Parallel is not null) StartParallel(Parallel);
         if (NeedsRangeInit && !RangeInit(loader, c, h, w, cancellation)) return new TrainingOutcome(false, _state, _outDir, null);
         for (int epoch = _state.Epoch; epoch < TotalEpochs; epoch++)

@@ -129,7 +129,10 @@ public static class ConfigLoader
         {
             Bptt = text ? t.Int("bptt", 35, 1, 1 << 16) : TextDataSection.TextOnly(t, "bptt", false, 35),
             DropLast = text ? TextDataSection.ImageOnly(t, "drop_last", false) : t.Bool("drop_last", false),
+            InitFrom = t.OptionalString("init_from"),
+            InitMatch = t.String("init_match", "all", ["all", "matching"]),
         };
+        if (train.InitFrom is { Length: 0 }) throw new ConfigException($"{source}: field 'train.init_from' is empty; give a checkpoint file (e.g. runs/NAME/checkpoint.lbck) or leave it out.");
         t.EnsureAllRead();
         RegularizerConfig? regularizer = null;
         if (f.Has("regularizer"))

@@ -67,6 +67,19 @@ public sealed record TrainConfig(int Epochs, int BatchSize, int EvalBatchSize)
 
     /// <summary>Language models: truncation length of back-propagation through time (steps per window).</summary>
     public int Bptt { get; init; } = 35;
+
+    /// <summary>
+    /// A checkpoint whose model tensors initialise a new run (fine-tuning, or a binary network started from a trained
+    /// real-valued one), or null. Read once, when the run starts from epoch 0; a resumed run continues from its own
+    /// checkpoint instead.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary>
+    /// How <see cref="InitFrom"/> maps tensors: "all" (every parameter and buffer of the model must be in the checkpoint
+    /// under its name with its shape) or "matching" (those that are are copied, the rest keep their initial values).
+    /// </summary>
+    public string InitMatch { get; init; } = "all";
 }
 
 /// <summary>An extra loss term over the whole model (e.g. BitPruning's bit regulariser).</summary>

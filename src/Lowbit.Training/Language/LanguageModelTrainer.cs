@@ -91,14 +91,18 @@ public sealed class LanguageModelTrainer
             throw new InvalidDataException($"{checkpoint.Path}: the run stopped inside epoch {state.Epoch + 1} (window {state.Batch}) but the header carries no 'recurrent_state' to continue from.");
         CarriedStateCodec.Restore(_model, carried, _config.Train.BatchSize, checkpoint.Path);
         _state = state;
+        _resumed = true;
         _observer.Message($"resuming from {checkpoint.Path}: epoch {_state.Epoch + 1}, window {_state.Batch}");
     }
+
+    private bool _resumed; // Resume ran: train.init_from is not applied
 
     /// <summary>Trains until the configured epochs are done or <paramref name="cancellation"/> fires (then a checkpoint is saved).</summary>
     public LanguageModelOutcome Run(CancellationToken cancellation = default)
     {
         Directory.CreateDirectory(_outDir);
         using var threads = Compute.UseThreads(_config.Threads);
+        if (!_resumed && _config.Train.InitFrom is not null) _observer.Message(Checkpoints.InitialWeights.Apply(_model, _config.Train));
         int epochs = _config.Train.Epochs;
         for (int epoch = _state.Epoch; epoch < epochs; epoch++)
         {
