@@ -25,6 +25,8 @@ BEGIN, END = "<!-- zoo-cifar10:begin -->", "<!-- zoo-cifar10:end -->"
 ZOO = [
     ("cifar10-resnet20", 89.0, "91.25 % (He et al. 2016, 50k images, 164 epochs) [R]"),
     ("cifar10-resnet20-binary", 80.0, "86.5 % (IR-Net, ResNet-20, Qin et al. 2020) [R]"),
+    ("cifar10-resnet20-bireal-float", None, "real-valued twin of the binary ResNet-20 (stage 1 of two-stage training)"),
+    ("cifar10-resnet20-binary-init", 80.0, "binary ResNet-20 started from its twin (Bi-Real Net's initialisation); 86.5 % IR-Net [R]"),
     ("cifar10-vgg-small-binary-w0.5", 80.0, "88.6 % full width, 500 epochs (BinaryNet, Hubara et al. 2016) [R]; FINN CNV (same channels, unpadded) W1A1 79.2 % [R]"),
     ("cifar10-vgg-small-binary-w0.25", None, "BinaryNet's VGG-small at width 1/4: the claims study's binary base"),
     ("cifar10-vgg-small-w0.25", None, "float reference of the binary VGG-small"),
