@@ -9,7 +9,8 @@
 # `lowbit train --out DIR --resume` (the result is the same as an uninterrupted run's: same seed and thread count).
 # A run continues only if its folder was started by the same queue line (config, seed, epochs, overrides); otherwise,
 # or if the checkpoint is refused, it starts over. Stop a queue with Ctrl-C / kill -INT (each training saves a checkpoint
-# mid-epoch and exits 130); after SIGTERM/SIGKILL the runs continue from their last end-of-epoch checkpoint.
+# mid-epoch and exits 130); after SIGKILL the runs continue from their last checkpoint (end of an epoch, or at most
+# train.checkpoint_minutes = 10 minutes of training old).
 # cpu_seconds.txt gets one "user system elapsed" line (seconds, /usr/bin/time) per start or resume of the run; their
 # user + system sum is the run's CPU cost, which a loaded machine does not inflate (elapsed time it does).
 # Results do not depend on the thread count (checked: 1 and 2 threads give identical epochs for mnist-binarynet),

@@ -172,6 +172,18 @@ public sealed partial class Trainer
         if (!_resumed && _config.Train.InitFrom is not null) _observer.Message(Checkpoints.InitialWeights.Apply(_model, _config.Train));
         if (Parallel is not null) StartParallel(Parallel);
         if (NeedsRangeInit && !RangeInit(loader, c, h, w, cancellation)) return new TrainingOutcome(false, _state, _outDir, null);
+        // train.checkpoint_minutes: a checkpoint inside an epoch as well, so a killed run (SIGKILL, power loss, the end of
+        // a batch session) loses at most that much work; resuming from it equals the uninterrupted run, as after Ctrl-C.
+        long saveEvery = (long)(_config.Train.CheckpointMinutes * 60 * Stopwatch.Frequency), lastSave = Stopwatch.GetTimestamp();
+        void SaveInsideEpoch(Stopwatch clock, int batches)
+        {
+            if (saveEvery <= 0 || _state.Batch >= batches || Stopwatch.GetTimestamp() - lastSave < saveEvery) return;
+            _state.EpochTrainSeconds += clock.Elapsed.TotalSeconds;
+            CountLoaderTime();
+            SaveCheckpoint();
+            clock.Restart();
+            lastSave = Stopwatch.GetTimestamp();
+        }
         for (int epoch = _state.Epoch; epoch < TotalEpochs; epoch++)
         {
             double lr = _schedule.At(epoch);
@@ -186,7 +198,11 @@ public sealed partial class Trainer
                 {
                     bool stop = TrainStepParallel(Parallel, batch, epoch, c, h, w, cancellation.IsCancellationRequested);
                     _state.Batch = batch.BatchIndex + 1;
-                    if (!stop) continue;
+                    if (!stop)
+                    {
+                        SaveInsideEpoch(clock, loader.BatchCount);
+                        continue;
+                    }
                     _state.EpochTrainSeconds += clock.Elapsed.TotalSeconds;
                     CountLoaderTime();
                     SaveCheckpoint();
@@ -201,10 +217,12 @@ public sealed partial class Trainer
                 }
                 TrainStep(batch, epoch, c, h, w);
                 _state.Batch = batch.BatchIndex + 1;
+                SaveInsideEpoch(clock, loader.BatchCount);
             }
             _state.EpochTrainSeconds += clock.Elapsed.TotalSeconds;
             CountLoaderTime();
             FinishEpoch(epoch, lr);
+            lastSave = Stopwatch.GetTimestamp();
         }
         var result = Writes ? WriteResult() : null;
         Parallel?.Barrier("the end of training");

@@ -131,6 +131,7 @@ public static class ConfigLoader
             DropLast = text ? TextDataSection.ImageOnly(t, "drop_last", false) : t.Bool("drop_last", false),
             InitFrom = t.OptionalString("init_from"),
             InitMatch = t.String("init_match", "all", ["all", "matching"]),
+            CheckpointMinutes = text ? TextDataSection.ImageOnly(t, "checkpoint_minutes", 10.0, "language models write checkpoints at the end of each epoch and on Ctrl-C.") : t.Double("checkpoint_minutes", 10, 0, 1e6),
         };
         if (train.InitFrom is { Length: 0 }) throw new ConfigException($"{source}: field 'train.init_from' is empty; give a checkpoint file (e.g. runs/NAME/checkpoint.lbck) or leave it out.");
         t.EnsureAllRead();

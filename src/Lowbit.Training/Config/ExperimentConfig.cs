@@ -80,6 +80,12 @@ public sealed record TrainConfig(int Epochs, int BatchSize, int EvalBatchSize)
     /// under its name with its shape) or "matching" (those that are are copied, the rest keep their initial values).
     /// </summary>
     public string InitMatch { get; init; } = "all";
+
+    /// <summary>
+    /// Image models: minutes of training after which a checkpoint is also written inside an epoch (0: only at the end of
+    /// each epoch and on Ctrl-C), so a run killed without warning loses at most that much work.
+    /// </summary>
+    public double CheckpointMinutes { get; init; } = 10;
 }
 
 /// <summary>An extra loss term over the whole model (e.g. BitPruning's bit regulariser).</summary>

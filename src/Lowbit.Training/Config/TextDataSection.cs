@@ -53,9 +53,10 @@ internal static class TextDataSection
     }
 
     /// <summary>An image-training field that a text dataset does not read: an error when given, else the fallback.</summary>
-    internal static T ImageOnly<T>(JsonFields f, string key, T fallback)
+    internal static T ImageOnly<T>(JsonFields f, string key, T fallback, string? why = null)
     {
-        if (f.Has(key)) throw f.Error(key, "does not apply to the text datasets (ptb, chars): every training window is used, the last one of an epoch shorter (train.bptt sets the window length).");
+        if (f.Has(key))
+            throw f.Error(key, "does not apply to the text datasets (ptb, chars): " + (why ?? "every training window is used, the last one of an epoch shorter (train.bptt sets the window length)."));
         f.Raw(key);
         return fallback;
     }
