@@ -20,8 +20,8 @@
 #   dotnet build src/Lowbit.Cli -c Release --artifacts-path /tmp/art-exp), OUTROOT (the runs' folders with their
 #   checkpoints; default runs/queue, which survives a new session where /tmp may not).
 # A queue started in the background from a script (`nohup ... &`) runs its trainings with SIGINT ignored (the shell's
-# rule for background jobs), so kill -INT does nothing there: kill the runner, then kill -TERM the trainings right
-# after an epoch line appears in results/<config>/seed<k>/train.log (they continue from that end-of-epoch checkpoint).
+# rule for background jobs), so kill -INT does nothing there: kill the runner, then kill -TERM the trainings (SIGTERM,
+# like Ctrl-C, makes a training save a checkpoint where it is and exit 130; it continues from there).
 # Across sessions on fresh checkouts (runs/ is not in git): stop the queue with kill -INT, then scripts/queue-park.sh
 # copies every unfinished run's folder to results/inflight/ to be committed; the next run-queue.sh of the same line
 # continues from it and removes the parked copy once the run has finished.

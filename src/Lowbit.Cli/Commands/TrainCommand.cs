@@ -72,6 +72,8 @@ internal static class TrainCommand
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (kill, docker stop, a batch system's time limit) stops the run as Ctrl-C does: a checkpoint mid-epoch.
+        using var onTerm = SignalHandlers.OnTerminate(cts);
         try
         {
             // Short lines: the output folder, the data, then the settings (each fits 80 columns for usual names).

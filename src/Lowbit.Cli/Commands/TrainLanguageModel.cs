@@ -32,6 +32,8 @@ internal static class TrainLanguageModel
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (kill, docker stop, a batch system's time limit) stops the run as Ctrl-C does: a checkpoint mid-epoch.
+        using var onTerm = SignalHandlers.OnTerminate(cts);
         try
         {
             string unit = corpus.Level == Lowbit.Data.Text.TokenLevel.Word ? "words" : "characters";
