@@ -6,24 +6,7 @@ namespace Lowbit.Training.Tests;
 /// <summary>train.checkpoint_minutes: checkpoints inside an epoch, so a run killed without warning loses little.</summary>
 public sealed class CheckpointMinutesTests : IDisposable
 {
-    private const string Config = """
-        {
-          "name": "minutes-test", "seed": 4, "threads": 1,
-          "data": { "dataset": "mnist", "validation": 500, "train_limit": 600, "test_limit": 300, "normalize": "plus_minus_one" },
-          "layers": [
-            { "type": "flatten" },
-            { "type": "dense", "units": 32, "bias": false, "weight_quantizer": "ste_sign", "weight_clip": 1.0 },
-            { "type": "batch_norm" },
-            { "type": "dropout", "rate": 0.2 },
-            { "type": "dense", "units": 10, "input_quantizer": "ste_sign", "weight_quantizer": "ste_sign", "weight_clip": 1.0 },
-            { "type": "batch_norm" }
-          ],
-          "loss": "squared_hinge",
-          "optimizer": { "type": "adam", "lr": 0.01 },
-          "schedule": { "type": "exponential", "end_lr": 0.001 },
-          "train": { "epochs": 3, "batch_size": 50 }
-        }
-        """;
+    private const string Config = ResumeTests.Config; // a small binary MLP on 600 MNIST images, 3 epochs
 
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "lowbit-minutes-" + Guid.NewGuid().ToString("N"));
 
@@ -58,13 +41,13 @@ public sealed class CheckpointMinutesTests : IDisposable
     [Fact]
     public void KilledMidEpoch_ResumesFromTheLastInEpochCheckpoint_AndEqualsUninterrupted()
     {
-        var plain = ConfigLoader.Parse(Config, "minutes-test.json", [MnistPath, "train.checkpoint_minutes=0"]);
+        var plain = ConfigLoader.Parse(Config, "resume-test.json", [MnistPath, "train.checkpoint_minutes=0"]);
         var data = DataResolver.Load(plain.Data);
         var full = new Trainer(plain, data, Path.Combine(_dir, "full")).Run();
         Assert.True(full.Completed);
 
         // A checkpoint after every step (a tiny interval), then a kill while batch 7 of epoch 2 trains.
-        var often = ConfigLoader.Parse(Config, "minutes-test.json", [MnistPath, "train.checkpoint_minutes=1e-9"]);
+        var often = ConfigLoader.Parse(Config, "resume-test.json", [MnistPath, "train.checkpoint_minutes=1e-9"]);
         string dir = Path.Combine(_dir, "killed");
         Assert.Throws<IOException>(() => new Trainer(often, data, dir, new CrashAt(1, 7)).Run());
         var saved = RunCheckpoint.Load(Path.Combine(dir, Trainer.CheckpointFile)).RequireState();
@@ -83,7 +66,7 @@ public sealed class CheckpointMinutesTests : IDisposable
     [Fact]
     public void Zero_SavesOnlyAtEpochEnds()
     {
-        var config = ConfigLoader.Parse(Config, "minutes-test.json", [MnistPath, "train.checkpoint_minutes=0"]);
+        var config = ConfigLoader.Parse(Config, "resume-test.json", [MnistPath, "train.checkpoint_minutes=0"]);
         string dir = Path.Combine(_dir, "zero");
         Assert.Throws<IOException>(() => new Trainer(config, DataResolver.Load(config.Data), dir, new CrashAt(1, 7)).Run());
         var saved = RunCheckpoint.Load(Path.Combine(dir, Trainer.CheckpointFile)).RequireState();
@@ -93,7 +76,7 @@ public sealed class CheckpointMinutesTests : IDisposable
     [Fact]
     public void Negative_IsAConfigError()
     {
-        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Config, "minutes-test.json", [MnistPath, "train.checkpoint_minutes=-1"]));
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Config, "resume-test.json", [MnistPath, "train.checkpoint_minutes=-1"]));
         Assert.Contains("train.checkpoint_minutes", ex.Message);
     }
 }
