@@ -7,23 +7,7 @@ namespace Lowbit.Training.Tests;
 /// <summary>train.init_from: a run's initial weights taken from another run's checkpoint by name.</summary>
 public sealed class InitialWeightsTests : IDisposable
 {
-    private const string Config = """
-        {
-          "name": "init-test", "seed": 3, "threads": 1,
-          "data": { "dataset": "mnist", "validation": 500, "train_limit": 600, "test_limit": 300, "normalize": "plus_minus_one" },
-          "layers": [
-            { "type": "flatten" },
-            { "type": "dense", "units": 48, "bias": false, "weight_quantizer": "ste_sign", "weight_clip": 1.0 },
-            { "type": "batch_norm" },
-            { "type": "dense", "units": 10, "input_quantizer": "ste_sign", "weight_quantizer": "ste_sign", "weight_clip": 1.0 },
-            { "type": "batch_norm" }
-          ],
-          "loss": "squared_hinge",
-          "optimizer": { "type": "adam", "lr": 0.01 },
-          "schedule": { "type": "constant" },
-          "train": { "epochs": 2, "batch_size": 50 }
-        }
-        """;
+    private const string Config = ResumeTests.Config; // a small binary MLP on 600 MNIST images, 3 epochs
 
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "lowbit-init-" + Guid.NewGuid().ToString("N"));
 
