@@ -54,6 +54,14 @@ public sealed partial class Tensor
     public static bool BatchNormCentersPlanes(int valuesPerChannel) => valuesPerChannel >= BatchNormPlaneKernels.Lanes;
 
     /// <summary>
+    /// The (c, s, h') of the centered form (<see cref="BatchNormCentersPlanes"/>) in evaluation mode, exactly as BatchNorm
+    /// derives them from the running statistics: k = 1/sqrt(σ² + ε) and γ·k in double, c = float32(μ),
+    /// s = float32(γ·k), h' = float32(β − (μ − c)·γ·k). For code that reproduces BatchNorm's float32 values bit for bit.
+    /// </summary>
+    public static (float Center, float Scale, float Shift) BatchNormCenteredCoefficients(double mean, double variance, double epsilon, double gamma, double beta) =>
+        BatchNormPlaneKernels.AffineCoefficients(mean, 1.0 / Math.Sqrt(variance + epsilon), gamma, beta);
+
+    /// <summary>
     /// Relu(BatchNorm(x, …)) as one op: the same values and gradients, bit for bit, with one pass fewer each way.
     /// </summary>
     /// <remarks>

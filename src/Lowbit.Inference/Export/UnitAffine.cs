@@ -26,16 +26,9 @@ internal readonly record struct UnitAffine(bool HasBias, float Bias, bool HasBat
         return ((float)scale, (float)shift);
     }
 
-    /// <summary>
-    /// The batch-norm (center, scale, shift) of the centered form, as Tensor.BatchNorm derives them in evaluation mode for
-    /// feature maps: k = 1/sqrt(σ² + ε) and scale = γ·k in double, center = float32(μ), shift = β − (μ − center)·scale.
-    /// </summary>
-    public static (float Center, float Scale, float Shift) CenteredBatchNormCoefficients(double gamma, double beta, double mean, double variance, double epsilon)
-    {
-        double scale = gamma * (1.0 / Math.Sqrt(variance + epsilon));
-        float center = (float)mean;
-        return (center, (float)scale, (float)(beta - (mean - center) * scale));
-    }
+    /// <summary>The batch-norm (center, scale, shift) of the centered form, as Tensor.BatchNorm derives them for feature maps.</summary>
+    public static (float Center, float Scale, float Shift) CenteredBatchNormCoefficients(double gamma, double beta, double mean, double variance, double epsilon) =>
+        Lowbit.Tensors.Tensor.BatchNormCenteredCoefficients(mean, variance, epsilon, gamma, beta);
 
     /// <summary>The unit's float32 output for dot product <paramref name="y"/>.</summary>
     public float Apply(float y)

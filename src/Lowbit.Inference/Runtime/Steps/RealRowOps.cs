@@ -24,12 +24,7 @@ internal static class RealRowOps
         var shift = new float[channels];
         if (bn is null) return (center, scale, shift);
         for (int c = 0; c < channels; c++)
-        {
-            double m = bn.Mean[c], k = 1.0 / Math.Sqrt(bn.Variance[c] + bn.Epsilon), s = (bn.Gamma?[c] ?? 1.0) * k;
-            center[c] = (float)m;
-            scale[c] = (float)s;
-            shift[c] = (float)((bn.Beta?[c] ?? 0.0) - (m - center[c]) * s);
-        }
+            (center[c], scale[c], shift[c]) = Lowbit.Tensors.Tensor.BatchNormCenteredCoefficients(bn.Mean[c], bn.Variance[c], bn.Epsilon, bn.Gamma?[c] ?? 1.0, bn.Beta?[c] ?? 0.0);
         return (center, scale, shift);
     }
 
